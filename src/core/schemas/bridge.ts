@@ -1,0 +1,82 @@
+import { z } from "zod";
+import { ColorTags } from "./color.js";
+import { FrameContext, PlacementMode, SequenceContext } from "./frameContext.js";
+
+/**
+ * The bridge between the UI (in a webview or iframe) and the host adapter (UXP or harness).
+ * Request `{id, method, params}` → response `{id, result}` | `{id, error: {code, message}}`.
+ * Payloads stay small: frames and media travel as files over HTTP, never as base64 here.
+ */
+export const BridgeRequest = z.object({
+  id: z.string().min(1),
+  method: z.string().min(1),
+  params: z.unknown(),
+});
+export type BridgeRequest = z.infer<typeof BridgeRequest>;
+
+export const BridgeErrorBody = z.object({ code: z.string(), message: z.string() });
+export type BridgeErrorBody = z.infer<typeof BridgeErrorBody>;
+
+export const BridgeResponse = z.union([
+  z.object({ id: z.string(), result: z.unknown() }),
+  z.object({ id: z.string(), error: BridgeErrorBody }),
+]);
+export type BridgeResponse = z.infer<typeof BridgeResponse>;
+
+/** Backend connection the host hands the UI (the UI never guesses the URL). */
+export const BackendInfo = z.object({ url: z.string(), token: z.string().optional() });
+
+export const ImportTakeParams = z.object({
+  jobId: z.string(),
+  takeId: z.string(),
+  mode: PlacementMode.default("insert"),
+});
+
+export const Placement = z.object({
+  trackIndex: z.number().int().nonnegative(),
+  start: z.number(),
+  end: z.number(),
+  newTrack: z.boolean(),
+});
+export type Placement = z.infer<typeof Placement>;
+
+export const ImportTakeResult = z.object({
+  mediaPath: z.string(),
+  binName: z.string(),
+  placement: Placement,
+  colorTags: ColorTags,
+});
+export type ImportTakeResult = z.infer<typeof ImportTakeResult>;
+
+/** Every bridge method with its params and result schema, checked on both sides. */
+export const BridgeMethods = {
+  "host.context": { params: z.object({}).default({}), result: SequenceContext },
+  "host.backend": { params: z.object({}).default({}), result: BackendInfo },
+  "host.captureFrame": {
+    params: z.object({ mode: PlacementMode.default("insert") }).default({ mode: "insert" }),
+    result: FrameContext,
+  },
+  "host.importTake": { params: ImportTakeParams, result: ImportTakeResult },
+  "host.secrets.get": { params: z.object({ key: z.string().min(1) }), result: z.object({ value: z.string().nullable() }) },
+  "host.secrets.set": {
+    params: z.object({ key: z.string().min(1), value: z.string().nullable() }),
+    result: z.object({ ok: z.literal(true) }),
+  },
+} as const;
+export type BridgeMethod = keyof typeof BridgeMethods;
+export type BridgeParams<M extends BridgeMethod> = z.input<(typeof BridgeMethods)[M]["params"]>;
+export type BridgeResult<M extends BridgeMethod> = z.infer<(typeof BridgeMethods)[M]["result"]>;
+
+/** Stable error codes the UI can react to; the message is for the editor. */
+export const BridgeErrorCode = {
+  badRequest: "bad_request",
+  unknownMethod: "unknown_method",
+  timeout: "timeout",
+  noProject: "no_project",
+  noSequence: "no_sequence",
+  captureFailed: "capture_failed",
+  importFailed: "import_failed",
+  colorMismatch: "color_mismatch",
+  backendUnreachable: "backend_unreachable",
+  internal: "internal",
+} as const;

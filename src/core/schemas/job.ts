@@ -1,0 +1,123 @@
+import { z } from "zod";
+import { Annotation, type AnnotationInput } from "./annotation.js";
+import { ColorTags, SequenceColorSpace } from "./color.js";
+import { Direction } from "./direction.js";
+import { FrameContext } from "./frameContext.js";
+
+export const TakeState = z.enum(["queued", "running", "succeeded", "failed", "canceled"]);
+export type TakeState = z.infer<typeof TakeState>;
+export const TERMINAL_TAKE_STATES: ReadonlySet<TakeState> = new Set(["succeeded", "failed", "canceled"]);
+
+export const JobMode = z.enum(["draft", "final"]);
+export type JobMode = z.infer<typeof JobMode>;
+
+export const ArtifactKind = z.enum(["master", "proxy", "poster"]);
+export type ArtifactKind = z.infer<typeof ArtifactKind>;
+
+/** A file the backend holds for a take; served at `/v1/artifacts/:id` with HTTP Range. */
+export const Artifact = z.object({
+  id: z.string(),
+  takeId: z.string(),
+  kind: ArtifactKind,
+  fileName: z.string(),
+  mediaType: z.string(),
+  bytes: z.number().int().nonnegative(),
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+  codec: z.string().optional(),
+  colorTags: ColorTags.optional(),
+  createdAt: z.string(),
+});
+export type Artifact = z.infer<typeof Artifact>;
+
+export const Money = z.object({ usd: z.number().nonnegative(), estimated: z.boolean() });
+export type Money = z.infer<typeof Money>;
+
+export const Take = z.object({
+  id: z.string(),
+  jobId: z.string(),
+  index: z.number().int().nonnegative(),
+  iteration: z.number().int().nonnegative(),
+  providerJobId: z.string().nullable(),
+  /** The request exactly as it was sent to the provider (secrets never included). */
+  request: z.unknown(),
+  state: TakeState,
+  progress: z.number().min(0).max(1),
+  /** Plain-language status for the card ("rendering master 40%"). */
+  message: z.string(),
+  error: z.object({ code: z.string(), message: z.string(), raw: z.string().optional() }).nullable(),
+  outputs: z.object({
+    master: Artifact.optional(),
+    proxy: Artifact.optional(),
+    poster: Artifact.optional(),
+  }),
+  critique: z.unknown().nullable(),
+  cost: Money,
+  colorSpace: SequenceColorSpace,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Take = z.infer<typeof Take>;
+
+export const MIN_DURATION = 2;
+export const MAX_DURATION = 10;
+export const MAX_COUNT = 4;
+
+/** What a client sends to create a job. */
+export const CreateJobRequest = z.object({
+  frameId: z.string().min(1),
+  provider: z.string().min(1).default("previz"),
+  model: z.string().optional(),
+  mode: JobMode.default("draft"),
+  prompt: z.string().max(4000).default(""),
+  annotations: z.array(Annotation).default([]),
+  duration: z.number().min(MIN_DURATION).max(MAX_DURATION),
+  count: z.number().int().min(1).max(MAX_COUNT).default(1),
+  budgetUsd: z.number().nonnegative().optional(),
+});
+export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
+export type CreateJobInput = Omit<z.input<typeof CreateJobRequest>, "annotations"> & { annotations?: AnnotationInput[] };
+
+export const Job = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  frame: FrameContext,
+  direction: Direction,
+  provider: z.string(),
+  model: z.string(),
+  mode: JobMode,
+  count: z.number().int(),
+  duration: z.number(),
+  budgetUsd: z.number().nullable(),
+  canceled: z.boolean(),
+  takes: z.array(Take),
+});
+export type Job = z.infer<typeof Job>;
+
+/** Events pushed on `/v1/jobs/:id/events`; `seq` is the SSE id, so a reconnect can resume. */
+export const JobEvent = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("take"), seq: z.number().int(), take: Take }),
+  z.object({ type: z.literal("job"), seq: z.number().int(), job: Job }),
+]);
+export type JobEvent = z.infer<typeof JobEvent>;
+
+export const ProviderInfo = z.object({
+  id: z.string(),
+  label: z.string(),
+  available: z.boolean(),
+  /** Why it is unavailable and how to fix it ("set LUMA_API_KEY"). */
+  reason: z.string().optional(),
+  capabilities: z.object({
+    modes: z.array(JobMode),
+    durations: z.object({ min: z.number(), max: z.number(), step: z.number() }),
+    maxCount: z.number().int(),
+    colorSpaces: z.array(SequenceColorSpace),
+    models: z.array(z.string()),
+  }),
+});
+export type ProviderInfo = z.infer<typeof ProviderInfo>;
+
+export const ApiError = z.object({
+  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
+});
+export type ApiError = z.infer<typeof ApiError>;
