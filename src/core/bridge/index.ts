@@ -1,0 +1,2 @@
+export * from "./bridgeClient.js";
+export * from "./bridgeHost.js";
