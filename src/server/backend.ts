@@ -1,0 +1,78 @@
+import type { FastifyInstance } from "fastify";
+import type { ServerConfig } from "./config.js";
+import { Director } from "./director/director.js";
+import { JobEvents } from "./director/jobEvents.js";
+import { FrameStore } from "./files/frameStore.js";
+import { SimulatedProject } from "./harness/simulatedProject.js";
+import { buildHttpApp } from "./http/app.js";
+import { Ledger } from "./ledger/ledger.js";
+import { PrevizProvider } from "./providers/previz/previzProvider.js";
+import { ProviderRegistry } from "./providers/provider.js";
+
+/** Composition root: every long-lived part of the backend, wired once. */
+export interface Backend {
+  config: ServerConfig;
+  ledger: Ledger;
+  frames: FrameStore;
+  providers: ProviderRegistry;
+  events: JobEvents;
+  director: Director;
+  project?: SimulatedProject;
+}
+
+export class PortInUseError extends Error {
+  override name = "PortInUseError";
+}
+
+export interface RunningBackend extends Backend {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startBackend(config: ServerConfig, options: { log?: (line: string) => void } = {}): Promise<RunningBackend> {
+  const log = options.log ?? (() => undefined);
+  const ledger = Ledger.open(config.dataDir);
+  const frames = new FrameStore(ledger, config.dataDir);
+  const providers = new ProviderRegistry([new PrevizProvider()]);
+  const events = new JobEvents();
+  const director = new Director({ ledger, providers, events, dataDir: config.dataDir, log });
+  let project: SimulatedProject | undefined;
+  try {
+    if (config.harness) {
+      project = new SimulatedProject(config.dataDir, { ledger, frames, token: config.token });
+      await project.prepare();
+    }
+  } catch (error) {
+    ledger.close();
+    throw error;
+  }
+  const backend: Backend = { config, ledger, frames, providers, events, director, project };
+  const app = await buildHttpApp(backend);
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    ledger.close();
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new PortInUseError(
+        `Port ${config.port} on ${config.host} is already taken (is another Retake backend running?). Stop it, or start with RETAKE_PORT=<another port>.`,
+      );
+    }
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  const resumed = director.resumeUnfinished();
+  if (resumed > 0) log(`Resumed ${resumed} unfinished take(s) from the ledger.`);
+  return {
+    ...backend,
+    app,
+    url,
+    async close() {
+      director.stopAll();
+      await app.close();
+      ledger.close();
+    },
+  };
+}

@@ -1,0 +1,267 @@
+import fs from "node:fs";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { z } from "zod";
+import { tagsMatchSequence } from "../../core/colorTags/index.js";
+import { findExtendPlacement, findPlacement, NO_SHOT_TO_EXTEND_MESSAGE } from "../../core/placement.js";
+import {
+  SequenceColorSpace,
+  VideoTrack,
+  type FrameContext,
+  type ImportTakeResult,
+  type PlacementMode,
+  type SequenceContext,
+} from "../../core/schemas/index.js";
+import { timePointAt } from "../../core/time.js";
+import type { HarnessState } from "../../host/browser/harnessState.js";
+import type { FrameStore } from "../files/frameStore.js";
+import { readColorTagsFromFile } from "../files/fileRangedRead.js";
+import type { Ledger } from "../ledger/ledger.js";
+import { ensureSampleClip, extractFrame } from "../media/sampleClip.js";
+
+/**
+ * The server side of the browser harness: a simulated Premiere project with one sequence, a
+ * sample clip on V1, a "Retake" bin and a media folder. It plays Premiere's part in development
+ * and in the e2e tests, and follows the same placement rule the real hosts use (core/placement).
+ */
+export class HarnessError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const PersistedState = z.object({
+  colorSpace: SequenceColorSpace,
+  playheadSeconds: z.number().nonnegative(),
+  tracks: z.array(VideoTrack),
+  bin: z.array(z.object({ name: z.string(), mediaPath: z.string(), takeId: z.string() })),
+});
+type PersistedState = z.infer<typeof PersistedState>;
+
+const FRAME_RATE = { num: 24, den: 1 };
+const FRAME_SIZE = { width: 1920, height: 1080 };
+const SAMPLE_CLIP_NAME = "Valley drift.mp4";
+const BIN_NAME = "Retake";
+
+export class SimulatedProject {
+  private readonly dir: string;
+  private readonly statePath: string;
+  readonly mediaFolder: string;
+  private state: PersistedState;
+  private sample?: { path: string; duration: number };
+
+  constructor(
+    dataDir: string,
+    private readonly deps: { ledger: Ledger; frames: FrameStore; token?: string },
+  ) {
+    this.dir = path.join(dataDir, "harness");
+    this.statePath = path.join(this.dir, "project.json");
+    this.mediaFolder = path.join(this.dir, "media");
+    fs.mkdirSync(this.mediaFolder, { recursive: true });
+    this.state = this.load();
+  }
+
+  /** Makes the sample clip on first start (ffmpeg, no downloads). */
+  async prepare(): Promise<void> {
+    const clip = await ensureSampleClip(path.join(this.dir, "sample"));
+    this.sample = { path: clip.path, duration: clip.duration };
+    if (this.state.tracks.length === 0) this.state = this.initialState();
+    this.save();
+  }
+
+  get sampleClipPath(): string {
+    return this.requireSample().path;
+  }
+
+  snapshot(): HarnessState {
+    const sample = this.requireSample();
+    return {
+      sequence: this.sequenceContext(),
+      bin: { name: BIN_NAME, items: this.state.bin },
+      mediaFolder: this.mediaFolder,
+      sampleClip: { url: "/harness/sample.mp4", duration: sample.duration },
+      ...(this.deps.token ? { token: this.deps.token } : {}),
+    };
+  }
+
+  update(change: { colorSpace?: SequenceColorSpace; playheadSeconds?: number }): HarnessState {
+    if (change.colorSpace) this.state.colorSpace = change.colorSpace;
+    if (change.playheadSeconds !== undefined) {
+      const frameDuration = FRAME_RATE.den / FRAME_RATE.num;
+      // Snap to a frame boundary, as Premiere's playhead always sits on one.
+      this.state.playheadSeconds = Math.max(0, Math.round(change.playheadSeconds / frameDuration) * frameDuration);
+    }
+    this.save();
+    return this.snapshot();
+  }
+
+  reset(): HarnessState {
+    const keepColor = this.state.colorSpace;
+    this.state = { ...this.initialState(), colorSpace: keepColor };
+    this.save();
+    return this.snapshot();
+  }
+
+  sequenceContext(): SequenceContext {
+    const durationSeconds = Math.max(0, ...this.state.tracks.flatMap((t) => t.clips.map((c) => c.end)));
+    return {
+      host: "browser",
+      projectName: "Retake harness project",
+      sequenceName: "Sequence 01",
+      frameSize: FRAME_SIZE,
+      pixelAspect: 1,
+      frameRate: FRAME_RATE,
+      dropFrame: false,
+      colorSpace: this.state.colorSpace,
+      maxBitDepth: this.state.colorSpace !== "rec709",
+      compositeInLinear: false,
+      playhead: timePointAt(this.state.playheadSeconds, FRAME_RATE, false),
+      durationSeconds,
+      videoTracks: this.state.tracks,
+    };
+  }
+
+  /**
+   * Exports the frame under the playhead (Insert) or the last frame of the shot under it
+   * (Extend), like Premiere's exportSequenceFrame, and stores it as a captured frame.
+   */
+  async capture(mode: PlacementMode): Promise<FrameContext> {
+    const sequence = this.sequenceContext();
+    const t = this.state.playheadSeconds;
+    const shot = this.topClipAt(t);
+    if (!shot) {
+      throw new HarnessError(409, "nothing_under_playhead", "There is no clip under the playhead: move the playhead onto a clip, then capture.");
+    }
+    const frameDuration = FRAME_RATE.den / FRAME_RATE.num;
+    const sequenceTime = mode === "extend" ? shot.clip.end - frameDuration : t;
+    const source = this.sourceFor(shot.clip);
+    const offset = Math.max(0, sequenceTime - shot.clip.start);
+    const outPath = path.join(this.dir, `capture-${Date.now()}.png`);
+    try {
+      await extractFrame(source, offset, outPath, FRAME_SIZE);
+      const bytes = fs.readFileSync(outPath);
+      return this.deps.frames.save(bytes, sequence, mode);
+    } finally {
+      fs.rmSync(outPath, { force: true });
+    }
+  }
+
+  /**
+   * Imports a take the way the Premiere host does: copy the master into the media folder
+   * (streamed), verify its color tags against the sequence, add it to the "Retake" bin, place it
+   * without moving anything. A refused import leaves the timeline and bin untouched.
+   */
+  async importTake(jobId: string, takeId: string, mode: PlacementMode): Promise<ImportTakeResult> {
+    const job = this.deps.ledger.getJob(jobId);
+    const take = job?.takes.find((t) => t.id === takeId);
+    if (!job || !take) throw new HarnessError(404, "take_not_found", `No take ${takeId} in job ${jobId}.`);
+    const master = take.outputs.master;
+    if (take.state !== "succeeded" || !master) {
+      throw new HarnessError(409, "take_not_ready", `Take ${take.index + 1} has no master yet (it is ${take.state}).`);
+    }
+    const artifact = this.deps.ledger.getArtifact(master.id);
+    if (!artifact) throw new HarnessError(410, "master_missing", "The take's master is no longer on the backend.");
+
+    const sequence = this.sequenceContext();
+    const t = this.state.playheadSeconds;
+    let placement;
+    try {
+      placement = mode === "extend" ? findExtendPlacement(sequence.videoTracks, t, job.duration) : findPlacement(sequence.videoTracks, t, job.duration);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : NO_SHOT_TO_EXTEND_MESSAGE;
+      throw new HarnessError(409, "no_placement", message);
+    }
+
+    const baseName = `Retake ${job.id.slice(-6)} take ${take.index + 1}`;
+    const target = uniquePath(this.mediaFolder, baseName, path.extname(artifact.path) || ".mov");
+    const partial = `${target}.partial`;
+    try {
+      await pipeline(fs.createReadStream(artifact.path), fs.createWriteStream(partial));
+      const tags = await readColorTagsFromFile(partial);
+      const verdict = tagsMatchSequence(tags, sequence.colorSpace);
+      if (!tags.agree || !verdict.ok) {
+        const problems = [...tags.problems, ...verdict.problems];
+        throw new HarnessError(409, "color_mismatch", `Not imported: ${problems.join(" ")}`);
+      }
+      fs.renameSync(partial, target);
+      const name = path.basename(target);
+      this.state.bin.push({ name, mediaPath: target, takeId });
+      const tracks = this.state.tracks;
+      if (placement.newTrack) tracks.push({ index: tracks.length, name: `V${tracks.length + 1}`, clips: [] });
+      const track = tracks.find((tr) => tr.index === placement.trackIndex)!;
+      track.clips.push({ name, start: placement.start, end: placement.end, mediaPath: target });
+      track.clips.sort((a, b) => a.start - b.start);
+      this.save();
+      return {
+        mediaPath: target,
+        binName: BIN_NAME,
+        placement: { trackIndex: placement.trackIndex, start: placement.start, end: placement.end, newTrack: placement.newTrack },
+        colorTags: tags,
+      };
+    } finally {
+      fs.rmSync(partial, { force: true });
+    }
+  }
+
+  private topClipAt(t: number) {
+    const tracks = [...this.state.tracks].sort((a, b) => b.index - a.index);
+    for (const track of tracks) {
+      const clip = track.clips.find((c) => c.start <= t + 1e-6 && t < c.end - 1e-6);
+      if (clip) return { track, clip };
+    }
+    return undefined;
+  }
+
+  /** Imported takes are read from their SDR proxy so a capture over them looks right. */
+  private sourceFor(clip: { mediaPath?: string }): string {
+    const item = this.state.bin.find((b) => b.mediaPath === clip.mediaPath);
+    if (item) {
+      const take = this.deps.ledger.getTake(item.takeId);
+      const proxy = take?.outputs.proxy && this.deps.ledger.getArtifact(take.outputs.proxy.id);
+      if (proxy) return proxy.path;
+    }
+    return clip.mediaPath && fs.existsSync(clip.mediaPath) ? clip.mediaPath : this.requireSample().path;
+  }
+
+  private initialState(): PersistedState {
+    const sample = this.requireSample();
+    return {
+      colorSpace: this.state?.colorSpace ?? "rec709",
+      playheadSeconds: 4,
+      tracks: [
+        { index: 0, name: "V1", clips: [{ name: SAMPLE_CLIP_NAME, start: 0, end: sample.duration, mediaPath: sample.path }] },
+        { index: 1, name: "V2", clips: [] },
+      ],
+      bin: [],
+    };
+  }
+
+  private requireSample() {
+    if (!this.sample) throw new HarnessError(503, "not_ready", "The harness is still preparing its sample clip.");
+    return this.sample;
+  }
+
+  private load(): PersistedState {
+    try {
+      return PersistedState.parse(JSON.parse(fs.readFileSync(this.statePath, "utf8")));
+    } catch {
+      return { colorSpace: "rec709", playheadSeconds: 4, tracks: [], bin: [] };
+    }
+  }
+
+  private save(): void {
+    const tmp = `${this.statePath}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(this.state, null, 2));
+    fs.renameSync(tmp, this.statePath);
+  }
+}
+
+function uniquePath(dir: string, base: string, ext: string): string {
+  let candidate = path.join(dir, `${base}${ext}`);
+  for (let n = 2; fs.existsSync(candidate); n++) candidate = path.join(dir, `${base} (${n})${ext}`);
+  return candidate;
+}

@@ -1,0 +1,76 @@
+import fs from "node:fs";
+import path from "node:path";
+import fastifyMultipart from "@fastify/multipart";
+import fastifyStatic from "@fastify/static";
+import Fastify, { type FastifyInstance } from "fastify";
+import { DirectorError } from "../director/director.js";
+import { FrameError } from "../files/frameStore.js";
+import { HarnessError } from "../harness/simulatedProject.js";
+import type { Backend } from "../backend.js";
+import { HttpError, sendError } from "./errors.js";
+import { buildOpenApi } from "./openapi.js";
+import { registerArtifactRoutes } from "./routes/artifactRoutes.js";
+import { registerFrameRoutes } from "./routes/frameRoutes.js";
+import { registerHarnessRoutes } from "./routes/harnessRoutes.js";
+import { registerJobRoutes } from "./routes/jobRoutes.js";
+
+export const VERSION = "0.1.0";
+
+/** The backend's HTTP face: `/v1` (DESIGN.md), the harness routes, and the built web pages. */
+export async function buildHttpApp(backend: Backend, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  const { config, ledger, director, events, frames, providers, project } = backend;
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 2 * 1024 * 1024 });
+  await app.register(fastifyMultipart);
+
+  app.setErrorHandler((error, _request, reply) => {
+    if (error instanceof HttpError || error instanceof DirectorError || error instanceof FrameError || error instanceof HarnessError) {
+      return sendError(reply, error.status, error.code, error.message, "field" in error ? (error.field as string | undefined) : undefined);
+    }
+    const err = error as { statusCode?: number; code?: string; message?: string };
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      // Fastify's own rejections (bad JSON, body too large): say what was wrong.
+      return sendError(reply, err.statusCode, err.code ?? "bad_request", err.message ?? "Bad request");
+    }
+    app.log.error(error);
+    return sendError(reply, 500, "internal", err.message ?? "Internal error");
+  });
+
+  // Token: when RETAKE_TOKEN is set, every /v1 request must carry it. (The full Host/Origin and
+  // CORS policy arrives with the paid providers.)
+  app.addHook("onRequest", async (request, reply) => {
+    if (!config.token || !request.url.startsWith("/v1/")) return;
+    const header = request.headers.authorization;
+    const query = (request.query as { token?: string } | undefined)?.token;
+    const given = header?.startsWith("Bearer ") ? header.slice(7) : query;
+    if (given !== config.token) {
+      return sendError(reply, 401, "unauthorized", "This backend needs its token: enter RETAKE_TOKEN in the panel's settings.");
+    }
+  });
+
+  app.get("/v1/health", async () => ({ ok: true, version: VERSION }));
+  app.get("/v1/providers", async () => ({ providers: providers.list() }));
+  app.get("/v1/openapi.json", async () => buildOpenApi(VERSION));
+  registerFrameRoutes(app, { ledger, frames });
+  registerJobRoutes(app, { ledger, director, events });
+  registerArtifactRoutes(app, { ledger });
+  if (project) registerHarnessRoutes(app, { project });
+
+  // The built pages: the panel at /panel/, the harness at /.
+  const webDir = config.webDir;
+  if (fs.existsSync(path.join(webDir, "ui", "index.html"))) {
+    await app.register(fastifyStatic, { root: webDir, prefix: "/static/", index: false });
+    app.get("/panel", async (_req, reply) => reply.redirect("/panel/"));
+    app.get("/panel/*", async (request, reply) => {
+      const rest = (request.params as { "*": string })["*"] || "index.html";
+      return reply.sendFile(path.join("ui", rest));
+    });
+    app.get("/assets/*", async (request, reply) => reply.sendFile(path.join("assets", (request.params as { "*": string })["*"])));
+    if (project) app.get("/", async (_req, reply) => reply.sendFile(path.join("host", "browser", "index.html")));
+    app.get("/host/*", async (request, reply) => reply.sendFile(path.join("host", (request.params as { "*": string })["*"])));
+  } else {
+    app.get("/", async (_req, reply) =>
+      reply.type("text/plain").send("The Retake UI is not built. Run `npm start` (it builds the UI) or `npm run build`."),
+    );
+  }
+  return app;
+}

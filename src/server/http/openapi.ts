@@ -1,0 +1,111 @@
+import { z } from "zod";
+import {
+  ApiError,
+  Artifact,
+  CreateJobRequest,
+  FrameContext,
+  Job,
+  JobEvent,
+  ProviderInfo,
+  SequenceContext,
+} from "../../core/schemas/index.js";
+
+/** JSON Schema for one zod schema, as it is when the API *sends* it (defaults applied). */
+function schemaOf(schema: z.ZodType, io: "input" | "output" = "output") {
+  return z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12" });
+}
+
+const json = (ref: string) => ({ "application/json": { schema: { $ref: `#/components/schemas/${ref}` } } });
+const errorResponses = {
+  "400": { description: "Malformed request; `error.field` names the offending field", content: json("ApiError") },
+  "404": { description: "Not found", content: json("ApiError") },
+};
+
+/** The OpenAPI 3.1 document for `/v1`, generated from the same zod schemas the server enforces. */
+export function buildOpenApi(version: string) {
+  return {
+    openapi: "3.1.0",
+    info: { title: "Retake backend", version, description: "Generation backend for the Retake panel. Local on loopback by default." },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "RETAKE_TOKEN, when the backend is configured with one" } },
+      schemas: {
+        ApiError: schemaOf(ApiError),
+        Artifact: schemaOf(Artifact),
+        CreateJobRequest: schemaOf(CreateJobRequest, "input"),
+        FrameContext: schemaOf(FrameContext),
+        FrameUploadContext: schemaOf(z.object({ sequence: SequenceContext, mode: z.enum(["insert", "extend"]).optional() }), "input"),
+        Job: schemaOf(Job),
+        JobEvent: schemaOf(JobEvent),
+        ProviderInfo: schemaOf(ProviderInfo),
+      },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      "/v1/health": { get: { summary: "Liveness", responses: { "200": { description: "OK" } } } },
+      "/v1/frames": {
+        post: {
+          summary: "Upload a captured frame with its sequence context",
+          requestBody: {
+            required: true,
+            content: {
+              "multipart/form-data": {
+                schema: {
+                  type: "object",
+                  required: ["context", "image"],
+                  properties: {
+                    context: { $ref: "#/components/schemas/FrameUploadContext" },
+                    image: { type: "string", format: "binary", description: "PNG or JPEG" },
+                  },
+                },
+              },
+            },
+          },
+          responses: { "201": { description: "Stored", content: json("FrameContext") }, ...errorResponses },
+        },
+      },
+      "/v1/frames/{id}": {
+        get: { summary: "A frame's context", parameters: [idParam], responses: { "200": { description: "OK", content: json("FrameContext") }, ...errorResponses } },
+      },
+      "/v1/frames/{id}/image": {
+        get: { summary: "A frame's image", parameters: [idParam], responses: { "200": { description: "PNG or JPEG bytes" }, ...errorResponses } },
+      },
+      "/v1/jobs": {
+        post: {
+          summary: "Create a job (drafts or a final)",
+          requestBody: { required: true, content: json("CreateJobRequest") },
+          responses: {
+            "201": { description: "Created", content: json("Job") },
+            "409": { description: "Provider unavailable", content: json("ApiError") },
+            ...errorResponses,
+          },
+        },
+        get: {
+          summary: "Recent jobs, newest first",
+          parameters: [{ name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 500, default: 50 } }],
+          responses: { "200": { description: "OK", content: { "application/json": { schema: { type: "object", properties: { jobs: { type: "array", items: { $ref: "#/components/schemas/Job" } } } } } } } },
+        },
+      },
+      "/v1/jobs/{id}": { get: { summary: "One job with its takes", parameters: [idParam], responses: { "200": { description: "OK", content: json("Job") }, ...errorResponses } } },
+      "/v1/jobs/{id}/cancel": { post: { summary: "Cancel every unfinished take", parameters: [idParam], responses: { "200": { description: "OK", content: json("Job") }, ...errorResponses } } },
+      "/v1/jobs/{id}/events": {
+        get: {
+          summary: "Server-sent events: `take` (JobEvent) per change, `done` when every take is terminal. Honors Last-Event-ID.",
+          parameters: [idParam, { name: "Last-Event-ID", in: "header", schema: { type: "string" } }],
+          responses: { "200": { description: "text/event-stream of JobEvent", content: { "text/event-stream": { schema: { $ref: "#/components/schemas/JobEvent" } } } }, ...errorResponses },
+        },
+      },
+      "/v1/artifacts/{id}": {
+        get: {
+          summary: "An artifact's file (HTTP Range supported)",
+          parameters: [idParam, { name: "Range", in: "header", schema: { type: "string" } }],
+          responses: { "200": { description: "Whole file" }, "206": { description: "Partial content" }, "416": { description: "Range not satisfiable" }, ...errorResponses },
+        },
+      },
+      "/v1/providers": {
+        get: { summary: "Providers with capabilities and availability", responses: { "200": { description: "OK", content: { "application/json": { schema: { type: "object", properties: { providers: { type: "array", items: { $ref: "#/components/schemas/ProviderInfo" } } } } } } } } },
+      },
+    },
+  };
+}
+
+const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };

@@ -1,0 +1,65 @@
+import fs from "node:fs";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Ledger } from "../../ledger/ledger.js";
+import { HttpError } from "../errors.js";
+
+/** Parses a single `bytes=` range; multi-range requests are answered with the whole file. */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | "unsatisfiable" | undefined {
+  if (!header) return undefined;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match) return undefined;
+  const [, a, b] = match;
+  if (a === "" && b === "") return undefined;
+  let start: number;
+  let end: number;
+  if (a === "") {
+    const suffix = Number(b);
+    if (suffix === 0) return "unsatisfiable";
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(a);
+    end = b === "" ? size - 1 : Math.min(Number(b), size - 1);
+  }
+  if (start >= size || start > end) return "unsatisfiable";
+  return { start, end };
+}
+
+/** Streams a file with HTTP Range support (video scrubbing, resumable host downloads). */
+export function sendFileWithRange(request: FastifyRequest, reply: FastifyReply, filePath: string, mediaType: string, fileName?: string) {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(filePath);
+  } catch {
+    throw new HttpError(410, "file_missing", "The file for this artifact is no longer on the backend's disk.");
+  }
+  const size = stat.size;
+  reply.header("Accept-Ranges", "bytes");
+  reply.header("Content-Type", mediaType);
+  reply.header("Last-Modified", stat.mtime.toUTCString());
+  if (fileName) reply.header("Content-Disposition", `inline; filename="${fileName.replace(/"/g, "")}"`);
+  const range = parseRange(request.headers.range, size);
+  if (range === "unsatisfiable") {
+    reply.header("Content-Range", `bytes */${size}`);
+    return reply.code(416).send({ error: { code: "range_not_satisfiable", message: `The file is ${size} bytes.` } });
+  }
+  const { start, end } = range ?? { start: 0, end: size - 1 };
+  const length = size === 0 ? 0 : end - start + 1;
+  reply.header("Content-Length", String(length));
+  if (range) {
+    reply.code(206);
+    reply.header("Content-Range", `bytes ${start}-${end}/${size}`);
+  }
+  if (request.method === "HEAD" || length === 0) return reply.send();
+  return reply.send(fs.createReadStream(filePath, { start, end }));
+}
+
+export function registerArtifactRoutes(app: FastifyInstance, deps: { ledger: Ledger }) {
+  const handler = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+    const found = deps.ledger.getArtifact(request.params.id);
+    if (!found) throw new HttpError(404, "artifact_not_found", `No artifact ${request.params.id}.`);
+    return sendFileWithRange(request, reply, found.path, found.artifact.mediaType, found.artifact.fileName);
+  };
+  // Fastify exposes HEAD for every GET route; the handler answers it without a body.
+  app.get("/v1/artifacts/:id", handler);
+}

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { PlacementMode, SequenceContext } from "../../../core/schemas/index.js";
+import { MAX_FRAME_BYTES, type FrameStore } from "../../files/frameStore.js";
+import type { Ledger } from "../../ledger/ledger.js";
+import { HttpError, parseOr400 } from "../errors.js";
+import { sendFileWithRange } from "./artifactRoutes.js";
+
+const FrameUploadContext = z.object({ sequence: SequenceContext, mode: PlacementMode.default("insert") });
+
+export function registerFrameRoutes(app: FastifyInstance, deps: { ledger: Ledger; frames: FrameStore }) {
+  /** multipart/form-data: `context` (JSON) and `image` (PNG/JPEG). Media never travels as base64. */
+  app.post("/v1/frames", async (request, reply) => {
+    if (!request.isMultipart()) {
+      throw new HttpError(415, "multipart_required", "Upload the frame as multipart/form-data with parts \"context\" and \"image\".");
+    }
+    let contextText: string | undefined;
+    let image: Buffer | undefined;
+    for await (const part of request.parts({ limits: { fileSize: MAX_FRAME_BYTES, files: 1, fields: 4 } })) {
+      if (part.type === "file") {
+        if (part.fieldname !== "image") throw new HttpError(400, "invalid_request", `Unexpected file part "${part.fieldname}"; send the frame as "image".`, part.fieldname);
+        image = await part.toBuffer();
+      } else if (part.fieldname === "context") {
+        contextText = String(part.value);
+      }
+    }
+    if (!contextText) throw new HttpError(400, "invalid_request", 'The upload has no "context" part.', "context");
+    if (!image) throw new HttpError(400, "invalid_request", 'The upload has no "image" part.', "image");
+    let contextJson: unknown;
+    try {
+      contextJson = JSON.parse(contextText);
+    } catch {
+      throw new HttpError(400, "invalid_request", 'The "context" part is not valid JSON.', "context");
+    }
+    const context = parseOr400(FrameUploadContext, contextJson, "Frame context");
+    const frame = deps.frames.save(image, context.sequence, context.mode);
+    return reply.code(201).send(frame);
+  });
+
+  app.get<{ Params: { id: string } }>("/v1/frames/:id", async (request) => {
+    const found = deps.ledger.getFrame(request.params.id);
+    if (!found) throw new HttpError(404, "frame_not_found", `No frame ${request.params.id}.`);
+    return found.frame;
+  });
+
+  app.get<{ Params: { id: string } }>("/v1/frames/:id/image", async (request, reply) => {
+    const found = deps.ledger.getFrame(request.params.id);
+    if (!found) throw new HttpError(404, "frame_not_found", `No frame ${request.params.id}.`);
+    return sendFileWithRange(request, reply, found.imagePath, found.frame.image.mediaType);
+  });
+}

@@ -1,0 +1,89 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { CreateJobRequest, TERMINAL_TAKE_STATES, type JobEvent } from "../../../core/schemas/index.js";
+import type { Director } from "../../director/director.js";
+import type { JobEvents } from "../../director/jobEvents.js";
+import type { Ledger } from "../../ledger/ledger.js";
+import { HttpError, parseOr400 } from "../errors.js";
+
+const HEARTBEAT_MS = 15_000;
+
+export function registerJobRoutes(app: FastifyInstance, deps: { ledger: Ledger; director: Director; events: JobEvents }) {
+  const { ledger, director, events } = deps;
+
+  app.post("/v1/jobs", async (request, reply) => {
+    const body = parseOr400(CreateJobRequest, request.body, "Job request");
+    const job = director.createJob(body);
+    return reply.code(201).send(job);
+  });
+
+  app.get("/v1/jobs", async (request) => {
+    const { limit } = parseOr400(z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }), request.query, "Query");
+    return { jobs: ledger.listJobs(limit) };
+  });
+
+  app.get<{ Params: { id: string } }>("/v1/jobs/:id", async (request) => {
+    const job = ledger.getJob(request.params.id);
+    if (!job) throw new HttpError(404, "job_not_found", `No job ${request.params.id}.`);
+    return job;
+  });
+
+  app.post<{ Params: { id: string } }>("/v1/jobs/:id/cancel", async (request) => director.cancelJob(request.params.id));
+
+  /**
+   * Server-sent events. The event id is the ledger's per-job sequence number, so a client that
+   * drops and reconnects (EventSource sends Last-Event-ID) is replayed every take state it missed.
+   * Dropping the connection never touches the job itself.
+   */
+  app.get<{ Params: { id: string } }>("/v1/jobs/:id/events", async (request, reply) => {
+    const jobId = request.params.id;
+    if (!ledger.getJob(jobId)) throw new HttpError(404, "job_not_found", `No job ${jobId}.`);
+    const lastHeader = request.headers["last-event-id"];
+    const lastQuery = (request.query as { lastEventId?: string }).lastEventId;
+    const after = Number(Array.isArray(lastHeader) ? lastHeader[0] : (lastHeader ?? lastQuery ?? 0)) || 0;
+
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      "Content-Type": "text/event-stream; charset=utf-8",
+      "Cache-Control": "no-cache, no-transform",
+      Connection: "keep-alive",
+      "X-Accel-Buffering": "no",
+      ...corsHeadersFor(request.headers.origin),
+    });
+    res.write("retry: 1000\n\n");
+
+    let lastSent = after;
+    let closed = false;
+    const send = (event: JobEvent) => {
+      if (closed || event.seq <= lastSent) return;
+      lastSent = event.seq;
+      res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    };
+    const finishIfDone = () => {
+      const takes = ledger.takesOf(jobId);
+      if (takes.length > 0 && takes.every((t) => TERMINAL_TAKE_STATES.has(t.state))) {
+        res.write(`event: done\ndata: {}\n\n`);
+      }
+    };
+    // Subscribe before replaying so nothing falls between the two; `send` drops duplicates.
+    const unsubscribe = events.subscribe(jobId, (event) => {
+      send(event);
+      if (event.type === "take" && TERMINAL_TAKE_STATES.has(event.take.state)) finishIfDone();
+    });
+    for (const { seq, take } of ledger.takesChangedSince(jobId, after)) send({ type: "take", seq, take });
+    finishIfDone();
+
+    const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
+    request.raw.on("close", () => {
+      closed = true;
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+  });
+}
+
+/** SSE bypasses Fastify's reply pipeline, so it sets the CORS headers the hook would have. */
+function corsHeadersFor(origin: string | undefined): Record<string, string> {
+  return origin ? { "Access-Control-Allow-Origin": origin, Vary: "Origin" } : {};
+}

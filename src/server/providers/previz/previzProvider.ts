@@ -1,0 +1,156 @@
+import fs from "node:fs";
+import path from "node:path";
+import { sampleCameraPath } from "../../../core/direction/index.js";
+import type { Money, ProviderInfo } from "../../../core/schemas/index.js";
+import { MAX_COUNT, MAX_DURATION, MIN_DURATION } from "../../../core/schemas/index.js";
+import { newId } from "../../ids.js";
+import type { Provider, ProviderOutput, ProviderStatus, SubmitInput, SubmitResult } from "../provider.js";
+import { renderPreviz, type PrevizResult } from "./renderPreviz.js";
+
+interface PrevizRun {
+  status: ProviderStatus;
+  controller: AbortController;
+  result?: PrevizResult;
+}
+
+/** Local renders at once; more would only make each take slower on a small machine. */
+const MAX_PARALLEL_RENDERS = 1;
+
+/**
+ * The previz provider: no key, always available, $0. It renders the compiled camera path over
+ * the captured still with ffmpeg: the reference renderer every other provider is judged against.
+ */
+export class PrevizProvider implements Provider {
+  readonly id = "previz";
+  readonly pollIntervalMs = 150;
+  readonly rerunAfterRestart = true;
+  private readonly runs = new Map<string, PrevizRun>();
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  info(): ProviderInfo {
+    return {
+      id: this.id,
+      label: "Previz (local)",
+      available: true,
+      capabilities: {
+        modes: ["draft", "final"],
+        durations: { min: MIN_DURATION, max: MAX_DURATION, step: 0.5 },
+        maxCount: MAX_COUNT,
+        colorSpaces: ["rec709", "rec2100-pq", "rec2100-hlg"],
+        models: ["previz-camera"],
+      },
+    };
+  }
+
+  estimateCost(): Money {
+    return { usd: 0, estimated: false };
+  }
+
+  async submit(input: SubmitInput): Promise<SubmitResult> {
+    const seq = input.frame.sequence;
+    const samples = sampleCameraPath(input.direction.camera.keyframes, seq.frameRate, input.duration);
+    const request = {
+      renderer: "previz-camera",
+      quality: input.mode,
+      frame: input.frame.frameId,
+      width: seq.frameSize.width,
+      height: seq.frameSize.height,
+      frameRate: seq.frameRate,
+      duration: input.duration,
+      frames: samples.length,
+      colorSpace: seq.colorSpace,
+      keyframes: input.direction.camera.keyframes,
+    };
+    const providerJobId = newId("previz");
+    const run: PrevizRun = {
+      status: { state: "queued", progress: 0, message: "Waiting for the renderer" },
+      controller: new AbortController(),
+    };
+    this.runs.set(providerJobId, run);
+    void this.render(run, input, samples);
+    return { providerJobId, request };
+  }
+
+  async status(providerJobId: string): Promise<ProviderStatus> {
+    const run = this.runs.get(providerJobId);
+    if (!run) {
+      return { state: "failed", progress: 0, message: "Unknown render", failure: { code: "unknown_render", message: "This previz render is not known to the backend (it restarted); draft again." } };
+    }
+    return run.status;
+  }
+
+  async cancel(providerJobId: string): Promise<void> {
+    const run = this.runs.get(providerJobId);
+    if (!run) return;
+    run.controller.abort();
+    if (run.status.state === "queued" || run.status.state === "running") run.status = { ...run.status, state: "canceled", message: "Canceled" };
+  }
+
+  async fetchOutputs(providerJobId: string, destDir: string): Promise<ProviderOutput[]> {
+    const run = this.runs.get(providerJobId);
+    if (!run?.result) throw new Error("The previz render has no outputs.");
+    const { master, proxy, poster } = run.result;
+    const move = (from: string, name: string) => {
+      const to = path.join(destDir, name);
+      fs.renameSync(from, to);
+      return to;
+    };
+    const outputs: ProviderOutput[] = [
+      { kind: "master", path: move(master.path, "master.mov"), mediaType: "video/quicktime", width: master.width, height: master.height, codec: "prores_hq" },
+      { kind: "proxy", path: move(proxy.path, "proxy.mp4"), mediaType: "video/mp4", width: proxy.width, height: proxy.height, codec: "h264" },
+      { kind: "poster", path: move(poster.path, "poster.jpg"), mediaType: "image/jpeg", width: poster.width, height: poster.height },
+    ];
+    this.runs.delete(providerJobId);
+    return outputs;
+  }
+
+  private async render(run: PrevizRun, input: SubmitInput, samples: ReturnType<typeof sampleCameraPath>): Promise<void> {
+    await this.acquire();
+    try {
+      if (run.controller.signal.aborted) return;
+      run.status = { state: "running", progress: 0, message: input.mode === "draft" ? "Rendering draft" : "Rendering master" };
+      const seq = input.frame.sequence;
+      run.result = await renderPreviz({
+        stillPath: input.framePath,
+        outDir: input.workDir,
+        samples,
+        fps: seq.frameRate,
+        width: seq.frameSize.width,
+        height: seq.frameSize.height,
+        colorSpace: seq.colorSpace,
+        quality: input.mode,
+        signal: run.controller.signal,
+        onProgress: (fraction) => {
+          run.status = { ...run.status, progress: Math.min(0.99, fraction), message: `${input.mode === "draft" ? "Rendering draft" : "Rendering master"} ${Math.round(fraction * 100)}%` };
+        },
+      });
+      run.status = { state: "succeeded", progress: 1, message: "Rendered" };
+    } catch (error) {
+      if (run.controller.signal.aborted) {
+        run.status = { state: "canceled", progress: run.status.progress, message: "Canceled" };
+        return;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      run.status = { state: "failed", progress: run.status.progress, message: "Render failed", failure: { code: "ffmpeg_failed", message } };
+    } finally {
+      this.release();
+    }
+  }
+
+  private acquire(): Promise<void> {
+    if (this.active < MAX_PARALLEL_RENDERS) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(() => {
+      this.active++;
+      resolve();
+    }));
+  }
+
+  private release(): void {
+    this.active--;
+    this.waiting.shift()?.();
+  }
+}

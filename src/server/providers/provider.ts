@@ -1,0 +1,78 @@
+import type { ArtifactKind, Direction, FrameContext, JobMode, Money, ProviderInfo, TakeState } from "../../core/schemas/index.js";
+
+/**
+ * Everything a provider needs to make one take. It is one serializable description of the
+ * generation (Krita's lesson): the provider compiles it into its own request.
+ */
+export interface SubmitInput {
+  jobId: string;
+  takeId: string;
+  takeIndex: number;
+  mode: JobMode;
+  model: string;
+  duration: number;
+  direction: Direction;
+  frame: FrameContext;
+  /** Local path of the captured still. */
+  framePath: string;
+  /** Scratch directory for this take (local renders write here). */
+  workDir: string;
+}
+
+export interface SubmitResult {
+  providerJobId: string;
+  /** The request as sent, for the ledger (never containing secrets or inline media). */
+  request: unknown;
+}
+
+export interface ProviderStatus {
+  state: TakeState;
+  progress: number;
+  message: string;
+  /** Raw provider failure code and message, kept as the provider said them. */
+  failure?: { code: string; message: string; raw?: string };
+}
+
+export interface ProviderOutput {
+  kind: ArtifactKind;
+  path: string;
+  mediaType: string;
+  width?: number;
+  height?: number;
+  codec?: string;
+}
+
+/** The seam every generation backend sits behind (DESIGN.md "Provider interface"). */
+export interface Provider {
+  readonly id: string;
+  info(): ProviderInfo;
+  estimateCost(input: Pick<SubmitInput, "mode" | "model" | "duration">): Money;
+  submit(input: SubmitInput): Promise<SubmitResult>;
+  status(providerJobId: string): Promise<ProviderStatus>;
+  cancel(providerJobId: string): Promise<void>;
+  /** Brings the finished outputs into `destDir` (download for hosted providers). */
+  fetchOutputs(providerJobId: string, destDir: string): Promise<ProviderOutput[]>;
+  /** How often the director asks for status, in ms. */
+  readonly pollIntervalMs: number;
+  /**
+   * Free local providers can simply run again after a backend restart; paid ones must instead
+   * resume polling the job they already paid for.
+   */
+  readonly rerunAfterRestart: boolean;
+}
+
+export class ProviderRegistry {
+  private readonly byId = new Map<string, Provider>();
+
+  constructor(providers: Provider[]) {
+    for (const p of providers) this.byId.set(p.id, p);
+  }
+
+  get(id: string): Provider | undefined {
+    return this.byId.get(id);
+  }
+
+  list(): ProviderInfo[] {
+    return [...this.byId.values()].map((p) => p.info());
+  }
+}
