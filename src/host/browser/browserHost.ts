@@ -1,0 +1,94 @@
+import { serveBridge, type BridgeTransport, type HostHandlers } from "../../core/bridge/index.js";
+import type { ImportTakeResult } from "../../core/schemas/bridge.js";
+import type { HarnessApi } from "./harnessApi.js";
+import type { HarnessState } from "./harnessState.js";
+
+/**
+ * The browser host: plays Premiere's part for the panel running in an <iframe>, over the same
+ * bridge protocol the UXP shell speaks to its <webview>. The simulated project lives on the
+ * backend (the /harness routes); this side only forwards calls and keeps the page in step.
+ */
+
+/**
+ * postMessage transport to the panel iframe. Only messages from that iframe's window, and from
+ * the origin its `src` points at, are bridge traffic: anything else on the page's window (other
+ * frames, extensions, a panel navigated away to some other site) is ignored.
+ */
+export function createIframeTransport(iframe: HTMLIFrameElement): BridgeTransport {
+  const panelOrigin = () => new URL(iframe.src, window.location.href).origin;
+  return {
+    send(message) {
+      iframe.contentWindow?.postMessage(message, "*");
+    },
+    onMessage(listener) {
+      const onWindowMessage = (event: MessageEvent) => {
+        if (!iframe.contentWindow || event.source !== iframe.contentWindow) return;
+        if (event.origin !== panelOrigin()) return;
+        listener(event.data);
+      };
+      window.addEventListener("message", onWindowMessage);
+      return () => window.removeEventListener("message", onWindowMessage);
+    },
+  };
+}
+
+export interface BrowserHostOptions {
+  api: HarnessApi;
+  /** Backend URL handed to the panel; the page is served by the backend, so its own origin. */
+  backendUrl?: string;
+  /**
+   * Runs before any call that reads or changes the simulated sequence, so a playhead move the
+   * page has not sent yet (the scrubber is debounced) is on the server before a capture.
+   */
+  beforeSequenceCall?: () => Promise<void>;
+  /** Every fresh HarnessState the host sees, so the page redraws from it. */
+  onState?: (state: HarnessState) => void;
+  /** After a take lands on the timeline (the page re-fetches the timeline). */
+  onImported?: (result: ImportTakeResult) => void;
+}
+
+/** The handlers the browser host answers the panel with; exported so tests can call them directly. */
+export function createBrowserHostHandlers(options: BrowserHostOptions): HostHandlers {
+  const { api } = options;
+  const settle = async () => options.beforeSequenceCall?.();
+
+  // The harness has no secure storage: secrets live in this page's memory only and are gone on
+  // reload. Good enough for development; never a place for a real key beyond one session.
+  const secrets = new Map<string, string>();
+
+  return {
+    "host.backend": async () => {
+      const state = await api.state();
+      options.onState?.(state);
+      const url = options.backendUrl ?? window.location.origin;
+      return state.token ? { url, token: state.token } : { url };
+    },
+    "host.context": async () => {
+      await settle();
+      const state = await api.state();
+      options.onState?.(state);
+      return state.sequence;
+    },
+    "host.captureFrame": async ({ mode }) => {
+      await settle();
+      return api.capture(mode);
+    },
+    "host.importTake": async (params) => {
+      await settle();
+      const result = await api.importTake(params);
+      options.onImported?.(result);
+      return result;
+    },
+    "host.secrets.get": async ({ key }) => ({ value: secrets.get(key) ?? null }),
+    "host.secrets.set": async ({ key, value }) => {
+      if (value === null) secrets.delete(key);
+      else secrets.set(key, value);
+      return { ok: true as const };
+    },
+  };
+}
+
+/** Serve the bridge to the panel iframe; returns a function that stops serving. */
+export function startBrowserHost(iframe: HTMLIFrameElement, options: BrowserHostOptions): () => void {
+  return serveBridge(createIframeTransport(iframe), createBrowserHostHandlers(options));
+}
