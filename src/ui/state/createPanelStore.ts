@@ -1,0 +1,295 @@
+import { createContext, useContext } from "react";
+import { useStore } from "zustand";
+import { createStore, type StoreApi } from "zustand/vanilla";
+import {
+  MAX_COUNT,
+  MAX_DURATION,
+  MIN_DURATION,
+  type Annotation,
+  type FrameContext,
+  type ImportTakeResult,
+  type Job,
+  type JobEvent,
+  type PlacementMode,
+  type ProviderInfo,
+  type SequenceContext,
+  type Take,
+} from "../../core/schemas/index.js";
+import { applyAnnotationChanges, type AnnotationChange, type AnnotationPatch } from "./annotationChanges.js";
+import { mergeTake, mergeTakes } from "./takeMerge.js";
+
+/**
+ * The panel's state: one store per panel instance (xyflow-style), DATA ONLY. Clients (bridge,
+ * backend, event streams) and Fabric objects live outside; they read the store and call its
+ * actions. Everything here is serializable, so the store can be inspected or restored.
+ */
+
+export type Tool = "select" | "cameraMove" | "framingBox";
+
+export interface CapturedFrame {
+  context: FrameContext;
+  /** Where the panel loads the still from (the backend's `/v1/frames/:id/image`). */
+  imageUrl: string;
+}
+
+export type ImportStatus =
+  | { state: "importing" }
+  | { state: "placed"; result: ImportTakeResult }
+  | { state: "failed"; code: string; message: string };
+
+export type NoticeKind = "error" | "info";
+export interface Notice {
+  id: string;
+  kind: NoticeKind;
+  message: string;
+  /** What raised it ("capture", "draft", "context"...), so a later success can clear it. */
+  source?: string;
+}
+
+/** Connection to the job's event stream. */
+export type StreamStatus = "idle" | "connecting" | "live" | "reconnecting" | "done" | "failed";
+
+export type BusyKey = "connecting" | "capturing" | "drafting" | "providers" | "canceling";
+
+export type ConnectionStatus = "connecting" | "ready" | "failed";
+
+export interface PanelData {
+  connection: { status: ConnectionStatus; backendUrl: string | null };
+  /** The latest context the host reported (polled while the panel is visible). */
+  hostContext: SequenceContext | null;
+  frame: CapturedFrame | null;
+  annotations: Annotation[];
+  /** Undo/redo snapshots of `annotations` (oldest first). */
+  history: { past: Annotation[][]; future: Annotation[][] };
+  selectedId: string | null;
+  tool: Tool;
+  prompt: string;
+  duration: number;
+  count: number;
+  placement: PlacementMode;
+  providers: ProviderInfo[];
+  providerId: string | null;
+  job: Job | null;
+  takes: Record<string, Take>;
+  imports: Record<string, ImportStatus>;
+  stream: StreamStatus;
+  busy: Record<BusyKey, boolean>;
+  notices: Notice[];
+}
+
+export interface PanelActions {
+  setConnection(status: ConnectionStatus, backendUrl?: string | null): void;
+  setHostContext(context: SequenceContext | null): void;
+  /** A new capture; annotations are kept (they are in frame fractions) and selection cleared. */
+  setFrame(frame: CapturedFrame | null): void;
+
+  /** Apply typed changes as ONE undo step. */
+  applyAnnotationChanges(changes: AnnotationChange[]): void;
+  addAnnotation(annotation: Annotation): void;
+  updateAnnotation(id: string, patch: AnnotationPatch): void;
+  removeAnnotation(id: string): void;
+  clearAnnotations(): void;
+  undo(): void;
+  redo(): void;
+  select(id: string | null): void;
+  setTool(tool: Tool): void;
+
+  setPrompt(prompt: string): void;
+  /** Clamped to 2–10 s. */
+  setDuration(seconds: number): void;
+  /** Clamped to 1–4 (and the provider's maximum). */
+  setCount(count: number): void;
+  setPlacement(mode: PlacementMode): void;
+  /** Also picks a usable provider when none is chosen or the chosen one became unavailable. */
+  setProviders(providers: ProviderInfo[]): void;
+  setProvider(id: string): void;
+
+  /** A job was created: it becomes the current job; takes and import results start fresh. */
+  startJob(job: Job): void;
+  /** An SSE event (or a polled job): merged by take id, never backwards from a terminal state. */
+  applyJobEvent(event: JobEvent): void;
+  applyTake(take: Take): void;
+  setStream(status: StreamStatus): void;
+  setImport(takeId: string, status: ImportStatus): void;
+
+  setBusy(key: BusyKey, busy: boolean): void;
+  /** Shows a message; an identical one already shown is not repeated. Returns its id. */
+  notify(kind: NoticeKind, message: string, source?: string): string;
+  dismiss(id: string): void;
+  /** Clears the notices a source raised (after that action succeeds). */
+  clearNotices(source: string): void;
+}
+
+export type PanelState = PanelData & PanelActions;
+export type PanelStoreApi = StoreApi<PanelState>;
+
+export const DEFAULT_DURATION = 5;
+export const DEFAULT_COUNT = 2;
+const HISTORY_LIMIT = 100;
+
+export function initialPanelData(): PanelData {
+  return {
+    connection: { status: "connecting", backendUrl: null },
+    hostContext: null,
+    frame: null,
+    annotations: [],
+    history: { past: [], future: [] },
+    selectedId: null,
+    tool: "select",
+    prompt: "",
+    duration: DEFAULT_DURATION,
+    count: DEFAULT_COUNT,
+    placement: "insert",
+    providers: [],
+    providerId: null,
+    job: null,
+    takes: {},
+    imports: {},
+    stream: "idle",
+    busy: { connecting: false, capturing: false, drafting: false, providers: false, canceling: false },
+    notices: [],
+  };
+}
+
+let noticeCounter = 0;
+
+export function clampDuration(seconds: number): number {
+  if (!Number.isFinite(seconds)) return DEFAULT_DURATION;
+  return Math.min(MAX_DURATION, Math.max(MIN_DURATION, seconds));
+}
+
+export function maxCountFor(provider: ProviderInfo | undefined): number {
+  return Math.max(1, Math.min(MAX_COUNT, provider?.capabilities.maxCount ?? MAX_COUNT));
+}
+
+export function clampCount(count: number, max = MAX_COUNT): number {
+  if (!Number.isFinite(count)) return 1;
+  return Math.min(max, Math.max(1, Math.round(count)));
+}
+
+export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreApi {
+  return createStore<PanelState>()((set, get) => {
+    /** Record the current annotations in history and replace them (one undo step). */
+    const commitAnnotations = (next: Annotation[]) => {
+      const { annotations, history, selectedId } = get();
+      // An edit that changes nothing (a re-typed value) is not an undo step.
+      if (next === annotations || JSON.stringify(next) === JSON.stringify(annotations)) return;
+      set({
+        annotations: next,
+        history: { past: [...history.past, annotations].slice(-HISTORY_LIMIT), future: [] },
+        selectedId: selectedId && next.some((a) => a.id === selectedId) ? selectedId : null,
+      });
+    };
+    const currentProvider = () => get().providers.find((p) => p.id === get().providerId);
+
+    return {
+      ...initialPanelData(),
+      ...initial,
+
+      setConnection: (status, backendUrl) =>
+        set((s) => ({ connection: { status, backendUrl: backendUrl === undefined ? s.connection.backendUrl : backendUrl } })),
+      setHostContext: (hostContext) => {
+        // Polled twice a second: keep the old object when nothing changed, so nothing re-renders.
+        const current = get().hostContext;
+        if (current === hostContext || (current && hostContext && JSON.stringify(current) === JSON.stringify(hostContext))) return;
+        set({ hostContext });
+      },
+      setFrame: (frame) => set({ frame, selectedId: null }),
+
+      applyAnnotationChanges: (changes) => {
+        if (changes.length === 0) return;
+        commitAnnotations(applyAnnotationChanges(get().annotations, changes));
+      },
+      addAnnotation: (annotation) => {
+        get().applyAnnotationChanges([{ type: "add", annotation }]);
+        set({ selectedId: annotation.id });
+      },
+      updateAnnotation: (id, patch) => get().applyAnnotationChanges([{ type: "update", id, patch }]),
+      removeAnnotation: (id) => get().applyAnnotationChanges([{ type: "remove", id }]),
+      clearAnnotations: () => {
+        if (get().annotations.length > 0) commitAnnotations([]);
+      },
+      undo: () => {
+        const { history, annotations, selectedId } = get();
+        const previous = history.past[history.past.length - 1];
+        if (!previous) return;
+        set({
+          annotations: previous,
+          history: { past: history.past.slice(0, -1), future: [annotations, ...history.future] },
+          selectedId: selectedId && previous.some((a) => a.id === selectedId) ? selectedId : null,
+        });
+      },
+      redo: () => {
+        const { history, annotations, selectedId } = get();
+        const next = history.future[0];
+        if (!next) return;
+        set({
+          annotations: next,
+          history: { past: [...history.past, annotations], future: history.future.slice(1) },
+          selectedId: selectedId && next.some((a) => a.id === selectedId) ? selectedId : null,
+        });
+      },
+      select: (id) => set({ selectedId: id && get().annotations.some((a) => a.id === id) ? id : null }),
+      setTool: (tool) => set({ tool }),
+
+      setPrompt: (prompt) => set({ prompt }),
+      setDuration: (seconds) => set({ duration: clampDuration(seconds) }),
+      setCount: (count) => set({ count: clampCount(count, maxCountFor(currentProvider())) }),
+      setPlacement: (placement) => set({ placement }),
+      setProviders: (providers) => {
+        const chosen = providers.find((p) => p.id === get().providerId && p.available);
+        const fallback = providers.find((p) => p.available);
+        const providerId = chosen?.id ?? fallback?.id ?? null;
+        const provider = providers.find((p) => p.id === providerId);
+        set({ providers, providerId, count: clampCount(get().count, maxCountFor(provider)) });
+      },
+      setProvider: (id) => {
+        const provider = get().providers.find((p) => p.id === id);
+        if (!provider || !provider.available) return;
+        set({ providerId: id, count: clampCount(get().count, maxCountFor(provider)) });
+      },
+
+      startJob: (job) => set({ job, takes: mergeTakes({}, job.takes), imports: {}, stream: "connecting" }),
+      applyJobEvent: (event) => {
+        const { job, takes } = get();
+        if (event.type === "take") {
+          if (job && event.take.jobId !== job.id) return; // a stale stream of an earlier job
+          set({ takes: mergeTake(takes, event.take) });
+        } else {
+          if (job && event.job.id !== job.id) return;
+          set({ job: event.job, takes: mergeTakes(takes, event.job.takes) });
+        }
+      },
+      applyTake: (take) => get().applyJobEvent({ type: "take", seq: -1, take }),
+      setStream: (stream) => set({ stream }),
+      setImport: (takeId, status) => set((s) => ({ imports: { ...s.imports, [takeId]: status } })),
+
+      setBusy: (key, busy) => set((s) => ({ busy: { ...s.busy, [key]: busy } })),
+      notify: (kind, message, source) => {
+        const existing = get().notices.find((n) => n.kind === kind && n.message === message && n.source === source);
+        if (existing) return existing.id;
+        const id = `notice-${++noticeCounter}`;
+        set((s) => ({ notices: [...s.notices, { id, kind, message, source }] }));
+        return id;
+      },
+      dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
+      clearNotices: (source) => {
+        if (get().notices.some((n) => n.source === source)) set((s) => ({ notices: s.notices.filter((n) => n.source !== source) }));
+      },
+    };
+  });
+}
+
+/** The store of the panel instance a component belongs to. */
+export const PanelStoreContext = createContext<PanelStoreApi | null>(null);
+
+export function usePanelStoreApi(): PanelStoreApi {
+  const store = useContext(PanelStoreContext);
+  if (!store) throw new Error("usePanelStore must be used inside <PanelStoreContext.Provider>.");
+  return store;
+}
+
+/** Select from this panel's store; the component re-renders when the selected value changes. */
+export function usePanelStore<T>(selector: (state: PanelState) => T): T {
+  return useStore(usePanelStoreApi(), selector);
+}
