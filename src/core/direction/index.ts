@@ -1,0 +1,3 @@
+export * from "./ease.js";
+export * from "./cameraPath.js";
+export * from "./compileDirection.js";
