@@ -44,9 +44,9 @@ export interface CompileContext {
   frameSize?: { width: number; height: number };
 }
 
-/** Spacing of the keyframes that sample overlapping moves. */
-export const DENSE_KEYFRAME_STEP = 1 / 24;
-const DENSE_RATE = 24;
+/** Overlapping moves are sampled with a keyframe every 1/24 s. */
+export const DENSE_KEYFRAMES_PER_SECOND = 24;
+const DENSE_RATE = DENSE_KEYFRAMES_PER_SECOND;
 /** Times closer than this are the same instant (they come from the editor's drawing, not from frames). */
 const TIME_EPSILON = 1e-9;
 /** Two overlapping arrows whose directions differ by more than this pull against each other. */
