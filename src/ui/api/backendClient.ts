@@ -1,0 +1,191 @@
+import { z } from "zod";
+import {
+  ApiError,
+  FrameContext,
+  Job,
+  JobEvent,
+  ProviderInfo,
+  type CreateJobInput,
+} from "../../core/schemas/index.js";
+
+/**
+ * Typed client for the backend's HTTP API (docs/http-api.md). Every answer is parsed with the
+ * core schemas, so a backend that drifts from the contract is a clear error here rather than
+ * an `undefined` three components later. Failures carry the server's own message.
+ */
+
+export class BackendError extends Error {
+  constructor(
+    /** HTTP status; 0 when the backend could not be reached at all. */
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = "BackendError";
+  }
+}
+
+export interface BackendConnection {
+  url: string;
+  token?: string;
+}
+
+export type StreamStatus = "live" | "reconnecting" | "failed";
+
+export interface JobEventHandlers {
+  onEvent(event: JobEvent): void;
+  /** Every take reached a terminal state; the stream is closed. */
+  onDone?(): void;
+  onStatus?(status: StreamStatus): void;
+  onError?(error: BackendError): void;
+}
+
+/** The slice of the EventSource API the client uses (browsers have it; tests may inject one). */
+export interface EventSourceLike {
+  readonly readyState: number;
+  addEventListener(type: string, listener: (event: MessageEvent) => void): void;
+  close(): void;
+  onopen: ((event: Event) => void) | null;
+  onerror: ((event: Event) => void) | null;
+}
+export type EventSourceFactory = (url: string) => EventSourceLike;
+
+export interface BackendClientOptions {
+  fetch?: typeof fetch;
+  eventSource?: EventSourceFactory;
+}
+
+const Health = z.object({ ok: z.literal(true), version: z.string() });
+const ProviderList = z.object({ providers: z.array(ProviderInfo) });
+const JobList = z.object({ jobs: z.array(Job) });
+const EVENTSOURCE_CLOSED = 2;
+
+export function createBackendClient(connection: BackendConnection, options: BackendClientOptions = {}) {
+  const base = connection.url.replace(/\/+$/, "");
+  const token = connection.token || undefined;
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const openEventSource: EventSourceFactory =
+    options.eventSource ?? ((url) => new EventSource(url) as unknown as EventSourceLike);
+
+  /** Browser-loaded URLs (img, video, EventSource) cannot send headers, so the token rides along. */
+  const withToken = (url: string) => (token ? `${url}${url.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}` : url);
+
+  async function request<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response: Response;
+    try {
+      response = await doFetch(`${base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new BackendError(0, "backend_unreachable", `Cannot reach the Retake backend at ${base}. Is it running?`);
+    }
+    const text = await response.text().catch(() => "");
+    let json: unknown = undefined;
+    if (text) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+    }
+    if (!response.ok) {
+      const apiError = ApiError.safeParse(json);
+      if (apiError.success) {
+        const { code, message, field } = apiError.data.error;
+        throw new BackendError(response.status, code, message, field);
+      }
+      const reason = response.statusText ? ` ${response.statusText}` : "";
+      throw new BackendError(response.status, "http_error", `The backend answered ${method} ${path} with ${response.status}${reason}.`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.join(".") || "body";
+      throw new BackendError(
+        response.status,
+        "bad_response",
+        `The backend answered ${method} ${path} with an unexpected shape (${where}: ${issue?.message ?? "invalid"}).`,
+      );
+    }
+    return parsed.data;
+  }
+
+  const enc = encodeURIComponent;
+
+  return {
+    url: base,
+    health: () => request("GET", "/v1/health", Health),
+    providers: async () => (await request("GET", "/v1/providers", ProviderList)).providers,
+    getFrame: (frameId: string) => request("GET", `/v1/frames/${enc(frameId)}`, FrameContext),
+    createJob: (input: CreateJobInput) => request("POST", "/v1/jobs", Job, input),
+    getJob: (jobId: string) => request("GET", `/v1/jobs/${enc(jobId)}`, Job),
+    listJobs: async (limit = 50) => (await request("GET", `/v1/jobs?limit=${limit}`, JobList)).jobs,
+    cancelJob: (jobId: string) => request("POST", `/v1/jobs/${enc(jobId)}/cancel`, Job),
+
+    frameImageUrl: (frameId: string) => withToken(`${base}/v1/frames/${enc(frameId)}/image`),
+    artifactUrl: (artifactId: string) => withToken(`${base}/v1/artifacts/${enc(artifactId)}`),
+
+    /**
+     * Follow a job's events. EventSource reconnects by itself and sends Last-Event-ID, and the
+     * server replays what changed since, so the handler only has to merge idempotently.
+     * Returns a function that closes the stream.
+     */
+    subscribeJobEvents(jobId: string, handlers: JobEventHandlers): () => void {
+      const source = openEventSource(withToken(`${base}/v1/jobs/${enc(jobId)}/events`));
+      let closed = false;
+      const close = () => {
+        closed = true;
+        source.close();
+      };
+      const onData = (event: MessageEvent) => {
+        if (closed) return;
+        let data: unknown;
+        try {
+          data = JSON.parse(String(event.data));
+        } catch {
+          handlers.onError?.(new BackendError(200, "bad_event", "The backend sent a job event that is not JSON."));
+          return;
+        }
+        const parsed = JobEvent.safeParse(data);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          handlers.onError?.(
+            new BackendError(200, "bad_event", `The backend sent a job event with an unexpected shape (${issue?.path.join(".") || "event"}: ${issue?.message ?? "invalid"}).`),
+          );
+          return;
+        }
+        handlers.onEvent(parsed.data);
+      };
+      source.addEventListener("take", onData);
+      source.addEventListener("job", onData);
+      source.addEventListener("done", () => {
+        if (closed) return;
+        close();
+        handlers.onDone?.();
+      });
+      source.onopen = () => {
+        if (!closed) handlers.onStatus?.("live");
+      };
+      source.onerror = () => {
+        if (closed) return;
+        if (source.readyState === EVENTSOURCE_CLOSED) {
+          // The browser gave up (HTTP error or wrong content type): it will not retry.
+          close();
+          handlers.onStatus?.("failed");
+          handlers.onError?.(new BackendError(0, "stream_closed", "Lost the connection to the job's progress updates."));
+        } else {
+          handlers.onStatus?.("reconnecting");
+        }
+      };
+      return close;
+    },
+  };
+}
+export type BackendClient = ReturnType<typeof createBackendClient>;

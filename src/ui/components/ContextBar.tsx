@@ -1,0 +1,32 @@
+import { isHdr } from "../../core/schemas/index.js";
+import { formatColorSpace, formatFrameSize, formatRate } from "../format.js";
+import { usePanelStore } from "../state/createPanelStore.js";
+import { playheadMovedSinceCapture } from "../state/selectors.js";
+
+/** What the host says about the sequence: name, rate, size, color space, playhead. */
+export function ContextBar() {
+  const context = usePanelStore((s) => s.hostContext);
+  const connection = usePanelStore((s) => s.connection.status);
+  const moved = usePanelStore(playheadMovedSinceCapture);
+
+  return (
+    <header className="context-bar" aria-label="Sequence">
+      {context ? (
+        <>
+          <span className="sequence-name" title={`${context.projectName} › ${context.sequenceName}`}>
+            {context.sequenceName}
+          </span>
+          <span className="context-item">{formatRate(context.frameRate, context.dropFrame)}</span>
+          <span className="context-item">{formatFrameSize(context.frameSize)}</span>
+          <span className={`badge${isHdr(context.colorSpace) ? " badge-hdr" : ""}`}>{formatColorSpace(context.colorSpace)}</span>
+          <span className="timecode" aria-label={`Playhead ${context.playhead.timecode}`}>
+            {context.playhead.timecode}
+          </span>
+        </>
+      ) : (
+        <span className="muted">{connection === "connecting" ? "Connecting to the host…" : "No sequence open"}</span>
+      )}
+      {moved && <span className="warning-chip">Playhead moved since capture</span>}
+    </header>
+  );
+}

@@ -1,0 +1,95 @@
+import { useId } from "react";
+import { MAX_DURATION, MIN_DURATION, PlacementMode } from "../../core/schemas/index.js";
+import { maxCountFor, usePanelStore } from "../state/createPanelStore.js";
+import { NumberField } from "./NumberField.js";
+
+/** Prompt, duration, number of takes, provider and placement: the words around the drawing. */
+export function DirectionForm() {
+  const promptId = useId();
+  const providerId = useId();
+  const placementId = useId();
+  const prompt = usePanelStore((s) => s.prompt);
+  const setPrompt = usePanelStore((s) => s.setPrompt);
+  const duration = usePanelStore((s) => s.duration);
+  const setDuration = usePanelStore((s) => s.setDuration);
+  const count = usePanelStore((s) => s.count);
+  const setCount = usePanelStore((s) => s.setCount);
+  const providers = usePanelStore((s) => s.providers);
+  const selectedProvider = usePanelStore((s) => s.providerId);
+  const setProvider = usePanelStore((s) => s.setProvider);
+  const loadingProviders = usePanelStore((s) => s.busy.providers);
+  const placement = usePanelStore((s) => s.placement);
+  const setPlacement = usePanelStore((s) => s.setPlacement);
+  const frameMode = usePanelStore((s) => s.frame?.context.mode ?? null);
+
+  const provider = providers.find((p) => p.id === selectedProvider);
+  const maxCount = maxCountFor(provider);
+
+  return (
+    <div className="direction-form">
+      <div className="field">
+        <label htmlFor={promptId}>Prompt</label>
+        <textarea
+          id={promptId}
+          value={prompt}
+          rows={3}
+          maxLength={4000}
+          placeholder="What happens in the shot: subject, action, light, lens…"
+          onChange={(event) => setPrompt(event.target.value)}
+        />
+      </div>
+
+      <div className="field-row">
+        <NumberField
+          label="Duration (s)"
+          value={duration}
+          min={MIN_DURATION}
+          max={MAX_DURATION}
+          step={0.5}
+          hint={`${MIN_DURATION}–${MAX_DURATION} s`}
+          onCommit={setDuration}
+        />
+        <NumberField label="Takes" value={count} min={1} max={maxCount} step={1} hint={`1–${maxCount}`} onCommit={setCount} />
+      </div>
+
+      <div className="field-row">
+        <div className="field">
+          <label htmlFor={providerId}>Provider</label>
+          <select
+            id={providerId}
+            value={selectedProvider ?? ""}
+            onChange={(event) => setProvider(event.target.value)}
+            aria-busy={loadingProviders}
+          >
+            {providers.length === 0 && <option value="">{loadingProviders ? "Loading providers…" : "No providers"}</option>}
+            {providers.map((p) => (
+              <option key={p.id} value={p.id} disabled={!p.available} title={p.available ? undefined : p.reason}>
+                {p.available ? p.label : `${p.label} (unavailable: ${p.reason ?? "no reason given"})`}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={placementId}>Placement</label>
+          <select id={placementId} value={placement} onChange={(event) => setPlacement(PlacementMode.parse(event.target.value))}>
+            <option value="insert">Insert</option>
+            <option value="extend">Extend</option>
+          </select>
+        </div>
+      </div>
+      {frameMode && frameMode !== placement && (
+        <p className="hint">
+          The frame was captured for {frameMode === "insert" ? "Insert" : "Extend"}; capture again to direct from the{" "}
+          {placement === "extend" ? "end of the shot under the playhead" : "playhead"}.
+        </p>
+      )}
+      {providers
+        .filter((p) => !p.available)
+        .map((p) => (
+          <p key={p.id} className="hint">
+            {p.label} is unavailable: {p.reason ?? "no reason given"}.
+          </p>
+        ))}
+    </div>
+  );
+}

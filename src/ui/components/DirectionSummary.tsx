@@ -1,0 +1,90 @@
+import { useMemo } from "react";
+import { compileDirection } from "../../core/direction/index.js";
+import type { Annotation, Direction } from "../../core/schemas/index.js";
+import { describeAnnotation } from "../format.js";
+import { usePanelStore } from "../state/createPanelStore.js";
+
+/**
+ * What the backend will be asked for, in words: the compiled direction's summary and any
+ * conflicts (compiled locally with the same core compiler the backend uses), then the drawings.
+ */
+export function DirectionSummary() {
+  const prompt = usePanelStore((s) => s.prompt);
+  const annotations = usePanelStore((s) => s.annotations);
+  const duration = usePanelStore((s) => s.duration);
+  const frameSize = usePanelStore((s) => s.frame?.context.sequence.frameSize ?? null);
+  const selectedId = usePanelStore((s) => s.selectedId);
+  const select = usePanelStore((s) => s.select);
+  const setTool = usePanelStore((s) => s.setTool);
+
+  const compiled = useMemo((): { direction: Direction } | { error: string } => {
+    try {
+      return { direction: compileDirection({ prompt, annotations, duration }, frameSize ? { frameSize } : {}) };
+    } catch (error) {
+      return { error: error instanceof Error ? error.message : String(error) };
+    }
+  }, [prompt, annotations, duration, frameSize]);
+
+  return (
+    <section className="summary" aria-label="Direction summary">
+      <h2 className="section-title">Direction</h2>
+      {"error" in compiled ? (
+        <p className="conflict conflict-blocking">The direction cannot be compiled: {compiled.error}</p>
+      ) : (
+        <>
+          <p className="summary-text">{compiled.direction.summary}</p>
+          {compiled.direction.conflicts.length > 0 && (
+            <ul className="conflicts" aria-label="Conflicts">
+              {compiled.direction.conflicts.map((conflict, i) => (
+                <li
+                  key={`${conflict.code}-${i}`}
+                  className={conflict.acceptableForGenerative ? "conflict" : "conflict conflict-blocking"}
+                >
+                  {readableIds(conflict.message, conflict.annotationIds, annotations)}
+                  {conflict.acceptableForGenerative && <span className="muted"> (a generative take can invent the missing picture)</span>}
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+      {annotations.length === 0 ? (
+        <p className="hint">No drawings yet: choose Camera move (C) or Framing box (F) and drag on the frame.</p>
+      ) : (
+        <ul className="annotation-list" aria-label="Drawings">
+          {annotations.map((a, i) => (
+            <li key={a.id}>
+              <button
+                type="button"
+                className={`link-button${a.id === selectedId ? " is-selected" : ""}`}
+                aria-current={a.id === selectedId ? "true" : undefined}
+                onClick={() => {
+                  setTool("select");
+                  select(a.id);
+                }}
+              >
+                {drawingLabel(i)}: {describeAnnotation(a)}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+const drawingLabel = (index: number) => `Drawing ${index + 1}`;
+
+/**
+ * Conflict messages name drawings by id (stable for the backend, meaningless to an editor);
+ * show them as the numbered drawings of the list below instead.
+ */
+function readableIds(message: string, ids: readonly string[], annotations: readonly Annotation[]): string {
+  let text = message;
+  for (const id of ids) {
+    const index = annotations.findIndex((a) => a.id === id);
+    if (index < 0) continue;
+    text = text.split(`"${id}"`).join(drawingLabel(index).toLowerCase()).split(id).join(drawingLabel(index).toLowerCase());
+  }
+  return text;
+}

@@ -1,0 +1,132 @@
+import { useId } from "react";
+import { COLOR_SPACE_LABEL, type FrameRate, type Take } from "../../core/schemas/index.js";
+import { usePanelController } from "../controller/PanelControllerContext.js";
+import { TAKE_STATE_LABEL, colorTagsInWords, formatCost, placementInWords } from "../format.js";
+import { usePanelStore } from "../state/createPanelStore.js";
+import { Spinner } from "./Spinner.js";
+
+interface TakeCardProps {
+  take: Take;
+  /** 1-based number shown to the editor ("Take 1"). */
+  number: number;
+  /** The sequence rate, for the timecode of where an import landed. */
+  rate: FrameRate;
+  dropFrame: boolean;
+}
+
+/** One take: progress while it renders, then the proxy to watch, its tags and cost, and Import. */
+export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
+  const controller = usePanelController();
+  const importStatus = usePanelStore((s) => s.imports[take.id]);
+  const titleId = useId();
+  const name = `Take ${number}`;
+  const working = take.state === "queued" || take.state === "running";
+  const percent = Math.round(take.progress * 100);
+  const proxyUrl = take.outputs.proxy ? controller.artifactUrl(take.outputs.proxy.id) : null;
+  const posterUrl = take.outputs.poster ? controller.artifactUrl(take.outputs.poster.id) : null;
+  const masterTags = take.outputs.master?.colorTags;
+  const importing = importStatus?.state === "importing";
+
+  return (
+    <article className={`take-card take-${take.state}`} aria-label={name}>
+      <header className="take-head">
+        <h3 id={titleId} className="take-title">
+          {name}
+        </h3>
+        <span className={`state-chip state-${take.state}`}>{TAKE_STATE_LABEL[take.state]}</span>
+        <span className="take-cost" title={take.cost.estimated ? "Estimated cost" : "Cost"}>
+          {formatCost(take.cost)}
+        </span>
+      </header>
+
+      {working && (
+        <div className="take-progress">
+          <div
+            className="progress"
+            role="progressbar"
+            aria-label={`${name} progress`}
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={percent}
+            aria-valuetext={`${percent}% ${take.message}`.trim()}
+          >
+            <div className="progress-fill" style={{ width: `${percent}%` }} />
+          </div>
+          <p className="take-message">{take.message || (take.state === "queued" ? "Waiting to start…" : "Rendering…")}</p>
+        </div>
+      )}
+
+      {proxyUrl ? (
+        <video
+          className="take-video"
+          src={proxyUrl}
+          poster={posterUrl ?? undefined}
+          controls
+          muted
+          loop
+          playsInline
+          preload="auto"
+          aria-label={`${name} preview`}
+        />
+      ) : (
+        posterUrl && <img className="take-video" src={posterUrl} alt={`${name} poster frame`} />
+      )}
+
+      <dl className="take-facts">
+        {masterTags ? (
+          <>
+            <dt>Master</dt>
+            <dd className={masterTags.agree ? "" : "text-warning"}>{colorTagsInWords(masterTags)}</dd>
+            {!masterTags.agree &&
+              masterTags.problems.map((problem) => (
+                <dd key={problem} className="text-warning small">
+                  {problem}
+                </dd>
+              ))}
+          </>
+        ) : (
+          take.state === "succeeded" && (
+            <>
+              <dt>Master</dt>
+              <dd className="muted">No master yet ({COLOR_SPACE_LABEL[take.colorSpace]} when rendered)</dd>
+            </>
+          )
+        )}
+        {!working && take.message && take.state !== "failed" && (
+          <>
+            <dt>Status</dt>
+            <dd>{take.message}</dd>
+          </>
+        )}
+      </dl>
+
+      {take.state === "failed" && take.error && <p className="take-error">{take.error.message}</p>}
+      {take.state === "canceled" && <p className="muted">This take was canceled.</p>}
+
+      <div className="take-actions">
+        <button
+          type="button"
+          className="button button-primary"
+          onClick={() => void controller.importTake(take.id)}
+          disabled={take.state !== "succeeded" || importing}
+          aria-busy={importing}
+        >
+          {importing && <Spinner />}
+          Import
+        </button>
+        {importing && <span className="muted small">Importing onto the timeline…</span>}
+      </div>
+      {importStatus?.state === "placed" && (
+        <p className="import-result" role="status">
+          {placementInWords(importStatus.result.placement, rate, dropFrame)}
+          <span className="muted"> · bin “{importStatus.result.binName}”</span>
+        </p>
+      )}
+      {importStatus?.state === "failed" && (
+        <p className="take-error" role="alert">
+          {importStatus.message}
+        </p>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,263 @@
+import type { BridgeClient } from "../../core/bridge/index.js";
+import { TERMINAL_TAKE_STATES, type CreateJobInput, type Job } from "../../core/schemas/index.js";
+import { createBackendClient, type BackendClient, type BackendClientOptions } from "../api/backendClient.js";
+import type { PanelStoreApi } from "../state/createPanelStore.js";
+import { draftBlocker } from "../state/selectors.js";
+import { messageOf, codeOf } from "./errors.js";
+
+/**
+ * The panel's actions that talk to the outside world: the host (bridge) and the backend
+ * (HTTP + SSE). It owns the clients and open streams, which the store must not hold, and
+ * reports everything back into the store: results as data, failures as notices the editor
+ * can read. Nothing fails silently.
+ */
+
+export interface PanelControllerOptions {
+  /** The bridge to the host, or null when the page was opened outside any host. */
+  bridge: BridgeClient | null;
+  store: PanelStoreApi;
+  backendOptions?: BackendClientOptions;
+  /** How often to poll a job when its event stream cannot be kept open. */
+  jobPollMs?: number;
+}
+
+export const NO_HOST_MESSAGE =
+  "The panel is not connected to Premiere Pro. Open it from Window › Extensions › Retake, or through the development harness (npm start).";
+
+export function createPanelController({ bridge, store, backendOptions, jobPollMs = 2000 }: PanelControllerOptions) {
+  let backend: BackendClient | null = null;
+  let closeStream: (() => void) | null = null;
+  let pollTimer: ReturnType<typeof setTimeout> | null = null;
+  let contextInFlight = false;
+  let disposed = false;
+
+  const state = () => store.getState();
+  const fail = (source: string, error: unknown) => {
+    if (!disposed) state().notify("error", messageOf(error), source);
+  };
+
+  function stopFollowing() {
+    closeStream?.();
+    closeStream = null;
+    if (pollTimer) clearTimeout(pollTimer);
+    pollTimer = null;
+  }
+
+  const allTerminal = (job: Job) => job.takes.length > 0 && job.takes.every((t) => TERMINAL_TAKE_STATES.has(t.state));
+
+  /** Fallback when the event stream is gone for good: ask for the job until every take is done. */
+  function pollJob(jobId: string) {
+    if (disposed || !backend) return;
+    const client = backend;
+    pollTimer = setTimeout(async () => {
+      try {
+        const job = await client.getJob(jobId);
+        if (disposed || state().job?.id !== jobId) return;
+        state().applyJobEvent({ type: "job", seq: -1, job });
+        state().clearNotices("stream");
+        if (allTerminal(job)) state().setStream("done");
+        else pollJob(jobId);
+      } catch (error) {
+        fail("stream", error);
+        pollJob(jobId);
+      }
+    }, jobPollMs);
+  }
+
+  function follow(job: Job) {
+    stopFollowing();
+    if (!backend) return;
+    const client = backend;
+    state().setStream("connecting");
+    closeStream = client.subscribeJobEvents(job.id, {
+      onEvent: (event) => state().applyJobEvent(event),
+      onStatus: (status) => {
+        if (state().job?.id !== job.id) return;
+        state().setStream(status);
+        if (status === "live") state().clearNotices("stream");
+      },
+      onDone: () => {
+        closeStream = null;
+        if (state().job?.id === job.id) state().setStream("done");
+      },
+      onError: (error) => {
+        fail("stream", error);
+        if (error.code === "stream_closed") {
+          closeStream = null;
+          pollJob(job.id);
+        }
+      },
+    });
+  }
+
+  /** Ask the host where the backend is, then load the sequence context and the providers. */
+  async function connect(): Promise<void> {
+    const s = state();
+    if (!bridge) {
+      s.setConnection("failed");
+      s.notify("error", NO_HOST_MESSAGE, "connect");
+      return;
+    }
+    s.setConnection("connecting");
+    s.setBusy("connecting", true);
+    try {
+      const info = await bridge.call("host.backend");
+      backend = createBackendClient(info, backendOptions);
+      if (disposed) return;
+      state().setConnection("ready", backend.url);
+      state().clearNotices("connect");
+    } catch (error) {
+      state().setConnection("failed");
+      fail("connect", error);
+      return;
+    } finally {
+      state().setBusy("connecting", false);
+    }
+    await Promise.all([refreshContext(), loadProviders()]);
+  }
+
+  /** One poll of the host's sequence context; overlapping polls are skipped. */
+  async function refreshContext(): Promise<void> {
+    if (!bridge || contextInFlight || disposed) return;
+    contextInFlight = true;
+    try {
+      const context = await bridge.call("host.context");
+      if (disposed) return;
+      state().setHostContext(context);
+      state().clearNotices("context");
+    } catch (error) {
+      // No open sequence is a normal situation while the editor works; say so, once.
+      if (!disposed) state().setHostContext(null);
+      fail("context", error);
+    } finally {
+      contextInFlight = false;
+    }
+  }
+
+  async function loadProviders(): Promise<void> {
+    if (!backend) return;
+    state().setBusy("providers", true);
+    try {
+      const providers = await backend.providers();
+      if (disposed) return;
+      state().setProviders(providers);
+      state().clearNotices("providers");
+      if (!providers.some((p) => p.available)) {
+        const reasons = providers.map((p) => `${p.label}: ${p.reason ?? "unavailable"}`).join("; ");
+        state().notify("error", `No generation provider is available${reasons ? ` (${reasons})` : ""}.`, "providers");
+      }
+    } catch (error) {
+      fail("providers", error);
+    } finally {
+      state().setBusy("providers", false);
+    }
+  }
+
+  /** Capture the frame under the playhead (the host exports it and uploads it to the backend). */
+  async function capture(): Promise<void> {
+    const s = state();
+    if (!bridge) return void s.notify("error", NO_HOST_MESSAGE, "capture");
+    if (!backend) return void s.notify("error", "The panel has no backend connection yet, so the frame cannot be shown.", "capture");
+    if (s.busy.capturing) return;
+    s.setBusy("capturing", true);
+    try {
+      const frame = await bridge.call("host.captureFrame", { mode: s.placement });
+      if (disposed) return;
+      state().setFrame({ context: frame, imageUrl: backend.frameImageUrl(frame.frameId) });
+      state().setHostContext(frame.sequence);
+      state().clearNotices("capture");
+    } catch (error) {
+      fail("capture", error);
+    } finally {
+      state().setBusy("capturing", false);
+    }
+  }
+
+  /** Send the direction as a draft job and follow its takes. */
+  async function draft(): Promise<void> {
+    const s = state();
+    const blocker = draftBlocker(s);
+    if (blocker || !backend) return void s.notify("error", blocker ?? "Waiting for the backend connection.", "draft");
+    const request: CreateJobInput = {
+      frameId: s.frame!.context.frameId,
+      provider: s.providerId!,
+      mode: "draft",
+      prompt: s.prompt,
+      annotations: s.annotations,
+      duration: s.duration,
+      count: s.count,
+    };
+    s.setBusy("drafting", true);
+    try {
+      const job = await backend.createJob(request);
+      if (disposed) return;
+      state().startJob(job);
+      state().clearNotices("draft");
+      follow(job);
+    } catch (error) {
+      fail("draft", error);
+    } finally {
+      state().setBusy("drafting", false);
+    }
+  }
+
+  async function cancelJob(): Promise<void> {
+    const job = state().job;
+    if (!job || !backend) return;
+    state().setBusy("canceling", true);
+    try {
+      const updated = await backend.cancelJob(job.id);
+      state().applyJobEvent({ type: "job", seq: -1, job: updated });
+      state().clearNotices("cancel");
+    } catch (error) {
+      fail("cancel", error);
+    } finally {
+      state().setBusy("canceling", false);
+    }
+  }
+
+  /** Ask the host to import a take onto the timeline; the card shows where it landed. */
+  async function importTake(takeId: string): Promise<void> {
+    const s = state();
+    const take = s.takes[takeId];
+    if (!take) return;
+    if (!bridge) {
+      s.setImport(takeId, { state: "failed", code: "no_host", message: NO_HOST_MESSAGE });
+      return;
+    }
+    if (s.imports[takeId]?.state === "importing") return;
+    s.setImport(takeId, { state: "importing" });
+    try {
+      const result = await bridge.call("host.importTake", { jobId: take.jobId, takeId, mode: s.placement });
+      if (!disposed) state().setImport(takeId, { state: "placed", result });
+    } catch (error) {
+      if (!disposed) state().setImport(takeId, { state: "failed", code: codeOf(error), message: messageOf(error) });
+    }
+  }
+
+  function artifactUrl(artifactId: string): string | null {
+    return backend ? backend.artifactUrl(artifactId) : null;
+  }
+
+  function dispose() {
+    disposed = true;
+    stopFollowing();
+    bridge?.dispose();
+  }
+
+  return {
+    get backend() {
+      return backend;
+    },
+    connect,
+    refreshContext,
+    loadProviders,
+    capture,
+    draft,
+    cancelJob,
+    importTake,
+    artifactUrl,
+    dispose,
+  };
+}
+export type PanelController = ReturnType<typeof createPanelController>;

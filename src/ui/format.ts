@@ -1,0 +1,124 @@
+import {
+  COLOR_SPACE_LABEL,
+  type Annotation,
+  type ColorTags,
+  type FrameRate,
+  type Money,
+  type Placement,
+  type SequenceContext,
+  type TakeState,
+} from "../core/schemas/index.js";
+import { formatRate as formatCoreRate, frameToTimecode, isDropFrameRate, secondsToFrame } from "../core/time.js";
+
+/** Words for what the editor sees; kept pure so they can be tested and reused. */
+
+/** "23.976 fps", "24 fps", "29.97 fps DF". */
+export function formatRate(rate: FrameRate, dropFrame = false): string {
+  return `${formatCoreRate(rate)} fps${dropFrame ? " DF" : ""}`;
+}
+
+/** Seconds → SMPTE timecode at the sequence rate (core time maths; ";" before frames in drop-frame). */
+export function secondsToTimecode(seconds: number, rate: FrameRate, dropFrame = false): string {
+  return frameToTimecode(Math.max(0, secondsToFrame(seconds, rate)), rate, dropFrame && isDropFrameRate(rate));
+}
+
+export function formatFrameSize(size: { width: number; height: number }): string {
+  return `${size.width}×${size.height}`;
+}
+
+export function formatColorSpace(cs: SequenceContext["colorSpace"]): string {
+  return COLOR_SPACE_LABEL[cs];
+}
+
+/** The QuickTime sample entry names a codec flavour more precisely than the codec string. */
+const SAMPLE_ENTRY_NAMES: Record<string, string> = {
+  apco: "ProRes 422 Proxy",
+  apcs: "ProRes 422 LT",
+  apcn: "ProRes 422",
+  apch: "ProRes 422 HQ",
+  ap4h: "ProRes 4444",
+  ap4x: "ProRes 4444 XQ",
+  hvc1: "HEVC",
+  hev1: "HEVC",
+  avc1: "H.264",
+  avc3: "H.264",
+  av01: "AV1",
+};
+
+const CODEC_NAMES: Record<string, string> = {
+  prores: "ProRes",
+  hevc: "HEVC",
+  h265: "HEVC",
+  h264: "H.264",
+  avc: "H.264",
+  av1: "AV1",
+  exr: "OpenEXR",
+};
+
+export function codecName(tags: Pick<ColorTags, "sampleEntry" | "codec" | "container">): string {
+  if (tags.sampleEntry && SAMPLE_ENTRY_NAMES[tags.sampleEntry]) return SAMPLE_ENTRY_NAMES[tags.sampleEntry]!;
+  if (tags.codec) return CODEC_NAMES[tags.codec.toLowerCase()] ?? tags.codec;
+  if (tags.container === "exr") return "OpenEXR";
+  return "unknown codec";
+}
+
+/** "ProRes 422 HQ · Rec.2100 PQ · tags agree" (or "tags disagree"). */
+export function colorTagsInWords(tags: ColorTags): string {
+  return [codecName(tags), COLOR_SPACE_LABEL[tags.colorSpace], tags.agree ? "tags agree" : "tags disagree"].join(" · ");
+}
+
+/** "$0.00", "~$0.42" for an estimate. */
+export function formatCost(cost: Money): string {
+  return `${cost.estimated ? "~" : ""}$${cost.usd.toFixed(2)}`;
+}
+
+export const TAKE_STATE_LABEL: Record<TakeState, string> = {
+  queued: "Queued",
+  running: "Rendering",
+  succeeded: "Ready",
+  failed: "Failed",
+  canceled: "Canceled",
+};
+
+/** "Placed on V2 at 00:00:04:00" (track index is 0-based; Premiere names tracks from V1). */
+export function placementInWords(placement: Placement, rate: FrameRate, dropFrame = false): string {
+  const where = `Placed on V${placement.trackIndex + 1} at ${secondsToTimecode(placement.start, rate, dropFrame)}`;
+  return placement.newTrack ? `${where} (new track)` : where;
+}
+
+export function formatSeconds(seconds: number): string {
+  return `${Number.isInteger(seconds) ? seconds : Number(seconds.toFixed(2))} s`;
+}
+
+/**
+ * A one-line description of an annotation for lists and the inspector heading. Worded so it
+ * never repeats a tool's name ("Camera move", "Framing box"): tests and screen readers find
+ * the tool buttons by those names.
+ */
+export function describeAnnotation(a: Annotation): string {
+  switch (a.kind) {
+    case "cameraMove": {
+      const dx = a.to.x - a.from.x;
+      const dy = a.to.y - a.from.y;
+      const horizontal = Math.abs(dx) >= Math.abs(dy);
+      const move = horizontal ? (dx >= 0 ? "pans right" : "pans left") : dy >= 0 ? "tilts down" : "tilts up";
+      return `Camera ${move}, ${formatSpan(a.start, a.end)}`;
+    }
+    case "framingBox": {
+      const size = Math.round(Math.max(a.rect.w, a.rect.h) * 100);
+      return size < 98 ? `Push in to ${size}% by ${formatSeconds(a.time)}` : `Reframe by ${formatSeconds(a.time)}`;
+    }
+    case "subjectPath":
+      return `Subject path${a.label ? ` “${a.label}”` : ""}`;
+    case "hold":
+      return `Hold${a.label ? ` “${a.label}”` : ""}`;
+    case "note":
+      return `Note: ${a.text}`;
+  }
+}
+
+/** "0–5 s", "1.5–4 s". */
+export function formatSpan(start: number, end: number): string {
+  const n = (t: number) => String(Number.isInteger(t) ? t : Number(t.toFixed(2)));
+  return `${n(start)}–${n(end)} s`;
+}
