@@ -1,0 +1,258 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BridgeError, createBridgeClient, serveBridge, type BridgeTransport, type HostHandlers } from "../../../src/core/bridge/index.js";
+import type { FrameContext, Job, SequenceContext, Take } from "../../../src/core/schemas/index.js";
+import type { EventSourceLike } from "../../../src/ui/api/backendClient.js";
+import { createPanelController, NO_HOST_MESSAGE } from "../../../src/ui/controller/createPanelController.js";
+import { createPanelStore } from "../../../src/ui/state/createPanelStore.js";
+import { currentTakes } from "../../../src/ui/state/selectors.js";
+
+/**
+ * The panel's flows against a host on the other end of a real bridge (in-memory postMessage
+ * pair, as in the core bridge test) and a real HTTP server speaking the backend's contract.
+ * Only EventSource is stood in for: Node has none, and the test drives its events.
+ */
+
+function pipePair(): [BridgeTransport, BridgeTransport] {
+  const listeners: [Array<(m: unknown) => void>, Array<(m: unknown) => void>] = [[], []];
+  const make = (self: 0 | 1): BridgeTransport => ({
+    send: (message) => {
+      const copy = JSON.parse(JSON.stringify(message));
+      setTimeout(() => listeners[self === 0 ? 1 : 0].forEach((l) => l(copy)), 0);
+    },
+    onMessage: (listener) => {
+      listeners[self].push(listener);
+      return () => listeners[self].splice(listeners[self].indexOf(listener), 1);
+    },
+  });
+  return [make(0), make(1)];
+}
+
+const sequence: SequenceContext = {
+  host: "browser",
+  projectName: "P",
+  sequenceName: "Main",
+  frameSize: { width: 1920, height: 1080 },
+  pixelAspect: 1,
+  frameRate: { num: 24, den: 1 },
+  dropFrame: false,
+  colorSpace: "rec2100-pq",
+  playhead: { ticks: "1016064000000", seconds: 4, frame: 96, timecode: "00:00:04:00" },
+  durationSeconds: 20,
+  videoTracks: [],
+};
+const frame: FrameContext = {
+  frameId: "frame-1",
+  capturedAt: "2025-01-01T00:00:00.000Z",
+  image: { width: 1920, height: 1080, mediaType: "image/png", bytes: 10 },
+  mode: "insert",
+  sequence,
+};
+const take = (state: Take["state"], progress: number, updatedAt: string): Take => ({
+  id: "take-1",
+  jobId: "job-1",
+  index: 0,
+  iteration: 0,
+  providerJobId: null,
+  request: {},
+  state,
+  progress,
+  message: state,
+  error: null,
+  outputs: {},
+  critique: null,
+  cost: { usd: 0, estimated: false },
+  colorSpace: "rec2100-pq",
+  createdAt: "2025-01-01T00:00:00.000Z",
+  updatedAt,
+});
+
+let server: http.Server;
+let url = "";
+const jobRequests: unknown[] = [];
+let rejectJobs = false;
+
+beforeAll(async () => {
+  server = http.createServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    const json = (status: number, value: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(value));
+    };
+    if (req.headers.authorization !== "Bearer tok") return json(401, { error: { code: "unauthorized", message: "Wrong or missing token." } });
+    if (req.url === "/v1/providers")
+      return json(200, {
+        providers: [
+          { id: "luma", label: "Luma", available: false, reason: "set LUMA_API_KEY", capabilities: { modes: ["draft"], durations: { min: 5, max: 10, step: 5 }, maxCount: 4, colorSpaces: ["rec709"], models: [] } },
+          { id: "previz", label: "Previz", available: true, capabilities: { modes: ["draft", "final"], durations: { min: 2, max: 10, step: 1 }, maxCount: 4, colorSpaces: ["rec709", "rec2100-pq"], models: ["previz-1"] } },
+        ],
+      });
+    if (req.url === "/v1/jobs" && req.method === "POST") {
+      const input = JSON.parse(body);
+      jobRequests.push(input);
+      if (rejectJobs) return json(409, { error: { code: "provider_unavailable", message: "Previz is busy; try again in a minute." } });
+      const job: Job = {
+        id: "job-1",
+        createdAt: "2025-01-01T00:00:00.000Z",
+        frame,
+        direction: {
+          prompt: input.prompt,
+          duration: input.duration,
+          annotations: input.annotations,
+          camera: { keyframes: [{ t: 0, x: 0.5, y: 0.5, zoom: 1, roll: 0, ease: "linear" }] },
+          framing: [],
+          subjects: [],
+          holds: [],
+          notes: [],
+          summary: "",
+          conflicts: [],
+        },
+        provider: input.provider,
+        model: "previz-1",
+        mode: "draft",
+        count: 1,
+        duration: input.duration,
+        budgetUsd: null,
+        canceled: false,
+        takes: [take("queued", 0, "2025-01-01T00:00:00.000Z")],
+      };
+      return json(201, job);
+    }
+    json(404, { error: { code: "not_found", message: `No route ${req.url}` } });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+class FakeEventSource implements EventSourceLike {
+  static last: FakeEventSource | null = null;
+  readyState = 0;
+  onopen: ((event: Event) => void) | null = null;
+  onerror: ((event: Event) => void) | null = null;
+  private listeners = new Map<string, Array<(event: MessageEvent) => void>>();
+  constructor(readonly url: string) {
+    FakeEventSource.last = this;
+  }
+  addEventListener(type: string, listener: (event: MessageEvent) => void) {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+  }
+  close() {
+    this.readyState = 2;
+  }
+  emit(type: string, data: unknown) {
+    for (const l of this.listeners.get(type) ?? []) l(new MessageEvent(type, { data: JSON.stringify(data) }));
+  }
+}
+
+function setup(handlers: HostHandlers) {
+  const [ui, host] = pipePair();
+  serveBridge(host, { "host.backend": async () => ({ url, token: "tok" }), "host.context": async () => sequence, ...handlers });
+  const store = createPanelStore();
+  const controller = createPanelController({
+    bridge: createBridgeClient(ui),
+    store,
+    backendOptions: { eventSource: (u) => new FakeEventSource(u) },
+  });
+  return { store, controller };
+}
+
+describe("panel controller", () => {
+  it("connects through the host, then loads the context and picks an available provider", async () => {
+    const { store, controller } = setup({});
+    await controller.connect();
+    const s = store.getState();
+    expect(s.connection).toEqual({ status: "ready", backendUrl: url });
+    expect(s.hostContext?.sequenceName).toBe("Main");
+    expect(s.providerId).toBe("previz");
+    expect(s.notices).toEqual([]);
+    controller.dispose();
+  });
+
+  it("captures, drafts with the direction, follows take events and imports", async () => {
+    const { store, controller } = setup({
+      "host.captureFrame": async ({ mode }) => ({ ...frame, mode }),
+      "host.importTake": async () => ({
+        mediaPath: "/media/take.mov",
+        binName: "Retake",
+        placement: { trackIndex: 1, start: 4, end: 9, newTrack: false },
+        colorTags: { container: "mov", colorSpace: "rec2100-pq", agree: true, problems: [] },
+      }),
+    });
+    await controller.connect();
+    await controller.capture();
+    expect(store.getState().frame?.imageUrl).toBe(`${url}/v1/frames/frame-1/image?token=tok`);
+
+    store.getState().addAnnotation({ id: "a1", kind: "cameraMove", from: { x: 0.3, y: 0.5 }, to: { x: 0.7, y: 0.5 }, start: 0, end: 5, ease: "ease-in-out" });
+    store.getState().setPrompt("drift right");
+    store.getState().setCount(1);
+    await controller.draft();
+    expect(jobRequests.at(-1)).toEqual({
+      frameId: "frame-1",
+      provider: "previz",
+      mode: "draft",
+      prompt: "drift right",
+      annotations: store.getState().annotations,
+      duration: 5,
+      count: 1,
+    });
+    const events = FakeEventSource.last!;
+    expect(events.url).toBe(`${url}/v1/jobs/job-1/events?token=tok`);
+
+    events.onopen?.(new Event("open"));
+    events.emit("take", { type: "take", seq: 1, take: take("running", 0.5, "2025-01-01T00:00:01.000Z") });
+    expect(currentTakes(store.getState())[0]).toMatchObject({ state: "running", progress: 0.5 });
+    events.emit("take", { type: "take", seq: 2, take: take("succeeded", 1, "2025-01-01T00:00:02.000Z") });
+    events.emit("done", {});
+    expect(store.getState().stream).toBe("done");
+    expect(events.readyState).toBe(2);
+
+    await controller.importTake("take-1");
+    expect(store.getState().imports["take-1"]).toMatchObject({ state: "placed", result: { placement: { trackIndex: 1, start: 4 } } });
+    controller.dispose();
+  });
+
+  it("shows the server's and the host's own messages when things fail", async () => {
+    const { store, controller } = setup({
+      "host.captureFrame": async () => ({ ...frame }),
+      "host.importTake": async () => {
+        throw new BridgeError("color_mismatch", "The master's tags disagree; not imported.");
+      },
+    });
+    await controller.connect();
+    await controller.capture();
+    rejectJobs = true;
+    await controller.draft();
+    rejectJobs = false;
+    expect(store.getState().notices.map((n) => n.message)).toEqual(["Previz is busy; try again in a minute."]);
+    expect(store.getState().busy.drafting).toBe(false);
+
+    await controller.draft();
+    expect(store.getState().notices).toEqual([]); // a later success clears the draft error
+    await controller.importTake("take-1");
+    expect(store.getState().imports["take-1"]).toEqual({ state: "failed", code: "color_mismatch", message: "The master's tags disagree; not imported." });
+    controller.dispose();
+  });
+
+  it("says so when the capture fails, and when there is no host at all", async () => {
+    const { store, controller } = setup({
+      "host.captureFrame": async () => {
+        throw new BridgeError("no_sequence", "Open a sequence in Premiere, then capture again.");
+      },
+    });
+    await controller.connect();
+    await controller.capture();
+    expect(store.getState().notices.map((n) => n.message)).toEqual(["Open a sequence in Premiere, then capture again."]);
+    expect(store.getState().busy.capturing).toBe(false);
+    expect(store.getState().frame).toBeNull();
+    controller.dispose();
+
+    const lonely = createPanelStore();
+    await createPanelController({ bridge: null, store: lonely }).connect();
+    expect(lonely.getState().connection.status).toBe("failed");
+    expect(lonely.getState().notices.map((n) => n.message)).toEqual([NO_HOST_MESSAGE]);
+  });
+});
