@@ -17,9 +17,13 @@ export function formatRate(rate: FrameRate, dropFrame = false): string {
   return `${formatCoreRate(rate)} fps${dropFrame ? " DF" : ""}`;
 }
 
-/** Seconds → SMPTE timecode at the sequence rate (core time maths; ";" before frames in drop-frame). */
+/**
+ * Seconds → SMPTE timecode at the sequence rate (core time maths; ";" before frames in
+ * drop-frame). Rounds to the nearest frame: the seconds a host reports for a placement are a
+ * frame start written as a double, which may land a hair either side of it.
+ */
 export function secondsToTimecode(seconds: number, rate: FrameRate, dropFrame = false): string {
-  return frameToTimecode(Math.max(0, secondsToFrame(seconds, rate)), rate, dropFrame && isDropFrameRate(rate));
+  return frameToTimecode(Math.max(0, secondsToFrame(seconds, rate, "nearest")), rate, dropFrame && isDropFrameRate(rate));
 }
 
 export function formatFrameSize(size: { width: number; height: number }): string {

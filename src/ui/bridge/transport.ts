@@ -71,3 +71,19 @@ export function connectToHost(win: TransportWindow = window as unknown as Transp
   const transport = createPanelTransport(win);
   return transport ? createBridgeClient(transport) : null;
 }
+
+/**
+ * Like connectToHost, but gives a UXP shell a moment to inject `window.uxpHost` when the page
+ * loaded before it (checked every 100 ms up to `timeoutMs`). Null when no host turns up.
+ */
+export async function waitForHost(
+  win: TransportWindow = window as unknown as TransportWindow,
+  timeoutMs = 2000,
+): Promise<BridgeClient | null> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const client = connectToHost(win);
+    if (client || Date.now() >= deadline) return client;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -418,6 +418,15 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
     if (id && id !== state().selectedId) state().select(id);
   }
 
+  /** Escape abandons a drawing in progress (the panel-wide Escape then deselects). */
+  function onKeyDown(event: KeyboardEvent) {
+    if (event.key !== "Escape" || !drag) return;
+    if (drag.preview) canvas.remove(drag.preview);
+    drag = null;
+    canvas.requestRenderAll();
+  }
+  window.addEventListener("keydown", onKeyDown);
+
   canvas.on("mouse:down", onMouseDown);
   canvas.on("mouse:move", onMouseMove);
   canvas.on("mouse:up", onMouseUp);
@@ -459,6 +468,7 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
     dispose() {
       disposed = true;
       unsubscribe();
+      window.removeEventListener("keydown", onKeyDown);
       resizeObserver.disconnect();
       ratioQuery?.removeEventListener?.("change", onRatioChange);
       void canvas.dispose(); // restores the <canvas> in place synchronously, then frees resources

@@ -1,4 +1,5 @@
 import { isHdr } from "../../core/schemas/index.js";
+import { usePanelController } from "../controller/PanelControllerContext.js";
 import { formatColorSpace, formatFrameSize, formatRate } from "../format.js";
 import { usePanelStore } from "../state/createPanelStore.js";
 import { playheadMovedSinceCapture } from "../state/selectors.js";
@@ -8,6 +9,8 @@ export function ContextBar() {
   const context = usePanelStore((s) => s.hostContext);
   const connection = usePanelStore((s) => s.connection.status);
   const moved = usePanelStore(playheadMovedSinceCapture);
+  const connecting = usePanelStore((s) => s.busy.connecting);
+  const controller = usePanelController();
 
   return (
     <header className="context-bar" aria-label="Sequence">
@@ -27,6 +30,11 @@ export function ContextBar() {
         <span className="muted">{connection === "connecting" ? "Connecting to the host…" : "No sequence open"}</span>
       )}
       {moved && <span className="warning-chip">Playhead moved since capture</span>}
+      {connection === "failed" && (
+        <button type="button" className="button button-small" onClick={() => void controller.connect()} disabled={connecting}>
+          Reconnect
+        </button>
+      )}
     </header>
   );
 }

@@ -1,5 +1,6 @@
 import { useId } from "react";
 import { MAX_DURATION, MIN_DURATION, PlacementMode } from "../../core/schemas/index.js";
+import { usePanelController } from "../controller/PanelControllerContext.js";
 import { maxCountFor, usePanelStore } from "../state/createPanelStore.js";
 import { NumberField } from "./NumberField.js";
 
@@ -21,6 +22,8 @@ export function DirectionForm() {
   const placement = usePanelStore((s) => s.placement);
   const setPlacement = usePanelStore((s) => s.setPlacement);
   const frameMode = usePanelStore((s) => s.frame?.context.mode ?? null);
+  const connected = usePanelStore((s) => s.connection.status === "ready");
+  const controller = usePanelController();
 
   const provider = providers.find((p) => p.id === selectedProvider);
   const maxCount = maxCountFor(provider);
@@ -68,6 +71,11 @@ export function DirectionForm() {
               </option>
             ))}
           </select>
+          {connected && providers.length === 0 && !loadingProviders && (
+            <button type="button" className="button button-small" onClick={() => void controller.loadProviders()}>
+              Reload providers
+            </button>
+          )}
         </div>
         <div className="field">
           <label htmlFor={placementId}>Placement</label>

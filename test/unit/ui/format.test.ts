@@ -24,6 +24,8 @@ describe("words for the editor", () => {
   it("says where an import landed, naming tracks from V1", () => {
     expect(placementInWords({ trackIndex: 1, start: 4, end: 9, newTrack: false }, { num: 24, den: 1 })).toBe("Placed on V2 at 00:00:04:00");
     expect(placementInWords({ trackIndex: 0, start: 0, end: 5, newTrack: true }, { num: 25, den: 1 })).toBe("Placed on V1 at 00:00:00:00 (new track)");
+    // frame 96 at 23.976 starts at 4.004 s; a double a hair short of it is still that frame
+    expect(placementInWords({ trackIndex: 2, start: 4.003999999, end: 9, newTrack: false }, { num: 24000, den: 1001 })).toBe("Placed on V3 at 00:00:04:00");
   });
 
   it("writes rates and drop-frame timecode as Premiere does", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createPanelTransport, detectEnvironment, type TransportWindow } from "../../../src/ui/bridge/transport.js";
+import { createPanelTransport, detectEnvironment, waitForHost, type TransportWindow } from "../../../src/ui/bridge/transport.js";
 
 /** A stand-in for `window`: an EventTarget that can receive `message` events from a source. */
 function fakeWindow(extra: Partial<TransportWindow> = {}) {
@@ -57,5 +57,20 @@ describe("panel transport", () => {
     win.parent = win;
     expect(detectEnvironment(win)).toBe("none");
     expect(createPanelTransport(win)).toBeNull();
+  });
+});
+
+describe("waitForHost", () => {
+  it("picks up a UXP bridge injected shortly after the page loaded", async () => {
+    const { win } = fakeWindow();
+    win.parent = win;
+    setTimeout(() => Object.assign(win, { uxpHost: { postMessage: () => {} } }), 150);
+    expect(await waitForHost(win, 2000)).not.toBeNull();
+  });
+
+  it("gives up with null when no host appears", async () => {
+    const { win } = fakeWindow();
+    win.parent = win;
+    expect(await waitForHost(win, 250)).toBeNull();
   });
 });
