@@ -1,0 +1,328 @@
+/**
+ * The one place the backend starts ffmpeg and ffprobe: finding the binaries, running them with
+ * progress and cancellation, and turning their failures into errors an editor can act on.
+ *
+ * Binaries: `RETAKE_FFMPEG` / `RETAKE_FFPROBE` (full paths) win; otherwise the PATH is searched.
+ * We never download a binary (npm ffmpeg packages are stale or fetch at install time; see
+ * shared/research/hdr.md §3).
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+export type MediaTool = "ffmpeg" | "ffprobe";
+
+const ENV_VAR: Record<MediaTool, string> = { ffmpeg: "RETAKE_FFMPEG", ffprobe: "RETAKE_FFPROBE" };
+
+export const FFMPEG_INSTALL_HINT = [
+  "Install ffmpeg (it includes ffprobe), then start Retake again:",
+  "  Debian/Ubuntu:  sudo apt-get install ffmpeg",
+  "  macOS:          brew install ffmpeg",
+  "  Windows:        winget install Gyan.FFmpeg",
+  "Or point RETAKE_FFMPEG and RETAKE_FFPROBE at the full paths of the binaries.",
+].join("\n");
+
+/**
+ * ffmpeg or ffprobe is not installed (or the override points nowhere). The message is the whole
+ * story, install commands included; the stack is trimmed to the message because this is an
+ * environment problem, not a bug, and must never reach the editor as a trace.
+ */
+export class FfmpegMissingError extends Error {
+  override readonly name = "FfmpegMissingError";
+  constructor(
+    readonly tool: MediaTool,
+    readonly searched: string,
+  ) {
+    super(`Retake needs ${tool}, which was not found (${searched}).\n${FFMPEG_INSTALL_HINT}`);
+    this.stack = `${this.name}: ${this.message}`;
+  }
+}
+
+/** Bytes of stderr kept from a run: enough for the context of an error, bounded for long runs. */
+export const STDERR_TAIL_BYTES = 16 * 1024;
+
+/**
+ * ffmpeg/ffprobe ran and failed. `message` is ffmpeg's own last error line (what it would have
+ * told a person at a terminal); `stderrTail` keeps the bounded tail for logs and the ledger.
+ */
+export class FfmpegError extends Error {
+  override readonly name = "FfmpegError";
+  constructor(
+    message: string,
+    readonly tool: MediaTool,
+    readonly exitCode: number | null,
+    readonly exitSignal: NodeJS.Signals | null,
+    readonly stderrTail: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The error a canceled run rejects with (name "AbortError", like fetch and timers/promises). */
+export class FfmpegAbortError extends Error {
+  override readonly name = "AbortError";
+  readonly code = "ABORT_ERR";
+  constructor(message = "The ffmpeg run was canceled.", options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export const isAbortError = (err: unknown): boolean => err instanceof Error && err.name === "AbortError";
+
+/** Resolves the binary for `tool`: the env override if set (it must exist), else a PATH search. */
+export function locateTool(tool: MediaTool, env: NodeJS.ProcessEnv = process.env): string {
+  const override = env[ENV_VAR[tool]]?.trim();
+  if (override) {
+    if (isExecutableFile(override)) return override;
+    throw new FfmpegMissingError(tool, `${ENV_VAR[tool]} is set to ${override}, which is not an executable file`);
+  }
+  const dirs = (env.PATH ?? env.Path ?? "").split(path.delimiter).filter(Boolean);
+  const exts = process.platform === "win32" ? (env.PATHEXT ?? ".EXE;.CMD;.BAT").split(";").filter(Boolean) : [""];
+  for (const dir of dirs) {
+    for (const ext of exts) {
+      const candidate = path.join(dir, tool + ext);
+      if (isExecutableFile(candidate)) return candidate;
+    }
+  }
+  throw new FfmpegMissingError(tool, `not on the PATH and ${ENV_VAR[tool]} is not set`);
+}
+
+function isExecutableFile(p: string): boolean {
+  try {
+    if (!fs.statSync(p).isFile()) return false;
+    fs.accessSync(p, process.platform === "win32" ? fs.constants.F_OK : fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface RunFfmpegOptions {
+  signal?: AbortSignal;
+  /** Called with 0..1 as ffmpeg reports `out_time_us`; needs `durationSeconds`. Ends with 1. */
+  onProgress?: (fraction: number) => void;
+  /** Length of the output being written, used to turn out_time into a fraction. */
+  durationSeconds?: number;
+  cwd?: string;
+}
+
+export interface RunFfmpegResult {
+  /** The bounded stderr tail (at -loglevel error it is usually empty on success). */
+  stderr: string;
+}
+
+/**
+ * Runs ffmpeg with `args` (everything after the global options). Always adds
+ * `-nostdin -hide_banner -loglevel error -progress pipe:1`, so stdout carries only progress
+ * key=value lines and stderr only errors. Rejects with FfmpegError (ffmpeg's last error line),
+ * FfmpegAbortError (after the process is gone) or FfmpegMissingError.
+ */
+export function runFfmpeg(args: readonly string[], opts: RunFfmpegOptions = {}): Promise<RunFfmpegResult> {
+  const fullArgs = ["-nostdin", "-hide_banner", "-loglevel", "error", "-progress", "pipe:1", "-nostats", ...args];
+  let lastFraction = 0;
+  const report = (fraction: number) => {
+    if (!opts.onProgress) return;
+    const f = Math.min(1, Math.max(lastFraction, fraction));
+    if (f === lastFraction && fraction !== 1) return;
+    lastFraction = f;
+    opts.onProgress(f);
+  };
+  let pending = "";
+  return runTool("ffmpeg", fullArgs, {
+    signal: opts.signal,
+    cwd: opts.cwd,
+    onStdout: (chunk) => {
+      pending += chunk;
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        const eq = line.indexOf("=");
+        if (eq < 0) continue;
+        const key = line.slice(0, eq).trim();
+        const value = line.slice(eq + 1).trim();
+        if (key === "out_time_us" && opts.durationSeconds && opts.durationSeconds > 0) {
+          const us = Number(value);
+          if (Number.isFinite(us) && us >= 0) report(us / 1e6 / opts.durationSeconds);
+        } else if (key === "progress" && value === "end") {
+          report(1);
+        }
+      }
+    },
+  }).then(({ stderr }) => {
+    report(1);
+    return { stderr };
+  });
+}
+
+/** Runs ffprobe with JSON output over `file`; `args` picks what to show (e.g. -show_streams). */
+export async function ffprobeJson<T = FfprobeResult>(
+  file: string,
+  args: readonly string[] = ["-show_format", "-show_streams"],
+  opts: { signal?: AbortSignal } = {},
+): Promise<T> {
+  const { stdout } = await runTool("ffprobe", ["-v", "error", "-hide_banner", "-of", "json", ...args, file], {
+    signal: opts.signal,
+    keepStdout: true,
+  });
+  try {
+    return JSON.parse(stdout) as T;
+  } catch {
+    throw new FfmpegError(`ffprobe printed something that is not JSON for ${path.basename(file)}.`, "ffprobe", 0, null, stdout.slice(-STDERR_TAIL_BYTES));
+  }
+}
+
+/** The parts of ffprobe's JSON the backend reads (all optional: ffprobe omits what it lacks). */
+export interface FfprobeStream {
+  index: number;
+  codec_type?: string;
+  codec_name?: string;
+  codec_tag_string?: string;
+  profile?: string;
+  width?: number;
+  height?: number;
+  pix_fmt?: string;
+  color_range?: string;
+  color_space?: string;
+  color_transfer?: string;
+  color_primaries?: string;
+  r_frame_rate?: string;
+  avg_frame_rate?: string;
+  time_base?: string;
+  start_time?: string;
+  duration?: string;
+  nb_frames?: string;
+  nb_read_frames?: string;
+  side_data_list?: Array<Record<string, unknown> & { side_data_type?: string }>;
+}
+export interface FfprobeResult {
+  streams?: FfprobeStream[];
+  format?: { format_name?: string; duration?: string; size?: string; start_time?: string };
+  frames?: Array<Record<string, unknown>>;
+}
+
+export interface FfmpegCheck {
+  ffmpeg: { path: string; version: string };
+  ffprobe: { path: string; version: string };
+  /** What Retake's renders and conforms rely on. */
+  features: { libx264: boolean; libx265: boolean; prores_ks: boolean; zscale: boolean; perspective: boolean };
+  /** Features above that are missing, in words (empty when all are there). */
+  missing: string[];
+}
+
+/**
+ * Finds both binaries and asks ffmpeg what it can do. Throws FfmpegMissingError when either
+ * binary is absent; a build lacking features is reported in `missing`, not thrown, so the
+ * server can still start and say which renders will fail.
+ */
+export async function checkFfmpeg(opts: { signal?: AbortSignal } = {}): Promise<FfmpegCheck> {
+  const ffmpegPath = locateTool("ffmpeg");
+  const ffprobePath = locateTool("ffprobe");
+  const run = (tool: MediaTool, args: string[]) => runTool(tool, args, { signal: opts.signal, keepStdout: true }).then((r) => r.stdout);
+  const [ffmpegVersion, ffprobeVersion, encoders, filters] = await Promise.all([
+    run("ffmpeg", ["-hide_banner", "-version"]),
+    run("ffprobe", ["-hide_banner", "-version"]),
+    run("ffmpeg", ["-hide_banner", "-encoders"]),
+    run("ffmpeg", ["-hide_banner", "-filters"]),
+  ]);
+  const has = (list: string, name: string) => new RegExp(`^\\s*\\S+\\s+${name}\\s`, "m").test(list);
+  const features = {
+    libx264: has(encoders, "libx264"),
+    libx265: has(encoders, "libx265"),
+    prores_ks: has(encoders, "prores_ks"),
+    zscale: has(filters, "zscale"),
+    perspective: has(filters, "perspective"),
+  };
+  const why: Record<keyof typeof features, string> = {
+    libx264: "libx264 (H.264 proxies)",
+    libx265: "libx265 (HEVC HDR10 deliveries)",
+    prores_ks: "prores_ks (ProRes masters)",
+    zscale: "zscale (HDR color conversion)",
+    perspective: "the perspective filter (previz camera moves)",
+  };
+  return {
+    ffmpeg: { path: ffmpegPath, version: parseVersion(ffmpegVersion) },
+    ffprobe: { path: ffprobePath, version: parseVersion(ffprobeVersion) },
+    features,
+    missing: (Object.keys(features) as Array<keyof typeof features>).filter((k) => !features[k]).map((k) => why[k]),
+  };
+}
+
+const parseVersion = (out: string): string => /version\s+(\S+)/.exec(out)?.[1] ?? "unknown";
+
+interface RunToolOptions {
+  signal?: AbortSignal | undefined;
+  cwd?: string | undefined;
+  onStdout?: (chunk: string) => void;
+  /** Collect stdout (ffprobe JSON, -version); ffmpeg's progress stream is not kept. */
+  keepStdout?: boolean;
+}
+
+/** Spawns a tool and settles after the process has exited (also when canceled). */
+function runTool(tool: MediaTool, args: readonly string[], opts: RunToolOptions): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    if (opts.signal?.aborted) {
+      reject(new FfmpegAbortError(`The ${tool} run was canceled before it started.`, { cause: opts.signal.reason }));
+      return;
+    }
+    let bin: string;
+    try {
+      bin = locateTool(tool);
+    } catch (err) {
+      reject(err);
+      return;
+    }
+    const child = spawn(bin, args, { cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
+    const stdoutParts: string[] = [];
+    let stderrTail = "";
+    let aborted = false;
+    let spawnError: NodeJS.ErrnoException | undefined;
+
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      if (opts.keepStdout) stdoutParts.push(chunk);
+      opts.onStdout?.(chunk);
+    });
+    child.stderr.on("data", (chunk: string) => {
+      stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
+    });
+
+    const onAbort = () => {
+      aborted = true;
+      // SIGKILL, not SIGTERM: on SIGTERM ffmpeg keeps going long enough to finalize the file.
+      child.kill("SIGKILL");
+    };
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+
+    child.on("error", (err: NodeJS.ErrnoException) => {
+      spawnError = err;
+    });
+    child.on("close", (code, sig) => {
+      opts.signal?.removeEventListener("abort", onAbort);
+      if (aborted) {
+        reject(new FfmpegAbortError(`The ${tool} run was canceled.`, { cause: opts.signal?.reason }));
+        return;
+      }
+      if (spawnError) {
+        if (spawnError.code === "ENOENT" || spawnError.code === "EACCES") {
+          reject(new FfmpegMissingError(tool, `${bin} could not be started (${spawnError.code})`));
+        } else {
+          reject(new FfmpegError(`${tool} could not be started: ${spawnError.message}`, tool, null, null, stderrTail));
+        }
+        return;
+      }
+      if (code === 0) {
+        resolve({ stdout: stdoutParts.join(""), stderr: stderrTail });
+        return;
+      }
+      const last = lastLine(stderrTail);
+      const message = last ?? (sig ? `${tool} was killed by ${sig}.` : `${tool} exited with code ${String(code)} and printed no error.`);
+      reject(new FfmpegError(message, tool, code, sig, stderrTail));
+    });
+  });
+}
+
+function lastLine(text: string): string | undefined {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  return lines.at(-1);
+}

@@ -1,0 +1,134 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  checkFfmpeg,
+  FfmpegError,
+  FfmpegMissingError,
+  ffprobeJson,
+  isAbortError,
+  locateTool,
+  runFfmpeg,
+  STDERR_TAIL_BYTES,
+} from "../../../src/server/media/ffmpeg.js";
+
+let dir: string;
+const savedEnv = { ffmpeg: process.env.RETAKE_FFMPEG, ffprobe: process.env.RETAKE_FFPROBE };
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-"));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  for (const [tool, value] of Object.entries(savedEnv)) {
+    const key = tool === "ffmpeg" ? "RETAKE_FFMPEG" : "RETAKE_FFPROBE";
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+});
+
+const INSTALL_LINES = ["sudo apt-get install ffmpeg", "brew install ffmpeg", "winget install Gyan.FFmpeg"];
+
+describe("finding ffmpeg", () => {
+  it("finds both binaries on the PATH and reports versions and the features Retake relies on", async () => {
+    expect(path.basename(locateTool("ffmpeg"))).toBe("ffmpeg");
+    const check = await checkFfmpeg();
+    expect(check.ffmpeg.version).toMatch(/^\d+\.\d+/);
+    expect(check.ffprobe.version).toMatch(/^\d+\.\d+/);
+    expect(check.features).toMatchObject({ libx265: true, prores_ks: true, zscale: true, libx264: true, perspective: true });
+    expect(check.missing).toEqual([]);
+  });
+
+  it("an override that points nowhere is FfmpegMissingError with the install commands, not a stack trace", async () => {
+    process.env.RETAKE_FFMPEG = path.join(dir, "no-such-ffmpeg");
+    const err = await runFfmpeg(["-version"]).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(FfmpegMissingError);
+    const e = err as FfmpegMissingError;
+    for (const line of INSTALL_LINES) expect(e.message).toContain(line);
+    expect(e.message).toContain("RETAKE_FFMPEG");
+    expect(e.stack).not.toMatch(/\n\s+at /);
+    await expect(checkFfmpeg()).rejects.toBeInstanceOf(FfmpegMissingError);
+  });
+
+  it("a PATH without ffprobe is FfmpegMissingError naming ffprobe", () => {
+    let err: unknown;
+    try {
+      locateTool("ffprobe", { PATH: dir });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(FfmpegMissingError);
+    expect((err as FfmpegMissingError).tool).toBe("ffprobe");
+    expect((err as Error).message).toMatch(/ffprobe, which was not found/);
+    for (const line of INSTALL_LINES) expect((err as Error).message).toContain(line);
+  });
+
+  it("an override that is a real binary is used", () => {
+    const real = locateTool("ffmpeg");
+    process.env.RETAKE_FFMPEG = real;
+    expect(locateTool("ffmpeg")).toBe(real);
+  });
+});
+
+describe("running ffmpeg", () => {
+  it("a failing command rejects with FfmpegError carrying ffmpeg's last error line", async () => {
+    const missing = path.join(dir, "missing-input.mov");
+    const err = await runFfmpeg(["-i", missing, "-f", "null", "-"]).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(FfmpegError);
+    const e = err as FfmpegError;
+    expect(e.message).toBe(`${missing}: No such file or directory`);
+    expect(e.exitCode).not.toBe(0);
+    expect(e.stderrTail).toContain("No such file or directory");
+    expect(e.stderrTail.length).toBeLessThanOrEqual(STDERR_TAIL_BYTES);
+  });
+
+  it("reports progress as a rising fraction that ends at 1", async () => {
+    const seen: number[] = [];
+    const out = path.join(dir, "progress.mp4");
+    await runFfmpeg(["-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=24:duration=2", "-c:v", "libx264", "-preset", "ultrafast", out], {
+      durationSeconds: 2,
+      onProgress: (f) => seen.push(f),
+    });
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.at(-1)).toBe(1);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!).toBeGreaterThanOrEqual(seen[i - 1]!);
+    const probe = await ffprobeJson(out, ["-show_streams", "-select_streams", "v:0"]);
+    expect(probe.streams?.[0]).toMatchObject({ codec_name: "h264", width: 320, height: 180 });
+  });
+
+  it("an abort kills ffmpeg and rejects with an AbortError once the process is gone", async () => {
+    // A unique frame size marks this process so the test can look for it afterwards.
+    const marker = "testsrc2=size=322x182:rate=24";
+    const controller = new AbortController();
+    const started = Date.now();
+    const pending = runFfmpeg(["-re", "-f", "lavfi", "-i", marker, "-f", "null", "-"], {
+      signal: controller.signal,
+      durationSeconds: 60,
+      onProgress: () => controller.abort(),
+    });
+    setTimeout(() => controller.abort(), 3000);
+    const err = await pending.then(() => undefined, (e: unknown) => e);
+    expect(isAbortError(err)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const ps = spawnSync("pgrep", ["-f", marker], { encoding: "utf8" });
+    expect(ps.stdout.trim()).toBe("");
+  });
+
+  it("an already-aborted signal rejects without starting ffmpeg", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const err = await runFfmpeg(["-version"], { signal: controller.signal }).then(() => undefined, (e: unknown) => e);
+    expect(isAbortError(err)).toBe(true);
+  });
+
+  it("ffprobe failures are FfmpegError with ffprobe's message", async () => {
+    const notMedia = path.join(dir, "not-media.mov");
+    fs.writeFileSync(notMedia, "this is not a movie");
+    const err = await ffprobeJson(notMedia).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(FfmpegError);
+    expect((err as FfmpegError).tool).toBe("ffprobe");
+    expect((err as Error).message).toContain("Invalid data found when processing input");
+  });
+});
