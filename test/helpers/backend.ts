@@ -45,7 +45,7 @@ export function sequenceContext(overrides: Partial<SequenceContext> = {}, colorS
 export async function uploadFrame(url: string, sequence: SequenceContext, image = makeStillPng(sequence.frameSize.width, sequence.frameSize.height)) {
   const form = new FormData();
   form.append("context", JSON.stringify({ sequence, mode: "insert" }));
-  form.append("image", new Blob([image], { type: "image/png" }), "frame.png");
+  form.append("image", new Blob([new Uint8Array(image)], { type: "image/png" }), "frame.png");
   const res = await fetch(`${url}/v1/frames`, { method: "POST", body: form });
   if (res.status !== 201) throw new Error(`frame upload failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as { frameId: string };

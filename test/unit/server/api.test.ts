@@ -72,7 +72,7 @@ describe("frames", () => {
   it("refuses an upload that is not an image, saying what to send", async () => {
     const form = new FormData();
     form.append("context", JSON.stringify({ sequence: sequenceContext() }));
-    form.append("image", new Blob([Buffer.from("hello")], { type: "image/png" }), "x.png");
+    form.append("image", new Blob([new Uint8Array(Buffer.from("hello"))], { type: "image/png" }), "x.png");
     const res = await fetch(`${url}/v1/frames`, { method: "POST", body: form });
     expect(res.status).toBe(400);
     expect((await res.json()).error.message).toMatch(/PNG or JPEG/);
@@ -81,7 +81,7 @@ describe("frames", () => {
   it("names the bad field of a malformed frame context", async () => {
     const form = new FormData();
     form.append("context", JSON.stringify({ sequence: { ...sequenceContext(), colorSpace: "p3" } }));
-    form.append("image", new Blob([makeStillPng()], { type: "image/png" }), "x.png");
+    form.append("image", new Blob([new Uint8Array(makeStillPng())], { type: "image/png" }), "x.png");
     const res = await fetch(`${url}/v1/frames`, { method: "POST", body: form });
     expect(res.status).toBe(400);
     expect((await res.json()).error.field).toBe("sequence.colorSpace");
@@ -170,23 +170,29 @@ describe("jobs", () => {
   });
 });
 
+function takeEvent(data: string) {
+  const event = JobEvent.parse(JSON.parse(data));
+  if (event.type !== "take") throw new Error(`expected a take event, got ${event.type}`);
+  return event;
+}
+
 describe("job events (SSE)", () => {
   it("streams take states to the end, and a reconnect with Last-Event-ID replays only what was missed", async () => {
     const { frameId } = await uploadFrame(url, sequenceContext());
     const created = Job.parse(await (await postJob({ frameId, duration: 2, count: 1 })).json());
     const all = await readEvents(`/v1/jobs/${created.id}/events`, {}, (events) => events.some((e) => e.event === "done"));
-    const takeEvents = all.filter((e) => e.event === "take").map((e) => JobEvent.parse(JSON.parse(e.data)));
-    expect(takeEvents.at(-1)?.type === "take" && takeEvents.at(-1)!.take.state).toBe("succeeded");
+    const takeEvents = all.filter((e) => e.event === "take").map((e) => takeEvent(e.data));
+    expect(takeEvents.at(-1)?.take.state).toBe("succeeded");
     const seqs = takeEvents.map((e) => e.seq);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
 
     // A client that saw only the first event reconnects: it gets the latest state it missed.
     const first = seqs[0]!;
     const replay = await readEvents(`/v1/jobs/${created.id}/events`, { "last-event-id": String(first) }, (events) => events.some((e) => e.event === "done"));
-    const replayed = replay.filter((e) => e.event === "take").map((e) => JobEvent.parse(JSON.parse(e.data)));
+    const replayed = replay.filter((e) => e.event === "take").map((e) => takeEvent(e.data));
     expect(replayed.length).toBeGreaterThan(0);
     expect(replayed.every((e) => e.seq > first)).toBe(true);
-    expect(replayed.at(-1)?.type === "take" && replayed.at(-1)!.take.state).toBe("succeeded");
+    expect(replayed.at(-1)?.take.state).toBe("succeeded");
   });
 
   it("keeps a job running when its only listener drops", async () => {

@@ -35,14 +35,14 @@ export function sendFileWithRange(request: FastifyRequest, reply: FastifyReply, 
   }
   const size = stat.size;
   reply.header("Accept-Ranges", "bytes");
-  reply.header("Content-Type", mediaType);
-  reply.header("Last-Modified", stat.mtime.toUTCString());
-  if (fileName) reply.header("Content-Disposition", `inline; filename="${fileName.replace(/"/g, "")}"`);
   const range = parseRange(request.headers.range, size);
   if (range === "unsatisfiable") {
     reply.header("Content-Range", `bytes */${size}`);
-    return reply.code(416).send({ error: { code: "range_not_satisfiable", message: `The file is ${size} bytes.` } });
+    return reply.code(416).send({ error: { code: "range_not_satisfiable", message: `The requested range is outside the file (${size} bytes).` } });
   }
+  reply.header("Content-Type", mediaType);
+  reply.header("Last-Modified", stat.mtime.toUTCString());
+  if (fileName) reply.header("Content-Disposition", `inline; filename="${fileName.replace(/"/g, "")}"`);
   const { start, end } = range ?? { start: 0, end: size - 1 };
   const length = size === 0 ? 0 : end - start + 1;
   reply.header("Content-Length", String(length));
