@@ -99,7 +99,8 @@ export interface StreamColor {
  * placed itself, a plain clip (not a grade) for real HDR. Untagged streams are read as
  * Rec.709 (HD and up) or BT.601 (SD), limited range, as players do.
  */
-export function toSdrRgbFilter(source: StreamColor): string {
+export function toSdrRgbFilter(source: StreamColor, resize?: Resize): string {
+  const size = resize ? `w=${resize.width}:h=${resize.height}:f=${resize.filter ?? "bicubic"}:` : "";
   const rin = source.range === "pc" ? "full" : "limited";
   const sd = (source.height ?? 1080) < 720;
   const min =
@@ -109,9 +110,9 @@ export function toSdrRgbFilter(source: StreamColor): string {
     : sd ? "170m" : "709";
   if (source.transfer === "smpte2084" || source.transfer === "arib-std-b67") {
     const pin = source.primaries === "bt709" ? "709" : "2020";
-    return `zscale=min=${min}:rin=${rin}:tin=${source.transfer}:pin=${pin}:t=709:p=709:m=gbr:r=full:npl=${SDR_REFERENCE_WHITE_NITS},format=gbrp,format=rgb24`;
+    return `zscale=${size}min=${min}:rin=${rin}:tin=${source.transfer}:pin=${pin}:t=709:p=709:m=gbr:r=full:npl=${SDR_REFERENCE_WHITE_NITS},format=gbrp,format=rgb24`;
   }
-  return `zscale=min=${min}:rin=${rin}:m=gbr:r=full,format=gbrp,format=rgb24`;
+  return `zscale=${size}min=${min}:rin=${rin}:m=gbr:r=full,format=gbrp,format=rgb24`;
 }
 
 // ---------------------------------------------------------------------------------------------
