@@ -112,7 +112,7 @@ export async function renderPreviz(input: PrevizInput): Promise<PrevizResult> {
       (pq ? `,split=2[still][raw];[raw]format=rgb24[canvasrgb];[still]` : ",") +
       (final ? "" : `zscale=min=gbr:rin=full:m=709:r=full,format=yuv420p,`) +
       `loop=loop=${frames - 1}:size=1:start=0,settb=expr=${fps.den}/${fps.num},setpts=N,` +
-      `perspective=${perspectiveArgs(corners)}:sense=source:eval=frame:interpolation=${final ? "cubic" : "linear"}` +
+      perspectiveChain(corners, final ? "cubic" : "linear") +
       (cropped ? `,crop=${master.width}:${master.height}:0:0` : "") +
       `,split=3[m][p][q]`,
     `[m]${sdrToColorSpaceFilter(colorSpace, { from: warp })}[master]`,
@@ -285,11 +285,19 @@ export function frameCorners(s: CameraState, still: Size, canvas: Size, master: 
 
 const CORNER_NAMES = ["x0", "y0", "x1", "y1", "x2", "y2", "x3", "y3"] as const;
 
+/** Frames per perspective filter (see perspectiveChain). */
+const FRAMES_PER_WARP = 60;
+
 /**
- * Per-frame corner values as ffmpeg expressions: a balanced tree, O(log n) per evaluation.
- * vf_perspective's `on` counts from 1 (outlink frame_count_in + 1, measured), so frame k is on = k + 1.
+ * The warp as a chain of perspective filters, each enabled for its own run of up to 60 frames
+ * and passing the others through untouched (each holds a w·h·8-byte map, so not shorter runs). vf_perspective re-parses its expressions on every
+ * frame, so one filter holding a 600-frame tree spent longer parsing than warping (a 10 s
+ * 59.94 draft took 18 s); in chunks the per-frame cost stays that of a short take.
+ * Within a chunk the corner values are a balanced if(lt(on,k)) tree, O(log n) to evaluate.
+ * `on` counts every frame through the filter, passed-through ones too, from 1 (outlink
+ * frame_count_in + 1; measured), so frame k is on = k + 1.
  */
-function perspectiveArgs(corners: Corners[]): string {
+function perspectiveChain(corners: Corners[], interpolation: "linear" | "cubic"): string {
   const tree = (vals: number[], lo: number, hi: number): string => {
     if (hi - lo === 1) return fmt(vals[lo]!);
     // Runs of equal values (holds) collapse to one leaf.
@@ -297,8 +305,15 @@ function perspectiveArgs(corners: Corners[]): string {
     const m = (lo + hi) >> 1;
     return `if(lt(on,${m + 1}),${tree(vals, lo, m)},${tree(vals, m, hi)})`;
   };
-  // Quoted, so the commas inside stay part of the value when ffmpeg splits the graph.
-  return CORNER_NAMES.map((name, c) => `${name}='${tree(corners.map((k) => k[c] ?? 0), 0, corners.length)}'`).join(":");
+  const filters: string[] = [];
+  for (let start = 0; start < corners.length; start += FRAMES_PER_WARP) {
+    const end = Math.min(corners.length, start + FRAMES_PER_WARP);
+    // Quoted, so the commas inside stay part of the value when ffmpeg splits the graph.
+    const args = CORNER_NAMES.map((name, c) => `${name}='${tree(corners.map((k) => k[c] ?? 0), start, end)}'`).join(":");
+    const only = corners.length > FRAMES_PER_WARP ? `:enable='between(n,${start},${end - 1})'` : "";
+    filters.push(`perspective=${args}:sense=source:eval=frame:interpolation=${interpolation}${only}`);
+  }
+  return filters.join(",");
 }
 
 const fmt = (v: number) => {
