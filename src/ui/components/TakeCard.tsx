@@ -92,7 +92,7 @@ export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
             </>
           )
         )}
-        {!working && take.message && take.state !== "failed" && (
+        {!working && take.state !== "failed" && !restatesState(take) && (
           <>
             <dt>Status</dt>
             <dd>{take.message}</dd>
@@ -129,4 +129,10 @@ export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
       )}
     </article>
   );
+}
+
+/** A message that only repeats the state chip ("Ready", "succeeded") is not worth a line. */
+function restatesState(take: Take): boolean {
+  const message = take.message.trim().toLowerCase();
+  return message === "" || message === take.state || message === TAKE_STATE_LABEL[take.state].toLowerCase();
 }
