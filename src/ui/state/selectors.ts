@@ -6,6 +6,8 @@ import { takesOfJob } from "./takeMerge.js";
 
 /** Why Draft cannot run right now, or null when it can. */
 export function draftBlocker(s: PanelState): string | null {
+  // A draft sent mid-capture would direct from the previous frame (and its color space).
+  if (s.busy.capturing) return "Waiting for the frame capture to finish.";
   if (!s.frame) return "Capture a frame first.";
   if (s.connection.status !== "ready") return "Waiting for the backend connection.";
   if (!s.providerId) return "No generation provider is available.";

@@ -201,9 +201,11 @@ describe("panel store: form values", () => {
     expect(store.getState().providerId).toBe("previz");
   });
 
-  it("says why Draft cannot run until a frame is captured", () => {
+  it("says why Draft cannot run until a frame is captured, or while a capture is under way", () => {
     const store = createPanelStore();
     expect(draftBlocker(store.getState())).toBe("Capture a frame first.");
+    store.getState().setBusy("capturing", true);
+    expect(draftBlocker(store.getState())).toBe("Waiting for the frame capture to finish.");
   });
 });
 
