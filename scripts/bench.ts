@@ -86,8 +86,28 @@ async function draftToPreview(): Promise<number> {
   }
 }
 
+function compile300(): number {
+  const annotations = [];
+  for (let i = 0; i < 300; i++) {
+    const t = (i % 50) / 5;
+    if (i % 3 === 0) annotations.push({ id: `a${i}`, kind: "cameraMove" as const, from: { x: 0.5, y: 0.5 }, to: { x: 0.5 + 0.001 * (i % 7), y: 0.5 - 0.001 * (i % 5) }, start: t, end: t + 0.7 });
+    else if (i % 3 === 1) annotations.push({ id: `b${i}`, kind: "framingBox" as const, rect: { x: 0.2 + 0.001 * i, y: 0.2, w: 0.5, h: 0.5 }, time: t + 0.05 });
+    else annotations.push({ id: `p${i}`, kind: "subjectPath" as const, points: [{ x: 0.1, y: 0.1 }, { x: 0.5, y: 0.5 }, { x: 0.9, y: 0.9 }] });
+  }
+  for (let i = 0; i < 30; i++) compileDirection({ prompt: "", annotations, duration: 10 });
+  const runs: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const started = performance.now();
+    compileDirection({ prompt: "", annotations, duration: 10 });
+    runs.push(performance.now() - started);
+  }
+  runs.sort((a, b) => a - b);
+  return runs[Math.floor(runs.length / 2)]!;
+}
+
 console.log(`Retake bench — ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "cpu"}\n`);
 console.log(`${"measure".padEnd(52)} ${"figure".padStart(10)}   target`);
+report("compileDirection, 300 annotations (median)", `${compile300().toFixed(2)} ms`, "< 5 ms");
 report("previz draft 5 s 1080p24 Rec.709 (render)", `${(await timeRender("draft", "rec709")).toFixed(2)} s`, "≤ 3 s");
 report("previz draft 5 s 1080p24 Rec.2100 PQ (render)", `${(await timeRender("draft", "rec2100-pq")).toFixed(2)} s`, "≤ 3 s");
 report("previz final 5 s 1080p24 Rec.709 (ProRes 422 HQ)", `${(await timeRender("final", "rec709")).toFixed(2)} s`, "≤ 20 s");

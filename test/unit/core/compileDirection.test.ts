@@ -467,23 +467,5 @@ describe("compileDirection: a Direction is data", () => {
     expect(compile(annotations)).toEqual(d);
   });
 
-  it("compiles 300 annotations in well under 5 ms", () => {
-    const annotations: AnnotationInput[] = [];
-    for (let i = 0; i < 300; i++) {
-      const t = (i % 50) / 5;
-      if (i % 3 === 0) annotations.push(arrow(`a${i}`, [0.5, 0.5], [0.5 + 0.001 * (i % 7), 0.5 - 0.001 * (i % 5)], t, t + 0.7));
-      else if (i % 3 === 1) annotations.push(box(`b${i}`, [0.2 + 0.001 * i, 0.2, 0.5, 0.5], t + 0.05));
-      else annotations.push(path(`p${i}`, [[0.1, 0.1], [0.5, 0.5], [0.9, 0.9]]));
-    }
-    for (let i = 0; i < 30; i++) compile(annotations, 10); // warm up the JIT
-    const runs: number[] = [];
-    for (let i = 0; i < 15; i++) {
-      const start = performance.now();
-      compile(annotations, 10);
-      runs.push(performance.now() - start);
-    }
-    // The fastest run measures the compiler, not whatever else the 2-core machine is doing;
-    // a quadratic slip would still blow far past the budget.
-    expect(Math.min(...runs)).toBeLessThan(5);
-  });
+  // Speed (300 annotations in under 5 ms) is measured by `npm run bench`, not asserted here.
 });

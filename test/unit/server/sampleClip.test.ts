@@ -132,10 +132,8 @@ describe("ensureSampleClip", () => {
     expect(head.indexOf("moov")).toBeLessThan(head.indexOf("mdat"));
 
     const mtime = fs.statSync(a.path).mtimeMs;
-    const started = Date.now();
     await ensureSampleClip(sampleDir);
-    expect(Date.now() - started).toBeLessThan(500);
-    expect(fs.statSync(a.path).mtimeMs).toBe(mtime);
+    expect(fs.statSync(a.path).mtimeMs).toBe(mtime); // made once, then reused
 
     // It moves: the camera trucks right, so consecutive frames differ, and it is textured, not flat.
     const f0 = path.join(dir, "s0.png");
