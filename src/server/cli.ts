@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig } from "./config.js";
 import { PortInUseError, startBackend } from "./backend.js";
-import { readColorTagsFromFile } from "./files/fileRangedRead.js";
+import { probeCommand } from "./commands/probeCommand.js";
 import { checkFfmpeg, FfmpegMissingError } from "./media/ffmpeg.js";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -26,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
       case "serve":
         return await serve({ buildUi: false, harness: process.env.RETAKE_HARNESS === "1" });
       case "probe":
-        return await probe(rest);
+        return await probeCommand(rest);
       case undefined:
       case "help":
       case "--help":
@@ -94,23 +94,4 @@ function newestMtime(dirs: string[]): number {
   };
   for (const dir of dirs) if (fs.existsSync(dir)) walk(dir);
   return newest;
-}
-
-async function probe(args: string[]): Promise<number> {
-  const file = args.find((a) => !a.startsWith("--"));
-  if (!file) {
-    process.stderr.write("Usage: retake probe <file> --json\n");
-    return 1;
-  }
-  if (!fs.existsSync(file)) {
-    process.stderr.write(`No such file: ${file}\n`);
-    return 1;
-  }
-  const tags = await readColorTagsFromFile(file);
-  if (args.includes("--json")) process.stdout.write(`${JSON.stringify(tags, null, 2)}\n`);
-  else {
-    process.stdout.write(`${path.basename(file)}: ${tags.colorSpace}${tags.agree ? " (tags agree)" : ""}\n`);
-    for (const problem of tags.problems) process.stdout.write(`  - ${problem}\n`);
-  }
-  return tags.agree ? 0 : 2;
 }

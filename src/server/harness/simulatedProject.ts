@@ -3,7 +3,7 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { z } from "zod";
 import { tagsMatchSequence } from "../../core/colorTags/index.js";
-import { findExtendPlacement, findPlacement, NO_SHOT_TO_EXTEND_MESSAGE } from "../../core/placement.js";
+import { findExtendPlacement, findPlacement, findShotUnderPlayhead, NO_SHOT_TO_EXTEND_MESSAGE } from "../../core/placement.js";
 import {
   SequenceColorSpace,
   VideoTrack,
@@ -132,7 +132,7 @@ export class SimulatedProject {
   async capture(mode: PlacementMode): Promise<FrameContext> {
     const sequence = this.sequenceContext();
     const t = this.state.playheadSeconds;
-    const shot = this.topClipAt(t);
+    const shot = findShotUnderPlayhead(this.state.tracks, t);
     if (!shot) {
       throw new HarnessError(409, "nothing_under_playhead", "There is no clip under the playhead: move the playhead onto a clip, then capture.");
     }
@@ -205,15 +205,6 @@ export class SimulatedProject {
     } finally {
       fs.rmSync(partial, { force: true });
     }
-  }
-
-  private topClipAt(t: number) {
-    const tracks = [...this.state.tracks].sort((a, b) => b.index - a.index);
-    for (const track of tracks) {
-      const clip = track.clips.find((c) => c.start <= t + 1e-6 && t < c.end - 1e-6);
-      if (clip) return { track, clip };
-    }
-    return undefined;
   }
 
   /** Imported takes are read from their SDR proxy so a capture over them looks right. */
