@@ -113,7 +113,7 @@ export async function renderPreviz(input: PrevizInput): Promise<PrevizResult> {
       (pq ? `,split=2[still][raw];[raw]format=rgb24[canvasrgb];[still]` : ",") +
       `zscale=min=gbr:rin=full:m=709:r=full,format=${final ? "yuv422p" : "yuv420p"},` +
       `loop=loop=${frames - 1}:size=1:start=0,settb=expr=${fps.den}/${fps.num},setpts=N,` +
-      perspectiveChain(corners, final ? "cubic" : "linear") +
+      perspectiveChain(corners, final ? "cubic" : "linear", canvas) +
       (cropped ? `,crop=${master.width}:${master.height}:0:0` : "") +
       `,split=3[m][p][q]`,
     `[m]${sdrToColorSpaceFilter(colorSpace, { from: warp })}[master]`,
@@ -287,19 +287,23 @@ export function frameCorners(s: CameraState, still: Size, canvas: Size, master: 
 
 const CORNER_NAMES = ["x0", "y0", "x1", "y1", "x2", "y2", "x3", "y3"] as const;
 
-/** Frames per perspective filter (see perspectiveChain). */
+/** Frames per perspective filter (see perspectiveChain), and the memory all their maps may take. */
 const FRAMES_PER_WARP = 60;
+const WARP_MAP_BUDGET_BYTES = 256 * 1024 * 1024;
 
 /**
- * The warp as a chain of perspective filters, each enabled for its own run of up to 60 frames
- * and passing the others through untouched (each holds a w·h·8-byte map, so not shorter runs). vf_perspective re-parses its expressions on every
- * frame, so one filter holding a 600-frame tree spent longer parsing than warping (a 10 s
- * 59.94 draft took 18 s); in chunks the per-frame cost stays that of a short take.
- * Within a chunk the corner values are a balanced if(lt(on,k)) tree, O(log n) to evaluate.
+ * The warp as a chain of perspective filters, each enabled for its own run of frames and passing
+ * the others through untouched. vf_perspective re-parses its expressions on every frame, so one
+ * filter holding a 600-frame tree spent longer parsing than warping (a 10 s 59.94 draft took
+ * 18 s); in runs of 60 the per-frame cost stays that of a short take. Each filter holds a
+ * w·h·8-byte coordinate map, so runs grow when many of them would exceed 256 MB.
+ * Within a run the corner values are a balanced if(lt(on,k)) tree, O(log n) to evaluate.
  * `on` counts every frame through the filter, passed-through ones too, from 1 (outlink
  * frame_count_in + 1; measured), so frame k is on = k + 1.
  */
-function perspectiveChain(corners: Corners[], interpolation: "linear" | "cubic"): string {
+function perspectiveChain(corners: Corners[], interpolation: "linear" | "cubic", canvas: Size): string {
+  const maxRuns = Math.max(1, Math.floor(WARP_MAP_BUDGET_BYTES / (canvas.width * canvas.height * 8)));
+  const runLength = Math.max(FRAMES_PER_WARP, Math.ceil(corners.length / maxRuns));
   const tree = (vals: number[], lo: number, hi: number): string => {
     if (hi - lo === 1) return fmt(vals[lo]!);
     // Runs of equal values (holds) collapse to one leaf.
@@ -308,11 +312,11 @@ function perspectiveChain(corners: Corners[], interpolation: "linear" | "cubic")
     return `if(lt(on,${m + 1}),${tree(vals, lo, m)},${tree(vals, m, hi)})`;
   };
   const filters: string[] = [];
-  for (let start = 0; start < corners.length; start += FRAMES_PER_WARP) {
-    const end = Math.min(corners.length, start + FRAMES_PER_WARP);
+  for (let start = 0; start < corners.length; start += runLength) {
+    const end = Math.min(corners.length, start + runLength);
     // Quoted, so the commas inside stay part of the value when ffmpeg splits the graph.
     const args = CORNER_NAMES.map((name, c) => `${name}='${tree(corners.map((k) => k[c] ?? 0), start, end)}'`).join(":");
-    const only = corners.length > FRAMES_PER_WARP ? `:enable='between(n,${start},${end - 1})'` : "";
+    const only = corners.length > runLength ? `:enable='between(n,${start},${end - 1})'` : "";
     filters.push(`perspective=${args}:sense=source:eval=frame:interpolation=${interpolation}${only}`);
   }
   return filters.join(",");
