@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CameraState, SequenceColorSpace } from "../../../src/core/schemas/index.js";
 import { readColorTagsFromFile } from "../../../src/server/files/fileRangedRead.js";
+import { MASTERING_DISPLAY_P3_D65_1000, writeHdr10Boxes } from "../../../src/server/media/colorConvert.js";
 import { isAbortError } from "../../../src/server/media/ffmpeg.js";
 import { extractFrame } from "../../../src/server/media/sampleClip.js";
 import { renderPreviz, type PrevizInput, type PrevizResult } from "../../../src/server/providers/previz/renderPreviz.js";
@@ -283,6 +284,30 @@ describe("renderPreviz HDR round trip", () => {
     expect(diff / a.length).toBeLessThan(1);
     expect(max).toBeLessThan(12);
   });
+});
+
+describe("HDR10 boxes written into an existing movie", () => {
+  for (const faststart of [false, true]) {
+    it(`${faststart ? "moov before mdat (chunk offsets shift)" : "moov at the end"}: boxes readable, pictures untouched, rewrite replaces`, async () => {
+      const mov = path.join(dir, `boxes-${faststart}.mov`);
+      ffmpeg([
+        "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=24:duration=0.5",
+        "-vf", "setparams=color_primaries=bt2020:color_trc=smpte2084:colorspace=bt2020nc:range=tv,format=yuv422p10le",
+        "-c:v", "prores_ks", "-profile:v", "hq", "-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc",
+        ...(faststart ? ["-movflags", "+faststart"] : []), mov,
+      ]);
+      const before = ffmpeg(["-i", mov, "-f", "framemd5", "-"]).toString();
+      await writeHdr10Boxes(mov, { mdcv: MASTERING_DISPLAY_P3_D65_1000, clli: { maxCLL: 180, maxFALL: 40 } });
+      await writeHdr10Boxes(mov, { mdcv: MASTERING_DISPLAY_P3_D65_1000, clli: { maxCLL: 203, maxFALL: 60 } });
+      expect(ffmpeg(["-i", mov, "-f", "framemd5", "-"]).toString()).toBe(before);
+      const tags = await readColorTagsFromFile(mov);
+      expect(tags).toMatchObject({ colorSpace: "rec2100-pq", agree: true, clli: { maxCLL: 203, maxFALL: 60 }, mdcv: MASTERING_DISPLAY_P3_D65_1000 });
+      const sd = probe(mov, ["-select_streams", "v:0", "-show_entries", "stream_side_data_list"]).streams[0].side_data_list;
+      expect(sd.filter((d: { side_data_type: string }) => d.side_data_type === "Content light level metadata")).toEqual([
+        expect.objectContaining({ max_content: 203, max_average: 60 }),
+      ]);
+    });
+  }
 });
 
 describe("renderPreviz cancellation and input errors", () => {
