@@ -409,6 +409,21 @@ function leavesFrame(
   });
 }
 
+/**
+ * A conflict a generative provider can live with is marked accepted once the editor accepted
+ * invented picture on every drawing it names. It is still listed: accepting is a decision the
+ * editor can see and undo, never a conflict quietly dropped.
+ */
+function markAccepted(conflicts: Conflict[], annotations: readonly Annotation[]): void {
+  const accepted = new Set(
+    annotations.filter((a) => (a.kind === "cameraMove" || a.kind === "framingBox") && a.acceptInvented === true).map((a) => a.id),
+  );
+  if (accepted.size === 0) return;
+  for (const c of conflicts) {
+    if (c.acceptableForGenerative && c.annotationIds.length > 0 && c.annotationIds.every((id) => accepted.has(id))) c.accepted = true;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // subjects
 
@@ -502,7 +517,7 @@ function summarise(
     const last = s.points[s.points.length - 1]!.t;
     parts.push(`subject ${quote(s.label || s.annotationId)} follows its path from ${seconds(first)} to ${seconds(last)}`);
   }
-  for (const h of holds) parts.push(`keep ${quote(h.label || h.id)} still`);
+  for (const h of holds) parts.push(h.shape === "point" ? `pin ${quote(h.label || h.id)} in place` : `keep ${quote(h.label || h.id)} still`);
   for (const n of notes) parts.push(`note: ${quote(n.text)}`);
   return parts.join("; ");
 }
@@ -585,6 +600,7 @@ export function compileDirection(input: DirectionInput, context: CompileContext 
 
   conflicts.push(...opposingMoves(arrows));
   conflicts.push(...leavesFrame(keyframes, framingKeys, arrows, duration, frameAspect));
+  markAccepted(conflicts, annotations);
 
   return {
     prompt,
@@ -595,7 +611,7 @@ export function compileDirection(input: DirectionInput, context: CompileContext 
       .filter((k): k is FramingKey & { box: FramingBoxAnnotation } => k.box !== undefined)
       .map((k) => ({ t: k.t, rect: { ...k.box.rect }, annotationId: k.box.id, endFraming: k.box.endFraming })),
     subjects,
-    holds: holds.map((h) => ({ annotationId: h.id, label: h.label, rect: { ...h.rect } })),
+    holds: holds.map((h) => ({ annotationId: h.id, label: h.label, rect: { ...h.rect }, ...(h.shape ? { shape: h.shape } : {}) })),
     notes: notes.map((n) => ({ annotationId: n.id, at: { ...n.at }, text: n.text })),
     summary: summarise(arrows, framingKeys, subjects, holds, notes),
     conflicts,

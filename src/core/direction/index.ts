@@ -1,3 +1,4 @@
 export * from "./ease.js";
 export * from "./cameraPath.js";
 export * from "./compileDirection.js";
+export * from "./renderForProvider.js";

@@ -34,6 +34,11 @@ export const CameraMoveAnnotation = z.object({
   start: z.number().nonnegative(),
   end: z.number().nonnegative(),
   ease: Ease.default("ease-in-out"),
+  /**
+   * The editor accepted that this move needs picture beyond the still's edges (a generative
+   * provider invents it). Its "leaves-frame" conflict is then reported as accepted, not dropped.
+   */
+  acceptInvented: z.boolean().optional(),
 });
 
 /** The region that must fill the frame at `time` (a push-in when smaller than the frame). */
@@ -44,6 +49,8 @@ export const FramingBoxAnnotation = z.object({
   time: z.number().nonnegative(),
   ease: Ease.default("ease-in-out"),
   endFraming: z.boolean().default(false),
+  /** As on a camera move: the editor accepted invented picture for this box. */
+  acceptInvented: z.boolean().optional(),
 });
 
 export const SubjectPathAnnotation = z.object({
@@ -53,11 +60,17 @@ export const SubjectPathAnnotation = z.object({
   points: z.array(Point.extend({ t: z.number().nonnegative().optional() })).min(2),
 });
 
+/** Whether a hold pins one spot (the rect's centre; the rect is only its hit area) or a region. */
+export const HoldShape = z.enum(["point", "region"]);
+export type HoldShape = z.infer<typeof HoldShape>;
+
 export const HoldAnnotation = z.object({
   ...base,
   kind: z.literal("hold"),
   label: z.string().default(""),
   rect: Rect,
+  /** Absent means "region" (the skeleton's only kind of hold). */
+  shape: HoldShape.optional(),
 });
 
 export const NoteAnnotation = z.object({

@@ -33,6 +33,11 @@ export const Conflict = z.object({
   annotationIds: z.array(z.string()),
   /** Generative providers can invent the missing pixels; previz shows them as edge-extended. */
   acceptableForGenerative: z.boolean(),
+  /**
+   * Set (true) when the editor accepted an acceptable-for-generative conflict on every drawing it
+   * names: it stays listed so nothing is hidden, but no longer asks for attention.
+   */
+  accepted: z.boolean().optional(),
 });
 export type Conflict = z.infer<typeof Conflict>;
 
@@ -44,7 +49,7 @@ export const Direction = z.object({
   camera: z.object({ keyframes: z.array(CameraKeyframe).min(1) }),
   framing: z.array(z.object({ t: z.number(), rect: Rect, annotationId: z.string(), endFraming: z.boolean() })),
   subjects: z.array(z.object({ annotationId: z.string(), label: z.string(), points: z.array(Point.extend({ t: z.number() })) })),
-  holds: z.array(z.object({ annotationId: z.string(), label: z.string(), rect: Rect })),
+  holds: z.array(z.object({ annotationId: z.string(), label: z.string(), rect: Rect, shape: z.enum(["point", "region"]).optional() })),
   notes: z.array(z.object({ annotationId: z.string(), at: Point, text: z.string() })),
   summary: z.string(),
   conflicts: z.array(Conflict),
