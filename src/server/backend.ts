@@ -5,6 +5,7 @@ import { JobEvents } from "./director/jobEvents.js";
 import { FrameStore } from "./files/frameStore.js";
 import { SimulatedProject } from "./harness/simulatedProject.js";
 import { buildHttpApp } from "./http/app.js";
+import { resolveToken } from "./http/security.js";
 import { Ledger } from "./ledger/ledger.js";
 import { PrevizProvider } from "./providers/previz/previzProvider.js";
 import { ProviderRegistry } from "./providers/provider.js";
@@ -32,6 +33,10 @@ export interface RunningBackend extends Backend {
 
 export async function startBackend(config: ServerConfig, options: { log?: (line: string) => void } = {}): Promise<RunningBackend> {
   const log = options.log ?? (() => undefined);
+  // The token is settled before anything listens: a backend never runs open by accident.
+  const token = resolveToken(config.token, config.dataDir);
+  if (token && config.token === undefined) log("API token: see the file \"token\" in the data dir.");
+  config = { ...config, token };
   const ledger = Ledger.open(config.dataDir);
   const frames = new FrameStore(ledger, config.dataDir);
   const providers = new ProviderRegistry([new PrevizProvider()]);
@@ -40,7 +45,7 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
   let project: SimulatedProject | undefined;
   try {
     if (config.harness) {
-      project = new SimulatedProject(config.dataDir, { ledger, frames, token: config.token });
+      project = new SimulatedProject(config.dataDir, { ledger, frames, token: config.token ?? undefined });
       await project.prepare();
     }
   } catch (error) {

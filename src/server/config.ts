@@ -5,8 +5,17 @@ export interface ServerConfig {
   host: string;
   port: number;
   dataDir: string;
-  /** When set, every /v1 request must carry it (Bearer header or ?token=). */
-  token: string | undefined;
+  /**
+   * Every /v1 request must carry the token (Bearer header or ?token=).
+   * - a string: that token (RETAKE_TOKEN);
+   * - undefined: read `<dataDir>/token`, generating it (0600) on first start;
+   * - null: no token at all. Only for tests that drive the API directly: never from the env.
+   */
+  token: string | null | undefined;
+  /** Extra browser origins allowed to call the API (RETAKE_ALLOWED_ORIGINS, comma-separated). */
+  allowedOrigins: string[];
+  /** Spending limits the backend enforces at job creation (USD). */
+  budget: BudgetSettings;
   providers: {
     luma: { apiKey?: string; baseUrl: string };
     runway: { apiKey?: string; baseUrl: string };
@@ -17,6 +26,17 @@ export interface ServerConfig {
   /** Serve the browser harness (the simulated Premiere) at `/`. */
   harness: boolean;
 }
+
+export interface BudgetSettings {
+  /** Default and maximum spend of one job (RETAKE_JOB_BUDGET_USD); a request may ask for less. */
+  perJobUsd: number;
+  /** Spend of all jobs created on one UTC day (RETAKE_DAILY_CAP_USD). */
+  dailyCapUsd: number;
+  /** Above this estimate the panel asks once before spending (RETAKE_CONFIRM_ABOVE_USD). */
+  confirmAboveUsd: number;
+}
+
+export const DEFAULT_BUDGET: BudgetSettings = { perJobUsd: 10, dailyCapUsd: 50, confirmAboveUsd: 2 };
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -34,6 +54,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port,
     dataDir: path.resolve(root, env.RETAKE_DATA_DIR || ".retake"),
     token: env.RETAKE_TOKEN || undefined,
+    allowedOrigins: (env.RETAKE_ALLOWED_ORIGINS ?? "")
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+    budget: {
+      perJobUsd: usd(env, "RETAKE_JOB_BUDGET_USD", DEFAULT_BUDGET.perJobUsd),
+      dailyCapUsd: usd(env, "RETAKE_DAILY_CAP_USD", DEFAULT_BUDGET.dailyCapUsd),
+      confirmAboveUsd: usd(env, "RETAKE_CONFIRM_ABOVE_USD", DEFAULT_BUDGET.confirmAboveUsd),
+    },
     providers: {
       luma: { apiKey: env.LUMA_API_KEY || undefined, baseUrl: env.LUMA_BASE_URL || "https://agents.lumalabs.ai/v1" },
       runway: { apiKey: env.RUNWAY_API_KEY || undefined, baseUrl: env.RUNWAY_BASE_URL || "https://api.dev.runwayml.com" },
@@ -43,4 +72,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     harness: env.RETAKE_HARNESS !== "0",
     ...overrides,
   };
+}
+
+function usd(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new ConfigError(`${name} must be an amount in US dollars (e.g. 10), not "${text}".`);
+  return value;
 }

@@ -9,6 +9,7 @@ import { HarnessError } from "../harness/simulatedProject.js";
 import type { Backend } from "../backend.js";
 import { HttpError, sendError } from "./errors.js";
 import { buildOpenApi } from "./openapi.js";
+import { registerSecurity } from "./security.js";
 import { registerArtifactRoutes } from "./routes/artifactRoutes.js";
 import { registerFrameRoutes } from "./routes/frameRoutes.js";
 import { registerHarnessRoutes } from "./routes/harnessRoutes.js";
@@ -35,17 +36,8 @@ export async function buildHttpApp(backend: Backend, options: { logger?: boolean
     return sendError(reply, 500, "internal", err.message ?? "Internal error");
   });
 
-  // Token: when RETAKE_TOKEN is set, every /v1 request must carry it. (The full Host/Origin and
-  // CORS policy arrives with the paid providers.)
-  app.addHook("onRequest", async (request, reply) => {
-    if (!config.token || !request.url.startsWith("/v1/")) return;
-    const header = request.headers.authorization;
-    const query = (request.query as { token?: string } | undefined)?.token;
-    const given = header?.startsWith("Bearer ") ? header.slice(7) : query;
-    if (given !== config.token) {
-      return sendError(reply, 401, "unauthorized", "This backend needs its token: enter RETAKE_TOKEN in the panel's settings.");
-    }
-  });
+  // Host, Origin, CORS and token checks (see security.ts), before any route runs.
+  registerSecurity(app, { host: config.host, token: config.token ?? null, allowedOrigins: config.allowedOrigins });
 
   app.get("/v1/health", async () => ({ ok: true, version: VERSION }));
   app.get("/v1/providers", async () => ({ providers: providers.list() }));
