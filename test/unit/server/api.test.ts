@@ -269,6 +269,19 @@ describe("ledger and server lifecycle", () => {
     }
   });
 
+  it("the retake command says how to install ffmpeg when it is missing, without a stack trace", () => {
+    const result = spawnSync("node", ["bin/retake.mjs", "serve"], {
+      env: { ...process.env, RETAKE_FFMPEG: "/nonexistent/ffmpeg", RETAKE_PORT: "0", RETAKE_DATA_DIR: backend.dataDir + "-4" },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/apt-get install ffmpeg/);
+    expect(result.stderr).toMatch(/brew install ffmpeg/);
+    expect(result.stderr).toMatch(/winget install/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it("binds to loopback by default", () => {
     expect(loadConfig({}).host).toBe("127.0.0.1");
     expect(loadConfig({}).port).toBe(5177);
