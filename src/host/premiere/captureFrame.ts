@@ -1,0 +1,61 @@
+import { FrameContext, type PlacementMode } from "../../core/schemas/index.js";
+import { findShotUnderPlayhead, NO_SHOT_TO_EXTEND_MESSAGE } from "../../core/placement.js";
+import { frameToTicks, secondsToTicks, ticksToFrame } from "../../core/time.js";
+import type { BackendHttp } from "./backendHttp.js";
+import { describe, hostError, PremiereErrorCode } from "./errors.js";
+import { exportFrame, pngSize } from "./frameExport.js";
+import { buildMultipart } from "./multipart.js";
+import { readSequenceContext } from "./sequenceContext.js";
+import type { PremiereApi, UxpApi, UxpFs } from "./types.js";
+
+/**
+ * host.captureFrame: the frame under the playhead (Insert) or the last frame of the shot under it
+ * (Extend), exported into the plugin's temp folder and uploaded to the backend's frames API with
+ * the sequence context. Only a frame id and small facts travel back over the bridge.
+ */
+export async function captureFrame(
+  deps: { ppro: PremiereApi; uxp: UxpApi; fs: UxpFs; backend: BackendHttp },
+  mode: PlacementMode,
+): Promise<FrameContext> {
+  const { sequence, context } = await readSequenceContext(deps.ppro);
+  const clips = context.videoTracks.flatMap((t) => t.clips);
+  if (clips.length === 0) {
+    throw hostError(PremiereErrorCode.noClips, `The sequence "${context.sequenceName}" has no clips. Put a shot on the timeline, park the playhead on it, then capture.`);
+  }
+  const at = context.playhead.seconds;
+  if (at >= context.durationSeconds) {
+    throw hostError(
+      PremiereErrorCode.playheadBeyondEnd,
+      `The playhead (${context.playhead.timecode}) is past the end of the sequence. Move it onto a shot, then capture.`,
+    );
+  }
+  const shot = findShotUnderPlayhead(context.videoTracks, at);
+  if (!shot) {
+    throw hostError(
+      mode === "extend" ? PremiereErrorCode.noPlacement : PremiereErrorCode.captureFailed,
+      mode === "extend" ? NO_SHOT_TO_EXTEND_MESSAGE : `There is no clip under the playhead (${context.playhead.timecode}). Move it onto a shot, then capture.`,
+    );
+  }
+  // Extend directs from the shot's last frame: the frame that starts one frame before its end.
+  const ticks =
+    mode === "extend"
+      ? frameToTicks(ticksToFrame(secondsToTicks(shot.clip.end), context.frameRate, "nearest") - 1, context.frameRate).toString()
+      : context.playhead.ticks;
+  const time = deps.ppro.TickTime.createWithTicks(ticks);
+
+  let folder;
+  try {
+    folder = await deps.uxp.storage.localFileSystem.getTemporaryFolder();
+  } catch (error) {
+    throw hostError(PremiereErrorCode.captureFailed, `Retake cannot use its temporary folder: ${describe(error)}`);
+  }
+  const image = await exportFrame(deps, sequence, time, folder, context.frameSize);
+  const size = pngSize(image);
+  if (!size) throw hostError(PremiereErrorCode.captureFailed, "Premiere exported something that is not a PNG image; capture again.");
+
+  const { body, contentType } = buildMultipart([
+    { name: "context", value: JSON.stringify({ sequence: context, mode }) },
+    { name: "image", fileName: "frame.png", contentType: "image/png", bytes: image },
+  ]);
+  return deps.backend.json(FrameContext, "/v1/frames", { method: "POST", headers: { "content-type": contentType }, body });
+}

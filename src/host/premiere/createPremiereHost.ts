@@ -1,0 +1,44 @@
+import type { HostHandlers } from "../../core/bridge/index.js";
+import { createBackendHttp } from "./backendHttp.js";
+import { DEFAULT_BACKEND_URL, readBackend } from "./backendSettings.js";
+import { captureFrame } from "./captureFrame.js";
+import { importTake, type ImportTimings } from "./importTake.js";
+import { createSecrets } from "./secrets.js";
+import { readSequenceContext } from "./sequenceContext.js";
+import type { FetchLike, PremiereApi, UxpApi, UxpFs } from "./types.js";
+
+export interface PremiereHostDeps {
+  ppro: PremiereApi;
+  uxp: UxpApi;
+  fs: UxpFs;
+  /** UXP's global fetch by default. */
+  fetch?: FetchLike;
+  /** Backend used until the editor sets one in Settings (the build's configured backend). */
+  defaultBackendUrl?: string;
+  onImportTimings?: (timings: ImportTimings) => void;
+}
+
+/**
+ * The Premiere host: the bridge handlers the UXP shell serves to the panel in its webview. Built
+ * only from injected modules, so the same code runs in Premiere and against the test fake.
+ */
+export function createPremiereHost(deps: PremiereHostDeps): HostHandlers {
+  const { ppro, uxp, fs } = deps;
+  const fetchFn: FetchLike = deps.fetch ?? ((input, init) => globalThis.fetch(input, init as RequestInit));
+  const secrets = createSecrets(uxp);
+  const connection = () => readBackend(secrets, deps.defaultBackendUrl ?? DEFAULT_BACKEND_URL);
+  const backend = createBackendHttp(fetchFn, connection);
+
+  return {
+    "host.context": async () => (await readSequenceContext(ppro)).context,
+    "host.backend": async () => connection(),
+    "host.captureFrame": async ({ mode }) => captureFrame({ ppro, uxp, fs, backend }, mode),
+    "host.importTake": async (params) =>
+      importTake({ ppro, uxp, fs, secrets, backend, ...(deps.onImportTimings ? { onTimings: deps.onImportTimings } : {}) }, params),
+    "host.secrets.get": async ({ key }) => ({ value: await secrets.get(key) }),
+    "host.secrets.set": async ({ key, value }) => {
+      await secrets.set(key, value);
+      return { ok: true as const };
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { HostHandlers } from "../../core/bridge/index.js";
+import type { BridgeMethod } from "../../core/schemas/bridge.js";
+import { hostError, PremiereErrorCode } from "./errors.js";
+
+/**
+ * Host-side deadlines, a little shorter than the panel's (core/bridge client), so when Premiere
+ * hangs the panel gets a structured answer naming the step instead of a bare client timeout.
+ */
+export const HOST_TIMEOUTS_MS: Record<BridgeMethod, number> = {
+  "host.context": 8_000,
+  "host.backend": 5_000,
+  "host.captureFrame": 55_000,
+  "host.importTake": 14 * 60_000,
+  "host.secrets.get": 5_000,
+  "host.secrets.set": 5_000,
+};
+
+const WHAT: Record<BridgeMethod, string> = {
+  "host.context": "describe the sequence",
+  "host.backend": "read the backend settings",
+  "host.captureFrame": "export the frame",
+  "host.importTake": "import the take",
+  "host.secrets.get": "read secure storage",
+  "host.secrets.set": "write secure storage",
+};
+
+export function withTimeouts(handlers: HostHandlers, timeouts: Partial<Record<BridgeMethod, number>> = HOST_TIMEOUTS_MS): HostHandlers {
+  const out: Record<string, unknown> = {};
+  for (const [method, handler] of Object.entries(handlers) as [BridgeMethod, (p: unknown) => Promise<unknown>][]) {
+    const ms = timeouts[method] ?? HOST_TIMEOUTS_MS[method];
+    out[method] = (params: unknown) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(hostError(PremiereErrorCode.timeout, `Premiere did not ${WHAT[method]} within ${Math.round(ms / 1000)} s.`)),
+          ms,
+        );
+        handler(params).then(
+          (value) => (clearTimeout(timer), resolve(value)),
+          (error: unknown) => (clearTimeout(timer), reject(error)),
+        );
+      });
+  }
+  return out as HostHandlers;
+}

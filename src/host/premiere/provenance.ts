@@ -1,0 +1,101 @@
+import type { Job, Take } from "../../core/schemas/index.js";
+
+/** XMP namespace for Retake's provenance fields on an imported take. */
+export const RETAKE_XMP_NS = "https://retake.dev/ns/provenance/1.0/";
+
+export interface Provenance {
+  prompt: string;
+  directionSummary: string;
+  provider: string;
+  model: string;
+  jobId: string;
+  takeId: string;
+  takeNumber: number;
+  costUsd: number;
+  costEstimated: boolean;
+  critique: string;
+  colorSpace: string;
+}
+
+export function provenanceOf(job: Job, take: Take): Provenance {
+  return {
+    prompt: job.direction.prompt,
+    directionSummary: job.direction.summary,
+    provider: job.provider,
+    model: job.model,
+    jobId: job.id,
+    takeId: take.id,
+    takeNumber: take.index + 1,
+    costUsd: take.cost.usd,
+    costEstimated: take.cost.estimated,
+    critique: critiqueScores(take.critique),
+    colorSpace: take.colorSpace,
+  };
+}
+
+/** Numeric scores of a critique as "name=0.82, …" (the critique's shape belongs to the critic). */
+export function critiqueScores(critique: unknown): string {
+  if (!critique || typeof critique !== "object") return "";
+  const out: string[] = [];
+  const walk = (value: unknown, path: string) => {
+    if (out.length >= 24) return;
+    if (typeof value === "number" && Number.isFinite(value)) out.push(`${path}=${Math.round(value * 1000) / 1000}`);
+    else if (value && typeof value === "object" && !Array.isArray(value) && path.split(".").length < 3) {
+      for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k);
+    }
+  };
+  walk(critique, "");
+  return out.join(", ");
+}
+
+/** One line for the marker's comment. */
+export function markerComment(p: Provenance): string {
+  const cost = `$${p.costUsd.toFixed(2)}${p.costEstimated ? " (estimated)" : ""}`;
+  return [p.prompt && `Prompt: ${p.prompt}`, p.directionSummary && `Direction: ${p.directionSummary}`, `${p.provider}/${p.model}`, `cost ${cost}`, `job ${p.jobId}`, `take ${p.takeId}`]
+    .filter(Boolean)
+    .join(" · ");
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "");
+}
+
+/** The rdf:Description carrying the provenance (also dc:description, which Premiere shows). */
+export function provenanceDescription(p: Provenance): string {
+  const field = (name: string, value: string | number | boolean) => `<retake:${name}>${escapeXml(String(value))}</retake:${name}>`;
+  return [
+    `<rdf:Description rdf:about="" xmlns:retake="${RETAKE_XMP_NS}" xmlns:dc="http://purl.org/dc/elements/1.1/">`,
+    field("prompt", p.prompt),
+    field("directionSummary", p.directionSummary),
+    field("provider", p.provider),
+    field("model", p.model),
+    field("jobId", p.jobId),
+    field("takeId", p.takeId),
+    field("takeNumber", p.takeNumber),
+    field("costUsd", p.costUsd),
+    field("costEstimated", p.costEstimated),
+    field("critique", p.critique),
+    field("colorSpace", p.colorSpace),
+    `<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${escapeXml(markerComment(p))}</rdf:li></rdf:Alt></dc:description>`,
+    `</rdf:Description>`,
+  ].join("");
+}
+
+/**
+ * The item's XMP with Retake's description added (XMP allows several rdf:Description elements
+ * about the same resource). A previous Retake description is replaced; the rest is kept. When the
+ * existing packet has no rdf:RDF (empty or unreadable), a fresh packet is written.
+ */
+export function withProvenance(existingXmp: string, p: Provenance): string {
+  const ours = provenanceDescription(p);
+  const withoutOld = existingXmp.replace(new RegExp(`<rdf:Description[^>]*xmlns:retake="${RETAKE_XMP_NS.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}"[\\s\\S]*?</rdf:Description>`, "g"), "");
+  const close = withoutOld.lastIndexOf("</rdf:RDF>");
+  if (close >= 0) return withoutOld.slice(0, close) + ours + withoutOld.slice(close);
+  return [
+    `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>`,
+    `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">`,
+    ours,
+    `</rdf:RDF></x:xmpmeta>`,
+    `<?xpacket end="w"?>`,
+  ].join("");
+}

@@ -1,0 +1,199 @@
+/**
+ * The parts of `premierepro`, `uxp` and `fs` the Premiere host uses, as narrow structural types.
+ *
+ * Why narrow types rather than the official ones directly:
+ * - the adapter must run against an in-memory fake in tests, and a fake of all of Premiere is
+ *   neither possible nor useful; a fake of exactly what we call is;
+ * - `@adobe/cc-ext-uxp-types` declares ambient modules (`declare module "fs"`, a global `fetch`)
+ *   that collide with Node's types, so it cannot join this project's type-check.
+ *
+ * Faithfulness: `OfficialPremiereFits` below makes the compiler prove the official
+ * `@adobe/premierepro` 26.3.0 declarations are assignable to these types (so the real module can
+ * be passed in), and test/unit/host/premiere/officialTypes.test.ts proves the same for the UXP
+ * parts in a separate program that loads `@adobe/cc-ext-uxp-types`. Where the real host can hand
+ * back nothing (no open project), the types say `| null | undefined` so the adapter must cope.
+ */
+import type {
+  Action,
+  CompoundAction,
+  Constants,
+  premierepro as OfficialPremiere,
+} from "@adobe/premierepro";
+
+export type { Action, CompoundAction };
+
+export interface PTickTime {
+  readonly seconds: number;
+  readonly ticks: string;
+}
+
+export interface PTickTimeStatic {
+  createWithTicks(ticks: string): PTickTime;
+  createWithSeconds(seconds: number): PTickTime;
+}
+
+export interface PFrameRate {
+  ticksPerFrame: number;
+  readonly value: number;
+}
+
+export interface PRectF {
+  width: number;
+  height: number;
+}
+
+export interface PProjectItem {
+  readonly name: string;
+  readonly type: number;
+  getId(): string;
+}
+
+export interface PFolderItem {
+  readonly name: string;
+  readonly type: number;
+  getItems(): Promise<PProjectItem[]>;
+  createBinAction(name: string, makeUnique: boolean): Action;
+}
+
+export interface PClipProjectItem {
+  getMediaFilePath(): Promise<string>;
+}
+
+export interface PVideoClipTrackItem {
+  getName(): Promise<string>;
+  getStartTime(): Promise<PTickTime>;
+  getEndTime(): Promise<PTickTime>;
+  getProjectItem(): Promise<PProjectItem>;
+}
+
+export interface PVideoTrack {
+  readonly name: string;
+  getTrackItems(trackItemType: Constants.TrackItemType, includeEmptyTrackItems: boolean): PVideoClipTrackItem[];
+}
+
+export interface PSequenceSettings {
+  /** Since 26.2; absent on 25.6–26.1, where the timebase is the fallback. */
+  getVideoFrameRate?(): PFrameRate;
+  getVideoPixelAspectRatio(): Promise<string>;
+  getMaximumBitDepth(): Promise<boolean>;
+  getCompositeInLinearColor(): Promise<boolean>;
+}
+
+export interface PSequence {
+  readonly name: string;
+  getPlayerPosition(): Promise<PTickTime>;
+  getVideoTrackCount(): Promise<number>;
+  getVideoTrack(trackIndex: number): Promise<PVideoTrack>;
+  getSettings(): Promise<PSequenceSettings>;
+  getEndTime(): Promise<PTickTime>;
+  getFrameSize(): Promise<PRectF>;
+  getTimebase(): Promise<string>;
+}
+
+export interface PProject {
+  readonly name: string;
+  readonly path: string;
+  getActiveSequence(): Promise<PSequence | null | undefined>;
+  getRootItem(): Promise<PFolderItem>;
+  importFiles(filePaths: string[], suppressUI?: boolean, targetBin?: PProjectItem, asNumberedStills?: boolean): Promise<boolean>;
+  executeTransaction(callback: (compoundAction: CompoundAction) => void, undoString?: string): boolean;
+  lockedAccess(callback: () => void): void;
+}
+
+export interface PSequenceEditor {
+  createOverwriteItemAction(projectItem: PProjectItem, time: PTickTime, videoTrackIndex: number, audioTrackIndex: number): Action;
+}
+
+export interface PMarkers {
+  createAddMarkerAction(name: string, markerType?: string, startTime?: PTickTime, duration?: PTickTime, comments?: string): Action;
+}
+
+export interface PProperties {
+  hasValue(name: string): boolean;
+  getValue(name: string): string;
+}
+
+/** The slice of `require("premierepro")` the adapter calls. */
+export interface PremiereApi {
+  Project: { getActiveProject(): Promise<PProject | null | undefined> };
+  Exporter: {
+    exportSequenceFrame(sequence: PSequence, time: PTickTime, filename: string, filepath: string, width: number, height: number): Promise<boolean>;
+  };
+  SequenceEditor: { getEditor(sequence: PSequence): PSequenceEditor };
+  FolderItem: { cast(projectItem: PProjectItem): PFolderItem };
+  ClipProjectItem: { cast(projectItem: PProjectItem): PClipProjectItem };
+  ProjectItem: { readonly TYPE_BIN: number };
+  Metadata: {
+    getXMPMetadata(projectItem: PProjectItem): Promise<string>;
+    createSetXMPMetadataAction(projectItem: PProjectItem, metadata: string): Action;
+  };
+  // Unions as in the official signatures, so method parameter bivariance holds.
+  Markers: { getMarkers(owner: PSequence | PClipProjectItem): Promise<PMarkers> };
+  Properties: { getProperties(owner: PSequence | PProject): Promise<PProperties> };
+  TickTime: PTickTimeStatic;
+  Constants: { TrackItemType: { readonly CLIP: Constants.TrackItemType } };
+}
+
+/**
+ * Compile-time proof that the official declarations fit the narrow types: if Adobe changes a
+ * signature we use, this line stops compiling.
+ */
+export type OfficialPremiereFits = OfficialPremiere extends PremiereApi ? true : never;
+const officialPremiereFits: OfficialPremiereFits = true;
+void officialPremiereFits;
+
+// ---------------------------------------------------------------------------------------------
+// UXP
+
+/** A UXP storage Folder: `nativePath` for Premiere, `url` (plugin-temp:/…, file:/…) for `fs`. */
+export interface UxpFolder {
+  readonly name: string;
+  readonly nativePath: string;
+  readonly url: string;
+}
+
+export interface UxpSecureStorage {
+  setItem(key: string, value: string | ArrayBuffer | Uint8Array): Promise<void>;
+  getItem(key: string): Promise<Uint8Array | null | undefined>;
+  removeItem(key: string): Promise<void>;
+}
+
+export interface UxpLocalFileSystem {
+  getTemporaryFolder(): Promise<UxpFolder>;
+  getEntryForPersistentToken(token: string): Promise<UxpFolder>;
+}
+
+/**
+ * The slice of `require("uxp")`. The typings put `secureStorage` at the module's top level, the
+ * docs under `storage`; the adapter accepts either.
+ */
+export interface UxpApi {
+  storage: { localFileSystem: UxpLocalFileSystem; secureStorage?: UxpSecureStorage };
+  secureStorage?: UxpSecureStorage;
+}
+
+export interface UxpStats {
+  size: number;
+  isFile(): boolean;
+}
+
+/**
+ * The slice of UXP's Node-style `require("fs")`, in its promise form. The typings mark each
+ * callback as required, while the doc comments in the same file say "if not provided, this
+ * function will return Promise object"; the shell wraps the real module (see plugin shell) so
+ * the adapter only ever sees promises. UXP's read/write take an ArrayBuffer, not a view.
+ */
+export interface UxpFs {
+  open(path: string, flag: string): Promise<number>;
+  close(fd: number): Promise<unknown>;
+  read(fd: number, buffer: ArrayBuffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  write(fd: number, buffer: ArrayBuffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  lstat(path: string): Promise<UxpStats>;
+  unlink(path: string): Promise<unknown>;
+  rename(oldPath: string, newPath: string): Promise<unknown>;
+  mkdir(path: string, options: { recursive?: boolean }): Promise<unknown>;
+  readdir(path: string): Promise<string[]>;
+}
+
+/** The fetch the adapter uses: the UXP global in Premiere, Node's in tests. */
+export type FetchLike = (input: string, init?: { method?: string; headers?: Record<string, string>; body?: ArrayBuffer | string; signal?: AbortSignal }) => Promise<Response>;

@@ -1,0 +1,58 @@
+import type { BridgeTransport } from "../../core/bridge/index.js";
+import { PremiereErrorCode } from "./errors.js";
+
+/** The UXP `<webview>` element's side we use: postMessage to the page. */
+export interface WebviewLike {
+  postMessage(message: unknown): void;
+}
+
+/** Where the page's `window.uxpHost.postMessage` arrives: the plugin's window in UXP. */
+export interface MessageTarget {
+  addEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
+  removeEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
+}
+
+/**
+ * Bridge messages stay small: frames and media go through files and HTTP. A message over this is
+ * a bug (someone put pixels in it); it is refused rather than pushed through a webview channel
+ * whose size limit is unknown (docs/premiere.md, live checks).
+ */
+export const MAX_MESSAGE_CHARS = 256 * 1024;
+
+/**
+ * The shell's side of the bridge. UXP documents webview messages as JSON-stringified, so both
+ * strings and objects are accepted coming in; going out, an object is posted as is.
+ */
+export function createWebviewTransport(webview: WebviewLike, target: MessageTarget, maxChars = MAX_MESSAGE_CHARS): BridgeTransport {
+  return {
+    send(message) {
+      const text = JSON.stringify(message);
+      if (text.length > maxChars) {
+        const id = message && typeof message === "object" && "id" in message ? String((message as { id: unknown }).id) : undefined;
+        if (!id) return;
+        webview.postMessage({
+          id,
+          error: { code: PremiereErrorCode.internal, message: `The host's answer was ${Math.round(text.length / 1024)} KB, over the bridge's ${Math.round(maxChars / 1024)} KB limit; media must travel as files.` },
+        });
+        return;
+      }
+      webview.postMessage(message);
+    },
+    onMessage(listener) {
+      const handler = (event: { data: unknown }) => {
+        let data = event.data;
+        if (typeof data === "string") {
+          if (data.length > maxChars) return;
+          try {
+            data = JSON.parse(data);
+          } catch {
+            return;
+          }
+        }
+        listener(data);
+      };
+      target.addEventListener("message", handler);
+      return () => target.removeEventListener("message", handler);
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { utf8Encode } from "../../../../../src/host/premiere/bytes.js";
+import type { UxpApi, UxpFolder } from "../../../../../src/host/premiere/types.js";
+import type { NodeUxpFs } from "./nodeUxpFs.js";
+
+/**
+ * `require("uxp")` for tests: the temp folder from the fake fs, persistent tokens for picked
+ * folders, and secureStorage holding bytes (getItem answers a Uint8Array, as UXP does, so the
+ * adapter must decode without TextDecoder). `lose()` simulates an OS account change.
+ */
+export function createFakeUxp(fs: NodeUxpFs, folders: Record<string, UxpFolder> = {}) {
+  const store = new Map<string, Uint8Array>();
+  const uxp: UxpApi = {
+    storage: {
+      localFileSystem: {
+        getTemporaryFolder: async () => fs.tempFolder,
+        getEntryForPersistentToken: async (token) => {
+          const folder = folders[token];
+          if (!folder) throw new ReferenceError("token is not defined");
+          return folder;
+        },
+      },
+    },
+    secureStorage: {
+      setItem: async (key, value) => {
+        store.set(key, typeof value === "string" ? utf8Encode(value) : new Uint8Array(value instanceof ArrayBuffer ? value : value.slice().buffer));
+      },
+      getItem: async (key) => {
+        const v = store.get(key);
+        if (!v) throw new Error(`no item ${key}`);
+        return v;
+      },
+      removeItem: async (key) => void store.delete(key),
+    },
+  };
+  return { uxp, store, lose: () => store.clear() };
+}
