@@ -31,7 +31,7 @@ export function withTimeouts(handlers: HostHandlers, timeouts: Partial<Record<Br
     out[method] = (params: unknown) =>
       new Promise((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(hostError(PremiereErrorCode.timeout, `Premiere did not ${WHAT[method]} within ${Math.round(ms / 1000)} s.`)),
+          () => reject(hostError(PremiereErrorCode.timeout, `Premiere did not ${WHAT[method]} within ${ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`}.`)),
           ms,
         );
         handler(params).then(
