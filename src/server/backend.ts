@@ -7,7 +7,9 @@ import { SimulatedProject } from "./harness/simulatedProject.js";
 import { buildHttpApp } from "./http/app.js";
 import { resolveToken } from "./http/security.js";
 import { Ledger } from "./ledger/ledger.js";
+import { LumaProvider } from "./providers/luma/lumaProvider.js";
 import { PrevizProvider } from "./providers/previz/previzProvider.js";
+import { RunwayProvider } from "./providers/runway/runwayProvider.js";
 import { ProviderRegistry } from "./providers/provider.js";
 
 /** Composition root: every long-lived part of the backend, wired once. */
@@ -39,9 +41,19 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
   config = { ...config, token };
   const ledger = Ledger.open(config.dataDir);
   const frames = new FrameStore(ledger, config.dataDir);
-  const providers = new ProviderRegistry([new PrevizProvider()]);
+  const { luma, runway } = config.providers;
+  const providers = new ProviderRegistry([new PrevizProvider(), new LumaProvider(luma), new RunwayProvider(runway)]);
   const events = new JobEvents();
-  const director = new Director({ ledger, providers, events, dataDir: config.dataDir, log });
+  const silenceTimeoutMs = Math.min(luma.silenceTimeoutMs ?? Infinity, runway.silenceTimeoutMs ?? Infinity);
+  const director = new Director({
+    ledger,
+    providers,
+    events,
+    dataDir: config.dataDir,
+    log,
+    budget: config.budget,
+    ...(Number.isFinite(silenceTimeoutMs) ? { silenceTimeoutMs } : {}),
+  });
   let project: SimulatedProject | undefined;
   try {
     if (config.harness) {

@@ -17,14 +17,25 @@ export interface ServerConfig {
   /** Spending limits the backend enforces at job creation (USD). */
   budget: BudgetSettings;
   providers: {
-    luma: { apiKey?: string; baseUrl: string };
-    runway: { apiKey?: string; baseUrl: string };
+    luma: { apiKey?: string; baseUrl: string } & ProviderTuning;
+    runway: { apiKey?: string; baseUrl: string } & ProviderTuning;
     comfyui: { url?: string };
   };
   /** Directory holding the built web pages (panel + harness). */
   webDir: string;
   /** Serve the browser harness (the simulated Premiere) at `/`. */
   harness: boolean;
+}
+
+/** Timing knobs for hosted providers; the defaults suit real APIs, tests shorten them. */
+export interface ProviderTuning {
+  pollIntervalMs?: number;
+  /** Per-request timeout. */
+  timeoutMs?: number;
+  maxRetries?: number;
+  maxRetryWaitMs?: number;
+  /** A take fails as "provider_silent" after this long without any answer (director). */
+  silenceTimeoutMs?: number;
 }
 
 export interface BudgetSettings {

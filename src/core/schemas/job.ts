@@ -11,7 +11,8 @@ export const TERMINAL_TAKE_STATES: ReadonlySet<TakeState> = new Set(["succeeded"
 export const JobMode = z.enum(["draft", "final"]);
 export type JobMode = z.infer<typeof JobMode>;
 
-export const ArtifactKind = z.enum(["master", "proxy", "poster"]);
+/** `exr`: an EXR delivery beside the master (Luma's ACES2065-1 export, Runway's EXR zip). */
+export const ArtifactKind = z.enum(["master", "proxy", "poster", "exr"]);
 export type ArtifactKind = z.infer<typeof ArtifactKind>;
 
 /** A file the backend holds for a take; served at `/v1/artifacts/:id` with HTTP Range. */
@@ -45,11 +46,20 @@ export const Take = z.object({
   progress: z.number().min(0).max(1),
   /** Plain-language status for the card ("rendering master 40%"). */
   message: z.string(),
-  error: z.object({ code: z.string(), message: z.string(), raw: z.string().optional() }).nullable(),
+  error: z
+    .object({
+      code: z.string(),
+      message: z.string(),
+      raw: z.string().optional(),
+      /** The take may be sent again (POST /v1/takes/:id/retry): the provider went silent, was busy… */
+      retryable: z.boolean().optional(),
+    })
+    .nullable(),
   outputs: z.object({
     master: Artifact.optional(),
     proxy: Artifact.optional(),
     poster: Artifact.optional(),
+    exr: Artifact.optional(),
   }),
   critique: z.unknown().nullable(),
   cost: Money,
@@ -74,6 +84,8 @@ export const CreateJobRequest = z.object({
   duration: z.number().min(MIN_DURATION).max(MAX_DURATION),
   count: z.number().int().min(1).max(MAX_COUNT).default(1),
   budgetUsd: z.number().nonnegative().optional(),
+  /** Finals only, where the provider can: also deliver an EXR master (Luma: ACES2065-1). */
+  exr: z.boolean().optional(),
 });
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
 export type CreateJobInput = Omit<z.input<typeof CreateJobRequest>, "annotations"> & { annotations?: AnnotationInput[] };
@@ -89,6 +101,7 @@ export const Job = z.object({
   count: z.number().int(),
   duration: z.number(),
   budgetUsd: z.number().nullable(),
+  exr: z.boolean().optional(),
   canceled: z.boolean(),
   takes: z.array(Take),
 });
@@ -100,6 +113,30 @@ export const JobEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("job"), seq: z.number().int(), job: Job }),
 ]);
 export type JobEvent = z.infer<typeof JobEvent>;
+
+/**
+ * What one mode of a provider can do. The panel offers only these combinations, so an impossible
+ * request (Luma HDR at 10 s, say) is never built; the backend refuses it all the same.
+ */
+export const ModeLimits = z.object({
+  durations: z.object({ min: z.number(), max: z.number(), step: z.number() }),
+  /** Generated clip length(s) in seconds when the provider renders fixed lengths (trimmed on import). */
+  renderedDurations: z.array(z.number()).optional(),
+  resolutions: z.array(z.string()),
+  hdr: z.boolean(),
+  exr: z.boolean(),
+  note: z.string().optional(),
+});
+export type ModeLimits = z.infer<typeof ModeLimits>;
+
+/** Where a provider's prices come from, so the panel can say how sure an estimate is. */
+export const PriceSource = z.object({
+  source: z.string(),
+  takenOn: z.string(),
+  confirmed: z.boolean(),
+  note: z.string().optional(),
+});
+export type PriceSource = z.infer<typeof PriceSource>;
 
 export const ProviderInfo = z.object({
   id: z.string(),
@@ -113,7 +150,11 @@ export const ProviderInfo = z.object({
     maxCount: z.number().int(),
     colorSpaces: z.array(SequenceColorSpace),
     models: z.array(z.string()),
+    limits: z.object({ draft: ModeLimits.optional(), final: ModeLimits.optional() }).optional(),
+    /** Can lift an SDR take to HDR (Runway video_to_hdr). */
+    upconvert: z.boolean().optional(),
   }),
+  pricing: PriceSource.optional(),
 });
 export type ProviderInfo = z.infer<typeof ProviderInfo>;
 
@@ -121,3 +162,44 @@ export const ApiError = z.object({
   error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
 });
 export type ApiError = z.infer<typeof ApiError>;
+
+/** Ask what a job would cost, before creating it (POST /v1/estimate). */
+export const EstimateRequest = z.object({
+  provider: z.string().min(1).default("previz"),
+  model: z.string().optional(),
+  mode: JobMode.default("draft"),
+  duration: z.number().min(MIN_DURATION).max(MAX_DURATION),
+  count: z.number().int().min(1).max(MAX_COUNT).default(1),
+  exr: z.boolean().optional(),
+  budgetUsd: z.number().nonnegative().optional(),
+  projectName: z.string().optional(),
+});
+export type EstimateRequest = z.infer<typeof EstimateRequest>;
+
+export const CostEstimate = z.object({
+  provider: z.string(),
+  model: z.string(),
+  perTake: Money,
+  total: Money,
+  /** The figures the backend checks at job creation. */
+  budget: z.object({
+    jobUsd: z.number(),
+    dailyCapUsd: z.number(),
+    spentTodayUsd: z.number(),
+    confirmAboveUsd: z.number(),
+  }),
+  /** The panel asks once before spending this much. */
+  needsConfirmation: z.boolean(),
+  /** Set when the backend would refuse the job; says why, with the figures. */
+  refusal: z.string().optional(),
+  pricing: PriceSource.optional(),
+});
+export type CostEstimate = z.infer<typeof CostEstimate>;
+
+export const SpendTotals = z.object({
+  today: z.object({ day: z.string(), usd: z.number() }),
+  days: z.array(z.object({ day: z.string(), usd: z.number() })),
+  projects: z.array(z.object({ project: z.string(), usd: z.number() })),
+  jobs: z.array(z.object({ jobId: z.string(), usd: z.number() })),
+});
+export type SpendTotals = z.infer<typeof SpendTotals>;

@@ -4,16 +4,23 @@ import { compileDirection } from "../../core/direction/index.js";
 import {
   TERMINAL_TAKE_STATES,
   type Artifact,
+  type CostEstimate,
   type CreateJobRequest,
+  type EstimateRequest,
   type Job,
+  type Money,
+  type SequenceContext,
+  type SpendTotals,
   type Take,
   type TakeState,
 } from "../../core/schemas/index.js";
+import { DEFAULT_BUDGET, type BudgetSettings } from "../config.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { newId } from "../ids.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { Provider, ProviderRegistry } from "../providers/provider.js";
 import type { JobEvents } from "./jobEvents.js";
+import { checkAgainstLimits, ProviderRequestError, refundsFailures, type HostedStatus, type HostedSubmitInput } from "./providerExtras.js";
 
 /** A failure the HTTP layer turns into a status code and an editor-readable message. */
 export class DirectorError extends Error {
@@ -33,6 +40,15 @@ export interface DirectorDeps {
   events: JobEvents;
   dataDir: string;
   log?: (message: string) => void;
+  /** Spending limits enforced at job creation; defaults when absent. */
+  budget?: BudgetSettings;
+  /**
+   * How long a provider may go without a single answer to a status poll before the take fails as
+   * "provider_silent" (retry offered). Default 10 minutes.
+   */
+  silenceTimeoutMs?: number;
+  /** Longest wait between polls once a take's state stops changing (backoff ceiling). Default 4 × the provider's interval. */
+  maxPollIntervalMs?: number;
 }
 
 /**
@@ -64,11 +80,16 @@ export class Director {
       throw new DirectorError(400, "count_too_large", `${info.label} makes at most ${info.capabilities.maxCount} takes per job.`, "count");
     }
 
+    const limitProblem = checkAgainstLimits(info, request);
+    if (limitProblem) throw new DirectorError(400, "unsupported_combination", limitProblem.message, limitProblem.field);
+
     const direction = compileDirection({ prompt: request.prompt, annotations: request.annotations, duration: request.duration }, {
       frameSize: frame.frame.sequence.frameSize,
     });
     const model = request.model ?? info.capabilities.models[0] ?? provider.id;
-    const cost = provider.estimateCost({ mode: request.mode, model, duration: request.duration });
+    const cost = this.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr, sequence: frame.frame.sequence });
+    const refusal = this.budgetRefusal(cost.usd * request.count, request.budgetUsd, request.count, cost.usd);
+    if (refusal) throw new DirectorError(402, "over_budget", refusal, "budgetUsd");
     const now = new Date().toISOString();
     const jobId = newId("job");
     const takes: Take[] = Array.from({ length: request.count }, (_, index) => ({
@@ -100,6 +121,7 @@ export class Director {
       count: request.count,
       duration: request.duration,
       budgetUsd: request.budgetUsd ?? null,
+      ...(request.exr ? { exr: true } : {}),
       canceled: false,
       takes,
     };
@@ -117,9 +139,124 @@ export class Director {
       if (TERMINAL_TAKE_STATES.has(take.state)) continue;
       this.running.get(take.id)?.abort();
       if (take.providerJobId && provider) provider.cancel(take.providerJobId).catch(() => undefined);
-      this.transition(take.id, { state: "canceled", message: "Canceled", progress: take.progress });
+      this.transition(take.id, {
+        state: "canceled",
+        message: "Canceled",
+        progress: take.progress,
+        // Nothing was sent, nothing is spent; a submitted take may still be charged by the provider.
+        ...(take.providerJobId ? {} : { cost: { usd: 0, estimated: false } }),
+      });
     }
     return this.deps.ledger.getJob(jobId)!;
+  }
+
+  /** What a job would cost and whether the backend would accept it (POST /v1/estimate). */
+  estimate(request: EstimateRequest): CostEstimate {
+    const provider = this.deps.providers.get(request.provider);
+    if (!provider) throw new DirectorError(400, "unknown_provider", `There is no provider "${request.provider}".`, "provider");
+    const info = provider.info();
+    const model = request.model ?? info.capabilities.models[0] ?? provider.id;
+    const perTake = this.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr });
+    const totalUsd = round2(perTake.usd * request.count);
+    const budget = this.budget();
+    const limitProblem = checkAgainstLimits(info, request);
+    const refusal = limitProblem?.message ?? this.budgetRefusal(totalUsd, request.budgetUsd, request.count, perTake.usd);
+    return {
+      provider: provider.id,
+      model,
+      perTake,
+      total: { usd: totalUsd, estimated: perTake.estimated },
+      budget: {
+        jobUsd: request.budgetUsd ?? budget.perJobUsd,
+        dailyCapUsd: budget.dailyCapUsd,
+        spentTodayUsd: round2(this.deps.ledger.spentOn(today())),
+        confirmAboveUsd: budget.confirmAboveUsd,
+      },
+      needsConfirmation: totalUsd > budget.confirmAboveUsd,
+      ...(refusal ? { refusal } : {}),
+      ...(info.pricing ? { pricing: info.pricing } : {}),
+    };
+  }
+
+  /** Spend per day, project and job, from the ledger (GET /v1/spend). */
+  spend(): SpendTotals {
+    const rows = this.deps.ledger.spendRows();
+    const sum = <K extends string>(key: (r: (typeof rows)[number]) => K) => {
+      const totals = new Map<K, number>();
+      for (const r of rows) totals.set(key(r), (totals.get(key(r)) ?? 0) + r.usd);
+      return [...totals.entries()].map(([k, usd]) => [k, round2(usd)] as const);
+    };
+    const day = today();
+    return {
+      today: { day, usd: round2(this.deps.ledger.spentOn(day)) },
+      days: sum((r) => r.day).map(([d, usd]) => ({ day: d, usd })).sort((a, b) => b.day.localeCompare(a.day)),
+      projects: sum((r) => r.project).map(([project, usd]) => ({ project, usd })),
+      jobs: sum((r) => r.jobId).map(([jobId, usd]) => ({ jobId, usd })),
+    };
+  }
+
+  /**
+   * Sends a failed take again (a provider that went silent, a 429 that outlasted our patience, an
+   * expired download): a fresh submit with the same job, counted against the budget again.
+   */
+  retryTake(takeId: string): Take {
+    const { ledger, providers } = this.deps;
+    const take = ledger.getTake(takeId);
+    if (!take) throw new DirectorError(404, "take_not_found", `No take ${takeId}.`);
+    const job = ledger.getJob(take.jobId)!;
+    if (take.state !== "failed" || !take.error?.retryable) {
+      throw new DirectorError(409, "not_retryable", take.state === "failed" ? "This take's failure would repeat: change the request and draft again." : "Only a failed take can be retried.");
+    }
+    if (job.canceled) throw new DirectorError(409, "job_canceled", "This job was canceled.");
+    const provider = providers.get(job.provider);
+    if (!provider || !provider.info().available) throw new DirectorError(409, "provider_unavailable", `${job.provider} is unavailable.`);
+    const cost = this.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, sequence: job.frame.sequence });
+    const refusal = this.budgetRefusal(cost.usd, job.budgetUsd ?? undefined, 1, cost.usd, job.id);
+    if (refusal) throw new DirectorError(402, "over_budget", refusal);
+    this.transition(take.id, {
+      state: "queued",
+      progress: 0,
+      message: "Queued again",
+      error: null,
+      providerJobId: null,
+      request: null,
+      iteration: take.iteration + 1,
+      cost,
+      outputs: {},
+    });
+    const next = ledger.getTake(take.id)!;
+    this.startTake(job, next, provider);
+    return next;
+  }
+
+  private budget(): BudgetSettings {
+    return this.deps.budget ?? DEFAULT_BUDGET;
+  }
+
+  private estimateTake(
+    provider: Provider,
+    input: { mode: Job["mode"]; model: string; duration: number; exr?: boolean; sequence?: SequenceContext },
+  ): Money {
+    return provider.estimateCost(input as Parameters<Provider["estimateCost"]>[0]);
+  }
+
+  /**
+   * The backend's own spending check, with the figures in the sentence. A request may ask for a
+   * smaller job budget than the default, never a larger daily cap.
+   */
+  private budgetRefusal(totalUsd: number, requestedBudgetUsd: number | undefined, count: number, perTakeUsd: number, alreadyJobId?: string): string | undefined {
+    if (totalUsd <= 0) return undefined;
+    const budget = this.budget();
+    const jobBudget = requestedBudgetUsd ?? budget.perJobUsd;
+    const spentInJob = alreadyJobId ? this.deps.ledger.takesOf(alreadyJobId).reduce((a, t) => a + t.cost.usd, 0) : 0;
+    if (spentInJob + totalUsd > jobBudget + 1e-9) {
+      return `This job would cost ${usd(spentInJob + totalUsd)} (${count} × ${usd(perTakeUsd)}${spentInJob ? ` + ${usd(spentInJob)} already spent` : ""}), over its budget of ${usd(jobBudget)}. Make fewer takes, or raise the job budget.`;
+    }
+    const spentToday = this.deps.ledger.spentOn(today());
+    if (spentToday + totalUsd > budget.dailyCapUsd + 1e-9) {
+      return `This job would cost ${usd(totalUsd)}; ${usd(spentToday)} is already spent today, and the daily cap is ${usd(budget.dailyCapUsd)} (RETAKE_DAILY_CAP_USD).`;
+    }
+    return undefined;
   }
 
   /**
@@ -162,7 +299,20 @@ export class Director {
         if (controller.signal.aborted) return;
         const message = error instanceof Error ? error.message : String(error);
         this.deps.log?.(`take ${take.id} failed: ${message}`);
-        this.transition(take.id, { state: "failed", message: "Failed", error: { code: "internal", message } });
+        const current = this.deps.ledger.getTake(take.id);
+        const named = error instanceof ProviderRequestError;
+        this.transition(take.id, {
+          state: "failed",
+          message: "Failed",
+          error: {
+            code: named ? error.code : "internal",
+            message,
+            ...(named && error.options.raw ? { raw: error.options.raw } : {}),
+            ...(named && error.retryable ? { retryable: true } : {}),
+          },
+          // Never submitted, or refunded by the provider: it cost nothing.
+          ...(!current?.providerJobId || refundsFailures(provider) ? { cost: { usd: 0, estimated: false } } : {}),
+        });
       })
       .finally(() => this.running.delete(take.id));
   }
@@ -174,7 +324,7 @@ export class Director {
     if (!providerJobId) {
       const frame = this.deps.ledger.getFrame(job.frame.frameId);
       if (!frame) throw new Error("The captured frame has gone from the ledger.");
-      const submitted = await provider.submit({
+      const input: HostedSubmitInput = {
         jobId: job.id,
         takeId: take.id,
         takeIndex: take.index,
@@ -185,7 +335,9 @@ export class Director {
         frame: job.frame,
         framePath: frame.imagePath,
         workDir,
-      });
+        exr: job.exr ?? false,
+      };
+      const submitted = await provider.submit(input);
       providerJobId = submitted.providerJobId;
       if (signal.aborted) {
         await provider.cancel(providerJobId).catch(() => undefined);
@@ -195,26 +347,67 @@ export class Director {
     }
 
     // Poll until terminal. Only changes are written, so the event stream stays quiet when idle.
+    // Waits grow while nothing changes (backoff), a 429's Retry-After is honoured, and a provider
+    // that stops answering altogether fails the take once silenceTimeoutMs has passed.
+    const base = provider.pollIntervalMs;
+    const ceiling = this.deps.maxPollIntervalMs ?? base * 4;
+    const silenceTimeoutMs = this.deps.silenceTimeoutMs ?? 10 * 60_000;
+    let delay = base;
+    let lastAnswerAt = Date.now();
     for (;;) {
       if (signal.aborted) return;
-      const status = await provider.status(providerJobId);
+      let status: Awaited<ReturnType<Provider["status"]>>;
+      try {
+        status = await provider.status(providerJobId);
+      } catch (error) {
+        if (signal.aborted) return;
+        const retryable = error instanceof ProviderRequestError && error.retryable;
+        if (!retryable) throw error;
+        if (Date.now() - lastAnswerAt >= silenceTimeoutMs) {
+          const current = this.deps.ledger.getTake(take.id);
+          if (!current || TERMINAL_TAKE_STATES.has(current.state)) return;
+          this.transition(take.id, {
+            state: "failed",
+            message: "Failed",
+            error: {
+              code: "provider_silent",
+              message: `${provider.info().label} stopped answering (${Math.round(silenceTimeoutMs / 1000)} s without a reply; last: ${(error as Error).message}). Retry to ask again.`,
+              retryable: true,
+            },
+          });
+          return;
+        }
+        const wait = (error as ProviderRequestError).options.retryAfterMs ?? delay;
+        delay = Math.min(ceiling, Math.round(delay * 1.5));
+        await sleep(wait, signal);
+        continue;
+      }
+      lastAnswerAt = Date.now();
       if (signal.aborted) return;
       const current = this.deps.ledger.getTake(take.id);
       if (!current || TERMINAL_TAKE_STATES.has(current.state)) return;
-      if (status.state === "succeeded") break;
+      const actualCost = (status as HostedStatus).actualCost;
+      if (status.state === "succeeded") {
+        if (actualCost) this.transition(take.id, { cost: actualCost });
+        break;
+      }
       if (status.state === "failed" || status.state === "canceled") {
         this.transition(take.id, {
           state: status.state,
           progress: current.progress,
           message: status.state === "failed" ? "Failed" : "Canceled",
           error: status.failure ?? (status.state === "failed" ? { code: "failed", message: status.message } : null),
+          ...(actualCost ? { cost: actualCost } : status.state === "failed" && refundsFailures(provider) ? { cost: { usd: 0, estimated: false } } : {}),
         });
         return;
       }
       if (current.state !== status.state || Math.abs(current.progress - status.progress) >= 0.01 || current.message !== status.message) {
         this.transition(take.id, { state: status.state, progress: status.progress, message: status.message });
+        delay = base;
+      } else {
+        delay = Math.min(ceiling, Math.round(delay * 1.5));
       }
-      await sleep(provider.pollIntervalMs, signal);
+      await sleep(delay, signal);
     }
 
     const artifactsDir = path.join(this.deps.dataDir, "artifacts", take.id);
@@ -255,6 +448,18 @@ export class Director {
     const seq = this.deps.ledger.updateTake(next);
     this.deps.events.emit(next.jobId, { type: "take", seq, take: next });
   }
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function usd(value: number): string {
+  return `$${value.toFixed(2)}`;
+}
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

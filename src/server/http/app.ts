@@ -7,7 +7,8 @@ import { DirectorError } from "../director/director.js";
 import { FrameError } from "../files/frameStore.js";
 import { HarnessError } from "../harness/simulatedProject.js";
 import type { Backend } from "../backend.js";
-import { HttpError, sendError } from "./errors.js";
+import { EstimateRequest } from "../../core/schemas/index.js";
+import { HttpError, parseOr400, sendError } from "./errors.js";
 import { buildOpenApi } from "./openapi.js";
 import { registerSecurity } from "./security.js";
 import { registerArtifactRoutes } from "./routes/artifactRoutes.js";
@@ -42,6 +43,10 @@ export async function buildHttpApp(backend: Backend, options: { logger?: boolean
   app.get("/v1/health", async () => ({ ok: true, version: VERSION }));
   app.get("/v1/providers", async () => ({ providers: providers.list() }));
   app.get("/v1/openapi.json", async () => buildOpenApi(VERSION));
+  // Cost and budgets: estimate before submit, spend totals, and retrying a failed paid take.
+  app.post("/v1/estimate", async (request) => director.estimate(parseOr400(EstimateRequest, request.body, "Estimate request")));
+  app.get("/v1/spend", async () => director.spend());
+  app.post<{ Params: { id: string } }>("/v1/takes/:id/retry", async (request) => director.retryTake(request.params.id));
   registerFrameRoutes(app, { ledger, frames });
   registerJobRoutes(app, { ledger, director, events });
   registerArtifactRoutes(app, { ledger });

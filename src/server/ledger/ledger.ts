@@ -167,6 +167,31 @@ export class Ledger {
     return rows.map((r) => Take.parse(JSON.parse(r.json)));
   }
 
+  /**
+   * Spend recorded on takes (estimated until the provider says otherwise), grouped by UTC day,
+   * project and job. Refunded and never-submitted takes carry 0, so they count nothing.
+   */
+  spendRows(): { day: string; project: string; jobId: string; usd: number }[] {
+    return this.db
+      .prepare(
+        `SELECT substr(json_extract(t.json, '$.createdAt'), 1, 10) AS day,
+                COALESCE(json_extract(j.json, '$.frame.sequence.projectName'), '') AS project,
+                t.job_id AS jobId,
+                COALESCE(SUM(json_extract(t.json, '$.cost.usd')), 0) AS usd
+           FROM takes t JOIN jobs j ON j.id = t.job_id
+          GROUP BY day, project, t.job_id`,
+      )
+      .all() as { day: string; project: string; jobId: string; usd: number }[];
+  }
+
+  /** Total cost of takes created on one UTC day ("2026-11-24"). */
+  spentOn(day: string): number {
+    const row = this.db
+      .prepare("SELECT COALESCE(SUM(json_extract(json, '$.cost.usd')), 0) AS usd FROM takes WHERE substr(json_extract(json, '$.createdAt'), 1, 10) = ?")
+      .get(day) as { usd: number };
+    return row.usd;
+  }
+
   insertArtifact(artifact: ArtifactT, filePath: string): void {
     const valid = Artifact.parse(artifact);
     this.db

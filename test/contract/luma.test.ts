@@ -1,0 +1,366 @@
+import fs from "node:fs";
+import { delay, http, HttpResponse } from "msw";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ProviderInfo, type Job } from "../../src/core/schemas/index.js";
+import { sequenceContext, waitFor } from "../helpers/backend.js";
+import {
+  api,
+  getJob,
+  LUMA_BASE,
+  LUMA_CDN,
+  LUMA_KEY,
+  makeExrZip,
+  makeVideo,
+  sequence1080,
+  settled,
+  startProviderBackend,
+  stopBackend,
+  uploadFrame,
+  type TestBackend,
+} from "./providerHarness.js";
+
+/**
+ * Luma Agents API contract (research/backends.md §1.2): POST /generations, GET /generations/{id}
+ * with state queued|processing|completed|failed, output[{type,url}] presigned for an hour,
+ * failure_code, documented HTTP errors and 429 + Retry-After. msw plays Luma at the HTTP boundary.
+ */
+
+const server = setupServer();
+let backend: TestBackend;
+
+beforeAll(async () => {
+  server.listen({ onUnhandledRequest: "bypass" });
+  backend = await startProviderBackend();
+});
+afterEach(() => server.resetHandlers());
+afterAll(async () => {
+  server.close();
+  await stopBackend(backend);
+});
+
+interface FakeLuma {
+  created: Array<{ body: any; auth: string | null }>;
+  polls: number;
+}
+
+/** A Luma that queues, processes, then completes with the given outputs. */
+function fakeLuma(outputs: Array<{ type: string; url: string }>, options: { processingPolls?: number } = {}): FakeLuma {
+  const fake: FakeLuma = { created: [], polls: 0 };
+  const id = `gen-${Math.random().toString(36).slice(2)}`;
+  server.use(
+    http.post(`${LUMA_BASE}/generations`, async ({ request }) => {
+      fake.created.push({ body: await request.json(), auth: request.headers.get("authorization") });
+      return HttpResponse.json({ id, state: "queued", created_at: new Date().toISOString(), model: "ray-3.2", type: "video" }, { status: 201 });
+    }),
+    http.get(`${LUMA_BASE}/generations/:id`, ({ params }) => {
+      expect(params.id).toBe(id);
+      fake.polls++;
+      if (fake.polls === 1) return HttpResponse.json({ id, state: "queued" });
+      if (fake.polls <= 1 + (options.processingPolls ?? 2)) return HttpResponse.json({ id, state: "processing" });
+      return HttpResponse.json({ id, state: "completed", output: outputs, failure_code: null });
+    }),
+  );
+  return fake;
+}
+
+function serveFile(url: string, bytes: Buffer, type = "video/mp4") {
+  server.use(http.get(url, () => new HttpResponse(new Uint8Array(bytes), { headers: { "content-type": type } })));
+}
+
+async function createJob(body: Record<string, unknown>, seq = sequenceContext()): Promise<Response> {
+  const frameId = await uploadFrame(backend, seq);
+  return api(backend, "/v1/jobs", { body: { frameId, provider: "luma", duration: 5, prompt: "The rider crests the dune", ...body } });
+}
+
+async function runJob(body: Record<string, unknown>, seq = sequenceContext()): Promise<Job> {
+  const res = await createJob(body, seq);
+  expect(res.status, await res.clone().text()).toBe(201);
+  return settled(backend, ((await res.json()) as Job).id);
+}
+
+function artifactBytes(id: string): Promise<Buffer> {
+  return api(backend, `/v1/artifacts/${id}`).then(async (r) => Buffer.from(await r.arrayBuffer()));
+}
+
+describe("Luma: listing", () => {
+  it("is listed available with its limits and price source when LUMA_API_KEY is set", async () => {
+    const { providers } = (await (await api(backend, "/v1/providers")).json()) as { providers: ProviderInfo[] };
+    const luma = ProviderInfo.parse(providers.find((p) => p.id === "luma"));
+    expect(luma.available).toBe(true);
+    expect(luma.capabilities.limits?.draft).toMatchObject({ resolutions: ["540p"], hdr: false, exr: false });
+    expect(luma.capabilities.limits?.final).toMatchObject({ resolutions: ["720p", "1080p"], hdr: true, exr: true });
+    expect(luma.capabilities.limits?.final?.durations.max).toBe(5);
+    expect(luma.pricing).toMatchObject({ confirmed: false });
+  });
+
+  it("is listed unavailable, with the reason and the fix, when the key is absent; a job is refused", async () => {
+    const keyless = await startProviderBackend({}, { luma: false, runway: false });
+    try {
+      const { providers } = (await (await api(keyless, "/v1/providers")).json()) as { providers: ProviderInfo[] };
+      for (const [id, variable] of [["luma", "LUMA_API_KEY"], ["runway", "RUNWAY_API_KEY"]] as const) {
+        const p = providers.find((x) => x.id === id)!;
+        expect(p.available).toBe(false);
+        expect(p.reason).toContain(`set ${variable}`);
+      }
+      const frameId = await uploadFrame(keyless, sequenceContext());
+      const res = await api(keyless, "/v1/jobs", { body: { frameId, provider: "luma", duration: 5 } });
+      expect(res.status).toBe(409);
+      expect((await res.json()).error.message).toContain("LUMA_API_KEY");
+    } finally {
+      await stopBackend(keyless);
+    }
+  });
+});
+
+describe("Luma: drafts and finals", () => {
+  it("draft: 540p SDR, 5 s, frame inline as base64, Bearer key; the output is downloaded as the master", async () => {
+    const video = makeVideo("sdr");
+    serveFile(`${LUMA_CDN}/draft.mp4`, video);
+    const fake = fakeLuma([{ type: "video", url: `${LUMA_CDN}/draft.mp4?X-Amz-Signature=abc` }]);
+    const job = await runJob({ mode: "draft", duration: 3 });
+
+    expect(fake.created).toHaveLength(1);
+    const { body, auth } = fake.created[0]!;
+    expect(auth).toBe(`Bearer ${LUMA_KEY}`);
+    expect(body).toMatchObject({ model: "ray-3.2", type: "video", aspect_ratio: "16:9", video: { resolution: "540p", duration: "5s" } });
+    expect(body.video.hdr).toBeUndefined();
+    expect(body.video.exr_export).toBeUndefined();
+    expect(body.video.start_frame.media_type).toBe("image/png");
+    expect(Buffer.from(body.video.start_frame.data, "base64").subarray(1, 4).toString()).toBe("PNG");
+    expect(body.prompt).toContain("The rider crests the dune");
+
+    const take = job.takes[0]!;
+    expect(take.state).toBe("succeeded");
+    expect(take.providerJobId).toMatch(/^gen-/);
+    expect((await artifactBytes(take.outputs.master!.id)).equals(video)).toBe(true);
+    expect(take.cost).toEqual({ usd: 0.15, estimated: true });
+    // The ledger keeps the request as sent, minus the inline image and the key.
+    const recorded = JSON.stringify(take.request);
+    expect(recorded).not.toContain(body.video.start_frame.data.slice(0, 40));
+    expect(recorded).not.toContain(LUMA_KEY);
+    expect(recorded).toContain("bytes inline");
+  });
+
+  it("final on a PQ sequence with EXR: 1080p, hdr and exr_export; every output downloaded at once", async () => {
+    const hdr = makeVideo("pq");
+    const exr = makeExrZip();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const slow = (bytes: Buffer, type: string) => async () => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await delay(60);
+      inFlight--;
+      return new HttpResponse(new Uint8Array(bytes), { headers: { "content-type": type } });
+    };
+    server.use(http.get(`${LUMA_CDN}/final.mp4`, slow(hdr, "video/mp4")), http.get(`${LUMA_CDN}/final-exr.zip`, slow(exr, "application/zip")));
+    const fake = fakeLuma([
+      { type: "video", url: `${LUMA_CDN}/final.mp4` },
+      { type: "exr", url: `${LUMA_CDN}/final-exr.zip` },
+    ]);
+    const job = await runJob({ mode: "final", duration: 5, exr: true }, sequenceContext(sequence1080("rec2100-pq")));
+    expect(fake.created[0]!.body.video).toMatchObject({ resolution: "1080p", duration: "5s", hdr: true, exr_export: true });
+    const take = job.takes[0]!;
+    expect(take.state).toBe("succeeded");
+    expect((await artifactBytes(take.outputs.master!.id)).equals(hdr)).toBe(true);
+    // The master is recorded as fetched, its tags read from the file (PQ = transfer 16).
+    expect(take.outputs.master!.colorTags?.colr?.transfer).toBe(16);
+    expect((await artifactBytes(take.outputs.exr!.id)).equals(exr)).toBe(true);
+    expect(maxInFlight).toBe(2);
+    expect(take.cost.usd).toBe(3.6);
+  });
+
+  it("final on an SDR sequence: 1080p without hdr (HDR would only be tone-mapped away)", async () => {
+    serveFile(`${LUMA_CDN}/sdr-final.mp4`, makeVideo("sdr"));
+    const fake = fakeLuma([{ type: "video", url: `${LUMA_CDN}/sdr-final.mp4` }]);
+    const job = await runJob({ mode: "final" }, sequenceContext(sequence1080("rec709")));
+    expect(job.takes[0]!.state).toBe("succeeded");
+    expect(fake.created[0]!.body.video.resolution).toBe("1080p");
+    expect(fake.created[0]!.body.video.hdr).toBeUndefined();
+  });
+
+  it("framing boxes become keyframes at their frame index (24 fps)", async () => {
+    serveFile(`${LUMA_CDN}/kf.mp4`, makeVideo("sdr"));
+    const fake = fakeLuma([{ type: "video", url: `${LUMA_CDN}/kf.mp4` }]);
+    const job = await runJob({
+      mode: "draft",
+      annotations: [{ id: "box1", kind: "framingBox", rect: { x: 0.25, y: 0.25, w: 0.5, h: 0.5 }, time: 2.5 }],
+    });
+    expect(job.takes[0]!.state, JSON.stringify(job.takes[0]!.error)).toBe("succeeded");
+    const video = fake.created[0]!.body.video;
+    expect(job.direction.framing.length).toBeGreaterThan(0);
+    expect(video.keyframe_indexes).toEqual([60]);
+    expect(video.keyframes).toHaveLength(1);
+    expect(video.keyframes[0].media_type).toBe("image/jpeg");
+    expect(Buffer.from(video.keyframes[0].data, "base64")[0]).toBe(0xff);
+  });
+
+  it("refuses a combination Luma cannot make, before spending", async () => {
+    const res = await createJob({ mode: "final", duration: 8 });
+    expect(res.status).toBe(400);
+    const { error } = await res.json();
+    expect(error.code).toBe("unsupported_combination");
+    expect(error.message).toMatch(/5 s/);
+  });
+});
+
+describe("Luma: errors", () => {
+  const documented: Array<[number, string, RegExp]> = [
+    [400, "invalid_request", /rejected the request/],
+    [401, "unauthorized", /LUMA_API_KEY/],
+    [402, "insufficient_credits", /balance is too low/],
+    [403, "forbidden", /no access/],
+    [413, "input_too_large", /too large/],
+    [422, "unprocessable", /cannot make this combination.*resolution must be 720p/],
+    [503, "provider_unavailable", /temporarily unavailable/],
+  ];
+  for (const [status, code, message] of documented) {
+    it(`HTTP ${status} on submit fails the take as "${code}" with an editor-readable message, costing nothing`, async () => {
+      server.use(http.post(`${LUMA_BASE}/generations`, () => HttpResponse.json({ detail: "resolution must be 720p or 1080p with hdr" }, { status })));
+      const job = await runJob({ mode: "draft" });
+      const take = job.takes[0]!;
+      expect(take.state).toBe("failed");
+      expect(take.error?.code).toBe(code);
+      expect(take.error?.message).toMatch(message);
+      expect(take.error?.message).not.toContain(LUMA_KEY);
+      expect(take.cost).toEqual({ usd: 0, estimated: false });
+    });
+  }
+
+  it("429 with Retry-After: waits as told, then submits", async () => {
+    let attempts = 0;
+    const times: number[] = [];
+    server.use(
+      http.post(`${LUMA_BASE}/generations`, () => {
+        times.push(Date.now());
+        attempts++;
+        if (attempts === 1) return HttpResponse.json({ detail: "concurrency limit" }, { status: 429, headers: { "Retry-After": "1" } });
+        return HttpResponse.json({ id: "gen-after-429", state: "queued" });
+      }),
+      http.get(`${LUMA_BASE}/generations/gen-after-429`, () => HttpResponse.json({ id: "gen-after-429", state: "completed", output: [{ type: "video", url: `${LUMA_CDN}/429.mp4` }] })),
+    );
+    serveFile(`${LUMA_CDN}/429.mp4`, makeVideo("sdr"));
+    const job = await runJob({ mode: "draft" });
+    expect(job.takes[0]!.state).toBe("succeeded");
+    expect(attempts).toBe(2);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(950);
+  });
+
+  it("429 that does not clear: the take fails as rate_limited, retry offered", async () => {
+    server.use(http.post(`${LUMA_BASE}/generations`, () => HttpResponse.json({}, { status: 429, headers: { "Retry-After": "0" } })));
+    const take = (await runJob({ mode: "draft" })).takes[0]!;
+    expect(take.error).toMatchObject({ code: "rate_limited", retryable: true });
+  });
+
+  it("a generation that fails keeps Luma's failure_code and is refunded", async () => {
+    server.use(
+      http.post(`${LUMA_BASE}/generations`, () => HttpResponse.json({ id: "gen-mod", state: "queued" })),
+      http.get(`${LUMA_BASE}/generations/gen-mod`, () =>
+        HttpResponse.json({ id: "gen-mod", state: "failed", failure_code: "content_moderated", failure_reason: "frame flagged" }),
+      ),
+    );
+    const take = (await runJob({ mode: "draft" })).takes[0]!;
+    expect(take.state).toBe("failed");
+    expect(take.error).toMatchObject({ code: "content_moderated", raw: "frame flagged" });
+    expect(take.error?.message).toMatch(/moderation/);
+    expect(take.cost).toEqual({ usd: 0, estimated: false });
+  });
+
+  it("an answer that does not match the documented shape fails the take clearly", async () => {
+    server.use(
+      http.post(`${LUMA_BASE}/generations`, () => HttpResponse.json({ id: "gen-odd", state: "queued" })),
+      http.get(`${LUMA_BASE}/generations/gen-odd`, () => HttpResponse.json({ id: "gen-odd", state: "dreaming" })),
+    );
+    const take = (await runJob({ mode: "draft" })).takes[0]!;
+    expect(take.state).toBe("failed");
+    expect(take.error?.code).toBe("bad_provider_response");
+    expect(take.error?.message).toMatch(/unexpected shape.*state/);
+  });
+
+  it("a provider that goes silent: requests time out, the take fails as provider_silent, and a retry succeeds", async () => {
+    server.use(
+      http.post(`${LUMA_BASE}/generations`, () => HttpResponse.json({ id: "gen-silent", state: "queued" })),
+      http.get(`${LUMA_BASE}/generations/gen-silent`, async () => {
+        await delay("infinite");
+        return HttpResponse.json({});
+      }),
+    );
+    const failed = (await runJob({ mode: "draft" })).takes[0]!;
+    expect(failed.state).toBe("failed");
+    expect(failed.error).toMatchObject({ code: "provider_silent", retryable: true });
+    expect(failed.error?.message).toMatch(/stopped answering/);
+
+    server.resetHandlers();
+    serveFile(`${LUMA_CDN}/retry.mp4`, makeVideo("sdr"));
+    fakeLuma([{ type: "video", url: `${LUMA_CDN}/retry.mp4` }], { processingPolls: 0 });
+    const retried = await api(backend, `/v1/takes/${failed.id}/retry`, { method: "POST" });
+    expect(retried.status).toBe(200);
+    const job = await settled(backend, failed.jobId);
+    expect(job.takes[0]).toMatchObject({ state: "succeeded", iteration: 1 });
+    expect((await api(backend, `/v1/takes/${failed.id}/retry`, { method: "POST" })).status).toBe(409);
+  });
+
+  it("expired output URLs: fresh links are fetched and downloaded", async () => {
+    let gets = 0;
+    server.use(
+      http.post(`${LUMA_BASE}/generations`, () => HttpResponse.json({ id: "gen-exp", state: "queued" })),
+      http.get(`${LUMA_BASE}/generations/gen-exp`, () => {
+        gets++;
+        const url = gets <= 2 ? `${LUMA_CDN}/old.mp4` : `${LUMA_CDN}/fresh.mp4`;
+        return HttpResponse.json({ id: "gen-exp", state: "completed", output: [{ type: "video", url }] });
+      }),
+      http.get(`${LUMA_CDN}/old.mp4`, () => new HttpResponse("<Error><Code>AccessDenied</Code>Request has expired</Error>", { status: 403 })),
+    );
+    serveFile(`${LUMA_CDN}/fresh.mp4`, makeVideo("sdr"));
+    const take = (await runJob({ mode: "draft" })).takes[0]!;
+    expect(take.state).toBe("succeeded");
+  });
+
+  it("expired output URLs with no fresh ones: the take fails saying so, retry offered", async () => {
+    server.use(
+      http.post(`${LUMA_BASE}/generations`, () => HttpResponse.json({ id: "gen-gone", state: "queued" })),
+      http.get(`${LUMA_BASE}/generations/gen-gone`, () => HttpResponse.json({ id: "gen-gone", state: "completed", output: [{ type: "video", url: `${LUMA_CDN}/gone.mp4` }] })),
+      http.get(`${LUMA_CDN}/gone.mp4`, () => new HttpResponse(null, { status: 403 })),
+    );
+    const take = (await runJob({ mode: "draft" })).takes[0]!;
+    expect(take.state).toBe("failed");
+    expect(take.error).toMatchObject({ code: "output_expired", retryable: true });
+  });
+
+  it("cancel mid-run: the take is canceled and polling stops", async () => {
+    let polls = 0;
+    server.use(
+      http.post(`${LUMA_BASE}/generations`, () => HttpResponse.json({ id: "gen-cancel", state: "queued" })),
+      http.get(`${LUMA_BASE}/generations/gen-cancel`, () => {
+        polls++;
+        return HttpResponse.json({ id: "gen-cancel", state: "processing" });
+      }),
+    );
+    const res = await createJob({ mode: "draft" });
+    const job = (await res.json()) as Job;
+    await waitFor(async () => ((await getJob(backend, job.id)).takes[0]!.state === "running" ? true : undefined), 10_000, 20);
+    const canceled = await api(backend, `/v1/jobs/${job.id}/cancel`, { method: "POST" });
+    expect(canceled.status).toBe(200);
+    const after = await getJob(backend, job.id);
+    expect(after.takes[0]!.state).toBe("canceled");
+    const pollsAtCancel = polls;
+    await delay(300);
+    expect(polls - pollsAtCancel).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("Luma: secrets", () => {
+  it("never writes the key into the ledger or the data dir", async () => {
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = `${dir}/${entry.name}`;
+        if (entry.isDirectory()) walk(p);
+        else files.push(p);
+      }
+    };
+    walk(backend.dataDir);
+    for (const file of files) expect(fs.readFileSync(file).includes(LUMA_KEY), file).toBe(false);
+  });
+});
