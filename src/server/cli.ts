@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig } from "./config.js";
 import { PortInUseError, startBackend } from "./backend.js";
 import { probeCommand } from "./commands/probeCommand.js";
+import { criticCommand } from "./commands/criticCommand.js";
 import { checkFfmpeg, FfmpegMissingError } from "./media/ffmpeg.js";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -14,6 +15,7 @@ const USAGE = `Usage: retake <command>
   start                 build the UI if needed, then serve the backend and the browser harness
   serve                 serve the backend only (RETAKE_HARNESS=1 to add the harness)
   probe <file> --json   color tags of a video or EXR file, with a verdict
+  critic <clip> [--direction <json>] [--frame <png>] --json   measure a take (camera, stability, exposure) against its direction
 `;
 
 /** Returns the process exit code; never throws a stack trace at the editor. */
@@ -27,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
         return await serve({ buildUi: false, harness: process.env.RETAKE_HARNESS === "1" });
       case "probe":
         return await probeCommand(rest);
+      case "critic":
+        return await criticCommand(rest);
       case undefined:
       case "help":
       case "--help":

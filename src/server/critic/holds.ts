@@ -1,0 +1,108 @@
+/**
+ * Holds: a region the editor pinned ("keep the sign still") must move only as the camera moves.
+ * A few times a second the region of the first frame is looked for in the current frame, starting
+ * where the measured camera puts it, and refitted by translation alone; how far the refit moves it
+ * is the region's own drift (camera motion excluded), and the NCC says whether it still looks the
+ * same.
+ */
+import { alignSimilarity, cpolar, cdiv, type Pyramid, type SimilarityWarp } from "./align.js";
+import type { CameraSample } from "./cameraTracker.js";
+import type { HoldAdherence } from "./critiqueSchema.js";
+import { round } from "./stability.js";
+
+export interface HoldRegion {
+  annotationId: string;
+  label: string;
+  /** In first-frame fractions. */
+  rect: { x: number; y: number; w: number; h: number };
+}
+
+/** Checks per second. */
+const RATE = 6;
+
+export class HoldMeter {
+  private first: Pyramid | null = null;
+  private readonly drift = new Map<string, number[]>();
+  private readonly match = new Map<string, number[]>();
+  private lastT = -Infinity;
+
+  constructor(
+    private readonly regions: HoldRegion[],
+    private readonly width: number,
+    private readonly height: number,
+  ) {
+    for (const r of regions) {
+      this.drift.set(r.annotationId, []);
+      this.match.set(r.annotationId, []);
+    }
+  }
+
+  push(pyramid: Pyramid, camera: CameraSample, last = false): void {
+    if (this.regions.length === 0) return;
+    if (!this.first) {
+      this.first = pyramid;
+      this.lastT = camera.t;
+      return;
+    }
+    if (!last && camera.t - this.lastT < 1 / RATE - 1e-6) return;
+    this.lastT = camera.t;
+    // Frame k → first frame: z ↦ e^{iθ}/zoom · z + c (centred level-0 pixels).
+    const s = cpolar(1 / camera.zoom, (camera.roll * Math.PI) / 180);
+    const t = { re: (camera.x - 0.5) * this.width, im: (camera.y - 0.5) * this.height };
+    const global: SimilarityWarp = { s, t };
+    for (const r of this.regions) {
+      // The region's corners in the current frame (absolute level-0 pixels).
+      const corners = [
+        [r.rect.x, r.rect.y],
+        [r.rect.x + r.rect.w, r.rect.y],
+        [r.rect.x, r.rect.y + r.rect.h],
+        [r.rect.x + r.rect.w, r.rect.y + r.rect.h],
+      ].map(([fx, fy]) => {
+        const p = { re: (fx! - 0.5) * this.width - t.re, im: (fy! - 0.5) * this.height - t.im };
+        const z = cdiv(p, s);
+        return { x: z.re + this.width / 2, y: z.im + this.height / 2 };
+      });
+      const region = {
+        x0: Math.max(0, Math.min(...corners.map((c) => c.x))),
+        y0: Math.max(0, Math.min(...corners.map((c) => c.y))),
+        x1: Math.min(this.width, Math.max(...corners.map((c) => c.x))),
+        y1: Math.min(this.height, Math.max(...corners.map((c) => c.y))),
+      };
+      if (region.x1 - region.x0 < 8 || region.y1 - region.y0 < 8) continue;
+      const coarsest = Math.max(0, Math.min(2, Math.floor(Math.log2(Math.min(region.x1 - region.x0, region.y1 - region.y0) / 8))));
+      const fit = alignSimilarity(this.first, pyramid, global, { region, scale: false, rotation: false, coarsestLevel: coarsest });
+      if (fit.coverage < 0.5) continue;
+      // Drift in first-frame pixels at the region's centre: translation difference of the fits.
+      const dx = fit.warp.t.re - t.re;
+      const dy = fit.warp.t.im - t.im;
+      this.drift.get(r.annotationId)!.push((Math.hypot(dx, dy) / this.width) * 100);
+      this.match.get(r.annotationId)!.push(fit.ncc);
+    }
+  }
+
+  result(): HoldAdherence[] {
+    return this.regions.map((r) => {
+      const d = this.drift.get(r.annotationId)!;
+      const m = this.match.get(r.annotationId)!;
+      const maxDrift = d.length ? Math.max(...d) : 0;
+      const meanDrift = d.length ? d.reduce((a, b) => a + b, 0) / d.length : 0;
+      const minMatch = m.length ? Math.min(...m) : 1;
+      const name = r.label ? `"${r.label}"` : "the pinned region";
+      const phrase =
+        d.length === 0
+          ? `${name} left the frame, so its hold could not be checked`
+          : maxDrift > 1.5 || minMatch < 0.7
+            ? `${name} should hold still but moved ${maxDrift.toFixed(1)}% of the frame${minMatch < 0.7 ? " and changed" : ""}`
+            : `${name} holds still`;
+      return {
+        annotationId: r.annotationId,
+        kind: "hold" as const,
+        label: r.label,
+        maxDrift: round(maxDrift, 2),
+        meanDrift: round(meanDrift, 2),
+        minMatch: round(minMatch, 3),
+        phrase,
+      };
+    });
+  }
+}

@@ -1,0 +1,2 @@
+export { critiqueClip, type CritiqueOptions } from "./analyseClip.js";
+export { Critique } from "./critiqueSchema.js";
