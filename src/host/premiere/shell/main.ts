@@ -16,7 +16,7 @@ declare const require: (name: string) => unknown;
 declare const __RETAKE_BACKEND_URL__: string;
 
 /** Local content, which needs UXP 8+ and `allowLocalRendering` in the manifest. */
-export const PANEL_URL = "plugin:/ui/ui/index.html";
+const PANEL_URL = "plugin:/ui/ui/index.html";
 
 function start(): void {
   const ppro = require("premierepro") as PremiereApi;

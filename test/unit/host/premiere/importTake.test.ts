@@ -25,8 +25,8 @@ afterEach(() => env?.cleanup());
 
 const take = () => job.takes[0]!;
 const importParams = (mode: "insert" | "extend" = "insert") => ({ jobId: job.id, takeId: take().id, mode });
-const host = (fake: Parameters<typeof setupHost>[0]["fake"] = {}, extra: Partial<Parameters<typeof setupHost>[0]> = {}) =>
-  setupHost({ backendUrl: backend.url, backendToken: TOKEN, fake: { width: 320, height: 180, ...fake } as never, ...extra });
+type HostOptions = NonNullable<Parameters<typeof setupHost>[0]>;
+const host = (fake: HostOptions["fake"] = {}, extra: Partial<HostOptions> = {}) => setupHost({ backendUrl: backend.url, backendToken: TOKEN, fake, ...extra });
 
 describe("host.importTake placement", () => {
   it("on an empty timeline: streams the master beside the project, imports it into a new Retake bin, places it on V1 at the playhead", async () => {

@@ -1,0 +1,116 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import vm from "node:vm";
+import { unzipSync } from "fflate";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backendOrigin, iconFiles, prepareManifest, validateManifest } from "../../../../scripts/buildManifest.js";
+import { buildPlugin, buildUi, REPO } from "../../../../scripts/buildPlugin.js";
+import { packagePlugin } from "../../../../scripts/packagePlugin.js";
+import { utf8Decode } from "../../../../src/host/premiere/bytes.js";
+import { createFakePremiere } from "./fake/fakePremiere.js";
+import { createFakeUxp } from "./fake/fakeUxp.js";
+import { createNodeUxpFs } from "./fake/nodeUxpFs.js";
+
+let dir: string;
+let outDir: string;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-package-"));
+  outDir = path.join(dir, "plugin");
+  if (!fs.existsSync(path.join(REPO, "build/web/ui/index.html"))) await buildUi();
+  await buildPlugin({ outDir, backendUrl: "https://retake.example.com:8443/" });
+}, 120_000);
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe("manifest", () => {
+  const source = () => JSON.parse(fs.readFileSync(path.join(REPO, "manifest.json"), "utf8"));
+
+  it("the committed manifest is a valid v5 Premiere manifest with only the permissions Retake needs", () => {
+    const m = validateManifest(source());
+    expect(m.manifestVersion).toBe(5);
+    expect(m.host).toEqual({ app: "premierepro", minVersion: "25.6.0" });
+    expect(m.requiredPermissions).toEqual({
+      network: { domains: ["http://127.0.0.1:5177"] },
+      localFileSystem: "request",
+      webview: { allow: "yes", domains: ["http://127.0.0.1:5177"], allowLocalRendering: "yes", enableMessageBridge: "localOnly" },
+    });
+    const themes = (m.entrypoints[0]!.icons ?? []).flatMap((i) => i.theme ?? []);
+    expect(themes).toEqual(expect.arrayContaining(["light", "dark"]));
+  });
+
+  it("is narrowed to the configured backend's origin, and refuses wider or malformed ones", () => {
+    const m = prepareManifest(source(), { version: "1.2.3", backendUrl: "https://retake.example.com/api" });
+    expect(m.version).toBe("1.2.3");
+    expect(m.requiredPermissions.network).toEqual({ domains: ["https://retake.example.com"] });
+    expect(backendOrigin("http://127.0.0.1:5177/")).toBe("http://127.0.0.1:5177");
+    expect(() => validateManifest({ ...source(), requiredPermissions: { ...source().requiredPermissions, network: { domains: "all" } } })).toThrow(/not "all"/);
+    expect(() => validateManifest({ ...source(), manifestVersion: 6 })).toThrow(/manifestVersion/);
+    expect(() => validateManifest({ ...source(), host: [source().host] })).toThrow(/host/);
+    expect(() => validateManifest({ ...source(), requiredPermissions: { ...source().requiredPermissions, localFileSystem: "fullAccess" } })).toThrow(/request/);
+    expect(() => prepareManifest(source(), { version: "1.0.0", backendUrl: "ftp://x" })).toThrow(/http/);
+  });
+});
+
+describe("build and package", () => {
+  it("writes a loadable plugin folder: manifest, shell page and bundle, panel UI, every icon", () => {
+    const manifest = validateManifest(JSON.parse(fs.readFileSync(path.join(outDir, "manifest.json"), "utf8")));
+    expect(manifest.requiredPermissions.network).toEqual({ domains: ["https://retake.example.com:8443"] });
+    for (const f of ["index.html", "shell.js", "ui/ui/index.html", ...iconFiles(manifest).map((i) => i.path)]) expect(fs.existsSync(path.join(outDir, f)), f).toBe(true);
+    // The panel page's scripts resolve inside the plugin (relative URLs, no harness code).
+    const html = fs.readFileSync(path.join(outDir, "ui/ui/index.html"), "utf8");
+    for (const src of [...html.matchAll(/(?:src|href)="(\.\.\/assets\/[^"]+)"/g)].map((m) => m[1]!)) {
+      expect(fs.existsSync(path.join(outDir, "ui/ui", src)), src).toBe(true);
+    }
+    expect(fs.readdirSync(path.join(outDir, "ui/assets")).some((f) => f.startsWith("harness"))).toBe(false);
+    const icon = fs.readFileSync(path.join(outDir, "icons/panel-dark@2x.png"));
+    expect(icon.readUInt32BE(16)).toBe(46);
+  });
+
+  it("packages a .ccx (zip) with manifest.json at its root and every plugin file", () => {
+    const { file, entries } = packagePlugin(outDir, path.join(dir, "dist"));
+    expect(path.basename(file)).toBe("retake-premiere-0.1.0.ccx");
+    const zip = unzipSync(new Uint8Array(fs.readFileSync(file)));
+    expect(Object.keys(zip).sort()).toEqual([...entries].sort());
+    expect(JSON.parse(utf8Decode(zip["manifest.json"]!)).id).toBe("dev.retake.premiere");
+    for (const f of ["index.html", "shell.js", "ui/ui/index.html", "icons/plugin-light@1x.png"]) expect(zip[f], f).toBeDefined();
+    expect(Object.keys(zip).some((f) => f.endsWith(".map"))).toBe(false);
+  });
+
+  it("refuses to package a folder with an invalid manifest or missing files", () => {
+    const broken = path.join(dir, "broken");
+    fs.cpSync(outDir, broken, { recursive: true });
+    fs.rmSync(path.join(broken, "icons/panel-light@2x.png"));
+    expect(() => packagePlugin(broken, path.join(dir, "dist2"))).toThrow(/missing icons\/panel-light@2x.png/);
+    fs.writeFileSync(path.join(broken, "manifest.json"), JSON.stringify({ manifestVersion: 5 }));
+    expect(() => packagePlugin(broken, path.join(dir, "dist2"))).toThrow(/not a valid UXP v5 manifest/);
+    expect(fs.existsSync(path.join(dir, "dist2"))).toBe(false);
+  });
+
+  it("the built shell creates the webview on the panel and answers bridge requests from it", async () => {
+    const fake = createFakePremiere();
+    const uxpFs = createNodeUxpFs({ root: path.join(dir, "shell-fs") });
+    const { uxp } = createFakeUxp(uxpFs);
+    const listeners: ((e: { data: unknown }) => void)[] = [];
+    const posted: unknown[] = [];
+    const webview = { id: "", attrs: {} as Record<string, string>, style: {}, setAttribute(k: string, v: string) { this.attrs[k] = v; }, postMessage: (m: unknown) => posted.push(m) };
+    const root = { children: [] as unknown[], appendChild(c: unknown) { this.children.push(c); } };
+    const fsModule = Object.fromEntries(["open", "close", "read", "write", "lstat", "unlink", "rename", "mkdir", "readdir"].map((k) => [k, (uxpFs as unknown as Record<string, unknown>)[k]]));
+    const context = {
+      require: (name: string) => ({ premierepro: fake.ppro, uxp, fs: fsModule })[name],
+      document: { getElementById: () => root, body: root, createElement: () => webview },
+      window: { addEventListener: (_t: string, l: (e: { data: unknown }) => void) => listeners.push(l), removeEventListener: () => undefined },
+      setTimeout,
+      clearTimeout,
+      queueMicrotask,
+      console,
+    };
+    vm.runInNewContext(fs.readFileSync(path.join(outDir, "shell.js"), "utf8"), context);
+    expect(root.children).toEqual([webview]);
+    expect(webview.attrs.src).toBe("plugin:/ui/ui/index.html");
+    // The page posts a JSON string through window.uxpHost; the shell answers on the webview.
+    for (const l of listeners) l({ data: JSON.stringify({ id: "r1", method: "host.backend", params: {} }) });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(posted).toEqual([{ id: "r1", result: { url: "https://retake.example.com:8443" } }]);
+  });
+});
