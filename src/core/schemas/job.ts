@@ -102,6 +102,8 @@ export const Job = z.object({
   duration: z.number(),
   budgetUsd: z.number().nullable(),
   exr: z.boolean().optional(),
+  /** An upconversion job: the SDR take it lifts to HDR, and the delivery asked for. */
+  upconvertOf: z.object({ takeId: z.string(), format: z.string() }).optional(),
   canceled: z.boolean(),
   takes: z.array(Take),
 });
@@ -126,6 +128,8 @@ export const ModeLimits = z.object({
   hdr: z.boolean(),
   exr: z.boolean(),
   note: z.string().optional(),
+  /** The model this mode uses when the request names none. */
+  defaultModel: z.string().optional(),
 });
 export type ModeLimits = z.infer<typeof ModeLimits>;
 
@@ -203,3 +207,10 @@ export const SpendTotals = z.object({
   jobs: z.array(z.object({ jobId: z.string(), usd: z.number() })),
 });
 export type SpendTotals = z.infer<typeof SpendTotals>;
+
+/** Lift an SDR take to HDR (POST /v1/takes/:id/upconvert); the format follows the sequence when absent. */
+export const UpconvertRequest = z.object({
+  format: z.enum(["hdr10", "hlg", "hdr_prores", "hdr_exr_sequence"]).optional(),
+  provider: z.string().default("runway"),
+});
+export type UpconvertRequest = z.infer<typeof UpconvertRequest>;

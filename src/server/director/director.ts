@@ -13,6 +13,7 @@ import {
   type SpendTotals,
   type Take,
   type TakeState,
+  type UpconvertRequest,
 } from "../../core/schemas/index.js";
 import { DEFAULT_BUDGET, type BudgetSettings } from "../config.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
@@ -86,7 +87,7 @@ export class Director {
     const direction = compileDirection({ prompt: request.prompt, annotations: request.annotations, duration: request.duration }, {
       frameSize: frame.frame.sequence.frameSize,
     });
-    const model = request.model ?? info.capabilities.models[0] ?? provider.id;
+    const model = request.model ?? info.capabilities.limits?.[request.mode]?.defaultModel ?? info.capabilities.models[0] ?? provider.id;
     const cost = this.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr, sequence: frame.frame.sequence });
     const refusal = this.budgetRefusal(cost.usd * request.count, request.budgetUsd, request.count, cost.usd);
     if (refusal) throw new DirectorError(402, "over_budget", refusal, "budgetUsd");
@@ -155,7 +156,7 @@ export class Director {
     const provider = this.deps.providers.get(request.provider);
     if (!provider) throw new DirectorError(400, "unknown_provider", `There is no provider "${request.provider}".`, "provider");
     const info = provider.info();
-    const model = request.model ?? info.capabilities.models[0] ?? provider.id;
+    const model = request.model ?? info.capabilities.limits?.[request.mode]?.defaultModel ?? info.capabilities.models[0] ?? provider.id;
     const perTake = this.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr });
     const totalUsd = round2(perTake.usd * request.count);
     const budget = this.budget();
@@ -229,8 +230,81 @@ export class Director {
     return next;
   }
 
+  /**
+   * Lifts a finished SDR take to an HDR master with Runway's video_to_hdr (ruby): a new one-take
+   * job on the same frame and direction, so the SDR original stays as it was.
+   */
+  upconvertTake(takeId: string, request: UpconvertRequest): Job {
+    const { ledger, providers } = this.deps;
+    const source = ledger.getTake(takeId);
+    if (!source) throw new DirectorError(404, "take_not_found", `No take ${takeId}.`);
+    const sourceJob = ledger.getJob(source.jobId)!;
+    const master = source.outputs.master && ledger.getArtifact(source.outputs.master.id);
+    if (source.state !== "succeeded" || !master) throw new DirectorError(409, "take_not_ready", "Only a finished take can be lifted to HDR.");
+    const transfer = master.artifact.colorTags?.colr?.transfer;
+    if (transfer === 16 || transfer === 18) throw new DirectorError(409, "already_hdr", "This take is already HDR.");
+    const provider = providers.get(request.provider);
+    const info = provider?.info();
+    if (!provider || !info?.capabilities.upconvert) throw new DirectorError(400, "upconvert_unsupported", `${request.provider} cannot upconvert to HDR.`, "provider");
+    if (!info.available) throw new DirectorError(409, "provider_unavailable", `${info.label} is unavailable: ${info.reason ?? "unknown reason"}.`, "provider");
+    const sequenceSpace = sourceJob.frame.sequence.colorSpace;
+    const format = request.format ?? (sequenceSpace === "rec2100-hlg" ? "hlg" : "hdr_prores");
+    const colorSpace = format === "hlg" ? "rec2100-hlg" : "rec2100-pq";
+    const model = "ruby";
+    const cost = this.estimateTake(provider, { mode: "final", model, duration: sourceJob.duration });
+    const refusal = this.budgetRefusal(cost.usd, undefined, 1, cost.usd);
+    if (refusal) throw new DirectorError(402, "over_budget", refusal);
+    const now = new Date().toISOString();
+    const jobId = newId("job");
+    const take: Take = {
+      id: newId("take"),
+      jobId,
+      index: 0,
+      iteration: 0,
+      providerJobId: null,
+      request: null,
+      state: "queued",
+      progress: 0,
+      message: "Queued for HDR upconversion",
+      error: null,
+      outputs: {},
+      critique: null,
+      cost,
+      colorSpace,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const job: Job = {
+      id: jobId,
+      createdAt: now,
+      frame: sourceJob.frame,
+      direction: sourceJob.direction,
+      provider: provider.id,
+      model,
+      mode: "final",
+      count: 1,
+      duration: sourceJob.duration,
+      budgetUsd: null,
+      upconvertOf: { takeId, format },
+      canceled: false,
+      takes: [take],
+    };
+    ledger.insertJob(job);
+    this.startTake(job, take, provider);
+    return job;
+  }
+
   private budget(): BudgetSettings {
     return this.deps.budget ?? DEFAULT_BUDGET;
+  }
+
+  /** For an upconversion job: the SDR master to lift and the HDR delivery asked for. */
+  private upconvertSource(job: Job): { sourceVideoPath?: string; hdrFormat?: string } {
+    if (!job.upconvertOf) return {};
+    const source = this.deps.ledger.getTake(job.upconvertOf.takeId);
+    const master = source?.outputs.master && this.deps.ledger.getArtifact(source.outputs.master.id);
+    if (!master) throw new ProviderRequestError("source_missing", "The take to upconvert has no master file any more.");
+    return { sourceVideoPath: master.path, hdrFormat: job.upconvertOf.format };
   }
 
   private estimateTake(
@@ -336,6 +410,7 @@ export class Director {
         framePath: frame.imagePath,
         workDir,
         exr: job.exr ?? false,
+        ...this.upconvertSource(job),
       };
       const submitted = await provider.submit(input);
       providerJobId = submitted.providerJobId;

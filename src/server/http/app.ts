@@ -7,7 +7,7 @@ import { DirectorError } from "../director/director.js";
 import { FrameError } from "../files/frameStore.js";
 import { HarnessError } from "../harness/simulatedProject.js";
 import type { Backend } from "../backend.js";
-import { EstimateRequest } from "../../core/schemas/index.js";
+import { EstimateRequest, UpconvertRequest } from "../../core/schemas/index.js";
 import { HttpError, parseOr400, sendError } from "./errors.js";
 import { buildOpenApi } from "./openapi.js";
 import { registerSecurity } from "./security.js";
@@ -47,6 +47,9 @@ export async function buildHttpApp(backend: Backend, options: { logger?: boolean
   app.post("/v1/estimate", async (request) => director.estimate(parseOr400(EstimateRequest, request.body, "Estimate request")));
   app.get("/v1/spend", async () => director.spend());
   app.post<{ Params: { id: string } }>("/v1/takes/:id/retry", async (request) => director.retryTake(request.params.id));
+  app.post<{ Params: { id: string } }>("/v1/takes/:id/upconvert", async (request, reply) =>
+    reply.code(201).send(director.upconvertTake(request.params.id, parseOr400(UpconvertRequest, request.body ?? {}, "Upconvert request"))),
+  );
   registerFrameRoutes(app, { ledger, frames });
   registerJobRoutes(app, { ledger, director, events });
   registerArtifactRoutes(app, { ledger });

@@ -33,6 +33,7 @@ const DRAFT_LIMITS: ModeLimits = {
   hdr: false,
   exr: false,
   note: "gen4_turbo renders 5 s or 10 s",
+  defaultModel: RUNWAY_DRAFT_MODEL,
 };
 const FINAL_LIMITS: ModeLimits = {
   durations: { min: MIN_DURATION, max: MAX_DURATION, step: 0.5 },
@@ -40,6 +41,7 @@ const FINAL_LIMITS: ModeLimits = {
   hdr: false,
   exr: false,
   note: "SDR; lift a take to HDR with upconversion (Runway video_to_hdr)",
+  defaultModel: RUNWAY_FINAL_MODEL,
 };
 
 /** GET /v1/tasks/{id}: the fields we rely on. The SDK does not validate answers, so we do. */
