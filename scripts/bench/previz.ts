@@ -41,7 +41,7 @@ async function timeRender(quality: "draft" | "final", colorSpace: SequenceColorS
 
 async function draftToPreview(): Promise<number> {
   const dataDir = fs.mkdtempSync(path.join(tmp, "backend-"));
-  const backend = await startBackend(loadConfig({}, { port: 0, dataDir, harness: false }));
+  const backend = await startBackend(loadConfig({}, { port: 0, dataDir, harness: false, token: null }));
   try {
     const form = new FormData();
     const sequence = {

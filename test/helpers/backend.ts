@@ -9,7 +9,8 @@ import type { SequenceContext, SequenceColorSpace } from "../../src/core/schemas
 /** A real backend on an ephemeral loopback port with its own data dir. */
 export async function startTestBackend(overrides: Partial<ServerConfig> = {}): Promise<RunningBackend & { dataDir: string }> {
   const dataDir = overrides.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "retake-test-"));
-  const config = loadConfig({}, { port: 0, dataDir, harness: false, ...overrides });
+  // token: null — these tests drive the API itself; security has its own tests (security.test.ts).
+  const config = loadConfig({}, { port: 0, dataDir, harness: false, token: null, ...overrides });
   const backend = await startBackend(config);
   return Object.assign(backend, { dataDir });
 }

@@ -228,7 +228,7 @@ describe("ledger and server lifecycle", () => {
     const { frameId } = await uploadFrame(url, sequenceContext());
     const created = Job.parse(await (await postJob({ frameId, duration: 2 })).json());
     await finishedJob(created.id);
-    const second = await startBackend(loadConfig({}, { port: 0, dataDir, harness: false }));
+    const second = await startBackend(loadConfig({}, { port: 0, dataDir, harness: false, token: null }));
     try {
       const job = Job.parse(await (await fetch(`${second.url}/v1/jobs/${created.id}`)).json());
       expect(job.takes[0]!.state).toBe("succeeded");
@@ -243,7 +243,7 @@ describe("ledger and server lifecycle", () => {
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      await expect(startBackend(loadConfig({}, { port, dataDir: backend.dataDir + "-2", harness: false }))).rejects.toThrow(
+      await expect(startBackend(loadConfig({}, { port, dataDir: backend.dataDir + "-2", harness: false, token: null }))).rejects.toThrow(
         new RegExp(`Port ${port} .* already taken`),
       );
     } finally {
