@@ -1,2 +1,5 @@
 export { readColorTags, MAX_MOOV_BYTES, type RangedRead, type ReadColorTagsOptions } from "./readColorTags.js";
 export { tagsMatchSequence, type SequenceMatch } from "./expectedTags.js";
+export { gateImport, CONFORM_FORMAT_LABEL, type ConformFormat, type GateDecision } from "./gate.js";
+export { exrSequenceFrames, withExrSequence, type ExrSequenceReport } from "./exrSequence.js";
+export { COLOR_SIGNAL_CODES, conformPlan, type ConformPlan } from "./conformPlan.js";

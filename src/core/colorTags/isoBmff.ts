@@ -7,6 +7,15 @@
  */
 import type { ClliBox, ColrBox, MdcvBox } from "../schemas/color.js";
 import { type ByteSource, fourcc, viewOf } from "./byteSource.js";
+import {
+  hevcNalType,
+  hvcCNalUnits,
+  parseHevcSei,
+  parseHevcSps,
+  parseProResFrameHeader,
+  PRORES_HEADER_BYTES,
+  sampleNalUnits,
+} from "./bitstream.js";
 
 /** Refuse to allocate a `moov` bigger than this (a 2-hour ProRes movie's is a few MB). */
 export const MAX_MOOV_BYTES = 64 * 1024 * 1024;
@@ -34,9 +43,29 @@ export interface MovieFacts {
   colrTooShort?: boolean;
   mdcv?: MdcvBox;
   clli?: ClliBox;
+  /** The codec's own signalling (ProRes frame header, HEVC VUI and SEI), when it was readable. */
+  bitstream?: BitstreamFacts;
+  /** Where the first video sample is (first chunk offset) and its size, from stco/co64 and stsz. */
+  firstSample?: { offset: number; size: number };
+  /** Copy of the hvcC record, parsed for its SPS after moov is released. */
+  hvcC?: Uint8Array;
   /** Sentences for structural failures: no moov, truncation, damage, refusal to read. */
   failures: string[];
 }
+
+export interface BitstreamFacts {
+  source: "prores-frame-header" | "hevc-sps-vui";
+  primaries: number;
+  transfer: number;
+  matrix: number;
+  fullRange?: boolean;
+  /** HEVC SEI 137 / 144 in the first access unit. */
+  mdcv?: MdcvBox;
+  clli?: ClliBox;
+}
+
+/** Most of an HEVC first access unit's prefix (parameter sets, SEI) sits in its first KBs. */
+const HEVC_SAMPLE_PREFIX_BYTES = 64 * 1024;
 
 /** Codec names for the sample entries an editor is likely to meet. */
 const CODEC_NAMES: Record<string, string> = {
@@ -106,7 +135,46 @@ export async function readMovieFacts(src: ByteSource, fileName: string | undefin
   const facts: MovieFacts = { container: containerFromName(fileName), failures: [] };
   const moov = await findMoov(src, facts);
   if (moov) readSampleEntry(moov, facts);
+  await readBitstream(src, facts);
   return facts;
+}
+
+const isProRes = (entry: string | undefined) => entry !== undefined && entry in PRORES_BIT_DEPTH;
+const isHevc = (entry: string | undefined) => entry === "hvc1" || entry === "hev1";
+
+/**
+ * The first sample's own signalling: 25 bytes for ProRes, the SPS (from hvcC, or in-band for
+ * hev1) plus the first access unit's SEI for HEVC. Costs one small read; never throws.
+ */
+async function readBitstream(src: ByteSource, facts: MovieFacts): Promise<void> {
+  const sample = facts.firstSample;
+  if (isProRes(facts.sampleEntry)) {
+    if (!sample) return;
+    const head = await src.need(sample.offset, PRORES_HEADER_BYTES);
+    const h = head && parseProResFrameHeader(head);
+    if (h) facts.bitstream = { source: "prores-frame-header", primaries: h.primaries, transfer: h.transfer, matrix: h.matrix };
+    return;
+  }
+  if (!isHevc(facts.sampleEntry) || !facts.hvcC) return;
+  const lengthSize = ((facts.hvcC[21] ?? 3) & 3) + 1;
+  const nals = hvcCNalUnits(facts.hvcC);
+  if (sample && sample.size > 0) {
+    const bytes = await src.peek(sample.offset, Math.min(sample.size, HEVC_SAMPLE_PREFIX_BYTES));
+    nals.push(...sampleNalUnits(bytes, lengthSize));
+  }
+  const sps = nals.filter((n) => hevcNalType(n) === 33).map(parseHevcSps).find((s) => s !== undefined);
+  if (!sps) return;
+  const sei: { mdcv?: MdcvBox; clli?: ClliBox } = {};
+  for (const n of nals) if (hevcNalType(n) === 39) parseHevcSei(n, sei);
+  facts.bitstream = {
+    source: "hevc-sps-vui",
+    // No colour_description: the stream says "unspecified" (2) for all three.
+    primaries: sps.primaries ?? 2,
+    transfer: sps.transfer ?? 2,
+    matrix: sps.matrix ?? 2,
+    ...(sps.fullRange !== undefined ? { fullRange: sps.fullRange } : {}),
+    ...sei,
+  };
 }
 
 /** Without `ftyp`, a file is old-style QuickTime unless its name says MP4. */
@@ -220,6 +288,7 @@ function readSampleEntry(v: DataView, facts: MovieFacts): void {
     const minf = first(v, mdia, "minf", damage);
     const stbl = minf && first(v, minf, "stbl", damage);
     stsd = stbl && first(v, stbl, "stsd", damage);
+    if (stsd && stbl) facts.firstSample = firstSampleOf(v, stbl, damage);
     if (stsd) break;
   }
   if (!stsd) {
@@ -280,6 +349,7 @@ function readSampleEntry(v: DataView, facts: MovieFacts): void {
       // byte 17 = reserved(5) + bitDepthLumaMinus8(3).
       facts.hevcProfileIdc = v.getUint8(q + 1) & 0x1f;
       facts.bitDepth = (v.getUint8(q + 17) & 7) + 8;
+      facts.hvcC = new Uint8Array(v.buffer.slice(v.byteOffset + q, v.byteOffset + c.end));
     } else if (c.type === "avcC" && len >= 4) {
       facts.bitDepth = avcBitDepth(v, q, c.end);
     } else if (c.type === "av1C" && len >= 3) {
@@ -296,6 +366,29 @@ function readSampleEntry(v: DataView, facts: MovieFacts): void {
       "Its moov box (the movie index) is damaged around the video sample description, so its color tags could not all be read; Premiere may misread or refuse the file.",
     );
   }
+}
+
+/** First chunk offset (stco or co64) and first sample size (stsz, fixed or first entry). */
+function firstSampleOf(v: DataView, stbl: Box, damage: { found: boolean }): { offset: number; size: number } | undefined {
+  const stsz = first(v, stbl, "stsz", damage);
+  const stco = first(v, stbl, "stco", damage) ?? first(v, stbl, "co64", damage);
+  if (!stsz || !stco || stsz.body + 12 > stsz.end || stco.body + 8 > stco.end) return undefined;
+  const fixed = v.getUint32(stsz.body + 4);
+  const count = v.getUint32(stsz.body + 8);
+  if (count === 0) return undefined;
+  let size = fixed;
+  if (fixed === 0) {
+    if (stsz.body + 16 > stsz.end) return undefined;
+    size = v.getUint32(stsz.body + 12);
+  }
+  if (v.getUint32(stco.body + 4) === 0) return undefined;
+  const co64 = stco.type === "co64";
+  if (co64) {
+    if (stco.body + 16 > stco.end) return undefined;
+    return { offset: v.getUint32(stco.body + 8) * 2 ** 32 + v.getUint32(stco.body + 12), size };
+  }
+  if (stco.body + 12 > stco.end) return undefined;
+  return { offset: v.getUint32(stco.body + 8), size };
 }
 
 /**

@@ -44,12 +44,13 @@ export async function readColorTags(
           ? { exr: withoutUndefined({ ...exr, channels: exr.channels, compression: exr.compression }) }
           : {}),
         ...verdict,
+        ...(facts.failures.length > 0 ? { damaged: true } : {}),
       };
     }
     if (looksLikeIsoBmff(head)) {
       const facts = await readMovieFacts(new ByteSource(read, fileSize, MOVIE_READ_AHEAD), opts.fileName);
-      const { failures: _, colrOtherType: __, colrTooShort: ___, ...carriers } = facts;
-      return { ...withoutUndefined(carriers), ...judgeMovie(facts) };
+      const { failures: _, colrOtherType: __, colrTooShort: ___, firstSample: ____, hvcC: _____, ...carriers } = facts;
+      return { ...withoutUndefined(carriers), ...judgeMovie(facts), ...(facts.failures.length > 0 ? { damaged: true } : {}) };
     }
     return failed(
       "unknown",
@@ -66,6 +67,7 @@ export async function readColorTags(
 
 const failed = (container: ColorTags["container"], problem: string): ColorTags => ({
   container,
+  damaged: true,
   colorSpace: "unknown",
   agree: false,
   problems: [problem],

@@ -7,7 +7,7 @@
  * those. Warnings (8-bit HDR, hev1, an unknown codec, an assumed ACES EXR) leave `agree`
  * alone: the file will be read as the color space we report, but the editor should know.
  */
-import type { DetectedColorSpace } from "../schemas/color.js";
+import type { ColrBox, DetectedColorSpace, MdcvBox } from "../schemas/color.js";
 import type { ExrFacts } from "./exr.js";
 import type { MovieFacts } from "./isoBmff.js";
 
@@ -15,10 +15,12 @@ export interface Verdict {
   colorSpace: DetectedColorSpace;
   agree: boolean;
   problems: string[];
+  warnings?: string[];
 }
 
 class Findings {
   readonly problems: string[] = [];
+  readonly warnings: string[] = [];
   agree = true;
   disagree(sentence: string): void {
     this.problems.push(sentence);
@@ -26,9 +28,15 @@ class Findings {
   }
   warn(sentence: string): void {
     this.problems.push(sentence);
+    this.warnings.push(sentence);
   }
   verdict(colorSpace: DetectedColorSpace): Verdict {
-    return { colorSpace, agree: this.agree && colorSpace !== "unknown", problems: this.problems };
+    return {
+      colorSpace,
+      agree: this.agree && colorSpace !== "unknown",
+      problems: this.problems,
+      ...(this.warnings.length > 0 ? { warnings: this.warnings } : {}),
+    };
   }
 }
 
@@ -101,12 +109,69 @@ export function judgeMovie(f: MovieFacts): Verdict {
       `It is tagged Rec.2100 PQ but has no ${missing.join(" or ")} box; Premiere will tone-map it without knowing the mastering display and content peak, so highlights may clip or dim.`,
     );
   }
+  judgeBitstream(f, colr, space, out);
   if ((space === "rec2100-pq" || space === "rec2100-hlg") && f.bitDepth !== undefined && f.bitDepth < 10) {
     out.warn(
       `It is tagged ${space === "rec2100-pq" ? "Rec.2100 PQ" : "Rec.2100 HLG"} but is ${f.bitDepth}-bit; Premiere will accept it, but HDR gradients will band visibly. Render 10-bit or more.`,
     );
   }
   return out.verdict(space);
+}
+
+const describe = (c: { primaries: number; transfer: number; matrix: number }) =>
+  `primaries ${name(PRIMARIES, c.primaries)}, transfer ${name(TRANSFERS, c.transfer)}, matrix ${name(MATRICES, c.matrix)}`;
+
+const sameMdcv = (a: MdcvBox, b: MdcvBox) => (Object.keys(a) as Array<keyof MdcvBox>).every((k) => a[k] === b[k]);
+
+/**
+ * The codec's own signalling against the container's. Which one Premiere prefers when they
+ * differ is not documented (hdr.md §2), so any difference is a disagreement: only a file whose
+ * every carrier says the same thing imports predictably.
+ */
+function judgeBitstream(f: MovieFacts, colr: ColrBox, space: DetectedColorSpace, out: Findings): void {
+  const bs = f.bitstream;
+  const isProRes = f.sampleEntry !== undefined && /^ap(c[hnso]|4[hx])$/.test(f.sampleEntry);
+  const isHevc = f.sampleEntry === "hvc1" || f.sampleEntry === "hev1";
+  if (!bs) {
+    if (isProRes || isHevc) {
+      out.warn(
+        `Retake could not read the ${isProRes ? "ProRes frame header" : "HEVC parameter sets"} of the first frame, so only the container's colr was checked; Premiere reads the frame too.`,
+      );
+    }
+    return;
+  }
+  const where = bs.source === "prores-frame-header" ? "the ProRes frame header" : "the HEVC stream (SPS VUI)";
+  if (bs.primaries !== colr.primaries || bs.transfer !== colr.transfer || bs.matrix !== colr.matrix) {
+    const unspecified = [bs.primaries, bs.transfer, bs.matrix].every((c) => c === 2 || c === 0);
+    out.disagree(
+      unspecified
+        ? `Its colr box says ${describe(colr)}, but ${where} leaves the color unspecified; Premiere may read the frame and treat the clip as Rec.709, so ${space === "unknown" ? "its colors" : "its HDR"} would look wrong. Re-encode with the frames tagged (conform fixes this).`
+        : `Its colr box says ${describe(colr)}, but ${where} says ${describe(bs)}; Premiere may follow either, so the clip can look right in one app and wrong in another. Conform it so both agree.`,
+    );
+  }
+  if (bs.fullRange === true && bs.matrix !== 0) {
+    out.disagree(
+      `${where.charAt(0).toUpperCase()}${where.slice(1)} marks this Y′CbCr video as full range; decoders will stretch its levels, so blacks and whites shift. Deliver limited (video) range.`,
+    );
+  } else if (colr.fullRange !== undefined && bs.fullRange !== undefined && colr.fullRange !== bs.fullRange) {
+    out.disagree(`Its colr box and ${where} disagree on the video range (full vs limited); Premiere may show crushed or lifted blacks.`);
+  }
+  if (bs.source === "hevc-sps-vui" && space === "rec2100-pq") {
+    if (!bs.mdcv || !bs.clli) {
+      const missing = [!bs.mdcv && "mastering display (SEI 137)", !bs.clli && "content light level (SEI 144)"].filter(Boolean);
+      out.disagree(
+        `It is HDR10 PQ HEVC but its stream has no ${missing.join(" or ")} message; players and Premiere that read the stream rather than the container will tone-map it blind.`,
+      );
+    }
+    if (bs.mdcv && f.mdcv && !sameMdcv(bs.mdcv, f.mdcv)) {
+      out.disagree("Its mdcv box and the stream's mastering display SEI describe different mastering displays; Premiere may tone-map it differently from other apps.");
+    }
+    if (bs.clli && f.clli && (bs.clli.maxCLL !== f.clli.maxCLL || bs.clli.maxFALL !== f.clli.maxFALL)) {
+      out.disagree(
+        `Its clli box (MaxCLL ${f.clli.maxCLL}, MaxFALL ${f.clli.maxFALL}) and the stream's SEI (MaxCLL ${bs.clli.maxCLL}, MaxFALL ${bs.clli.maxFALL}) disagree; highlights may be tone-mapped differently in different apps.`,
+      );
+    }
+  }
 }
 
 /** ACES AP0 (ST 2065-1): R, G, B, white x,y. */

@@ -43,6 +43,33 @@ export const ClliBox = z.object({ maxCLL: z.number().int(), maxFALL: z.number().
 export type ClliBox = z.infer<typeof ClliBox>;
 
 /**
+ * The codec's own color signalling, read from the first frame: the ProRes frame header or the
+ * HEVC SPS VUI (plus, for HEVC, the HDR10 SEI messages of the first access unit).
+ */
+export const BitstreamColor = z.object({
+  source: z.enum(["prores-frame-header", "hevc-sps-vui"]),
+  primaries: z.number().int(),
+  transfer: z.number().int(),
+  matrix: z.number().int(),
+  fullRange: z.boolean().optional(),
+  mdcv: MdcvBox.optional(),
+  clli: ClliBox.optional(),
+});
+export type BitstreamColor = z.infer<typeof BitstreamColor>;
+
+/** Frame numbering of an EXR sequence (file names like `take_0001.exr`). */
+export const ExrSequenceInfo = z.object({
+  pattern: z.string(),
+  first: z.number().int(),
+  last: z.number().int(),
+  count: z.number().int(),
+  contiguous: z.boolean(),
+  /** Missing frame ranges, inclusive. */
+  gaps: z.array(z.tuple([z.number().int(), z.number().int()])),
+});
+export type ExrSequenceInfo = z.infer<typeof ExrSequenceInfo>;
+
+/**
  * Color tags of a media file, as read by the core tag reader from the file itself.
  * `agree` is true only when every carrier says the same thing; `problems` explains each
  * disagreement in a sentence an editor can act on.
@@ -65,8 +92,16 @@ export const ColorTags = z.object({
       dataWindow: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional(),
     })
     .optional(),
+  /** What the bitstream itself says (absent when the codec carries nothing we read). */
+  bitstream: BitstreamColor.optional(),
+  /** For an EXR sequence: its frame numbering. */
+  sequence: ExrSequenceInfo.optional(),
+  /** True when the file is damaged, truncated or unreadable (not just mis-tagged). */
+  damaged: z.boolean().optional(),
   colorSpace: DetectedColorSpace,
   agree: z.boolean(),
   problems: z.array(z.string()),
+  /** The subset of `problems` that do not block import (notices), when there are any. */
+  warnings: z.array(z.string()).optional(),
 });
 export type ColorTags = z.infer<typeof ColorTags>;

@@ -1,8 +1,16 @@
 import fs from "node:fs";
 import path from "node:path";
+import { exrSequenceFrames, withExrSequence } from "../../core/colorTags/index.js";
+import type { ColorTags } from "../../core/schemas/color.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
+import { ffprobeJson, FfmpegMissingError } from "../media/ffmpeg.js";
 
-/** `retake probe <file> [--json]`: the color tags of a video or EXR file, with a verdict. */
+/**
+ * `retake probe <file|exr-dir> [--json]`: the color tags of a video, an EXR frame or an EXR
+ * sequence (a directory, or one frame of it), with a verdict. With ffprobe on the PATH the
+ * first decoded frame's color (what ffmpeg's decoder reads from the bitstream) is compared with
+ * the container too; a difference is a problem like any other. Exit 0 when the carriers agree.
+ */
 export async function probeCommand(args: string[]): Promise<number> {
   const file = args.find((a) => !a.startsWith("--"));
   if (!file) {
@@ -13,7 +21,7 @@ export async function probeCommand(args: string[]): Promise<number> {
     process.stderr.write(`No such file: ${file}\n`);
     return 1;
   }
-  const tags = await readColorTagsFromFile(file);
+  const tags = await probeTags(file, { ffprobe: !args.includes("--no-ffprobe") });
   if (args.includes("--json")) process.stdout.write(`${JSON.stringify(tags, null, 2)}\n`);
   else {
     process.stdout.write(`${path.basename(file)}: ${tags.colorSpace}${tags.agree ? " (tags agree)" : ""}\n`);
@@ -21,3 +29,70 @@ export async function probeCommand(args: string[]): Promise<number> {
   }
   return tags.agree ? 0 : 2;
 }
+
+export type ProbedTags = ColorTags & {
+  /** ffprobe's first decoded frame, as ffmpeg names the values (absent without ffprobe). */
+  ffprobe?: { primaries?: string; transfer?: string; matrix?: string; range?: string };
+};
+
+export async function probeTags(file: string, opts: { ffprobe: boolean }): Promise<ProbedTags> {
+  const isDir = fs.statSync(file).isDirectory();
+  if (isDir || /\.exr$/i.test(file)) {
+    const dir = isDir ? file : path.dirname(file);
+    const seq = exrSequenceFrames(fs.readdirSync(dir).filter((n) => /\.exr$/i.test(n)));
+    if (!seq) {
+      if (isDir) return { container: "unknown", colorSpace: "unknown", agree: false, problems: [`${file} holds no numbered EXR frames.`] };
+      return readColorTagsFromFile(file);
+    }
+    const first = isDir ? path.join(dir, seq.frames[0]!.name) : file;
+    const tags = await readColorTagsFromFile(first);
+    return seq.info.count > 1 || isDir ? withExrSequence(tags, seq.info) : tags;
+  }
+  const tags: ProbedTags = await readColorTagsFromFile(file);
+  if (!opts.ffprobe || !tags.colr) return tags;
+  try {
+    const out = await ffprobeJson<{ frames?: Array<Record<string, string>> }>(file, [
+      "-select_streams", "v:0", "-read_intervals", "%+#1",
+      "-show_entries", "frame=color_range,color_space,color_primaries,color_transfer", "-show_frames",
+    ]);
+    const f = out.frames?.[0];
+    if (!f) return tags;
+    // ffprobe leaves out what the frame does not specify.
+    tags.ffprobe = {
+      primaries: f.color_primaries ?? "unknown",
+      transfer: f.color_transfer ?? "unknown",
+      matrix: f.color_space ?? "unknown",
+      range: f.color_range ?? "unknown",
+    };
+    const got = { primaries: code(PRIMARIES, f.color_primaries), transfer: code(TRANSFERS, f.color_transfer), matrix: code(MATRICES, f.color_space) };
+    const c = tags.colr;
+    const differs = got.primaries !== c.primaries || got.transfer !== c.transfer || got.matrix !== c.matrix;
+    // The reader's own bitstream check already names a ProRes/HEVC difference; say it once.
+    const alreadySaid = tags.bitstream && (tags.bitstream.primaries !== c.primaries || tags.bitstream.transfer !== c.transfer || tags.bitstream.matrix !== c.matrix);
+    if (differs && !alreadySaid) {
+      tags.problems = [
+        ...tags.problems,
+        `ffprobe decodes the first frame as ${f.color_primaries ?? "unknown"}/${f.color_transfer ?? "unknown"}/${f.color_space ?? "unknown"} (primaries/transfer/matrix) while the colr box says ${c.primaries}/${c.transfer}/${c.matrix}; the bitstream and the container disagree, so Premiere may read either.`,
+      ];
+      tags.agree = false;
+    }
+    if (f.color_range === "pc" && c.fullRange !== true && tags.bitstream?.fullRange !== true) {
+      tags.problems = [...tags.problems, "ffprobe decodes the first frame as full range while the container says limited; blacks and whites would shift."];
+      tags.agree = false;
+    }
+  } catch (err) {
+    if (!(err instanceof FfmpegMissingError)) {
+      tags.problems = [...tags.problems, `ffprobe could not decode the first frame (${err instanceof Error ? err.message : String(err)}); Premiere may fail to import the file.`];
+      tags.agree = false;
+    }
+  }
+  return tags;
+}
+
+/** ffmpeg's names for H.273 code points. */
+const PRIMARIES: Record<string, number> = { bt709: 1, unknown: 2, bt470m: 4, bt470bg: 5, smpte170m: 6, smpte240m: 7, film: 8, bt2020: 9, smpte428: 10, smpte431: 11, smpte432: 12 };
+const TRANSFERS: Record<string, number> = {
+  bt709: 1, unknown: 2, gamma22: 4, gamma28: 5, smpte170m: 6, smpte240m: 7, linear: 8, "iec61966-2-1": 13, "bt2020-10": 14, "bt2020-12": 15, smpte2084: 16, smpte428: 17, "arib-std-b67": 18,
+};
+const MATRICES: Record<string, number> = { gbr: 0, bt709: 1, unknown: 2, fcc: 4, bt470bg: 5, smpte170m: 6, smpte240m: 7, ycgco: 8, bt2020nc: 9, bt2020c: 10 };
+const code = (table: Record<string, number>, name: string | undefined) => (name === undefined ? 2 : (table[name] ?? -1));

@@ -65,6 +65,17 @@ async function makeFixtures(): Promise<void> {
       "-c:v", "prores_ks", "-profile:v", "4444", "-vendor", "apl0", "-pix_fmt", "yuv444p10le", ...HLG, at("prores_4444_hlg.mov")),
     // No setparams: colr says HLG, the ProRes frame header says unspecified (hdr.md gotcha 2).
     ffmpeg(...SRC, "-vf", "format=yuv422p10le", ...PRORES_HQ, ...HLG, at("prores_hq_hlg_frame_unspecified.mov")),
+    // Frames tagged HLG, then colr overwritten to Rec.709 by a stream-copy remux.
+    ffmpeg(...SRC, "-vf", "setparams=color_primaries=bt2020:color_trc=arib-std-b67:colorspace=bt2020nc:range=tv,format=yuv422p10le",
+      ...PRORES_HQ, ...HLG, at("prores_hlg_frames.mov"))
+      .then(() => ffmpeg("-i", at("prores_hlg_frames.mov"), "-c", "copy", ...BT709, at("prores_hlg_frames_colr_709.mov"))),
+    // x265 told nothing about color (VUI without colour description), container tagged PQ.
+    // hevc_metadata rewrites the SPS VUI (in hvcC and in-band) to "unspecified".
+    ffmpeg(...SRC, "-vf", "format=yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
+      "-tag:v", "hvc1", ...PQ, at("hevc_vui_pq.mp4"))
+      .then(() => ffmpeg("-i", at("hevc_vui_pq.mp4"), "-c", "copy",
+        "-bsf:v", "hevc_metadata=colour_primaries=2:transfer_characteristics=2:matrix_coefficients=2", "-tag:v", "hvc1", ...PQ,
+        at("hevc_vui_untagged_colr_pq.mp4"))),
     ffmpeg(...SRC, ...X264, ...BT709, "-movflags", "+faststart", at("h264_709.mp4")),
     ffmpeg(...SRC, ...X264, at("h264_untagged.mp4")),
     ffmpeg(...SRC, ...X264, "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "pc", at("h264_full_range.mp4")),
@@ -105,6 +116,7 @@ describe("readColorTags on ProRes .mov", () => {
       codec: "Apple ProRes 422 HQ",
       bitDepth: 10,
       colr: { type: "nclc", primaries: 1, transfer: 1, matrix: 1 },
+      bitstream: { source: "prores-frame-header", primaries: 1, transfer: 1, matrix: 1 },
       colorSpace: "rec709",
       agree: true,
       problems: [],
@@ -127,11 +139,26 @@ describe("readColorTags on ProRes .mov", () => {
     expect(tags.mdcv).toBeUndefined();
   });
 
-  it("judges a ProRes by its colr box alone (the frame header is not read)", async () => {
-    // colr says HLG; the ProRes frame header says unspecified. The reader sees colr only.
+  it("reads the ProRes frame header and flags colr HLG over an unspecified frame header", async () => {
+    // colr says HLG; the ProRes frame header says unspecified (hdr.md gotcha 2).
     const { tags } = await tagsOf("prores_hq_hlg_frame_unspecified.mov");
     expect(tags.colr).toEqual({ type: "nclc", primaries: 9, transfer: 18, matrix: 9 });
+    expect(tags.bitstream).toEqual({ source: "prores-frame-header", primaries: 2, transfer: 2, matrix: 2 });
     expect(tags.colorSpace).toBe("rec2100-hlg");
+    expect(tags.agree).toBe(false);
+    expect(tags.problems).toEqual([expect.stringMatching(/colr box says .*HLG \(18\).*but the ProRes frame header leaves the color unspecified/)]);
+  });
+
+  it("flags a ProRes whose frame header says HLG under a colr box that says Rec.709", async () => {
+    const { tags } = await tagsOf("prores_hlg_frames_colr_709.mov");
+    expect(tags.bitstream).toMatchObject({ primaries: 9, transfer: 18, matrix: 9 });
+    expect(tags).toMatchObject({ colorSpace: "rec709", agree: false });
+    expect(tags.problems[0]).toMatch(/the ProRes frame header says primaries BT\.2020 \(9\), transfer HLG \(18\)/);
+  });
+
+  it("agrees on the frame header of PQ and HLG ProRes", async () => {
+    expect((await tagsOf("prores_hq_pq.mov")).tags.bitstream).toEqual({ source: "prores-frame-header", primaries: 9, transfer: 16, matrix: 9 });
+    expect((await tagsOf("prores_4444_hlg.mov")).tags.bitstream).toEqual({ source: "prores-frame-header", primaries: 9, transfer: 18, matrix: 9 });
   });
 });
 
@@ -147,10 +174,21 @@ describe("readColorTags on HEVC and H.264 .mp4", () => {
       colr: { type: "nclx", primaries: 9, transfer: 16, matrix: 9, fullRange: false },
       mdcv: MASTERING,
       clli: { maxCLL: 1000, maxFALL: 400 },
+      // The SPS VUI and the SEI say the same as the boxes.
+      bitstream: { source: "hevc-sps-vui", primaries: 9, transfer: 16, matrix: 9, fullRange: false, mdcv: MASTERING, clli: { maxCLL: 1000, maxFALL: 400 } },
       colorSpace: "rec2100-pq",
       agree: true,
       problems: [],
     });
+  });
+
+  it("flags HEVC whose SPS has no colour description under a PQ colr", async () => {
+    const { tags } = await tagsOf("hevc_vui_untagged_colr_pq.mp4");
+    expect(tags.colr).toMatchObject({ primaries: 9, transfer: 16, matrix: 9 });
+    expect(tags.bitstream).toMatchObject({ source: "hevc-sps-vui", primaries: 2, transfer: 2, matrix: 2 });
+    expect(tags.agree).toBe(false);
+    expect(mentions(tags, /the HEVC stream \(SPS VUI\) leaves the color unspecified/)).toBe(true);
+    expect(mentions(tags, /no mastering display \(SEI 137\) or content light level \(SEI 144\)/)).toBe(true);
   });
 
   it("flags PQ HEVC whose HDR10 metadata is only in the SEI, not in mdcv/clli boxes", async () => {
@@ -356,6 +394,7 @@ describe("readColorTags on other input", () => {
     }, 1000);
     expect(tags).toEqual({
       container: "unknown",
+      damaged: true,
       colorSpace: "unknown",
       agree: false,
       problems: ["Reading the file failed (EIO: i/o error), so its color tags are unknown."],
