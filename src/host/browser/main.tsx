@@ -201,9 +201,30 @@ function App() {
           resetting={resetting}
         />
         <StatusLine notice={notice} onDismiss={() => setNotice(null)} />
+        {state.token && <BackendToken token={state.token} />}
       </div>
       {panel}
     </main>
+  );
+}
+
+/**
+ * The backend's API token. This page is authorized by being served by the backend itself; the
+ * UXP plugin is not, so the editor copies the token from here once. Hidden until asked for.
+ */
+function BackendToken({ token }: { token: string }) {
+  const [shown, setShown] = useState(false);
+  return (
+    <p className="muted small backend-token">
+      Plugin token:{" "}
+      <code aria-label="Backend token">{shown ? token : "•".repeat(12)}</code>{" "}
+      <button type="button" className="link-button" onClick={() => setShown((v) => !v)}>
+        {shown ? "Hide" : "Show"}
+      </button>{" "}
+      <button type="button" className="link-button" onClick={() => void navigator.clipboard?.writeText(token)}>
+        Copy
+      </button>
+    </p>
   );
 }
 

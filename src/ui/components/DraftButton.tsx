@@ -1,10 +1,15 @@
-import { useId } from "react";
+import { useEffect, useId, useState } from "react";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { usePanelStore } from "../state/createPanelStore.js";
 import { draftBlocker } from "../state/selectors.js";
+import { CostEstimate, formatUsd, useCostEstimate } from "./CostEstimate.js";
 import { Spinner } from "./Spinner.js";
 
-/** Sends the direction as a draft job. Disabled with the reason shown when it cannot run. */
+/**
+ * Sends the direction as a draft job. Disabled with the reason shown when it cannot run. Above the
+ * backend's confirmation threshold it asks once ("Spend ≈ $0.30?") before spending; the backend
+ * refuses over-budget jobs itself, so this is courtesy, not the guard.
+ */
 export function DraftButton() {
   const controller = usePanelController();
   const blocker = usePanelStore(draftBlocker);
@@ -12,23 +17,41 @@ export function DraftButton() {
   const count = usePanelStore((s) => s.count);
   const duration = usePanelStore((s) => s.duration);
   const reasonId = useId();
+  const estimate = useCostEstimate();
+  const [confirming, setConfirming] = useState(false);
+  const ready = estimate.status === "ready" ? estimate.estimate : null;
+
+  // A changed setup is a new question: ask again.
+  useEffect(() => setConfirming(false), [ready?.total.usd, ready?.provider]);
+
+  const onClick = () => {
+    if (ready?.needsConfirmation && !confirming) return setConfirming(true);
+    setConfirming(false);
+    void controller.draft();
+  };
 
   return (
     <div className="draft-bar">
       <button
         type="button"
         className="button button-primary button-large"
-        onClick={() => void controller.draft()}
-        disabled={blocker !== null}
+        onClick={onClick}
+        disabled={blocker !== null || ready?.refusal !== undefined}
         aria-busy={drafting}
         aria-describedby={reasonId}
       >
         {drafting && <Spinner />}
-        Draft
+        {confirming && ready ? `Spend ${ready.total.estimated ? "≈ " : ""}${formatUsd(ready.total.usd)}?` : "Draft"}
       </button>
+      {confirming && (
+        <button type="button" className="button" onClick={() => setConfirming(false)}>
+          Not now
+        </button>
+      )}
       <span id={reasonId} className={blocker && !drafting ? "draft-reason" : "muted small"}>
         {blocker ?? `${count} ${count === 1 ? "take" : "takes"} of ${duration} s`}
       </span>
+      <CostEstimate state={estimate} />
     </div>
   );
 }
