@@ -51,7 +51,7 @@ export const StabilityMeasurement = z.object({
     spans: z.array(Span.extend({ peak: z.number() })),
   }),
   jitter: z.object({
-    /** RMS of the path minus its local quadratic trend (±0.25 s): % of frame width / height. */
+    /** Robust spread (1.4826 · median |r|) of the path minus its local quadratic trend (±0.25 s): % of frame width / height. */
     x: z.number(),
     y: z.number(),
     /** % of zoom. */

@@ -1,7 +1,7 @@
 /**
  * Holds: a region the editor pinned ("keep the sign still") must move only as the camera moves.
- * A few times a second the region of the first frame is looked for in the current frame, starting
- * where the measured camera puts it, and refitted by translation alone; how far the refit moves it
+ * Twelve times a second the region of the first frame is looked for in the current frame, starting
+ * where the measured camera (plus the region's drift so far) puts it, and refitted by translation alone; how far the refit moves it
  * is the region's own drift (camera motion excluded), and the NCC says whether it still looks the
  * same.
  */
@@ -17,13 +17,15 @@ export interface HoldRegion {
   rect: { x: number; y: number; w: number; h: number };
 }
 
-/** Checks per second. */
-const RATE = 6;
+/** Checks per second: often enough that a region's own motion between checks stays within reach of the fit. */
+const RATE = 12;
 
 export class HoldMeter {
   private first: Pyramid | null = null;
   private readonly drift = new Map<string, number[]>();
   private readonly match = new Map<string, number[]>();
+  /** Each region's own offset at the last check (first-frame pixels): the next fit starts there. */
+  private readonly offset = new Map<string, { re: number; im: number }>();
   private lastT = -Infinity;
 
   constructor(
@@ -70,11 +72,14 @@ export class HoldMeter {
       };
       if (region.x1 - region.x0 < 8 || region.y1 - region.y0 < 8) continue;
       const coarsest = Math.max(0, Math.min(2, Math.floor(Math.log2(Math.min(region.x1 - region.x0, region.y1 - region.y0) / 8))));
-      const fit = alignSimilarity(this.first, pyramid, global, { region, scale: false, rotation: false, coarsestLevel: coarsest });
+      const known = this.offset.get(r.annotationId) ?? { re: 0, im: 0 };
+      const start: SimilarityWarp = { s: global.s, t: { re: global.t.re + known.re, im: global.t.im + known.im } };
+      const fit = alignSimilarity(this.first, pyramid, start, { region, scale: false, rotation: false, coarsestLevel: coarsest });
       if (fit.coverage < 0.5) continue;
       // Drift in first-frame pixels at the region's centre: translation difference of the fits.
       const dx = fit.warp.t.re - t.re;
       const dy = fit.warp.t.im - t.im;
+      this.offset.set(r.annotationId, { re: dx, im: dy });
       this.drift.get(r.annotationId)!.push((Math.hypot(dx, dy) / this.width) * 100);
       this.match.get(r.annotationId)!.push(fit.ncc);
     }

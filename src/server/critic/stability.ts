@@ -102,6 +102,12 @@ export function localQuadraticTrend(values: number[], half: number, breaks: Set<
   return out;
 }
 
+function robustSigma(xs: number[]): number {
+  if (xs.length === 0) return 0;
+  const a = xs.map(Math.abs).sort((p, q) => p - q);
+  return 1.4826 * a[Math.floor(a.length / 2)]!;
+}
+
 const rms = (xs: number[]): number => (xs.length ? Math.sqrt(xs.reduce((s, v) => s + v * v, 0) / xs.length) : 0);
 
 /**
@@ -138,10 +144,12 @@ export function measureStability(
   const tx = localQuadraticTrend(xs, half, breaks);
   const ty = localQuadraticTrend(ys, half, breaks);
   const tz = localQuadraticTrend(zs, half, breaks);
+  // Robust spread (1.4826 · median |r|): shake is in most frames, while a single change of pace
+  // (a move starting abruptly) disturbs only the frames around it.
   const jitter = {
-    x: round(rms(xs.map((v, i) => v - tx[i]!)) * 100, 3),
-    y: round(rms(ys.map((v, i) => v - ty[i]!)) * 100, 3),
-    zoom: round(rms(zs.map((v, i) => v - tz[i]!)) * 100, 3),
+    x: round(robustSigma(xs.map((v, i) => v - tx[i]!)) * 100, 3),
+    y: round(robustSigma(ys.map((v, i) => v - ty[i]!)) * 100, 3),
+    zoom: round(robustSigma(zs.map((v, i) => v - tz[i]!)) * 100, 3),
   };
 
   const frozenFlags = stats.map((s, i) => i > 0 && s.change < FROZEN_CHANGE);
