@@ -44,8 +44,9 @@ export async function streamToFile(fs: UxpFs, response: Response, partialUrl: st
       while (offset < view.length) {
         let bytesWritten: number;
         try {
-          // UXP's write takes an ArrayBuffer; pass exactly this chunk's bytes.
-          ({ bytesWritten } = await fs.write(fd, exactBuffer(view.subarray(offset)), 0, view.length - offset, written));
+          // UXP's write takes an ArrayBuffer plus an offset into it: hand over the chunk's own
+          // buffer (no copy per chunk, so nothing piles up between garbage collections).
+          ({ bytesWritten } = await fs.write(fd, bufferOf(view), view.byteOffset + offset, view.length - offset, written));
         } catch (error) {
           throw hostError(PremiereErrorCode.mediaFolder, `Writing ${label} to the media folder failed after ${mb(written)} (${describe(error)}). Is the disk full?`);
         }
@@ -72,4 +73,9 @@ export async function streamToFile(fs: UxpFs, response: Response, partialUrl: st
 
 function mb(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${bytes} bytes`;
+}
+
+/** The chunk's underlying ArrayBuffer (a copy only in the odd case of shared memory). */
+function bufferOf(view: Uint8Array): ArrayBuffer {
+  return view.buffer instanceof ArrayBuffer ? view.buffer : exactBuffer(view);
 }

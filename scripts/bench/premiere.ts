@@ -1,0 +1,128 @@
+/**
+ * Premiere host figures (issue 3), against the in-memory fake and real files/sockets:
+ * - bridge round trip for host.context (client ↔ serveBridge, JSON-copied like postMessage);
+ * - streaming a 2 GB master from a local HTTP server to disk through the host's download code
+ *   (fetch body reader → UXP-style fs.write), with the process's RSS and heap growth measured;
+ * - Import → placed minus the transfer, with a real backend's previz take.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createBridgeClient, serveBridge } from "../../src/core/bridge/index.js";
+import { createPremiereHost } from "../../src/host/premiere/createPremiereHost.js";
+import { streamToFile } from "../../src/host/premiere/download.js";
+import type { ImportTimings } from "../../src/host/premiere/importTake.js";
+import { startTestBackend } from "../../test/helpers/backend.js";
+import { finishedJob } from "../../test/unit/host/premiere/backendJobs.js";
+import { clip, createFakePremiere, secondsTicks } from "../../test/unit/host/premiere/fake/fakePremiere.js";
+import { createFakeUxp } from "../../test/unit/host/premiere/fake/fakeUxp.js";
+import { createNodeUxpFs } from "../../test/unit/host/premiere/fake/nodeUxpFs.js";
+import { pipePair } from "../../test/unit/host/premiere/setup.js";
+import type { Report } from "../bench.js";
+
+const MB = 1024 * 1024;
+
+export async function run(report: Report): Promise<void> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "retake-bench-premiere-"));
+  try {
+    await bridgeRoundTrip(report, root);
+    await streamLargeMaster(report, root);
+    await importToPlaced(report, root);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+async function bridgeRoundTrip(report: Report, root: string) {
+  const uxpFs = createNodeUxpFs({ root: path.join(root, "rt") });
+  const tracks = Array.from({ length: 8 }, (_, t) => ({ name: `Video ${t + 1}`, clips: Array.from({ length: 20 }, (_, i) => clip(`c${t}-${i}`, i * 5, i * 5 + 4)) }));
+  const fake = createFakePremiere({ sequence: { tracks, playhead: secondsTicks(12) } });
+  const { uxp } = createFakeUxp(uxpFs);
+  const [a, b] = pipePair();
+  const stop = serveBridge(a, createPremiereHost({ ppro: fake.ppro, uxp, fs: uxpFs }));
+  const client = createBridgeClient(b);
+  for (let i = 0; i < 20; i++) await client.call("host.context");
+  const times: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const t0 = performance.now();
+    await client.call("host.context");
+    times.push(performance.now() - t0);
+  }
+  stop();
+  client.dispose();
+  times.sort((x, y) => x - y);
+  report("host.context bridge round trip, median (8 tracks × 20 clips)", `${times[150]!.toFixed(2)} ms`, "interactive (< 50 ms)");
+  report("host.context bridge round trip, p95", `${times[285]!.toFixed(2)} ms`, "");
+}
+
+async function streamLargeMaster(report: Report, root: string) {
+  const total = 2 * 1024 * MB;
+  // A generated 2 GB body from a child process, so the figures below are the downloading side
+  // only (the server never holds the body either: it writes one 1 MB chunk as the socket drains).
+  const serverCode = `
+    const http = require("node:http");
+    const total = ${total}; const chunk = Buffer.alloc(1024 * 1024, 0x5a);
+    const server = http.createServer((req, res) => {
+      res.writeHead(200, { "content-type": "video/quicktime", "content-length": String(total) });
+      let sent = 0;
+      const pump = () => { while (sent < total) { sent += chunk.length; if (!res.write(chunk)) return void res.once("drain", pump); } res.end(); };
+      pump();
+    });
+    server.listen(0, "127.0.0.1", () => console.log(server.address().port));`;
+  const child = spawn(process.execPath, ["-e", serverCode], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve) => child.stdout!.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))));
+  const url = `http://127.0.0.1:${port}/master.mov`;
+  const uxpFs = createNodeUxpFs({ root: path.join(root, "stream") });
+  const target = path.join(root, "stream", "master.mov.partial");
+  global.gc?.();
+  const rss0 = process.memoryUsage().rss;
+  const heap0 = process.memoryUsage().heapUsed;
+  let peakRss = rss0;
+  let peakHeap = heap0;
+  const ab0 = process.memoryUsage().arrayBuffers;
+  let peakAb = ab0;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    peakAb = Math.max(peakAb, m.arrayBuffers);
+  }, 20);
+  const t0 = performance.now();
+  const result = await streamToFile(uxpFs, await fetch(url), `file:${target}`, "the master");
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  child.kill();
+  const onDisk = fs.statSync(target).size;
+  fs.rmSync(target, { force: true });
+  report("2 GB master streamed to disk", `${seconds.toFixed(1)} s`, `${(result.bytes / MB / seconds).toFixed(0)} MB/s; ${onDisk === total ? "size exact" : "SIZE WRONG"}`);
+  report("  peak RSS growth during the download (whole process)", `${((peakRss - rss0) / MB).toFixed(1)} MB`, "< 64 MB");
+  report("  peak JS heap growth during the download", `${((peakHeap - heap0) / MB).toFixed(1)} MB`, "< 64 MB");
+  report("  peak ArrayBuffer growth during the download", `${((peakAb - ab0) / MB).toFixed(1)} MB`, "< 64 MB");
+  report("  largest single fs.write", `${(uxpFs.stats.largestWrite / 1024).toFixed(0)} KB`, "one network chunk");
+}
+
+async function importToPlaced(report: Report, root: string) {
+  const token = "bench-token";
+  const backend = await startTestBackend({ token, dataDir: path.join(root, "backend") });
+  try {
+    const job = await finishedJob(backend.url, token);
+    const timings: ImportTimings[] = [];
+    const projectDir = path.join(root, "project");
+    fs.mkdirSync(projectDir, { recursive: true });
+    const uxpFs = createNodeUxpFs({ root: path.join(root, "import") });
+    const tracks = [{ name: "Video 1", clips: [clip("A", 0, 30)] }, { name: "Video 2", clips: [clip("B", 0, 3)] }];
+    const fake = createFakePremiere({ projectPath: path.join(projectDir, "Edit.prproj"), sequence: { tracks, playhead: secondsTicks(1) } });
+    const { uxp } = createFakeUxp(uxpFs);
+    const host = createPremiereHost({ ppro: fake.ppro, uxp, fs: uxpFs, onImportTimings: (t) => timings.push(t) });
+    await host["host.secrets.set"]!({ key: "backend.url", value: backend.url });
+    await host["host.secrets.set"]!({ key: "backend.token", value: token });
+    for (let i = 0; i < 5; i++) await host["host.importTake"]!({ jobId: job.id, takeId: job.takes[0]!.id, mode: "insert" });
+    const net = timings.map((t) => t.totalMs - t.transferMs).sort((x, y) => x - y);
+    const t = timings[timings.length - 1]!;
+    report("Import → placed minus transfer, median of 5 (fake Premiere)", `${net[2]!.toFixed(0)} ms`, "includes ffprobe in the fake's importFiles");
+    report("  transfer of the previz master", `${t.transferMs} ms`, `${(t.bytes / MB).toFixed(1)} MB`);
+  } finally {
+    await backend.close();
+  }
+}
