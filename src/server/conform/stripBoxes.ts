@@ -31,14 +31,28 @@ export async function stripSampleEntryBoxes(file: string, types: readonly string
     const buf = Buffer.alloc(moov.size);
     await fh.read(buf, 0, moov.size, moov.at);
     const hits: number[] = [];
+    /** trak → mdia → hdlr handler_type (FullBox 4 + pre_defined 4, then the handler). */
+    const handlerOf = (start: number, end: number): string | undefined => {
+      const child = (from: number, to: number, want: string): [number, number] | undefined => {
+        for (let q = from; q + 8 <= to; ) {
+          const n = buf.readUInt32BE(q);
+          if (n < 8 || q + n > to) return undefined;
+          if (buf.toString("latin1", q + 4, q + 8) === want) return [q + 8, q + n];
+          q += n;
+        }
+        return undefined;
+      };
+      const mdia = child(start, end, "mdia");
+      const hdlr = mdia && child(mdia[0], mdia[1], "hdlr");
+      return hdlr && hdlr[0] + 12 <= hdlr[1] ? buf.toString("latin1", hdlr[0] + 8, hdlr[0] + 12) : undefined;
+    };
     const walk = (start: number, end: number, video: boolean) => {
       for (let p = start; p + 8 <= end; ) {
         const s = buf.readUInt32BE(p);
         if (s < 8 || p + s > end) return;
         const type = buf.toString("latin1", p + 4, p + 8);
         if (type === "trak") {
-          const isVideo = buf.indexOf("vide", p, "latin1") > 0 && buf.indexOf("vide", p, "latin1") < p + s;
-          if (isVideo) walk(p + 8, p + s, true);
+          if (handlerOf(p + 8, p + s) === "vide") walk(p + 8, p + s, true);
         } else if (CONTAINERS.has(type)) walk(p + 8, p + s, video);
         else if (type === "stsd" && video) {
           const entry = p + 16;

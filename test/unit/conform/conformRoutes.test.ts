@@ -1,0 +1,111 @@
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import Fastify, { type FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Artifact, Job, JobEvent, SequenceColorSpace, Take } from "../../../src/core/schemas/index.js";
+import { JobEvents } from "../../../src/server/director/jobEvents.js";
+import { HttpError, sendError } from "../../../src/server/http/errors.js";
+import { registerConformRoutes } from "../../../src/server/http/routes/conformRoutes.js";
+import { Ledger } from "../../../src/server/ledger/ledger.js";
+import { readColorTagsFromFile } from "../../../src/server/files/fileRangedRead.js";
+import { sequenceContext } from "../../helpers/backend.js";
+
+// The route against a real ledger (SQLite) and real ffmpeg: a take whose master is SDR lands
+// in a PQ sequence; conforming replaces the master and says so on the job's event stream.
+const run = promisify(execFile);
+let dir = "";
+let ledger: Ledger;
+let app: FastifyInstance;
+const events = new JobEvents();
+
+function insertTake(id: string, colorSpace: SequenceColorSpace, masterPath: string, state: Take["state"] = "succeeded"): Take {
+  const now = new Date().toISOString();
+  const sequence = sequenceContext({}, colorSpace);
+  const take: Take = {
+    id, jobId: `job_${id}`, index: 0, iteration: 0, providerJobId: "p1", request: {}, state, progress: 1, message: "Ready", error: null,
+    outputs: {}, critique: null, cost: { usd: 0, estimated: false }, colorSpace, createdAt: now, updatedAt: now,
+  };
+  const job: Job = {
+    id: take.jobId, createdAt: now, provider: "previz", model: "previz", mode: "final", count: 1, duration: 1, budgetUsd: null, canceled: false,
+    frame: { frameId: `frame_${id}`, capturedAt: now, image: { width: 320, height: 180, mediaType: "image/png", bytes: 1 }, mode: "insert", sequence },
+    direction: {
+      prompt: "", duration: 1, annotations: [], camera: { keyframes: [{ x: 0.5, y: 0.5, zoom: 1, roll: 0, t: 0, ease: "linear" }] },
+      framing: [], subjects: [], holds: [], notes: [], summary: "", conflicts: [],
+    },
+    takes: [take],
+  };
+  ledger.insertJob(job);
+  const artifact: Artifact = {
+    id: `art_${id}`, takeId: id, kind: "master", fileName: path.basename(masterPath), mediaType: "video/mp4", bytes: fs.statSync(masterPath).size, createdAt: now,
+  };
+  ledger.insertArtifact(artifact, masterPath);
+  const withMaster = { ...take, outputs: { master: artifact } };
+  ledger.updateTake(withMaster);
+  return withMaster;
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-"));
+  ledger = Ledger.open(dir);
+  app = Fastify();
+  app.setErrorHandler((error, _req, reply) => {
+    if (error instanceof HttpError) return sendError(reply, error.status, error.code, error.message);
+    return sendError(reply, 500, "internal", String(error));
+  });
+  registerConformRoutes(app, { ledger, dataDir: dir, events });
+  await app.ready();
+  await Promise.all([
+    run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=1", "-c:v", "libx264", "-preset", "ultrafast",
+      "-pix_fmt", "yuv420p", "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv", path.join(dir, "sdr.mp4")]),
+    run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=24:duration=0.5", "-c:v", "libx264", "-preset", "ultrafast",
+      "-pix_fmt", "yuv420p", path.join(dir, "untagged.mp4")]),
+  ]);
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  ledger?.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("POST /v1/takes/:id/conform", () => {
+  it("conforms the master to the job's sequence, replaces it, and tells the event stream", async () => {
+    const take = insertTake("t1", "rec2100-pq", path.join(dir, "sdr.mp4"));
+    const seen: JobEvent[] = [];
+    const off = events.subscribe(take.jobId, (e) => seen.push(e));
+    const res = await app.inject({ method: "POST", url: `/v1/takes/${take.id}/conform`, payload: {} });
+    off();
+    expect(res.statusCode).toBe(200);
+    const body = res.json() as { take: Take; artifact: Artifact; notes: string[]; route: string; gate: { ok: boolean } };
+    expect(body.gate.ok).toBe(true);
+    expect(body.route).toBe("reencode");
+    expect(body.notes.join(" ")).toMatch(/Frame rate converted from 30 to 24 fps/);
+    expect(body.artifact).toMatchObject({ kind: "master", mediaType: "video/quicktime", width: 320, height: 180, colorTags: { colorSpace: "rec2100-pq", agree: true } });
+    const stored = ledger.getTake(take.id)!;
+    expect(stored.outputs.master?.id).toBe(body.artifact.id);
+    const file = ledger.getArtifact(body.artifact.id)!.path;
+    expect(await readColorTagsFromFile(file)).toEqual(body.artifact.colorTags);
+    expect(seen.at(-1)).toMatchObject({ type: "take", take: { id: take.id, outputs: { master: { id: body.artifact.id } } } });
+    // The old master is still served under its own id.
+    expect(ledger.getArtifact(`art_${take.id}`)).toBeDefined();
+  });
+
+  it("refuses what cannot be conformed, and leaves the take alone", async () => {
+    const take = insertTake("t2", "rec709", path.join(dir, "untagged.mp4"));
+    const res = await app.inject({ method: "POST", url: `/v1/takes/${take.id}/conform`, payload: { format: "prores422hq" } });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ error: { code: "not_conformable", message: expect.stringMatching(/no colr box/) } });
+    expect(ledger.getTake(take.id)?.outputs.master?.id).toBe(`art_${take.id}`);
+  });
+
+  it("answers 404 for an unknown take, 409 for one not finished, 400 for an unknown format", async () => {
+    expect((await app.inject({ method: "POST", url: "/v1/takes/nope/conform", payload: {} })).statusCode).toBe(404);
+    const running = insertTake("t3", "rec709", path.join(dir, "sdr.mp4"), "running");
+    expect((await app.inject({ method: "POST", url: `/v1/takes/${running.id}/conform`, payload: {} })).statusCode).toBe(409);
+    const bad = await app.inject({ method: "POST", url: `/v1/takes/t1/conform`, payload: { format: "avi" } });
+    expect(bad.statusCode).toBe(400);
+  });
+});
