@@ -5,6 +5,7 @@ import { DirectionForm } from "./components/DirectionForm.js";
 import { DirectionSummary } from "./components/DirectionSummary.js";
 import { DraftButton } from "./components/DraftButton.js";
 import { Notices } from "./components/Notices.js";
+import { Settings } from "./components/Settings.js";
 import { TakeList } from "./components/TakeList.js";
 import { Toolbar } from "./components/Toolbar.js";
 import { DirectionCanvas } from "./canvas/DirectionCanvas.js";
@@ -52,6 +53,7 @@ function Panel() {
           <DirectionForm />
           <DirectionSummary />
           <DraftButton />
+          <Settings />
         </section>
         <div className="results">
           <TakeList />

@@ -1,0 +1,128 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import type { BridgeClient } from "../../core/bridge/index.js";
+import { waitForHost } from "../bridge/transport.js";
+import { usePanelController } from "../controller/PanelControllerContext.js";
+
+/** Secure-storage keys the host reads the backend connection from (src/host/premiere/backendSettings.ts). */
+const BACKEND_URL_KEY = "backend.url";
+const BACKEND_TOKEN_KEY = "backend.token";
+
+type Status = { kind: "idle" | "saving" | "saved" | "error"; message?: string };
+
+/**
+ * Backend URL and token, kept by the host in its secure storage (UXP secureStorage in Premiere).
+ * That storage is tied to the OS user account and documented as a cache that can be lost, so the
+ * panel says plainly that keys may need entering again. Saving reconnects the panel.
+ *
+ * It opens its own bridge client: replies are matched by request id, so two clients on the same
+ * channel never take each other's answers.
+ */
+export function Settings() {
+  const urlId = useId();
+  const tokenId = useId();
+  const controller = usePanelController();
+  const bridge = useRef<BridgeClient | null>(null);
+  const [available, setAvailable] = useState(false);
+  const [url, setUrl] = useState("");
+  const [token, setToken] = useState("");
+  const [hasToken, setHasToken] = useState(false);
+  const [status, setStatus] = useState<Status>({ kind: "idle" });
+
+  useEffect(() => {
+    let cancelled = false;
+    void (async () => {
+      const client = await waitForHost();
+      if (cancelled || !client) return client?.dispose();
+      bridge.current = client;
+      setAvailable(true);
+      try {
+        const [savedUrl, current, savedToken] = await Promise.all([
+          client.call("host.secrets.get", { key: BACKEND_URL_KEY }),
+          client.call("host.backend"),
+          client.call("host.secrets.get", { key: BACKEND_TOKEN_KEY }),
+        ]);
+        if (cancelled) return;
+        setUrl(savedUrl.value ?? current.url);
+        setHasToken(Boolean(savedToken.value));
+      } catch (error) {
+        if (!cancelled) setStatus({ kind: "error", message: error instanceof Error ? error.message : String(error) });
+      }
+    })();
+    return () => {
+      cancelled = true;
+      bridge.current?.dispose();
+      bridge.current = null;
+    };
+  }, []);
+
+  async function save(event: FormEvent) {
+    event.preventDefault();
+    const client = bridge.current;
+    if (!client) return;
+    setStatus({ kind: "saving" });
+    try {
+      const cleanUrl = url.trim();
+      if (cleanUrl) new URL(cleanUrl); // a clear message now rather than a failed connect later
+      await client.call("host.secrets.set", { key: BACKEND_URL_KEY, value: cleanUrl || null });
+      if (token) await client.call("host.secrets.set", { key: BACKEND_TOKEN_KEY, value: token });
+      setHasToken(hasToken || Boolean(token));
+      setToken("");
+      setStatus({ kind: "saved", message: "Saved. Reconnecting…" });
+      await controller.connect();
+    } catch (error) {
+      setStatus({ kind: "error", message: error instanceof TypeError ? `"${url}" is not a URL.` : error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  async function forgetToken() {
+    const client = bridge.current;
+    if (!client) return;
+    await client.call("host.secrets.set", { key: BACKEND_TOKEN_KEY, value: null });
+    setHasToken(false);
+    setStatus({ kind: "saved", message: "Token removed." });
+  }
+
+  if (!available) return null;
+  return (
+    <details className="settings">
+      <summary className="section-title">Settings</summary>
+      <form className="direction-form" onSubmit={save}>
+        <div className="field">
+          <label htmlFor={urlId}>Backend URL</label>
+          <input id={urlId} type="url" value={url} placeholder="http://127.0.0.1:5177" onChange={(e) => setUrl(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor={tokenId}>Backend token {hasToken ? "(saved)" : ""}</label>
+          <input
+            id={tokenId}
+            type="password"
+            autoComplete="off"
+            value={token}
+            placeholder={hasToken ? "•••••• (leave empty to keep)" : "from the file \"token\" in the backend's data dir"}
+            onChange={(e) => setToken(e.target.value)}
+          />
+        </div>
+        <div className="field-row">
+          <button type="submit" className="button-primary" disabled={status.kind === "saving"}>
+            Save
+          </button>
+          {hasToken && (
+            <button type="button" className="link-button" onClick={() => void forgetToken()}>
+              Forget token
+            </button>
+          )}
+        </div>
+        {status.message && (
+          <p className={status.kind === "error" ? "hint text-warning" : "hint"} role={status.kind === "error" ? "alert" : "status"}>
+            {status.message}
+          </p>
+        )}
+        <p className="hint">
+          Keys are kept in your OS account's secure storage. After an OS account change, a reinstall or a move to another
+          machine they may be gone: enter them again here. In Premiere the plugin can only reach the backend its manifest
+          allows (set when the plugin is built).
+        </p>
+      </form>
+    </details>
+  );
+}
