@@ -1,3 +1,4 @@
+import { BridgeError } from "../../core/bridge/index.js";
 import { SequenceColorSpace, type SequenceContext, type TrackClip, type VideoTrack } from "../../core/schemas/index.js";
 import { frameRateFromTicksPerFrame, isDropFrameRate, ticksToSeconds, timePointAt } from "../../core/time.js";
 import type { FrameRate } from "../../core/schemas/frameContext.js";
@@ -52,7 +53,7 @@ export async function readSequenceContext(ppro: PremiereApi): Promise<LiveSequen
     };
     return { project, sequence, context };
   } catch (error) {
-    if (error instanceof Error && error.name === "BridgeError") throw error;
+    if (error instanceof BridgeError) throw error;
     throw hostError(PremiereErrorCode.internal, `Premiere did not describe the sequence "${sequence.name}": ${describe(error)}`);
   }
 }

@@ -66,6 +66,14 @@ describe("host.captureFrame", () => {
     expect(env.fake.log.filter((l) => l.startsWith("exportSequenceFrame"))).toEqual([]);
   });
 
+  it("a missing or wrong token says to check Settings", async () => {
+    env = await setupHost({ backendUrl: backend.url, backendToken: "not-the-token", fake: { stillPng: still, sequence } });
+    await expect(env.client.call("host.captureFrame", { mode: "insert" })).rejects.toMatchObject({
+      code: "backend_unreachable",
+      message: expect.stringMatching(/token is wrong.*Check the token in Settings/),
+    });
+  });
+
   it("tells a backend that is down from one that answers garbage", async () => {
     const closed = http.createServer();
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
