@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Direction, ModeLimits, Money, ProviderInfo, SequenceContext } from "../../../core/schemas/index.js";
+import { renderForProvider } from "../../../core/direction/index.js";
 import { MAX_COUNT, MIN_DURATION } from "../../../core/schemas/index.js";
 import { ProviderRequestError, type HostedSubmitInput } from "../../director/providerExtras.js";
 import { runFfmpeg } from "../../media/ffmpeg.js";
@@ -184,12 +185,12 @@ export function nearestAspectRatio(width: number, height: number): LumaAspectRat
 }
 
 /**
- * Plain text until the direction studio's per-provider rendering is wired in: the editor's prompt,
- * then the compiled summary (camera moves, framing, subjects in sentences).
+ * The direction as text for a model that takes no drawings: the studio's prompt rendering (the
+ * editor's prompt, then one sentence per camera move, framing, subject, hold and note).
  */
 export function promptText(direction: Direction): string {
-  const parts = [direction.prompt.trim(), direction.summary.trim()].filter(Boolean);
-  return parts.join(" ").slice(0, 4000) || "Continue the shot naturally from this frame.";
+  const text = renderForProvider(direction, "prompt").text.trim();
+  return text.slice(0, 4000) || "Continue the shot naturally from this frame.";
 }
 
 export function statusOf(generation: LumaGeneration): ProviderStatus {
@@ -284,9 +285,10 @@ function mediaTypeOf(ext: string): string {
  * output's aspect, placed at the box's frame index. Boxes at the very start are the start frame.
  */
 async function framingKeyframes(input: SubmitInput, aspect: LumaAspectRatio): Promise<Array<{ index: number; data: Buffer; mediaType: "image/png" | "image/jpeg" }>> {
-  const boxes = input.direction.framing
-    .filter((f) => f.t > 0)
-    .map((f) => ({ ...f, index: Math.min(RENDERED_SECONDS * LUMA_FPS - 1, Math.round(f.t * LUMA_FPS)) }))
+  // Frame indexes from the studio's keyframe rendering at Luma's 24 fps.
+  const { framing } = renderForProvider(input.direction, "keyframes", { fps: { num: LUMA_FPS, den: 1 } });
+  const boxes = framing
+    .map((f) => ({ rect: f.rect, index: Math.min(RENDERED_SECONDS * LUMA_FPS - 1, f.frame) }))
     .filter((f) => f.index > 0)
     .slice(0, MAX_KEYFRAMES);
   const [aw, ah] = aspect.split(":").map(Number) as [number, number];

@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import RunwayML, { toFile } from "@runwayml/sdk";
 import { z } from "zod";
+import { renderForProvider } from "../../../core/direction/index.js";
 import type { Direction, ModeLimits, Money, ProviderInfo } from "../../../core/schemas/index.js";
 import { MAX_COUNT, MAX_DURATION, MIN_DURATION } from "../../../core/schemas/index.js";
 import { ProviderRequestError, type HostedSubmitInput } from "../../director/providerExtras.js";
@@ -252,7 +253,7 @@ export function nearestRatio(width: number, height: number): Ratio {
 
 /** Prompt text ≤ 1000 UTF-16 code units (Runway's limit), cut at a word boundary. */
 export function runwayPrompt(direction: Direction): string {
-  const text = [direction.prompt.trim(), direction.summary.trim()].filter(Boolean).join(" ") || "Continue the shot naturally from this frame.";
+  const text = renderForProvider(direction, "prompt").text.trim() || "Continue the shot naturally from this frame.";
   if (text.length <= PROMPT_MAX) return text;
   const cut = text.slice(0, PROMPT_MAX - 1);
   const space = cut.lastIndexOf(" ");
