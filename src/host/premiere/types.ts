@@ -111,6 +111,7 @@ export interface PMarkers {
 export interface PProperties {
   hasValue(name: string): boolean;
   getValue(name: string): string;
+  createSetValueAction(name: string, value: boolean | string | number, persistenceFlag: Constants.PropertyType): Action;
 }
 
 /** The slice of `require("premierepro")` the adapter calls. */
@@ -131,7 +132,10 @@ export interface PremiereApi {
   Markers: { getMarkers(owner: PSequence | PClipProjectItem): Promise<PMarkers> };
   Properties: { getProperties(owner: PSequence | PProject): Promise<PProperties> };
   TickTime: PTickTimeStatic;
-  Constants: { TrackItemType: { readonly CLIP: Constants.TrackItemType } };
+  Constants: {
+    TrackItemType: { readonly CLIP: Constants.TrackItemType };
+    PropertyType: { readonly PERSISTENT: Constants.PropertyType };
+  };
 }
 
 /**
@@ -161,6 +165,9 @@ export interface UxpSecureStorage {
 export interface UxpLocalFileSystem {
   getTemporaryFolder(): Promise<UxpFolder>;
   getEntryForPersistentToken(token: string): Promise<UxpFolder>;
+  /** The OS folder picker; null when the editor cancels. */
+  getFolder(options: { initialDomain?: symbol }): Promise<UxpFolder | null | undefined>;
+  createPersistentToken(entry: UxpFolder): Promise<string>;
 }
 
 /**

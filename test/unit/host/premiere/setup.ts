@@ -18,7 +18,7 @@ export async function setupHost(opts: { backendUrl?: string; backendToken?: stri
   fs.mkdirSync(projectDir);
   const uxpFs = createNodeUxpFs({ root, readOnly: opts.readOnly ? [projectDir] : [] });
   const fake = createFakePremiere({ projectPath: path.join(projectDir, "Edit.prproj"), ...opts.fake });
-  const { uxp, store, lose } = createFakeUxp(uxpFs);
+  const { uxp, store, lose, picker } = createFakeUxp(uxpFs);
   const timings: ImportTimings[] = [];
   const handlers = createPremiereHost({ ppro: fake.ppro, uxp, fs: uxpFs, onImportTimings: (t) => timings.push(t) });
   if (opts.backendUrl) await handlers["host.secrets.set"]!({ key: "backend.url", value: opts.backendUrl });
@@ -37,6 +37,7 @@ export async function setupHost(opts: { backendUrl?: string; backendToken?: stri
     uxp,
     store,
     lose,
+    picker,
     handlers,
     client,
     timings,

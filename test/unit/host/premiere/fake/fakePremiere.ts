@@ -237,6 +237,10 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
   const properties: PProperties = {
     hasValue: (name) => name in state.properties,
     getValue: (name) => state.properties[name] ?? "",
+    createSetValueAction: (name, value) =>
+      action("createSetValueAction", () => {
+        state.properties = { ...state.properties, [name]: String(value) };
+      }),
   };
 
   /** Premiere's overwrite edit: the new clip wins its range on that track; nothing ripples. */
@@ -261,7 +265,7 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
   };
 
   const snapshotState = () => {
-    const saved = structuredClone({ tracks: state.tracks.map((t) => ({ name: t.name, clips: t.clips.map((c) => ({ ...c, item: undefined })) })), markers: state.markers });
+    const saved = structuredClone({ tracks: state.tracks.map((t) => ({ name: t.name, clips: t.clips.map((c) => ({ ...c, item: undefined })) })), markers: state.markers, properties: state.properties });
     const items = state.tracks.map((t) => t.clips.map((c) => c.item));
     const xmp = new Map<FakeItem, string | undefined>();
     const visit = (i: FakeItem) => {
@@ -273,6 +277,7 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
     return () => {
       state.tracks = saved.tracks.map((t, ti) => ({ name: t.name, clips: t.clips.map((c, ci) => ({ ...c, item: items[ti]![ci]! })) }));
       state.markers = saved.markers;
+      state.properties = saved.properties;
       for (const [i, x] of xmp) i.xmp = x;
       root.children = rootChildren.map(({ c, kids }) => (kids ? Object.assign(c, { children: kids }) : c));
     };
@@ -393,7 +398,7 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
     Markers: { getMarkers: async () => markers },
     Properties: { getProperties: async () => properties },
     TickTime: { createWithTicks: (t) => tickTime(t), createWithSeconds: (s) => tickTime(secondsTicks(s)) },
-    Constants: { TrackItemType: { CLIP: 1 as Constants.TrackItemType } },
+    Constants: { TrackItemType: { CLIP: 1 as Constants.TrackItemType }, PropertyType: { PERSISTENT: 0 as Constants.PropertyType } },
   };
 
   return {

@@ -9,6 +9,8 @@ import type { NodeUxpFs } from "./nodeUxpFs.js";
  */
 export function createFakeUxp(fs: NodeUxpFs, folders: Record<string, UxpFolder> = {}) {
   const store = new Map<string, Uint8Array>();
+  /** What the OS folder picker answers next (null: the editor cancels). */
+  const picker: { next: UxpFolder | null } = { next: null };
   const uxp: UxpApi = {
     storage: {
       localFileSystem: {
@@ -17,6 +19,12 @@ export function createFakeUxp(fs: NodeUxpFs, folders: Record<string, UxpFolder> 
           const folder = folders[token];
           if (!folder) throw new ReferenceError("token is not defined");
           return folder;
+        },
+        getFolder: async () => picker.next,
+        createPersistentToken: async (entry) => {
+          const token = `token-${Object.keys(folders).length + 1}`;
+          folders[token] = entry;
+          return token;
         },
       },
     },
@@ -32,5 +40,5 @@ export function createFakeUxp(fs: NodeUxpFs, folders: Record<string, UxpFolder> 
       removeItem: async (key) => void store.delete(key),
     },
   };
-  return { uxp, store, lose: () => store.clear() };
+  return { uxp, store, picker, lose: () => store.clear() };
 }
