@@ -247,6 +247,36 @@ describe("Luma: errors", () => {
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(950);
   });
 
+  it("concurrency limit: three takes against a limit of two wait their turn (429), none fails", async () => {
+    const polls = new Map<string, number>();
+    let active = 0;
+    let maxActive = 0;
+    let n = 0;
+    server.use(
+      http.post(`${LUMA_BASE}/generations`, () => {
+        if (active >= 2) return HttpResponse.json({ detail: "too many concurrent generations" }, { status: 429, headers: { "Retry-After": "0" } });
+        active++;
+        maxActive = Math.max(maxActive, active);
+        const id = `gen-slot-${++n}`;
+        polls.set(id, 0);
+        return HttpResponse.json({ id, state: "queued" });
+      }),
+      http.get(`${LUMA_BASE}/generations/:id`, ({ params }) => {
+        const id = String(params.id);
+        const count = (polls.get(id) ?? 0) + 1;
+        polls.set(id, count);
+        if (count < 4) return HttpResponse.json({ id, state: "processing" });
+        if (count === 4) active--;
+        return HttpResponse.json({ id, state: "completed", output: [{ type: "video", url: `${LUMA_CDN}/slot.mp4` }] });
+      }),
+    );
+    serveFile(`${LUMA_CDN}/slot.mp4`, makeVideo("sdr"));
+    const job = await runJob({ mode: "draft", count: 3 });
+    expect(job.takes.map((t) => t.state)).toEqual(["succeeded", "succeeded", "succeeded"]);
+    expect(maxActive).toBe(2);
+    expect(n).toBe(3);
+  });
+
   it("429 that does not clear: the take fails as rate_limited, retry offered", async () => {
     server.use(http.post(`${LUMA_BASE}/generations`, () => HttpResponse.json({}, { status: 429, headers: { "Retry-After": "0" } })));
     const take = (await runJob({ mode: "draft" })).takes[0]!;
@@ -347,6 +377,41 @@ describe("Luma: errors", () => {
     const pollsAtCancel = polls;
     await delay(300);
     expect(polls - pollsAtCancel).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("Luma: backend restart", () => {
+  it("resumes polling a paid generation after a restart, never submitting it twice", async () => {
+    let creates = 0;
+    let completed = false;
+    server.use(
+      http.post(`${LUMA_BASE}/generations`, () => {
+        creates++;
+        return HttpResponse.json({ id: "gen-restart", state: "queued" });
+      }),
+      http.get(`${LUMA_BASE}/generations/gen-restart`, () =>
+        completed
+          ? HttpResponse.json({ id: "gen-restart", state: "completed", output: [{ type: "video", url: `${LUMA_CDN}/restart.mp4` }] })
+          : HttpResponse.json({ id: "gen-restart", state: "processing" }),
+      ),
+    );
+    serveFile(`${LUMA_CDN}/restart.mp4`, makeVideo("sdr"));
+    const first = await startProviderBackend();
+    const dataDir = first.dataDir;
+    const frameId = await uploadFrame(first, sequenceContext());
+    const job = (await (await api(first, "/v1/jobs", { body: { frameId, provider: "luma", duration: 5 } })).json()) as Job;
+    await waitFor(async () => ((await getJob(first, job.id)).takes[0]!.state === "running" ? true : undefined), 10_000, 20);
+    await first.close();
+
+    completed = true;
+    const second = await startProviderBackend({ dataDir });
+    try {
+      const done = await settled(second, job.id);
+      expect(done.takes[0]!.state).toBe("succeeded");
+      expect(creates).toBe(1);
+    } finally {
+      await stopBackend(second);
+    }
   });
 });
 

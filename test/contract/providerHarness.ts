@@ -22,7 +22,7 @@ export type TestBackend = RunningBackend & { dataDir: string };
 
 /** A real backend (token on) whose hosted providers point at msw-served fake APIs. */
 export async function startProviderBackend(overrides: Partial<ServerConfig> = {}, keys = { luma: true, runway: true }): Promise<TestBackend> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-"));
+  const dataDir = overrides.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "retake-"));
   const config = loadConfig(
     {},
     {

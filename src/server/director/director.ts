@@ -298,6 +298,26 @@ export class Director {
     return this.deps.budget ?? DEFAULT_BUDGET;
   }
 
+  /**
+   * Submits, waiting while the provider says its concurrency or rate limit is reached (429): the
+   * request was not accepted, so nothing is charged, and a job of four takes against a limit of
+   * two simply waits for slots. Gives up (rate_limited, retry offered) after the silence timeout.
+   */
+  private async submitWhenAdmitted(takeId: string, provider: Provider, input: HostedSubmitInput, signal: AbortSignal) {
+    const giveUpAt = Date.now() + (this.deps.silenceTimeoutMs ?? 10 * 60_000);
+    for (;;) {
+      try {
+        return await provider.submit(input);
+      } catch (error) {
+        const limited = error instanceof ProviderRequestError && error.code === "rate_limited";
+        if (!limited || Date.now() >= giveUpAt || signal.aborted) throw error;
+        this.transition(takeId, { state: "queued", message: `Waiting for a free slot at ${provider.info().label}` });
+        await sleep(Math.max(provider.pollIntervalMs, error.options.retryAfterMs ?? provider.pollIntervalMs * 4), signal);
+        if (signal.aborted) return undefined;
+      }
+    }
+  }
+
   /** For an upconversion job: the SDR master to lift and the HDR delivery asked for. */
   private upconvertSource(job: Job): { sourceVideoPath?: string; hdrFormat?: string } {
     if (!job.upconvertOf) return {};
@@ -412,7 +432,8 @@ export class Director {
         exr: job.exr ?? false,
         ...this.upconvertSource(job),
       };
-      const submitted = await provider.submit(input);
+      const submitted = await this.submitWhenAdmitted(take.id, provider, input, signal);
+      if (!submitted) return;
       providerJobId = submitted.providerJobId;
       if (signal.aborted) {
         await provider.cancel(providerJobId).catch(() => undefined);
