@@ -9,6 +9,7 @@ import { Settings } from "./components/Settings.js";
 import { TakeList } from "./components/TakeList.js";
 import { Toolbar } from "./components/Toolbar.js";
 import { DirectionCanvas } from "./canvas/DirectionCanvas.js";
+import { TimeStrip } from "./timeline/TimeStrip.js";
 import { PanelControllerContext, usePanelController } from "./controller/PanelControllerContext.js";
 import type { PanelController } from "./controller/createPanelController.js";
 import { useKeyboardShortcuts } from "./hooks/useKeyboardShortcuts.js";
@@ -47,6 +48,7 @@ function Panel() {
             <Toolbar />
           </div>
           <DirectionCanvas />
+          <TimeStrip />
           <AnnotationInspector />
         </section>
         <section className="controls" aria-label="Direction settings">

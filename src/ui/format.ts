@@ -112,12 +112,15 @@ export function describeAnnotation(a: Annotation): string {
       const size = Math.round(Math.max(a.rect.w, a.rect.h) * 100);
       return size < 98 ? `Push in to ${size}% by ${formatSeconds(a.time)}` : `Reframe by ${formatSeconds(a.time)}`;
     }
-    case "subjectPath":
-      return `Subject path${a.label ? ` “${a.label}”` : ""}`;
+    case "subjectPath": {
+      const ts = a.points.map((p) => p.t).filter((t): t is number => t !== undefined);
+      const span = ts.length >= 2 ? `, ${formatSpan(ts[0]!, ts[ts.length - 1]!)}` : "";
+      return `${a.label ? `“${a.label}”` : "Subject"} moves along ${a.points.length} points${span}`;
+    }
     case "hold":
-      return `Hold${a.label ? ` “${a.label}”` : ""}`;
+      return `Keep ${a.shape === "point" ? "point" : "region"}${a.label ? ` “${a.label}”` : ""} still`;
     case "note":
-      return `Note: ${a.text}`;
+      return `Pinned text: ${a.text}`;
   }
 }
 

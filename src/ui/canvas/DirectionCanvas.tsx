@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "react";
+import { NoteEditor } from "../components/NoteEditor.js";
 import { newAnnotationId } from "../ids.js";
 import { usePanelStore, usePanelStoreApi } from "../state/createPanelStore.js";
 import { createDirectionScene, type ImageState } from "./directionScene.js";
@@ -17,6 +18,7 @@ export function DirectionCanvas() {
   const hasFrame = frame !== null;
   const tool = usePanelStore((s) => s.tool);
   const notify = usePanelStore((s) => s.notify);
+  const viewZoom = usePanelStore((s) => s.viewZoom);
 
   useEffect(() => {
     const host = hostRef.current;
@@ -38,9 +40,14 @@ export function DirectionCanvas() {
   }, [store, notify, hasFrame]);
 
   const aspect = frame ? (frame.image.width * (frame.sequence.pixelAspect || 1)) / frame.image.height : 16 / 9;
+  // 1:1 shows one image pixel per device pixel (so HiDPI screens see the real detail) and
+  // scrolls; fit letterboxes the frame into the panel whatever its size.
+  const actual = viewZoom === "actual" && frame !== null;
+  const ratio = typeof window !== "undefined" && window.devicePixelRatio > 0 ? window.devicePixelRatio : 1;
+  const actualSize = frame ? { width: (frame.image.width * (frame.sequence.pixelAspect || 1)) / ratio, height: frame.image.height / ratio } : null;
 
   return (
-    <div className="stage-canvas" style={{ aspectRatio: String(aspect) }} data-tool={tool}>
+    <div className={`stage-canvas${actual ? " is-actual" : ""}`} style={actual ? undefined : { aspectRatio: String(aspect) }} data-tool={tool} data-zoom={viewZoom}>
       {hasFrame && (
         <div
           ref={hostRef}
@@ -48,8 +55,13 @@ export function DirectionCanvas() {
           data-testid="direction-canvas"
           aria-label="Captured frame with drawings"
           role="img"
-          style={{ visibility: shown ? "visible" : "hidden" }}
-        />
+          style={{
+            visibility: shown ? "visible" : "hidden",
+            ...(actual && actualSize ? { width: `${actualSize.width}px`, height: `${actualSize.height}px`, position: "relative" } : {}),
+          }}
+        >
+          <NoteEditor />
+        </div>
       )}
       {!frame && (
         <div className="stage-overlay">

@@ -1,35 +1,19 @@
-import { Canvas, FabricImage, FabricObject, FabricText, Group, Line, Polygon, Rect, Shadow, type TPointerEventInfo } from "fabric";
-import type { Annotation, CameraMoveAnnotation, FramingBoxAnnotation } from "../../core/schemas/index.js";
-import { formatSpan, formatSeconds } from "../format.js";
+import { Canvas, FabricImage, FabricObject, Group, Polygon, type TPointerEventInfo } from "fabric";
+import { compileDirection, cameraAt, windowCorners } from "../../core/direction/index.js";
+import type { Annotation, CameraKeyframe } from "../../core/schemas/index.js";
 import type { PanelState, PanelStoreApi } from "../state/createPanelStore.js";
-import {
-  arrowFromDrag,
-  arrowHeadPoints,
-  boxFromDrag,
-  dragToPixelRect,
-  fitContain,
-  fractionToPixel,
-  pixelsToRect,
-  rectToPixels,
-  translatePoint,
-  type DisplayRect,
-  type PixelPoint,
-} from "./geometry.js";
+import { drawingObjects, labelText, recolor, STROKE } from "./annotationObjects.js";
+import { fitContain, fractionToPixel, pixelsToRect, translateAnnotation, type DisplayRect, type PixelPoint } from "./geometry.js";
+import { DRAWING_TOOLS, type ToolInteraction } from "./tools/index.js";
 
 /**
  * The imperative half of the direction canvas: a Fabric canvas over the captured frame.
  * Fabric objects are never the source of truth. They are re-derived from the store's
  * annotations whenever those change (so undo/redo "just works"), and every finished gesture
  * (a drawing, a move, a resize) is turned back into an annotation change in the store.
+ * Each drawing tool's gesture lives in its own module (tools/*); drawings' looks in
+ * annotationObjects.ts; the maths in geometry.ts.
  */
-
-export const ACCENT = "#2d8ceb";
-const ACCENT_SELECTED = "#8cc4ff";
-const LABEL_BG = "rgba(20, 20, 20, 0.75)";
-const STROKE = 2;
-/** A dark halo keeps the accent strokes readable over any picture (bright skies, blue walls). */
-const halo = () => new Shadow({ color: "rgba(0, 0, 0, 0.85)", blur: 4, offsetX: 0, offsetY: 0 });
-const LABEL_FONT = { fontFamily: "system-ui, -apple-system, 'Segoe UI', sans-serif", fontSize: 11 };
 
 export type ImageState = "none" | "loading" | "ready" | "error";
 
@@ -43,16 +27,14 @@ export interface DirectionSceneOptions {
 /** What a Fabric object stands for, and where it was drawn (to turn a drag into a delta). */
 interface ObjectInfo {
   annotationId: string;
-  kind: "cameraMove" | "framingBox";
+  /** The drawing as it was when this object was built: a drag is applied to it, so it is idempotent. */
+  annotation: Annotation;
+  kind: Annotation["kind"];
   left: number;
   top: number;
+  resizable: boolean;
   label?: FabricObject;
-}
-
-interface Drag {
-  tool: "cameraMove" | "framingBox";
-  start: PixelPoint;
-  preview: FabricObject | null;
+  labelOffset?: PixelPoint;
 }
 
 export function createDirectionScene({ host, store, newId, onImageState }: DirectionSceneOptions) {
@@ -64,6 +46,7 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
     enableRetinaScaling: true, // crisp on HiDPI screens: backing store × devicePixelRatio
     uniformScaling: false,
     fireRightClick: false,
+    renderOnAddRemove: false, // one render per change, however many objects a rebuild adds
   });
 
   const info = new WeakMap<FabricObject, ObjectInfo>();
@@ -71,13 +54,44 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
   let display: DisplayRect = { x: 0, y: 0, width: 0, height: 0 };
   let background: FabricImage | null = null;
   let loadedUrl: string | null = null;
-  let drag: Drag | null = null;
+  let preview: FabricObject | null = null;
+  let scrubOutline: FabricObject | null = null;
   /** Set while the scene itself changes Fabric's selection, so those events are not echoed. */
   let syncing = false;
   let disposed = false;
   let loadToken = 0;
 
   const state = () => store.getState();
+
+  // ------------------------------------------------------------------------------------------
+  // tools
+
+  const toolContext = {
+    display: () => display,
+    state,
+    newId,
+    preview(object: FabricObject | null) {
+      if (preview) canvas.remove(preview);
+      preview = object;
+      if (object) canvas.add(object);
+      canvas.requestRenderAll();
+    },
+    commit(annotation: Annotation) {
+      state().addAnnotation(annotation); // re-renders through the subscription
+    },
+  };
+  let active: ToolInteraction | null = null;
+
+  function applyTool() {
+    active?.cancel();
+    const tool = state().tool;
+    active = tool === "select" ? null : DRAWING_TOOLS[tool](toolContext);
+    const drawing = tool !== "select";
+    canvas.skipTargetFind = drawing;
+    canvas.defaultCursor = drawing ? "crosshair" : "default";
+    canvas.hoverCursor = drawing ? "crosshair" : "move";
+    renderAnnotations();
+  }
 
   // ------------------------------------------------------------------------------------------
   // layout
@@ -146,85 +160,6 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
   // ------------------------------------------------------------------------------------------
   // annotations → Fabric objects
 
-  function arrowObjects(from: PixelPoint, to: PixelPoint, color: string, label?: string): FabricObject[] {
-    const headSize = 12;
-    const [tip, left, right] = arrowHeadPoints(from, to, headSize);
-    // Stop the shaft short of the tip so the line's square end does not poke through the head.
-    const length = Math.hypot(to.x - from.x, to.y - from.y) || 1;
-    const shaftEnd = {
-      x: to.x - ((to.x - from.x) / length) * headSize * 0.6,
-      y: to.y - ((to.y - from.y) / length) * headSize * 0.6,
-    };
-    const parts: FabricObject[] = [
-      new Line([from.x, from.y, shaftEnd.x, shaftEnd.y], { stroke: color, strokeWidth: STROKE + 1, strokeLineCap: "round" }),
-      new Polygon([tip, left, right], { fill: color, stroke: color, strokeWidth: 1, strokeLineJoin: "round" }),
-      new Rect({ left: from.x - 3, top: from.y - 3, width: 6, height: 6, fill: color, originX: "left", originY: "top" }),
-    ];
-    if (label) parts.push(labelText(label, { x: (from.x + to.x) / 2 + 6, y: (from.y + to.y) / 2 + 6 }));
-    return parts;
-  }
-
-  function labelText(text: string, at: PixelPoint): FabricText {
-    return new FabricText(text, {
-      ...LABEL_FONT,
-      left: at.x,
-      top: at.y,
-      originX: "left",
-      originY: "top",
-      fill: "#ffffff",
-      backgroundColor: LABEL_BG,
-      padding: 2,
-      selectable: false,
-      evented: false,
-    });
-  }
-
-  function arrowGroup(a: CameraMoveAnnotation, number: number, selected: boolean): Group {
-    const from = fractionToPixel(a.from, display);
-    const to = fractionToPixel(a.to, display);
-    const group = new Group(arrowObjects(from, to, selected ? ACCENT_SELECTED : ACCENT, `${number} · ${formatSpan(a.start, a.end)}`), {
-      originX: "left",
-      originY: "top",
-      hasControls: false, // an arrow is moved whole; redraw it to change its direction
-      shadow: halo(),
-      borderColor: ACCENT_SELECTED,
-      hoverCursor: "move",
-      subTargetCheck: false,
-    });
-    info.set(group, { annotationId: a.id, kind: "cameraMove", left: group.left, top: group.top });
-    return group;
-  }
-
-  function boxObjects(a: FramingBoxAnnotation, number: number, selected: boolean): { box: Rect; label: FabricText } {
-    const px = rectToPixels(a.rect, display);
-    const box = new Rect({
-      // Fabric places a shape's outer edge (stroke included) at left/top; centre the stroke on the rect.
-      left: px.x - STROKE / 2,
-      top: px.y - STROKE / 2,
-      width: px.width,
-      height: px.height,
-      originX: "left",
-      originY: "top",
-      fill: "rgba(45, 140, 235, 0.08)",
-      stroke: selected ? ACCENT_SELECTED : ACCENT,
-      strokeWidth: STROKE,
-      strokeDashArray: [6, 4],
-      strokeUniform: true,
-      shadow: halo(),
-      lockRotation: true,
-      borderColor: ACCENT_SELECTED,
-      cornerColor: ACCENT_SELECTED,
-      cornerStrokeColor: "#1a1a1a",
-      transparentCorners: false,
-      cornerSize: 9,
-      hoverCursor: "move",
-    });
-    box.setControlVisible("mtr", false);
-    const label = labelText(`${number} · at ${formatSeconds(a.time)}`, { x: px.x, y: px.y - 18 });
-    info.set(box, { annotationId: a.id, kind: "framingBox", left: box.left, top: box.top, label });
-    return { box, label };
-  }
-
   /** Replace every annotation object with fresh ones derived from the store. */
   function renderAnnotations() {
     if (disposed) return;
@@ -232,24 +167,31 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
     syncing = true;
     try {
       canvas.discardActiveObject();
-      for (const object of canvas.getObjects()) if (object !== drag?.preview) canvas.remove(object);
+      const keep = new Set([preview, scrubOutline]);
+      const stale = canvas.getObjects().filter((o) => !keep.has(o));
+      if (stale.length > 0) canvas.remove(...stale);
       if (s.frame && display.width > 0) {
         const interactive = s.tool === "select";
+        const added: FabricObject[] = [];
         for (const [index, a] of s.annotations.entries()) {
-          const selected = a.id === s.selectedId;
-          const number = index + 1; // matches "Drawing N" in the summary list
-          const objects: FabricObject[] =
-            a.kind === "cameraMove"
-              ? [arrowGroup(a, number, selected)]
-              : a.kind === "framingBox"
-                ? (({ box, label }) => [box, label])(boxObjects(a, number, selected))
-                : []; // subject paths, holds and notes come from elsewhere (no tool here yet)
-          for (const object of objects) {
-            if (info.has(object)) object.set({ selectable: interactive, evented: interactive });
-            canvas.add(object);
-          }
+          const { main, label, resizable } = drawingObjects(a, index + 1, a.id === s.selectedId, display);
+          main.set({ selectable: interactive, evented: interactive });
+          info.set(main, {
+            annotationId: a.id,
+            annotation: a,
+            kind: a.kind,
+            left: main.left,
+            top: main.top,
+            resizable,
+            label,
+            labelOffset: label ? { x: label.left - main.left, y: label.top - main.top } : undefined,
+          });
+          added.push(main);
+          if (label) added.push(label);
         }
-        if (drag?.preview) canvas.bringObjectToFront(drag.preview);
+        if (added.length > 0) canvas.add(...added);
+        if (preview) canvas.bringObjectToFront(preview);
+        drawScrubOutline();
         syncSelection();
       }
     } finally {
@@ -261,10 +203,10 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
   /** Make Fabric's active object match the store's selection (select tool only). */
   function syncSelection() {
     const s = state();
-    const active = canvas.getActiveObject();
-    const activeId = active ? info.get(active)?.annotationId : undefined;
+    const current = canvas.getActiveObject();
+    const activeId = current ? info.get(current)?.annotationId : undefined;
     if (s.tool !== "select" || !s.selectedId) {
-      if (active) canvas.discardActiveObject();
+      if (current) canvas.discardActiveObject();
       return;
     }
     if (activeId === s.selectedId) return;
@@ -281,17 +223,7 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
     const { selectedId } = state();
     for (const object of canvas.getObjects()) {
       const meta = info.get(object);
-      if (!meta) continue;
-      const color = meta.annotationId === selectedId ? ACCENT_SELECTED : ACCENT;
-      if (object instanceof Group) {
-        for (const child of object.getObjects()) {
-          if (child instanceof FabricText) continue;
-          child.set(child instanceof Line ? { stroke: color } : { fill: color, stroke: color });
-        }
-        object.set({ dirty: true });
-      } else {
-        object.set({ stroke: color });
-      }
+      if (meta) recolor(object, meta.kind, meta.annotationId === selectedId);
     }
     syncing = true;
     try {
@@ -302,84 +234,65 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
     canvas.requestRenderAll();
   }
 
-  function applyTool() {
-    const tool = state().tool;
-    const drawing = tool !== "select";
-    canvas.skipTargetFind = drawing;
-    canvas.defaultCursor = drawing ? "crosshair" : "default";
-    canvas.hoverCursor = drawing ? "crosshair" : "move";
-    renderAnnotations();
+  // ------------------------------------------------------------------------------------------
+  // scrubbing the time strip: the compiled camera window as an outline on the still
+
+  let compiledFor: { annotations: readonly Annotation[]; duration: number; keyframes: CameraKeyframe[] } | null = null;
+  function cameraKeyframes(s: PanelState): CameraKeyframe[] | null {
+    if (compiledFor && compiledFor.annotations === s.annotations && compiledFor.duration === s.duration) return compiledFor.keyframes;
+    try {
+      const frameSize = s.frame?.context.sequence.frameSize;
+      const d = compileDirection({ prompt: "", annotations: s.annotations, duration: s.duration }, frameSize ? { frameSize } : {});
+      compiledFor = { annotations: s.annotations, duration: s.duration, keyframes: d.camera.keyframes };
+      return compiledFor.keyframes;
+    } catch {
+      return null;
+    }
+  }
+
+  function drawScrubOutline() {
+    if (scrubOutline) canvas.remove(scrubOutline);
+    scrubOutline = null;
+    const s = state();
+    if (s.scrubTime === null || !s.frame || display.width <= 0) return;
+    const keyframes = cameraKeyframes(s);
+    if (!keyframes) return;
+    const camera = cameraAt(keyframes, s.scrubTime);
+    const corners = windowCorners(camera, display.width / display.height).map((c) => fractionToPixel(c, display));
+    const outline = new Polygon(corners, { fill: "", stroke: "#ffffff", strokeWidth: 2, strokeDashArray: [8, 4], selectable: false, evented: false, objectCaching: false });
+    const top = corners.reduce((a, b) => (b.y < a.y || (b.y === a.y && b.x < a.x) ? b : a));
+    const tag = labelText(`camera at ${s.scrubTime.toFixed(2)} s · ${camera.zoom.toFixed(2)}×`, { x: top.x + 4, y: top.y + 4 });
+    scrubOutline = new Group([outline, tag], { selectable: false, evented: false, objectCaching: false });
+    canvas.add(scrubOutline);
   }
 
   // ------------------------------------------------------------------------------------------
-  // drawing gestures
+  // pointer gestures: drawing tools get them; the select tool is Fabric's own
 
   function canDraw(): boolean {
     return state().frame !== null && display.width > 0 && background !== null;
   }
+  const point = (event: TPointerEventInfo): PixelPoint => ({ x: event.scenePoint.x, y: event.scenePoint.y });
+  const pointerInfo = (event: TPointerEventInfo) => ({ shiftKey: Boolean((event.e as MouseEvent).shiftKey) });
 
-  function previewFor(d: Drag, current: PixelPoint, lockAspect: boolean): FabricObject | null {
-    if (d.tool === "cameraMove") {
-      if (Math.hypot(current.x - d.start.x, current.y - d.start.y) < 2) return null;
-      return new Group(arrowObjects(d.start, current, ACCENT), { selectable: false, evented: false, opacity: 0.85, shadow: halo() });
-    }
-    const px = dragToPixelRect(d.start, current, lockAspect && display.height > 0 ? display.width / display.height : undefined);
-    return new Rect({
-      left: px.x,
-      top: px.y,
-      width: px.width,
-      height: px.height,
-      originX: "left",
-      originY: "top",
-      fill: "rgba(45, 140, 235, 0.08)",
-      stroke: ACCENT,
-      strokeWidth: STROKE,
-      strokeDashArray: [6, 4],
-      selectable: false,
-      evented: false,
-    });
-  }
-
-  function onMouseDown(event: TPointerEventInfo) {
-    const tool = state().tool;
-    if (tool === "select" || !canDraw()) return;
-    drag = { tool, start: { x: event.scenePoint.x, y: event.scenePoint.y }, preview: null };
-  }
-
-  function onMouseMove(event: TPointerEventInfo) {
-    if (!drag) return;
-    if (drag.preview) canvas.remove(drag.preview);
-    drag.preview = previewFor(drag, event.scenePoint, event.e.shiftKey);
-    if (drag.preview) canvas.add(drag.preview);
-    canvas.requestRenderAll();
-  }
-
-  function onMouseUp(event: TPointerEventInfo) {
-    if (!drag) return;
-    const finished = drag;
-    drag = null;
-    if (finished.preview) canvas.remove(finished.preview);
-    const end = { x: event.scenePoint.x, y: event.scenePoint.y };
-    const { duration } = state();
-    let annotation: Annotation | null = null;
-    if (finished.tool === "cameraMove") {
-      const arrow = arrowFromDrag(finished.start, end, display);
-      if (arrow) annotation = { id: newId(), kind: "cameraMove", ...arrow, start: 0, end: duration, ease: "ease-in-out" };
-    } else {
-      const rect = boxFromDrag(finished.start, end, display, { lockAspect: event.e.shiftKey });
-      if (rect) annotation = { id: newId(), kind: "framingBox", rect, time: duration, ease: "ease-in-out", endFraming: false };
-    }
-    if (annotation) state().addAnnotation(annotation); // re-renders through the subscription
-    else canvas.requestRenderAll();
-  }
+  canvas.on("mouse:down", (event) => {
+    if (!active || !canDraw()) return;
+    active.down(point(event), pointerInfo(event));
+  });
+  canvas.on("mouse:move", (event) => active?.move(point(event), pointerInfo(event)));
+  canvas.on("mouse:up", (event) => {
+    if (!active || !canDraw()) return;
+    active.up(point(event), pointerInfo(event));
+  });
+  canvas.on("mouse:dblclick", (event) => active?.dblclick?.(point(event)));
 
   // ------------------------------------------------------------------------------------------
   // editing gestures (select tool): move and resize become annotation updates
 
   function followLabel(object: FabricObject) {
     const meta = info.get(object);
-    if (!meta?.label) return;
-    meta.label.set({ left: object.left + STROKE / 2, top: object.top + STROKE / 2 - 18 });
+    if (!meta?.label || !meta.labelOffset) return;
+    meta.label.set({ left: object.left + meta.labelOffset.x, top: object.top + meta.labelOffset.y });
     meta.label.setCoords();
   }
 
@@ -387,17 +300,9 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
     if (!object) return;
     const meta = info.get(object);
     if (!meta) return;
-    const annotation = state().annotations.find((a) => a.id === meta.annotationId);
-    if (!annotation) return;
-    if (annotation.kind === "cameraMove") {
-      const dx = object.left - meta.left;
-      const dy = object.top - meta.top;
-      if (dx === 0 && dy === 0) return;
-      state().updateAnnotation(annotation.id, {
-        from: translatePoint(annotation.from, dx, dy, display),
-        to: translatePoint(annotation.to, dx, dy, display),
-      });
-    } else if (annotation.kind === "framingBox") {
+    const annotation = meta.annotation;
+    if (!state().annotations.some((a) => a.id === annotation.id)) return;
+    if (meta.resizable && (annotation.kind === "framingBox" || annotation.kind === "hold")) {
       const rect = pixelsToRect(
         {
           x: object.left + STROKE / 2,
@@ -409,7 +314,13 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
       );
       if (rect) state().updateAnnotation(annotation.id, { rect });
       else renderAnnotations();
+      return;
     }
+    const dx = object.left - meta.left;
+    const dy = object.top - meta.top;
+    if ((dx === 0 && dy === 0) || display.width <= 0) return;
+    const moved = translateAnnotation(annotation, dx / display.width, dy / display.height);
+    state().applyAnnotationChanges([{ type: "add", annotation: moved }]);
   }
 
   function onSelection(selected: FabricObject[] | undefined) {
@@ -418,21 +329,26 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
     if (id && id !== state().selectedId) state().select(id);
   }
 
-  /** Escape abandons a drawing in progress (the panel-wide Escape then deselects). */
+  /** Enter finishes and Escape abandons a drawing in progress (the panel-wide Escape then deselects). */
   function onKeyDown(event: KeyboardEvent) {
-    if (event.key !== "Escape" || !drag) return;
-    if (drag.preview) canvas.remove(drag.preview);
-    drag = null;
-    canvas.requestRenderAll();
+    if (!active) return;
+    if (active.key?.(event)) {
+      event.preventDefault();
+      return;
+    }
+    if (event.key === "Escape" && active.busy()) {
+      active.cancel();
+      event.preventDefault();
+    }
   }
-  window.addEventListener("keydown", onKeyDown);
+  // Capture phase: a tool's Escape/Enter wins over the panel-wide shortcuts.
+  window.addEventListener("keydown", onKeyDown, true);
 
-  canvas.on("mouse:down", onMouseDown);
-  canvas.on("mouse:move", onMouseMove);
-  canvas.on("mouse:up", onMouseUp);
   canvas.on("object:moving", ({ target }) => followLabel(target));
   canvas.on("object:scaling", ({ target }) => followLabel(target));
-  canvas.on("object:modified", ({ target }) => onModified(target));
+  // After Fabric has finished the transform: updating the store rebuilds the objects, which must
+  // not happen while Fabric is still inside the gesture that modified one of them.
+  canvas.on("object:modified", ({ target }) => queueMicrotask(() => onModified(target)));
   canvas.on("selection:created", ({ selected }) => onSelection(selected));
   canvas.on("selection:updated", ({ selected }) => onSelection(selected));
   canvas.on("selection:cleared", () => {
@@ -444,10 +360,16 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
 
   const unsubscribe = store.subscribe((s, prev) => {
     if (s.frame?.imageUrl !== prev.frame?.imageUrl) void loadFrame(s.frame?.imageUrl ?? null);
-    if (s.frame !== prev.frame) layout();
-    else if (s.tool !== prev.tool) applyTool();
+    if (s.frame !== prev.frame) {
+      active?.cancel();
+      layout();
+    } else if (s.tool !== prev.tool) applyTool();
     else if (s.annotations !== prev.annotations || s.duration !== prev.duration) renderAnnotations();
     else if (s.selectedId !== prev.selectedId) restyleSelection();
+    else if (s.scrubTime !== prev.scrubTime) {
+      drawScrubOutline();
+      canvas.requestRenderAll();
+    }
   });
 
   const resizeObserver = new ResizeObserver(() => layout());
@@ -465,10 +387,13 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
   void loadFrame(state().frame?.imageUrl ?? null);
 
   return {
+    /** For the bench and tests: the Fabric canvas (never used by the panel itself). */
+    canvas,
     dispose() {
       disposed = true;
+      active?.cancel();
       unsubscribe();
-      window.removeEventListener("keydown", onKeyDown);
+      window.removeEventListener("keydown", onKeyDown, true);
       resizeObserver.disconnect();
       ratioQuery?.removeEventListener?.("change", onRatioChange);
       void canvas.dispose(); // restores the <canvas> in place synchronously, then frees resources
@@ -476,3 +401,4 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
     },
   };
 }
+

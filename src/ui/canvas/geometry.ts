@@ -1,4 +1,4 @@
-import type { Point, Rect } from "../../core/schemas/index.js";
+import type { Annotation, Point, Rect } from "../../core/schemas/index.js";
 
 /**
  * Pure geometry for the direction canvas, kept apart from React and Fabric so it can be tested
@@ -143,4 +143,89 @@ export function clampTime(t: number, duration: number): number {
 export function backingStoreSize(surface: Size, devicePixelRatio: number): Size {
   const ratio = Number.isFinite(devicePixelRatio) && devicePixelRatio > 0 ? devicePixelRatio : 1;
   return { width: Math.round(surface.width * ratio), height: Math.round(surface.height * ratio) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// subject paths, holds, moving any drawing
+
+/** Freehand samples closer than this (canvas pixels) to the last kept one are dropped. */
+export const FREEHAND_SPACING_PX = 8;
+/** Side of the hit area of a point hold, in frame fractions of the frame's width. */
+export const POINT_HOLD_SIZE = 0.03;
+
+/** Keeps the first and last sample and every sample at least `spacing` from the previous kept one. */
+export function thinPolyline(points: readonly PixelPoint[], spacing = FREEHAND_SPACING_PX): PixelPoint[] {
+  if (points.length <= 2) return points.slice();
+  const kept: PixelPoint[] = [points[0]!];
+  for (let i = 1; i < points.length - 1; i++) {
+    const p = points[i]!;
+    const last = kept[kept.length - 1]!;
+    if (Math.hypot(p.x - last.x, p.y - last.y) >= spacing) kept.push(p);
+  }
+  const end = points[points.length - 1]!;
+  const last = kept[kept.length - 1]!;
+  if (kept.length > 1 && Math.hypot(end.x - last.x, end.y - last.y) < spacing / 2) kept[kept.length - 1] = end;
+  else kept.push(end);
+  return kept;
+}
+
+/** Total length of a polyline (in whatever units its points are in). */
+export function polylineLength(points: readonly Point[]): number {
+  let length = 0;
+  for (let i = 1; i < points.length; i++) length += Math.hypot(points[i]!.x - points[i - 1]!.x, points[i]!.y - points[i - 1]!.y);
+  return length;
+}
+
+/**
+ * Times spread along a path by distance travelled: the subject moves at a constant speed from
+ * `start` at the first point to `end` at the last (rounded to hundredths, never decreasing).
+ */
+export function spreadTimesAlong<P extends Point>(points: readonly P[], start: number, end: number): Array<P & { t: number }> {
+  const total = polylineLength(points);
+  let travelled = 0;
+  return points.map((p, i) => {
+    if (i > 0) travelled += Math.hypot(p.x - points[i - 1]!.x, p.y - points[i - 1]!.y);
+    const u = total > 0 ? travelled / total : points.length > 1 ? i / (points.length - 1) : 0;
+    const t = i === points.length - 1 ? end : start + (end - start) * u;
+    return { ...p, t: Math.round(t * 100) / 100 };
+  });
+}
+
+/** A point hold's rect: a small square (in pixels) centred on the clicked point. */
+export function pointHoldRect(at: Point, display: DisplayRect): Rect {
+  const w = POINT_HOLD_SIZE;
+  const h = display.height > 0 ? (POINT_HOLD_SIZE * display.width) / display.height : POINT_HOLD_SIZE;
+  return { x: at.x - w / 2, y: at.y - h / 2, w, h };
+}
+
+/** The same drawing moved by (dx, dy) in frame fractions; times and everything else unchanged. */
+export function translateAnnotation<A extends Annotation>(a: A, dx: number, dy: number): A {
+  const move = (p: Point): Point => ({ x: p.x + dx, y: p.y + dy });
+  switch (a.kind) {
+    case "cameraMove":
+      return { ...a, from: move(a.from), to: move(a.to) };
+    case "framingBox":
+    case "hold":
+      return { ...a, rect: { ...a.rect, x: a.rect.x + dx, y: a.rect.y + dy } };
+    case "subjectPath":
+      return { ...a, points: a.points.map((p) => ({ ...p, x: p.x + dx, y: p.y + dy })) };
+    case "note":
+      return { ...a, at: move(a.at) };
+  }
+  return a;
+}
+
+/** Where the drawing is anchored, for hit-testing and labels (frame fractions). */
+export function annotationAnchor(a: Annotation): Point {
+  switch (a.kind) {
+    case "cameraMove":
+      return a.from;
+    case "framingBox":
+    case "hold":
+      return { x: a.rect.x, y: a.rect.y };
+    case "subjectPath":
+      return a.points[0]!;
+    case "note":
+      return a.at;
+  }
 }

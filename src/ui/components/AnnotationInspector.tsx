@@ -13,13 +13,17 @@ const EASE_LABEL: Record<Ease, string> = {
   "ease-in-out": "Ease in and out",
 };
 
-/** Timing of the selected drawing: start/end for a camera move, time for a framing box. */
+/**
+ * The selected drawing's settings: timing and ease for camera moves and framing boxes, end
+ * framing, a label for subject paths and holds, the text of a note.
+ */
 export function AnnotationInspector() {
   const annotation = usePanelStore(selectedAnnotation);
   const duration = usePanelStore((s) => s.duration);
   const update = usePanelStore((s) => s.updateAnnotation);
   const remove = usePanelStore((s) => s.removeAnnotation);
   const easeId = useId();
+  const textId = useId();
 
   if (!annotation) return null;
 
@@ -45,7 +49,46 @@ export function AnnotationInspector() {
             </select>
           </div>
         )}
+        {(annotation.kind === "subjectPath" || annotation.kind === "hold") && (
+          <div className="field">
+            <label htmlFor={textId}>Label</label>
+            <input
+              key={annotation.id}
+              id={textId}
+              type="text"
+              defaultValue={annotation.label}
+              placeholder={annotation.kind === "hold" ? "horizon, her face…" : "the car, the dog…"}
+              onBlur={(event) => update(annotation.id, { label: event.target.value.trim() })}
+              onKeyDown={(event) => {
+                if (event.key === "Enter") (event.target as HTMLInputElement).blur();
+              }}
+            />
+          </div>
+        )}
+        {annotation.kind === "note" && (
+          <div className="field">
+            <label htmlFor={textId}>Note text</label>
+            <input
+              key={annotation.id}
+              id={textId}
+              type="text"
+              defaultValue={annotation.text}
+              onBlur={(event) => {
+                const text = event.target.value.trim();
+                if (text) update(annotation.id, { text });
+              }}
+              onKeyDown={(event) => {
+                if (event.key === "Enter") (event.target as HTMLInputElement).blur();
+              }}
+            />
+          </div>
+        )}
       </div>
+      {annotation.kind === "framingBox" && (
+        <label className="check">
+          <input type="checkbox" checked={annotation.endFraming} onChange={(event) => update(annotation.id, { endFraming: event.target.checked })} /> End on this framing
+        </label>
+      )}
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useMemo } from "react";
 import { compileDirection } from "../../core/direction/index.js";
 import type { Annotation, Direction } from "../../core/schemas/index.js";
 import { describeAnnotation } from "../format.js";
+import type { AnnotationChange } from "../state/annotationChanges.js";
 import { usePanelStore } from "../state/createPanelStore.js";
 
 /**
@@ -16,6 +17,7 @@ export function DirectionSummary() {
   const selectedId = usePanelStore((s) => s.selectedId);
   const select = usePanelStore((s) => s.select);
   const setTool = usePanelStore((s) => s.setTool);
+  const apply = usePanelStore((s) => s.applyAnnotationChanges);
 
   const compiled = useMemo((): { direction: Direction } | { error: string } => {
     try {
@@ -38,10 +40,29 @@ export function DirectionSummary() {
               {compiled.direction.conflicts.map((conflict, i) => (
                 <li
                   key={`${conflict.code}-${i}`}
-                  className={conflict.acceptableForGenerative ? "conflict" : "conflict conflict-blocking"}
+                  className={conflict.accepted ? "conflict conflict-accepted" : conflict.acceptableForGenerative ? "conflict" : "conflict conflict-blocking"}
                 >
                   {readableIds(conflict.message, conflict.annotationIds, annotations)}
-                  {conflict.acceptableForGenerative && <span className="muted"> (a generative take can invent the missing picture)</span>}
+                  {conflict.acceptableForGenerative && !conflict.accepted && (
+                    <>
+                      <span className="muted"> (a generative take can invent the missing picture)</span>{" "}
+                      <button
+                        type="button"
+                        className="button button-small"
+                        onClick={() => apply(acceptChanges(conflict.annotationIds, annotations, true))}
+                      >
+                        Accept for generative
+                      </button>
+                    </>
+                  )}
+                  {conflict.accepted && (
+                    <>
+                      <span className="muted"> Accepted: a generative take invents it.</span>{" "}
+                      <button type="button" className="link-button" onClick={() => apply(acceptChanges(conflict.annotationIds, annotations, false))}>
+                        Withdraw
+                      </button>
+                    </>
+                  )}
                 </li>
               ))}
             </ul>
@@ -49,7 +70,7 @@ export function DirectionSummary() {
         </>
       )}
       {annotations.length === 0 ? (
-        <p className="hint">No drawings yet: choose Camera move (C) or Framing box (F) and drag on the frame.</p>
+        <p className="hint">No drawings yet: pick a tool (C, F, P, H or N) and draw on the frame.</p>
       ) : (
         <ul className="annotation-list" aria-label="Drawings">
           {annotations.map((a, i) => (
@@ -74,6 +95,13 @@ export function DirectionSummary() {
 }
 
 const drawingLabel = (index: number) => `Drawing ${index + 1}`;
+
+/** Accepting (or withdrawing) invented picture on every drawing a conflict names: one undo step. */
+function acceptChanges(ids: readonly string[], annotations: readonly Annotation[], accept: boolean): AnnotationChange[] {
+  return annotations
+    .filter((a) => ids.includes(a.id) && (a.kind === "cameraMove" || a.kind === "framingBox"))
+    .map((a) => ({ type: "update" as const, id: a.id, patch: { acceptInvented: accept ? true : undefined } }));
+}
 
 /**
  * Conflict messages name drawings by id (stable for the backend, meaningless to an editor);

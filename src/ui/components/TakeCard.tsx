@@ -114,6 +114,14 @@ export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
           {importing && <Spinner />}
           Import
         </button>
+        <button
+          type="button"
+          className="button"
+          onClick={() => controller.reopen(take.jobId)}
+          title="Bring back this take's frame, drawings, prompt and duration to change them and draft again"
+        >
+          Reopen
+        </button>
         {importing && <span className="muted small">Importing onto the timeline…</span>}
       </div>
       {importStatus?.state === "placed" && (

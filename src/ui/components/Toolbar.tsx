@@ -1,9 +1,12 @@
 import type { ReactNode } from "react";
+import { TOOL_SHORTCUTS, ZOOM_SHORTCUTS } from "../hooks/useKeyboardShortcuts.js";
 import { usePanelStore, type Tool } from "../state/createPanelStore.js";
 
 interface ToolSpec {
   tool: Tool;
   label: string;
+  /** Longer words for the tooltip ("Hold / pin"). */
+  hint?: string;
   shortcut: string;
   icon: ReactNode;
 }
@@ -12,13 +15,15 @@ const TOOLS: ToolSpec[] = [
   {
     tool: "select",
     label: "Select",
-    shortcut: "V",
+    hint: "Select, move, resize",
+    shortcut: TOOL_SHORTCUTS.select,
     icon: <path d="M4 2.5l8 6-3.6.6 2.1 4-1.5.8-2.1-4L4 12.5z" fill="currentColor" />,
   },
   {
     tool: "cameraMove",
     label: "Camera move",
-    shortcut: "C",
+    hint: "Camera move: drag the way the camera goes",
+    shortcut: TOOL_SHORTCUTS.cameraMove,
     icon: (
       <>
         <path d="M2.5 12.5L12 3" stroke="currentColor" strokeWidth="1.6" fill="none" />
@@ -29,12 +34,44 @@ const TOOLS: ToolSpec[] = [
   {
     tool: "framingBox",
     label: "Framing box",
-    shortcut: "F",
+    hint: "Framing box: the region that fills the frame (Shift keeps the frame's shape)",
+    shortcut: TOOL_SHORTCUTS.framingBox,
     icon: <rect x="2.5" y="3.5" width="11" height="9" stroke="currentColor" strokeWidth="1.4" strokeDasharray="2.5 1.5" fill="none" />,
+  },
+  {
+    tool: "subjectPath",
+    label: "Subject path",
+    hint: "Subject path: drag freehand, or click points and press Enter",
+    shortcut: TOOL_SHORTCUTS.subjectPath,
+    icon: (
+      <>
+        <path d="M2.5 12c2-5 4 1 6-3s3-5 5-5" stroke="currentColor" strokeWidth="1.5" fill="none" />
+        <circle cx="13.5" cy="4" r="1.6" fill="currentColor" />
+      </>
+    ),
+  },
+  {
+    tool: "hold",
+    label: "Hold",
+    hint: "Hold / pin: click a point or drag a region that must stay put",
+    shortcut: TOOL_SHORTCUTS.hold,
+    icon: (
+      <>
+        <circle cx="8" cy="8" r="4.5" stroke="currentColor" strokeWidth="1.4" fill="none" />
+        <path d="M8 5v6M5 8h6" stroke="currentColor" strokeWidth="1.4" />
+      </>
+    ),
+  },
+  {
+    tool: "note",
+    label: "Note",
+    hint: "Note: click a spot and type",
+    shortcut: TOOL_SHORTCUTS.note,
+    icon: <path d="M3 3h10v7H7l-3 3v-3H3z" stroke="currentColor" strokeWidth="1.4" fill="none" strokeLinejoin="round" />,
   },
 ];
 
-/** Drawing tools (toggle buttons) plus undo/redo/delete. Shortcuts: V, C, F; Cmd/Ctrl+Z. */
+/** Drawing tools (toggle buttons), undo/redo/delete and the view zoom. Every one has a key. */
 export function Toolbar() {
   const tool = usePanelStore((s) => s.tool);
   const setTool = usePanelStore((s) => s.setTool);
@@ -44,6 +81,8 @@ export function Toolbar() {
   const redo = usePanelStore((s) => s.redo);
   const selectedId = usePanelStore((s) => s.selectedId);
   const remove = usePanelStore((s) => s.removeAnnotation);
+  const viewZoom = usePanelStore((s) => s.viewZoom);
+  const setViewZoom = usePanelStore((s) => s.setViewZoom);
   const isMac = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform);
   const mod = isMac ? "⌘" : "Ctrl+";
 
@@ -57,7 +96,7 @@ export function Toolbar() {
             className="tool-button"
             aria-pressed={tool === spec.tool}
             aria-keyshortcuts={spec.shortcut}
-            title={`${spec.label} (${spec.shortcut})`}
+            title={`${spec.hint ?? spec.label} (${spec.shortcut})`}
             onClick={() => setTool(spec.tool)}
           >
             <svg className="icon" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
@@ -69,6 +108,30 @@ export function Toolbar() {
         ))}
       </div>
       <div className="edit-group">
+        <button
+          type="button"
+          className="icon-button"
+          aria-pressed={viewZoom === "fit"}
+          onClick={() => setViewZoom("fit")}
+          title={`Zoom to fit (${ZOOM_SHORTCUTS.fit})`}
+          aria-keyshortcuts={ZOOM_SHORTCUTS.fit}
+        >
+          <svg className="icon" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+            <path d="M2.5 6V2.5H6M10 2.5h3.5V6M13.5 10v3.5H10M6 13.5H2.5V10" stroke="currentColor" strokeWidth="1.4" fill="none" />
+          </svg>
+          <span className="visually-hidden">Zoom to fit</span>
+        </button>
+        <button
+          type="button"
+          className="icon-button"
+          aria-pressed={viewZoom === "actual"}
+          onClick={() => setViewZoom("actual")}
+          title={`Zoom 1:1 (${ZOOM_SHORTCUTS.actual})`}
+          aria-keyshortcuts={ZOOM_SHORTCUTS.actual}
+        >
+          <span aria-hidden="true" className="zoom-text">1:1</span>
+          <span className="visually-hidden">Zoom 1:1</span>
+        </button>
         <button type="button" className="icon-button" onClick={undo} disabled={!canUndo} title={`Undo (${mod}Z)`} aria-keyshortcuts="Control+Z Meta+Z">
           <svg className="icon" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
             <path d="M5 4L2 7l3 3M2.5 7H10a3.5 3.5 0 010 7H7" stroke="currentColor" strokeWidth="1.5" fill="none" />

@@ -235,6 +235,25 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     }
   }
 
+  /**
+   * Reopen the current job's direction: the frame it was drawn on, the drawings, prompt and
+   * duration, exactly as saved in the job record (the ledger is the source of truth), so the
+   * editor can change them and draft again. The drawings come back as one undo step.
+   */
+  function reopen(jobId: string): void {
+    const s = state();
+    const job = s.job?.id === jobId ? s.job : null;
+    if (!job) return void s.notify("error", "That take's job is no longer loaded in the panel.", "reopen");
+    if (!backend) return void s.notify("error", "The panel has no backend connection yet, so the frame cannot be shown.", "reopen");
+    s.restoreDirection({
+      frame: { context: job.frame, imageUrl: backend.frameImageUrl(job.frame.frameId) },
+      annotations: job.direction.annotations,
+      prompt: job.direction.prompt,
+      duration: job.duration,
+    });
+    state().clearNotices("reopen");
+  }
+
   function artifactUrl(artifactId: string): string | null {
     return backend ? backend.artifactUrl(artifactId) : null;
   }
@@ -256,6 +275,7 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     draft,
     cancelJob,
     importTake,
+    reopen,
     artifactUrl,
     dispose,
   };

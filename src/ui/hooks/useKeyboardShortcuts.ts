@@ -1,7 +1,11 @@
 import { useEffect } from "react";
 import type { PanelStoreApi, Tool } from "../state/createPanelStore.js";
 
-const TOOL_KEYS: Record<string, Tool> = { v: "select", c: "cameraMove", f: "framingBox" };
+/** One key per tool; the toolbar shows the same keys in its tooltips (TOOL_SHORTCUTS). */
+export const TOOL_SHORTCUTS: Record<Tool, string> = { select: "V", cameraMove: "C", framingBox: "F", subjectPath: "P", hold: "H", note: "N" };
+const TOOL_KEYS: Record<string, Tool> = Object.fromEntries(Object.entries(TOOL_SHORTCUTS).map(([tool, key]) => [key.toLowerCase(), tool as Tool]));
+/** View keys: 0 fits the frame to the panel, 1 shows it 1:1 (one image pixel per screen pixel). */
+export const ZOOM_SHORTCUTS = { fit: "0", actual: "1" } as const;
 
 /** True when the key belongs to a text field, not to the panel's shortcuts. */
 function isTyping(target: EventTarget | null): boolean {
@@ -12,7 +16,7 @@ function isTyping(target: EventTarget | null): boolean {
 }
 
 /**
- * Panel-wide keys: V/C/F pick a tool, Delete/Backspace removes the selected drawing,
+ * Panel-wide keys: V/C/F/P/H/N pick a tool, 0/1 zoom to fit / 1:1, Delete/Backspace removes the selected drawing,
  * Cmd/Ctrl+Z undoes, Shift+Cmd/Ctrl+Z (or Ctrl+Y) redoes, Escape deselects.
  */
 export function useKeyboardShortcuts(store: PanelStoreApi, target: Window = window) {
@@ -42,6 +46,11 @@ export function useKeyboardShortcuts(store: PanelStoreApi, target: Window = wind
       if (key === "escape") {
         if (s.selectedId) s.select(null);
         else if (s.tool !== "select") s.setTool("select");
+        return;
+      }
+      if (!event.shiftKey && (key === ZOOM_SHORTCUTS.fit || key === ZOOM_SHORTCUTS.actual)) {
+        event.preventDefault();
+        s.setViewZoom(key === ZOOM_SHORTCUTS.fit ? "fit" : "actual");
         return;
       }
       const tool = TOOL_KEYS[key];

@@ -24,7 +24,15 @@ import { mergeTake, mergeTakes } from "./takeMerge.js";
  * actions. Everything here is serializable, so the store can be inspected or restored.
  */
 
-export type Tool = "select" | "cameraMove" | "framingBox";
+export type Tool = "select" | "cameraMove" | "framingBox" | "subjectPath" | "hold" | "note";
+
+/** How the frame is shown: fitted to the panel, or one image pixel per device pixel (scrolls). */
+export type ViewZoom = "fit" | "actual";
+
+/** A note being typed: where it is pinned (frame fractions). The text lives in the input. */
+export interface PendingNote {
+  at: { x: number; y: number };
+}
 
 export interface CapturedFrame {
   context: FrameContext;
@@ -63,6 +71,11 @@ export interface PanelData {
   history: { past: Annotation[][]; future: Annotation[][] };
   selectedId: string | null;
   tool: Tool;
+  /** A note pinned but not yet written (the inline text field is open). */
+  pendingNote: PendingNote | null;
+  /** The time strip's scrub position (seconds), or null when not scrubbing. */
+  scrubTime: number | null;
+  viewZoom: ViewZoom;
   prompt: string;
   duration: number;
   count: number;
@@ -93,6 +106,14 @@ export interface PanelActions {
   redo(): void;
   select(id: string | null): void;
   setTool(tool: Tool): void;
+  setPendingNote(note: PendingNote | null): void;
+  setScrubTime(t: number | null): void;
+  setViewZoom(zoom: ViewZoom): void;
+  /**
+   * Reopen a job's direction: its frame, drawings, prompt and duration come back. The drawings
+   * replace the current ones as ONE undo step, so reopening can itself be undone.
+   */
+  restoreDirection(input: { frame: CapturedFrame; annotations: Annotation[]; prompt: string; duration: number }): void;
 
   setPrompt(prompt: string): void;
   /** Clamped to 2–10 s. */
@@ -136,6 +157,9 @@ export function initialPanelData(): PanelData {
     history: { past: [], future: [] },
     selectedId: null,
     tool: "select",
+    pendingNote: null,
+    scrubTime: null,
+    viewZoom: "fit",
     prompt: "",
     duration: DEFAULT_DURATION,
     count: DEFAULT_COUNT,
@@ -230,7 +254,14 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
         });
       },
       select: (id) => set({ selectedId: id && get().annotations.some((a) => a.id === id) ? id : null }),
-      setTool: (tool) => set({ tool }),
+      setTool: (tool) => set({ tool, pendingNote: null }),
+      setPendingNote: (pendingNote) => set({ pendingNote }),
+      setScrubTime: (t) => set({ scrubTime: t === null || !Number.isFinite(t) ? null : Math.min(Math.max(t, 0), get().duration) }),
+      setViewZoom: (viewZoom) => set({ viewZoom }),
+      restoreDirection: ({ frame, annotations, prompt, duration }) => {
+        set({ frame, selectedId: null, pendingNote: null, scrubTime: null, prompt, duration: clampDuration(duration) });
+        commitAnnotations(annotations);
+      },
 
       setPrompt: (prompt) => set({ prompt }),
       setDuration: (seconds) => set({ duration: clampDuration(seconds) }),
