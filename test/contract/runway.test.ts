@@ -150,6 +150,7 @@ describe("Runway: HDR upconversion (video_to_hdr, ruby)", () => {
     fakeRunway("task-sdr", [], { status: "SUCCEEDED", output: [`${RUNWAY_CDN}/sdr.mp4`], cost: { credits: 25 } });
     const source = (await settled(backend, (await createJob({ mode: "draft" }, sequenceContext({}, "rec2100-pq"))).id)).takes[0]!;
     expect(source.state).toBe("succeeded");
+    expect(source.colorSpace).toBe("rec709"); // Gen-4 is SDR even in a PQ sequence
 
     // 2. Upconvert it.
     const uploaded: string[] = [];

@@ -21,7 +21,7 @@ import { newId } from "../ids.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { Provider, ProviderRegistry } from "../providers/provider.js";
 import type { JobEvents } from "./jobEvents.js";
-import { checkAgainstLimits, ProviderRequestError, refundsFailures, type HostedStatus, type HostedSubmitInput } from "./providerExtras.js";
+import { checkAgainstLimits, limitsFor, ProviderRequestError, refundsFailures, type HostedStatus, type HostedSubmitInput } from "./providerExtras.js";
 
 /** A failure the HTTP layer turns into a status code and an editor-readable message. */
 export class DirectorError extends Error {
@@ -107,7 +107,9 @@ export class Director {
       outputs: {},
       critique: null,
       cost,
-      colorSpace: frame.frame.sequence.colorSpace,
+      // A provider that cannot make HDR in this mode delivers Rec.709 whatever the sequence is;
+      // conform (or an upconversion) brings it to the sequence's space.
+      colorSpace: limitsFor(info, request.mode)?.hdr === false ? "rec709" : frame.frame.sequence.colorSpace,
       createdAt: now,
       updatedAt: now,
     }));
