@@ -71,16 +71,16 @@ const MIN_LEVEL_WIDTH = 28;
  * exposure drift) does not show up as residual the fit would try to explain with motion.
  */
 export function buildPyramid(pixels: Float32Array, width: number, height: number, levels = 4): Pyramid {
-  let mean = 0;
-  for (let i = 0; i < pixels.length; i++) mean += pixels[i]!;
-  mean /= pixels.length;
-  let varSum = 0;
+  let sum = 0;
+  let sq = 0;
   for (let i = 0; i < pixels.length; i++) {
-    const d = pixels[i]! - mean;
-    varSum += d * d;
+    const v = pixels[i]!;
+    sum += v;
+    sq += v * v;
   }
-  const std = Math.sqrt(varSum / pixels.length);
-  const k = std > 1e-6 ? 40 / std : 1;
+  const mean = sum / pixels.length;
+  const std = Math.sqrt(Math.max(0, sq / pixels.length - mean * mean));
+  const k = std > 1e-9 ? 40 / std : 1;
   const base = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) base[i] = (pixels[i]! - mean) * k;
   const pyramid: Pyramid = [{ data: base, width, height, factor: 1, cx: width / 2, cy: height / 2 }];
@@ -147,7 +147,10 @@ export interface AlignResult {
   residual: number;
 }
 
-const MAX_ITERATIONS = [12, 10, 8, 8, 8, 8];
+/** Iteration caps per level (finest first): coarse levels only need to land within a pixel. */
+const MAX_ITERATIONS = [5, 6, 8, 10, 10, 10];
+/** A level is done when an update moves the picture by less than this (that level's pixels). */
+const CONVERGED_STEP = [0.01, 0.03, 0.05, 0.05, 0.05, 0.05];
 
 /**
  * Finds w such that template(z) ≈ reference(w(z)) (centred level-0 pixel coordinates), starting
@@ -251,7 +254,7 @@ export function alignSimilarity(reference: Pyramid, template: Pyramid, initial: 
       warp = composeWarps(warp, invertWarp(d));
       if (!fitRotation) warp = { s: { re: cabs(warp.s), im: 0 }, t: warp.t };
       const step = Math.hypot(delta[2]!, delta[3]!) + Math.hypot(delta[0]!, delta[1]!) * Math.max(tw, th);
-      if (step < 0.004) break;
+      if (step < (CONVERGED_STEP[L] ?? 0.05)) break;
     }
   }
   const quality = measureAlignment(reference[finest]!, template[finest]!, warp, options.region);

@@ -59,6 +59,9 @@ export const CUT_MATCH = 0.45;
 /** Below this the anchor is renewed from the previous frame before judging. */
 const RENEW_MATCH = 0.9;
 const MAX_ANCHOR_AGE = 12;
+/** Pyramid level frames are fitted at: 1 = half the analysis size (128 px), a quarter of the
+ * cost; a frame that becomes the next anchor is refined at full analysis size (level 0). */
+export const TRACK_FINEST_LEVEL = Number(process.env.RETAKE_CRITIC_LEVEL ?? 1);
 const MAX_ANCHOR_SCALE = 0.18; // |ln s|
 const MAX_ANCHOR_SHIFT = 0.15; // of the frame width
 
@@ -78,9 +81,8 @@ export class CameraTracker {
   ) {}
 
   push(index: number, t: number, signal: Float32Array): CameraSample {
-    const pixels = new Float32Array(signal.length);
-    for (let i = 0; i < signal.length; i++) pixels[i] = signal[i]! * 255;
-    const pyramid = buildPyramid(pixels, this.width, this.height);
+    // buildPyramid normalises contrast, so the signal's 0..1 scale needs no conversion.
+    const pyramid = buildPyramid(signal, this.width, this.height);
     this.current = pyramid;
     let state: State;
     let match = 1;
@@ -116,6 +118,14 @@ export class CameraTracker {
           shift > MAX_ANCHOR_SHIFT * this.width ||
           result.ncc < RENEW_MATCH
         ) {
+          // Errors add up only where the anchor hands over, so that fit gets the full resolution.
+          if (TRACK_FINEST_LEVEL > 0) {
+            const refined = this.alignTo(a, pyramid, state, { finestLevel: 0, coarsestLevel: 0 });
+            if (refined.ncc >= result.ncc - 0.02) {
+              state = refined.state;
+              match = refined.ncc;
+            }
+          }
           this.anchor = { index, pyramid, state };
         }
       }
@@ -151,13 +161,18 @@ export class CameraTracker {
     };
   }
 
-  private alignTo(anchor: { pyramid: Pyramid; state: State }, pyramid: Pyramid, guess: State): { state: State; ncc: number } {
+  private alignTo(
+    anchor: { pyramid: Pyramid; state: State },
+    pyramid: Pyramid,
+    guess: State,
+    levels: { finestLevel: number; coarsestLevel?: number } = { finestLevel: TRACK_FINEST_LEVEL },
+  ): { state: State; ncc: number } {
     const a = anchor.state;
     const initial: SimilarityWarp = {
       s: cpolar(a.zoom / guess.zoom, guess.theta - a.theta),
       t: cmul(cpolar(a.zoom, -a.theta), csub(guess.c, a.c)),
     };
-    const r = alignSimilarity(anchor.pyramid, pyramid, initial);
+    const r = alignSimilarity(anchor.pyramid, pyramid, initial, levels);
     const zoom = a.zoom / cabs(r.warp.s);
     const theta = a.theta + carg(r.warp.s);
     const dc = cmul(cpolar(1 / a.zoom, a.theta), r.warp.t);

@@ -136,7 +136,12 @@ export async function decodeLuma(
       return reject(err);
     }
     const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
-    let pending: Buffer = Buffer.alloc(0);
+    // Code value → signal through a table (8-bit: 256 entries, 16-bit: 65536), and each frame
+    // assembled in one preallocated buffer: no per-chunk concatenation.
+    const lut = new Float32Array(deep ? 65536 : 256);
+    for (let v = 0; v < lut.length; v++) lut[v] = (v - black) / span;
+    const frame = Buffer.alloc(frameBytes);
+    let filled = 0;
     let index = 0;
     let stderr = "";
     let failed: unknown;
@@ -145,17 +150,17 @@ export async function decodeLuma(
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (c: string) => (stderr = (stderr + c).slice(-8192)));
     child.stdout.on("data", (chunk: Buffer) => {
-      if (failed) return;
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      while (pending.length >= frameBytes) {
-        const raw = pending.subarray(0, frameBytes);
-        pending = pending.subarray(frameBytes);
+      let offset = 0;
+      while (!failed && offset < chunk.length) {
+        const take = Math.min(frameBytes - filled, chunk.length - offset);
+        chunk.copy(frame, filled, offset, offset + take);
+        filled += take;
+        offset += take;
+        if (filled < frameBytes) break;
+        filled = 0;
         const signal = new Float32Array(size.width * size.height);
-        if (deep) {
-          for (let i = 0; i < signal.length; i++) signal[i] = (raw.readUInt16LE(2 * i) - black) / span;
-        } else {
-          for (let i = 0; i < signal.length; i++) signal[i] = (raw[i]! - black) / span;
-        }
+        if (deep) for (let i = 0, o = 0; i < signal.length; i++, o += 2) signal[i] = lut[frame[o]! | (frame[o + 1]! << 8)]!;
+        else for (let i = 0; i < signal.length; i++) signal[i] = lut[frame[i]!]!;
         try {
           onFrame({ index, t: index / info.fps, signal, width: size.width, height: size.height });
         } catch (err) {

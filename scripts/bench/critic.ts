@@ -1,0 +1,81 @@
+/**
+ * The critic (issue 6): analysis time of a 5 s 1080p24 take, and what the draft → critique →
+ * final loop costs against rendering every candidate as a final.
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { critiqueClip } from "../../src/server/critic/index.js";
+import { LUMA_RAY_3_2_PRICES, lumaPriceUsd, RUNWAY_PRICES, runwayPriceUsd } from "../../src/server/providers/pricing.js";
+import type { Report } from "../bench.js";
+
+function ffmpeg(args: string[]): void {
+  execFileSync("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", ...args]);
+}
+
+/** A 5 s 1080p24 H.264 take (what hosted providers deliver): a textured still, panned and pushed in by crop. */
+function makeClip(dir: string): { clip: string; warm: string } {
+  const still = path.join(dir, "still.png");
+  ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=2560x1440:rate=1,noise=alls=20:allf=u", "-frames:v", "1", still]);
+  const clip = path.join(dir, "take-1080p24.mp4");
+  ffmpeg([
+    "-loop", "1", "-framerate", "24", "-i", still,
+    "-vf", "crop=w='2240-320*t/5':h='1260-180*t/5':x='160+260*t/5':y='90+100*t/5',scale=1920:1080,format=yuv420p",
+    "-t", "5", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", clip,
+  ]);
+  const warm = path.join(dir, "warm.mp4");
+  ffmpeg(["-i", clip, "-t", "1", "-vf", "scale=640:360", "-c:v", "libx264", "-preset", "ultrafast", warm]);
+  return { clip, warm };
+}
+
+export async function run(report: Report): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-bench-critic-"));
+  try {
+    const { clip, warm } = makeClip(dir);
+
+    const coldStart = performance.now();
+    await critiqueClip(warm);
+    report("critic: first clip in a fresh process (1 s 360p, JIT warm-up)", `${((performance.now() - coldStart) / 1000).toFixed(2)} s`, "(not a target)");
+
+    const walls: number[] = [];
+    const cpus: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      const c = await critiqueClip(clip);
+      walls.push((performance.now() - t0) / 1000);
+      const cpu = process.cpuUsage(cpu0);
+      cpus.push((cpu.user + cpu.system) / 1e6);
+      if (c.clip.frames !== 120) throw new Error(`expected 120 frames, decoded ${c.clip.frames}`);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    report("critic: 5 s 1080p24 H.264 take, wall (median of 3)", `${median(walls).toFixed(2)} s`, "≤ 1.5 s");
+    report("critic:   of which Node CPU (analysis; ffmpeg decodes alongside)", `${median(cpus).toFixed(2)} s`, "");
+    report("critic:   machine load average (1 min) while measuring", os.loadavg()[0]!.toFixed(1), `${os.cpus().length} cores`);
+
+    // Cost of the loop: N cheap drafts, the critic picks, one final — against N finals.
+    const seconds = 5;
+    const luma = LUMA_RAY_3_2_PRICES.pricing;
+    const draft = lumaPriceUsd("540p", "sdr", seconds);
+    const finals = { "1080p HDR+EXR": lumaPriceUsd("1080p", "hdrExr", seconds), "1080p SDR": lumaPriceUsd("1080p", "sdr", seconds) };
+    const tag = luma.confirmed ? "" : " (unconfirmed prices)";
+    for (const [label, final] of Object.entries(finals)) {
+      for (const n of [4, 8]) {
+        const loop = n * draft + final;
+        const all = n * final;
+        report(`Luma ${seconds} s: ${n} drafts 540p + 1 final ${label} vs ${n} finals`, `$${loop.toFixed(2)} / $${all.toFixed(2)}`, `${Math.round((loop / all) * 100)}% of the cost${tag}`);
+      }
+    }
+    const rDraft = runwayPriceUsd("gen4_turbo", seconds);
+    const rFinal = runwayPriceUsd("gen4.5", seconds);
+    for (const n of [4, 8]) {
+      const loop = n * rDraft + rFinal;
+      const all = n * rFinal;
+      report(`Runway ${seconds} s: ${n} gen4_turbo drafts + 1 gen4.5 final vs ${n} finals`, `$${loop.toFixed(2)} / $${all.toFixed(2)}`, `${Math.round((loop / all) * 100)}% of the cost${RUNWAY_PRICES.pricing.confirmed ? "" : " (unconfirmed prices)"}`);
+    }
+    console.log(`  prices: Luma from ${luma.source}, taken ${luma.takenOn}; Runway from ${RUNWAY_PRICES.pricing.source}, taken ${RUNWAY_PRICES.pricing.takenOn}.`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
