@@ -301,3 +301,40 @@ describe("panel store: one per panel instance", () => {
     expect(a.getState().annotations.map((x) => x.id)).toEqual(["a1"]);
   });
 });
+
+describe("panel store: studio state", () => {
+  it("reopening a direction restores frame, drawings, prompt and duration as one undo step", () => {
+    const store = createPanelStore();
+    const s = () => store.getState();
+    s().addAnnotation({ id: "x", kind: "note", at: { x: 0.5, y: 0.5 }, text: "now" });
+    s().setPendingNote({ at: { x: 0.1, y: 0.1 } });
+    const frame = { context: { frameId: "f1" } as never, imageUrl: "http://x/f1" };
+    s().restoreDirection({
+      frame,
+      annotations: [{ id: "a", kind: "note", at: { x: 0.2, y: 0.2 }, text: "before" }],
+      prompt: "the saved prompt",
+      duration: 42,
+    });
+    expect(s().frame).toBe(frame);
+    expect(s().annotations.map((a) => a.id)).toEqual(["a"]);
+    expect(s().prompt).toBe("the saved prompt");
+    expect(s().duration).toBe(10); // clamped into 2–10 s
+    expect(s().pendingNote).toBeNull();
+    s().undo();
+    expect(s().annotations.map((a) => a.id)).toEqual(["x"]);
+  });
+
+  it("switching tools abandons a note being typed; scrub time stays inside the take", () => {
+    const store = createPanelStore();
+    const s = () => store.getState();
+    s().setPendingNote({ at: { x: 0.1, y: 0.1 } });
+    s().setTool("hold");
+    expect(s().pendingNote).toBeNull();
+    s().setScrubTime(99);
+    expect(s().scrubTime).toBe(s().duration);
+    s().setScrubTime(-1);
+    expect(s().scrubTime).toBe(0);
+    s().setScrubTime(null);
+    expect(s().scrubTime).toBeNull();
+  });
+});
