@@ -21,15 +21,15 @@ import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { conformPlan, exrSequenceFrames, withExrSequence, type ConformFormat } from "../../core/colorTags/index.js";
+import { COLOR_SIGNAL_CODES, conformPlan, exrSequenceFrames, withExrSequence, type ConformFormat } from "../../core/colorTags/index.js";
 import type { ClliBox, ColorTags, MdcvBox, SequenceColorSpace } from "../../core/schemas/color.js";
 import type { FrameRate } from "../../core/schemas/frameContext.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { encoderColorArgs, MASTERING_DISPLAY_P3_D65_1000, writeHdr10Boxes, type Resize } from "../media/colorConvert.js";
 import { ffprobeJson, runFfmpeg } from "../media/ffmpeg.js";
-import { METER_FILTER, METER_PIX_FMT, startLightMeter } from "./contentLight.js";
-import { stripSampleEntryBoxes } from "./stripBoxes.js";
-import { acesChain, colorChain, type SourceSpace } from "./filters.js";
+import { METER_FILTER, METER_PIX_FMT, METER_TAIL, startLightMeter } from "./contentLight.js";
+import { patchColr, stripSampleEntryBoxes } from "./sampleEntryBoxes.js";
+import { acesChain, colorChain, needsSdrClip, sdrClip, type SourceSpace } from "./filters.js";
 
 const exec = promisify(execFile);
 
@@ -223,6 +223,24 @@ async function retag(input: ConformInput, format: Exclude<ConformFormat, "exr-ac
   const spec = FORMAT_SPEC[format];
   const tmp = `${input.outputPath}.partial${spec.ext}`;
   const bs = src.tags.bitstream;
+  // Cheapest: a copy (the one read of the file) with the colr code points overwritten in
+  // place, when the file already has a colr box, the right sample entry and its HDR10 boxes.
+  const pqReady = target.colorSpace !== "rec2100-pq" || (src.tags.mdcv !== undefined && src.tags.clli !== undefined);
+  const entryReady = format !== "hevc-hdr10" || src.tags.sampleEntry === "hvc1";
+  if (src.tags.colr && pqReady && entryReady && !src.hasAudio) {
+    try {
+      await fs.promises.copyFile(input.inputPath, tmp);
+      if (await patchColr(tmp, COLOR_SIGNAL_CODES[target.colorSpace])) {
+        if (target.colorSpace !== "rec2100-pq") await stripSampleEntryBoxes(tmp, ["mdcv", "clli"]);
+        await fs.promises.rename(tmp, input.outputPath);
+        notes.push("Only the container's colr box was wrong: Retake copied the file and corrected its code points in place (the pictures are bit-for-bit the provider's).");
+        const tags = await readColorTagsFromFile(input.outputPath);
+        return { path: input.outputPath, format, route: "retag", tags, notes, frameCount: src.frames, ...(tags.clli ? { contentLight: tags.clli } : {}) };
+      }
+    } finally {
+      await fs.promises.rm(tmp, { force: true });
+    }
+  }
   try {
     await runFfmpeg(
       ["-y", ...src.inputArgs, "-map", "0:v:0", "-c", "copy", ...(format === "hevc-hdr10" ? ["-tag:v", "hvc1"] : []),
@@ -347,7 +365,7 @@ async function reencode(
     let codecArgs = spec.codecArgs;
     if (hevc) {
       // The SEI is written by the encoder, so HDR10 levels must be known before it starts.
-      if (pq) contentLight = await meterChain(src, `${head}${meterColor},${post}`, target, wantFrames, input.signal, tmpDir);
+      if (pq) contentLight = await meterChain(src, `${head}${meterColor},${post},${METER_TAIL}`, target, wantFrames, input.signal, tmpDir);
       codecArgs = [...codecArgs, "-x265-params", x265Params(target.colorSpace, mdcv, contentLight)];
     }
     const common = [...codecArgs, "-pix_fmt", spec.pixFmt, ...encoderColorArgs(target.colorSpace), "-r", rate, "-frames:v", String(wantFrames), "-an", "-f", spec.mux, tmp];
@@ -355,9 +373,16 @@ async function reencode(
     if (pq && !hevc) {
       const meter = await startLightMeter(path.join(tmpDir, `.meter-${process.pid}-${Date.now()}.fifo`), target.width, target.height);
       try {
-        const graph = `[0:v]${head}split=2[m0][q0];[m0]${color},${post}[m];[q0]${meterColor},${post}[meter]`;
+        // SDR sources are clipped and resized once, before the split.
+        const base = { source, sourceFullRange: fullRange, target: target.colorSpace, resize: geo.resize, sourcePeakNits: sourcePeakNits(src.tags, source) };
+        const shared = needsSdrClip(base) ? `${sdrClip(base)},` : "";
+        const after = { ...base, afterClip: shared !== "" };
+        const m = colorChain({ ...after, pixFmt: spec.pixFmt });
+        const q = colorChain({ ...after, pixFmt: METER_PIX_FMT, rgb: true });
+        const graph = `[0:v]${head}${shared}split=2[m0][q0];[m0]${m},${post}[m];[q0]${q},${post},${METER_TAIL}[meter]`;
         await runFfmpeg(["-y", ...src.inputArgs, "-filter_complex", graph, "-map", "[m]", ...common,
           "-map", "[meter]", "-frames:v", String(wantFrames), "-f", "rawvideo", "-y", meter.path], progress);
+        meter.finish();
         contentLight = await meter.result;
       } finally {
         await meter.dispose();
@@ -440,6 +465,7 @@ async function meterChain(src: SourceInfo, chain: string, t: ConformTarget, fram
   const meter = await startLightMeter(path.join(dir, `.meter-${process.pid}-${Date.now()}.fifo`), t.width, t.height);
   try {
     await runFfmpeg(["-y", ...src.inputArgs, "-vf", chain, "-frames:v", String(frames), "-f", "rawvideo", "-y", meter.path], { signal });
+    meter.finish();
     return await meter.result;
   } finally {
     await meter.dispose();
@@ -451,6 +477,7 @@ async function meterOnly(file: string, width: number, height: number, frames: nu
   const meter = await startLightMeter(`${file}.meter-${Date.now()}.fifo`, width, height);
   try {
     await runFfmpeg(["-y", "-i", file, "-vf", METER_FILTER, "-frames:v", String(frames), "-f", "rawvideo", "-y", meter.path], { signal });
+    meter.finish();
     return await meter.result;
   } finally {
     await meter.dispose();

@@ -87,8 +87,21 @@ export interface ColorChainInput {
    * 4:4:4 picture, before chroma subsampling adds reconstruction overshoot at saturated edges).
    */
   rgb?: boolean;
+  /** The SDR clip (sdrClip) has already been applied upstream. */
+  afterClip?: boolean;
   /** Content peak in cd/m², for the HDR → SDR curve. */
   sourcePeakNits: number;
+}
+
+/**
+ * SDR → HDR starts by clipping SDR at its own white (and resizing): chroma reconstruction
+ * overshoots at saturated edges, which an SDR display clips but PQ would keep as false
+ * 400 cd/m² peaks. Shared by the master and the light meter's branch when both are made.
+ */
+export const needsSdrClip = (c: Pick<ColorChainInput, "source" | "target">) => c.source === "rec709" && c.target !== "rec709";
+export function sdrClip(c: Pick<ColorChainInput, "sourceFullRange" | "resize">): string {
+  const zin = zscaleInput("rec709", c.sourceFullRange);
+  return `zscale=${resizeArgs(c.resize)}min=${zin.min}:rin=${zin.rin}:m=gbr:r=full,format=gbrp16le`;
 }
 
 /** Source pixels → target Y'CbCr in `pixFmt`, frames tagged. */
@@ -108,11 +121,9 @@ export function colorChain(c: ColorChainInput): string {
   const zin = zscaleInput(source, c.sourceFullRange);
   const input = `${size}min=${zin.min}:rin=${zin.rin}:tin=${zin.tin}:pin=${zin.pin}`;
   if (source === "rec709" && target !== "rec709") {
-    // SDR is clipped at its own white before it is placed: chroma reconstruction overshoots at
-    // saturated edges, which an SDR display clips but PQ would keep as false 400 cd/m² peaks.
-    const clip = `zscale=${size}min=${zin.min}:rin=${zin.rin}:m=gbr:r=full,format=gbrp16le`;
-    if (!c.rgb) return `${clip},${sdrToColorSpaceFilter(target, { pixFmt, from: SDR_RGB })}`;
-    return `${clip},zscale=min=gbr:rin=full:tin=709:pin=709:${zOut(target)}:npl=${npl}:d=none,format=${pixFmt}`;
+    const clip = c.afterClip ? "" : `${sdrClip(c)},`;
+    if (!c.rgb) return `${clip}${sdrToColorSpaceFilter(target, { pixFmt, from: SDR_RGB })}`;
+    return `${clip}zscale=min=gbr:rin=full:tin=709:pin=709:${zOut(target)}:npl=${npl}:d=none,format=${pixFmt}`;
   }
   if (source !== "rec709" && target === "rec709") {
     return `zscale=${input}:m=gbr:r=full:t=linear:p=709:npl=${npl},format=gbrpf32le,${toneMap(c.sourcePeakNits / npl)},zscale=${zOut(target)},format=${pixFmt},${tag}`;

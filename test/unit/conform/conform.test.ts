@@ -76,6 +76,8 @@ async function makeFixtures(): Promise<void> {
   hlg.write("free", colr, "latin1");
   fs.writeFileSync(at("prores_hlg_no_colr.mov"), hlg);
   buildPadded("prores_hlg_moov_at_end_large.mov", at("prores_hlg.mov"));
+  // Frames tagged HLG, colr saying Rec.709 (a stream-copy remux with the wrong tags).
+  await ffmpeg("-i", at("prores_hlg.mov"), "-c", "copy", ...BT709, at("prores_hlg_colr_709.mov"));
 }
 
 /** The fixture with a 64 MB sparse `mdat` hole before `moov`: a large file, moov at the end. */
@@ -258,6 +260,15 @@ describe("conformMaster", () => {
     // The pictures are the provider's, bit for bit.
     const hash = async (f: string) => (await run("ffmpeg", ["-v", "error", "-i", f, "-map", "0:v", "-c", "copy", "-f", "md5", "-"])).stdout;
     expect(await hash(out)).toBe(await hash(src));
+  });
+
+  it("fast path, colr present but wrong: a copy with the code points corrected in place", async () => {
+    const { result, out } = await conformed("prores_hlg_colr_709.mov", target("rec2100-hlg"));
+    expect(result.route).toBe("retag");
+    expect(result.notes[0]).toMatch(/corrected its code points in place/);
+    // Nothing but the colr code points changed: same size, same pictures.
+    expect(fs.statSync(out).size).toBe(fs.statSync(at("prores_hlg_colr_709.mov")).size);
+    expect(result.tags).toEqual(await readColorTagsFromFile(at("prores_hlg.mov")));
   });
 
   it("fast path for PQ: adds mdcv and clli with levels measured from the pictures", async () => {
