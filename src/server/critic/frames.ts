@@ -114,6 +114,9 @@ export async function decodeLuma(
   const args = [
     "-nostdin", "-hide_banner", "-loglevel", "error",
     "-threads", "0",
+    // Skipping the in-loop deblocking filter (H.264/HEVC) saves a fifth of the decode; its effect
+    // does not survive the area downscale to 256 px.
+    "-skip_loop_filter", "all",
     "-i", file,
     "-map", "0:v:0", "-an", "-sn",
     "-vf", filter,
