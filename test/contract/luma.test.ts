@@ -294,6 +294,7 @@ describe("Luma: errors", () => {
     expect(take.state).toBe("failed");
     expect(take.error).toMatchObject({ code: "content_moderated", raw: "frame flagged" });
     expect(take.error?.message).toMatch(/moderation/);
+    expect(take.error?.retryable).toBeUndefined(); // the same frame would be refused again
     expect(take.cost).toEqual({ usd: 0, estimated: false });
   });
 

@@ -15,6 +15,8 @@ export type HostedSubmitInput = SubmitInput & SubmitExtras;
 /** A status that may carry what the provider actually charged (Runway's task `cost.credits`). */
 export interface HostedStatus extends ProviderStatus {
   actualCost?: Money;
+  /** `retryable`: sending the same take again may well work (a transient provider failure). */
+  failure?: { code: string; message: string; raw?: string; retryable?: boolean };
 }
 
 export interface HostedProviderExtras {

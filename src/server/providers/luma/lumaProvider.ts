@@ -3,10 +3,10 @@ import path from "node:path";
 import type { Direction, ModeLimits, Money, ProviderInfo, SequenceContext } from "../../../core/schemas/index.js";
 import { renderForProvider } from "../../../core/direction/index.js";
 import { MAX_COUNT, MIN_DURATION } from "../../../core/schemas/index.js";
-import { ProviderRequestError, type HostedSubmitInput } from "../../director/providerExtras.js";
+import { ProviderRequestError, type HostedStatus, type HostedSubmitInput } from "../../director/providerExtras.js";
 import { runFfmpeg } from "../../media/ffmpeg.js";
 import { LUMA_RAY_3_2_PRICES, lumaPriceUsd, type LumaDynamicRange } from "../pricing.js";
-import type { Provider, ProviderOutput, ProviderStatus, SubmitInput, SubmitResult } from "../provider.js";
+import type { Provider, ProviderOutput, SubmitInput, SubmitResult } from "../provider.js";
 import { inlineImage } from "./inlineImage.js";
 import { LUMA_ASPECT_RATIOS, LumaClient, type LumaAspectRatio, type LumaCreateVideo, type LumaGeneration } from "./lumaClient.js";
 
@@ -127,7 +127,7 @@ export class LumaProvider implements Provider {
     return { providerJobId: generation.id, request: redactInline(body, frame.data.length) };
   }
 
-  async status(providerJobId: string): Promise<ProviderStatus> {
+  async status(providerJobId: string): Promise<HostedStatus> {
     return statusOf(await this.requireClient().get(providerJobId));
   }
 
@@ -193,7 +193,10 @@ export function promptText(direction: Direction): string {
   return text.slice(0, 4000) || "Continue the shot naturally from this frame.";
 }
 
-export function statusOf(generation: LumaGeneration): ProviderStatus {
+/** Failures that say nothing about the request itself: the same take may well succeed if sent again. */
+const TRANSIENT_FAILURES = new Set(["generation_failed", "output_not_found", "rate_limited"]);
+
+export function statusOf(generation: LumaGeneration): HostedStatus {
   switch (generation.state) {
     case "queued":
       return { state: "queued", progress: 0, message: "Queued at Luma" };
@@ -209,7 +212,12 @@ export function statusOf(generation: LumaGeneration): ProviderStatus {
         state: "failed",
         progress: 0,
         message: "Failed",
-        failure: { code, message: failureMessage(code, generation.failure_reason ?? undefined), raw: generation.failure_reason ?? undefined },
+        failure: {
+          code,
+          message: failureMessage(code, generation.failure_reason ?? undefined),
+          raw: generation.failure_reason ?? undefined,
+          ...(TRANSIENT_FAILURES.has(code) ? { retryable: true } : {}),
+        },
       };
     }
   }
