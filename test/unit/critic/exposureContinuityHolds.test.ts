@@ -118,4 +118,12 @@ describe("retake critic", () => {
     expect(c.camera.velocity.x).toBeGreaterThan(0.05);
     expect(c.continuity.firstFrame).not.toBeNull();
   });
+
+  it("stops when canceled, with an AbortError", async () => {
+    const clip = await renderTake(dir, still, hold(48, { x: 0.52 }));
+    const controller = new AbortController();
+    const pending = critiqueClip(clip, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+  });
 });
