@@ -47,6 +47,8 @@ export interface MovieFacts {
   bitstream?: BitstreamFacts;
   /** Where the first video sample is (first chunk offset) and its size, from stco/co64 and stsz. */
   firstSample?: { offset: number; size: number };
+  /** Picture size, pixel aspect, constant frame rate and frame count of the video track. */
+  video?: { width?: number; height?: number; pixelAspect?: number; frameRate?: { num: number; den: number }; frames?: number };
   /** Copy of the hvcC record, parsed for its SPS after moov is released. */
   hvcC?: Uint8Array;
   /** Sentences for structural failures: no moov, truncation, damage, refusal to read. */
@@ -288,7 +290,10 @@ function readSampleEntry(v: DataView, facts: MovieFacts): void {
     const minf = first(v, mdia, "minf", damage);
     const stbl = minf && first(v, minf, "stbl", damage);
     stsd = stbl && first(v, stbl, "stsd", damage);
-    if (stsd && stbl) facts.firstSample = firstSampleOf(v, stbl, damage);
+    if (stsd && stbl) {
+      facts.firstSample = firstSampleOf(v, stbl, damage);
+      facts.video = timingOf(v, mdia, stbl, damage);
+    }
     if (stsd) break;
   }
   if (!stsd) {
@@ -312,6 +317,12 @@ function readSampleEntry(v: DataView, facts: MovieFacts): void {
   }
   const type = entry.type;
   facts.sampleEntry = type;
+  // VisualSampleEntry: reserved(6) data_reference_index(2) pre_defined/reserved(16), then
+  // u16 width, u16 height.
+  if (entry.body + 28 <= entry.end && facts.video) {
+    facts.video.width = v.getUint16(entry.body + 24);
+    facts.video.height = v.getUint16(entry.body + 26);
+  }
   facts.codec = CODEC_NAMES[type];
   facts.bitDepth = PRORES_BIT_DEPTH[type];
 
@@ -342,6 +353,10 @@ function readSampleEntry(v: DataView, facts: MovieFacts): void {
         maxLum: v.getUint32(q + 16),
         minLum: v.getUint32(q + 20),
       };
+    } else if (c.type === "pasp" && len >= 8 && facts.video) {
+      const h = v.getUint32(q);
+      const w = v.getUint32(q + 4);
+      if (h > 0 && w > 0) facts.video.pixelAspect = h / w;
     } else if (c.type === "clli" && len >= 4 && !facts.clli) {
       facts.clli = { maxCLL: v.getUint16(q), maxFALL: v.getUint16(q + 2) };
     } else if (c.type === "hvcC" && len >= 18) {
@@ -367,6 +382,29 @@ function readSampleEntry(v: DataView, facts: MovieFacts): void {
     );
   }
 }
+
+/** Frame rate (mdhd timescale over a constant stts delta) and frame count (stsz). */
+function timingOf(v: DataView, mdia: Box, stbl: Box, damage: { found: boolean }): MovieFacts["video"] {
+  const out: NonNullable<MovieFacts["video"]> = {};
+  const mdhd = first(v, mdia, "mdhd", damage);
+  let timescale = 0;
+  if (mdhd && mdhd.body + 24 <= mdhd.end) {
+    timescale = v.getUint8(mdhd.body) === 1 ? (mdhd.body + 24 <= mdhd.end ? v.getUint32(mdhd.body + 20) : 0) : v.getUint32(mdhd.body + 12);
+  }
+  const stts = first(v, stbl, "stts", damage);
+  if (stts && timescale > 0 && stts.body + 16 <= stts.end && v.getUint32(stts.body + 4) === 1) {
+    const delta = v.getUint32(stts.body + 12);
+    if (delta > 0) {
+      const g = gcd(timescale, delta);
+      out.frameRate = { num: timescale / g, den: delta / g };
+    }
+  }
+  const stsz = first(v, stbl, "stsz", damage);
+  if (stsz && stsz.body + 12 <= stsz.end) out.frames = v.getUint32(stsz.body + 8);
+  return out;
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /** First chunk offset (stco or co64) and first sample size (stsz, fixed or first entry). */
 function firstSampleOf(v: DataView, stbl: Box, damage: { found: boolean }): { offset: number; size: number } | undefined {

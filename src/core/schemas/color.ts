@@ -92,6 +92,16 @@ export const ColorTags = z.object({
       dataWindow: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional(),
     })
     .optional(),
+  /** The video track's picture and timing, from the container (what conform compares to the sequence). */
+  video: z
+    .object({
+      width: z.number().int().optional(),
+      height: z.number().int().optional(),
+      pixelAspect: z.number().optional(),
+      frameRate: z.object({ num: z.number().int(), den: z.number().int() }).optional(),
+      frames: z.number().int().optional(),
+    })
+    .optional(),
   /** What the bitstream itself says (absent when the codec carries nothing we read). */
   bitstream: BitstreamColor.optional(),
   /** For an EXR sequence: its frame numbering. */

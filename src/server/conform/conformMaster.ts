@@ -102,7 +102,8 @@ interface SourceInfo {
   rate: FrameRate;
   frames: number;
   duration: number;
-  hasAudio: boolean;
+  /** Asked only when it matters (ffprobe), so the in-place fast path starts no process. */
+  hasAudio: () => Promise<boolean>;
   exrFrames?: string[];
 }
 
@@ -185,11 +186,30 @@ async function describeSource(inputPath: string, signal?: AbortSignal): Promise<
       rate: { num: 0, den: 1 },
       frames: frames.length,
       duration: 0,
-      hasAudio: false,
+      hasAudio: async () => false,
       exrFrames: frames,
     };
   }
   const tags = await readColorTagsFromFile(inputPath);
+  const audio = async () => {
+    const p = await ffprobeJson<{ streams?: Array<Record<string, unknown>> }>(inputPath, ["-show_streams", "-select_streams", "a"], { signal });
+    return (p.streams ?? []).length > 0;
+  };
+  // The container says it all for a well-formed movie: no ffprobe process on the fast path.
+  const v0 = tags.video;
+  if (v0?.width && v0.height && v0.frameRate && v0.frames) {
+    return {
+      tags,
+      inputArgs: ["-i", inputPath],
+      width: v0.width,
+      height: v0.height,
+      sar: v0.pixelAspect ?? 1,
+      rate: v0.frameRate,
+      frames: v0.frames,
+      duration: (v0.frames * v0.frameRate.den) / v0.frameRate.num,
+      hasAudio: audio,
+    };
+  }
   const probe = await ffprobeJson<{ streams?: Array<Record<string, unknown>>; format?: { duration?: string } }>(
     inputPath,
     ["-show_streams", "-show_format"],
@@ -203,6 +223,7 @@ async function describeSource(inputPath: string, signal?: AbortSignal): Promise<
   const frames = Number(v.nb_frames) > 0 ? Number(v.nb_frames) : Math.round((duration * rate.num) / rate.den);
   const sarMatch = /^(\d+):(\d+)$/.exec(String(v.sample_aspect_ratio ?? "1:1"));
   const sar = sarMatch && Number(sarMatch[1]) > 0 && Number(sarMatch[2]) > 0 ? Number(sarMatch[1]) / Number(sarMatch[2]) : 1;
+  const hasAudio = streams.some((s) => s.codec_type === "audio");
   return {
     tags,
     inputArgs: ["-i", inputPath],
@@ -212,7 +233,7 @@ async function describeSource(inputPath: string, signal?: AbortSignal): Promise<
     rate,
     frames,
     duration,
-    hasAudio: streams.some((s) => s.codec_type === "audio"),
+    hasAudio: async () => hasAudio,
   };
 }
 
@@ -227,7 +248,7 @@ async function retag(input: ConformInput, format: Exclude<ConformFormat, "exr-ac
   // place, when the file already has a colr box, the right sample entry and its HDR10 boxes.
   const pqReady = target.colorSpace !== "rec2100-pq" || (src.tags.mdcv !== undefined && src.tags.clli !== undefined);
   const entryReady = format !== "hevc-hdr10" || src.tags.sampleEntry === "hvc1";
-  if (src.tags.colr && pqReady && entryReady && !src.hasAudio) {
+  if (src.tags.colr && pqReady && entryReady) {
     try {
       await fs.promises.copyFile(input.inputPath, tmp);
       if (await patchColr(tmp, COLOR_SIGNAL_CODES[target.colorSpace])) {
@@ -248,7 +269,7 @@ async function retag(input: ConformInput, format: Exclude<ConformFormat, "exr-ac
       { signal: input.signal, durationSeconds: src.duration, onProgress: input.onProgress },
     );
     notes.push("Only the container's color tags were wrong or missing: Retake rewrote them without re-encoding (the pictures are bit-for-bit the provider's).");
-    if (src.hasAudio) notes.push("The audio track was left out of the master.");
+    if (await src.hasAudio()) notes.push("The audio track was left out of the master.");
     let contentLight: ClliBox | undefined;
     if (target.colorSpace === "rec2100-pq") {
       let mdcv: MdcvBox = bs?.mdcv ?? src.tags.mdcv ?? MASTERING_DISPLAY_P3_D65_1000;
@@ -342,7 +363,7 @@ async function reencode(
   const geo = geometry(src, target, notes);
   const time = timing(src, target, wantFrames, notes);
   describeTransfer(source, target.colorSpace, format, notes, sourcePeakNits(src.tags, source));
-  if (src.hasAudio) notes.push("The audio track was left out of the master.");
+  if (await src.hasAudio()) notes.push("The audio track was left out of the master.");
   const rate = `${target.frameRate.num}/${target.frameRate.den}`;
   const sar = sarText(target.pixelAspect);
   const post = [geo.pad, `setsar=${sar}`].filter(Boolean).join(",");

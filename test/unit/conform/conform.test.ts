@@ -306,6 +306,9 @@ describe("conformMaster", () => {
     const { result } = await conformed("exr_ap0", target("rec2100-pq", { duration: 0.25 }));
     expect(result.notes.join(" ")).toMatch(/AP0→BT\.2020 matrix and the display mapping 1\.0 = 203 cd\/m².*not an ACES Output Transform/);
     expect(result.contentLight!.maxCLL).toBeGreaterThan(0);
+    // Without chromaticities the vendor's ACES2065-1 is assumed, and the same mapping applies.
+    const plain = await conformed("exr_plain", target("rec2100-hlg", { duration: 0.25 }));
+    expect(plain.result.tags.colorSpace).toBe("rec2100-hlg");
   });
 
   it("writes an EXR ACES2065-1 sequence whose frames read as AP0 and are contiguous", async () => {

@@ -112,6 +112,7 @@ describe("readColorTags on ProRes .mov", () => {
     const { tags } = await tagsOf("prores_hq_709.mov");
     expect(tags).toEqual({
       container: "mov",
+      video: { width: 320, height: 180, pixelAspect: 1, frameRate: { num: 24, den: 1 }, frames: 12 },
       sampleEntry: "apch",
       codec: "Apple ProRes 422 HQ",
       bitDepth: 10,
@@ -212,6 +213,7 @@ describe("readColorTags on HEVC and H.264 .mp4", () => {
     const { tags, bytesRead } = await tagsOf("h264_709.mp4");
     expect(tags).toEqual({
       container: "mp4",
+      video: { width: 320, height: 180, pixelAspect: 1, frameRate: { num: 24, den: 1 }, frames: 12 },
       sampleEntry: "avc1",
       codec: "H.264",
       bitDepth: 8,
