@@ -31,6 +31,8 @@ const DEFAULT_TIMEOUTS_MS: Partial<Record<BridgeMethod, number>> = {
   "host.context": 10_000,
   "host.captureFrame": 60_000,
   "host.importTake": 15 * 60_000,
+  // A folder picker waits on the editor; the host gives up a little earlier with a clear error.
+  "host.pickMediaFolder": 11 * 60_000,
 };
 
 export interface BridgeClientOptions {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ColorTags } from "./color.js";
+import { ColorTags, SequenceColorSpace } from "./color.js";
 import { FrameContext, PlacementMode, SequenceContext } from "./frameContext.js";
 
 /**
@@ -57,6 +57,13 @@ export const BridgeMethods = {
     result: FrameContext,
   },
   "host.importTake": { params: ImportTakeParams, result: ImportTakeResult },
+  /** Opens the host's folder picker for the media folder; `path: null` when cancelled. */
+  "host.pickMediaFolder": { params: z.object({}).default({}), result: z.object({ path: z.string().nullable() }) },
+  /**
+   * Records the sequence's color space where the host cannot read it (Premiere's UXP API has no
+   * working color space getter); returns the fresh context.
+   */
+  "host.setSequenceColorSpace": { params: z.object({ colorSpace: SequenceColorSpace }), result: SequenceContext },
   "host.secrets.get": { params: z.object({ key: z.string().min(1) }), result: z.object({ value: z.string().nullable() }) },
   "host.secrets.set": {
     params: z.object({ key: z.string().min(1), value: z.string().nullable() }),

@@ -79,6 +79,14 @@ export function createBrowserHostHandlers(options: BrowserHostOptions): HostHand
       options.onImported?.(result);
       return result;
     },
+    // The simulated project's media folder is fixed (under the data dir): no picker to show.
+    "host.pickMediaFolder": async () => ({ path: (await api.state()).mediaFolder }),
+    "host.setSequenceColorSpace": async ({ colorSpace }) => {
+      await settle();
+      const state = await api.updateSequence({ colorSpace });
+      options.onState?.(state);
+      return state.sequence;
+    },
     "host.secrets.get": async ({ key }) => ({ value: secrets.get(key) ?? null }),
     "host.secrets.set": async ({ key, value }) => {
       if (value === null) secrets.delete(key);

@@ -3,6 +3,7 @@ import { createBackendHttp } from "./backendHttp.js";
 import { DEFAULT_BACKEND_URL, readBackend } from "./backendSettings.js";
 import { captureFrame } from "./captureFrame.js";
 import { importTake, type ImportTimings } from "./importTake.js";
+import { pickMediaFolder, setSequenceColorSpace } from "./pendingHandlers.js";
 import { createSecrets } from "./secrets.js";
 import { readSequenceContext } from "./sequenceContext.js";
 import type { FetchLike, PremiereApi, UxpApi, UxpFs } from "./types.js";
@@ -35,6 +36,8 @@ export function createPremiereHost(deps: PremiereHostDeps): HostHandlers {
     "host.captureFrame": async ({ mode }) => captureFrame({ ppro, uxp, fs, backend }, mode),
     "host.importTake": async (params) =>
       importTake({ ppro, uxp, fs, secrets, backend, ...(deps.onImportTimings ? { onTimings: deps.onImportTimings } : {}) }, params),
+    "host.pickMediaFolder": async () => pickMediaFolder({ uxp, secrets }),
+    "host.setSequenceColorSpace": async ({ colorSpace }) => setSequenceColorSpace(ppro, colorSpace),
     "host.secrets.get": async ({ key }) => ({ value: await secrets.get(key) }),
     "host.secrets.set": async ({ key, value }) => {
       await secrets.set(key, value);

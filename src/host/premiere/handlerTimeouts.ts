@@ -11,6 +11,9 @@ export const HOST_TIMEOUTS_MS: Record<BridgeMethod, number> = {
   "host.backend": 5_000,
   "host.captureFrame": 55_000,
   "host.importTake": 14 * 60_000,
+  // The folder picker waits on the editor, not on Premiere.
+  "host.pickMediaFolder": 10 * 60_000,
+  "host.setSequenceColorSpace": 8_000,
   "host.secrets.get": 5_000,
   "host.secrets.set": 5_000,
 };
@@ -20,6 +23,8 @@ const WHAT: Record<BridgeMethod, string> = {
   "host.backend": "read the backend settings",
   "host.captureFrame": "export the frame",
   "host.importTake": "import the take",
+  "host.pickMediaFolder": "pick the media folder",
+  "host.setSequenceColorSpace": "set the sequence's color space",
   "host.secrets.get": "read secure storage",
   "host.secrets.set": "write secure storage",
 };
