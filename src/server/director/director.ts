@@ -16,6 +16,7 @@ import {
   type UpconvertRequest,
 } from "../../core/schemas/index.js";
 import { DEFAULT_BUDGET, type BudgetSettings } from "../config.js";
+import { critiqueClip } from "../critic/analyseClip.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { newId } from "../ids.js";
 import type { Ledger } from "../ledger/ledger.js";
@@ -534,8 +535,27 @@ export class Director {
       this.transition(take.id, { state: "failed", message: "Failed", error: { code: "no_master", message: `${provider.info().label} finished without a master file.` } });
       return;
     }
-    this.transition(take.id, { state: "succeeded", progress: 1, message: "Ready", outputs: recorded });
+    const critique = await this.critique(job, take.id, recorded.master, signal);
+    if (signal.aborted) return;
+    this.transition(take.id, { state: "succeeded", progress: 1, message: "Ready", outputs: recorded, critique });
     fs.rmSync(path.join(this.deps.dataDir, "work", take.id), { recursive: true, force: true });
+  }
+
+  /**
+   * Measures the master against the direction before the take is offered, so the editor picks
+   * from scored takes. A critic failure never costs the take: it is ready, just unscored.
+   */
+  private async critique(job: Job, takeId: string, master: Artifact, signal: AbortSignal): Promise<Take["critique"]> {
+    const file = this.deps.ledger.getArtifact(master.id);
+    if (!file) return null;
+    this.transition(takeId, { message: "Scoring against the direction", progress: 0.99 });
+    try {
+      const framePath = this.deps.ledger.getFrame(job.frame.frameId)?.imagePath;
+      return await critiqueClip(file.path, { direction: job.direction, ...(framePath ? { framePath } : {}), signal });
+    } catch (error) {
+      if (!signal.aborted) this.deps.log?.(`critique of take ${takeId} failed: ${error instanceof Error ? error.message : String(error)}`);
+      return null;
+    }
   }
 
   /** Applies a change to a take, records it, then tells listeners. */

@@ -4,6 +4,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Job, JobEvent, type Job as JobT } from "../../../src/core/schemas/index.js";
 import { loadConfig } from "../../../src/server/config.js";
+import { Critique } from "../../../src/server/critic/critiqueSchema.js";
 import { startBackend, type RunningBackend } from "../../../src/server/backend.js";
 import { makeStillPng, sequenceContext, startTestBackend, uploadFrame, waitFor } from "../../helpers/backend.js";
 
@@ -128,6 +129,11 @@ describe("jobs", () => {
       expect(take.outputs.proxy?.mediaType).toBe("video/mp4");
       expect(take.outputs.poster?.mediaType).toBe("image/jpeg");
     }
+    // Every take arrives already measured against the direction (the critic runs before "Ready").
+    const critique = Critique.parse(job.takes[0]!.critique);
+    expect(Math.abs(critique.adherence!.cameraMoves[0]!.directionError)).toBeLessThan(5);
+    expect(critique.score).toBeGreaterThan(70);
+    expect(critique.critique).toMatch(/pan/i);
     const master = job.takes[0]!.outputs.master!;
     const whole = await fetch(`${url}/v1/artifacts/${master.id}`);
     expect(whole.status).toBe(200);
