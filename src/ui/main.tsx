@@ -12,6 +12,9 @@ async function start() {
   const root = document.getElementById("root");
   if (!root) throw new Error("The panel page has no #root element.");
   const store = createPanelStore();
+  // For automation (bench, debugging): the panel's data store, as React DevTools would show it.
+  // Data only; clients and secrets never live in the store.
+  (window as unknown as { __retakePanelStore?: unknown }).__retakePanelStore = store;
   const controller = createPanelController({ bridge: await waitForHost(), store });
   createRoot(root).render(
     <StrictMode>

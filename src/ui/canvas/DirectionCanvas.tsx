@@ -33,6 +33,8 @@ export function DirectionCanvas() {
         if (state === "error" && message) notify("error", message, "frame");
       },
     });
+    // For the bench: measure Fabric's render of this surface (never used by the panel).
+    (host as HTMLElement & { fabricCanvas?: unknown }).fabricCanvas = scene.canvas;
     return () => {
       scene.dispose();
       setShown(false);

@@ -56,6 +56,8 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
   let loadedUrl: string | null = null;
   let preview: FabricObject | null = null;
   let scrubOutline: FabricObject | null = null;
+  /** While a drawing is dragged: everything else, flattened into one bitmap (see freezeAround). */
+  let frozen: { hidden: FabricObject[]; background: FabricImage | undefined } | null = null;
   /** Set while the scene itself changes Fabric's selection, so those events are not echoed. */
   let syncing = false;
   let disposed = false;
@@ -104,6 +106,7 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
   }
 
   function layout() {
+    thaw();
     const width = Math.max(1, Math.floor(host.clientWidth));
     const height = Math.max(1, Math.floor(host.clientHeight));
     if (width !== surface.width || height !== surface.height) {
@@ -144,6 +147,7 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
       // canvas is only ever shown, never read back, so a tainted canvas is fine.
       const image = await FabricImage.fromURL(url, {}, { selectable: false, evented: false, objectCaching: false });
       if (disposed || token !== loadToken) return;
+      thaw();
       background = image;
       canvas.backgroundImage = image;
       onImageState("ready");
@@ -160,9 +164,51 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
   // ------------------------------------------------------------------------------------------
   // annotations → Fabric objects
 
+  // ------------------------------------------------------------------------------------------
+  // dragging over hundreds of drawings: a static layer
+
+  /**
+   * At the first frame of a move or resize, everything except the dragged drawing (and its label)
+   * is rendered once into a bitmap that stands in as the background; the other objects are hidden
+   * until the gesture ends. Each frame of the drag then draws one bitmap and one drawing instead
+   * of every drawing on the frame (issue 4: under 16 ms per frame with 300 drawings).
+   */
+  function freezeAround(target: FabricObject) {
+    if (frozen || disposed) return;
+    const label = info.get(target)?.label;
+    const moving = new Set<FabricObject>([target]);
+    if (label) moving.add(label);
+    const ratio = canvas.getRetinaScaling();
+    const element = canvas.toCanvasElement(ratio, { filter: (o) => !moving.has(o as FabricObject) && o.visible });
+    const snapshot = new FabricImage(element, {
+      left: 0,
+      top: 0,
+      originX: "left",
+      originY: "top",
+      scaleX: 1 / ratio,
+      scaleY: 1 / ratio,
+      selectable: false,
+      evented: false,
+      objectCaching: false,
+    });
+    const hidden = canvas.getObjects().filter((o) => !moving.has(o) && o.visible);
+    for (const o of hidden) o.visible = false;
+    frozen = { hidden, background: canvas.backgroundImage as FabricImage | undefined };
+    canvas.backgroundImage = snapshot;
+  }
+
+  function thaw() {
+    if (!frozen) return;
+    for (const o of frozen.hidden) o.visible = true;
+    canvas.backgroundImage = frozen.background;
+    frozen = null;
+    canvas.requestRenderAll();
+  }
+
   /** Replace every annotation object with fresh ones derived from the store. */
   function renderAnnotations() {
     if (disposed) return;
+    thaw();
     const s = state();
     syncing = true;
     try {
@@ -344,8 +390,16 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
   // Capture phase: a tool's Escape/Enter wins over the panel-wide shortcuts.
   window.addEventListener("keydown", onKeyDown, true);
 
-  canvas.on("object:moving", ({ target }) => followLabel(target));
-  canvas.on("object:scaling", ({ target }) => followLabel(target));
+  canvas.on("object:moving", ({ target }) => {
+    freezeAround(target);
+    followLabel(target);
+  });
+  canvas.on("object:scaling", ({ target }) => {
+    freezeAround(target);
+    followLabel(target);
+  });
+  // Fabric fires this after object:modified, before the deferred store update rebuilds.
+  canvas.on("mouse:up", () => thaw());
   // After Fabric has finished the transform: updating the store rebuilds the objects, which must
   // not happen while Fabric is still inside the gesture that modified one of them.
   canvas.on("object:modified", ({ target }) => queueMicrotask(() => onModified(target)));
