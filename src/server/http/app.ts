@@ -22,6 +22,12 @@ export const VERSION = "0.1.0";
 export async function buildHttpApp(backend: Backend, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const { config, ledger, director, events, frames, providers, project } = backend;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 2 * 1024 * 1024 });
+  // Every route as registered, so a test can hold the OpenAPI document to all of them.
+  const routes: string[] = [];
+  app.addHook("onRoute", (route) => {
+    routes.push(route.url);
+  });
+  app.decorate("registeredRoutes", routes);
   await app.register(fastifyMultipart);
 
   app.setErrorHandler((error, _request, reply) => {

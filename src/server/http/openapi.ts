@@ -2,12 +2,17 @@ import { z } from "zod";
 import {
   ApiError,
   Artifact,
+  CostEstimate,
   CreateJobRequest,
+  EstimateRequest,
   FrameContext,
   Job,
   JobEvent,
   ProviderInfo,
   SequenceContext,
+  SpendTotals,
+  Take,
+  UpconvertRequest,
 } from "../../core/schemas/index.js";
 
 /** JSON Schema for one zod schema, as it is when the API *sends* it (defaults applied). */
@@ -37,6 +42,11 @@ export function buildOpenApi(version: string) {
         Job: schemaOf(Job),
         JobEvent: schemaOf(JobEvent),
         ProviderInfo: schemaOf(ProviderInfo),
+        EstimateRequest: schemaOf(EstimateRequest, "input"),
+        CostEstimate: schemaOf(CostEstimate),
+        SpendTotals: schemaOf(SpendTotals),
+        Take: schemaOf(Take),
+        UpconvertRequest: schemaOf(UpconvertRequest, "input"),
       },
     },
     security: [{ bearer: [] }],
@@ -99,6 +109,29 @@ export function buildOpenApi(version: string) {
           summary: "An artifact's file (HTTP Range supported)",
           parameters: [idParam, { name: "Range", in: "header", schema: { type: "string" } }],
           responses: { "200": { description: "Whole file" }, "206": { description: "Partial content" }, "416": { description: "Range not satisfiable" }, ...errorResponses },
+        },
+      },
+      "/v1/estimate": {
+        post: {
+          summary: "What a job would cost, and whether the budget allows it (checked again at creation)",
+          requestBody: { required: true, content: json("EstimateRequest") },
+          responses: { "200": { description: "OK", content: json("CostEstimate") }, ...errorResponses },
+        },
+      },
+      "/v1/spend": { get: { summary: "Spend totals per day, project and job", responses: { "200": { description: "OK", content: json("SpendTotals") } } } },
+      "/v1/takes/{id}/retry": {
+        post: {
+          summary: "Run a failed take again (only takes marked retryable)",
+          parameters: [idParam],
+          responses: { "200": { description: "The take, queued again", content: json("Take") }, "402": { description: "Over budget", content: json("ApiError") }, ...errorResponses },
+        },
+      },
+      "/v1/takes/{id}/upconvert": {
+        post: {
+          summary: "Lift an SDR take to an HDR master (a new one-take job; the original is untouched)",
+          parameters: [idParam],
+          requestBody: { required: false, content: json("UpconvertRequest") },
+          responses: { "201": { description: "Created", content: json("Job") }, "402": { description: "Over budget", content: json("ApiError") }, ...errorResponses },
         },
       },
       "/v1/providers": {

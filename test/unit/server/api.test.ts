@@ -221,6 +221,14 @@ describe("providers and openapi", () => {
   it("describes every /v1 route in an OpenAPI document generated from the schemas", async () => {
     const doc = await (await fetch(`${url}/v1/openapi.json`)).json();
     expect(doc.openapi).toBe("3.1.0");
+    // Every /v1 route the server registers must be described.
+    const registered = (backend.app as unknown as { registeredRoutes: string[] }).registeredRoutes;
+    const routes = registered.filter((r) => r.startsWith("/v1/")).map((r) => r.replace(/:(\w+)/g, "{$1}"));
+    expect(routes.length).toBeGreaterThan(12);
+    for (const p of new Set(routes)) {
+      if (p === "/v1/openapi.json") continue;
+      expect(doc.paths[p], p).toBeDefined();
+    }
     for (const p of ["/v1/frames", "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/cancel", "/v1/jobs/{id}/events", "/v1/artifacts/{id}", "/v1/providers"]) {
       expect(doc.paths[p], p).toBeDefined();
     }
