@@ -166,6 +166,24 @@ describe("readColorTags under mutation", () => {
     expect(stats.cases).toBe(4500);
   });
 
+  it("survives random byte flips in the movie index (hvcC parameter sets, stco/stsz, sample entry)", async () => {
+    // ffmpeg puts moov last: the tail holds stsd (hvcC with the SPS the VUI is read from) and the
+    // chunk offset / sample size tables that lead the reader to the first frame.
+    const stats = freshStats();
+    const rand = prng(0xc0105);
+    for (const name of ["prores.mov", "hevc.mp4"]) {
+      const buf = bases[name]!;
+      const span = Math.min(buf.length, 4096);
+      for (let i = 0; i < 1500; i++) {
+        const copy = Buffer.from(buf);
+        const flips = 1 + Math.floor(rand() * 8);
+        for (let f = 0; f < flips; f++) copy[buf.length - 1 - Math.floor(rand() * span)] = Math.floor(rand() * 256);
+        await check(copy, stats, `${name} tail flip case ${i}`);
+      }
+    }
+    expect(stats.cases).toBe(3000);
+  });
+
   it("survives corrupted box sizes, including self-referential and 64-bit ones", async () => {
     const stats = freshStats();
     const rand = prng(42);
