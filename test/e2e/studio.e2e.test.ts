@@ -165,6 +165,60 @@ describe("direction studio in the browser", () => {
   });
 });
 
+describe("reopening a take's direction", () => {
+  it("Reopen on the current job's take brings back its frame, drawings, prompt and duration", async () => {
+    const p = s.panel();
+    const atDraft = await drawings(s);
+    await p.getByLabel("Prompt").fill("Slow drift right over the valley");
+    await p.getByLabel("Duration (s)").fill("2");
+    await p.getByLabel("Takes").fill("1");
+    await p.getByLabel("Takes").press("Tab");
+    const summaryAtDraft = await summaryText(s);
+    await p.getByRole("button", { name: "Draft" }).click();
+    const card = p.getByRole("article", { name: "Take 1" }).last();
+    await card.getByRole("button", { name: "Reopen" }).waitFor({ state: "visible", timeout: 90_000 });
+
+    // The editor carries on: another drawing, new words, another duration.
+    await clickOnFrame(s, [0.5, 0.5]);
+    await pressKey(s, "n");
+    await clickOnFrame(s, [0.3, 0.6]);
+    const input = p.getByRole("textbox", { name: "New note text" });
+    await input.fill("something else");
+    await input.press("Enter");
+    await p.getByLabel("Prompt").fill("a different idea");
+    await p.getByLabel("Duration (s)").fill("6");
+    await p.getByLabel("Duration (s)").press("Tab");
+    await poll(async () => drawings(s)).toHaveLength(atDraft.length + 1);
+
+    await card.getByRole("button", { name: "Reopen" }).click();
+    await poll(async () => drawings(s)).toEqual(atDraft);
+    expect(await p.getByLabel("Prompt").inputValue()).toBe("Slow drift right over the valley");
+    expect(await p.getByLabel("Duration (s)").inputValue()).toBe("2");
+    expect(await summaryText(s)).toBe(summaryAtDraft);
+    // Reopening is one undo step.
+    await pressKey(s, "v");
+    await pressKey(s, undoKey);
+    await poll(async () => drawings(s)).toHaveLength(atDraft.length + 1);
+  }, 180_000);
+});
+
+describe("HiDPI", () => {
+  it("draws crisply at a device pixel ratio of 2 (backing store twice the CSS size) and still maps the pointer right", async () => {
+    const hi = await openStudio({ width: 1400, height: 900 }, 2);
+    try {
+      await captureFrame(hi);
+      const sizes = await hi.panel().locator("canvas.lower-canvas").first().evaluate((c: HTMLCanvasElement) => [c.width, c.clientWidth]);
+      expect(sizes[0]).toBe(sizes[1]! * 2);
+      await clickOnFrame(hi, [0.5, 0.5]);
+      await pressKey(hi, "f");
+      await dragOnFrame(hi, [0.25, 0.25], [0.75, 0.75]);
+      await poll(async () => (await drawings(hi))[0]).toBe("Drawing 1: Push in to 50% by 5 s");
+    } finally {
+      await hi.close();
+    }
+  }, 180_000);
+});
+
 async function rulerPoint(fraction: number): Promise<[number, number]> {
   const box = await s.panel().getByRole("slider", { name: "Scrub the camera preview" }).boundingBox();
   if (!box) throw new Error("no ruler");
