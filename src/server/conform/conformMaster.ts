@@ -28,7 +28,7 @@ import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { encoderColorArgs, MASTERING_DISPLAY_P3_D65_1000, writeHdr10Boxes, type Resize } from "../media/colorConvert.js";
 import { ffprobeJson, runFfmpeg } from "../media/ffmpeg.js";
 import { METER_FILTER, METER_PIX_FMT, METER_TAIL, startLightMeter } from "./contentLight.js";
-import { patchColr, stripSampleEntryBoxes } from "./sampleEntryBoxes.js";
+import { copyWithColr, patchColr, stripSampleEntryBoxes } from "./sampleEntryBoxes.js";
 import { acesChain, colorChain, needsSdrClip, sdrClip, type SourceSpace } from "./filters.js";
 
 const exec = promisify(execFile);
@@ -248,13 +248,21 @@ async function retag(input: ConformInput, format: Exclude<ConformFormat, "exr-ac
   // place, when the file already has a colr box, the right sample entry and its HDR10 boxes.
   const pqReady = target.colorSpace !== "rec2100-pq" || (src.tags.mdcv !== undefined && src.tags.clli !== undefined);
   const entryReady = format !== "hevc-hdr10" || src.tags.sampleEntry === "hvc1";
-  if (src.tags.colr && pqReady && entryReady) {
+  if (pqReady && entryReady) {
+    const codes = COLOR_SIGNAL_CODES[target.colorSpace];
     try {
-      await fs.promises.copyFile(input.inputPath, tmp);
-      if (await patchColr(tmp, COLOR_SIGNAL_CODES[target.colorSpace])) {
+      let done = false;
+      if (src.tags.colr) {
+        await fs.promises.copyFile(input.inputPath, tmp);
+        done = await patchColr(tmp, codes);
+        if (done) notes.push("Only the container's colr box was wrong: Retake copied the file and corrected its code points in place (the pictures are bit-for-bit the provider's).");
+      } else {
+        done = await copyWithColr(input.inputPath, tmp, codes, src.tags.container === "mp4" ? "nclx" : "nclc");
+        if (done) notes.push("The container had no colr box: Retake copied the file once with one added (the pictures are bit-for-bit the provider's).");
+      }
+      if (done) {
         if (target.colorSpace !== "rec2100-pq") await stripSampleEntryBoxes(tmp, ["mdcv", "clli"]);
         await fs.promises.rename(tmp, input.outputPath);
-        notes.push("Only the container's colr box was wrong: Retake copied the file and corrected its code points in place (the pictures are bit-for-bit the provider's).");
         const tags = await readColorTagsFromFile(input.outputPath);
         return { path: input.outputPath, format, route: "retag", tags, notes, frameCount: src.frames, ...(tags.clli ? { contentLight: tags.clli } : {}) };
       }

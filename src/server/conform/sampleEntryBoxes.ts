@@ -118,3 +118,154 @@ export async function patchColr(file: string, codes: { primaries: number; transf
     await fh.close();
   }
 }
+
+/**
+ * Writes `output` as `input` with a `colr` box added to the first video sample entry: one
+ * streaming read of the input and one write, the moov replaced on the way (box sizes grown; chunk
+ * offsets shifted when moov precedes the media). For files that have no colr box at all, where
+ * an in-place patch has nothing to overwrite. Returns false when the layout is not one we edit.
+ */
+export async function copyWithColr(
+  input: string,
+  output: string,
+  codes: { primaries: number; transfer: number; matrix: number },
+  kind: "nclc" | "nclx",
+): Promise<boolean> {
+  const fh = await fs.open(input, "r");
+  let moovBuf: Buffer;
+  let moov: { at: number; size: number; header: number };
+  let mediaAfter = false;
+  let fileSize: number;
+  try {
+    fileSize = (await fh.stat()).size;
+    const head = Buffer.alloc(16);
+    let found: typeof moov | undefined;
+    for (let p = 0; p + 8 <= fileSize; ) {
+      await fh.read(head, 0, 16, p);
+      let s = head.readUInt32BE(0);
+      let h = 8;
+      if (s === 1) {
+        s = Number(head.readBigUInt64BE(8));
+        h = 16;
+      } else if (s === 0) s = fileSize - p;
+      if (s < h || p + s > fileSize) return false;
+      const type = head.toString("latin1", 4, 8);
+      if (type === "moov") found = { at: p, size: s, header: h };
+      else if (type === "mdat" && found) mediaAfter = true;
+      p += s;
+    }
+    if (!found || found.size > 64 * 1024 * 1024) return false;
+    moov = found;
+    moovBuf = Buffer.alloc(moov.size);
+    await fh.read(moovBuf, 0, moov.size, moov.at);
+  } finally {
+    await fh.close();
+  }
+
+  // The chain moov → trak → mdia → minf → stbl → stsd → entry of the video track.
+  interface At { off: number; header: number; size: number }
+  const boxAt = (off: number): At => {
+    const s = moovBuf.readUInt32BE(off);
+    return s === 1 ? { off, header: 16, size: Number(moovBuf.readBigUInt64BE(off + 8)) } : { off, header: 8, size: s };
+  };
+  const children = (parent: At): Array<At & { type: string }> => {
+    const out: Array<At & { type: string }> = [];
+    for (let q = parent.off + parent.header; q + 8 <= parent.off + parent.size; ) {
+      const b = boxAt(q);
+      if (b.size < b.header || q + b.size > parent.off + parent.size) break;
+      out.push({ ...b, type: moovBuf.toString("latin1", q + 4, q + 8) });
+      q += b.size;
+    }
+    return out;
+  };
+  const root: At = { off: 0, header: moov.header, size: moov.size };
+  let chain: At[] | undefined;
+  for (const trak of children(root).filter((c) => c.type === "trak")) {
+    const mdia = children(trak).find((c) => c.type === "mdia");
+    const hdlr = mdia && children(mdia).find((c) => c.type === "hdlr");
+    if (!mdia || !hdlr || moovBuf.toString("latin1", hdlr.off + hdlr.header + 8, hdlr.off + hdlr.header + 12) !== "vide") continue;
+    const minf = children(mdia).find((c) => c.type === "minf");
+    const stbl = minf && children(minf).find((c) => c.type === "stbl");
+    const stsd = stbl && children(stbl).find((c) => c.type === "stsd");
+    if (!minf || !stbl || !stsd || stsd.header !== 8) break;
+    const entry = boxAt(stsd.off + 16);
+    if (entry.off + entry.size > stsd.off + stsd.size) break;
+    chain = [root, trak, mdia, minf, stbl, stsd, entry];
+    break;
+  }
+  if (!chain) return false;
+  const entry = chain[chain.length - 1]!;
+
+  const colr = Buffer.alloc(kind === "nclx" ? 19 : 18);
+  colr.writeUInt32BE(colr.length, 0);
+  colr.write(`colr${kind}`, 4, "latin1");
+  colr.writeUInt16BE(codes.primaries, 12);
+  colr.writeUInt16BE(codes.transfer, 14);
+  colr.writeUInt16BE(codes.matrix, 16);
+  const insertAt = entry.off + entry.size; // after the entry's last child
+  const next = Buffer.concat([moovBuf.subarray(0, insertAt), colr, moovBuf.subarray(insertAt)]);
+  for (const b of chain) {
+    if (b.header === 16) next.writeBigUInt64BE(BigInt(b.size + colr.length), b.off + 8);
+    else if (b.size + colr.length > 0xffffffff) return false;
+    else next.writeUInt32BE(b.size + colr.length, b.off);
+  }
+  if (mediaAfter) {
+    // Every chunk offset moves by the bytes we added before the media.
+    const shift = (parent: At) => {
+      for (const c of childrenOf(next, parent)) {
+        if (["trak", "mdia", "minf", "stbl"].includes(c.type)) shift(c);
+        else if (c.type === "stco" || c.type === "co64") {
+          const n = next.readUInt32BE(c.off + c.header + 4);
+          const base = c.off + c.header + 8;
+          for (let i = 0; i < n && base + (i + 1) * (c.type === "stco" ? 4 : 8) <= c.off + c.size; i++) {
+            if (c.type === "stco") next.writeUInt32BE(next.readUInt32BE(base + 4 * i) + colr.length, base + 4 * i);
+            else next.writeBigUInt64BE(next.readBigUInt64BE(base + 8 * i) + BigInt(colr.length), base + 8 * i);
+          }
+        }
+      }
+    };
+    shift({ off: 0, header: moov.header, size: next.length });
+  }
+
+  // One pass: bytes before moov, the new moov, bytes after it.
+  const src = await fs.open(input, "r");
+  const dst = await fs.open(output, "w");
+  try {
+    const CHUNK = 8 * 1024 * 1024;
+    const buf = Buffer.alloc(CHUNK);
+    let w = 0;
+    const copyRange = async (from: number, to: number) => {
+      for (let p = from; p < to; ) {
+        const { bytesRead } = await src.read(buf, 0, Math.min(CHUNK, to - p), p);
+        if (bytesRead === 0) throw new Error("The movie ended early.");
+        await dst.write(buf, 0, bytesRead, w);
+        w += bytesRead;
+        p += bytesRead;
+      }
+    };
+    await copyRange(0, moov.at);
+    await dst.write(next, 0, next.length, w);
+    w += next.length;
+    await copyRange(moov.at + moov.size, fileSize);
+  } finally {
+    await src.close();
+    await dst.close();
+  }
+  return true;
+}
+
+function childrenOf(buf: Buffer, parent: { off: number; header: number; size: number }) {
+  const out: Array<{ off: number; header: number; size: number; type: string }> = [];
+  for (let q = parent.off + parent.header; q + 8 <= parent.off + parent.size; ) {
+    let s = buf.readUInt32BE(q);
+    let h = 8;
+    if (s === 1) {
+      s = Number(buf.readBigUInt64BE(q + 8));
+      h = 16;
+    }
+    if (s < h || q + s > parent.off + parent.size) break;
+    out.push({ off: q, header: h, size: s, type: buf.toString("latin1", q + 4, q + 8) });
+    q += s;
+  }
+  return out;
+}

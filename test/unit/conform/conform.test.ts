@@ -75,6 +75,11 @@ async function makeFixtures(): Promise<void> {
   const colr = hlg.lastIndexOf("colrnclc", undefined, "latin1");
   hlg.write("free", colr, "latin1");
   fs.writeFileSync(at("prores_hlg_no_colr.mov"), hlg);
+  // The same with moov before the media (faststart): adding colr moves every chunk.
+  await ffmpeg("-i", at("prores_hlg.mov"), "-c", "copy", "-movflags", "+faststart", at("prores_hlg_faststart.mov"));
+  const fast = fs.readFileSync(at("prores_hlg_faststart.mov"));
+  fast.write("free", fast.indexOf("colrnclc", 0, "latin1"), "latin1");
+  fs.writeFileSync(at("prores_hlg_faststart_no_colr.mov"), fast);
   buildPadded("prores_hlg_moov_at_end_large.mov", at("prores_hlg.mov"));
   // Frames tagged HLG, colr saying Rec.709 (a stream-copy remux with the wrong tags).
   await ffmpeg("-i", at("prores_hlg.mov"), "-c", "copy", ...BT709, at("prores_hlg_colr_709.mov"));
@@ -256,9 +261,20 @@ describe("conformMaster", () => {
     const src = at("prores_hlg_no_colr.mov");
     const { result, out } = await conformed("prores_hlg_no_colr.mov", target("rec2100-hlg"));
     expect(result.route).toBe("retag");
-    expect(result.notes[0]).toMatch(/without re-encoding/);
+    expect(result.notes[0]).toMatch(/had no colr box: Retake copied the file once with one added/);
+    expect(result.tags).toEqual(await readColorTagsFromFile(at("prores_hlg.mov")));
+    // ffprobe agrees, and decodes the whole file.
+    expect((await streamInfo(out)).color_transfer).toBe("arib-std-b67");
     // The pictures are the provider's, bit for bit.
     const hash = async (f: string) => (await run("ffmpeg", ["-v", "error", "-i", f, "-map", "0:v", "-c", "copy", "-f", "md5", "-"])).stdout;
+    expect(await hash(out)).toBe(await hash(src));
+  });
+
+  it("fast path, colr missing with moov before the media: chunk offsets follow the added box", async () => {
+    const src = at("prores_hlg_faststart_no_colr.mov");
+    const { result, out } = await conformed("prores_hlg_faststart_no_colr.mov", target("rec2100-hlg"));
+    expect(result.route).toBe("retag");
+    const hash = async (f: string) => (await run("ffmpeg", ["-v", "error", "-i", f, "-map", "0:v", "-f", "md5", "-"])).stdout;
     expect(await hash(out)).toBe(await hash(src));
   });
 
