@@ -1,4 +1,5 @@
-import { readColorTags, tagsMatchSequence } from "../../core/colorTags/index.js";
+import { gateImport, readColorTags } from "../../core/colorTags/index.js";
+import type { SequenceColorSpace } from "../../core/schemas/index.js";
 import { findExtendPlacement, findPlacement } from "../../core/placement.js";
 import { Job, type ColorTags, type ImportTakeResult, type Placement, type PlacementMode, type VideoTrack } from "../../core/schemas/index.js";
 import type { BackendHttp } from "./backendHttp.js";
@@ -116,7 +117,7 @@ export function computePlacement(tracks: VideoTrack[], playheadSeconds: number, 
 }
 
 /** Reads the tags through ranged reads of the written file; refuses (and deletes) on mismatch. */
-async function verifyTags(fs: UxpFs, file: HostFile, fileName: string, sequence: Parameters<typeof tagsMatchSequence>[1]): Promise<ColorTags> {
+async function verifyTags(fs: UxpFs, file: HostFile, fileName: string, sequence: SequenceColorSpace): Promise<ColorTags> {
   let tags: ColorTags;
   try {
     const ranged = await openRangedRead(fs, file.url);
@@ -129,11 +130,11 @@ async function verifyTags(fs: UxpFs, file: HostFile, fileName: string, sequence:
     await removeQuietly(fs, file.url);
     throw hostError(PremiereErrorCode.importFailed, `Retake could not read back the downloaded take (${describe(error)}). Nothing was imported.`);
   }
-  const verdict = tagsMatchSequence(tags, sequence);
-  if (!tags.agree || !verdict.ok) {
+  // The shared gate: the same verdict the harness and the AE host give for the same file.
+  const gate = gateImport(tags, sequence);
+  if (!gate.ok) {
     await removeQuietly(fs, file.url);
-    const problems = [...new Set([...tags.problems, ...verdict.problems])];
-    throw hostError(PremiereErrorCode.colorMismatch, `Not imported: ${problems.join(" ")}`);
+    throw hostError(PremiereErrorCode.colorMismatch, `Not imported: ${gate.reasons.join(" ")} ${gate.suggestion}`.trim());
   }
   return tags;
 }

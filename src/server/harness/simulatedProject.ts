@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { z } from "zod";
-import { tagsMatchSequence } from "../../core/colorTags/index.js";
+import { gateImport } from "../../core/colorTags/index.js";
 import { findExtendPlacement, findPlacement, findShotUnderPlayhead, NO_SHOT_TO_EXTEND_MESSAGE } from "../../core/placement.js";
 import {
   SequenceColorSpace,
@@ -182,10 +182,11 @@ export class SimulatedProject {
     try {
       await pipeline(fs.createReadStream(artifact.path), fs.createWriteStream(partial));
       const tags = await readColorTagsFromFile(partial);
-      const verdict = tagsMatchSequence(tags, sequence.colorSpace);
-      if (!tags.agree || !verdict.ok) {
-        const problems = [...tags.problems, ...verdict.problems];
-        throw new HarnessError(409, "color_mismatch", `Not imported: ${problems.join(" ")}`);
+      // The same gate the UXP hosts run before importFiles: every carrier agrees and the color
+      // space is the sequence's, or nothing is imported and the editor is told why and what to do.
+      const gate = gateImport(tags, sequence.colorSpace);
+      if (!gate.ok) {
+        throw new HarnessError(409, "color_mismatch", `Not imported: ${gate.reasons.join(" ")} ${gate.suggestion}`.trim());
       }
       fs.renameSync(partial, target);
       const name = path.basename(target);

@@ -12,6 +12,7 @@ import { HttpError, parseOr400, sendError } from "./errors.js";
 import { buildOpenApi } from "./openapi.js";
 import { registerSecurity } from "./security.js";
 import { registerArtifactRoutes } from "./routes/artifactRoutes.js";
+import { registerConformRoutes } from "./routes/conformRoutes.js";
 import { registerFrameRoutes } from "./routes/frameRoutes.js";
 import { registerHarnessRoutes } from "./routes/harnessRoutes.js";
 import { registerJobRoutes } from "./routes/jobRoutes.js";
@@ -59,6 +60,7 @@ export async function buildHttpApp(backend: Backend, options: { logger?: boolean
   registerFrameRoutes(app, { ledger, frames });
   registerJobRoutes(app, { ledger, director, events });
   registerArtifactRoutes(app, { ledger });
+  registerConformRoutes(app, { ledger, dataDir: config.dataDir, events });
   if (project) registerHarnessRoutes(app, { project });
 
   // The built pages: the panel at /panel/, the harness at /.

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ConformRequest } from "./routes/conformRoutes.js";
 import {
   ApiError,
   Artifact,
@@ -47,6 +48,7 @@ export function buildOpenApi(version: string) {
         SpendTotals: schemaOf(SpendTotals),
         Take: schemaOf(Take),
         UpconvertRequest: schemaOf(UpconvertRequest, "input"),
+        ConformRequest: schemaOf(ConformRequest, "input"),
       },
     },
     security: [{ bearer: [] }],
@@ -124,6 +126,19 @@ export function buildOpenApi(version: string) {
           summary: "Run a failed take again (only takes marked retryable)",
           parameters: [idParam],
           responses: { "200": { description: "The take, queued again", content: json("Take") }, "402": { description: "Over budget", content: json("ApiError") }, ...errorResponses },
+        },
+      },
+      "/v1/takes/{id}/conform": {
+        post: {
+          summary: "Conform a take's master to its sequence (color space, size, rate, duration); the new master replaces the old one in the take, which is kept",
+          parameters: [idParam],
+          requestBody: { required: false, content: json("ConformRequest") },
+          responses: {
+            "200": { description: "The take with its new master, the conform notes and the gate's verdict" },
+            "409": { description: "Take not finished, or already being conformed", content: json("ApiError") },
+            "422": { description: "The master cannot be conformed (damaged, untagged, unknown codec)", content: json("ApiError") },
+            ...errorResponses,
+          },
         },
       },
       "/v1/takes/{id}/upconvert": {
