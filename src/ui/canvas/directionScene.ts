@@ -2,7 +2,7 @@ import { Canvas, FabricImage, FabricObject, Group, Polygon, type TPointerEventIn
 import { compileDirection, cameraAt, windowCorners } from "../../core/direction/index.js";
 import type { Annotation, CameraKeyframe } from "../../core/schemas/index.js";
 import type { PanelState, PanelStoreApi } from "../state/createPanelStore.js";
-import { drawingObjects, labelText, recolor, STROKE } from "./annotationObjects.js";
+import { drawingObjects, labelText, recolor, STROKE, type DrawingObjects } from "./annotationObjects.js";
 import { fitContain, fractionToPixel, pixelsToRect, translateAnnotation, type DisplayRect, type PixelPoint } from "./geometry.js";
 import { DRAWING_TOOLS, type ToolInteraction } from "./tools/index.js";
 
@@ -37,6 +37,13 @@ interface ObjectInfo {
   labelOffset?: PixelPoint;
 }
 
+interface CachedDrawing extends DrawingObjects {
+  annotation: Annotation;
+  number: number;
+  selected: boolean;
+  displayKey: string;
+}
+
 export function createDirectionScene({ host, store, newId, onImageState }: DirectionSceneOptions) {
   const element = document.createElement("canvas");
   host.appendChild(element);
@@ -56,6 +63,8 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
   let loadedUrl: string | null = null;
   let preview: FabricObject | null = null;
   let scrubOutline: FabricObject | null = null;
+  /** Fabric objects of each drawing, by id, reused while the drawing is unchanged. */
+  let cache = new Map<string, CachedDrawing>();
   /** While a drawing is dragged: everything else, flattened into one bitmap (see freezeAround). */
   let frozen: { hidden: FabricObject[]; background: FabricImage | undefined } | null = null;
   /** Set while the scene itself changes Fabric's selection, so those events are not echoed. */
@@ -219,22 +228,37 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
       if (s.frame && display.width > 0) {
         const interactive = s.tool === "select";
         const added: FabricObject[] = [];
+        const nextCache = new Map<string, CachedDrawing>();
+        const displayKey = `${display.x},${display.y},${display.width},${display.height}`;
         for (const [index, a] of s.annotations.entries()) {
-          const { main, label, resizable } = drawingObjects(a, index + 1, a.id === s.selectedId, display);
+          const selected = a.id === s.selectedId;
+          // Unchanged drawings keep their Fabric objects (annotations are immutable: same object,
+          // same drawing), so a commit with 300 drawings rebuilds only what changed.
+          const previous = cache.get(a.id);
+          const reuse =
+            previous && previous.annotation === a && previous.number === index + 1 && previous.selected === selected && previous.displayKey === displayKey;
+          const entry: CachedDrawing = reuse
+            ? previous
+            : { annotation: a, number: index + 1, selected, displayKey, ...drawingObjects(a, index + 1, selected, display) };
+          const { main, label, resizable } = entry;
           main.set({ selectable: interactive, evented: interactive });
-          info.set(main, {
-            annotationId: a.id,
-            annotation: a,
-            kind: a.kind,
-            left: main.left,
-            top: main.top,
-            resizable,
-            label,
-            labelOffset: label ? { x: label.left - main.left, y: label.top - main.top } : undefined,
-          });
+          if (!reuse) {
+            info.set(main, {
+              annotationId: a.id,
+              annotation: a,
+              kind: a.kind,
+              left: main.left,
+              top: main.top,
+              resizable,
+              label,
+              labelOffset: label ? { x: label.left - main.left, y: label.top - main.top } : undefined,
+            });
+          }
+          nextCache.set(a.id, entry);
           added.push(main);
           if (label) added.push(label);
         }
+        cache = nextCache;
         if (added.length > 0) canvas.add(...added);
         if (preview) canvas.bringObjectToFront(preview);
         drawScrubOutline();
@@ -347,6 +371,8 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
     const meta = info.get(object);
     if (!meta) return;
     const annotation = meta.annotation;
+    // Fabric has moved this object: never reuse it, whatever the store makes of the gesture.
+    cache.delete(annotation.id);
     if (!state().annotations.some((a) => a.id === annotation.id)) return;
     if (meta.resizable && (annotation.kind === "framingBox" || annotation.kind === "hold")) {
       const rect = pixelsToRect(
