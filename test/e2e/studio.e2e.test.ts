@@ -63,7 +63,8 @@ describe("direction studio in the browser", () => {
   it("draws a subject path freehand (P) and by clicks finished with Enter; times spread along it", async () => {
     await pressKey(s, "p");
     await dragOnFrame(s, [0.1, 0.8], [0.9, 0.8], { via: [[0.3, 0.7], [0.6, 0.85]], steps: 10 });
-    await poll(() => summaryText(s)).toContain('subject "');
+    // Unlabelled drawings are named as in the list below the summary, never by their ids.
+    await poll(() => summaryText(s)).toContain("subject drawing 3 follows its path from 0.0 s to 5.0 s");
     const freehand = (await drawings(s))[2]!;
     expect(freehand).toMatch(/^Drawing 3: Subject moves along \d+ points, 0–5 s$/);
     expect(Number(freehand.match(/along (\d+) points/)![1])).toBeGreaterThan(3);

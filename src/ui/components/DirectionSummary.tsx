@@ -34,7 +34,13 @@ export function DirectionSummary() {
         <p className="conflict conflict-blocking">The direction cannot be compiled: {compiled.error}</p>
       ) : (
         <>
-          <p className="summary-text">{compiled.direction.summary}</p>
+          <p className="summary-text">
+            {readableIds(
+              compiled.direction.summary,
+              annotations.map((a) => a.id),
+              annotations,
+            )}
+          </p>
           {compiled.direction.conflicts.length > 0 && (
             <ul className="conflicts" aria-label="Conflicts">
               {compiled.direction.conflicts.map((conflict, i) => (
