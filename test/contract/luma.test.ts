@@ -133,7 +133,11 @@ describe("Luma: drafts and finals", () => {
     const take = job.takes[0]!;
     expect(take.state).toBe("succeeded");
     expect(take.providerJobId).toMatch(/^gen-/);
-    expect((await artifactBytes(take.outputs.master!.id)).equals(video)).toBe(true);
+    // The provider's file is kept as it came; the master is delivered in the sequence's terms.
+    expect((await artifactBytes(take.outputs.source!.id)).equals(video)).toBe(true);
+    expect(take.outputs.master!.colorTags).toMatchObject({ sampleEntry: "apch", colorSpace: "rec709", agree: true });
+    expect(take.outputs.proxy?.mediaType).toBe("video/mp4");
+    expect(take.outputs.poster?.mediaType).toBe("image/jpeg");
     expect(take.cost).toEqual({ usd: 0.15, estimated: true });
     // The ledger keeps the request as sent, minus the inline image and the key.
     const recorded = JSON.stringify(take.request);
@@ -163,9 +167,10 @@ describe("Luma: drafts and finals", () => {
     expect(fake.created[0]!.body.video).toMatchObject({ resolution: "1080p", duration: "5s", hdr: true, exr_export: true });
     const take = job.takes[0]!;
     expect(take.state).toBe("succeeded");
-    expect((await artifactBytes(take.outputs.master!.id)).equals(hdr)).toBe(true);
-    // The master is recorded as fetched, its tags read from the file (PQ = transfer 16).
-    expect(take.outputs.master!.colorTags?.colr?.transfer).toBe(16);
+    expect((await artifactBytes(take.outputs.source!.id)).equals(hdr)).toBe(true);
+    // The provider's PQ file, conformed to a ProRes PQ master whose carriers all agree.
+    expect(take.outputs.source!.colorTags?.colr?.transfer).toBe(16);
+    expect(take.outputs.master!.colorTags).toMatchObject({ sampleEntry: "apch", colorSpace: "rec2100-pq", agree: true });
     expect((await artifactBytes(take.outputs.exr!.id)).equals(exr)).toBe(true);
     expect(maxInFlight).toBe(2);
     expect(take.cost.usd).toBe(3.6);

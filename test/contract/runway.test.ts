@@ -94,8 +94,9 @@ describe("Runway: image to video", () => {
     expect([...messages].some((m) => m.startsWith("queued:") && /free slot/.test(m))).toBe(true);
     expect([...messages].some((m) => m.startsWith("running:"))).toBe(true);
     expect(take.cost).toEqual({ usd: 0.25, estimated: false });
-    const bytes = Buffer.from(await (await api(backend, `/v1/artifacts/${take.outputs.master!.id}`)).arrayBuffer());
+    const bytes = Buffer.from(await (await api(backend, `/v1/artifacts/${take.outputs.source!.id}`)).arrayBuffer());
     expect(bytes.equals(video)).toBe(true);
+    expect(take.outputs.master!.colorTags).toMatchObject({ sampleEntry: "apch", agree: true });
     expect(JSON.stringify(take.request)).not.toContain("base64,");
   });
 

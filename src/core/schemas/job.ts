@@ -12,7 +12,8 @@ export const JobMode = z.enum(["draft", "final"]);
 export type JobMode = z.infer<typeof JobMode>;
 
 /** `exr`: an EXR delivery beside the master (Luma's ACES2065-1 export, Runway's EXR zip). */
-export const ArtifactKind = z.enum(["master", "proxy", "poster", "exr"]);
+/** `source` is the provider's own file, kept beside the conformed master (nothing paid is lost). */
+export const ArtifactKind = z.enum(["master", "proxy", "poster", "exr", "source"]);
 export type ArtifactKind = z.infer<typeof ArtifactKind>;
 
 /** A file the backend holds for a take; served at `/v1/artifacts/:id` with HTTP Range. */
@@ -60,7 +61,10 @@ export const Take = z.object({
     proxy: Artifact.optional(),
     poster: Artifact.optional(),
     exr: Artifact.optional(),
+    source: Artifact.optional(),
   }),
+  /** What delivery did to the provider's files (conform route, rate conversion), in sentences. */
+  notes: z.array(z.string()).optional(),
   critique: z.unknown().nullable(),
   cost: Money,
   colorSpace: SequenceColorSpace,

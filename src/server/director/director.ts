@@ -17,6 +17,7 @@ import {
 } from "../../core/schemas/index.js";
 import { DEFAULT_BUDGET, type BudgetSettings } from "../config.js";
 import { critiqueClip } from "../critic/analyseClip.js";
+import { deliverOutputs } from "./deliverOutputs.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { newId } from "../ids.js";
 import type { Ledger } from "../ledger/ledger.js";
@@ -244,7 +245,10 @@ export class Director {
     const sourceJob = ledger.getJob(source.jobId)!;
     const master = source.outputs.master && ledger.getArtifact(source.outputs.master.id);
     if (source.state !== "succeeded" || !master) throw new DirectorError(409, "take_not_ready", "Only a finished take can be lifted to HDR.");
-    const transfer = master.artifact.colorTags?.colr?.transfer;
+    // Judge what the provider delivered (the `source` kept beside a conformed master): an SDR
+    // take conformed into a PQ container is still SDR picture, and lifting it is the point.
+    const delivered = (source.outputs.source && ledger.getArtifact(source.outputs.source.id)) || master;
+    const transfer = delivered.artifact.colorTags?.colr?.transfer;
     if (transfer === 16 || transfer === 18) throw new DirectorError(409, "already_hdr", "This take is already HDR.");
     const provider = providers.get(request.provider);
     const info = provider?.info();
@@ -325,9 +329,12 @@ export class Director {
   private upconvertSource(job: Job): { sourceVideoPath?: string; hdrFormat?: string } {
     if (!job.upconvertOf) return {};
     const source = this.deps.ledger.getTake(job.upconvertOf.takeId);
-    const master = source?.outputs.master && this.deps.ledger.getArtifact(source.outputs.master.id);
-    if (!master) throw new ProviderRequestError("source_missing", "The take to upconvert has no master file any more.");
-    return { sourceVideoPath: master.path, hdrFormat: job.upconvertOf.format };
+    // Lift the provider's own SDR file when it was kept (smaller, and the picture as generated),
+    // else the master.
+    const kept = source?.outputs.source ?? source?.outputs.master;
+    const file = kept && this.deps.ledger.getArtifact(kept.id);
+    if (!file) throw new ProviderRequestError("source_missing", "The take to upconvert has no master file any more.");
+    return { sourceVideoPath: file.path, hdrFormat: job.upconvertOf.format };
   }
 
   private estimateTake(
@@ -511,7 +518,10 @@ export class Director {
 
     const artifactsDir = path.join(this.deps.dataDir, "artifacts", take.id);
     fs.mkdirSync(artifactsDir, { recursive: true });
-    const outputs = await provider.fetchOutputs(providerJobId, artifactsDir);
+    const fetched = await provider.fetchOutputs(providerJobId, artifactsDir);
+    this.transition(take.id, { message: "Delivering the master", progress: 0.98 });
+    const { outputs, notes } = await deliverOutputs({ outputs: fetched, sequence: job.frame.sequence, duration: job.duration, dir: artifactsDir, signal });
+    if (signal.aborted) return;
     const recorded: Take["outputs"] = {};
     for (const output of outputs) {
       const stat = fs.statSync(output.path);
@@ -525,7 +535,7 @@ export class Director {
         width: output.width,
         height: output.height,
         codec: output.codec,
-        colorTags: output.kind === "master" ? await readColorTagsFromFile(output.path) : undefined,
+        colorTags: output.kind === "master" || output.kind === "source" ? await readColorTagsFromFile(output.path) : undefined,
         createdAt: new Date().toISOString(),
       };
       this.deps.ledger.insertArtifact(artifact, output.path);
@@ -537,7 +547,7 @@ export class Director {
     }
     const critique = await this.critique(job, take.id, recorded.master, signal);
     if (signal.aborted) return;
-    this.transition(take.id, { state: "succeeded", progress: 1, message: "Ready", outputs: recorded, critique });
+    this.transition(take.id, { state: "succeeded", progress: 1, message: "Ready", outputs: recorded, critique, ...(notes.length ? { notes } : {}) });
     fs.rmSync(path.join(this.deps.dataDir, "work", take.id), { recursive: true, force: true });
   }
 

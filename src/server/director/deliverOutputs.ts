@@ -1,0 +1,113 @@
+import fs from "node:fs";
+import path from "node:path";
+import { gateImport } from "../../core/colorTags/index.js";
+import type { SequenceContext } from "../../core/schemas/index.js";
+import { conformMaster } from "../conform/conformMaster.js";
+import { readColorTagsFromFile } from "../files/fileRangedRead.js";
+import { toSdrRgbFilter } from "../media/colorConvert.js";
+import { ffprobeJson, runFfmpeg } from "../media/ffmpeg.js";
+import type { ProviderOutput } from "../providers/provider.js";
+
+export interface Delivery {
+  outputs: ProviderOutput[];
+  /** What was done to the provider's files, in sentences for the take card. */
+  notes: string[];
+}
+
+const PROXY_MAX_WIDTH = 960;
+
+/**
+ * Turns what a provider handed back into what the editor imports: a ProRes master in the
+ * sequence's color space, size, rate and duration, every carrier agreeing (DESIGN.md color
+ * rules), plus an SDR proxy and a poster for the take card when the provider gave none.
+ *
+ * The provider's own file is never thrown away: it stays beside the master as the `source`
+ * artifact, and when it cannot be conformed it remains the master, so a paid take is never lost
+ * (the import gate then says why it cannot go on the timeline yet).
+ */
+export async function deliverOutputs(input: {
+  outputs: ProviderOutput[];
+  sequence: SequenceContext;
+  duration: number;
+  dir: string;
+  signal?: AbortSignal;
+}): Promise<Delivery> {
+  const { sequence, dir, signal } = input;
+  const notes: string[] = [];
+  let outputs = [...input.outputs];
+  const master = outputs.find((o) => o.kind === "master");
+  if (!master) return { outputs, notes };
+
+  const tags = await readColorTagsFromFile(master.path);
+  const gate = gateImport(tags, sequence.colorSpace);
+  const isProRes = tags.sampleEntry?.startsWith("ap") ?? false;
+  if (!gate.ok || !isProRes) {
+    const source = { ...master, kind: "source" as const };
+    try {
+      const result = await conformMaster({
+        inputPath: master.path,
+        outputPath: freePath(dir, "master", ".mov"),
+        target: {
+          colorSpace: sequence.colorSpace,
+          width: sequence.frameSize.width,
+          height: sequence.frameSize.height,
+          frameRate: sequence.frameRate,
+          duration: input.duration,
+          pixelAspect: sequence.pixelAspect,
+        },
+        format: "prores422hq",
+        ...(signal ? { signal } : {}),
+      });
+      outputs = outputs.map((o) => (o === master ? { kind: "master", path: result.path, mediaType: "video/quicktime", width: sequence.frameSize.width, height: sequence.frameSize.height, codec: "prores_hq" } : o));
+      outputs.push(source);
+      notes.push(`Conformed to ProRes 422 HQ in the sequence's color space (${result.route === "retag" ? "tags fixed, no re-encode" : "re-encoded"}).`, ...result.notes);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      // Keep the provider's file as the master: the take is paid for and must not be lost.
+      notes.push(`Not conformed (${error instanceof Error ? error.message : String(error)}); the provider's file is kept as it came.`);
+    }
+  }
+
+  const finalMaster = outputs.find((o) => o.kind === "master")!;
+  if (!outputs.some((o) => o.kind === "proxy")) {
+    const proxy = await makeProxyAndPoster(finalMaster.path, dir, signal);
+    outputs.push(...proxy);
+  }
+  return { outputs, notes };
+}
+
+/** An SDR H.264 proxy and a JPEG poster from any master, for the take card's preview. */
+async function makeProxyAndPoster(masterPath: string, dir: string, signal?: AbortSignal): Promise<ProviderOutput[]> {
+  const probe = await ffprobeJson(masterPath, ["-select_streams", "v:0", "-show_streams"], signal ? { signal } : {});
+  const stream = probe.streams?.[0];
+  if (!stream?.width || !stream.height) return [];
+  const width = Math.min(PROXY_MAX_WIDTH, stream.width - (stream.width % 2));
+  const height = Math.max(2, Math.round((stream.height * width) / stream.width / 2) * 2);
+  const toSdr = toSdrRgbFilter(
+    { transfer: stream.color_transfer, primaries: stream.color_primaries, matrix: stream.color_space, range: stream.color_range, height: stream.height },
+    { width, height },
+  );
+  const proxyPath = freePath(dir, "proxy", ".mp4");
+  const posterPath = freePath(dir, "poster", ".jpg");
+  await runFfmpeg(
+    [
+      "-y", "-i", masterPath,
+      "-filter_complex", `[0:v]${toSdr},split=2[p][q];[p]zscale=min=gbr:rin=full:m=709:r=limited,format=yuv420p[proxy];[q]select='eq(n,0)',zscale=min=gbr:rin=full:m=170m:r=full,format=yuvj420p[poster]`,
+      "-map", "[proxy]", "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "21",
+      "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv",
+      "-movflags", "+faststart", proxyPath,
+      "-map", "[poster]", "-frames:v", "1", "-q:v", "3", "-update", "1", posterPath,
+    ],
+    signal ? { signal } : {},
+  );
+  return [
+    { kind: "proxy", path: proxyPath, mediaType: "video/mp4", width, height, codec: "h264" },
+    { kind: "poster", path: posterPath, mediaType: "image/jpeg", width, height },
+  ];
+}
+
+function freePath(dir: string, base: string, ext: string): string {
+  let candidate = path.join(dir, `${base}${ext}`);
+  for (let n = 2; fs.existsSync(candidate); n++) candidate = path.join(dir, `${base}-${n}${ext}`);
+  return candidate;
+}
