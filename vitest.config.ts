@@ -1,12 +1,14 @@
 import { defineConfig } from "vitest/config";
 
-// One runner for everything: unit and contract tests are fast; e2e tests drive real Chromium
-// against a real backend and real ffmpeg, so they get longer timeouts and run one file at a time.
+// One runner for everything: unit, API and contract tests, and e2e tests that drive real
+// Chromium against a real backend and real ffmpeg. Two workers, one per core.
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Hang guards, not speed targets (those live in `npm run bench`): generous, because a full
+    // run shares two cores between ffmpeg renders, conforms and Chromium.
+    testTimeout: 180_000,
+    hookTimeout: 240_000,
     pool: "forks",
     maxWorkers: 2,
     fileParallelism: true,

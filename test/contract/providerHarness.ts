@@ -71,7 +71,7 @@ export async function getJob(backend: RunningBackend, id: string): Promise<JobT>
   return Job.parse(await (await api(backend, `/v1/jobs/${id}`)).json());
 }
 
-export function settled(backend: RunningBackend, id: string, timeoutMs = 20_000): Promise<JobT> {
+export function settled(backend: RunningBackend, id: string, timeoutMs = 180_000): Promise<JobT> {
   return waitFor(async () => {
     const job = await getJob(backend, id);
     return job.takes.every((t) => ["succeeded", "failed", "canceled"].includes(t.state)) ? job : undefined;

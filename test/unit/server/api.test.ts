@@ -27,7 +27,7 @@ async function finishedJob(id: string): Promise<JobT> {
   return waitFor(async () => {
     const job = Job.parse(await (await fetch(`${url}/v1/jobs/${id}`)).json());
     return job.takes.every((t) => ["succeeded", "failed", "canceled"].includes(t.state)) ? job : undefined;
-  }, 60_000);
+  }, 150_000);
 }
 
 /** Reads SSE events from a fetch stream until `stop` says so or the stream ends. */
