@@ -24,18 +24,10 @@ import type { Ledger } from "../ledger/ledger.js";
 import type { Provider, ProviderRegistry } from "../providers/provider.js";
 import type { JobEvents } from "./jobEvents.js";
 import { checkAgainstLimits, limitsFor, ProviderRequestError, refundsFailures, type HostedStatus, type HostedSubmitInput } from "./providerExtras.js";
+import { ServiceError } from "../serviceError.js";
 
 /** A failure the HTTP layer turns into a status code and an editor-readable message. */
-export class DirectorError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
+export class DirectorError extends ServiceError {}
 
 export interface DirectorDeps {
   ledger: Ledger;

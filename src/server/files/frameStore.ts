@@ -3,16 +3,9 @@ import path from "node:path";
 import { FrameContext, type PlacementMode, type SequenceContext } from "../../core/schemas/index.js";
 import { newId } from "../ids.js";
 import type { Ledger } from "../ledger/ledger.js";
+import { ServiceError } from "../serviceError.js";
 
-export class FrameError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class FrameError extends ServiceError {}
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;

@@ -18,21 +18,14 @@ import type { FrameStore } from "../files/frameStore.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import type { Ledger } from "../ledger/ledger.js";
 import { ensureSampleClip, extractFrame } from "../media/sampleClip.js";
+import { ServiceError } from "../serviceError.js";
 
 /**
  * The server side of the browser harness: a simulated Premiere project with one sequence, a
  * sample clip on V1, a "Retake" bin and a media folder. It plays Premiere's part in development
  * and in the e2e tests, and follows the same placement rule the real hosts use (core/placement).
  */
-export class HarnessError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class HarnessError extends ServiceError {}
 
 const PersistedState = z.object({
   colorSpace: SequenceColorSpace,

@@ -3,12 +3,10 @@ import path from "node:path";
 import fastifyMultipart from "@fastify/multipart";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyInstance } from "fastify";
-import { DirectorError } from "../director/director.js";
-import { FrameError } from "../files/frameStore.js";
-import { HarnessError } from "../harness/simulatedProject.js";
+import { ServiceError } from "../serviceError.js";
 import type { Backend } from "../backend.js";
 import { EstimateRequest, UpconvertRequest } from "../../core/schemas/index.js";
-import { HttpError, parseOr400, sendError } from "./errors.js";
+import { parseOr400, sendError } from "./errors.js";
 import { buildOpenApi } from "./openapi.js";
 import { registerSecurity } from "./security.js";
 import { registerArtifactRoutes } from "./routes/artifactRoutes.js";
@@ -32,8 +30,8 @@ export async function buildHttpApp(backend: Backend, options: { logger?: boolean
   await app.register(fastifyMultipart);
 
   app.setErrorHandler((error, _request, reply) => {
-    if (error instanceof HttpError || error instanceof DirectorError || error instanceof FrameError || error instanceof HarnessError) {
-      return sendError(reply, error.status, error.code, error.message, "field" in error ? (error.field as string | undefined) : undefined);
+    if (error instanceof ServiceError) {
+      return sendError(reply, error.status, error.code, error.message, error.field);
     }
     const err = error as { statusCode?: number; code?: string; message?: string };
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {

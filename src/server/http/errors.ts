@@ -1,17 +1,9 @@
 import type { FastifyReply } from "fastify";
 import type { z } from "zod";
+import { ServiceError } from "../serviceError.js";
 
 /** An error the API answers with a status and `{error: {code, message, field?}}`. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
+export class HttpError extends ServiceError {}
 
 export function sendError(reply: FastifyReply, status: number, code: string, message: string, field?: string) {
   return reply.code(status).send({ error: { code, message, ...(field ? { field } : {}) } });
