@@ -1,11 +1,17 @@
 import { z } from "zod";
 import {
   ApiError,
+  ColorTags,
+  CostEstimate,
+  EstimateRequest,
   FrameContext,
   Job,
   JobEvent,
   ProviderInfo,
+  SpendTotals,
+  Take,
   type CreateJobInput,
+  type UpconvertRequest,
 } from "../../core/schemas/index.js";
 
 /**
@@ -61,6 +67,25 @@ const Health = z.object({ ok: z.literal(true), version: z.string() });
 const ProviderList = z.object({ providers: z.array(ProviderInfo) });
 const JobList = z.object({ jobs: z.array(Job) });
 const EVENTSOURCE_CLOSED = 2;
+
+/** What `POST /v1/estimate` takes (the schema's input: defaults may be left out). */
+export type EstimateInput = z.input<typeof EstimateRequest>;
+
+/** Formats a master can be conformed to for import (conformRoutes.ts). */
+export type ConformFormat = "prores422hq" | "prores4444" | "hevc-hdr10";
+export type UpconvertFormat = NonNullable<UpconvertRequest["format"]>;
+
+/**
+ * `POST /v1/takes/:id/conform` answers `{take, artifact, notes, route, gate}`. Only the take is
+ * needed; the rest is read loosely so a richer answer does not break the panel.
+ */
+export const ConformResult = z.looseObject({
+  take: Take,
+  notes: z.array(z.string()).optional(),
+  route: z.string().optional(),
+  artifact: z.looseObject({ colorTags: ColorTags.optional() }).optional(),
+});
+export type ConformResult = z.infer<typeof ConformResult>;
 
 export function createBackendClient(connection: BackendConnection, options: BackendClientOptions = {}) {
   const base = connection.url.replace(/\/+$/, "");
@@ -128,6 +153,17 @@ export function createBackendClient(connection: BackendConnection, options: Back
     getJob: (jobId: string) => request("GET", `/v1/jobs/${enc(jobId)}`, Job),
     listJobs: async (limit = 50) => (await request("GET", `/v1/jobs?limit=${limit}`, JobList)).jobs,
     cancelJob: (jobId: string) => request("POST", `/v1/jobs/${enc(jobId)}/cancel`, Job),
+    /** What a job set up like this would cost, and whether the budget allows it. */
+    estimate: (input: EstimateInput) => request("POST", "/v1/estimate", CostEstimate, input),
+    spend: () => request("GET", "/v1/spend", SpendTotals),
+    /** Send a failed take again (only when its error says `retryable`). */
+    retryTake: (takeId: string) => request("POST", `/v1/takes/${enc(takeId)}/retry`, Take),
+    /** Lift an SDR take to HDR: a new one-take job (the format follows the sequence when absent). */
+    upconvertTake: (takeId: string, format?: UpconvertFormat, provider?: string) =>
+      request("POST", `/v1/takes/${enc(takeId)}/upconvert`, Job, { ...(format ? { format } : {}), ...(provider ? { provider } : {}) }),
+    /** Conform a take's master to its sequence; the answer carries the take with its new master. */
+    conformTake: (takeId: string, format?: ConformFormat) =>
+      request("POST", `/v1/takes/${enc(takeId)}/conform`, ConformResult, format ? { format } : {}),
 
     frameImageUrl: (frameId: string) => withToken(`${base}/v1/frames/${enc(frameId)}/image`),
     artifactUrl: (artifactId: string) => withToken(`${base}/v1/artifacts/${enc(artifactId)}`),
