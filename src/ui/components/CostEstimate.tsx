@@ -1,34 +1,30 @@
 import { useEffect, useState } from "react";
-import { CostEstimate as CostEstimateSchema, type CostEstimate as CostEstimateT } from "../../core/schemas/index.js";
+import type { CostEstimate as CostEstimateT } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { usePanelStore } from "../state/createPanelStore.js";
 
 type EstimateState = { status: "idle" } | { status: "ready"; estimate: CostEstimateT } | { status: "error"; message: string };
 
-interface EstimatingBackend {
-  url: string;
-  artifactUrl(id: string): string;
-  estimate?: (input: unknown) => Promise<CostEstimateT>;
-}
-
 /**
- * Asks the backend what the draft as set up now would cost (POST /v1/estimate), again whenever
- * the provider, count or duration changes. The backend's figures are the ones it enforces.
+ * Asks the backend what the job as set up now would cost (POST /v1/estimate), again whenever
+ * the provider, quality, EXR, count or duration changes. The backend's figures are the ones it enforces.
  */
 export function useCostEstimate(): EstimateState {
   const controller = usePanelController();
   const providerId = usePanelStore((s) => s.providerId);
   const count = usePanelStore((s) => s.count);
   const duration = usePanelStore((s) => s.duration);
+  const mode = usePanelStore((s) => s.mode);
+  const exr = usePanelStore((s) => s.mode === "final" && s.exr);
   const [state, setState] = useState<EstimateState>({ status: "idle" });
-  const backend = controller.backend as EstimatingBackend | null;
+  const backend = controller.backend;
 
   useEffect(() => {
     if (!backend || !providerId) return setState({ status: "idle" });
     let live = true;
-    const input = { provider: providerId, mode: "draft", duration, count };
     const timer = setTimeout(() => {
-      requestEstimate(backend, input)
+      backend
+        .estimate({ provider: providerId, mode, duration, count, ...(exr ? { exr: true } : {}) })
         .then((estimate) => live && setState({ status: "ready", estimate }))
         .catch((error: unknown) => live && setState({ status: "error", message: error instanceof Error ? error.message : String(error) }));
     }, 150);
@@ -36,22 +32,8 @@ export function useCostEstimate(): EstimateState {
       live = false;
       clearTimeout(timer);
     };
-  }, [backend, providerId, count, duration]);
+  }, [backend, providerId, count, duration, mode, exr]);
   return state;
-}
-
-/** Uses the backend client's own `estimate` when it has one; until then the same request by hand. */
-async function requestEstimate(backend: EstimatingBackend, input: unknown): Promise<CostEstimateT> {
-  if (backend.estimate) return backend.estimate(input);
-  const token = new URL(backend.artifactUrl("estimate"), "http://localhost").searchParams.get("token");
-  const res = await fetch(`${backend.url}/v1/estimate`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(input),
-  });
-  const json: unknown = await res.json().catch(() => undefined);
-  if (!res.ok) throw new Error((json as { error?: { message?: string } } | undefined)?.error?.message ?? `The estimate failed (${res.status}).`);
-  return CostEstimateSchema.parse(json);
 }
 
 export function formatUsd(usd: number): string {

@@ -1,7 +1,7 @@
 import { useId } from "react";
-import { MAX_DURATION, MIN_DURATION, PlacementMode } from "../../core/schemas/index.js";
+import { JobMode, MAX_DURATION, MIN_DURATION, PlacementMode } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
-import { maxCountFor, usePanelStore } from "../state/createPanelStore.js";
+import { durationRangeFor, maxCountFor, offersExr, usePanelStore } from "../state/createPanelStore.js";
 import { NumberField } from "./NumberField.js";
 
 /** Prompt, duration, number of takes, provider and placement: the words around the drawing. */
@@ -9,6 +9,12 @@ export function DirectionForm() {
   const promptId = useId();
   const providerId = useId();
   const placementId = useId();
+  const qualityId = useId();
+  const exrId = useId();
+  const mode = usePanelStore((s) => s.mode);
+  const setMode = usePanelStore((s) => s.setMode);
+  const exr = usePanelStore((s) => s.exr);
+  const setExr = usePanelStore((s) => s.setExr);
   const prompt = usePanelStore((s) => s.prompt);
   const setPrompt = usePanelStore((s) => s.setPrompt);
   const duration = usePanelStore((s) => s.duration);
@@ -27,6 +33,13 @@ export function DirectionForm() {
 
   const provider = providers.find((p) => p.id === selectedProvider);
   const maxCount = maxCountFor(provider);
+  const range = durationRangeFor(provider, mode);
+  const minDuration = Math.max(MIN_DURATION, range?.min ?? MIN_DURATION);
+  const maxDuration = Math.min(MAX_DURATION, range?.max ?? MAX_DURATION);
+  const durationStep = range?.step && range.step > 0 ? range.step : 0.5;
+  const modes = provider?.capabilities.modes ?? JobMode.options;
+  const exrOffered = mode === "final" && offersExr(provider);
+  const modeNote = provider?.capabilities.limits?.[mode]?.note;
 
   return (
     <div className="direction-form">
@@ -46,10 +59,10 @@ export function DirectionForm() {
         <NumberField
           label="Duration (s)"
           value={duration}
-          min={MIN_DURATION}
-          max={MAX_DURATION}
-          step={0.5}
-          hint={`${MIN_DURATION}–${MAX_DURATION} s`}
+          min={minDuration}
+          max={maxDuration}
+          step={durationStep}
+          hint={minDuration === maxDuration ? `${minDuration} s` : `${minDuration}–${maxDuration} s`}
           onCommit={setDuration}
         />
         <NumberField label="Takes" value={count} min={1} max={maxCount} step={1} hint={`1–${maxCount}`} onCommit={setCount} />
@@ -78,6 +91,21 @@ export function DirectionForm() {
           )}
         </div>
         <div className="field">
+          <label htmlFor={qualityId}>Quality</label>
+          <select id={qualityId} value={mode} onChange={(event) => setMode(JobMode.parse(event.target.value))}>
+            {JobMode.options.map((m) => (
+              <option key={m} value={m} disabled={!modes.includes(m)}>
+                {`${m === "draft" ? "Draft" : "Final"}${modes.includes(m) ? "" : " (not offered by this provider)"}`}
+              </option>
+            ))}
+          </select>
+          {exrOffered && (
+            <label className="checkbox" htmlFor={exrId}>
+              <input id={exrId} type="checkbox" checked={exr} onChange={(event) => setExr(event.target.checked)} /> EXR
+            </label>
+          )}
+        </div>
+        <div className="field">
           <label htmlFor={placementId}>Placement</label>
           <select id={placementId} value={placement} onChange={(event) => setPlacement(PlacementMode.parse(event.target.value))}>
             <option value="insert">Insert</option>
@@ -85,6 +113,7 @@ export function DirectionForm() {
           </select>
         </div>
       </div>
+      {modeNote && <p className="hint">{modeNote}</p>}
       {frameMode && frameMode !== placement && (
         <p className="hint">
           The frame was captured for {frameMode === "insert" ? "Insert" : "Extend"}; capture again to direct from the{" "}

@@ -6,9 +6,10 @@ import { CostEstimate, formatUsd, useCostEstimate } from "./CostEstimate.js";
 import { Spinner } from "./Spinner.js";
 
 /**
- * Sends the direction as a draft job. Disabled with the reason shown when it cannot run. Above the
- * backend's confirmation threshold it asks once ("Spend ≈ $0.30?") before spending; the backend
- * refuses over-budget jobs itself, so this is courtesy, not the guard.
+ * Sends the direction as a job: a draft, or a final when Quality says so ("Render final").
+ * Disabled with the reason shown when it cannot run. Above the backend's confirmation threshold
+ * it asks once ("Spend ≈ $0.30?") before spending; the backend refuses over-budget jobs itself,
+ * so this is courtesy, not the guard.
  */
 export function DraftButton() {
   const controller = usePanelController();
@@ -16,6 +17,8 @@ export function DraftButton() {
   const drafting = usePanelStore((s) => s.busy.drafting);
   const count = usePanelStore((s) => s.count);
   const duration = usePanelStore((s) => s.duration);
+  const final = usePanelStore((s) => s.mode === "final");
+  const exr = usePanelStore((s) => s.mode === "final" && s.exr);
   const reasonId = useId();
   const estimate = useCostEstimate();
   const [confirming, setConfirming] = useState(false);
@@ -41,7 +44,7 @@ export function DraftButton() {
         aria-describedby={reasonId}
       >
         {drafting && <Spinner />}
-        {confirming && ready ? `Spend ${ready.total.estimated ? "≈ " : ""}${formatUsd(ready.total.usd)}?` : "Draft"}
+        {confirming && ready ? `Spend ${ready.total.estimated ? "≈ " : ""}${formatUsd(ready.total.usd)}?` : final ? "Render final" : "Draft"}
       </button>
       {confirming && (
         <button type="button" className="button" onClick={() => setConfirming(false)}>
@@ -49,7 +52,7 @@ export function DraftButton() {
         </button>
       )}
       <span id={reasonId} className={blocker && !drafting ? "draft-reason" : "muted small"}>
-        {blocker ?? `${count} ${count === 1 ? "take" : "takes"} of ${duration} s`}
+        {blocker ?? `${count} ${final ? "final " : ""}${count === 1 ? "take" : "takes"} of ${duration} s${exr ? " with EXR" : ""}`}
       </span>
       <CostEstimate state={estimate} />
     </div>

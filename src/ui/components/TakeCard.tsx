@@ -3,6 +3,7 @@ import { COLOR_SPACE_LABEL, type FrameRate, type Take } from "../../core/schemas
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { TAKE_STATE_LABEL, colorTagsInWords, formatCost, placementInWords } from "../format.js";
 import { usePanelStore } from "../state/createPanelStore.js";
+import { canLiftToHdr, critiqueOf, importNeedsConform } from "../state/selectors.js";
 import { Spinner } from "./Spinner.js";
 
 interface TakeCardProps {
@@ -18,6 +19,9 @@ interface TakeCardProps {
 export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
   const controller = usePanelController();
   const importStatus = usePanelStore((s) => s.imports[take.id]);
+  const action = usePanelStore((s) => s.takeActions[take.id]);
+  const conform = usePanelStore((s) => s.conforms[take.id]);
+  const liftable = usePanelStore((s) => canLiftToHdr(take, s.hostContext, s.providers));
   const titleId = useId();
   const name = `Take ${number}`;
   const working = take.state === "queued" || take.state === "running";
@@ -26,6 +30,9 @@ export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
   const posterUrl = take.outputs.poster ? controller.artifactUrl(take.outputs.poster.id) : null;
   const masterTags = take.outputs.master?.colorTags;
   const importing = importStatus?.state === "importing";
+  const critique = critiqueOf(take);
+  const retryable = take.state === "failed" && take.error?.retryable === true;
+  const conformOffered = importNeedsConform(importStatus) || conform?.state === "conforming";
 
   return (
     <article className={`take-card take-${take.state}`} aria-label={name}>
@@ -100,6 +107,28 @@ export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
         )}
       </dl>
 
+      {critique && (
+        <div className="take-critique">
+          <p className="small">
+            <strong>Score {Math.round(critique.score)}</strong> · {critique.critique}
+          </p>
+          {critique.issues.length > 0 && (
+            <ul className="small muted">
+              {critique.issues.map((issue) => (
+                <li key={issue}>{issue}</li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      {take.notes && take.notes.length > 0 && (
+        <ul className="take-notes small muted" aria-label={`${name} delivery notes`}>
+          {take.notes.map((note) => (
+            <li key={note}>{note}</li>
+          ))}
+        </ul>
+      )}
+
       {take.state === "failed" && take.error && <p className="take-error">{take.error.message}</p>}
       {take.state === "canceled" && <p className="muted">This take was canceled.</p>}
 
@@ -114,6 +143,32 @@ export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
           {importing && <Spinner />}
           Import
         </button>
+        {retryable && (
+          <button
+            type="button"
+            className="button"
+            onClick={() => void controller.retryTake(take.id)}
+            disabled={action !== undefined}
+            aria-busy={action === "retrying"}
+            title="Send this take to the provider again"
+          >
+            {action === "retrying" && <Spinner />}
+            Retry
+          </button>
+        )}
+        {liftable && (
+          <button
+            type="button"
+            className="button"
+            onClick={() => void controller.upconvertTake(take.id)}
+            disabled={action !== undefined}
+            aria-busy={action === "upconverting"}
+            title="The sequence is HDR and this take is SDR: render an HDR version as a new take"
+          >
+            {action === "upconverting" && <Spinner />}
+            Lift to HDR
+          </button>
+        )}
         <button
           type="button"
           className="button"
@@ -134,6 +189,41 @@ export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
         <p className="take-error" role="alert">
           {importStatus.message}
         </p>
+      )}
+      {conformOffered && (
+        <div className="take-actions">
+          <button
+            type="button"
+            className="button"
+            onClick={() => void controller.conformTake(take.id)}
+            disabled={action !== undefined}
+            aria-busy={conform?.state === "conforming"}
+            title="Make a master in the sequence's color space (every tag agreeing), then import it"
+          >
+            {conform?.state === "conforming" && <Spinner />}
+            Conform
+          </button>
+          {conform?.state === "conforming" && <span className="muted small" role="status">Conforming the master to the sequence…</span>}
+        </div>
+      )}
+      {conform?.state === "failed" && (
+        <p className="take-error" role="alert">
+          {conform.message}
+        </p>
+      )}
+      {conform?.state === "done" && (
+        <div className="conform-result" role="status">
+          <p className="small">
+            Conformed{masterTags ? `: ${colorTagsInWords(masterTags)}` : ""}.{importStatus ? "" : " Import it again to place it."}
+          </p>
+          {conform.notes.length > 0 && (
+            <ul className="small muted">
+              {conform.notes.map((note) => (
+                <li key={note}>{note}</li>
+              ))}
+            </ul>
+          )}
+        </div>
       )}
     </article>
   );

@@ -1,8 +1,8 @@
 import type { BridgeClient } from "../../core/bridge/index.js";
 import { TERMINAL_TAKE_STATES, type CreateJobInput, type Job } from "../../core/schemas/index.js";
 import { createBackendClient, type BackendClient, type BackendClientOptions } from "../api/backendClient.js";
-import type { PanelStoreApi } from "../state/createPanelStore.js";
-import { draftBlocker } from "../state/selectors.js";
+import type { PanelStoreApi, TakeAction } from "../state/createPanelStore.js";
+import { draftBlocker, upconvertProvider } from "../state/selectors.js";
 import { messageOf, codeOf } from "./errors.js";
 
 /**
@@ -173,7 +173,7 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     }
   }
 
-  /** Send the direction as a draft job and follow its takes. */
+  /** Send the direction as a job (draft or final, as the Quality choice says) and follow its takes. */
   async function draft(): Promise<void> {
     const s = state();
     const blocker = draftBlocker(s);
@@ -181,11 +181,12 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     const request: CreateJobInput = {
       frameId: s.frame!.context.frameId,
       provider: s.providerId!,
-      mode: "draft",
+      mode: s.mode,
       prompt: s.prompt,
       annotations: s.annotations,
       duration: s.duration,
       count: s.count,
+      ...(s.mode === "final" && s.exr ? { exr: true } : {}),
     };
     s.setBusy("drafting", true);
     try {
@@ -235,6 +236,70 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     }
   }
 
+  /** Run one take's card action, marking the card busy meanwhile; failures become notices. */
+  async function takeAction(takeId: string, action: TakeAction, source: string, run: (client: BackendClient) => Promise<void>): Promise<void> {
+    const s = state();
+    if (!backend) return void s.notify("error", "Waiting for the backend connection.", source);
+    if (s.takeActions[takeId]) return;
+    s.setTakeAction(takeId, action);
+    try {
+      await run(backend);
+      if (!disposed) state().clearNotices(source);
+    } catch (error) {
+      fail(source, error);
+    } finally {
+      if (!disposed) state().setTakeAction(takeId, null);
+    }
+  }
+
+  /** Send a failed take again; the job's stream is followed again since it had finished. */
+  function retryTake(takeId: string): Promise<void> {
+    return takeAction(takeId, "retrying", "retry", async (client) => {
+      const take = await client.retryTake(takeId);
+      if (disposed) return;
+      state().applyTake(take);
+      const job = state().job;
+      if (job?.id === take.jobId) follow(job);
+    });
+  }
+
+  /** Lift an SDR take to HDR: a new one-take job, which becomes the current one and is followed. */
+  function upconvertTake(takeId: string): Promise<void> {
+    return takeAction(takeId, "upconverting", "upconvert", async (client) => {
+      const provider = upconvertProvider(state().providers);
+      if (!provider) throw new Error("No available provider can lift a take to HDR.");
+      const job = await client.upconvertTake(takeId, undefined, provider.id);
+      if (disposed) return;
+      state().startJob(job);
+      follow(job);
+    });
+  }
+
+  /**
+   * Conform a take's master to the sequence after the host refused it over color. The card shows
+   * progress, then the new master's tags and the conform's notes; the refused import is cleared so
+   * Import can run again.
+   */
+  async function conformTake(takeId: string): Promise<void> {
+    const s = state();
+    if (!backend) return void s.setConform(takeId, { state: "failed", message: "Waiting for the backend connection." });
+    if (s.takeActions[takeId]) return;
+    s.setTakeAction(takeId, "conforming");
+    s.setConform(takeId, { state: "conforming" });
+    try {
+      const result = await backend.conformTake(takeId);
+      if (disposed) return;
+      state().applyTake(result.take);
+      state().setConform(takeId, { state: "done", notes: result.notes ?? [] });
+      state().setImport(takeId, null);
+    } catch (error) {
+      // Said on the card, next to the button, rather than as a panel-wide notice.
+      if (!disposed) state().setConform(takeId, { state: "failed", message: messageOf(error) });
+    } finally {
+      if (!disposed) state().setTakeAction(takeId, null);
+    }
+  }
+
   /**
    * Reopen the current job's direction: the frame it was drawn on, the drawings, prompt and
    * duration, exactly as saved in the job record (the ledger is the source of truth), so the
@@ -275,6 +340,9 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     draft,
     cancelJob,
     importTake,
+    retryTake,
+    upconvertTake,
+    conformTake,
     reopen,
     artifactUrl,
     dispose,

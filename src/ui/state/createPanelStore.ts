@@ -10,6 +10,7 @@ import {
   type ImportTakeResult,
   type Job,
   type JobEvent,
+  type JobMode,
   type PlacementMode,
   type ProviderInfo,
   type SequenceContext,
@@ -54,6 +55,15 @@ export interface Notice {
   source?: string;
 }
 
+/** A take card's own request in flight (retry, lift to HDR, conform). */
+export type TakeAction = "retrying" | "upconverting" | "conforming";
+
+/** The last conform of a take's master: what it did, or why it failed. */
+export type ConformStatus =
+  | { state: "conforming" }
+  | { state: "done"; notes: string[] }
+  | { state: "failed"; message: string };
+
 /** Connection to the job's event stream. */
 export type StreamStatus = "idle" | "connecting" | "live" | "reconnecting" | "done" | "failed";
 
@@ -80,11 +90,18 @@ export interface PanelData {
   duration: number;
   count: number;
   placement: PlacementMode;
+  /** Draft (fast, cheap) or final (the provider's best; EXR where it can). */
+  mode: JobMode;
+  /** Ask a final for an EXR delivery too (only offered when the provider can). */
+  exr: boolean;
   providers: ProviderInfo[];
   providerId: string | null;
   job: Job | null;
   takes: Record<string, Take>;
   imports: Record<string, ImportStatus>;
+  /** Per take id: the card's request in flight, if any. */
+  takeActions: Record<string, TakeAction>;
+  conforms: Record<string, ConformStatus>;
   stream: StreamStatus;
   busy: Record<BusyKey, boolean>;
   notices: Notice[];
@@ -121,6 +138,9 @@ export interface PanelActions {
   /** Clamped to 1–4 (and the provider's maximum). */
   setCount(count: number): void;
   setPlacement(mode: PlacementMode): void;
+  /** Only a mode the provider offers; the duration is brought inside what it allows in that mode. */
+  setMode(mode: JobMode): void;
+  setExr(exr: boolean): void;
   /** Also picks a usable provider when none is chosen or the chosen one became unavailable. */
   setProviders(providers: ProviderInfo[]): void;
   setProvider(id: string): void;
@@ -131,7 +151,9 @@ export interface PanelActions {
   applyJobEvent(event: JobEvent): void;
   applyTake(take: Take): void;
   setStream(status: StreamStatus): void;
-  setImport(takeId: string, status: ImportStatus): void;
+  setImport(takeId: string, status: ImportStatus | null): void;
+  setTakeAction(takeId: string, action: TakeAction | null): void;
+  setConform(takeId: string, status: ConformStatus): void;
 
   setBusy(key: BusyKey, busy: boolean): void;
   /** Shows a message; an identical one already shown is not repeated. Returns its id. */
@@ -164,11 +186,15 @@ export function initialPanelData(): PanelData {
     duration: DEFAULT_DURATION,
     count: DEFAULT_COUNT,
     placement: "insert",
+    mode: "draft",
+    exr: false,
     providers: [],
     providerId: null,
     job: null,
     takes: {},
     imports: {},
+    takeActions: {},
+    conforms: {},
     stream: "idle",
     busy: { connecting: false, capturing: false, drafting: false, providers: false, canceling: false },
     notices: [],
@@ -177,9 +203,23 @@ export function initialPanelData(): PanelData {
 
 let noticeCounter = 0;
 
-export function clampDuration(seconds: number): number {
-  if (!Number.isFinite(seconds)) return DEFAULT_DURATION;
-  return Math.min(MAX_DURATION, Math.max(MIN_DURATION, seconds));
+/** Clamped to 2–10 s, and to the provider's range for the mode when one is given. */
+export function clampDuration(seconds: number, range?: { min: number; max: number }): number {
+  const min = Math.max(MIN_DURATION, range?.min ?? MIN_DURATION);
+  const max = Math.max(min, Math.min(MAX_DURATION, range?.max ?? MAX_DURATION));
+  if (!Number.isFinite(seconds)) return Math.min(max, Math.max(min, DEFAULT_DURATION));
+  return Math.min(max, Math.max(min, seconds));
+}
+
+/** The durations a provider offers in a mode: the mode's own limits, else the provider's. */
+export function durationRangeFor(provider: ProviderInfo | undefined, mode: JobMode): { min: number; max: number; step: number } | undefined {
+  if (!provider) return undefined;
+  return provider.capabilities.limits?.[mode]?.durations ?? provider.capabilities.durations;
+}
+
+/** Whether the provider can deliver an EXR beside a final's master. */
+export function offersExr(provider: ProviderInfo | undefined): boolean {
+  return provider?.capabilities.limits?.final?.exr === true;
 }
 
 export function maxCountFor(provider: ProviderInfo | undefined): number {
@@ -205,6 +245,16 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
       });
     };
     const currentProvider = () => get().providers.find((p) => p.id === get().providerId);
+    /** Keep the duration inside the provider's range and drop an EXR request it cannot honour. */
+    const fitToProvider = (provider: ProviderInfo | undefined, wanted: JobMode) => {
+      const offered = provider?.capabilities.modes ?? [];
+      const mode: JobMode = !provider || offered.includes(wanted) ? wanted : (offered[0] ?? "draft");
+      return {
+        mode,
+        duration: clampDuration(get().duration, durationRangeFor(provider, mode)),
+        exr: get().exr && mode === "final" && offersExr(provider),
+      };
+    };
 
     return {
       ...initialPanelData(),
@@ -259,28 +309,30 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
       setScrubTime: (t) => set({ scrubTime: t === null || !Number.isFinite(t) ? null : Math.min(Math.max(t, 0), get().duration) }),
       setViewZoom: (viewZoom) => set({ viewZoom }),
       restoreDirection: ({ frame, annotations, prompt, duration }) => {
-        set({ frame, selectedId: null, pendingNote: null, scrubTime: null, prompt, duration: clampDuration(duration) });
+        set({ frame, selectedId: null, pendingNote: null, scrubTime: null, prompt, duration: clampDuration(duration, durationRangeFor(currentProvider(), get().mode)) });
         commitAnnotations(annotations);
       },
 
       setPrompt: (prompt) => set({ prompt }),
-      setDuration: (seconds) => set({ duration: clampDuration(seconds) }),
+      setDuration: (seconds) => set({ duration: clampDuration(seconds, durationRangeFor(currentProvider(), get().mode)) }),
       setCount: (count) => set({ count: clampCount(count, maxCountFor(currentProvider())) }),
       setPlacement: (placement) => set({ placement }),
+      setMode: (mode) => set(fitToProvider(currentProvider(), mode)),
+      setExr: (exr) => set({ exr: exr && get().mode === "final" && offersExr(currentProvider()) }),
       setProviders: (providers) => {
         const chosen = providers.find((p) => p.id === get().providerId && p.available);
         const fallback = providers.find((p) => p.available);
         const providerId = chosen?.id ?? fallback?.id ?? null;
         const provider = providers.find((p) => p.id === providerId);
-        set({ providers, providerId, count: clampCount(get().count, maxCountFor(provider)) });
+        set({ providers, providerId, count: clampCount(get().count, maxCountFor(provider)), ...fitToProvider(provider, get().mode) });
       },
       setProvider: (id) => {
         const provider = get().providers.find((p) => p.id === id);
         if (!provider || !provider.available) return;
-        set({ providerId: id, count: clampCount(get().count, maxCountFor(provider)) });
+        set({ providerId: id, count: clampCount(get().count, maxCountFor(provider)), ...fitToProvider(provider, get().mode) });
       },
 
-      startJob: (job) => set({ job, takes: mergeTakes({}, job.takes), imports: {}, stream: "connecting" }),
+      startJob: (job) => set({ job, takes: mergeTakes({}, job.takes), imports: {}, conforms: {}, stream: "connecting" }),
       applyJobEvent: (event) => {
         const { job, takes } = get();
         if (event.type === "take") {
@@ -293,7 +345,21 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
       },
       applyTake: (take) => get().applyJobEvent({ type: "take", seq: -1, take }),
       setStream: (stream) => set({ stream }),
-      setImport: (takeId, status) => set((s) => ({ imports: { ...s.imports, [takeId]: status } })),
+      setImport: (takeId, status) =>
+        set((s) => {
+          const imports = { ...s.imports };
+          if (status) imports[takeId] = status;
+          else delete imports[takeId];
+          return { imports };
+        }),
+      setTakeAction: (takeId, action) =>
+        set((s) => {
+          const takeActions = { ...s.takeActions };
+          if (action) takeActions[takeId] = action;
+          else delete takeActions[takeId];
+          return { takeActions };
+        }),
+      setConform: (takeId, status) => set((s) => ({ conforms: { ...s.conforms, [takeId]: status } })),
 
       setBusy: (key, busy) => set((s) => ({ busy: { ...s.busy, [key]: busy } })),
       notify: (kind, message, source) => {

@@ -1,4 +1,5 @@
-import { TERMINAL_TAKE_STATES, type Annotation, type Take } from "../../core/schemas/index.js";
+import { z } from "zod";
+import { TERMINAL_TAKE_STATES, isHdr, type Annotation, type ProviderInfo, type SequenceContext, type Take } from "../../core/schemas/index.js";
 import type { PanelState } from "./createPanelStore.js";
 import { takesOfJob } from "./takeMerge.js";
 
@@ -11,7 +12,7 @@ export function draftBlocker(s: PanelState): string | null {
   if (!s.frame) return "Capture a frame first.";
   if (s.connection.status !== "ready") return "Waiting for the backend connection.";
   if (!s.providerId) return "No generation provider is available.";
-  if (s.busy.drafting) return "Sending the draft…";
+  if (s.busy.drafting) return s.mode === "final" ? "Sending the final…" : "Sending the draft…";
   return null;
 }
 
@@ -37,4 +38,38 @@ export function jobProgress(takes: readonly Take[]): { done: number; total: numb
     usd: takes.reduce((sum, t) => sum + t.cost.usd, 0),
     estimated: takes.some((t) => t.cost.estimated),
   };
+}
+
+/** The first available provider that can lift SDR to HDR, if any. */
+export function upconvertProvider(providers: readonly ProviderInfo[]): ProviderInfo | null {
+  return providers.find((p) => p.available && p.capabilities.upconvert === true) ?? null;
+}
+
+/**
+ * Whether a take can be offered "Lift to HDR": the sequence is HDR, the take succeeded, the
+ * picture the provider delivered is SDR (its kept source, else the master: an SDR take conformed
+ * into a PQ container is still SDR picture) and some available provider can upconvert.
+ */
+export function canLiftToHdr(take: Take, sequence: SequenceContext | null, providers: readonly ProviderInfo[]): boolean {
+  if (!sequence || !isHdr(sequence.colorSpace) || take.state !== "succeeded") return false;
+  const transfer = (take.outputs.source?.colorTags ?? take.outputs.master?.colorTags)?.colr?.transfer;
+  if (transfer === undefined || transfer === 16 || transfer === 18) return false;
+  return upconvertProvider(providers) !== null;
+}
+
+/**
+ * An import the host refused over color that Retake can fix: the gate's suggestion says
+ * "Conform the take…"; when it says Retake cannot conform it, a Conform button would only fail.
+ */
+export function importNeedsConform(status: { state: string; code?: string; message?: string } | undefined): boolean {
+  return status?.state === "failed" && status.code === "color_mismatch" && !/cannot conform/i.test(status.message ?? "");
+}
+
+const CritiqueView = z.object({ score: z.number(), critique: z.string(), issues: z.array(z.string()).catch([]) });
+export type CritiqueView = z.infer<typeof CritiqueView>;
+
+/** The critic's verdict on a take (score, sentence, issues), or null when absent or unreadable. */
+export function critiqueOf(take: Take): CritiqueView | null {
+  const parsed = CritiqueView.safeParse(take.critique);
+  return parsed.success ? parsed.data : null;
 }

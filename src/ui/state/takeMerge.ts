@@ -6,7 +6,9 @@ import { TERMINAL_TAKE_STATES, type Take } from "../../core/schemas/index.js";
  * trail a `take` event), so an update never moves a take backwards:
  * - a take that reached a terminal state (succeeded, failed, canceled) is never reopened by a
  *   non-terminal update;
- * - an update older than what we hold (by `updatedAt`) is ignored.
+ * - an update older than what we hold (by `updatedAt`) is ignored;
+ * - except that a later iteration (the take retried) always replaces an earlier one, and an
+ *   earlier iteration never comes back.
  * Returns the same map object when nothing changed, so subscribers do not re-render.
  */
 export function mergeTake(takes: Readonly<Record<string, Take>>, incoming: Take): Record<string, Take> {
@@ -22,6 +24,7 @@ export function mergeTakes(takes: Readonly<Record<string, Take>>, incoming: read
 }
 
 function shouldReplace(current: Take, incoming: Take): boolean {
+  if (incoming.iteration !== current.iteration) return incoming.iteration > current.iteration;
   const currentTerminal = TERMINAL_TAKE_STATES.has(current.state);
   const incomingTerminal = TERMINAL_TAKE_STATES.has(incoming.state);
   if (currentTerminal && !incomingTerminal) return false;

@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BridgeError, createBridgeClient, serveBridge, type BridgeTransport, type HostHandlers } from "../../../src/core/bridge/index.js";
-import type { FrameContext, Job, SequenceContext, Take } from "../../../src/core/schemas/index.js";
+import type { Artifact, FrameContext, Job, SequenceContext, Take } from "../../../src/core/schemas/index.js";
 import type { EventSourceLike } from "../../../src/ui/api/backendClient.js";
 import { createPanelController, NO_HOST_MESSAGE } from "../../../src/ui/controller/createPanelController.js";
 import { createPanelStore } from "../../../src/ui/state/createPanelStore.js";
@@ -72,6 +72,19 @@ let server: http.Server;
 let url = "";
 const jobRequests: unknown[] = [];
 let rejectJobs = false;
+let rejectConform = false;
+let lastJob: Job | null = null;
+const upconvertRequests: unknown[] = [];
+const pqMaster: Artifact = {
+  id: "art-pq",
+  takeId: "take-1",
+  kind: "master",
+  fileName: "master-conformed.mov",
+  mediaType: "video/quicktime",
+  bytes: 100,
+  colorTags: { container: "mov", sampleEntry: "apch", colr: { type: "nclc", primaries: 9, transfer: 16, matrix: 9 }, colorSpace: "rec2100-pq", agree: true, problems: [] },
+  createdAt: "2025-01-01T00:00:09.000Z",
+};
 
 beforeAll(async () => {
   server = http.createServer(async (req, res) => {
@@ -86,7 +99,20 @@ beforeAll(async () => {
       return json(200, {
         providers: [
           { id: "luma", label: "Luma", available: false, reason: "set LUMA_API_KEY", capabilities: { modes: ["draft"], durations: { min: 5, max: 10, step: 5 }, maxCount: 4, colorSpaces: ["rec709"], models: [] } },
-          { id: "previz", label: "Previz", available: true, capabilities: { modes: ["draft", "final"], durations: { min: 2, max: 10, step: 1 }, maxCount: 4, colorSpaces: ["rec709", "rec2100-pq"], models: ["previz-1"] } },
+          {
+            id: "previz",
+            label: "Previz",
+            available: true,
+            capabilities: {
+              modes: ["draft", "final"],
+              durations: { min: 2, max: 10, step: 1 },
+              maxCount: 4,
+              colorSpaces: ["rec709", "rec2100-pq"],
+              models: ["previz-1"],
+              limits: { final: { durations: { min: 2, max: 8, step: 1 }, resolutions: ["1080p"], hdr: true, exr: true } },
+            },
+          },
+          { id: "runway", label: "Runway", available: true, capabilities: { modes: ["final"], durations: { min: 5, max: 10, step: 5 }, maxCount: 1, colorSpaces: ["rec709"], models: [], upconvert: true } },
         ],
       });
     if (req.url === "/v1/jobs" && req.method === "POST") {
@@ -118,7 +144,21 @@ beforeAll(async () => {
         canceled: false,
         takes: [take("queued", 0, "2025-01-01T00:00:00.000Z")],
       };
+      lastJob = job;
       return json(201, job);
+    }
+    if (req.url === "/v1/takes/take-1/retry" && req.method === "POST")
+      return json(200, { ...take("queued", 0, "2025-01-01T00:00:09.000Z"), iteration: 1, message: "Queued again" });
+    if (req.url === "/v1/takes/take-1/upconvert" && req.method === "POST") {
+      upconvertRequests.push(JSON.parse(body));
+      const lifted = { ...take("queued", 0, "2025-01-01T00:00:09.000Z"), id: "take-hdr", jobId: "job-2" };
+      const job: Job = { ...lastJob!, id: "job-2", mode: "final", upconvertOf: { takeId: "take-1", format: "hdr_prores" }, takes: [lifted] };
+      return json(201, job);
+    }
+    if (req.url === "/v1/takes/take-1/conform" && req.method === "POST") {
+      if (rejectConform) return json(422, { error: { code: "unreadable", message: "The master cannot be decoded." } });
+      const conformed = { ...take("succeeded", 1, "2025-01-01T00:00:09.000Z"), outputs: { master: pqMaster } };
+      return json(200, { take: conformed, artifact: pqMaster, notes: ["Retagged as Rec.2100 PQ (no re-encode)."], route: "retag", gate: { ok: true } });
     }
     json(404, { error: { code: "not_found", message: `No route ${req.url}` } });
   });
@@ -254,5 +294,90 @@ describe("panel controller", () => {
     await createPanelController({ bridge: null, store: lonely }).connect();
     expect(lonely.getState().connection.status).toBe("failed");
     expect(lonely.getState().notices.map((n) => n.message)).toEqual([NO_HOST_MESSAGE]);
+  });
+
+  it("drafts a final with EXR when Quality says Final and the provider delivers EXR", async () => {
+    const { store, controller } = setup({ "host.captureFrame": async () => ({ ...frame }) });
+    await controller.connect();
+    await controller.capture();
+    const s = () => store.getState();
+    s().setDuration(10);
+    s().setMode("final");
+    s().setExr(true);
+    expect(s().duration).toBe(8); // the final's own limit
+    await controller.draft();
+    expect(jobRequests.at(-1)).toMatchObject({ mode: "final", exr: true, duration: 8 });
+    s().setMode("draft");
+    await controller.draft();
+    expect(jobRequests.at(-1)).toMatchObject({ mode: "draft" });
+    expect(jobRequests.at(-1)).not.toHaveProperty("exr");
+    controller.dispose();
+  });
+
+  it("retries a failed take and follows the job again", async () => {
+    const { store, controller } = setup({ "host.captureFrame": async () => ({ ...frame }) });
+    await controller.connect();
+    await controller.capture();
+    await controller.draft();
+    const failed = { ...take("failed", 0, "2025-01-01T00:00:02.000Z"), error: { code: "provider_timeout", message: "Luma went silent.", retryable: true } };
+    FakeEventSource.last!.emit("take", { type: "take", seq: 1, take: failed });
+    FakeEventSource.last!.emit("done", {});
+    expect(store.getState().stream).toBe("done");
+
+    const retry = controller.retryTake("take-1");
+    expect(store.getState().takeActions["take-1"]).toBe("retrying");
+    await retry;
+    expect(currentTakes(store.getState())[0]).toMatchObject({ state: "queued", iteration: 1, error: null });
+    expect(store.getState().takeActions["take-1"]).toBeUndefined();
+    expect(store.getState().stream).toBe("connecting");
+    expect(FakeEventSource.last!.url).toBe(`${url}/v1/jobs/job-1/events?token=tok`);
+    expect(FakeEventSource.last!.readyState).toBe(0);
+    controller.dispose();
+  });
+
+  it("lifts a take to HDR with the provider that can, and follows the new job", async () => {
+    const { store, controller } = setup({ "host.captureFrame": async () => ({ ...frame }) });
+    await controller.connect();
+    await controller.capture();
+    await controller.draft();
+    await controller.upconvertTake("take-1");
+    expect(upconvertRequests.at(-1)).toEqual({ provider: "runway" });
+    expect(store.getState().job?.id).toBe("job-2");
+    expect(currentTakes(store.getState()).map((t) => t.id)).toEqual(["take-hdr"]);
+    expect(FakeEventSource.last!.url).toBe(`${url}/v1/jobs/job-2/events?token=tok`);
+    controller.dispose();
+  });
+
+  it("conforms a take the host refused over color, then lets Import run again", async () => {
+    let imports = 0;
+    const { store, controller } = setup({
+      "host.captureFrame": async () => ({ ...frame }),
+      "host.importTake": async () => {
+        if (++imports === 1) throw new BridgeError("color_mismatch", "Not imported: the colr says Rec.709. Conform the take to a ProRes 422 HQ Rec.2100 PQ master, then import it.");
+        return { mediaPath: "/media/take.mov", binName: "Retake", placement: { trackIndex: 1, start: 4, end: 9, newTrack: false }, colorTags: pqMaster.colorTags! };
+      },
+    });
+    await controller.connect();
+    await controller.capture();
+    await controller.draft();
+    FakeEventSource.last!.emit("take", { type: "take", seq: 1, take: take("succeeded", 1, "2025-01-01T00:00:02.000Z") });
+    await controller.importTake("take-1");
+    expect(store.getState().imports["take-1"]).toMatchObject({ state: "failed", code: "color_mismatch" });
+
+    rejectConform = true;
+    await controller.conformTake("take-1");
+    rejectConform = false;
+    expect(store.getState().conforms["take-1"]).toEqual({ state: "failed", message: "The master cannot be decoded." });
+
+    const conforming = controller.conformTake("take-1");
+    expect(store.getState().conforms["take-1"]).toEqual({ state: "conforming" });
+    await conforming;
+    expect(store.getState().conforms["take-1"]).toEqual({ state: "done", notes: ["Retagged as Rec.2100 PQ (no re-encode)."] });
+    expect(currentTakes(store.getState())[0]?.outputs.master?.colorTags?.colorSpace).toBe("rec2100-pq");
+    expect(store.getState().imports["take-1"]).toBeUndefined();
+
+    await controller.importTake("take-1");
+    expect(store.getState().imports["take-1"]).toMatchObject({ state: "placed" });
+    controller.dispose();
   });
 });

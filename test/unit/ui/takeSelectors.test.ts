@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import type { Artifact, ColorTags, ProviderInfo, SequenceContext, Take } from "../../../src/core/schemas/index.js";
+import { createPanelStore } from "../../../src/ui/state/createPanelStore.js";
+import { mergeTake } from "../../../src/ui/state/takeMerge.js";
+import { canLiftToHdr, critiqueOf, importNeedsConform } from "../../../src/ui/state/selectors.js";
+
+const sequence = (colorSpace: SequenceContext["colorSpace"]) => ({ colorSpace }) as SequenceContext;
+const tags = (transfer: number): ColorTags => ({
+  container: "mov",
+  colr: { type: "nclc", primaries: transfer === 1 ? 1 : 9, transfer, matrix: transfer === 1 ? 1 : 9 },
+  colorSpace: transfer === 16 ? "rec2100-pq" : transfer === 18 ? "rec2100-hlg" : "rec709",
+  agree: true,
+  problems: [],
+});
+const artifact = (kind: Artifact["kind"], transfer: number): Artifact => ({
+  id: `art-${kind}`,
+  takeId: "t",
+  kind,
+  fileName: "f.mov",
+  mediaType: "video/quicktime",
+  bytes: 1,
+  colorTags: tags(transfer),
+  createdAt: "2025-01-01T00:00:00.000Z",
+});
+const take = (patch: Partial<Take> = {}): Take => ({
+  id: "t",
+  jobId: "j",
+  index: 0,
+  iteration: 0,
+  providerJobId: null,
+  request: null,
+  state: "succeeded",
+  progress: 1,
+  message: "",
+  error: null,
+  outputs: { master: artifact("master", 1) },
+  critique: null,
+  cost: { usd: 0, estimated: false },
+  colorSpace: "rec709",
+  createdAt: "2025-01-01T00:00:00.000Z",
+  updatedAt: "2025-01-01T00:00:00.000Z",
+  ...patch,
+});
+const provider = (id: string, caps: Partial<ProviderInfo["capabilities"]> = {}, available = true): ProviderInfo => ({
+  id,
+  label: id,
+  available,
+  capabilities: { modes: ["draft", "final"], durations: { min: 2, max: 10, step: 1 }, maxCount: 4, colorSpaces: ["rec709"], models: [], ...caps },
+});
+const runway = provider("runway", { upconvert: true });
+
+describe("Lift to HDR is offered", () => {
+  it("for a finished SDR take in an HDR sequence when a provider can upconvert", () => {
+    expect(canLiftToHdr(take(), sequence("rec2100-pq"), [provider("previz"), runway])).toBe(true);
+    expect(canLiftToHdr(take(), sequence("rec2100-hlg"), [runway])).toBe(true);
+  });
+
+  it("judging the delivered source over a master conformed into a PQ container", () => {
+    const conformed = take({ outputs: { master: artifact("master", 16), source: artifact("source", 1) } });
+    expect(canLiftToHdr(conformed, sequence("rec2100-pq"), [runway])).toBe(true);
+    const native = take({ outputs: { master: artifact("master", 1), source: artifact("source", 16) } });
+    expect(canLiftToHdr(native, sequence("rec2100-pq"), [runway])).toBe(false);
+  });
+
+  it("not for an SDR sequence, an HDR take, an unfinished take, or without an able provider", () => {
+    expect(canLiftToHdr(take(), sequence("rec709"), [runway])).toBe(false);
+    expect(canLiftToHdr(take({ outputs: { master: artifact("master", 18) } }), sequence("rec2100-hlg"), [runway])).toBe(false);
+    expect(canLiftToHdr(take({ state: "running" }), sequence("rec2100-pq"), [runway])).toBe(false);
+    expect(canLiftToHdr(take(), sequence("rec2100-pq"), [provider("previz")])).toBe(false);
+    expect(canLiftToHdr(take(), sequence("rec2100-pq"), [provider("runway", { upconvert: true }, false)])).toBe(false);
+    expect(canLiftToHdr(take(), null, [runway])).toBe(false);
+  });
+});
+
+describe("take card facts", () => {
+  it("offers Conform only for a color refusal Retake can fix", () => {
+    const refused = { state: "failed", code: "color_mismatch", message: "Not imported: tags disagree. Conform the take to a ProRes 422 HQ Rec.2100 PQ master, then import it." };
+    expect(importNeedsConform(refused)).toBe(true);
+    expect(importNeedsConform({ ...refused, message: "Not imported, and Retake cannot conform it: the file is damaged." })).toBe(false);
+    expect(importNeedsConform({ ...refused, code: "no_placement" })).toBe(false);
+    expect(importNeedsConform({ state: "importing" })).toBe(false);
+    expect(importNeedsConform(undefined)).toBe(false);
+  });
+
+  it("reads the critic's score, sentence and issues, and nothing from a malformed critique", () => {
+    const critique = { score: 87, critique: "Camera follows the arrow.", issues: ["slight drift"], penalties: [], elapsed: 3 };
+    expect(critiqueOf(take({ critique }))).toEqual({ score: 87, critique: "Camera follows the arrow.", issues: ["slight drift"] });
+    expect(critiqueOf(take({ critique: { score: 60, critique: "Soft.", issues: "n/a" } }))?.issues).toEqual([]);
+    expect(critiqueOf(take({ critique: { score: "high" } }))).toBeNull();
+    expect(critiqueOf(take())).toBeNull();
+  });
+
+  it("a retried take (later iteration) replaces the failed one; the old iteration never comes back", () => {
+    const failed = take({ state: "failed", iteration: 0, updatedAt: "2025-01-01T00:00:05.000Z" });
+    const queued = take({ state: "queued", iteration: 1, progress: 0, updatedAt: "2025-01-01T00:00:06.000Z" });
+    const merged = mergeTake({ t: failed }, queued);
+    expect(merged.t).toBe(queued);
+    expect(mergeTake(merged, failed)).toBe(merged);
+  });
+});
+
+describe("quality, durations and EXR follow the provider", () => {
+  const luma = provider("luma", {
+    durations: { min: 5, max: 10, step: 5 },
+    limits: {
+      draft: { durations: { min: 5, max: 10, step: 5 }, resolutions: ["720p"], hdr: false, exr: false },
+      final: { durations: { min: 5, max: 5, step: 5 }, resolutions: ["1080p"], hdr: true, exr: true },
+    },
+  });
+
+  it("starts on Draft and keeps the duration inside the mode's range", () => {
+    const store = createPanelStore();
+    const s = () => store.getState();
+    expect(s().mode).toBe("draft");
+    s().setProviders([luma]);
+    s().setDuration(3);
+    expect(s().duration).toBe(5);
+    s().setDuration(10);
+    s().setMode("final");
+    expect(s()).toMatchObject({ mode: "final", duration: 5 });
+    s().setDuration(8);
+    expect(s().duration).toBe(5);
+  });
+
+  it("keeps EXR only for a final on a provider that delivers it", () => {
+    const store = createPanelStore();
+    const s = () => store.getState();
+    s().setProviders([luma, provider("previz", { modes: ["draft"] })]);
+    s().setExr(true);
+    expect(s().exr).toBe(false); // a draft has no EXR
+    s().setMode("final");
+    s().setExr(true);
+    expect(s().exr).toBe(true);
+    s().setProvider("previz"); // no final, no EXR there
+    expect(s()).toMatchObject({ mode: "draft", exr: false });
+  });
+});
