@@ -74,6 +74,18 @@ export function Settings() {
     }
   }
 
+  /** Imported takes go into this folder; the host remembers it (Premiere: a persistent token). */
+  async function pickMediaFolder() {
+    const client = bridge.current;
+    if (!client) return;
+    try {
+      const { path } = await client.call("host.pickMediaFolder");
+      setStatus(path ? { kind: "saved", message: `Takes will be imported into ${path}.` } : { kind: "idle" });
+    } catch (error) {
+      setStatus({ kind: "error", message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
   async function forgetToken() {
     const client = bridge.current;
     if (!client) return;
@@ -105,6 +117,9 @@ export function Settings() {
         <div className="field-row">
           <button type="submit" className="button-primary" disabled={status.kind === "saving"}>
             Save
+          </button>
+          <button type="button" onClick={() => void pickMediaFolder()}>
+            Media folder…
           </button>
           {hasToken && (
             <button type="button" className="link-button" onClick={() => void forgetToken()}>
