@@ -1,22 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { BridgeError, createBridgeClient, serveBridge, type BridgeTransport } from "../../../src/core/bridge/index.js";
+import { BridgeError, createBridgeClient, serveBridge } from "../../../src/core/bridge/index.js";
 import type { SequenceContext } from "../../../src/core/schemas/index.js";
+import { bridgePipe } from "../../helpers/bridgePipe.js";
 
-/** Two in-memory endpoints joined like a webview and its shell (JSON-cloned, async delivery). */
-function pipePair(): [BridgeTransport, BridgeTransport] {
-  const listeners: [Array<(m: unknown) => void>, Array<(m: unknown) => void>] = [[], []];
-  const make = (self: 0 | 1): BridgeTransport => ({
-    send: (message) => {
-      const copy = JSON.parse(JSON.stringify(message));
-      setTimeout(() => listeners[self === 0 ? 1 : 0].forEach((l) => l(copy)), 0);
-    },
-    onMessage: (listener) => {
-      listeners[self].push(listener);
-      return () => listeners[self].splice(listeners[self].indexOf(listener), 1);
-    },
-  });
-  return [make(0), make(1)];
-}
 
 const context: SequenceContext = {
   host: "browser",
@@ -34,14 +20,14 @@ const context: SequenceContext = {
 
 describe("bridge", () => {
   it("round-trips a call with validated params and result", async () => {
-    const [ui, host] = pipePair();
+    const [ui, host] = bridgePipe();
     serveBridge(host, { "host.context": async () => context });
     const client = createBridgeClient(ui);
     await expect(client.call("host.context")).resolves.toEqual(context);
   });
 
   it("turns a handler's failure into a structured error with the host's message", async () => {
-    const [ui, host] = pipePair();
+    const [ui, host] = bridgePipe();
     serveBridge(host, {
       "host.context": async () => {
         throw new BridgeError("no_sequence", "Open a sequence in Premiere, then capture again.");
@@ -52,7 +38,7 @@ describe("bridge", () => {
   });
 
   it("rejects a result of the wrong shape instead of passing it on", async () => {
-    const [ui, host] = pipePair();
+    const [ui, host] = bridgePipe();
     // A host that lies about its result: serveBridge itself checks, so fake a raw responder.
     host.onMessage((raw) => {
       const req = raw as { id: string };
@@ -63,7 +49,7 @@ describe("bridge", () => {
   });
 
   it("answers unknown methods and bad params with clear codes", async () => {
-    const [ui, host] = pipePair();
+    const [ui, host] = bridgePipe();
     serveBridge(host, {});
     const client = createBridgeClient(ui);
     await expect(client.call("host.context")).rejects.toMatchObject({ code: "unknown_method" });
@@ -71,7 +57,7 @@ describe("bridge", () => {
   });
 
   it("times out a host that never answers, naming the method", async () => {
-    const [ui] = pipePair();
+    const [ui] = bridgePipe();
     const client = createBridgeClient(ui, { timeoutsMs: { "host.context": 30 } });
     await expect(client.call("host.context")).rejects.toMatchObject({ code: "timeout", message: /host\.context/ });
   });

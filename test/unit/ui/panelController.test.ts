@@ -1,12 +1,13 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BridgeError, createBridgeClient, serveBridge, type BridgeTransport, type HostHandlers } from "../../../src/core/bridge/index.js";
+import { BridgeError, createBridgeClient, serveBridge, type HostHandlers } from "../../../src/core/bridge/index.js";
 import type { Artifact, FrameContext, Job, SequenceContext, Take } from "../../../src/core/schemas/index.js";
 import type { EventSourceLike } from "../../../src/ui/api/backendClient.js";
 import { createPanelController, NO_HOST_MESSAGE } from "../../../src/ui/controller/createPanelController.js";
 import { createPanelStore } from "../../../src/ui/state/createPanelStore.js";
 import { currentTakes } from "../../../src/ui/state/selectors.js";
+import { bridgePipe } from "../../helpers/bridgePipe.js";
 
 /**
  * The panel's flows against a host on the other end of a real bridge (in-memory postMessage
@@ -14,20 +15,6 @@ import { currentTakes } from "../../../src/ui/state/selectors.js";
  * Only EventSource is stood in for: Node has none, and the test drives its events.
  */
 
-function pipePair(): [BridgeTransport, BridgeTransport] {
-  const listeners: [Array<(m: unknown) => void>, Array<(m: unknown) => void>] = [[], []];
-  const make = (self: 0 | 1): BridgeTransport => ({
-    send: (message) => {
-      const copy = JSON.parse(JSON.stringify(message));
-      setTimeout(() => listeners[self === 0 ? 1 : 0].forEach((l) => l(copy)), 0);
-    },
-    onMessage: (listener) => {
-      listeners[self].push(listener);
-      return () => listeners[self].splice(listeners[self].indexOf(listener), 1);
-    },
-  });
-  return [make(0), make(1)];
-}
 
 const sequence: SequenceContext = {
   host: "browser",
@@ -189,7 +176,7 @@ class FakeEventSource implements EventSourceLike {
 }
 
 function setup(handlers: HostHandlers) {
-  const [ui, host] = pipePair();
+  const [ui, host] = bridgePipe();
   serveBridge(host, { "host.backend": async () => ({ url, token: "tok" }), "host.context": async () => sequence, ...handlers });
   const store = createPanelStore();
   const controller = createPanelController({
