@@ -7,6 +7,7 @@
  * or SDR master made from a PQ source would carry the PQ source's mdcv/clli).
  */
 import fs from "node:fs/promises";
+import { readTopLevelBoxes } from "../files/topLevelBoxes.js";
 
 const CONTAINERS = new Set(["moov", "trak", "mdia", "minf", "stbl"]);
 const VISUAL_SAMPLE_ENTRY_FIELDS = 78;
@@ -21,20 +22,10 @@ export interface EntryChild {
 /** The first video sample entry's children, with file offsets; [] when there is none. */
 export async function sampleEntryChildren(fh: fs.FileHandle): Promise<EntryChild[]> {
   const size = (await fh.stat()).size;
-  const head = Buffer.alloc(16);
-  let moov: { at: number; header: number; size: number } | undefined;
-  for (let p = 0; p + 8 <= size; ) {
-    await fh.read(head, 0, 16, p);
-    let s = head.readUInt32BE(0);
-    let h = 8;
-    if (s === 1) {
-      s = Number(head.readBigUInt64BE(8));
-      h = 16;
-    } else if (s === 0) s = size - p;
-    if (s < h) return [];
-    if (head.toString("latin1", 4, 8) === "moov") moov = { at: p, header: h, size: s };
-    p += s;
-  }
+  const top = await readTopLevelBoxes(fh, size);
+  if (top.problem === "bad-size") return [];
+  const last = top.boxes.findLast((b) => b.type === "moov");
+  const moov = last && { at: last.offset, header: last.header, size: last.size };
   if (!moov || moov.size > 64 * 1024 * 1024) return [];
   const buf = Buffer.alloc(moov.size);
   await fh.read(buf, 0, moov.size, moov.at);
@@ -138,22 +129,12 @@ export async function copyWithColr(
   let fileSize: number;
   try {
     fileSize = (await fh.stat()).size;
-    const head = Buffer.alloc(16);
-    let found: typeof moov | undefined;
-    for (let p = 0; p + 8 <= fileSize; ) {
-      await fh.read(head, 0, 16, p);
-      let s = head.readUInt32BE(0);
-      let h = 8;
-      if (s === 1) {
-        s = Number(head.readBigUInt64BE(8));
-        h = 16;
-      } else if (s === 0) s = fileSize - p;
-      if (s < h || p + s > fileSize) return false;
-      const type = head.toString("latin1", 4, 8);
-      if (type === "moov") found = { at: p, size: s, header: h };
-      else if (type === "mdat" && found) mediaAfter = true;
-      p += s;
-    }
+    const walk = await readTopLevelBoxes(fh, fileSize);
+    if (walk.problem) return false;
+    const moovIdx = walk.boxes.findLastIndex((b) => b.type === "moov");
+    const last = walk.boxes[moovIdx];
+    const found = last && { at: last.offset, size: last.size, header: last.header };
+    mediaAfter = walk.boxes.slice(moovIdx + 1).some((b) => b.type === "mdat");
     if (!found || found.size > 64 * 1024 * 1024) return false;
     moov = found;
     moovBuf = Buffer.alloc(moov.size);

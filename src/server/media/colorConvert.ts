@@ -7,6 +7,7 @@
  */
 import fs from "node:fs/promises";
 import type { ClliBox, MdcvBox, SequenceColorSpace } from "../../core/schemas/color.js";
+import { readTopLevelBoxes, type TopLevelBox } from "../files/topLevelBoxes.js";
 
 /** BT.2408 reference ("graphics") white: where SDR 100% lands in an HDR master, in cd/m². */
 export const SDR_REFERENCE_WHITE_NITS = 203;
@@ -171,7 +172,9 @@ export async function writeHdr10Boxes(moviePath: string, meta: { mdcv: MdcvBox; 
   const fh = await fs.open(moviePath, "r+");
   try {
     const size = (await fh.stat()).size;
-    const top = await readTopLevelBoxes(fh, size);
+    const walk = await readTopLevelBoxes(fh, size);
+    if (walk.problem) throw new Error("The movie's top-level boxes are malformed.");
+    const top = walk.boxes;
     const moovIdx = top.findIndex((b) => b.type === "moov");
     const moov = top[moovIdx];
     if (!moov) throw new Error(`${moviePath} has no moov box, so its HDR metadata cannot be written.`);
@@ -191,31 +194,7 @@ export async function writeHdr10Boxes(moviePath: string, meta: { mdcv: MdcvBox; 
   }
 }
 
-interface BoxRef {
-  type: string;
-  offset: number;
-  size: number;
-  header: number;
-}
-
-async function readTopLevelBoxes(fh: fs.FileHandle, fileSize: number): Promise<BoxRef[]> {
-  const boxes: BoxRef[] = [];
-  const head = Buffer.alloc(16);
-  for (let p = 0; p + 8 <= fileSize; ) {
-    const { bytesRead } = await fh.read(head, 0, 16, p);
-    if (bytesRead < 8) break;
-    let size = head.readUInt32BE(0);
-    let header = 8;
-    if (size === 1) {
-      size = Number(head.readBigUInt64BE(8));
-      header = 16;
-    } else if (size === 0) size = fileSize - p;
-    if (size < header || p + size > fileSize) throw new Error("The movie's top-level boxes are malformed.");
-    boxes.push({ type: head.toString("latin1", 4, 8), offset: p, size, header });
-    p += size;
-  }
-  return boxes;
-}
+type BoxRef = TopLevelBox;
 
 async function readExactly(fh: fs.FileHandle, buf: Buffer, position: number): Promise<void> {
   let got = 0;
