@@ -35,11 +35,60 @@ export type Artifact = z.infer<typeof Artifact>;
 export const Money = z.object({ usd: z.number().nonnegative(), estimated: z.boolean() });
 export type Money = z.infer<typeof Money>;
 
+/**
+ * Plain-language guards a refined request adds for what the critic found: a cut (continuous), a
+ * flicker (steadyExposure), a first frame off the captured one (startOnFrame), shake
+ * (steadyCamera), a drifting "static" camera (lockedOff), a stall in a directed move (keepMoving).
+ */
+export const RefinementGuard = z.enum(["continuous", "steadyExposure", "startOnFrame", "steadyCamera", "lockedOff", "keepMoving"]);
+export type RefinementGuard = z.infer<typeof RefinementGuard>;
+
+/** How the camera directives are phrased for text-reading models (the seed's "varying wording"). */
+export const DirectiveWording = z.enum(["plain", "cameraFirst", "explicit"]);
+export type DirectiveWording = z.infer<typeof DirectiveWording>;
+
+/** A correction to one drawing: ask for more (or less) of its move, earlier (or later). */
+export const AnnotationEmphasis = z.object({
+  annotationId: z.string(),
+  /** Multiplier on the drawn amount: a camera move's length, a framing box's push (1.3 = ask 30% more). */
+  amount: z.number().positive(),
+  /** Seconds the move is asked to happen earlier than drawn (negative: later). */
+  lead: z.number(),
+});
+export type AnnotationEmphasis = z.infer<typeof AnnotationEmphasis>;
+
+/**
+ * How one take's request differs from the plain rendering of its job's direction: the seed, the
+ * wording, the corrections the director made from an earlier take's critique. The job's direction
+ * stays what the editor drew (every take is scored against it); the variant is what was sent.
+ */
+export const TakeVariant = z.object({
+  /** Sent to providers that take a seed (Runway); recorded for the others. */
+  seed: z.number().int().nonnegative().optional(),
+  wording: DirectiveWording,
+  emphasis: z.array(AnnotationEmphasis),
+  /** Also send the directed camera path as keyframes where the provider takes keyframes (Luma). */
+  pathKeyframes: z.boolean(),
+  guards: z.array(RefinementGuard),
+  /** The take whose critique this variant answers (the best of the previous round). */
+  refines: z.string().optional(),
+  /** What was changed and why, in the editor's words ("pan asked 40% stronger: take 2 was 35% short"). */
+  changes: z.array(z.string()),
+});
+export type TakeVariant = z.infer<typeof TakeVariant>;
+
 export const Take = z.object({
   id: z.string(),
   jobId: z.string(),
   index: z.number().int().nonnegative(),
+  /** The refinement round the take belongs to: 0 for the first drafts, 1 for the first refinement… */
   iteration: z.number().int().nonnegative(),
+  /** How many times the take was sent again after a failure (Retry); absent means never. */
+  attempt: z.number().int().nonnegative().optional(),
+  variant: TakeVariant.optional(),
+  /** The editor's own marks, searchable in the history. */
+  starred: z.boolean().optional(),
+  note: z.string().max(2000).optional(),
   providerJobId: z.string().nullable(),
   /** The request exactly as it was sent to the provider (secrets never included). */
   request: z.unknown(),
@@ -76,6 +125,23 @@ export type Take = z.infer<typeof Take>;
 export const MIN_DURATION = 2;
 export const MAX_DURATION = 10;
 export const MAX_COUNT = 4;
+/** Auto mode's defaults (issue 6): four drafts a round, two refinement rounds, stop at 80. */
+export const AUTO_DEFAULT_COUNT = 4;
+export const AUTO_DEFAULT_ROUNDS = 2;
+export const AUTO_DEFAULT_TARGET = 80;
+export const AUTO_MAX_ROUNDS = 4;
+
+/**
+ * Auto mode: draft, score every take against the direction, and while the best score is under
+ * the target, rounds remain and the budget allows, refine the requests from the critique and
+ * draft again.
+ */
+export const AutoSettings = z.object({
+  target: z.number().min(1).max(100).default(AUTO_DEFAULT_TARGET),
+  /** Refinement rounds after the first drafts (0: draft and rank only). */
+  rounds: z.number().int().min(0).max(AUTO_MAX_ROUNDS).default(AUTO_DEFAULT_ROUNDS),
+});
+export type AutoSettings = z.infer<typeof AutoSettings>;
 
 /** What a client sends to create a job. */
 export const CreateJobRequest = z.object({
@@ -86,13 +152,41 @@ export const CreateJobRequest = z.object({
   prompt: z.string().max(4000).default(""),
   annotations: z.array(Annotation).default([]),
   duration: z.number().min(MIN_DURATION).max(MAX_DURATION),
-  count: z.number().int().min(1).max(MAX_COUNT).default(1),
+  /** Takes (per round in auto mode). Default 1, or 4 in auto mode. */
+  count: z.number().int().min(1).max(MAX_COUNT).optional(),
   budgetUsd: z.number().nonnegative().optional(),
   /** Finals only, where the provider can: also deliver an EXR master (Luma: ACES2065-1). */
   exr: z.boolean().optional(),
+  /** Drafts only: refine automatically from the critic's scores (see AutoSettings). */
+  auto: AutoSettings.optional(),
 });
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
 export type CreateJobInput = Omit<z.input<typeof CreateJobRequest>, "annotations"> & { annotations?: AnnotationInput[] };
+
+/** Why an auto job stopped refining. */
+export const LoopStop = z.enum(["target", "rounds", "budget", "canceled", "failed", "unscored"]);
+export type LoopStop = z.infer<typeof LoopStop>;
+
+/** Where an auto job's loop is: the round being drafted, or done with the reason and the best take. */
+export const JobLoop = z.object({
+  state: z.enum(["running", "done"]),
+  round: z.number().int().nonnegative(),
+  stop: LoopStop.optional(),
+  best: z.object({ takeId: z.string(), score: z.number() }).nullable(),
+});
+export type JobLoop = z.infer<typeof JobLoop>;
+
+/** One line of a job's reasoning log: what the director saw, decided and changed, in plain words. */
+export const JobLogEntry = z.object({
+  /** The job's event sequence number (shared with take events, so replay keeps the order). */
+  seq: z.number().int().positive(),
+  at: z.string(),
+  round: z.number().int().nonnegative(),
+  kind: z.enum(["round", "score", "refine", "stop", "budget", "enhance", "resume"]),
+  text: z.string(),
+  takeIds: z.array(z.string()).optional(),
+});
+export type JobLogEntry = z.infer<typeof JobLogEntry>;
 
 export const Job = z.object({
   id: z.string(),
@@ -105,9 +199,17 @@ export const Job = z.object({
   count: z.number().int(),
   duration: z.number(),
   budgetUsd: z.number().nullable(),
+  /** The most this job may spend, fixed when it was made: its own budget or the backend's per-job default. */
+  budgetLimitUsd: z.number().nonnegative().optional(),
   exr: z.boolean().optional(),
   /** An upconversion job: the SDR take it lifts to HDR, and the delivery asked for. */
   upconvertOf: z.object({ takeId: z.string(), format: z.string() }).optional(),
+  /** An enhance job: the draft it renders as a final master. */
+  enhanceOf: z.object({ jobId: z.string(), takeId: z.string() }).optional(),
+  auto: AutoSettings.optional(),
+  loop: JobLoop.optional(),
+  /** The reasoning log, oldest first (auto and enhance jobs). */
+  log: z.array(JobLogEntry).optional(),
   canceled: z.boolean(),
   takes: z.array(Take),
 });
@@ -117,6 +219,7 @@ export type Job = z.infer<typeof Job>;
 export const JobEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("take"), seq: z.number().int(), take: Take }),
   z.object({ type: z.literal("job"), seq: z.number().int(), job: Job }),
+  z.object({ type: z.literal("log"), seq: z.number().int(), entry: JobLogEntry }),
 ]);
 export type JobEvent = z.infer<typeof JobEvent>;
 
@@ -161,6 +264,10 @@ export const ProviderInfo = z.object({
     limits: z.object({ draft: ModeLimits.optional(), final: ModeLimits.optional() }).optional(),
     /** Can lift an SDR take to HDR (Runway video_to_hdr). */
     upconvert: z.boolean().optional(),
+    /** Takes a seed, so a take can be sent again with the same one (Runway). */
+    seed: z.boolean().optional(),
+    /** Takes camera keyframes (views of the frame at frame indexes), so a refined take can get the directed path as keyframes (Luma). */
+    keyframes: z.boolean().optional(),
   }),
   pricing: PriceSource.optional(),
 });
@@ -181,6 +288,8 @@ export const EstimateRequest = z.object({
   exr: z.boolean().optional(),
   budgetUsd: z.number().nonnegative().optional(),
   projectName: z.string().optional(),
+  /** Auto mode: `total` is the first round; `maxTotal` what every round would cost. */
+  auto: AutoSettings.optional(),
 });
 export type EstimateRequest = z.infer<typeof EstimateRequest>;
 
@@ -189,6 +298,8 @@ export const CostEstimate = z.object({
   model: z.string(),
   perTake: Money,
   total: Money,
+  /** Auto mode: the cost if every refinement round runs (the loop never spends past the job budget). */
+  maxTotal: Money.optional(),
   /** The figures the backend checks at job creation. */
   budget: z.object({
     jobUsd: z.number(),
@@ -218,3 +329,83 @@ export const UpconvertRequest = z.object({
   provider: z.string().default("runway"),
 });
 export type UpconvertRequest = z.infer<typeof UpconvertRequest>;
+
+/**
+ * Render a draft as a final master (POST /v1/jobs/:id/enhance): the take the editor picked, or the
+ * job's best-scored take when none is named; on the job's provider unless another is named (a
+ * previz draft finished on Luma). The same direction, wording and seed are sent again.
+ */
+export const EnhanceRequest = z.object({
+  takeId: z.string().optional(),
+  provider: z.string().optional(),
+  model: z.string().optional(),
+  exr: z.boolean().optional(),
+  budgetUsd: z.number().nonnegative().optional(),
+});
+export type EnhanceRequest = z.infer<typeof EnhanceRequest>;
+
+/** The editor's marks on a take (PATCH /v1/takes/:id). */
+export const TakePatch = z
+  .object({ starred: z.boolean().optional(), note: z.string().max(2000).optional() })
+  .refine((p) => p.starred !== undefined || p.note !== undefined, "Send starred, note, or both.");
+export type TakePatch = z.infer<typeof TakePatch>;
+
+/** GET /v1/history: search and filters over every job in the ledger, newest first. */
+export const HistoryQuery = z.object({
+  /** Words to find in the prompt, the notes drawn on the frame and the editor's take notes. */
+  q: z.string().max(200).optional(),
+  provider: z.string().optional(),
+  /** Only jobs with a take scoring at least this. */
+  minScore: z.coerce.number().min(0).max(100).optional(),
+  /** UTC days, inclusive ("2026-12-01"). */
+  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a day is YYYY-MM-DD").optional(),
+  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a day is YYYY-MM-DD").optional(),
+  /** Only jobs with a starred take. */
+  starred: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** The `nextBefore` of the previous page. */
+  before: z.string().optional(),
+});
+export type HistoryQuery = z.infer<typeof HistoryQuery>;
+export type HistoryQueryInput = z.input<typeof HistoryQuery>;
+
+/** One job as the history lists it: enough to find it again; GET /v1/jobs/:id has the whole record. */
+export const JobSummary = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  mode: JobMode,
+  prompt: z.string(),
+  /** The notes drawn on the frame. */
+  notes: z.array(z.string()),
+  projectName: z.string(),
+  sequenceName: z.string(),
+  colorSpace: SequenceColorSpace,
+  duration: z.number(),
+  frameId: z.string(),
+  takes: z.number().int(),
+  succeeded: z.number().int(),
+  running: z.boolean(),
+  /** Refinement rounds drafted (1 for a plain job). */
+  rounds: z.number().int(),
+  bestScore: z.number().nullable(),
+  bestTakeId: z.string().nullable(),
+  /** The poster of the best take (else the first with one), for the list's thumbnail. */
+  poster: Artifact.nullable(),
+  starred: z.number().int(),
+  cost: Money,
+  auto: z.boolean(),
+  enhanceOf: z.object({ jobId: z.string(), takeId: z.string() }).optional(),
+  upconvertOf: z.object({ takeId: z.string(), format: z.string() }).optional(),
+});
+export type JobSummary = z.infer<typeof JobSummary>;
+
+export const HistoryPage = z.object({
+  jobs: z.array(JobSummary),
+  /** Jobs matching the search and filters, over every page. */
+  total: z.number().int(),
+  /** Pass as `before` for the next page; null on the last. */
+  nextBefore: z.string().nullable(),
+});
+export type HistoryPage = z.infer<typeof HistoryPage>;
