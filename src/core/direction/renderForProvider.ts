@@ -1,6 +1,7 @@
 import type { Ease, Point, Rect } from "../schemas/annotation.js";
 import type { CameraState, Direction } from "../schemas/direction.js";
 import type { FrameRate } from "../schemas/frameContext.js";
+import type { DirectiveWording, RefinementGuard } from "../schemas/job.js";
 import { cameraPathEvaluator, frameCount, viewWindowRect } from "./cameraPath.js";
 
 /**
@@ -19,7 +20,27 @@ export type ProviderStyle = "prompt" | "keyframes" | "trajectories";
 export interface RenderOptions {
   /** Output frame rate for frame indices (keyframes, trajectories). Default 24 fps. */
   fps?: FrameRate;
+  /**
+   * Prompt style: how the camera directives are phrased (a take variant's wording). "plain": the
+   * editor's prompt, then the directives. "cameraFirst": the camera directive leads. "explicit":
+   * each move also says what the picture does ("so the scene slides left across the frame") and
+   * holds are asked for firmly: the rewording the director tries when a model misreads a move.
+   */
+  wording?: DirectiveWording;
+  /** Sentences a refined request adds for what the critic found (cuts, flicker, shake…). */
+  guards?: readonly RefinementGuard[];
 }
+
+/** What each guard asks for, in words a text-reading model follows. */
+export const GUARD_SENTENCES: Readonly<Record<RefinementGuard, string>> = {
+  continuous: "One continuous shot: no cuts, no scene changes.",
+  steadyExposure: "Keep the exposure and lighting steady: no flicker.",
+  startOnFrame: "Begin exactly on the given frame, unchanged.",
+  steadyCamera: "Smooth, stabilised camera: no shake or jitter.",
+  lockedOff: "The camera is locked off on a tripod: no drift at all.",
+  keepMoving: "Keep the motion going to the very end: no pauses or freezes.",
+  pinned: "Keep the pinned regions fixed in place in the frame.",
+};
 
 export interface PromptRendering {
   style: "prompt";
@@ -79,7 +100,7 @@ export function renderForProvider(direction: Direction, style: ProviderStyle, op
   if (!(fps.num > 0 && fps.den > 0)) throw new RangeError(`A frame rate needs a positive num and den; got ${fps.num}/${fps.den}.`);
   switch (style) {
     case "prompt":
-      return renderPrompt(direction);
+      return renderPrompt(direction, options.wording ?? "plain", options.guards ?? []);
     case "keyframes":
       return renderKeyframes(direction, fps);
     case "trajectories":
@@ -220,7 +241,16 @@ function speedWord(fractionPerSecond: number): string {
   return "";
 }
 
-function cameraDirectives(direction: Direction): string[] {
+/** What the picture does when the camera moves by (dx, dy): the content travels the other way. */
+function contentWords(dx: number, dy: number): string {
+  const h = dx > 0 ? "left" : "right";
+  const v = dy > 0 ? "up" : "down";
+  const horizontal = Math.abs(dx) >= Math.abs(dy) * 0.4;
+  const vertical = Math.abs(dy) >= Math.abs(dx) * 0.4;
+  return `so the scene slides ${horizontal && vertical ? `${v} and ${h}` : horizontal ? h : v} across the frame`;
+}
+
+function cameraDirectives(direction: Direction, explicit = false): string[] {
   const phrases: Array<{ t: number; order: number; text: string }> = [];
   direction.annotations.forEach((a, order) => {
     if (a.kind === "cameraMove") {
@@ -238,7 +268,7 @@ function cameraDirectives(direction: Direction): string[] {
       phrases.push({
         t: start,
         order,
-        text: `${speed}${moveWords(dx, dy)} (${pct(length)} of frame) from ${secs(start)} to ${secs(end)}, ${EASE_WORDS[a.ease]}`,
+        text: `${speed}${moveWords(dx, dy)} (${pct(length)} of frame) from ${secs(start)} to ${secs(end)}, ${EASE_WORDS[a.ease]}${explicit ? `, ${contentWords(dx, dy)}` : ""}`,
       });
     }
   });
@@ -257,6 +287,7 @@ function cameraDirectives(direction: Direction): string[] {
     else if (ratio < 1 - 1e-9) text = `pull out to the boxed region at ${where} ${zoom.toFixed(1)}× by ${secs(f.t)}`;
     else text = `reframe on the boxed region at ${where} by ${secs(f.t)}`;
     if (f.endFraming) text += " and end on that framing";
+    if (explicit && f.t > 1e-9 && Math.abs(ratio - 1) > 1e-9) text += `, so the boxed region ${ratio > 1 ? "grows to fill" : "settles into"} the frame`;
     phrases.push({ t: f.t, order, text });
     previousZoom = zoom;
     previousT = f.t;
@@ -265,12 +296,13 @@ function cameraDirectives(direction: Direction): string[] {
   return phrases.map((p) => p.text);
 }
 
-function renderPrompt(direction: Direction): PromptRendering {
-  const camera = cameraDirectives(direction);
+function renderPrompt(direction: Direction, wording: DirectiveWording, guards: readonly RefinementGuard[]): PromptRendering {
+  const explicit = wording === "explicit";
+  const camera = cameraDirectives(direction, explicit);
   const holds = direction.holds.map((h) => {
     const centre = { x: h.rect.x + h.rect.w / 2, y: h.rect.y + h.rect.h / 2 };
     const name = h.label ? `the ${h.label}` : h.shape === "point" ? "the point" : "the region";
-    return `keep ${name} at ${placeWords(centre)} steady in frame`;
+    return explicit ? `keep ${name} at ${placeWords(centre)} exactly where it is, fixed in frame` : `keep ${name} at ${placeWords(centre)} steady in frame`;
   });
   const directives: string[] = [];
   const cameraParts = [...camera, ...holds];
@@ -283,6 +315,10 @@ function renderPrompt(direction: Direction): PromptRendering {
     directives.push(`${who} moves from ${placeWords(first)} to ${placeWords(last)}${via}, from ${secs(first.t)} to ${secs(last.t)}.`);
   }
   for (const n of direction.notes) directives.push(`At ${placeWords(n.at)}: ${n.text.trim()}${/[.!?]$/.test(n.text.trim()) ? "" : "."}`);
+  // Guards in a fixed order, each once, whatever order the refinement listed them in.
+  for (const guard of Object.keys(GUARD_SENTENCES) as RefinementGuard[]) if (guards.includes(guard)) directives.push(GUARD_SENTENCES[guard]);
   const prompt = direction.prompt.trim();
-  return { style: "prompt", text: [prompt, ...directives].filter((s) => s.length > 0).join(" "), directives };
+  // Camera first: the camera sentence leads and the editor's prompt follows it.
+  const ordered = wording === "cameraFirst" ? [directives[0]!, prompt, ...directives.slice(1)] : [prompt, ...directives];
+  return { style: "prompt", text: ordered.filter((s) => s.length > 0).join(" "), directives };
 }

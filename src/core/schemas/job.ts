@@ -38,9 +38,10 @@ export type Money = z.infer<typeof Money>;
 /**
  * Plain-language guards a refined request adds for what the critic found: a cut (continuous), a
  * flicker (steadyExposure), a first frame off the captured one (startOnFrame), shake
- * (steadyCamera), a drifting "static" camera (lockedOff), a stall in a directed move (keepMoving).
+ * (steadyCamera), a drifting "static" camera (lockedOff), a stall in a directed move (keepMoving),
+ * a pinned region that drifted (pinned).
  */
-export const RefinementGuard = z.enum(["continuous", "steadyExposure", "startOnFrame", "steadyCamera", "lockedOff", "keepMoving"]);
+export const RefinementGuard = z.enum(["continuous", "steadyExposure", "startOnFrame", "steadyCamera", "lockedOff", "keepMoving", "pinned"]);
 export type RefinementGuard = z.infer<typeof RefinementGuard>;
 
 /** How the camera directives are phrased for text-reading models (the seed's "varying wording"). */
@@ -222,6 +223,14 @@ export const JobEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("log"), seq: z.number().int(), entry: JobLogEntry }),
 ]);
 export type JobEvent = z.infer<typeof JobEvent>;
+
+/**
+ * A job is settled when every take is terminal and, for an auto job, its loop is done: between
+ * rounds every take may be terminal while the director is about to draft the next round.
+ */
+export function jobSettled(job: Pick<Job, "takes" | "loop">): boolean {
+  return job.takes.length > 0 && job.takes.every((t) => TERMINAL_TAKE_STATES.has(t.state)) && (!job.loop || job.loop.state === "done");
+}
 
 /**
  * What one mode of a provider can do. The panel offers only these combinations, so an impossible
