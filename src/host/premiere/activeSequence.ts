@@ -1,4 +1,4 @@
-import { describe, hostError, PremiereErrorCode } from "./errors.js";
+import { describe, hostError, HostErrorCode as PremiereErrorCode } from "../uxp/errors.js";
 import type { PProject, PremiereApi, PSequence } from "./types.js";
 
 /** The open project and its active sequence, or a message saying which one is missing. */

@@ -1,10 +1,11 @@
-import { FrameContext, type PlacementMode } from "../../core/schemas/index.js";
+import type { FrameContext, PlacementMode } from "../../core/schemas/index.js";
 import { findShotUnderPlayhead, NO_SHOT_TO_EXTEND_MESSAGE } from "../../core/placement.js";
 import { frameToTicks, secondsToTicks, ticksToFrame } from "../../core/time.js";
-import type { BackendHttp } from "./backendHttp.js";
-import { describe, hostError, PremiereErrorCode } from "./errors.js";
-import { exportFrame, pngSize } from "./frameExport.js";
-import { buildMultipart } from "./multipart.js";
+import type { BackendHttp } from "../uxp/backendHttp.js";
+import { describe, hostError, HostErrorCode as PremiereErrorCode } from "../uxp/errors.js";
+import { uploadFrame } from "../uxp/frameUpload.js";
+import { pngSize } from "../uxp/png.js";
+import { exportFrame } from "./frameExport.js";
 import { readSequenceContext } from "./sequenceContext.js";
 import type { PremiereApi, UxpApi, UxpFs } from "./types.js";
 
@@ -53,9 +54,5 @@ export async function captureFrame(
   const size = pngSize(image);
   if (!size) throw hostError(PremiereErrorCode.captureFailed, "Premiere exported something that is not a PNG image; capture again.");
 
-  const { body, contentType } = buildMultipart([
-    { name: "context", value: JSON.stringify({ sequence: context, mode }) },
-    { name: "image", fileName: "frame.png", contentType: "image/png", bytes: image },
-  ]);
-  return deps.backend.json(FrameContext, "/v1/frames", { method: "POST", headers: { "content-type": contentType }, body });
+  return uploadFrame(deps.backend, { context, mode, png: image });
 }

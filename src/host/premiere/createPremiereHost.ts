@@ -1,10 +1,8 @@
 import type { HostHandlers } from "../../core/bridge/index.js";
-import { createBackendHttp } from "./backendHttp.js";
-import { DEFAULT_BACKEND_URL, readBackend } from "./backendSettings.js";
+import { createHostServices } from "../uxp/hostServices.js";
 import { captureFrame } from "./captureFrame.js";
 import { importTake, type ImportTimings } from "./importTake.js";
 import { pickMediaFolder, setSequenceColorSpace } from "./pendingHandlers.js";
-import { createSecrets } from "./secrets.js";
 import { readSequenceContext } from "./sequenceContext.js";
 import type { FetchLike, PremiereApi, UxpApi, UxpFs } from "./types.js";
 
@@ -25,23 +23,15 @@ export interface PremiereHostDeps {
  */
 export function createPremiereHost(deps: PremiereHostDeps): HostHandlers {
   const { ppro, uxp, fs } = deps;
-  const fetchFn: FetchLike = deps.fetch ?? ((input, init) => globalThis.fetch(input, init as RequestInit));
-  const secrets = createSecrets(uxp);
-  const connection = () => readBackend(secrets, deps.defaultBackendUrl ?? DEFAULT_BACKEND_URL);
-  const backend = createBackendHttp(fetchFn, connection);
+  const { secrets, backend, handlers } = createHostServices(deps);
 
   return {
+    ...handlers,
     "host.context": async () => (await readSequenceContext(ppro)).context,
-    "host.backend": async () => connection(),
     "host.captureFrame": async ({ mode }) => captureFrame({ ppro, uxp, fs, backend }, mode),
     "host.importTake": async (params) =>
       importTake({ ppro, uxp, fs, secrets, backend, ...(deps.onImportTimings ? { onTimings: deps.onImportTimings } : {}) }, params),
     "host.pickMediaFolder": async () => pickMediaFolder({ uxp, secrets }),
     "host.setSequenceColorSpace": async ({ colorSpace }) => setSequenceColorSpace(ppro, colorSpace),
-    "host.secrets.get": async ({ key }) => ({ value: await secrets.get(key) }),
-    "host.secrets.set": async ({ key, value }) => {
-      await secrets.set(key, value);
-      return { ok: true as const };
-    },
   };
 }

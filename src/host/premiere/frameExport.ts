@@ -1,6 +1,6 @@
-import { describe, hostError, PremiereErrorCode } from "./errors.js";
-import { fileSize, readWholeFile, removeQuietly } from "./fileIo.js";
-import { fileIn } from "./paths.js";
+import { describe, hostError, HostErrorCode as PremiereErrorCode } from "../uxp/errors.js";
+import { fileSize, readWholeFile, removeQuietly } from "../uxp/fileIo.js";
+import { fileIn } from "../uxp/paths.js";
 import type { PremiereApi, PSequence, PTickTime, UxpFolder, UxpFs } from "./types.js";
 
 /**
@@ -40,12 +40,4 @@ export async function exportFrame(
   } finally {
     for (const candidate of candidates) await removeQuietly(deps.fs, candidate.url);
   }
-}
-
-/** PNG width and height from the IHDR chunk (the exporter may not honour the size asked for). */
-export function pngSize(bytes: Uint8Array): { width: number; height: number } | undefined {
-  const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-  if (bytes.length < 24 || !sig.every((b, i) => bytes[i] === b)) return undefined;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { width: view.getUint32(16), height: view.getUint32(20) };
 }

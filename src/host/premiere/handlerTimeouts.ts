@@ -1,49 +1,24 @@
 import type { HostHandlers } from "../../core/bridge/index.js";
 import type { BridgeMethod } from "../../core/schemas/bridge.js";
-import { hostError, PremiereErrorCode } from "./errors.js";
+import { HOST_TIMEOUTS_MS, withStepTimeouts, type StepWords } from "../uxp/handlerTimeouts.js";
 
-/**
- * Host-side deadlines, a little shorter than the panel's (core/bridge client), so when Premiere
- * hangs the panel gets a structured answer naming the step instead of a bare client timeout.
- */
-export const HOST_TIMEOUTS_MS: Record<BridgeMethod, number> = {
-  "host.context": 8_000,
-  "host.backend": 5_000,
-  "host.captureFrame": 55_000,
-  "host.importTake": 14 * 60_000,
-  // The folder picker waits on the editor, not on Premiere.
-  "host.pickMediaFolder": 10 * 60_000,
-  "host.setSequenceColorSpace": 8_000,
-  "host.secrets.get": 5_000,
-  "host.secrets.set": 5_000,
+export { HOST_TIMEOUTS_MS };
+
+const PREMIERE_STEPS: StepWords = {
+  app: "Premiere",
+  steps: {
+    "host.context": "describe the sequence",
+    "host.backend": "read the backend settings",
+    "host.captureFrame": "export the frame",
+    "host.importTake": "import the take",
+    "host.pickMediaFolder": "pick the media folder",
+    "host.setSequenceColorSpace": "set the sequence's color space",
+    "host.secrets.get": "read secure storage",
+    "host.secrets.set": "write secure storage",
+  },
 };
 
-const WHAT: Record<BridgeMethod, string> = {
-  "host.context": "describe the sequence",
-  "host.backend": "read the backend settings",
-  "host.captureFrame": "export the frame",
-  "host.importTake": "import the take",
-  "host.pickMediaFolder": "pick the media folder",
-  "host.setSequenceColorSpace": "set the sequence's color space",
-  "host.secrets.get": "read secure storage",
-  "host.secrets.set": "write secure storage",
-};
-
+/** The Premiere host's handlers with deadlines ("Premiere did not export the frame within 55 s."). */
 export function withTimeouts(handlers: HostHandlers, timeouts: Partial<Record<BridgeMethod, number>> = HOST_TIMEOUTS_MS): HostHandlers {
-  const out: Record<string, unknown> = {};
-  for (const [method, handler] of Object.entries(handlers) as [BridgeMethod, (p: unknown) => Promise<unknown>][]) {
-    const ms = timeouts[method] ?? HOST_TIMEOUTS_MS[method];
-    out[method] = (params: unknown) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(hostError(PremiereErrorCode.timeout, `Premiere did not ${WHAT[method]} within ${ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`}.`)),
-          ms,
-        );
-        handler(params).then(
-          (value) => (clearTimeout(timer), resolve(value)),
-          (error: unknown) => (clearTimeout(timer), reject(error)),
-        );
-      });
-  }
-  return out as HostHandlers;
+  return withStepTimeouts(handlers, PREMIERE_STEPS, timeouts);
 }

@@ -1,7 +1,8 @@
 import { SequenceColorSpace, type SequenceContext } from "../../core/schemas/index.js";
-import { SETTING_MEDIA_FOLDER_TOKEN } from "./backendSettings.js";
-import { describe, hostError, PremiereErrorCode } from "./errors.js";
-import type { Secrets } from "./secrets.js";
+import { SETTING_MEDIA_FOLDER_TOKEN } from "../uxp/backendSettings.js";
+import { hostError, HostErrorCode as PremiereErrorCode } from "../uxp/errors.js";
+import { pickMediaFolder as pickFolder } from "../uxp/mediaFolder.js";
+import type { Secrets } from "../uxp/secrets.js";
 import { activeProjectAndSequence } from "./activeSequence.js";
 import { COLOR_SPACE_PROPERTY, readSequenceContext } from "./sequenceContext.js";
 import type { PremiereApi, UxpApi } from "./types.js";
@@ -13,17 +14,8 @@ import type { PremiereApi, UxpApi } from "./types.js";
  */
 
 /** Opens the OS folder picker and remembers the choice (persistent token in secure storage). */
-export async function pickMediaFolder(deps: { uxp: UxpApi; secrets: Secrets }): Promise<{ path: string | null }> {
-  let folder;
-  try {
-    folder = await deps.uxp.storage.localFileSystem.getFolder({});
-  } catch (error) {
-    throw hostError(PremiereErrorCode.mediaFolder, `The folder picker failed: ${describe(error)}`);
-  }
-  if (!folder) return { path: null }; // cancelled: keep the previous choice
-  const token = await deps.uxp.storage.localFileSystem.createPersistentToken(folder);
-  await deps.secrets.set(SETTING_MEDIA_FOLDER_TOKEN, token);
-  return { path: folder.nativePath };
+export function pickMediaFolder(deps: { uxp: UxpApi; secrets: Secrets }): Promise<{ path: string | null }> {
+  return pickFolder({ ...deps, tokenKey: SETTING_MEDIA_FOLDER_TOKEN });
 }
 
 /**

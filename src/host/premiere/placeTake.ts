@@ -1,6 +1,6 @@
 import type { Placement } from "../../core/schemas/index.js";
 import { secondsToTicks } from "../../core/time.js";
-import { describe, hostError, PremiereErrorCode } from "./errors.js";
+import { describe, hostError, HostErrorCode as PremiereErrorCode } from "../uxp/errors.js";
 import type { PMarkers, PProject, PProjectItem, PremiereApi, PSequence } from "./types.js";
 
 export interface PlaceTakeInput {

@@ -1,5 +1,5 @@
-import { describe, hostError, PremiereErrorCode } from "./errors.js";
-import { samePath } from "./paths.js";
+import { describe, hostError, HostErrorCode as PremiereErrorCode } from "../uxp/errors.js";
+import { samePath } from "../uxp/paths.js";
 import type { PFolderItem, PProject, PProjectItem, PremiereApi } from "./types.js";
 
 export const BIN_NAME = "Retake";

@@ -3,7 +3,7 @@ import { SequenceColorSpace, type SequenceContext, type TrackClip, type VideoTra
 import { frameRateFromTicksPerFrame, isDropFrameRate, ticksToSeconds, timePointAt } from "../../core/time.js";
 import type { FrameRate } from "../../core/schemas/frameContext.js";
 import { activeProjectAndSequence } from "./activeSequence.js";
-import { describe, hostError, PremiereErrorCode } from "./errors.js";
+import { describe, hostError, HostErrorCode as PremiereErrorCode } from "../uxp/errors.js";
 import type { PProject, PremiereApi, PSequence, PSequenceSettings } from "./types.js";
 
 /**

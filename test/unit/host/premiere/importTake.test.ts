@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Job } from "../../../../src/core/schemas/index.js";
 import { COLOR_SPACE_PROPERTY } from "../../../../src/host/premiere/sequenceContext.js";
-import { RETAKE_XMP_NS } from "../../../../src/host/premiere/provenance.js";
+import { RETAKE_XMP_NS } from "../../../../src/host/uxp/provenance.js";
 import { startTestBackend } from "../../../helpers/backend.js";
 import { finishedJob, startCuttingProxy } from "./backendJobs.js";
 import { clip, secondsTicks, TYPE_BIN } from "./fake/fakePremiere.js";

@@ -16,7 +16,7 @@ const repo = path.resolve(import.meta.dirname, "../../../..");
 const CHECK = `
 /// <reference path="${repo}/node_modules/@adobe/cc-ext-uxp-types/uxp/index.d.ts" />
 import type { storage } from "uxp";
-import type { UxpFolder, UxpLocalFileSystem, UxpSecureStorage, UxpFs } from "${repo}/src/host/premiere/types.js";
+import type { UxpFolder, UxpLocalFileSystem, UxpSecureStorage, UxpFs } from "${repo}/src/host/uxp/types.js";
 type UxpModule = typeof import("uxp");
 type OfficialFs = typeof import("fs");
 

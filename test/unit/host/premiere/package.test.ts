@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendOrigin, iconFiles, prepareManifest, validateManifest } from "../../../../scripts/buildManifest.js";
 import { buildPlugin, buildUi, REPO } from "../../../../scripts/buildPlugin.js";
 import { packagePlugin } from "../../../../scripts/packagePlugin.js";
-import { utf8Decode } from "../../../../src/host/premiere/bytes.js";
+import { utf8Decode } from "../../../../src/host/uxp/bytes.js";
 import { createFakePremiere } from "./fake/fakePremiere.js";
 import { createFakeUxp } from "./fake/fakeUxp.js";
 import { createNodeUxpFs } from "./fake/nodeUxpFs.js";

@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Job } from "../../../../src/core/schemas/index.js";
 import { pickMediaFolder, setSequenceColorSpace } from "../../../../src/host/premiere/pendingHandlers.js";
-import { createSecrets } from "../../../../src/host/premiere/secrets.js";
+import { createSecrets } from "../../../../src/host/uxp/secrets.js";
 import { startTestBackend } from "../../../helpers/backend.js";
 import { finishedJob } from "./backendJobs.js";
 import { clip, secondsTicks } from "./fake/fakePremiere.js";

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createBridgeClient, serveBridge } from "../../../../src/core/bridge/index.js";
-import { utf8Decode, utf8Encode } from "../../../../src/host/premiere/bytes.js";
+import { utf8Decode, utf8Encode } from "../../../../src/host/uxp/bytes.js";
 import { withTimeouts } from "../../../../src/host/premiere/handlerTimeouts.js";
-import { createWebviewTransport, type MessageTarget } from "../../../../src/host/premiere/webviewTransport.js";
+import { createWebviewTransport, type MessageTarget } from "../../../../src/host/uxp/webviewTransport.js";
 import { setupHost } from "./setup.js";
 
 let env: Awaited<ReturnType<typeof setupHost>> | undefined;

@@ -1,5 +1,5 @@
-import { utf8Encode } from "../../../../../src/host/premiere/bytes.js";
-import type { UxpApi, UxpFolder } from "../../../../../src/host/premiere/types.js";
+import { utf8Encode } from "../../../../../src/host/uxp/bytes.js";
+import type { UxpApi, UxpFolder } from "../../../../../src/host/uxp/types.js";
 import type { NodeUxpFs } from "./nodeUxpFs.js";
 
 /**

@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { UxpFs, UxpFolder, UxpStats } from "../../../../../src/host/premiere/types.js";
+import type { UxpFs, UxpFolder, UxpStats } from "../../../../../src/host/uxp/types.js";
 
 export interface NodeUxpFsOptions {
   root: string;

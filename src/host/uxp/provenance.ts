@@ -56,46 +56,71 @@ export function markerComment(p: Provenance): string {
     .join(" · ");
 }
 
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "");
 }
 
+/** One `<retake:name>value</retake:name>` element. */
+export function retakeField(name: string, value: string | number | boolean): string {
+  return `<retake:${name}>${escapeXml(String(value))}</retake:${name}>`;
+}
+
+/** The provenance as `retake:` elements (the body of a description, or of one entry in a list). */
+export function provenanceFields(p: Provenance): string {
+  return [
+    retakeField("prompt", p.prompt),
+    retakeField("directionSummary", p.directionSummary),
+    retakeField("provider", p.provider),
+    retakeField("model", p.model),
+    retakeField("jobId", p.jobId),
+    retakeField("takeId", p.takeId),
+    retakeField("takeNumber", p.takeNumber),
+    retakeField("costUsd", p.costUsd),
+    retakeField("costEstimated", p.costEstimated),
+    retakeField("critique", p.critique),
+    retakeField("colorSpace", p.colorSpace),
+  ].join("");
+}
+
+/** The opening tag of Retake's rdf:Description (dc declared too, for dc:description). */
+export const RETAKE_DESCRIPTION_OPEN = `<rdf:Description rdf:about="" xmlns:retake="${RETAKE_XMP_NS}" xmlns:dc="http://purl.org/dc/elements/1.1/">`;
+
 /** The rdf:Description carrying the provenance (also dc:description, which Premiere shows). */
 export function provenanceDescription(p: Provenance): string {
-  const field = (name: string, value: string | number | boolean) => `<retake:${name}>${escapeXml(String(value))}</retake:${name}>`;
   return [
-    `<rdf:Description rdf:about="" xmlns:retake="${RETAKE_XMP_NS}" xmlns:dc="http://purl.org/dc/elements/1.1/">`,
-    field("prompt", p.prompt),
-    field("directionSummary", p.directionSummary),
-    field("provider", p.provider),
-    field("model", p.model),
-    field("jobId", p.jobId),
-    field("takeId", p.takeId),
-    field("takeNumber", p.takeNumber),
-    field("costUsd", p.costUsd),
-    field("costEstimated", p.costEstimated),
-    field("critique", p.critique),
-    field("colorSpace", p.colorSpace),
+    RETAKE_DESCRIPTION_OPEN,
+    provenanceFields(p),
     `<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${escapeXml(markerComment(p))}</rdf:li></rdf:Alt></dc:description>`,
     `</rdf:Description>`,
   ].join("");
 }
 
+const RETAKE_DESCRIPTION = new RegExp(`<rdf:Description[^>]*xmlns:retake="${RETAKE_XMP_NS.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}"[\\s\\S]*?</rdf:Description>`, "g");
+
+/** Retake's own rdf:Description in a packet, or undefined (for hosts that add to what is there). */
+export function findRetakeDescription(xmp: string): string | undefined {
+  return xmp.match(RETAKE_DESCRIPTION)?.[0];
+}
+
 /**
- * The item's XMP with Retake's description added (XMP allows several rdf:Description elements
- * about the same resource). A previous Retake description is replaced; the rest is kept. When the
+ * A packet with Retake's description put in (XMP allows several rdf:Description elements about
+ * the same resource). A previous Retake description is replaced; the rest is kept. When the
  * existing packet has no rdf:RDF (empty or unreadable), a fresh packet is written.
  */
-export function withProvenance(existingXmp: string, p: Provenance): string {
-  const ours = provenanceDescription(p);
-  const withoutOld = existingXmp.replace(new RegExp(`<rdf:Description[^>]*xmlns:retake="${RETAKE_XMP_NS.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}"[\\s\\S]*?</rdf:Description>`, "g"), "");
+export function withRetakeDescription(existingXmp: string, description: string): string {
+  const withoutOld = existingXmp.replace(RETAKE_DESCRIPTION, "");
   const close = withoutOld.lastIndexOf("</rdf:RDF>");
-  if (close >= 0) return withoutOld.slice(0, close) + ours + withoutOld.slice(close);
+  if (close >= 0) return withoutOld.slice(0, close) + description + withoutOld.slice(close);
   return [
     `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>`,
     `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">`,
-    ours,
+    description,
     `</rdf:RDF></x:xmpmeta>`,
     `<?xpacket end="w"?>`,
   ].join("");
+}
+
+/** The item's XMP with Retake's provenance description in it (Premiere: one take per item). */
+export function withProvenance(existingXmp: string, p: Provenance): string {
+  return withRetakeDescription(existingXmp, provenanceDescription(p));
 }

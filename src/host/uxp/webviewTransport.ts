@@ -1,5 +1,5 @@
 import type { BridgeTransport } from "../../core/bridge/index.js";
-import { PremiereErrorCode } from "./errors.js";
+import { HostErrorCode } from "./errors.js";
 
 /** The UXP `<webview>` element's side we use: postMessage to the page. */
 export interface WebviewLike {
@@ -32,7 +32,7 @@ export function createWebviewTransport(webview: WebviewLike, target: MessageTarg
         if (!id) return;
         webview.postMessage({
           id,
-          error: { code: PremiereErrorCode.internal, message: `The host's answer was ${Math.round(text.length / 1024)} KB, over the bridge's ${Math.round(maxChars / 1024)} KB limit; media must travel as files.` },
+          error: { code: HostErrorCode.internal, message: `The host's answer was ${Math.round(text.length / 1024)} KB, over the bridge's ${Math.round(maxChars / 1024)} KB limit; media must travel as files.` },
         });
         return;
       }

@@ -1,5 +1,5 @@
 import { utf8Decode } from "./bytes.js";
-import { describe, hostError, PremiereErrorCode } from "./errors.js";
+import { describe, hostError, HostErrorCode } from "./errors.js";
 import type { UxpApi, UxpSecureStorage } from "./types.js";
 
 /**
@@ -9,7 +9,7 @@ import type { UxpApi, UxpSecureStorage } from "./types.js";
  */
 export function secureStorageOf(uxp: UxpApi): UxpSecureStorage {
   const storage = uxp.storage.secureStorage ?? uxp.secureStorage;
-  if (!storage) throw hostError(PremiereErrorCode.internal, "This Premiere build offers no secure storage, so Retake cannot keep keys.");
+  if (!storage) throw hostError(HostErrorCode.internal, "This host offers no secure storage, so Retake cannot keep keys.");
   return storage;
 }
 
@@ -35,7 +35,7 @@ export function createSecrets(uxp: UxpApi) {
       else await storage.setItem(key, value);
     } catch (error) {
       if (value === null) return; // removing what is not there is fine
-      throw hostError(PremiereErrorCode.internal, `Could not save ${key} in secure storage: ${describe(error)}`);
+      throw hostError(HostErrorCode.internal, `Could not save ${key} in secure storage: ${describe(error)}`);
     }
   }
 

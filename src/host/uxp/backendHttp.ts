@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { ApiError } from "../../core/schemas/index.js";
 import type { BackendConnection } from "./backendSettings.js";
-import { describe, hostError, PremiereErrorCode } from "./errors.js";
+import { describe, hostError, HostErrorCode } from "./errors.js";
 import type { FetchLike } from "./types.js";
 
 /**
@@ -18,7 +18,7 @@ export function createBackendHttp(fetchFn: FetchLike, connection: () => Promise<
       response = await fetchFn(url, { ...init, headers });
     } catch (error) {
       throw hostError(
-        PremiereErrorCode.backendUnreachable,
+        HostErrorCode.backendUnreachable,
         `Retake cannot reach its backend at ${backend.url} (${describe(error)}). Start it (npm start) or fix the URL in Settings.`,
       );
     }
@@ -48,7 +48,7 @@ export type BackendHttp = ReturnType<typeof createBackendHttp>;
 
 function garbage(path: string, why: string) {
   return hostError(
-    PremiereErrorCode.backendGarbage,
+    HostErrorCode.backendGarbage,
     `The backend answered ${path} with something Retake does not understand (${why}). Is the URL in Settings a Retake backend of the same version?`,
   );
 }
@@ -67,12 +67,12 @@ async function failure(response: Response, baseUrl: string) {
     parsed = undefined;
   }
   if (parsed?.success) {
-    const code = response.status === 401 || response.status === 403 ? PremiereErrorCode.backendUnreachable : PremiereErrorCode.importFailed;
-    const hint = code === PremiereErrorCode.backendUnreachable ? " Check the token in Settings." : "";
+    const code = response.status === 401 || response.status === 403 ? HostErrorCode.backendUnreachable : HostErrorCode.importFailed;
+    const hint = code === HostErrorCode.backendUnreachable ? " Check the token in Settings." : "";
     return hostError(code, `${parsed.data.error.message}${hint}`);
   }
   return hostError(
-    response.status >= 500 ? PremiereErrorCode.backendUnreachable : PremiereErrorCode.backendGarbage,
+    response.status >= 500 ? HostErrorCode.backendUnreachable : HostErrorCode.backendGarbage,
     `The backend at ${baseUrl} answered ${response.status} ${response.statusText || ""}`.trim() + " without a Retake error; is it a Retake backend?",
   );
 }

@@ -3,8 +3,12 @@ import type { Secrets } from "./secrets.js";
 /** Keys under which the panel's Settings keep the backend connection (secure storage). */
 export const SETTING_BACKEND_URL = "backend.url";
 export const SETTING_BACKEND_TOKEN = "backend.token";
-/** Persistent token of the media folder the editor picked (see mediaFolder.ts). */
+/**
+ * Persistent token of the media folder the editor picked (see mediaFolder.ts), one key per host
+ * (each plugin has its own secure storage; the names say whose it is).
+ */
 export const SETTING_MEDIA_FOLDER_TOKEN = "premiere.mediaFolderToken";
+export const SETTING_AE_MEDIA_FOLDER_TOKEN = "aftereffects.mediaFolderToken";
 
 /** Loopback by default, like `npm start`; the manifest allows this origin (and only the configured one). */
 export const DEFAULT_BACKEND_URL = "http://127.0.0.1:5177";

@@ -2,10 +2,11 @@ import { BridgeError } from "../../core/bridge/index.js";
 import { BridgeErrorCode } from "../../core/schemas/bridge.js";
 
 /**
- * Error codes the Premiere host answers with: the shared ones from core plus the specific
- * situations the panel can tell the editor about (each message says what to do next).
+ * Error codes the UXP hosts (Premiere, After Effects) answer with: the shared ones from core plus
+ * the situations the panel can tell the editor about (each message says what to do next). The
+ * After Effects host adds its own few (src/host/aftereffects/errors.ts).
  */
-export const PremiereErrorCode = {
+export const HostErrorCode = {
   ...BridgeErrorCode,
   noClips: "no_clips",
   playheadBeyondEnd: "playhead_beyond_end",
@@ -15,9 +16,9 @@ export const PremiereErrorCode = {
   downloadFailed: "download_failed",
   backendGarbage: "backend_garbage",
 } as const;
-export type PremiereErrorCode = (typeof PremiereErrorCode)[keyof typeof PremiereErrorCode];
+export type HostErrorCode = (typeof HostErrorCode)[keyof typeof HostErrorCode];
 
-export function hostError(code: PremiereErrorCode, message: string): BridgeError {
+export function hostError(code: string, message: string): BridgeError {
   return new BridgeError(code, message);
 }
 

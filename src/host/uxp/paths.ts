@@ -2,7 +2,8 @@ import type { UxpFolder } from "./types.js";
 
 /**
  * A file inside a UXP folder, named both ways: `url` for UXP's `fs` (plugin-temp:/…, file:/…) and
- * `nativePath` for Premiere, which takes OS paths (importFiles, exportSequenceFrame).
+ * `nativePath` for the host app, which takes OS paths (Premiere importFiles/exportSequenceFrame,
+ * After Effects ImportOptions/saveFrameToPng).
  */
 export interface HostFile {
   name: string;
@@ -17,7 +18,7 @@ export function fileIn(folder: Pick<UxpFolder, "url" | "nativePath">, name: stri
   return { name, url, nativePath };
 }
 
-/** Paths compared the way the OS would (Premiere may hand back either slash on Windows). */
+/** Paths compared the way the OS would (a host may hand back either slash on Windows). */
 export function samePath(a: string, b: string): boolean {
   const norm = (p: string) => p.replace(/\\/g, "/").replace(/\/+$/, "");
   const win = /^[a-zA-Z]:/.test(a) || a.includes("\\");

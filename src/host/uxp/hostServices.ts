@@ -1,0 +1,35 @@
+import type { HostHandlers } from "../../core/bridge/index.js";
+import { createBackendHttp, type BackendHttp } from "./backendHttp.js";
+import { DEFAULT_BACKEND_URL, readBackend, type BackendConnection } from "./backendSettings.js";
+import { createSecrets, type Secrets } from "./secrets.js";
+import type { FetchLike, UxpApi } from "./types.js";
+
+export interface HostServices {
+  secrets: Secrets;
+  /** The backend URL and token as Settings keep them (read fresh on every call). */
+  connection: () => Promise<BackendConnection>;
+  backend: BackendHttp;
+  /** host.backend and host.secrets.get|set, the same in every UXP host. */
+  handlers: Pick<HostHandlers, "host.backend" | "host.secrets.get" | "host.secrets.set">;
+}
+
+/** What every UXP host builds first: secure storage, the backend connection and its HTTP client. */
+export function createHostServices(deps: { uxp: UxpApi; fetch?: FetchLike; defaultBackendUrl?: string }): HostServices {
+  const fetchFn: FetchLike = deps.fetch ?? ((input, init) => globalThis.fetch(input, init as RequestInit));
+  const secrets = createSecrets(deps.uxp);
+  const connection = () => readBackend(secrets, deps.defaultBackendUrl ?? DEFAULT_BACKEND_URL);
+  const backend = createBackendHttp(fetchFn, connection);
+  return {
+    secrets,
+    connection,
+    backend,
+    handlers: {
+      "host.backend": async () => connection(),
+      "host.secrets.get": async ({ key }) => ({ value: await secrets.get(key) }),
+      "host.secrets.set": async ({ key, value }) => {
+        await secrets.set(key, value);
+        return { ok: true as const };
+      },
+    },
+  };
+}
