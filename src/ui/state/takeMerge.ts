@@ -7,8 +7,8 @@ import { TERMINAL_TAKE_STATES, type Take } from "../../core/schemas/index.js";
  * - a take that reached a terminal state (succeeded, failed, canceled) is never reopened by a
  *   non-terminal update;
  * - an update older than what we hold (by `updatedAt`) is ignored;
- * - except that a later iteration (the take retried) always replaces an earlier one, and an
- *   earlier iteration never comes back.
+ * - except that a later attempt (the take retried after a failure: `attempt` bumped, the round
+ *   in `iteration` kept) always replaces an earlier one, and an earlier attempt never comes back.
  * Returns the same map object when nothing changed, so subscribers do not re-render.
  */
 export function mergeTake(takes: Readonly<Record<string, Take>>, incoming: Take): Record<string, Take> {
@@ -23,8 +23,11 @@ export function mergeTakes(takes: Readonly<Record<string, Take>>, incoming: read
   return next;
 }
 
+/** How many times the take was sent again; a take never retried has no `attempt`. */
+const attemptOf = (take: Take) => take.attempt ?? 0;
+
 function shouldReplace(current: Take, incoming: Take): boolean {
-  if (incoming.iteration !== current.iteration) return incoming.iteration > current.iteration;
+  if (attemptOf(incoming) !== attemptOf(current)) return attemptOf(incoming) > attemptOf(current);
   const currentTerminal = TERMINAL_TAKE_STATES.has(current.state);
   const incomingTerminal = TERMINAL_TAKE_STATES.has(incoming.state);
   if (currentTerminal && !incomingTerminal) return false;
@@ -35,9 +38,9 @@ function shouldReplace(current: Take, incoming: Take): boolean {
   return true;
 }
 
-/** Takes of one job in the order the backend numbered them. */
+/** Takes of one job, round by round, each round in the order the backend numbered its takes. */
 export function takesOfJob(takes: Readonly<Record<string, Take>>, jobId: string): Take[] {
   return Object.values(takes)
     .filter((t) => t.jobId === jobId)
-    .sort((a, b) => a.index - b.index || a.iteration - b.iteration);
+    .sort((a, b) => a.iteration - b.iteration || a.index - b.index);
 }

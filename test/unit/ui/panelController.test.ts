@@ -135,7 +135,7 @@ beforeAll(async () => {
       return json(201, job);
     }
     if (req.url === "/v1/takes/take-1/retry" && req.method === "POST")
-      return json(200, { ...take("queued", 0, "2025-01-01T00:00:09.000Z"), iteration: 1, message: "Queued again" });
+      return json(200, { ...take("queued", 0, "2025-01-01T00:00:09.000Z"), attempt: 1, message: "Queued again" });
     if (req.url === "/v1/takes/take-1/upconvert" && req.method === "POST") {
       upconvertRequests.push(JSON.parse(body));
       const lifted = { ...take("queued", 0, "2025-01-01T00:00:09.000Z"), id: "take-hdr", jobId: "job-2" };
@@ -314,7 +314,7 @@ describe("panel controller", () => {
     const retry = controller.retryTake("take-1");
     expect(store.getState().takeActions["take-1"]).toBe("retrying");
     await retry;
-    expect(currentTakes(store.getState())[0]).toMatchObject({ state: "queued", iteration: 1, error: null });
+    expect(currentTakes(store.getState())[0]).toMatchObject({ state: "queued", attempt: 1, iteration: 0, error: null });
     expect(store.getState().takeActions["take-1"]).toBeUndefined();
     expect(store.getState().stream).toBe("connecting");
     expect(FakeEventSource.last!.url).toBe(`${url}/v1/jobs/job-1/events?token=tok`);

@@ -90,12 +90,16 @@ describe("take card facts", () => {
     expect(critiqueOf(take())).toBeNull();
   });
 
-  it("a retried take (later iteration) replaces the failed one; the old iteration never comes back", () => {
-    const failed = take({ state: "failed", iteration: 0, updatedAt: "2025-01-01T00:00:05.000Z" });
-    const queued = take({ state: "queued", iteration: 1, progress: 0, updatedAt: "2025-01-01T00:00:06.000Z" });
+  it("a retried take (later attempt) replaces the failed one; the failed attempt never comes back", () => {
+    const failed = take({ state: "failed", iteration: 1, updatedAt: "2025-01-01T00:00:05.000Z" });
+    // The retry keeps the round (iteration) and bumps the attempt; its clock may even trail.
+    const queued = take({ state: "queued", iteration: 1, attempt: 1, progress: 0, updatedAt: "2025-01-01T00:00:04.000Z" });
     const merged = mergeTake({ t: failed }, queued);
     expect(merged.t).toBe(queued);
-    expect(mergeTake(merged, failed)).toBe(merged);
+    // A replay of the failed attempt, even stamped later, is older news.
+    expect(mergeTake(merged, { ...failed, updatedAt: "2025-01-01T00:00:09.000Z" })).toBe(merged);
+    // Without a new attempt, a failed take is not reopened by a queued update.
+    expect(mergeTake({ t: failed }, take({ state: "queued", iteration: 1, updatedAt: "2025-01-01T00:00:09.000Z" })).t).toBe(failed);
   });
 });
 
