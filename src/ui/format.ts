@@ -129,3 +129,31 @@ export function formatSpan(start: number, end: number): string {
   const n = (t: number) => String(Number.isInteger(t) ? t : Number(t.toFixed(2)));
   return `${n(start)}–${n(end)} s`;
 }
+
+/** "12 KB", "3.4 MB", "1.2 GB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value >= 10 ? Math.round(value) : Number(value.toFixed(1))} ${units[unit]}`;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** "5 Jan 2026, 14:03" in the editor's own time zone (the ledger stores UTC). */
+export function formatWhen(iso: string, timeZoneOffsetMinutes?: number): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  // For tests: a fixed offset instead of the machine's zone.
+  const d = timeZoneOffsetMinutes === undefined ? date : new Date(date.getTime() + timeZoneOffsetMinutes * 60_000);
+  const utc = timeZoneOffsetMinutes !== undefined;
+  const [day, month, year, hours, minutes] = utc
+    ? [d.getUTCDate(), d.getUTCMonth(), d.getUTCFullYear(), d.getUTCHours(), d.getUTCMinutes()]
+    : [d.getDate(), d.getMonth(), d.getFullYear(), d.getHours(), d.getMinutes()];
+  return `${day} ${MONTHS[month]} ${year}, ${String(hours).padStart(2, "0")}:${String(minutes).padStart(2, "0")}`;
+}

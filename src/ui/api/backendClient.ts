@@ -5,14 +5,19 @@ import {
   CostEstimate,
   EstimateRequest,
   FrameContext,
+  HistoryPage,
   Job,
   JobEvent,
   ProviderInfo,
   SpendTotals,
   Take,
   type CreateJobInput,
+  type EnhanceRequest,
+  type HistoryQueryInput,
+  type TakePatch,
   type UpconvertRequest,
 } from "../../core/schemas/index.js";
+import { historySearchParams } from "../state/historyQuery.js";
 
 /**
  * Typed client for the backend's HTTP API (docs/http-api.md). Every answer is parsed with the
@@ -42,7 +47,7 @@ export type StreamStatus = "live" | "reconnecting" | "failed";
 
 export interface JobEventHandlers {
   onEvent(event: JobEvent): void;
-  /** Every take reached a terminal state; the stream is closed. */
+  /** Every take reached a terminal state (and an auto job's loop is done); the stream is closed. */
   onDone?(): void;
   onStatus?(status: StreamStatus): void;
   onError?(error: BackendError): void;
@@ -164,6 +169,15 @@ export function createBackendClient(connection: BackendConnection, options: Back
     /** Conform a take's master to its sequence; the answer carries the take with its new master. */
     conformTake: (takeId: string, format?: ConformFormat) =>
       request("POST", `/v1/takes/${enc(takeId)}/conform`, ConformResult, format ? { format } : {}),
+    /**
+     * Render a draft as a final master: a new one-take "final" job (`enhanceOf` says which draft).
+     * Without a take id the backend picks the job's best-scored take.
+     */
+    enhanceJob: (jobId: string, input: EnhanceRequest = {}) => request("POST", `/v1/jobs/${enc(jobId)}/enhance`, Job, input),
+    /** The editor's star and note on a take; answers the take as stored. */
+    patchTake: (takeId: string, patch: TakePatch) => request("PATCH", `/v1/takes/${enc(takeId)}`, Take, patch),
+    /** One page of the ledger's jobs, newest first, matching the search and filters. */
+    history: (query: HistoryQueryInput = {}) => request("GET", `/v1/history${historySearchParams(query)}`, HistoryPage),
 
     frameImageUrl: (frameId: string) => withToken(`${base}/v1/frames/${enc(frameId)}/image`),
     artifactUrl: (artifactId: string) => withToken(`${base}/v1/artifacts/${enc(artifactId)}`),
@@ -201,6 +215,7 @@ export function createBackendClient(connection: BackendConnection, options: Back
       };
       source.addEventListener("take", onData);
       source.addEventListener("job", onData);
+      source.addEventListener("log", onData);
       source.addEventListener("done", () => {
         if (closed) return;
         close();

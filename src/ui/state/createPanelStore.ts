@@ -2,21 +2,30 @@ import { createContext, useContext } from "react";
 import { useStore } from "zustand";
 import { createStore, type StoreApi } from "zustand/vanilla";
 import {
+  AUTO_DEFAULT_COUNT,
+  AUTO_DEFAULT_ROUNDS,
+  AUTO_DEFAULT_TARGET,
+  AUTO_MAX_ROUNDS,
   MAX_COUNT,
   MAX_DURATION,
   MIN_DURATION,
   type Annotation,
+  type AutoSettings,
   type FrameContext,
   type ImportTakeResult,
   type Job,
   type JobEvent,
   type JobMode,
+  type JobSummary,
+  type HistoryPage,
   type PlacementMode,
   type ProviderInfo,
   type SequenceContext,
   type Take,
 } from "../../core/schemas/index.js";
 import { applyAnnotationChanges, type AnnotationChange, type AnnotationPatch } from "./annotationChanges.js";
+import { EMPTY_HISTORY_FILTERS, type HistoryFilters } from "./historyQuery.js";
+import { appendLogEntry, mergeJob } from "./jobMerge.js";
 import { mergeTake, mergeTakes } from "./takeMerge.js";
 
 /**
@@ -55,8 +64,49 @@ export interface Notice {
   source?: string;
 }
 
-/** A take card's own request in flight (retry, lift to HDR, conform). */
-export type TakeAction = "retrying" | "upconverting" | "conforming";
+/** A take card's own request in flight (retry, lift to HDR, conform, enhance to a final). */
+export type TakeAction = "retrying" | "upconverting" | "conforming" | "enhancing";
+
+/** The panel's two views: directing the current job, and the ledger's history. */
+export type PanelView = "direct" | "history";
+
+/** The Auto-refine controls as the editor set them (sent only for drafts, when enabled). */
+export interface AutoForm {
+  enabled: boolean;
+  target: number;
+  rounds: number;
+}
+
+/** Where a compare was started: the current job's takes, or the job opened in the history. */
+export type CompareScope = "direct" | "history";
+/** At most two takes are compared side by side. */
+export const MAX_COMPARE = 2;
+
+/** The last save of a take's star or note: under way, done, or why it failed (shown on the card). */
+export type MarkStatus =
+  | { state: "saving"; field: "starred" | "note" }
+  | { state: "saved"; field: "starred" | "note" }
+  | { state: "failed"; field: "starred" | "note"; message: string };
+
+/** The history list: the filters being typed, and the page(s) the backend answered for them. */
+export interface JobHistory {
+  filters: HistoryFilters;
+  /** The filters the shown list answers (the empty message names these, not what is being typed). */
+  shownFilters: HistoryFilters;
+  jobs: JobSummary[];
+  /** Jobs matching over every page; null before the first answer. */
+  total: number | null;
+  nextBefore: string | null;
+  /** "loading": a new search; "more": the next page. */
+  status: "idle" | "loading" | "more" | "ready" | "failed";
+  error: string | null;
+}
+
+/** A job opened from the history: loading, loaded with its takes (merged like the current job's), or failed. */
+export type OpenedJob =
+  | { jobId: string; status: "loading" }
+  | { jobId: string; status: "ready"; job: Job; takes: Record<string, Take> }
+  | { jobId: string; status: "failed"; message: string };
 
 /** The last conform of a take's master: what it did, or why it failed. */
 export type ConformStatus =
@@ -67,7 +117,7 @@ export type ConformStatus =
 /** Connection to the job's event stream. */
 export type StreamStatus = "idle" | "connecting" | "live" | "reconnecting" | "done" | "failed";
 
-export type BusyKey = "connecting" | "capturing" | "drafting" | "providers" | "canceling";
+export type BusyKey = "connecting" | "capturing" | "drafting" | "providers" | "canceling" | "enhancing";
 
 export type ConnectionStatus = "connecting" | "ready" | "failed";
 
@@ -94,6 +144,8 @@ export interface PanelData {
   mode: JobMode;
   /** Ask a final for an EXR delivery too (only offered when the provider can). */
   exr: boolean;
+  /** Auto-refine (drafts only): `count` is then the takes per round. */
+  auto: AutoForm;
   providers: ProviderInfo[];
   providerId: string | null;
   job: Job | null;
@@ -102,6 +154,15 @@ export interface PanelData {
   /** Per take id: the card's request in flight, if any. */
   takeActions: Record<string, TakeAction>;
   conforms: Record<string, ConformStatus>;
+  /** Per take id: the last star or note save. */
+  marks: Record<string, MarkStatus>;
+  /** Take ids picked for side-by-side compare, per view (at most two, oldest pick first). */
+  compare: Record<CompareScope, string[]>;
+  /** The provider to render finals on (Enhance); null: the job's own when it renders finals. */
+  enhanceProviderId: string | null;
+  view: PanelView;
+  jobHistory: JobHistory;
+  openedJob: OpenedJob | null;
   stream: StreamStatus;
   busy: Record<BusyKey, boolean>;
   notices: Notice[];
@@ -130,7 +191,7 @@ export interface PanelActions {
    * Reopen a job's direction: its frame, drawings, prompt and duration come back. The drawings
    * replace the current ones as ONE undo step, so reopening can itself be undone.
    */
-  restoreDirection(input: { frame: CapturedFrame; annotations: Annotation[]; prompt: string; duration: number }): void;
+  restoreDirection(input: RestoredDirection): void;
 
   setPrompt(prompt: string): void;
   /** Clamped to 2–10 s. */
@@ -141,19 +202,46 @@ export interface PanelActions {
   /** Only a mode the provider offers; the duration is brought inside what it allows in that mode. */
   setMode(mode: JobMode): void;
   setExr(exr: boolean): void;
+  /**
+   * Auto-refine settings; switching it on makes the take count the takes per round, 4 unless the
+   * provider allows fewer. Target is kept in 1–100, rounds in 0–4.
+   */
+  setAuto(patch: Partial<AutoForm>): void;
   /** Also picks a usable provider when none is chosen or the chosen one became unavailable. */
   setProviders(providers: ProviderInfo[]): void;
   setProvider(id: string): void;
 
   /** A job was created: it becomes the current job; takes and import results start fresh. */
   startJob(job: Job): void;
-  /** An SSE event (or a polled job): merged by take id, never backwards from a terminal state. */
+  /**
+   * An SSE event (or a polled job): takes merged by id, never backwards from a terminal state (a
+   * take of a later round is simply added); log lines by seq; the loop never goes backwards.
+   * The job opened in the history, when it is this job, is kept up to date too.
+   */
   applyJobEvent(event: JobEvent): void;
+  /** A take the backend answered (retry, conform, star, note): merged wherever that take is shown. */
   applyTake(take: Take): void;
   setStream(status: StreamStatus): void;
   setImport(takeId: string, status: ImportStatus | null): void;
   setTakeAction(takeId: string, action: TakeAction | null): void;
   setConform(takeId: string, status: ConformStatus): void;
+  setMark(takeId: string, status: MarkStatus | null): void;
+  /** Pick or unpick a take for compare; a third pick replaces the oldest of the two. */
+  toggleCompare(scope: CompareScope, takeId: string): void;
+  clearCompare(scope: CompareScope): void;
+  setEnhanceProvider(id: string | null): void;
+  setView(view: PanelView): void;
+
+  setHistoryFilters(patch: Partial<HistoryFilters>): void;
+  /** A history request went out: a new search ("loading") or the next page ("more"). */
+  historyRequested(kind: "loading" | "more"): void;
+  /** Its answer: a new search replaces the list, the next page is appended. */
+  historyAnswered(page: HistoryPage, kind: "loading" | "more", filters: HistoryFilters): void;
+  historyFailed(message: string): void;
+  openingJob(jobId: string): void;
+  openedJobLoaded(job: Job): void;
+  openedJobFailed(jobId: string, message: string): void;
+  closeOpenedJob(): void;
 
   setBusy(key: BusyKey, busy: boolean): void;
   /** Shows a message; an identical one already shown is not repeated. Returns its id. */
@@ -164,6 +252,20 @@ export interface PanelActions {
 }
 
 export type PanelState = PanelData & PanelActions;
+
+/** What reopening a job brings back: its direction, and (when given) its settings. */
+export interface RestoredDirection {
+  frame: CapturedFrame;
+  annotations: Annotation[];
+  prompt: string;
+  duration: number;
+  /** Taken only when that provider is available; the mode then fits what it offers. */
+  provider?: string;
+  mode?: JobMode;
+  count?: number;
+  /** The job's auto settings, or null for a job that did not refine (switches Auto-refine off). */
+  auto?: AutoSettings | null;
+}
 export type PanelStoreApi = StoreApi<PanelState>;
 
 export const DEFAULT_DURATION = 5;
@@ -188,6 +290,7 @@ export function initialPanelData(): PanelData {
     placement: "insert",
     mode: "draft",
     exr: false,
+    auto: { enabled: false, target: AUTO_DEFAULT_TARGET, rounds: AUTO_DEFAULT_ROUNDS },
     providers: [],
     providerId: null,
     job: null,
@@ -195,8 +298,22 @@ export function initialPanelData(): PanelData {
     imports: {},
     takeActions: {},
     conforms: {},
+    marks: {},
+    compare: { direct: [], history: [] },
+    enhanceProviderId: null,
+    view: "direct",
+    jobHistory: {
+      filters: EMPTY_HISTORY_FILTERS,
+      shownFilters: EMPTY_HISTORY_FILTERS,
+      jobs: [],
+      total: null,
+      nextBefore: null,
+      status: "idle",
+      error: null,
+    },
+    openedJob: null,
     stream: "idle",
-    busy: { connecting: false, capturing: false, drafting: false, providers: false, canceling: false },
+    busy: { connecting: false, capturing: false, drafting: false, providers: false, canceling: false, enhancing: false },
     notices: [],
   };
 }
@@ -231,6 +348,13 @@ export function clampCount(count: number, max = MAX_COUNT): number {
   return Math.min(max, Math.max(1, Math.round(count)));
 }
 
+/** Auto settings kept inside what the backend accepts: target 1–100, rounds 0–4 (whole). */
+export function clampAuto(auto: AutoForm): AutoForm {
+  const target = Number.isFinite(auto.target) ? Math.min(100, Math.max(1, Math.round(auto.target))) : AUTO_DEFAULT_TARGET;
+  const rounds = Number.isFinite(auto.rounds) ? Math.min(AUTO_MAX_ROUNDS, Math.max(0, Math.round(auto.rounds))) : AUTO_DEFAULT_ROUNDS;
+  return { enabled: auto.enabled, target, rounds };
+}
+
 export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreApi {
   return createStore<PanelState>()((set, get) => {
     /** Record the current annotations in history and replace them (one undo step). */
@@ -245,6 +369,14 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
       });
     };
     const currentProvider = () => get().providers.find((p) => p.id === get().providerId);
+    type ReadyJob = Extract<OpenedJob, { status: "ready" }>;
+    /** Apply an update to the job opened in the history, when it is that job; unchanged otherwise. */
+    const updateOpenedJob = (jobId: string, update: (opened: ReadyJob) => ReadyJob) => {
+      const opened = get().openedJob;
+      if (opened?.status !== "ready" || opened.jobId !== jobId) return;
+      const next = update(opened);
+      if (next.takes !== opened.takes || next.job !== opened.job) set({ openedJob: next });
+    };
     /** Keep the duration inside the provider's range and drop an EXR request it cannot honour. */
     const fitToProvider = (provider: ProviderInfo | undefined, wanted: JobMode) => {
       const offered = provider?.capabilities.modes ?? [];
@@ -308,8 +440,15 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
       setPendingNote: (pendingNote) => set({ pendingNote }),
       setScrubTime: (t) => set({ scrubTime: t === null || !Number.isFinite(t) ? null : Math.min(Math.max(t, 0), get().duration) }),
       setViewZoom: (viewZoom) => set({ viewZoom }),
-      restoreDirection: ({ frame, annotations, prompt, duration }) => {
-        set({ frame, selectedId: null, pendingNote: null, scrubTime: null, prompt, duration: clampDuration(duration, durationRangeFor(currentProvider(), get().mode)) });
+      restoreDirection: ({ frame, annotations, prompt, duration, provider: providerId, mode, count, auto }) => {
+        // The job's settings first, so its duration is clamped to the provider and mode it ran on.
+        const wanted = get().providers.find((p) => p.id === providerId && p.available);
+        if (wanted) set({ providerId: wanted.id });
+        const provider = currentProvider();
+        set(fitToProvider(provider, mode ?? get().mode));
+        if (count !== undefined) set({ count: clampCount(count, maxCountFor(provider)) });
+        if (auto !== undefined) set({ auto: auto ? clampAuto({ enabled: true, ...auto }) : { ...get().auto, enabled: false } });
+        set({ frame, selectedId: null, pendingNote: null, scrubTime: null, prompt, duration: clampDuration(duration, durationRangeFor(provider, get().mode)) });
         commitAnnotations(annotations);
       },
 
@@ -319,6 +458,12 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
       setPlacement: (placement) => set({ placement }),
       setMode: (mode) => set(fitToProvider(currentProvider(), mode)),
       setExr: (exr) => set({ exr: exr && get().mode === "final" && offersExr(currentProvider()) }),
+      setAuto: (patch) => {
+        const before = get().auto;
+        const auto = clampAuto({ ...before, ...patch });
+        const switchedOn = auto.enabled && !before.enabled;
+        set(switchedOn ? { auto, count: clampCount(AUTO_DEFAULT_COUNT, maxCountFor(currentProvider())) } : { auto });
+      },
       setProviders: (providers) => {
         const chosen = providers.find((p) => p.id === get().providerId && p.available);
         const fallback = providers.find((p) => p.available);
@@ -332,18 +477,39 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
         set({ providerId: id, count: clampCount(get().count, maxCountFor(provider)), ...fitToProvider(provider, get().mode) });
       },
 
-      startJob: (job) => set({ job, takes: mergeTakes({}, job.takes), imports: {}, conforms: {}, stream: "connecting" }),
+      startJob: (job) =>
+        set((s) => ({ job, takes: mergeTakes({}, job.takes), imports: {}, conforms: {}, compare: { ...s.compare, direct: [] }, stream: "connecting" })),
       applyJobEvent: (event) => {
         const { job, takes } = get();
         if (event.type === "take") {
-          if (job && event.take.jobId !== job.id) return; // a stale stream of an earlier job
-          set({ takes: mergeTake(takes, event.take) });
+          // A take of the current job (a later round's takes arrive this way too); a stale
+          // stream of an earlier job is ignored.
+          if (!job || event.take.jobId === job.id) {
+            const next = mergeTake(takes, event.take);
+            if (next !== takes) set({ takes: next });
+          }
+          updateOpenedJob(event.take.jobId, (opened) => ({ ...opened, takes: mergeTake(opened.takes, event.take) }));
+        } else if (event.type === "job") {
+          if (!job || event.job.id === job.id) set({ job: mergeJob(job, event.job), takes: mergeTakes(takes, event.job.takes) });
+          updateOpenedJob(event.job.id, (opened) => ({ ...opened, job: mergeJob(opened.job, event.job), takes: mergeTakes(opened.takes, event.job.takes) }));
         } else {
-          if (job && event.job.id !== job.id) return;
-          set({ job: event.job, takes: mergeTakes(takes, event.job.takes) });
+          // A log line carries no job id: it belongs to the stream's job, the current one.
+          if (job) {
+            const next = appendLogEntry(job, event.entry);
+            if (next !== job) set({ job: next });
+            updateOpenedJob(job.id, (opened) => ({ ...opened, job: appendLogEntry(opened.job, event.entry) }));
+          }
         }
       },
-      applyTake: (take) => get().applyJobEvent({ type: "take", seq: -1, take }),
+      applyTake: (take) => {
+        get().applyJobEvent({ type: "take", seq: -1, take });
+        // The history row's star count follows the opened job's stars.
+        const opened = get().openedJob;
+        if (opened?.status === "ready" && opened.jobId === take.jobId) {
+          const starred = Object.values(opened.takes).filter((t) => t.starred).length;
+          set((s) => ({ jobHistory: { ...s.jobHistory, jobs: s.jobHistory.jobs.map((j) => (j.id === take.jobId && j.starred !== starred ? { ...j, starred } : j)) } }));
+        }
+      },
       setStream: (stream) => set({ stream }),
       setImport: (takeId, status) =>
         set((s) => {
@@ -360,6 +526,40 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
           return { takeActions };
         }),
       setConform: (takeId, status) => set((s) => ({ conforms: { ...s.conforms, [takeId]: status } })),
+      setMark: (takeId, status) =>
+        set((s) => {
+          const marks = { ...s.marks };
+          if (status) marks[takeId] = status;
+          else delete marks[takeId];
+          return { marks };
+        }),
+      toggleCompare: (scope, takeId) =>
+        set((s) => {
+          const picked = s.compare[scope];
+          const next = picked.includes(takeId) ? picked.filter((id) => id !== takeId) : [...picked, takeId].slice(-MAX_COMPARE);
+          return { compare: { ...s.compare, [scope]: next } };
+        }),
+      clearCompare: (scope) => set((s) => (s.compare[scope].length === 0 ? s : { compare: { ...s.compare, [scope]: [] } })),
+      setEnhanceProvider: (enhanceProviderId) => set({ enhanceProviderId }),
+      setView: (view) => set({ view }),
+
+      setHistoryFilters: (patch) => set((s) => ({ jobHistory: { ...s.jobHistory, filters: { ...s.jobHistory.filters, ...patch } } })),
+      historyRequested: (kind) => set((s) => ({ jobHistory: { ...s.jobHistory, status: kind, error: null } })),
+      historyAnswered: (page, kind, filters) =>
+        set((s) => {
+          const jobs = kind === "more" ? [...s.jobHistory.jobs, ...page.jobs.filter((j) => !s.jobHistory.jobs.some((k) => k.id === j.id))] : page.jobs;
+          return { jobHistory: { ...s.jobHistory, jobs, total: page.total, nextBefore: page.nextBefore, status: "ready", error: null, shownFilters: filters } };
+        }),
+      historyFailed: (message) => set((s) => ({ jobHistory: { ...s.jobHistory, status: "failed", error: message } })),
+      openingJob: (jobId) => set((s) => ({ openedJob: { jobId, status: "loading" }, compare: { ...s.compare, history: [] } })),
+      openedJobLoaded: (job) => {
+        if (get().openedJob?.jobId !== job.id) return; // the editor opened another meanwhile
+        set({ openedJob: { jobId: job.id, status: "ready", job, takes: mergeTakes({}, job.takes) } });
+      },
+      openedJobFailed: (jobId, message) => {
+        if (get().openedJob?.jobId === jobId) set({ openedJob: { jobId, status: "failed", message } });
+      },
+      closeOpenedJob: () => set((s) => ({ openedJob: null, compare: { ...s.compare, history: [] } })),
 
       setBusy: (key, busy) => set((s) => ({ busy: { ...s.busy, [key]: busy } })),
       notify: (kind, message, source) => {

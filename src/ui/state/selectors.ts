@@ -1,6 +1,17 @@
 import { z } from "zod";
-import { TERMINAL_TAKE_STATES, isHdr, type Annotation, type ProviderInfo, type SequenceContext, type Take } from "../../core/schemas/index.js";
-import type { PanelState } from "./createPanelStore.js";
+import {
+  TERMINAL_TAKE_STATES,
+  isHdr,
+  type Annotation,
+  type AutoSettings,
+  type CostEstimate,
+  type Job,
+  type Money,
+  type ProviderInfo,
+  type SequenceContext,
+  type Take,
+} from "../../core/schemas/index.js";
+import type { CompareScope, PanelState } from "./createPanelStore.js";
 import { takesOfJob } from "./takeMerge.js";
 
 /** Derived values shared by components and the controller (pure, so they can be tested). */
@@ -72,4 +83,69 @@ export type CritiqueView = z.infer<typeof CritiqueView>;
 export function critiqueOf(take: Take): CritiqueView | null {
   const parsed = CritiqueView.safeParse(take.critique);
   return parsed.success ? parsed.data : null;
+}
+
+/** The auto settings a draft is sent with, or undefined (a final, or Auto-refine off). */
+export function autoSettingsOf(s: Pick<PanelState, "mode" | "auto">): AutoSettings | undefined {
+  return s.mode === "draft" && s.auto.enabled ? { target: s.auto.target, rounds: s.auto.rounds } : undefined;
+}
+
+/**
+ * What the editor is asked to confirm before spending: the most the job can cost (every round
+ * of an auto job), when that, or the first round, is above the backend's confirmation threshold.
+ * Null when no confirmation is needed.
+ */
+export function confirmationAmount(estimate: CostEstimate): Money | null {
+  const most = estimate.maxTotal ?? estimate.total;
+  const needed = estimate.needsConfirmation || most.usd > estimate.budget.confirmAboveUsd;
+  return needed ? most : null;
+}
+
+/** Spent so far on a job: its takes' costs, estimated when any of them is. */
+export function spentOn(takes: readonly Take[]): Money {
+  return { usd: takes.reduce((sum, t) => sum + t.cost.usd, 0), estimated: takes.some((t) => t.cost.estimated) };
+}
+
+/** Whether the job may still change: a take rendering, or an auto job's loop still running. */
+export function jobRunning(job: Pick<Job, "loop"> | null, takes: readonly Take[]): boolean {
+  if (job?.loop?.state === "running") return true;
+  return takes.some((t) => !TERMINAL_TAKE_STATES.has(t.state));
+}
+
+/** Available providers that render finals (where an Enhance can be sent). */
+export function finalProviders(providers: readonly ProviderInfo[]): ProviderInfo[] {
+  return providers.filter((p) => p.available && p.capabilities.modes.includes("final"));
+}
+
+/**
+ * The provider an Enhance goes to: the editor's pick when it still renders finals, else the
+ * job's own provider when it does, else the first that does; null when none can.
+ */
+export function enhanceProviderFor(job: Pick<Job, "provider">, providers: readonly ProviderInfo[], picked: string | null): ProviderInfo | null {
+  const able = finalProviders(providers);
+  return able.find((p) => p.id === picked) ?? able.find((p) => p.id === job.provider) ?? able[0] ?? null;
+}
+
+/** A take an Enhance can render as a final: a succeeded draft. */
+export function canEnhance(job: Pick<Job, "mode">, take: Take): boolean {
+  return job.mode === "draft" && take.state === "succeeded";
+}
+
+/** The takes a view holds (the current job's, or the opened history job's), by id. */
+export function takesInScope(s: PanelState, scope: CompareScope): Readonly<Record<string, Take>> {
+  if (scope === "direct") return s.takes;
+  return s.openedJob?.status === "ready" ? s.openedJob.takes : {};
+}
+
+/** The job a view shows. */
+export function jobInScope(s: PanelState, scope: CompareScope): Job | null {
+  if (scope === "direct") return s.job;
+  return s.openedJob?.status === "ready" ? s.openedJob.job : null;
+}
+
+/** The two takes picked for compare in a view, once both are there (else null). */
+export function comparedTakes(s: PanelState, scope: CompareScope): [Take, Take] | null {
+  const takes = takesInScope(s, scope);
+  const [a, b] = s.compare[scope].map((id) => takes[id]);
+  return a && b ? [a, b] : null;
 }
