@@ -1,8 +1,9 @@
 import type { BridgeClient } from "../../core/bridge/index.js";
-import { TERMINAL_TAKE_STATES, type CreateJobInput, type Job } from "../../core/schemas/index.js";
+import { jobSettled, type CreateJobInput, type Job } from "../../core/schemas/index.js";
 import { createBackendClient, type BackendClient, type BackendClientOptions } from "../api/backendClient.js";
 import type { PanelStoreApi, TakeAction } from "../state/createPanelStore.js";
-import { draftBlocker, upconvertProvider } from "../state/selectors.js";
+import { historyQueryOf, type HistoryFilters } from "../state/historyQuery.js";
+import { autoSettingsOf, draftBlocker, enhanceProviderFor, jobInScope, upconvertProvider } from "../state/selectors.js";
 import { messageOf, codeOf } from "./errors.js";
 
 /**
@@ -30,6 +31,8 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
   let pollTimer: ReturnType<typeof setTimeout> | null = null;
   let contextInFlight = false;
   let disposed = false;
+  /** Numbers the history requests, so an answer to an older search never replaces a newer one. */
+  let historyRequest = 0;
 
   const state = () => store.getState();
   const fail = (source: string, error: unknown) => {
@@ -43,9 +46,8 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     pollTimer = null;
   }
 
-  const allTerminal = (job: Job) => job.takes.length > 0 && job.takes.every((t) => TERMINAL_TAKE_STATES.has(t.state));
 
-  /** Fallback when the event stream is gone for good: ask for the job until every take is done. */
+  /** Fallback when the event stream is gone for good: ask for the job until it has finished. */
   function pollJob(jobId: string) {
     if (disposed || !backend) return;
     const client = backend;
@@ -55,7 +57,7 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
         if (disposed || state().job?.id !== jobId) return;
         state().applyJobEvent({ type: "job", seq: -1, job });
         state().clearNotices("stream");
-        if (allTerminal(job)) state().setStream("done");
+        if (jobSettled(job)) state().setStream("done");
         else pollJob(jobId);
       } catch (error) {
         fail("stream", error);
@@ -188,6 +190,8 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
       count: s.count,
       ...(s.mode === "final" && s.exr ? { exr: true } : {}),
     };
+    const auto = autoSettingsOf(s);
+    if (auto) request.auto = auto;
     s.setBusy("drafting", true);
     try {
       const job = await backend.createJob(request);
@@ -220,7 +224,8 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
   /** Ask the host to import a take onto the timeline; the card shows where it landed. */
   async function importTake(takeId: string): Promise<void> {
     const s = state();
-    const take = s.takes[takeId];
+    // Any take in the ledger can be imported: the current job's, or one of a job opened in the history.
+    const take = s.takes[takeId] ?? (s.openedJob?.status === "ready" ? s.openedJob.takes[takeId] : undefined);
     if (!take) return;
     if (!bridge) {
       s.setImport(takeId, { state: "failed", code: "no_host", message: NO_HOST_MESSAGE });
@@ -301,22 +306,121 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
   }
 
   /**
-   * Reopen the current job's direction: the frame it was drawn on, the drawings, prompt and
-   * duration, exactly as saved in the job record (the ledger is the source of truth), so the
-   * editor can change them and draft again. The drawings come back as one undo step.
+   * Reopen a job's direction ("Reopen" on a card, "Retake" in the history): the frame it was drawn
+   * on, the drawings, prompt and duration, and its provider, quality, take count and auto settings,
+   * exactly as saved in the job record (the ledger is the source of truth), so the editor can
+   * change them and draft again. The drawings come back as one undo step; the direct view shows them.
    */
-  function reopen(jobId: string): void {
+  async function reopen(jobId: string): Promise<void> {
     const s = state();
-    const job = s.job?.id === jobId ? s.job : null;
-    if (!job) return void s.notify("error", "That take's job is no longer loaded in the panel.", "reopen");
     if (!backend) return void s.notify("error", "The panel has no backend connection yet, so the frame cannot be shown.", "reopen");
-    s.restoreDirection({
-      frame: { context: job.frame, imageUrl: backend.frameImageUrl(job.frame.frameId) },
+    const client = backend;
+    let job = [s.job, jobInScope(s, "history")].find((j) => j?.id === jobId) ?? null;
+    try {
+      job ??= await client.getJob(jobId);
+    } catch (error) {
+      return fail("reopen", error);
+    }
+    if (disposed) return;
+    const ran = state().providers.find((p) => p.id === job.provider);
+    state().restoreDirection({
+      frame: { context: job.frame, imageUrl: client.frameImageUrl(job.frame.frameId) },
       annotations: job.direction.annotations,
       prompt: job.direction.prompt,
       duration: job.duration,
+      provider: job.provider,
+      mode: job.mode,
+      count: job.count,
+      auto: job.auto ?? null,
     });
     state().clearNotices("reopen");
+    if (!ran?.available) state().notify("info", `This job ran on ${ran?.label ?? job.provider}, which is not available now; its direction is back with the current provider.`, "reopen");
+    state().setView("direct");
+  }
+
+  /**
+   * Render a draft as a final master: the take named, or (no take) the job's best-scored take, on
+   * the provider picked for finals. The final is a new job; it becomes the current job and is
+   * followed, and the direct view shows it.
+   */
+  async function enhance(jobId: string, takeId?: string): Promise<void> {
+    const s = state();
+    if (!backend) return void s.notify("error", "Waiting for the backend connection.", "enhance");
+    const job = [s.job, jobInScope(s, "history")].find((j) => j?.id === jobId);
+    const provider = job ? enhanceProviderFor(job, s.providers, s.enhanceProviderId) : null;
+    if (!provider) return void s.notify("error", "No available provider renders finals, so this draft cannot be enhanced.", "enhance");
+    const client = backend;
+    const run = async () => {
+      const final = await client.enhanceJob(jobId, { ...(takeId ? { takeId } : {}), ...(provider.id !== job!.provider ? { provider: provider.id } : {}) });
+      if (disposed) return;
+      state().startJob(final);
+      follow(final);
+      state().setView("direct");
+    };
+    if (takeId) return takeAction(takeId, "enhancing", "enhance", async () => run());
+    if (s.busy.enhancing) return;
+    s.setBusy("enhancing", true);
+    try {
+      await run();
+      if (!disposed) state().clearNotices("enhance");
+    } catch (error) {
+      fail("enhance", error);
+    } finally {
+      if (!disposed) state().setBusy("enhancing", false);
+    }
+  }
+
+  /** Save the editor's marks on a take; the card shows the save and, inline, why one failed. */
+  async function markTake(takeId: string, patch: { starred: boolean } | { note: string }): Promise<void> {
+    const s = state();
+    const field = "starred" in patch ? "starred" : "note";
+    if (!backend) return void s.setMark(takeId, { state: "failed", field, message: "Waiting for the backend connection." });
+    s.setMark(takeId, { state: "saving", field });
+    try {
+      const take = await backend.patchTake(takeId, patch);
+      if (disposed) return;
+      state().applyTake(take);
+      state().setMark(takeId, { state: "saved", field });
+    } catch (error) {
+      if (!disposed) state().setMark(takeId, { state: "failed", field, message: messageOf(error) });
+    }
+  }
+  const setStarred = (takeId: string, starred: boolean) => markTake(takeId, { starred });
+  const saveNote = (takeId: string, note: string) => markTake(takeId, { note: note.trim() });
+
+  /**
+   * Search the history with the filters as set now (a new list), or load the next page. An
+   * answer to a search the editor has since replaced is dropped.
+   */
+  async function searchHistory(kind: "loading" | "more" = "loading"): Promise<void> {
+    const s = state();
+    if (!backend) return void s.historyFailed("Waiting for the backend connection.");
+    const filters: HistoryFilters = kind === "more" ? s.jobHistory.shownFilters : s.jobHistory.filters;
+    const before = kind === "more" ? s.jobHistory.nextBefore : null;
+    if (kind === "more" && (!before || s.jobHistory.status === "more" || s.jobHistory.status === "loading")) return;
+    const request = ++historyRequest;
+    s.historyRequested(kind);
+    try {
+      const page = await backend.history(historyQueryOf(filters, before));
+      if (disposed || request !== historyRequest) return;
+      state().historyAnswered(page, kind, filters);
+    } catch (error) {
+      if (!disposed && request === historyRequest) state().historyFailed(messageOf(error));
+    }
+  }
+  const loadMoreHistory = () => searchHistory("more");
+
+  /** Load one job of the history with every take (GET /v1/jobs/:id). */
+  async function openHistoryJob(jobId: string): Promise<void> {
+    const s = state();
+    if (!backend) return void s.openedJobFailed(jobId, "Waiting for the backend connection.");
+    s.openingJob(jobId);
+    try {
+      const job = await backend.getJob(jobId);
+      if (!disposed) state().openedJobLoaded(job);
+    } catch (error) {
+      if (!disposed) state().openedJobFailed(jobId, messageOf(error));
+    }
   }
 
   function artifactUrl(artifactId: string): string | null {
@@ -344,6 +448,12 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     upconvertTake,
     conformTake,
     reopen,
+    enhance,
+    setStarred,
+    saveNote,
+    searchHistory,
+    loadMoreHistory,
+    openHistoryJob,
     artifactUrl,
     dispose,
   };
