@@ -37,6 +37,8 @@ export const Placement = z.object({
   start: z.number(),
   end: z.number(),
   newTrack: z.boolean(),
+  /** After Effects: the layer the take was added as (index 1 is the top of the stack). */
+  layer: z.object({ index: z.number().int().positive(), name: z.string() }).optional(),
 });
 export type Placement = z.infer<typeof Placement>;
 
@@ -45,6 +47,11 @@ export const ImportTakeResult = z.object({
   binName: z.string(),
   placement: Placement,
   colorTags: ColorTags,
+  /**
+   * What the editor must still set by hand, in sentences (After Effects with OCIO: which media
+   * color space to give the footage, and why). Absent when nothing is left to do.
+   */
+  guidance: z.string().optional(),
 });
 export type ImportTakeResult = z.infer<typeof ImportTakeResult>;
 

@@ -39,7 +39,37 @@ export type VideoTrack = z.infer<typeof VideoTrack>;
 export const PlacementMode = z.enum(["insert", "extend"]);
 export type PlacementMode = z.infer<typeof PlacementMode>;
 
-/** What the host says about the sequence the editor is working in. */
+/**
+ * After Effects: the project's color settings (File › Project Settings › Color), and where the
+ * context's `colorSpace` came from: the working space itself, the choice Retake keeps in the
+ * project (OCIO, or a working space that is none of Rec.709 / PQ / HLG), or Rec.709 by default.
+ */
+export const ProjectColorSettings = z.object({
+  engine: z.enum(["adobe", "ocio"]),
+  /** The working space's name as After Effects lists it ("" is None). */
+  workingSpace: z.string(),
+  bitsPerChannel: z.number().int().positive(),
+  linearize: z.boolean(),
+  /** The OCIO configuration file (OCIO only). */
+  ocioConfig: z.string().optional(),
+  colorSpaceFrom: z.enum(["working-space", "project-setting", "default"]),
+});
+export type ProjectColorSettings = z.infer<typeof ProjectColorSettings>;
+
+/** After Effects: a layer of the comp, in comp seconds; index 1 is the top of the stack. */
+export const CompLayer = z.object({
+  index: z.number().int().positive(),
+  name: z.string(),
+  inPoint: z.number(),
+  outPoint: z.number(),
+});
+export type CompLayer = z.infer<typeof CompLayer>;
+
+/**
+ * What the host says about the sequence the editor is working in. In After Effects the
+ * "sequence" is the active composition, its current time is the playhead, and each layer is a
+ * track of its own (bottom layer = index 0), holding one clip from its in point to its out point.
+ */
 export const SequenceContext = z.object({
   host: z.enum(["premierepro", "aftereffects", "browser"]),
   projectName: z.string(),
@@ -54,6 +84,10 @@ export const SequenceContext = z.object({
   playhead: TimePoint,
   durationSeconds: z.number().nonnegative(),
   videoTracks: z.array(VideoTrack),
+  /** After Effects: the selected layer (Extend continues it; Insert goes above it). */
+  selectedLayer: CompLayer.optional(),
+  /** After Effects: the project's color settings. */
+  projectColor: ProjectColorSettings.optional(),
 });
 export type SequenceContext = z.infer<typeof SequenceContext>;
 

@@ -1,0 +1,115 @@
+import type { ColorTags, ImportTakeResult, PlacementMode, SequenceColorSpace } from "../../core/schemas/index.js";
+import type { BackendHttp } from "../uxp/backendHttp.js";
+import { SETTING_AE_MEDIA_FOLDER_TOKEN } from "../uxp/backendSettings.js";
+import { hostError, HostErrorCode } from "../uxp/errors.js";
+import { removeQuietly } from "../uxp/fileIo.js";
+import { resolveMediaFolder } from "../uxp/mediaFolder.js";
+import { markerComment, provenanceOf } from "../uxp/provenance.js";
+import type { Secrets } from "../uxp/secrets.js";
+import { downloadVerifiedMaster, fetchFinishedTake, takeBaseName } from "../uxp/takeMedia.js";
+import type { UxpApi } from "../uxp/types.js";
+import { addTakeLayer, FOLDER_NAME } from "./addTakeLayer.js";
+import { layerToExtend } from "./captureFrame.js";
+import { readCompContext, selectedLayers } from "./compContext.js";
+import { downloadVerifiedExrSequence, exrSequenceArtifact, type AeFs } from "./exrDownload.js";
+import { ocioGuidance } from "./projectColor.js";
+import { withTakeRecord } from "./projectXmp.js";
+import type { AeCompItem, AeLayer, AfterEffectsModule } from "./types.js";
+
+export interface AeImportDeps {
+  ae: AfterEffectsModule;
+  uxp: UxpApi;
+  fs: AeFs;
+  secrets: Secrets;
+  backend: BackendHttp;
+}
+
+/** What is imported: the file (or first EXR frame), how, and how to take it back off the disk. */
+interface MediaOnDisk {
+  importPath: string;
+  sequence: boolean;
+  mediaPath: string;
+  tags: ColorTags;
+  delivered: SequenceColorSpace | "aces2065-1";
+  remove(): Promise<void>;
+}
+
+/**
+ * host.importTake in After Effects: the take's master streamed into the media folder and checked
+ * with the shared gate (or, in an OCIO project when the take has one, its ACES2065-1 EXR sequence,
+ * unpacked and checked frame numbering and all), then added as a layer of the active comp in one
+ * undo group: at the current time (Insert) or at the selected layer's out point (Extend), above
+ * the selected layer, named after the take, its provenance in the project XMP. In an OCIO project
+ * the answer says which media color space to set by hand and why. Any failure leaves the project
+ * as it was and removes what was written.
+ */
+export async function importTake(deps: AeImportDeps, params: { jobId: string; takeId: string; mode: PlacementMode }): Promise<ImportTakeResult> {
+  const finished = await fetchFinishedTake(deps.backend, params);
+  const { job, take } = finished;
+  const initial = readCompContext(deps.ae);
+  // Where the take goes is decided at the click, and refused before any download.
+  const plan = planPlacement(initial.comp, params.mode, initial.context.playhead.timecode);
+  const mediaFolder = await resolveMediaFolder({ ...deps, tokenKey: SETTING_AE_MEDIA_FOLDER_TOKEN }, initial.project.file);
+  const settings = initial.context.projectColor!;
+
+  const exr = settings.engine === "ocio" ? exrSequenceArtifact(finished) : undefined;
+  let media: MediaOnDisk;
+  if (exr) {
+    const sequence = await downloadVerifiedExrSequence(deps, { mediaFolder, finished, artifact: exr });
+    media = { importPath: sequence.firstFrame.nativePath, sequence: true, mediaPath: sequence.folder.nativePath, tags: sequence.tags, delivered: "aces2065-1", remove: sequence.remove };
+  } else {
+    const master = await downloadVerifiedMaster(deps, { folder: mediaFolder, finished, colorSpace: initial.context.colorSpace });
+    media = {
+      importPath: master.target.nativePath,
+      sequence: false,
+      mediaPath: master.target.nativePath,
+      tags: master.tags,
+      delivered: initial.context.colorSpace,
+      remove: () => removeQuietly(deps.fs, master.target.url),
+    };
+  }
+
+  const provenance = provenanceOf(job, take);
+  const layerName = takeBaseName(job, take);
+  let added;
+  try {
+    added = addTakeLayer(deps.ae, {
+      app: initial.app,
+      project: initial.project,
+      comp: initial.comp,
+      importPath: media.importPath,
+      sequence: media.sequence,
+      start: plan.start,
+      ...(plan.above ? { above: plan.above } : {}),
+      layerName,
+      comment: markerComment(provenance),
+      recordXmp: (xmp, layer) =>
+        withTakeRecord(xmp, { provenance, compName: initial.comp.name, layerId: layer.id, layerName, mediaPath: media.mediaPath, importedAt: new Date().toISOString() }),
+      undoLabel: `Retake: add take ${take.index + 1}`,
+    });
+  } catch (error) {
+    await media.remove();
+    throw error;
+  }
+  const guidance = ocioGuidance(added.footageName, media.delivered, settings);
+  return { mediaPath: media.mediaPath, binName: FOLDER_NAME, placement: added.placement, colorTags: media.tags, ...(guidance ? { guidance } : {}) };
+}
+
+/** Insert: at the current time, above the topmost selected layer (or on top). Extend: at the selected layer's out point, above it. */
+function planPlacement(comp: AeCompItem, mode: PlacementMode, timecode: string): { start: number; above?: AeLayer } {
+  if (mode === "extend") {
+    const layer = layerToExtend(comp);
+    if (layer.outPoint >= comp.duration - 1e-6) {
+      throw hostError(
+        HostErrorCode.noPlacement,
+        `"${layer.name}" ends at the end of the composition, so an extension would start where nothing shows. Lengthen the composition (Composition › Composition Settings › Duration), then import again.`,
+      );
+    }
+    return { start: layer.outPoint, above: layer };
+  }
+  if (comp.time >= comp.duration - 1e-6) {
+    throw hostError(HostErrorCode.playheadBeyondEnd, `The current time (${timecode}) is at the end of the composition, where nothing shows. Move it back, then import again.`);
+  }
+  const above = selectedLayers(comp)[0];
+  return above ? { start: comp.time, above } : { start: comp.time };
+}

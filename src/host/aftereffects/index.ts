@@ -1,0 +1,2 @@
+export { createAfterEffectsHost, type AfterEffectsHostDeps } from "./createAfterEffectsHost.js";
+export type * from "./types.js";
