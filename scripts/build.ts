@@ -1,10 +1,12 @@
 /**
- * `npm run build`: the panel UI (Vite), then the UXP plugin folder in plugin/ that UXP Developer
- * Tool loads as is. RETAKE_BACKEND_URL picks the backend the manifest allows (loopback default).
+ * `npm run build`: the panel UI (Vite), then each host's UXP plugin folder, which UXP Developer
+ * Tool loads as is: plugin/ (Premiere Pro) and build/plugin-aftereffects/ (After Effects).
+ * RETAKE_BACKEND_URL picks the backend the manifests allow (loopback default).
  */
 import path from "node:path";
-import { buildPlugin } from "./buildPlugin.js";
+import { buildPlugins } from "./buildPlugin.js";
 
-const { outDir, manifest } = await buildPlugin({ buildUi: true });
-console.log(`Built ${manifest.name} ${manifest.version} for ${manifest.host.app} ≥ ${manifest.host.minVersion} in ${path.relative(process.cwd(), outDir) || "."}/`);
-console.log(`Backend allowed by the manifest: ${(manifest.requiredPermissions.network?.domains as string[]).join(", ")}`);
+for (const { outDir, manifest } of await buildPlugins({ buildUi: true })) {
+  console.log(`Built ${manifest.name} ${manifest.version} for ${manifest.host.app} ≥ ${manifest.host.minVersion} in ${path.relative(process.cwd(), outDir) || "."}/`);
+  console.log(`  backend allowed by the manifest: ${(manifest.requiredPermissions.network?.domains as string[]).join(", ")}`);
+}

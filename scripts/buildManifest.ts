@@ -1,10 +1,20 @@
 /**
  * The UXP manifest (v5) as a zod schema, and the step that turns the committed manifest.json into
- * the one shipped in plugin/: version from package.json, network and webview domains narrowed to
- * the configured backend's origin (RETAKE_BACKEND_URL, loopback by default) and nothing wider.
- * Sources: Adobe's manifest docs for Premiere (see shared research, section 2).
+ * the one shipped in each plugin folder: the host's id and app (the committed file is Premiere's;
+ * After Effects' is derived from it), version from package.json, network and webview domains
+ * narrowed to the configured backend's origin (RETAKE_BACKEND_URL, loopback by default) and
+ * nothing wider. Sources: Adobe's manifest docs for Premiere (shared research, section 2); for
+ * After Effects the beta's reference, where every API is "Min Version 27.0".
  */
 import { z } from "zod";
+
+/** The hosts Retake ships a plugin for: one manifest, one package each (a packaged manifest takes one host). */
+export const HOST_TARGETS = {
+  premierepro: { id: "dev.retake.premiere", minVersion: "25.6.0", slug: "premiere", label: "Premiere Pro" },
+  aftereffects: { id: "dev.retake.aftereffects", minVersion: "27.0.0", slug: "aftereffects", label: "After Effects (beta UXP)" },
+} as const;
+export type HostApp = keyof typeof HOST_TARGETS;
+export const HOST_APPS = Object.keys(HOST_TARGETS) as HostApp[];
 
 const Size = z.object({ width: z.number().int().positive(), height: z.number().int().positive() }).strict();
 const Theme = z.enum(["all", "lightest", "light", "medium", "dark", "darkest"]);
@@ -34,7 +44,7 @@ export const ManifestV5 = z
     // Packaged plugins take exactly one host (an array is for development only).
     host: z
       .object({
-        app: z.enum(["premierepro", "PS", "ID", "XD"]),
+        app: z.enum(["premierepro", "aftereffects", "PS", "ID", "XD"]),
         minVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "minVersion is x.y.z"),
         maxVersion: z.string().regex(/^\d+\.\d+\.\d+$/).optional(),
         data: z.record(z.string(), z.unknown()).optional(),
@@ -87,7 +97,9 @@ export type ManifestV5 = z.infer<typeof ManifestV5>;
 export function retakeManifestProblems(m: ManifestV5): string[] {
   const problems: string[] = [];
   const p = m.requiredPermissions;
-  if (m.host.app !== "premierepro") problems.push(`host.app must be "premierepro" (got ${m.host.app})`);
+  const target = HOST_TARGETS[m.host.app as HostApp] as (typeof HOST_TARGETS)[HostApp] | undefined;
+  if (!target) problems.push(`host.app must be one of ${HOST_APPS.map((h) => `"${h}"`).join(", ")} (got ${m.host.app})`);
+  else if (m.id !== target.id) problems.push(`a ${target.label} plugin's id is "${target.id}" (got ${m.id})`);
   if (p.network?.domains === "all" || p.webview?.domains === "all") problems.push("network/webview domains must name the backend, not \"all\"");
   if ((p.network?.domains ?? []).length !== 1) problems.push("network.domains must list exactly the configured backend");
   if (p.localFileSystem !== "request") problems.push('localFileSystem must be "request"');
@@ -98,13 +110,14 @@ export function retakeManifestProblems(m: ManifestV5): string[] {
   return problems;
 }
 
-/** Parse and check; throws one readable error listing every problem. */
-export function validateManifest(raw: unknown): ManifestV5 {
+/** Parse and check (for one host when `host` is given); throws one readable error listing every problem. */
+export function validateManifest(raw: unknown, host?: HostApp): ManifestV5 {
   const parsed = ManifestV5.safeParse(raw);
   if (!parsed.success) {
     throw new Error(`manifest.json is not a valid UXP v5 manifest:\n${parsed.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n")}`);
   }
   const problems = retakeManifestProblems(parsed.data);
+  if (host && parsed.data.host.app !== host) problems.push(`this is a ${parsed.data.host.app} manifest, not a ${host} one`);
   if (problems.length > 0) throw new Error(`manifest.json breaks Retake's rules:\n${problems.map((p) => `  ${p}`).join("\n")}`);
   return parsed.data;
 }
@@ -116,20 +129,28 @@ export function backendOrigin(url: string): string {
   return u.origin;
 }
 
-/** The shipped manifest: committed one + version + the configured backend's origin. */
-export function prepareManifest(source: unknown, opts: { version: string; backendUrl: string }): ManifestV5 {
-  const base = validateManifest(source);
+/**
+ * The committed manifest (Premiere's) for a host: After Effects gets its own id and host, with
+ * the same entry points, permissions and icons.
+ */
+export function manifestForHost(source: unknown, host: HostApp): ManifestV5 {
+  const base = validateManifest(source, "premierepro");
+  const target = HOST_TARGETS[host];
+  return validateManifest({ ...base, id: target.id, host: { app: host, minVersion: target.minVersion } }, host);
+}
+
+/** The shipped manifest: committed one, for the host, + version + the configured backend's origin. */
+export function prepareManifest(source: unknown, opts: { version: string; backendUrl: string; host?: HostApp }): ManifestV5 {
+  const host = opts.host ?? "premierepro";
+  const base = manifestForHost(source, host);
   const origin = backendOrigin(opts.backendUrl);
   const webview = base.requiredPermissions.webview;
-  return validateManifest({
-    ...base,
-    version: opts.version,
-    requiredPermissions: {
-      ...base.requiredPermissions,
-      network: { domains: [origin] },
-      ...(webview ? { webview: { ...webview, domains: [origin] } } : {}),
-    },
-  });
+  const requiredPermissions = {
+    ...base.requiredPermissions,
+    network: { domains: [origin] },
+    ...(webview ? { webview: { ...webview, domains: [origin] } } : {}),
+  };
+  return validateManifest({ ...base, version: opts.version, requiredPermissions }, host);
 }
 
 /** Every icon file the manifest names, with UXP's @1x/@2x names when a scale list is given. */

@@ -1,11 +1,12 @@
 /**
  * The .ccx: a zip of the plugin folder with manifest.json at its root, written only after the
- * manifest validates and every file it names (main page, icons) is present.
+ * manifest validates and every file it names (main page, icons) is present. Named after the
+ * manifest's host: retake-premiere-<version>.ccx, retake-aftereffects-<version>.ccx.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { zipSync, type Zippable } from "fflate";
-import { iconFiles, validateManifest } from "./buildManifest.js";
+import { HOST_TARGETS, iconFiles, validateManifest, type HostApp } from "./buildManifest.js";
 
 export function packagePlugin(pluginDir: string, distDir: string): { file: string; entries: string[] } {
   const manifest = validateManifest(JSON.parse(fs.readFileSync(path.join(pluginDir, "manifest.json"), "utf8")));
@@ -28,7 +29,7 @@ export function packagePlugin(pluginDir: string, distDir: string): { file: strin
   };
   walk(pluginDir, "");
   fs.mkdirSync(distDir, { recursive: true });
-  const file = path.join(distDir, `retake-premiere-${manifest.version}.ccx`);
+  const file = path.join(distDir, `retake-${HOST_TARGETS[manifest.host.app as HostApp].slug}-${manifest.version}.ccx`);
   fs.writeFileSync(file, zipSync(files, { level: 9 }));
   return { file, entries };
 }

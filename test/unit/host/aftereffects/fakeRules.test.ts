@@ -70,7 +70,7 @@ describe("the fake After Effects enforces the host's rules", () => {
     const out = path.join(dir, "f.png");
     const call = comp.saveFrameToPng(1, out);
     expect(fs.existsSync(out)).toBe(false); // deferred: nothing yet
-    await call;
+    await (call as PromiseLike<unknown>);
     expect(fs.readFileSync(out)).toEqual(png);
     expect(fake.renders).toEqual([{ seconds: 1, path: out }]);
     const never = open({ render: "never" });

@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import vm from "node:vm";
 import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendOrigin, iconFiles, prepareManifest, validateManifest } from "../../../../scripts/buildManifest.js";
@@ -11,6 +10,7 @@ import { utf8Decode } from "../../../../src/host/uxp/bytes.js";
 import { createFakePremiere } from "./fake/fakePremiere.js";
 import { createFakeUxp } from "./fake/fakeUxp.js";
 import { createNodeUxpFs } from "./fake/nodeUxpFs.js";
+import { fsModuleOf, runBuiltShell } from "../aftereffects/shellVm.js";
 
 let dir: string;
 let outDir: string;
@@ -91,26 +91,11 @@ describe("build and package", () => {
     const fake = createFakePremiere();
     const uxpFs = createNodeUxpFs({ root: path.join(dir, "shell-fs") });
     const { uxp } = createFakeUxp(uxpFs);
-    const listeners: ((e: { data: unknown }) => void)[] = [];
-    const posted: unknown[] = [];
-    const webview = { id: "", attrs: {} as Record<string, string>, style: {}, setAttribute(k: string, v: string) { this.attrs[k] = v; }, postMessage: (m: unknown) => posted.push(m) };
-    const root = { children: [] as unknown[], appendChild(c: unknown) { this.children.push(c); } };
-    const fsModule = Object.fromEntries(["open", "close", "read", "write", "lstat", "unlink", "rename", "mkdir", "readdir"].map((k) => [k, (uxpFs as unknown as Record<string, unknown>)[k]]));
-    const context = {
-      require: (name: string) => ({ premierepro: fake.ppro, uxp, fs: fsModule })[name],
-      document: { getElementById: () => root, body: root, createElement: () => webview },
-      window: { addEventListener: (_t: string, l: (e: { data: unknown }) => void) => listeners.push(l), removeEventListener: () => undefined },
-      setTimeout,
-      clearTimeout,
-      queueMicrotask,
-      console,
-    };
-    vm.runInNewContext(fs.readFileSync(path.join(outDir, "shell.js"), "utf8"), context);
-    expect(root.children).toEqual([webview]);
-    expect(webview.attrs.src).toBe("plugin:/ui/ui/index.html");
-    // The page posts a JSON string through window.uxpHost; the shell answers on the webview.
-    for (const l of listeners) l({ data: JSON.stringify({ id: "r1", method: "host.backend", params: {} }) });
-    await new Promise((r) => setTimeout(r, 50));
-    expect(posted).toEqual([{ id: "r1", result: { url: "https://retake.example.com:8443" } }]);
+    const fsModule = fsModuleOf(uxpFs, ["open", "close", "read", "write", "lstat", "unlink", "rename", "mkdir", "readdir"]);
+    const shell = runBuiltShell(path.join(outDir, "shell.js"), { premierepro: fake.ppro, uxp, fs: fsModule });
+    expect(shell.root.children).toEqual([shell.webview]);
+    expect(shell.webview.attrs.src).toBe("plugin:/ui/ui/index.html");
+    expect(await shell.request({ id: "r1", method: "host.backend", params: {} })).toEqual({ id: "r1", result: { url: "https://retake.example.com:8443" } });
+    expect(shell.posted).toHaveLength(1);
   });
 });
