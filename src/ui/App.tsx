@@ -8,6 +8,8 @@ import { Notices } from "./components/Notices.js";
 import { Settings } from "./components/Settings.js";
 import { TakeList } from "./components/TakeList.js";
 import { Toolbar } from "./components/Toolbar.js";
+import { HistoryView } from "./components/HistoryView.js";
+import { ViewTabs, tabId, tabPanelId } from "./components/ViewTabs.js";
 import { DirectionCanvas } from "./canvas/DirectionCanvas.js";
 import { TimeStrip } from "./timeline/TimeStrip.js";
 import { PanelControllerContext, usePanelController } from "./controller/PanelControllerContext.js";
@@ -34,6 +36,7 @@ function Panel() {
   const store = usePanelStoreApi();
   const controller = usePanelController();
   const connected = usePanelStore((s) => s.connection.status === "ready");
+  const view = usePanelStore((s) => s.view);
   useKeyboardShortcuts(store);
   useVisiblePolling(() => controller.refreshContext(), CONTEXT_POLL_MS, connected);
 
@@ -41,7 +44,9 @@ function Panel() {
     <div className="panel">
       <ContextBar />
       <Notices />
-      <main className="workspace">
+      <ViewTabs />
+      {/* The direct view stays mounted while hidden: the drawing surface and the takes' videos keep their state. */}
+      <main className="workspace" id={tabPanelId("direct")} role="tabpanel" aria-labelledby={tabId("direct")} hidden={view !== "direct"}>
         <section className="stage" aria-label="Frame">
           <div className="stage-bar">
             <CaptureButton />
@@ -61,6 +66,11 @@ function Panel() {
           <TakeList />
         </div>
       </main>
+      {view === "history" && (
+        <div className="history-view" id={tabPanelId("history")} role="tabpanel" aria-labelledby={tabId("history")}>
+          <HistoryView />
+        </div>
+      )}
     </div>
   );
 }

@@ -403,7 +403,8 @@ export function createDirectionScene({ host, store, newId, onImageState }: Direc
 
   /** Enter finishes and Escape abandons a drawing in progress (the panel-wide Escape then deselects). */
   function onKeyDown(event: KeyboardEvent) {
-    if (!active) return;
+    // Hidden behind the history view, the frame takes no keys.
+    if (!active || state().view !== "direct") return;
     if (active.key?.(event)) {
       event.preventDefault();
       return;

@@ -1,13 +1,15 @@
 import { usePanelController } from "../controller/PanelControllerContext.js";
+import { hostWords } from "../hostWords.js";
 import { usePanelStore } from "../state/createPanelStore.js";
 import { Spinner } from "./Spinner.js";
 
-/** Captures the frame under the playhead. The accessible name stays "Capture frame" while busy. */
+/** Captures the frame under the playhead (the comp's current time). The accessible name stays "Capture frame" while busy. */
 export function CaptureButton() {
   const controller = usePanelController();
   const capturing = usePanelStore((s) => s.busy.capturing);
   const ready = usePanelStore((s) => s.connection.status === "ready");
   const hasFrame = usePanelStore((s) => s.frame !== null);
+  const words = hostWords(usePanelStore((s) => s.hostContext?.host));
 
   return (
     <div className="capture">
@@ -21,7 +23,7 @@ export function CaptureButton() {
         {capturing ? <Spinner /> : <CameraIcon />}
         Capture frame
       </button>
-      {capturing && <span className="muted small">Capturing the frame at the playhead…</span>}
+      {capturing && <span className="muted small">Capturing the frame at the {words.playhead}…</span>}
     </div>
   );
 }

@@ -1,19 +1,21 @@
 import { isHdr } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { formatColorSpace, formatFrameSize, formatRate } from "../format.js";
+import { hostWords } from "../hostWords.js";
 import { usePanelStore } from "../state/createPanelStore.js";
 import { playheadMovedSinceCapture } from "../state/selectors.js";
 
-/** What the host says about the sequence: name, rate, size, color space, playhead. */
+/** What the host says about the sequence (in After Effects, the comp): name, rate, size, color space, playhead. */
 export function ContextBar() {
   const context = usePanelStore((s) => s.hostContext);
   const connection = usePanelStore((s) => s.connection.status);
   const moved = usePanelStore(playheadMovedSinceCapture);
   const connecting = usePanelStore((s) => s.busy.connecting);
   const controller = usePanelController();
+  const words = hostWords(context?.host);
 
   return (
-    <header className="context-bar" aria-label="Sequence">
+    <header className="context-bar" aria-label={words.Sequence}>
       {context ? (
         <>
           <span className="sequence-name" title={`${context.projectName} › ${context.sequenceName}`}>
@@ -22,14 +24,14 @@ export function ContextBar() {
           <span className="context-item">{formatRate(context.frameRate, context.dropFrame)}</span>
           <span className="context-item">{formatFrameSize(context.frameSize)}</span>
           <span className={`badge${isHdr(context.colorSpace) ? " badge-hdr" : ""}`}>{formatColorSpace(context.colorSpace)}</span>
-          <span className="timecode" aria-label={`Playhead ${context.playhead.timecode}`}>
+          <span className="timecode" aria-label={`${words.Playhead} ${context.playhead.timecode}`}>
             {context.playhead.timecode}
           </span>
         </>
       ) : (
-        <span className="muted">{connection === "connecting" ? "Connecting to the host…" : "No sequence open"}</span>
+        <span className="muted">{connection === "connecting" ? "Connecting to the host…" : words.nothingOpen}</span>
       )}
-      {moved && <span className="warning-chip">Playhead moved since capture</span>}
+      {moved && <span className="warning-chip">{words.Playhead} moved since capture</span>}
       {connection === "failed" && (
         <button type="button" className="button button-small" onClick={() => void controller.connect()} disabled={connecting}>
           Reconnect

@@ -2,12 +2,14 @@ import { useEffect, useState } from "react";
 import type { CostEstimate as CostEstimateT } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { usePanelStore } from "../state/createPanelStore.js";
+import { autoSettingsOf } from "../state/selectors.js";
 
 type EstimateState = { status: "idle" } | { status: "ready"; estimate: CostEstimateT } | { status: "error"; message: string };
 
 /**
  * Asks the backend what the job as set up now would cost (POST /v1/estimate), again whenever
- * the provider, quality, EXR, count or duration changes. The backend's figures are the ones it enforces.
+ * the provider, quality, EXR, count, duration or auto settings change. The backend's figures are
+ * the ones it enforces.
  */
 export function useCostEstimate(): EstimateState {
   const controller = usePanelController();
@@ -16,6 +18,8 @@ export function useCostEstimate(): EstimateState {
   const duration = usePanelStore((s) => s.duration);
   const mode = usePanelStore((s) => s.mode);
   const exr = usePanelStore((s) => s.mode === "final" && s.exr);
+  const autoTarget = usePanelStore((s) => autoSettingsOf(s)?.target);
+  const autoRounds = usePanelStore((s) => autoSettingsOf(s)?.rounds);
   const [state, setState] = useState<EstimateState>({ status: "idle" });
   const backend = controller.backend;
 
@@ -24,7 +28,14 @@ export function useCostEstimate(): EstimateState {
     let live = true;
     const timer = setTimeout(() => {
       backend
-        .estimate({ provider: providerId, mode, duration, count, ...(exr ? { exr: true } : {}) })
+        .estimate({
+          provider: providerId,
+          mode,
+          duration,
+          count,
+          ...(exr ? { exr: true } : {}),
+          ...(autoTarget !== undefined && autoRounds !== undefined ? { auto: { target: autoTarget, rounds: autoRounds } } : {}),
+        })
         .then((estimate) => live && setState({ status: "ready", estimate }))
         .catch((error: unknown) => live && setState({ status: "error", message: error instanceof Error ? error.message : String(error) }));
     }, 150);
@@ -32,7 +43,7 @@ export function useCostEstimate(): EstimateState {
       live = false;
       clearTimeout(timer);
     };
-  }, [backend, providerId, count, duration, mode, exr]);
+  }, [backend, providerId, count, duration, mode, exr, autoTarget, autoRounds]);
   return state;
 }
 
@@ -45,13 +56,14 @@ export function CostEstimate({ state }: { state: EstimateState }) {
   if (state.status === "idle") return null;
   if (state.status === "error") return <span className="muted small">Cost unknown: {state.message}</span>;
   const { estimate } = state;
-  if (estimate.total.usd === 0) return <span className="muted small">Free (renders locally)</span>;
+  if (estimate.total.usd === 0 && (estimate.maxTotal?.usd ?? 0) === 0) return <span className="muted small">Free (renders locally)</span>;
   const unconfirmed = estimate.pricing && !estimate.pricing.confirmed;
   return (
     <span className={estimate.refusal ? "draft-reason" : "muted small"} title={estimate.pricing ? `Prices: ${estimate.pricing.source}, taken ${estimate.pricing.takenOn}` : undefined}>
       {estimate.total.estimated ? "≈ " : ""}
       {formatUsd(estimate.total.usd)}
       {estimate.perTake.usd !== estimate.total.usd ? ` (${formatUsd(estimate.perTake.usd)} a take)` : ""}
+      {estimate.maxTotal ? ` for the first round · up to ${estimate.maxTotal.estimated ? "≈ " : ""}${formatUsd(estimate.maxTotal.usd)} if every round runs` : ""}
       {unconfirmed ? " · list prices unconfirmed" : ""}
       {` · today ${formatUsd(estimate.budget.spentTodayUsd)} of ${formatUsd(estimate.budget.dailyCapUsd)}`}
       {estimate.refusal ? ` · ${estimate.refusal}` : ""}

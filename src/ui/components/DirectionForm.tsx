@@ -1,5 +1,5 @@
 import { useId } from "react";
-import { JobMode, MAX_DURATION, MIN_DURATION, PlacementMode } from "../../core/schemas/index.js";
+import { AUTO_MAX_ROUNDS, JobMode, MAX_DURATION, MIN_DURATION, PlacementMode } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { durationRangeFor, maxCountFor, offersExr, usePanelStore } from "../state/createPanelStore.js";
 import { NumberField } from "./NumberField.js";
@@ -11,6 +11,9 @@ export function DirectionForm() {
   const placementId = useId();
   const qualityId = useId();
   const exrId = useId();
+  const autoId = useId();
+  const auto = usePanelStore((s) => s.auto);
+  const setAuto = usePanelStore((s) => s.setAuto);
   const mode = usePanelStore((s) => s.mode);
   const setMode = usePanelStore((s) => s.setMode);
   const exr = usePanelStore((s) => s.exr);
@@ -40,6 +43,8 @@ export function DirectionForm() {
   const modes = provider?.capabilities.modes ?? JobMode.options;
   const exrOffered = mode === "final" && offersExr(provider);
   const modeNote = provider?.capabilities.limits?.[mode]?.note;
+  // Auto-refine drafts, scores and drafts again: a final is rendered once, so it has no rounds.
+  const autoOn = mode === "draft" && auto.enabled;
 
   return (
     <div className="direction-form">
@@ -65,8 +70,44 @@ export function DirectionForm() {
           hint={minDuration === maxDuration ? `${minDuration} s` : `${minDuration}–${maxDuration} s`}
           onCommit={setDuration}
         />
-        <NumberField label="Takes" value={count} min={1} max={maxCount} step={1} hint={`1–${maxCount}`} onCommit={setCount} />
+        <NumberField
+          label={autoOn ? "Takes per round" : "Takes"}
+          value={count}
+          min={1}
+          max={maxCount}
+          step={1}
+          hint={`1–${maxCount}`}
+          onCommit={setCount}
+        />
       </div>
+
+      {mode === "draft" && (
+        <div className="auto-refine">
+          <label className="switch" htmlFor={autoId}>
+            <input id={autoId} type="checkbox" role="switch" checked={auto.enabled} onChange={(event) => setAuto({ enabled: event.target.checked })} />
+            Auto-refine
+          </label>
+          <span className="hint">
+            {autoOn
+              ? "Each take is scored against the direction; while the best is under the target, the requests are refined from the critique and drafted again."
+              : "Score the drafts and refine them automatically until one reaches a target score."}
+          </span>
+          {autoOn && (
+            <div className="field-row">
+              <NumberField label="Target score" value={auto.target} min={1} max={100} step={1} hint="1–100" onCommit={(target) => setAuto({ target })} />
+              <NumberField
+                label="Refinement rounds"
+                value={auto.rounds}
+                min={0}
+                max={AUTO_MAX_ROUNDS}
+                step={1}
+                hint={`0–${AUTO_MAX_ROUNDS}`}
+                onCommit={(rounds) => setAuto({ rounds })}
+              />
+            </div>
+          )}
+        </div>
+      )}
 
       <div className="field-row">
         <div className="field">

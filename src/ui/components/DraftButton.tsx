@@ -1,7 +1,8 @@
 import { useEffect, useId, useState } from "react";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { usePanelStore } from "../state/createPanelStore.js";
-import { draftBlocker } from "../state/selectors.js";
+import { autoInWords } from "../loopWords.js";
+import { autoSettingsOf, confirmationAmount, draftBlocker } from "../state/selectors.js";
 import { CostEstimate, formatUsd, useCostEstimate } from "./CostEstimate.js";
 import { Spinner } from "./Spinner.js";
 
@@ -19,16 +20,21 @@ export function DraftButton() {
   const duration = usePanelStore((s) => s.duration);
   const final = usePanelStore((s) => s.mode === "final");
   const exr = usePanelStore((s) => s.mode === "final" && s.exr);
+  const autoOn = usePanelStore((s) => autoSettingsOf(s) !== undefined);
+  const target = usePanelStore((s) => s.auto.target);
+  const rounds = usePanelStore((s) => s.auto.rounds);
   const reasonId = useId();
   const estimate = useCostEstimate();
   const [confirming, setConfirming] = useState(false);
   const ready = estimate.status === "ready" ? estimate.estimate : null;
+  // An auto job may run every round: the most it can spend is what is confirmed.
+  const toConfirm = ready ? confirmationAmount(ready) : null;
 
   // A changed setup is a new question: ask again.
-  useEffect(() => setConfirming(false), [ready?.total.usd, ready?.provider]);
+  useEffect(() => setConfirming(false), [ready?.total.usd, ready?.maxTotal?.usd, ready?.provider]);
 
   const onClick = () => {
-    if (ready?.needsConfirmation && !confirming) return setConfirming(true);
+    if (toConfirm && !confirming) return setConfirming(true);
     setConfirming(false);
     void controller.draft();
   };
@@ -44,7 +50,11 @@ export function DraftButton() {
         aria-describedby={reasonId}
       >
         {drafting && <Spinner />}
-        {confirming && ready ? `Spend ${ready.total.estimated ? "≈ " : ""}${formatUsd(ready.total.usd)}?` : final ? "Render final" : "Draft"}
+        {confirming && toConfirm
+          ? `Spend ${ready?.maxTotal ? "up to " : ""}${toConfirm.estimated ? "≈ " : ""}${formatUsd(toConfirm.usd)}?`
+          : final
+            ? "Render final"
+            : "Draft"}
       </button>
       {confirming && (
         <button type="button" className="button" onClick={() => setConfirming(false)}>
@@ -52,7 +62,10 @@ export function DraftButton() {
         </button>
       )}
       <span id={reasonId} className={blocker && !drafting ? "draft-reason" : "muted small"}>
-        {blocker ?? `${count} ${final ? "final " : ""}${count === 1 ? "take" : "takes"} of ${duration} s${exr ? " with EXR" : ""}`}
+        {blocker ??
+          (autoOn
+            ? `${autoInWords(count, { target, rounds })}, ${duration} s each`
+            : `${count} ${final ? "final " : ""}${count === 1 ? "take" : "takes"} of ${duration} s${exr ? " with EXR" : ""}`)}
       </span>
       <CostEstimate state={estimate} />
     </div>

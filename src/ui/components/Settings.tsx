@@ -2,15 +2,17 @@ import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import type { BridgeClient } from "../../core/bridge/index.js";
 import { waitForHost } from "../bridge/transport.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
+import { hostWords } from "../hostWords.js";
+import { usePanelStore } from "../state/createPanelStore.js";
 
-/** Secure-storage keys the host reads the backend connection from (src/host/premiere/backendSettings.ts). */
+/** Secure-storage keys the host reads the backend connection from (src/host/uxp/backendSettings.ts). */
 const BACKEND_URL_KEY = "backend.url";
 const BACKEND_TOKEN_KEY = "backend.token";
 
 type Status = { kind: "idle" | "saving" | "saved" | "error"; message?: string };
 
 /**
- * Backend URL and token, kept by the host in its secure storage (UXP secureStorage in Premiere).
+ * Backend URL and token, kept by the host in its secure storage (UXP secureStorage in Premiere and After Effects).
  * That storage is tied to the OS user account and documented as a cache that can be lost, so the
  * panel says plainly that keys may need entering again. Saving reconnects the panel.
  *
@@ -27,6 +29,7 @@ export function Settings() {
   const [token, setToken] = useState("");
   const [hasToken, setHasToken] = useState(false);
   const [status, setStatus] = useState<Status>({ kind: "idle" });
+  const words = hostWords(usePanelStore((s) => s.hostContext?.host));
 
   useEffect(() => {
     let cancelled = false;
@@ -74,7 +77,7 @@ export function Settings() {
     }
   }
 
-  /** Imported takes go into this folder; the host remembers it (Premiere: a persistent token). */
+  /** Imported takes go into this folder; the host remembers it (a UXP persistent token). */
   async function pickMediaFolder() {
     const client = bridge.current;
     if (!client) return;
@@ -134,8 +137,8 @@ export function Settings() {
         )}
         <p className="hint">
           Keys are kept in your OS account's secure storage. After an OS account change, a reinstall or a move to another
-          machine they may be gone: enter them again here. In Premiere the plugin can only reach the backend its manifest
-          allows (set when the plugin is built).
+          machine they may be gone: enter them again here. In {words.app} the plugin can only reach the backend its
+          manifest allows (set when the plugin is built).
         </p>
       </form>
     </details>

@@ -1,29 +1,45 @@
-import { useId } from "react";
+import { memo, useId } from "react";
 import { COLOR_SPACE_LABEL, type FrameRate, type Take } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { TAKE_STATE_LABEL, colorTagsInWords, formatCost, placementInWords } from "../format.js";
-import { usePanelStore } from "../state/createPanelStore.js";
+import { usePanelStore, type CompareScope } from "../state/createPanelStore.js";
 import { canLiftToHdr, critiqueOf, importNeedsConform } from "../state/selectors.js";
 import { Spinner } from "./Spinner.js";
+import { TakeMarks } from "./TakeMarks.js";
+import { TakeRecord } from "./TakeRecord.js";
 
 interface TakeCardProps {
   take: Take;
-  /** 1-based number shown to the editor ("Take 1"). */
-  number: number;
+  /** What the editor calls it ("Take 3"); also the card's accessible name. */
+  name: string;
   /** The sequence rate, for the timecode of where an import landed. */
   rate: FrameRate;
   dropFrame: boolean;
+  /** The current job (direct view) or a job opened in the history: the history shows the record. */
+  scope: CompareScope;
+  /** The job's best take (the loop's pick, or the highest score). */
+  best?: boolean;
+  /** A succeeded draft: offer Enhance (render it as a final master). */
+  enhanceable?: boolean;
+  /** Where Enhance renders, for the button's tooltip. */
+  finalOn?: string;
+  /** Older rounds and history cards load their video only when played (a grid may hold 20). */
+  preload?: "auto" | "metadata";
 }
 
-/** One take: progress while it renders, then the proxy to watch, its tags and cost, and Import. */
-export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
+/**
+ * One take: progress while it renders, then the proxy to watch, its score and critique, what its
+ * request changed, tags and cost; Import, star, note, compare, enhance and the other card actions.
+ */
+export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, scope, best = false, enhanceable = false, finalOn, preload = "auto" }: TakeCardProps) {
   const controller = usePanelController();
   const importStatus = usePanelStore((s) => s.imports[take.id]);
   const action = usePanelStore((s) => s.takeActions[take.id]);
   const conform = usePanelStore((s) => s.conforms[take.id]);
   const liftable = usePanelStore((s) => canLiftToHdr(take, s.hostContext, s.providers));
+  const comparing = usePanelStore((s) => s.compare[scope].includes(take.id));
+  const toggleCompare = usePanelStore((s) => s.toggleCompare);
   const titleId = useId();
-  const name = `Take ${number}`;
   const working = take.state === "queued" || take.state === "running";
   const percent = Math.round(take.progress * 100);
   const proxyUrl = take.outputs.proxy ? controller.artifactUrl(take.outputs.proxy.id) : null;
@@ -31,16 +47,27 @@ export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
   const masterTags = take.outputs.master?.colorTags;
   const importing = importStatus?.state === "importing";
   const critique = critiqueOf(take);
-  const retryable = take.state === "failed" && take.error?.retryable === true;
+  const retryable = scope === "direct" && take.state === "failed" && take.error?.retryable === true;
   const conformOffered = importNeedsConform(importStatus) || conform?.state === "conforming";
+  const changes = take.variant?.changes ?? [];
 
   return (
-    <article className={`take-card take-${take.state}`} aria-label={name}>
+    <article className={`take-card take-${take.state}${best ? " take-best" : ""}`} aria-label={name}>
       <header className="take-head">
         <h3 id={titleId} className="take-title">
           {name}
         </h3>
+        {best && (
+          <span className="best-chip" title="The job's best-scored take">
+            Best
+          </span>
+        )}
         <span className={`state-chip state-${take.state}`}>{TAKE_STATE_LABEL[take.state]}</span>
+        {critique && (
+          <span className="score-chip" title="The critic's score against the direction (0–100)">
+            Score {Math.round(critique.score)}
+          </span>
+        )}
         <span className="take-cost" title={take.cost.estimated ? "Estimated cost" : "Cost"}>
           {formatCost(take.cost)}
         </span>
@@ -72,11 +99,32 @@ export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
           muted
           loop
           playsInline
-          preload="auto"
+          preload={preload}
           aria-label={`${name} preview`}
         />
       ) : (
-        posterUrl && <img className="take-video" src={posterUrl} alt={`${name} poster frame`} />
+        posterUrl && <img className="take-video" src={posterUrl} alt={`${name} poster frame`} loading="lazy" decoding="async" />
+      )}
+
+      {changes.length > 0 && (
+        <ul className="take-changes small" aria-label={`What ${name} changed`}>
+          {changes.map((change) => (
+            <li key={change}>{change}</li>
+          ))}
+        </ul>
+      )}
+
+      {critique && (
+        <div className="take-critique">
+          <p className="small">{critique.critique}</p>
+          {critique.issues.length > 0 && (
+            <ul className="small muted">
+              {critique.issues.map((issue) => (
+                <li key={issue}>{issue}</li>
+              ))}
+            </ul>
+          )}
+        </div>
       )}
 
       <dl className="take-facts">
@@ -107,20 +155,6 @@ export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
         )}
       </dl>
 
-      {critique && (
-        <div className="take-critique">
-          <p className="small">
-            <strong>Score {Math.round(critique.score)}</strong> · {critique.critique}
-          </p>
-          {critique.issues.length > 0 && (
-            <ul className="small muted">
-              {critique.issues.map((issue) => (
-                <li key={issue}>{issue}</li>
-              ))}
-            </ul>
-          )}
-        </div>
-      )}
       {take.notes && take.notes.length > 0 && (
         <ul className="take-notes small muted" aria-label={`${name} delivery notes`}>
           {take.notes.map((note) => (
@@ -132,6 +166,8 @@ export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
       {take.state === "failed" && take.error && <p className="take-error">{take.error.message}</p>}
       {take.state === "canceled" && <p className="muted">This take was canceled.</p>}
 
+      <TakeMarks take={take} name={name} />
+
       <div className="take-actions">
         <button
           type="button"
@@ -142,6 +178,29 @@ export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
         >
           {importing && <Spinner />}
           Import
+        </button>
+        {enhanceable && (
+          <button
+            type="button"
+            className="button"
+            onClick={() => void controller.enhance(take.jobId, take.id)}
+            disabled={action !== undefined}
+            aria-busy={action === "enhancing"}
+            title={`Render this draft as a final master${finalOn ? ` on ${finalOn}` : ""}, with the same direction, wording and seed`}
+          >
+            {action === "enhancing" && <Spinner />}
+            Enhance
+          </button>
+        )}
+        <button
+          type="button"
+          className="button"
+          aria-pressed={comparing}
+          disabled={take.state !== "succeeded" || !proxyUrl}
+          onClick={() => toggleCompare(scope, take.id)}
+          title="Pick two takes to play them side by side"
+        >
+          Compare
         </button>
         {retryable && (
           <button
@@ -169,15 +228,18 @@ export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
             Lift to HDR
           </button>
         )}
-        <button
-          type="button"
-          className="button"
-          onClick={() => controller.reopen(take.jobId)}
-          title="Bring back this take's frame, drawings, prompt and duration to change them and draft again"
-        >
-          Reopen
-        </button>
+        {scope === "direct" && (
+          <button
+            type="button"
+            className="button"
+            onClick={() => void controller.reopen(take.jobId)}
+            title="Bring back this take's frame, drawings, prompt and duration to change them and draft again"
+          >
+            Reopen
+          </button>
+        )}
         {importing && <span className="muted small">Importing onto the timeline…</span>}
+        {action === "enhancing" && <span className="muted small">Sending the final…</span>}
       </div>
       {importStatus?.state === "placed" && (
         <p className="import-result" role="status">
@@ -203,7 +265,11 @@ export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
             {conform?.state === "conforming" && <Spinner />}
             Conform
           </button>
-          {conform?.state === "conforming" && <span className="muted small" role="status">Conforming the master to the sequence…</span>}
+          {conform?.state === "conforming" && (
+            <span className="muted small" role="status">
+              Conforming the master to the sequence…
+            </span>
+          )}
         </div>
       )}
       {conform?.state === "failed" && (
@@ -225,9 +291,10 @@ export function TakeCard({ take, number, rate, dropFrame }: TakeCardProps) {
           )}
         </div>
       )}
+      {scope === "history" && <TakeRecord take={take} name={name} />}
     </article>
   );
-}
+});
 
 /** A message that only repeats the state chip ("Ready", "succeeded") is not worth a line. */
 function restatesState(take: Take): boolean {

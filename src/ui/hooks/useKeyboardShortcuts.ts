@@ -24,6 +24,8 @@ export function useKeyboardShortcuts(store: PanelStoreApi, target: Window = wind
     const onKeyDown = (event: KeyboardEvent) => {
       if (event.defaultPrevented || isTyping(event.target)) return;
       const s = store.getState();
+      // The drawing keys belong to the direct view: in the history they would edit a hidden frame.
+      if (s.view !== "direct") return;
       const key = event.key.toLowerCase();
       const mod = event.metaKey || event.ctrlKey;
       if (mod && !event.altKey && key === "z") {
