@@ -24,6 +24,10 @@ export interface HostWords {
   bin: string;
   /** What the context bar says when nothing is open. */
   nothingOpen: string;
+  /** Where Insert directs from and puts the take ("playhead" / "current time"). */
+  insertAt: string;
+  /** Where Extend directs from and puts the take. */
+  extendFrom: string;
 }
 
 export type HostKind = SequenceContext["host"];
@@ -37,6 +41,8 @@ const PREMIERE: HostWords = {
   track: "track",
   bin: "bin",
   nothingOpen: "No sequence open",
+  insertAt: "playhead",
+  extendFrom: "end of the shot under the playhead",
 };
 
 const AFTER_EFFECTS: HostWords = {
@@ -48,6 +54,8 @@ const AFTER_EFFECTS: HostWords = {
   track: "layer",
   bin: "folder",
   nothingOpen: "No composition open",
+  insertAt: "current time",
+  extendFrom: "out point of the selected layer",
 };
 
 const EITHER: HostWords = { ...PREMIERE, app: "the host app", nothingOpen: "No sequence or composition open" };

@@ -6,7 +6,7 @@ const tags = { container: "mov", colorSpace: "rec709", agree: true, problems: []
 
 describe("the panel's words follow the host", () => {
   it("After Effects: composition, current time, layer, folder; Premiere and the harness: sequence, playhead, track, bin", () => {
-    expect(hostWords("aftereffects")).toMatchObject({ app: "After Effects", Sequence: "Composition", playhead: "current time", track: "layer", bin: "folder", nothingOpen: "No composition open" });
+    expect(hostWords("aftereffects")).toMatchObject({ app: "After Effects", Sequence: "Composition", playhead: "current time", track: "layer", bin: "folder", nothingOpen: "No composition open", extendFrom: "out point of the selected layer" });
     for (const host of ["premierepro", "browser"] as const) {
       expect(hostWords(host)).toMatchObject({ app: "Premiere", Sequence: "Sequence", playhead: "playhead", track: "track", bin: "bin", nothingOpen: "No sequence open" });
     }
