@@ -3,7 +3,7 @@ import { BridgeError } from "../../core/bridge/index.js";
 import { exrSequenceFrames, withExrSequence } from "../../core/colorTags/index.js";
 import type { Artifact, ColorTags } from "../../core/schemas/index.js";
 import type { BackendHttp } from "../uxp/backendHttp.js";
-import type { DownloadResult } from "../uxp/download.js";
+import { bodyChunks, bufferOf, mb, type DownloadResult } from "../uxp/download.js";
 import { describe, hostError, HostErrorCode } from "../uxp/errors.js";
 import { removeQuietly } from "../uxp/fileIo.js";
 import { fileIn, type HostFile } from "../uxp/paths.js";
@@ -118,13 +118,11 @@ function frameName(entryName: string): string | undefined {
  */
 async function unzipInto(fs: UxpFs, response: Response, folder: UxpFolder, label: string): Promise<DownloadResult> {
   const started = Date.now();
-  if (!response.body) throw hostError(HostErrorCode.downloadFailed, `The backend sent ${label} without a body.`);
   /** The write chain of every entry still open, resolving to its file descriptor. */
   const open = new Map<string, Promise<number>>();
   const closing: Promise<unknown>[] = [];
   const seen = new Set<string>();
   let failure: BridgeError | undefined;
-  let received = 0;
   let written = 0;
 
   const onFile = (entry: UnzipFile) => {
@@ -147,7 +145,7 @@ async function unzipInto(fs: UxpFs, response: Response, folder: UxpFolder, label
       position += data.length;
       const chain = open.get(name)!.then(async (fd) => {
         for (let offset = 0; offset < data.length; ) {
-          const { bytesWritten } = await fs.write(fd, data.buffer as ArrayBuffer, data.byteOffset + offset, data.length - offset, at + offset);
+          const { bytesWritten } = await fs.write(fd, bufferOf(data), data.byteOffset + offset, data.length - offset, at + offset);
           if (!bytesWritten) throw new Error("the disk stopped accepting data");
           offset += bytesWritten;
         }
@@ -167,26 +165,17 @@ async function unzipInto(fs: UxpFs, response: Response, folder: UxpFolder, label
     try {
       await Promise.all([...open.values(), ...closing.splice(0, closing.length)]);
     } catch (error) {
-      throw hostError(HostErrorCode.mediaFolder, `Writing ${label} to the media folder failed after ${written} bytes (${describe(error)}). Is the disk full?`);
+      throw hostError(HostErrorCode.mediaFolder, `Writing ${label} to the media folder failed after ${mb(written)} (${describe(error)}). Is the disk full?`);
     }
     if (failure) throw failure;
   };
 
   const unzip = new Unzip(onFile);
   unzip.register(UnzipInflate);
-  const reader = response.body.getReader();
   try {
-    for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+    for await (const chunk of bodyChunks(response, label)) {
       try {
-        chunk = await reader.read();
-      } catch (error) {
-        throw hostError(HostErrorCode.downloadFailed, `The download of ${label} was cut after ${received} bytes (${describe(error)}). Nothing was imported; import the take again.`);
-      }
-      if (chunk.done) break;
-      received += chunk.value.length;
-      try {
-        unzip.push(chunk.value, false);
+        unzip.push(chunk, false);
       } catch (error) {
         throw hostError(HostErrorCode.downloadFailed, `${label} is not a readable zip archive (${describe(error)}). Nothing was imported.`);
       }
@@ -194,15 +183,10 @@ async function unzipInto(fs: UxpFs, response: Response, folder: UxpFolder, label
     }
     unzip.push(new Uint8Array(0), true);
     await drain();
-    const expected = Number(response.headers.get("content-length") ?? NaN);
-    if (Number.isFinite(expected) && received !== expected) {
-      throw hostError(HostErrorCode.downloadFailed, `The download of ${label} stopped at ${received} of ${expected} bytes. Nothing was imported; import the take again.`);
-    }
     if (open.size > 0) {
       throw hostError(HostErrorCode.downloadFailed, `${label} ended in the middle of ${[...open.keys()][0]}. Nothing was imported; import the take again.`);
     }
   } catch (error) {
-    reader.cancel().catch(() => undefined);
     // Close whatever is still open so the folder can be removed.
     await Promise.all([...open.values()].map((chain) => chain.then((fd) => fs.close(fd)).catch(() => undefined)));
     throw error instanceof BridgeError ? error : hostError(HostErrorCode.downloadFailed, `Unpacking ${label} failed (${describe(error)}). Nothing was imported.`);

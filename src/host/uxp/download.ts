@@ -10,14 +10,45 @@ export interface DownloadResult {
 }
 
 /**
- * Streams an HTTP body into a file chunk by chunk (fetch body reader → fs.write at a running
- * position), so a multi-GB master never sits in memory. The file is written as `partialUrl`; on
- * any failure (network cut, short body, disk full, folder not writable) it is removed and the
- * error says which. The caller renames it into place only after verifying it.
+ * An HTTP body chunk by chunk (fetch body reader), for writing as it arrives so a multi-GB file
+ * never sits in memory. A cut connection becomes an error saying how far it got; a body shorter
+ * than its Content-Length is one too. Stopping early (the consumer failed) cancels the download.
+ */
+export async function* bodyChunks(response: Response, label: string): AsyncGenerator<Uint8Array, void, undefined> {
+  if (!response.body) throw hostError(HostErrorCode.downloadFailed, `The backend sent ${label} without a body.`);
+  const expected = Number(response.headers.get("content-length") ?? NaN);
+  const reader = response.body.getReader();
+  let received = 0;
+  let finished = false;
+  try {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        throw hostError(HostErrorCode.downloadFailed, `The download of ${label} was cut after ${mb(received)} (${describe(error)}). Nothing was imported; import the take again.`);
+      }
+      if (chunk.done) break;
+      received += chunk.value.length;
+      yield chunk.value;
+    }
+    finished = true;
+  } finally {
+    if (!finished) reader.cancel().catch(() => undefined);
+  }
+  if (Number.isFinite(expected) && received !== expected) {
+    throw hostError(HostErrorCode.downloadFailed, `The download of ${label} stopped at ${mb(received)} of ${mb(expected)}. Nothing was imported; import the take again.`);
+  }
+}
+
+/**
+ * Streams an HTTP body into a file (each chunk → fs.write at a running position). The file is
+ * written as `partialUrl`; on any failure (network cut, short body, disk full, folder not
+ * writable) it is removed and the error says which. The caller renames it into place only after
+ * verifying it.
  */
 export async function streamToFile(fs: UxpFs, response: Response, partialUrl: string, label: string): Promise<DownloadResult> {
   const started = Date.now();
-  const expected = Number(response.headers.get("content-length") ?? NaN);
   if (!response.body) throw hostError(HostErrorCode.downloadFailed, `The backend sent ${label} without a body.`);
   let fd: number;
   try {
@@ -28,18 +59,9 @@ export async function streamToFile(fs: UxpFs, response: Response, partialUrl: st
       `Retake cannot write into the media folder (${describe(error)}). It may be read-only or missing: pick another one in Settings.`,
     );
   }
-  const reader = response.body.getReader();
   let written = 0;
   try {
-    for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        throw hostError(HostErrorCode.downloadFailed, `The download of ${label} was cut after ${mb(written)} (${describe(error)}). Nothing was imported; import the take again.`);
-      }
-      if (chunk.done) break;
-      const view = chunk.value;
+    for await (const view of bodyChunks(response, label)) {
       let offset = 0;
       while (offset < view.length) {
         let bytesWritten: number;
@@ -55,27 +77,20 @@ export async function streamToFile(fs: UxpFs, response: Response, partialUrl: st
         written += bytesWritten;
       }
     }
-    if (Number.isFinite(expected) && written !== expected) {
-      throw hostError(
-        HostErrorCode.downloadFailed,
-        `The download of ${label} stopped at ${mb(written)} of ${mb(expected)}. Nothing was imported; import the take again.`,
-      );
-    }
     await fs.close(fd);
     return { bytes: written, transferMs: Date.now() - started };
   } catch (error) {
-    reader.cancel().catch(() => undefined);
     await Promise.resolve(fs.close(fd)).catch(() => undefined);
     await removeQuietly(fs, partialUrl);
     throw error;
   }
 }
 
-function mb(bytes: number): string {
+export function mb(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${bytes} bytes`;
 }
 
 /** The chunk's underlying ArrayBuffer (a copy only in the odd case of shared memory). */
-function bufferOf(view: Uint8Array): ArrayBuffer {
+export function bufferOf(view: Uint8Array): ArrayBuffer {
   return view.buffer instanceof ArrayBuffer ? view.buffer : exactBuffer(view);
 }

@@ -1,29 +1,20 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FrameContext } from "../../../../src/core/schemas/index.js";
-import { makeStillPng, startTestBackend } from "../../../helpers/backend.js";
+import { makeStillPng } from "../../../helpers/backend.js";
 import { listFiles } from "../premiere/setup.js";
 import type { FakeAeOptions } from "./fake/fakeAfterEffects.js";
-import { setupAeHost } from "./setup.js";
+import { aeTestBed } from "./setup.js";
 
 const TOKEN = "ae-capture-token";
 const auth = { authorization: `Bearer ${TOKEN}` };
-let backend: Awaited<ReturnType<typeof startTestBackend>>;
-let still: Buffer;
-let env: Awaited<ReturnType<typeof setupAeHost>> | undefined;
-
-beforeAll(async () => {
-  backend = await startTestBackend({ token: TOKEN });
-  still = makeStillPng(320, 180);
-});
-afterAll(async () => {
-  await backend.close();
-});
-afterEach(() => env?.cleanup());
+const still = makeStillPng(320, 180);
+const bed = aeTestBed(TOKEN);
+let env: Awaited<ReturnType<typeof bed.host>>;
 
 const comp = { width: 320, height: 180, frameRate: 24, duration: 10, time: 1.5 };
 const layers = [{ name: "Plate", inPoint: 0, outPoint: 4, selected: true }];
 const host = (fake: FakeAeOptions = {}, renderTimeoutMs?: number) =>
-  setupAeHost({ backendUrl: backend.url, backendToken: TOKEN, fake: { comp, layers, stillPng: still, ...fake }, ...(renderTimeoutMs ? { renderTimeoutMs } : {}) });
+  bed.host({ fake: { comp, layers, stillPng: still, ...fake }, ...(renderTimeoutMs ? { renderTimeoutMs } : {}) });
 
 describe("host.captureFrame in After Effects", () => {
   it("Insert: renders the frame at the comp's current time, uploads exactly those pixels, leaves the project and the temp folder untouched", async () => {
@@ -31,9 +22,9 @@ describe("host.captureFrame in After Effects", () => {
     const frame = await env.client.call("host.captureFrame", { mode: "insert" });
     expect(frame).toMatchObject({ mode: "insert", image: { width: 320, height: 180, mediaType: "image/png", bytes: still.length } });
     expect(frame.sequence).toMatchObject({ host: "aftereffects", sequenceName: "Shot 010", playhead: { seconds: 1.5, timecode: "00:00:01:12" } });
-    const stored = Buffer.from(await (await fetch(`${backend.url}/v1/frames/${frame.frameId}/image`, { headers: auth })).arrayBuffer());
+    const stored = Buffer.from(await (await fetch(`${bed.backend.url}/v1/frames/${frame.frameId}/image`, { headers: auth })).arrayBuffer());
     expect(stored.equals(still)).toBe(true);
-    expect(FrameContext.parse(await (await fetch(`${backend.url}/v1/frames/${frame.frameId}`, { headers: auth })).json()).sequence.selectedLayer).toMatchObject({ name: "Plate" });
+    expect(FrameContext.parse(await (await fetch(`${bed.backend.url}/v1/frames/${frame.frameId}`, { headers: auth })).json()).sequence.selectedLayer).toMatchObject({ name: "Plate" });
     expect(env.fake.renders).toEqual([{ seconds: 1.5, path: expect.stringMatching(/retake-frame-[a-z0-9-]+\.png$/), maxAbortInterval: 30 }]);
     expect(env.fake.renders[0]!.path.startsWith(env.fs.tempFolder.nativePath)).toBe(true);
     expect(listFiles(env.fs.tempFolder.nativePath)).toEqual([]);
@@ -47,7 +38,6 @@ describe("host.captureFrame in After Effects", () => {
     expect(env.fake.renders[0]!.seconds).toBeCloseTo(4 - 1 / 24, 9);
     env.fake.select([]);
     await expect(env.client.call("host.captureFrame", { mode: "extend" })).rejects.toMatchObject({ code: "no_placement", message: expect.stringMatching(/^Extend continues the selected layer/) });
-    env.cleanup();
     env = await host({ layers: [{ name: "A", inPoint: 0, outPoint: 4, selected: true }, { name: "B", inPoint: 0, outPoint: 4, selected: true }] });
     await expect(env.client.call("host.captureFrame", { mode: "extend" })).rejects.toMatchObject({ code: "no_placement", message: expect.stringMatching(/^2 layers are selected/) });
     expect(env.fake.renders).toEqual([]);
@@ -56,7 +46,6 @@ describe("host.captureFrame in After Effects", () => {
   it("waits for a file that lands after the DeferredCall settles, and for a DeferredCall that only offers wait()", async () => {
     env = await host({ render: "writesLate" });
     expect((await env.client.call("host.captureFrame", { mode: "insert" })).image.bytes).toBe(still.length);
-    env.cleanup();
     env = await host({ render: "waitOnly" });
     expect((await env.client.call("host.captureFrame", { mode: "insert" })).image.bytes).toBe(still.length);
   });
@@ -80,7 +69,6 @@ describe("host.captureFrame in After Effects", () => {
         message: expect.stringMatching(/said the frame at 00:00:01:12 was rendered but wrote no complete image/),
       });
       expect(listFiles(env.fs.tempFolder.nativePath)).toEqual([]);
-      env.cleanup();
     }
     env = await host({ render: "rejects" });
     await expect(env.client.call("host.captureFrame", { mode: "insert" })).rejects.toMatchObject({ code: "capture_failed", message: expect.stringMatching(/not enough memory/) });
@@ -89,13 +77,10 @@ describe("host.captureFrame in After Effects", () => {
   it("says what is wrong with an empty comp, a current time past the end or over no layer, or a non-comp active item", async () => {
     env = await host({ layers: [] });
     await expect(env.client.call("host.captureFrame", { mode: "insert" })).rejects.toMatchObject({ code: "no_clips", message: expect.stringMatching(/has no layers/) });
-    env.cleanup();
     env = await host({ comp: { ...comp, time: 10 } });
     await expect(env.client.call("host.captureFrame", { mode: "insert" })).rejects.toMatchObject({ code: "playhead_beyond_end", message: expect.stringMatching(/past the end of the composition/) });
-    env.cleanup();
     env = await host({ comp: { ...comp, time: 5 } });
     await expect(env.client.call("host.captureFrame", { mode: "insert" })).rejects.toMatchObject({ code: "capture_failed", message: expect.stringMatching(/No layer is visible at the current time \(00:00:05:00\)/) });
-    env.cleanup();
     env = await host({ active: "footage" });
     await expect(env.client.call("host.captureFrame", { mode: "insert" })).rejects.toMatchObject({ code: "no_sequence" });
     expect(env.fake.renders).toEqual([]);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { ImportTakeResult } from "../../../../src/core/schemas/index.js";
+import type { ColorTags, ImportTakeResult } from "../../../../src/core/schemas/index.js";
 import { hostWords, importedInWords } from "../../../../src/ui/hostWords.js";
 
-const tags = { container: "mov", colorSpace: "rec709", agree: true, problems: [] } as const;
+const tags: ColorTags = { container: "mov", colorSpace: "rec709", agree: true, problems: [] };
 
 describe("the panel's words follow the host", () => {
   it("After Effects: composition, current time, layer, folder; Premiere and the harness: sequence, playhead, track, bin", () => {

@@ -1,28 +1,20 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Job } from "../../../../src/core/schemas/index.js";
 import { readTakeRecords } from "../../../../src/host/aftereffects/projectXmp.js";
 import { RETAKE_XMP_NS } from "../../../../src/host/uxp/provenance.js";
-import { startTestBackend } from "../../../helpers/backend.js";
 import { finishedJob, startCuttingProxy } from "../premiere/backendJobs.js";
 import { EMPTY_PROJECT_XMP, type FakeAeOptions } from "./fake/fakeAfterEffects.js";
 import { addExrDelivery } from "./exrDelivery.js";
-import { filesUnder, setupAeHost } from "./setup.js";
+import { aeTestBed, filesUnder } from "./setup.js";
 
 const TOKEN = "ae-import-token";
-let backend: Awaited<ReturnType<typeof startTestBackend>>;
 let job: Job;
-let env: Awaited<ReturnType<typeof setupAeHost>> | undefined;
-
-beforeAll(async () => {
-  backend = await startTestBackend({ token: TOKEN });
+const bed = aeTestBed(TOKEN, async (backend) => {
   job = await finishedJob(backend.url, TOKEN, { prompt: "slow push toward the ridge" });
-}, 90_000);
-afterAll(async () => {
-  await backend.close();
 });
-afterEach(() => env?.cleanup());
+let env: Awaited<ReturnType<typeof bed.host>>;
 
 const take = () => job.takes[0]!;
 const params = (mode: "insert" | "extend" = "insert", of: Job = job) => ({ jobId: of.id, takeId: of.takes[0]!.id, mode });
@@ -33,9 +25,8 @@ const stack = [
   { name: "Plate", inPoint: 0, outPoint: 4, selected: true },
   { name: "BG", inPoint: 0, outPoint: 10 },
 ];
-type HostOptions = NonNullable<Parameters<typeof setupAeHost>[0]>;
-const host = (fake: FakeAeOptions = {}, extra: Partial<HostOptions> = {}) =>
-  setupAeHost({ backendUrl: backend.url, backendToken: TOKEN, fake: { comp, layers: stack, ...fake }, ...extra });
+type HostOptions = NonNullable<Parameters<typeof bed.host>[0]>;
+const host = (fake: FakeAeOptions = {}, extra: Partial<HostOptions> = {}) => bed.host({ fake: { comp, layers: stack, ...fake }, ...extra });
 
 describe("host.importTake in After Effects: placement", () => {
   it("Insert: streams the master beside the project, imports it into a Retake folder, adds a layer at the current time directly above the selected layer, named after the take", async () => {
@@ -134,10 +125,10 @@ describe("host.importTake in After Effects: OCIO", () => {
     let exrJob: Job;
     let gapJob: Job;
     beforeAll(async () => {
-      exrJob = await finishedJob(backend.url, TOKEN, { prompt: "exr take" });
-      await addExrDelivery(backend, exrJob, { frames: 48 });
-      gapJob = await finishedJob(backend.url, TOKEN, { prompt: "exr take with a hole" });
-      await addExrDelivery(backend, gapJob, { frames: 48, drop: [20] });
+      exrJob = await finishedJob(bed.backend.url, TOKEN, { prompt: "exr take" });
+      await addExrDelivery(bed.backend, exrJob, { frames: 48 });
+      gapJob = await finishedJob(bed.backend.url, TOKEN, { prompt: "exr take with a hole" });
+      await addExrDelivery(bed.backend, gapJob, { frames: 48, drop: [20] });
     }, 120_000);
 
     it("unpacks the frames into a folder of their own, imports them as a sequence at the comp's rate, and says to set ACES2065-1", async () => {
@@ -161,6 +152,19 @@ describe("host.importTake in After Effects: OCIO", () => {
       expect(filesUnder(env.mediaDir)).toEqual([]);
       expect(env.fake.imports).toEqual([]);
       expect(env.fake.timeline()).toEqual(before);
+    });
+
+    it("an EXR download cut halfway leaves no folder and no frame behind", async () => {
+      const proxy = await startCuttingProxy(bed.backend.url);
+      try {
+        proxy.state.cut = true;
+        env = await host({ color: ocio }, { backendUrl: proxy.url });
+        await expect(env.client.call("host.importTake", params("insert", exrJob))).rejects.toMatchObject({ code: "download_failed", message: expect.stringMatching(/EXR frames.*import the take again/) });
+        expect(filesUnder(env.mediaDir)).toEqual([]);
+        expect(env.fake.imports).toEqual([]);
+      } finally {
+        await proxy.close();
+      }
     });
 
     it("with Adobe color management the ProRes master is imported, not the EXR", async () => {
@@ -194,10 +198,10 @@ describe("host.importTake in After Effects: every refusal leaves the project unt
   });
 
   it("a download cut halfway removes the partial file, imports nothing, and the take imports fine afterwards", async () => {
-    const proxy = await startCuttingProxy(backend.url);
+    const proxy = await startCuttingProxy(bed.backend.url);
     try {
       proxy.state.cut = true;
-      env = await setupAeHost({ backendUrl: proxy.url, backendToken: TOKEN, fake: { comp, layers: stack } });
+      env = await host({}, { backendUrl: proxy.url });
       await expect(env.client.call("host.importTake", params())).rejects.toMatchObject({ code: "download_failed", message: expect.stringMatching(/import the take again/) });
       expect(filesUnder(env.mediaDir)).toEqual([]);
       expect(env.fake.imports).toEqual([]);
@@ -212,10 +216,8 @@ describe("host.importTake in After Effects: every refusal leaves the project unt
   it("refuses before downloading: an unsaved project, a read-only project folder, Extend with no layer selected or at the comp's end, a take not ready", async () => {
     env = await host({}, { unsaved: true });
     await expect(env.client.call("host.importTake", params())).rejects.toMatchObject({ code: "media_folder", message: expect.stringMatching(/has not been saved yet/) });
-    env.cleanup();
     env = await host({}, { readOnly: true });
     await expect(env.client.call("host.importTake", params())).rejects.toMatchObject({ code: "media_folder", message: expect.stringMatching(/read-only/) });
-    env.cleanup();
     env = await host({ layers: stack.map((l) => ({ ...l, selected: false })) });
     await expect(env.client.call("host.importTake", params("extend"))).rejects.toMatchObject({ code: "no_placement", message: expect.stringMatching(/^Extend continues the selected layer/) });
     env.fake.select(["Title"]);

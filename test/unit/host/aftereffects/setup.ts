@@ -1,9 +1,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { createBridgeClient, serveBridge } from "../../../../src/core/bridge/index.js";
 import { createAfterEffectsHost } from "../../../../src/host/aftereffects/createAfterEffectsHost.js";
 import type { AeFs } from "../../../../src/host/aftereffects/exrDownload.js";
+import { startTestBackend } from "../../../helpers/backend.js";
 import { bridgePipe } from "../../../helpers/bridgePipe.js";
 import { createFakeUxp } from "../premiere/fake/fakeUxp.js";
 import { createNodeUxpFs } from "../premiere/fake/nodeUxpFs.js";
@@ -52,4 +54,35 @@ export async function setupAeHost(opts: { backendUrl?: string; backendToken?: st
 export function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).sort();
+}
+
+type Backend = Awaited<ReturnType<typeof startTestBackend>>;
+type Env = Awaited<ReturnType<typeof setupAeHost>>;
+
+/**
+ * One real backend (token required) for a test file, started before its tests and closed after;
+ * `host()` builds an After Effects host pointed at it, cleaned up after each test.
+ */
+export function aeTestBed(token: string, prepare?: (backend: Backend) => Promise<void>) {
+  const bed = {
+    backend: undefined as unknown as Backend,
+    env: undefined as Env | undefined,
+    async host(opts: Parameters<typeof setupAeHost>[0] = {}): Promise<Env> {
+      bed.env?.cleanup();
+      bed.env = await setupAeHost({ backendUrl: bed.backend.url, backendToken: token, ...opts });
+      return bed.env;
+    },
+  };
+  beforeAll(async () => {
+    bed.backend = await startTestBackend({ token });
+    await prepare?.(bed.backend);
+  }, 120_000);
+  afterAll(async () => {
+    await bed.backend?.close();
+  });
+  afterEach(() => {
+    bed.env?.cleanup();
+    bed.env = undefined;
+  });
+  return bed;
 }
