@@ -33,7 +33,8 @@ export async function captureFrame(
   let at: number;
   if (mode === "extend") {
     const layer = layerToExtend(comp);
-    at = lastFrameStart(layer.outPoint, comp.frameDuration, layer.inPoint);
+    // The layer's last frame, or the comp's when the layer runs past the comp's end.
+    at = lastFrameStart(Math.min(layer.outPoint, comp.duration), comp.frameDuration, layer.inPoint);
   } else {
     at = comp.time;
     if (at >= comp.duration) {
