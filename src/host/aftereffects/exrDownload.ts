@@ -49,6 +49,8 @@ export async function downloadVerifiedExrSequence(
     for (const name of names) await removeQuietly(deps.fs, fileIn(asFolder(dir), name).url);
     await deps.fs.rmdir(dir.url).catch(() => undefined);
   };
+  // A ".partial" left by an import that never finished (After Effects quit mid-download) goes first.
+  await removeFolder(partial);
   try {
     await deps.fs.mkdir(partial.url, { recursive: false });
   } catch (error) {

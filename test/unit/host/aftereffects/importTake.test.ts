@@ -145,6 +145,17 @@ describe("host.importTake in After Effects: OCIO", () => {
       expect(result.guidance).toContain("linear ACES2065-1 (AP0) EXR frames");
     });
 
+    it("frames left by an import that never finished are cleared first, not mixed into the sequence", async () => {
+      env = await host({ color: ocio });
+      const stale = path.join(env.mediaDir, `${layerName(exrJob)} EXR.partial`);
+      fs.mkdirSync(stale, { recursive: true });
+      fs.writeFileSync(path.join(stale, "take_000999.exr"), "half a frame from last time");
+      const result = await env.client.call("host.importTake", params("insert", exrJob));
+      expect(fs.readdirSync(result.mediaPath).filter((n) => n.endsWith(".exr"))).toHaveLength(48);
+      expect(fs.existsSync(path.join(result.mediaPath, "take_000999.exr"))).toBe(false);
+      expect(fs.existsSync(stale)).toBe(false);
+    });
+
     it("an EXR sequence with a missing frame is refused; its folder is removed and nothing is imported", async () => {
       env = await host({ color: ocio });
       const before = env.fake.timeline();
