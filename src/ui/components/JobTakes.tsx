@@ -41,7 +41,7 @@ export function JobTakes({ job, takes, scope }: { job: Job; takes: readonly Take
       {groups.map((group) => {
         const headingId = `${scope}-${job.id}-round-${group.iteration}`;
         return (
-          <section key={group.iteration} className="take-round" aria-labelledby={headed ? headingId : undefined} aria-label={headed ? undefined : "Takes"}>
+          <section key={group.iteration} className="take-round" aria-labelledby={headed ? headingId : undefined}>
             {headed && (
               <h3 id={headingId} className="round-title">
                 {roundHeading(group.iteration, group.takes.length, job.mode)}
