@@ -96,14 +96,28 @@ export async function critiqueClip(clipPath: string, options: CritiqueOptions = 
   return Critique.parse({ ...findings, ...verdict, elapsed: round((performance.now() - started) / 1000, 3) });
 }
 
-/** Whether the directed camera moves anywhere in [start, end] (sampled every 1/48 s). */
+/**
+ * Whether the directed camera moves visibly in [start, end] (sampled every 1/48 s): by more than
+ * half a percent of the frame, of zoom, or 0.2° of roll from where it was at `start`. The quiet
+ * ends of an eased move drift less than that over a tenth of a second, so identical frames there
+ * are the direction's own stillness, not a stall; a freeze in the middle of a move is far above it.
+ */
+const VISIBLE_MOVE = 0.005;
+const VISIBLE_ROLL_DEGREES = 0.2;
 function directedMotion(direction: Direction): (start: number, end: number) => boolean {
   const at = cameraPathEvaluator(direction.camera.keyframes);
   return (start, end) => {
     const a = at(start);
     for (let t = start; t <= end + 1e-9; t += 1 / 48) {
       const b = at(t);
-      if (Math.abs(b.x - a.x) > 1e-4 || Math.abs(b.y - a.y) > 1e-4 || Math.abs(Math.log(b.zoom / a.zoom)) > 1e-4 || Math.abs(b.roll - a.roll) > 0.01) return true;
+      if (
+        Math.abs(b.x - a.x) > VISIBLE_MOVE ||
+        Math.abs(b.y - a.y) > VISIBLE_MOVE ||
+        Math.abs(Math.log(b.zoom / a.zoom)) > VISIBLE_MOVE ||
+        Math.abs(b.roll - a.roll) > VISIBLE_ROLL_DEGREES
+      ) {
+        return true;
+      }
     }
     return false;
   };

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CameraState } from "../../../src/core/schemas/direction.js";
 import { critiqueClip } from "../../../src/server/critic/index.js";
-import { ffmpeg, renderTake, texturedStill } from "./helpers.js";
+import { direction, ffmpeg, renderTake, texturedStill } from "./helpers.js";
 
 // Clips: a smooth previz pan over a textured still (a real camera move, so a clean clip changes
 // every frame), with defects added by ffmpeg filters at known times.
@@ -80,6 +80,23 @@ describe("critic: stability", () => {
     expect(frozen.stability.frozen[0]!.start).toBeCloseTo(2, 1);
     expect(frozen.stability.frozen[0]!.end).toBeCloseTo(2.79, 1);
     expect(frozen.stability.cuts).toEqual([]);
+  });
+
+  it("calls a freeze mid-move a stall, and the still ends of an eased move what was asked", async () => {
+    // Pan right 30% from 1 s to 4 s of a 5 s take, eased in and out: still before and after.
+    const asked = direction([{ id: "pan", kind: "cameraMove", from: { x: 0.3, y: 0.5 }, to: { x: 0.6, y: 0.5 }, start: 1, end: 4 }], 5);
+    const asDrawn = await critiqueClip(await renderTake(dir, still, asked), { direction: asked });
+    expect(asDrawn.stability.frozen.length).toBeGreaterThan(0);
+    expect(asDrawn.stability.frozen.every((z) => z.directedMotion === false)).toBe(true);
+    expect(asDrawn.penalties.filter((p) => p.aspect === "frozen")).toEqual([]);
+
+    // The same take with 2.0–2.75 s held on one frame: a stall inside the directed move.
+    const stalled = path.join(dir, "stalled.mp4");
+    ffmpeg(["-i", await renderTake(dir, still, asked), "-vf", "loop=loop=18:size=1:start=48,trim=duration=5,format=yuv420p", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "14", stalled]);
+    const stall = await critiqueClip(stalled, { direction: asked });
+    const mid = stall.stability.frozen.find((z) => Math.abs(z.start - 2) < 0.1);
+    expect(mid?.directedMotion).toBe(true);
+    expect(stall.penalties.some((p) => p.aspect === "frozen")).toBe(true);
   });
 
   it("tells a shaky camera from a smooth one", async () => {
