@@ -5,55 +5,37 @@ import {
   Artifact,
   FrameContext,
   Job,
+  JobLogEntry,
   Take,
   TERMINAL_TAKE_STATES,
   type Artifact as ArtifactT,
   type FrameContext as FrameContextT,
+  type HistoryPage,
+  type HistoryQuery,
   type Job as JobT,
+  type JobLogEntry as JobLogEntryT,
   type Take as TakeT,
 } from "../../core/schemas/index.js";
+import { takeScore as scoreOf } from "../../core/takeRanking.js";
+import { queryHistory } from "./history.js";
+import { checkLedgerVersion, migrate, reindexJobSearch } from "./migrations.js";
 
 /**
- * The ledger is the source of truth: every frame, job, take and artifact, in one SQLite file
- * under the data dir. It survives restarts; the UI is only a view of it. Records are stored as
- * validated JSON beside the few columns we query on, so a record read back is exactly the record
- * written (and re-validated on the way out).
+ * The ledger is the source of truth: every frame, job, take, log line and artifact, in one SQLite
+ * file under the data dir. It survives restarts; the UI is only a view of it. Records are stored
+ * as validated JSON beside the few columns we query on, so a record read back is exactly the
+ * record written (and re-validated on the way out). The schema is versioned (migrations.ts).
  */
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS frames (
-  id TEXT PRIMARY KEY,
-  created_at TEXT NOT NULL,
-  image_path TEXT NOT NULL,
-  json TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS jobs (
-  id TEXT PRIMARY KEY,
-  created_at TEXT NOT NULL,
-  provider TEXT NOT NULL,
-  json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at DESC);
-CREATE TABLE IF NOT EXISTS takes (
-  id TEXT PRIMARY KEY,
-  job_id TEXT NOT NULL REFERENCES jobs(id),
-  idx INTEGER NOT NULL,
-  state TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  updated_at TEXT NOT NULL,
-  json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS takes_job ON takes(job_id, idx);
-CREATE INDEX IF NOT EXISTS takes_state ON takes(state);
-CREATE TABLE IF NOT EXISTS artifacts (
-  id TEXT PRIMARY KEY,
-  take_id TEXT NOT NULL REFERENCES takes(id),
-  kind TEXT NOT NULL,
-  path TEXT NOT NULL,
-  json TEXT NOT NULL
-);
-`;
+type JobRecord = Omit<JobT, "takes" | "log">;
 
-type JobRecord = Omit<JobT, "takes">;
+/** What may change on a job record after it is made (takes and log lines have their own calls). */
+export type JobChange = Partial<Pick<JobRecord, "canceled" | "loop">>;
+
+/** A job's changes in event order, for an SSE replay after `afterSeq`. */
+export type JobReplayItem =
+  | { type: "take"; seq: number; take: TakeT }
+  | { type: "log"; seq: number; entry: JobLogEntryT }
+  | { type: "job"; seq: number; job: JobT };
 
 export class Ledger {
   private constructor(private readonly db: Database.Database) {}
@@ -61,17 +43,28 @@ export class Ledger {
   static open(dataDir: string): Ledger {
     fs.mkdirSync(dataDir, { recursive: true });
     const db = new Database(path.join(dataDir, "ledger.sqlite"));
+    try {
+      checkLedgerVersion(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
     // WAL keeps readers (SSE, lists) from blocking the writer; synchronous=NORMAL is durable
     // across process crashes, which is the failure we care about (a paid take must survive).
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
-    db.exec(SCHEMA);
+    migrate(db);
     return new Ledger(db);
   }
 
   close(): void {
     this.db.close();
+  }
+
+  /** Runs `fn` in one transaction (nested ledger writes become savepoints): all of it lands, or none. */
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
   }
 
   insertFrame(frame: FrameContextT, imagePath: string): void {
@@ -91,30 +84,100 @@ export class Ledger {
   /** Inserts a job and its initial takes in one transaction: no half-created jobs. */
   insertJob(job: JobT): void {
     const valid = Job.parse(job);
-    const { takes, ...record } = valid;
-    const tx = this.db.transaction(() => {
+    const { takes, log: _log, ...record } = valid;
+    this.db.transaction(() => {
       this.db
-        .prepare("INSERT INTO jobs (id, created_at, provider, json) VALUES (?, ?, ?, ?)")
+        .prepare("INSERT INTO jobs (id, created_at, provider, json, last_seq, job_seq) VALUES (?, ?, ?, ?, 0, 0)")
         .run(record.id, record.createdAt, record.provider, JSON.stringify(record));
-      const insertTake = this.db.prepare(
-        "INSERT INTO takes (id, job_id, idx, state, seq, updated_at, json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      );
-      takes.forEach((take, i) => insertTake.run(take.id, take.jobId, take.index, take.state, i + 1, take.updatedAt, JSON.stringify(take)));
-    });
-    tx();
+      for (const take of takes) this.insertTakeRow(take);
+      reindexJobSearch(this.db, record.id);
+    })();
   }
 
-  updateJob(id: string, change: Partial<Pick<JobRecord, "canceled">>): void {
-    const row = this.db.prepare("SELECT json FROM jobs WHERE id = ?").get(id) as { json: string } | undefined;
-    if (!row) throw new Error(`No job ${id} in the ledger.`);
-    const next = { ...JSON.parse(row.json), ...change };
-    this.db.prepare("UPDATE jobs SET json = ? WHERE id = ?").run(JSON.stringify(next), id);
+  /**
+   * Adds takes to an existing job (an auto job's next round) together with the job change that
+   * records the round, in one transaction: after a crash either both are there or neither.
+   * Returns each take with its event sequence number, and the job change's.
+   */
+  addTakes(jobId: string, takes: TakeT[], change: JobChange = {}): { takes: Array<{ seq: number; take: TakeT }>; jobSeq: number | null } {
+    const valid = takes.map((t) => Take.parse(t));
+    let result: { takes: Array<{ seq: number; take: TakeT }>; jobSeq: number | null } = { takes: [], jobSeq: null };
+    this.db.transaction(() => {
+      const added = valid.map((take) => ({ seq: this.insertTakeRow(take), take }));
+      const jobSeq = Object.keys(change).length > 0 ? this.updateJob(jobId, change) : null;
+      result = { takes: added, jobSeq };
+    })();
+    return result;
+  }
+
+  private insertTakeRow(take: TakeT): number {
+    const seq = this.nextSeq(take.jobId);
+    this.db
+      .prepare("INSERT INTO takes (id, job_id, idx, state, seq, updated_at, json, score, starred, cost_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(take.id, take.jobId, take.index, take.state, seq, take.updatedAt, JSON.stringify(take), scoreOf(take), take.starred ? 1 : 0, take.cost.usd);
+    return seq;
+  }
+
+  /** The job's next event sequence number (take changes, log lines and job changes share it). */
+  private nextSeq(jobId: string): number {
+    const row = this.db.prepare("UPDATE jobs SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq").get(jobId) as { last_seq: number } | undefined;
+    if (!row) throw new Error(`No job ${jobId} in the ledger.`);
+    return row.last_seq;
+  }
+
+  /** Changes the job record (canceled, loop state); returns the change's event sequence number. */
+  updateJob(id: string, change: JobChange): number {
+    let seq = 0;
+    this.db.transaction(() => {
+      const row = this.db.prepare("SELECT json FROM jobs WHERE id = ?").get(id) as { json: string } | undefined;
+      if (!row) throw new Error(`No job ${id} in the ledger.`);
+      const next = { ...JSON.parse(row.json), ...change };
+      seq = this.nextSeq(id);
+      this.db.prepare("UPDATE jobs SET json = ?, job_seq = ? WHERE id = ?").run(JSON.stringify(next), seq, id);
+    })();
+    return seq;
+  }
+
+  /** Appends a line to the job's reasoning log; returns it with its sequence number. */
+  appendLog(jobId: string, entry: Omit<JobLogEntryT, "seq">): JobLogEntryT {
+    let written: JobLogEntryT | undefined;
+    this.db.transaction(() => {
+      const seq = this.nextSeq(jobId);
+      written = JobLogEntry.parse({ ...entry, seq });
+      this.db.prepare("INSERT INTO job_log (job_id, seq, json) VALUES (?, ?, ?)").run(jobId, seq, JSON.stringify(written));
+    })();
+    return written!;
+  }
+
+  logOf(jobId: string, afterSeq = 0): JobLogEntryT[] {
+    const rows = this.db.prepare("SELECT json FROM job_log WHERE job_id = ? AND seq > ? ORDER BY seq").all(jobId, afterSeq) as { json: string }[];
+    return rows.map((r) => JobLogEntry.parse(JSON.parse(r.json)));
   }
 
   getJob(id: string): JobT | undefined {
     const row = this.db.prepare("SELECT json FROM jobs WHERE id = ?").get(id) as { json: string } | undefined;
     if (!row) return undefined;
-    return Job.parse({ ...JSON.parse(row.json), takes: this.takesOf(id) });
+    const log = this.logOf(id);
+    return Job.parse({ ...JSON.parse(row.json), takes: this.takesOf(id), ...(log.length > 0 ? { log } : {}) });
+  }
+
+  /** Everything about a job that changed after `afterSeq`, in event order (take, log and job changes). */
+  changesSince(jobId: string, afterSeq: number): JobReplayItem[] {
+    const items: JobReplayItem[] = [
+      ...this.takesChangedSince(jobId, afterSeq).map(({ seq, take }) => ({ type: "take" as const, seq, take })),
+      ...this.logOf(jobId, afterSeq).map((entry) => ({ type: "log" as const, seq: entry.seq, entry })),
+    ];
+    const row = this.db.prepare("SELECT job_seq FROM jobs WHERE id = ?").get(jobId) as { job_seq: number } | undefined;
+    if (row && row.job_seq > afterSeq) {
+      const job = this.getJob(jobId);
+      if (job) items.push({ type: "job", seq: row.job_seq, job });
+    }
+    return items.sort((a, b) => a.seq - b.seq);
+  }
+
+  /** The history view's search (history.ts). */
+  history(query: HistoryQuery): HistoryPage {
+    return queryHistory(this.db, query);
   }
 
   listJobs(limit = 50): JobT[] {
@@ -140,12 +203,13 @@ export class Ledger {
     const valid = Take.parse(take);
     let seq = 0;
     this.db.transaction(() => {
-      const max = this.db.prepare("SELECT COALESCE(MAX(seq), 0) AS m FROM takes WHERE job_id = ?").get(valid.jobId) as { m: number };
-      seq = max.m + 1;
-      const result = this.db
-        .prepare("UPDATE takes SET state = ?, seq = ?, updated_at = ?, json = ? WHERE id = ?")
-        .run(valid.state, seq, valid.updatedAt, JSON.stringify(valid), valid.id);
-      if (result.changes !== 1) throw new Error(`No take ${valid.id} in the ledger.`);
+      const before = this.db.prepare("SELECT json_extract(json, '$.note') AS note FROM takes WHERE id = ?").get(valid.id) as { note: string | null } | undefined;
+      if (!before) throw new Error(`No take ${valid.id} in the ledger.`);
+      seq = this.nextSeq(valid.jobId);
+      this.db
+        .prepare("UPDATE takes SET state = ?, seq = ?, updated_at = ?, json = ?, score = ?, starred = ?, cost_usd = ? WHERE id = ?")
+        .run(valid.state, seq, valid.updatedAt, JSON.stringify(valid), scoreOf(valid), valid.starred ? 1 : 0, valid.cost.usd, valid.id);
+      if ((before.note ?? "") !== (valid.note ?? "")) reindexJobSearch(this.db, valid.jobId);
     })();
     return seq;
   }
@@ -156,6 +220,11 @@ export class Ledger {
       .prepare("SELECT seq, json FROM takes WHERE job_id = ? AND seq > ? ORDER BY seq")
       .all(jobId, afterSeq) as { seq: number; json: string }[];
     return rows.map((r) => ({ seq: r.seq, take: Take.parse(JSON.parse(r.json)) }));
+  }
+
+  /** Auto jobs whose loop had not finished when the backend last stopped. */
+  runningLoops(): string[] {
+    return (this.db.prepare("SELECT id FROM jobs WHERE json_extract(json, '$.loop.state') = 'running' ORDER BY created_at").all() as { id: string }[]).map((r) => r.id);
   }
 
   /** Takes that were queued or running when the backend last stopped. */
@@ -187,9 +256,14 @@ export class Ledger {
   /** Total cost of takes created on one UTC day ("2026-11-24"). */
   spentOn(day: string): number {
     const row = this.db
-      .prepare("SELECT COALESCE(SUM(json_extract(json, '$.cost.usd')), 0) AS usd FROM takes WHERE substr(json_extract(json, '$.createdAt'), 1, 10) = ?")
+      .prepare("SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM takes WHERE substr(json_extract(json, '$.createdAt'), 1, 10) = ?")
       .get(day) as { usd: number };
     return row.usd;
+  }
+
+  /** What a job's takes have cost so far (estimated until the provider says otherwise). */
+  spentInJob(jobId: string): number {
+    return (this.db.prepare("SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM takes WHERE job_id = ?").get(jobId) as { usd: number }).usd;
   }
 
   insertArtifact(artifact: ArtifactT, filePath: string): void {
@@ -204,3 +278,4 @@ export class Ledger {
     return row ? { artifact: Artifact.parse(JSON.parse(row.json)), path: row.path } : undefined;
   }
 }
+
