@@ -333,7 +333,7 @@ describe("Luma: errors", () => {
     const retried = await api(backend, `/v1/takes/${failed.id}/retry`, { method: "POST" });
     expect(retried.status).toBe(200);
     const job = await settled(backend, failed.jobId);
-    expect(job.takes[0]).toMatchObject({ state: "succeeded", iteration: 1 });
+    expect(job.takes[0]).toMatchObject({ state: "succeeded", iteration: 0, attempt: 1 });
     expect((await api(backend, `/v1/takes/${failed.id}/retry`, { method: "POST" })).status).toBe(409);
   });
 

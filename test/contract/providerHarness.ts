@@ -57,10 +57,10 @@ export function api(backend: RunningBackend, pathName: string, init: { method?: 
   });
 }
 
-export async function uploadFrame(backend: RunningBackend, sequence: SequenceContext): Promise<string> {
+export async function uploadFrame(backend: RunningBackend, sequence: SequenceContext, image?: Buffer): Promise<string> {
   const form = new FormData();
   form.append("context", JSON.stringify({ sequence, mode: "insert" }));
-  const png = makeStillPng(sequence.frameSize.width, sequence.frameSize.height);
+  const png = image ?? makeStillPng(sequence.frameSize.width, sequence.frameSize.height);
   form.append("image", new Blob([new Uint8Array(png)], { type: "image/png" }), "frame.png");
   const res = await fetch(`${backend.url}/v1/frames`, { method: "POST", body: form, headers: { authorization: `Bearer ${TOKEN}` } });
   if (res.status !== 201) throw new Error(`frame upload failed: ${res.status} ${await res.text()}`);

@@ -225,7 +225,7 @@ export function placeWords(p: Point): string {
 }
 
 /** Pan/tilt words for the camera's own move (y grows downwards). */
-function moveWords(dx: number, dy: number): string {
+export function moveWords(dx: number, dy: number): string {
   const angle = (Math.atan2(-dy, dx) * 180) / Math.PI;
   const a = Math.abs(angle);
   if (a <= 22.5) return "pan right";

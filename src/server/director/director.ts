@@ -1,22 +1,35 @@
+import { randomInt } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { compileDirection } from "../../core/direction/index.js";
+import { applyVariant, compileDirection } from "../../core/direction/index.js";
 import {
+  AUTO_DEFAULT_COUNT,
   TERMINAL_TAKE_STATES,
   type Artifact,
   type CostEstimate,
   type CreateJobRequest,
+  type EnhanceRequest,
   type EstimateRequest,
   type Job,
+  type JobLogEntry,
+  type JobMode,
   type Money,
+  type ProviderInfo,
+  type SequenceColorSpace,
   type SequenceContext,
   type SpendTotals,
   type Take,
+  type TakePatch,
   type TakeState,
+  type TakeVariant,
   type UpconvertRequest,
 } from "../../core/schemas/index.js";
-import { DEFAULT_BUDGET, type BudgetSettings } from "../config.js";
+import { bestTake, takeScore } from "../../core/takeRanking.js";
+import type { BudgetSettings } from "../config.js";
 import { critiqueClip } from "../critic/analyseClip.js";
+import { decideAfterRound, takeNumber, type LogLine } from "./autoLoop.js";
+import { Budget, round2, usd } from "./budget.js";
+import { firstRoundVariants, type PlanCapabilities } from "./refinePlan.js";
 import { deliverOutputs } from "./deliverOutputs.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { newId } from "../ids.js";
@@ -44,6 +57,8 @@ export interface DirectorDeps {
   silenceTimeoutMs?: number;
   /** Longest wait between polls once a take's state stops changing (backoff ceiling). Default 4 × the provider's interval. */
   maxPollIntervalMs?: number;
+  /** Seeds for take variants (tests pass a deterministic one). */
+  randomSeed?: () => number;
 }
 
 /**
@@ -53,8 +68,13 @@ export interface DirectorDeps {
  */
 export class Director {
   private readonly running = new Map<string, AbortController>();
+  private readonly budget: Budget;
+  private readonly randomSeed: () => number;
 
-  constructor(private readonly deps: DirectorDeps) {}
+  constructor(private readonly deps: DirectorDeps) {
+    this.budget = new Budget(deps.ledger, deps.budget);
+    this.randomSeed = deps.randomSeed ?? (() => randomInt(0, 2 ** 31 - 1));
+  }
 
   createJob(request: CreateJobRequest): Job {
     const { ledger, providers } = this.deps;
@@ -71,10 +91,13 @@ export class Director {
     if (!info.capabilities.modes.includes(request.mode)) {
       throw new DirectorError(400, "mode_unsupported", `${info.label} cannot make ${request.mode} takes.`, "mode");
     }
-    if (request.count > info.capabilities.maxCount) {
+    if (request.auto && request.mode !== "draft") {
+      throw new DirectorError(400, "auto_needs_drafts", "Auto mode refines drafts; render the chosen draft as a final with Enhance.", "auto");
+    }
+    const count = request.count ?? (request.auto ? Math.min(AUTO_DEFAULT_COUNT, info.capabilities.maxCount) : 1);
+    if (count > info.capabilities.maxCount) {
       throw new DirectorError(400, "count_too_large", `${info.label} makes at most ${info.capabilities.maxCount} takes per job.`, "count");
     }
-
     const limitProblem = checkAgainstLimits(info, request);
     if (limitProblem) throw new DirectorError(400, "unsupported_combination", limitProblem.message, limitProblem.field);
 
@@ -83,30 +106,14 @@ export class Director {
     });
     const model = request.model ?? info.capabilities.limits?.[request.mode]?.defaultModel ?? info.capabilities.models[0] ?? provider.id;
     const cost = this.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr, sequence: frame.frame.sequence });
-    const refusal = this.budgetRefusal(cost.usd * request.count, request.budgetUsd, request.count, cost.usd);
+    const refusal = this.budget.refusal(cost.usd * count, { budgetUsd: request.budgetUsd, count, perTakeUsd: cost.usd });
     if (refusal) throw new DirectorError(402, "over_budget", refusal, "budgetUsd");
     const now = new Date().toISOString();
     const jobId = newId("job");
-    const takes: Take[] = Array.from({ length: request.count }, (_, index) => ({
-      id: newId("take"),
-      jobId,
-      index,
-      iteration: 0,
-      providerJobId: null,
-      request: null,
-      state: "queued",
-      progress: 0,
-      message: "Queued",
-      error: null,
-      outputs: {},
-      critique: null,
-      cost,
-      // A provider that cannot make HDR in this mode delivers Rec.709 whatever the sequence is;
-      // conform (or an upconversion) brings it to the sequence's space.
-      colorSpace: limitsFor(info, request.mode)?.hdr === false ? "rec709" : frame.frame.sequence.colorSpace,
-      createdAt: now,
-      updatedAt: now,
-    }));
+    const colorSpace = deliveredColorSpace(info, request.mode, frame.frame.sequence.colorSpace);
+    const variants = request.auto ? firstRoundVariants({ direction, capabilities: planCapabilities(info), count, randomSeed: this.randomSeed }) : [];
+    const takes = Array.from({ length: count }, (_, index) => newTake({ jobId, index, iteration: 0, cost, colorSpace, now, variant: variants[index] }));
+    const budgetLimitUsd = request.budgetUsd ?? this.budget.settings.perJobUsd;
     const job: Job = {
       id: jobId,
       createdAt: now,
@@ -115,22 +122,36 @@ export class Director {
       provider: provider.id,
       model,
       mode: request.mode,
-      count: request.count,
+      count,
       duration: request.duration,
       budgetUsd: request.budgetUsd ?? null,
+      budgetLimitUsd,
       ...(request.exr ? { exr: true } : {}),
+      ...(request.auto ? { auto: request.auto, loop: { state: "running" as const, round: 0, best: null } } : {}),
       canceled: false,
       takes,
     };
     ledger.insertJob(job);
+    if (request.auto) {
+      const { target, rounds } = request.auto;
+      const seeds = info.capabilities.seed ? `, each with its own seed` : "";
+      this.log(jobId, {
+        round: 0,
+        kind: "round",
+        text: `Round 1: drafting ${count} take${count === 1 ? "" : "s"} on ${info.label} in varied wording${seeds} (${usd(cost.usd)} each). Target score ${target}; up to ${rounds} refinement round${rounds === 1 ? "" : "s"}; budget ${usd(budgetLimitUsd)}.`,
+        takeIds: takes.map((t) => t.id),
+      });
+    }
     for (const take of takes) this.startTake(job, take, provider);
-    return job;
+    return this.deps.ledger.getJob(jobId)!;
   }
 
   cancelJob(jobId: string): Job {
     const job = this.deps.ledger.getJob(jobId);
     if (!job) throw new DirectorError(404, "job_not_found", `No job ${jobId}.`);
-    this.deps.ledger.updateJob(jobId, { canceled: true });
+    const loop = job.loop?.state === "running" ? { loop: { ...job.loop, state: "done" as const, stop: "canceled" as const, best: bestRef(job.takes) } } : {};
+    this.updateJob(jobId, { canceled: true, ...loop });
+    if (job.loop?.state === "running") this.log(jobId, { round: job.loop.round, kind: "stop", text: `Stopped: canceled by the editor during round ${job.loop.round + 1}.` });
     const provider = this.deps.providers.get(job.provider);
     for (const take of job.takes) {
       if (TERMINAL_TAKE_STATES.has(take.state)) continue;
@@ -155,21 +176,26 @@ export class Director {
     const model = request.model ?? info.capabilities.limits?.[request.mode]?.defaultModel ?? info.capabilities.models[0] ?? provider.id;
     const perTake = this.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr });
     const totalUsd = round2(perTake.usd * request.count);
-    const budget = this.budget();
+    const budget = this.budget.settings;
+    const jobUsd = request.budgetUsd ?? budget.perJobUsd;
     const limitProblem = checkAgainstLimits(info, request);
-    const refusal = limitProblem?.message ?? this.budgetRefusal(totalUsd, request.budgetUsd, request.count, perTake.usd);
+    const autoProblem = request.auto && request.mode !== "draft" ? "Auto mode refines drafts; render the chosen draft as a final with Enhance." : undefined;
+    const refusal = limitProblem?.message ?? autoProblem ?? this.budget.refusal(totalUsd, { budgetUsd: request.budgetUsd, count: request.count, perTakeUsd: perTake.usd });
+    // Auto: every round at full count, but never past the job budget (the loop stops there).
+    const maxTotalUsd = request.auto ? round2(Math.min(perTake.usd * request.count * (request.auto.rounds + 1), Math.max(totalUsd, jobUsd))) : undefined;
     return {
       provider: provider.id,
       model,
       perTake,
       total: { usd: totalUsd, estimated: perTake.estimated },
+      ...(maxTotalUsd !== undefined ? { maxTotal: { usd: maxTotalUsd, estimated: perTake.estimated } } : {}),
       budget: {
-        jobUsd: request.budgetUsd ?? budget.perJobUsd,
+        jobUsd,
         dailyCapUsd: budget.dailyCapUsd,
-        spentTodayUsd: round2(this.deps.ledger.spentOn(today())),
+        spentTodayUsd: round2(this.budget.spentToday()),
         confirmAboveUsd: budget.confirmAboveUsd,
       },
-      needsConfirmation: totalUsd > budget.confirmAboveUsd,
+      needsConfirmation: (maxTotalUsd ?? totalUsd) > budget.confirmAboveUsd,
       ...(refusal ? { refusal } : {}),
       ...(info.pricing ? { pricing: info.pricing } : {}),
     };
@@ -177,19 +203,7 @@ export class Director {
 
   /** Spend per day, project and job, from the ledger (GET /v1/spend). */
   spend(): SpendTotals {
-    const rows = this.deps.ledger.spendRows();
-    const sum = <K extends string>(key: (r: (typeof rows)[number]) => K) => {
-      const totals = new Map<K, number>();
-      for (const r of rows) totals.set(key(r), (totals.get(key(r)) ?? 0) + r.usd);
-      return [...totals.entries()].map(([k, usd]) => [k, round2(usd)] as const);
-    };
-    const day = today();
-    return {
-      today: { day, usd: round2(this.deps.ledger.spentOn(day)) },
-      days: sum((r) => r.day).map(([d, usd]) => ({ day: d, usd })).sort((a, b) => b.day.localeCompare(a.day)),
-      projects: sum((r) => r.project).map(([project, usd]) => ({ project, usd })),
-      jobs: sum((r) => r.jobId).map(([jobId, usd]) => ({ jobId, usd })),
-    };
+    return this.budget.totals();
   }
 
   /**
@@ -208,8 +222,9 @@ export class Director {
     const provider = providers.get(job.provider);
     if (!provider || !provider.info().available) throw new DirectorError(409, "provider_unavailable", `${job.provider} is unavailable.`);
     const cost = this.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, sequence: job.frame.sequence });
-    const refusal = this.budgetRefusal(cost.usd, job.budgetUsd ?? undefined, 1, cost.usd, job.id);
+    const refusal = this.budget.refusal(cost.usd, { limitUsd: this.budget.limitOf(job), count: 1, perTakeUsd: cost.usd, jobId: job.id });
     if (refusal) throw new DirectorError(402, "over_budget", refusal);
+    // The round (iteration) stays: a retried take is the same take sent again.
     this.transition(take.id, {
       state: "queued",
       progress: 0,
@@ -217,7 +232,7 @@ export class Director {
       error: null,
       providerJobId: null,
       request: null,
-      iteration: take.iteration + 1,
+      attempt: (take.attempt ?? 0) + 1,
       cost,
       outputs: {},
     });
@@ -251,28 +266,11 @@ export class Director {
     const colorSpace = format === "hlg" ? "rec2100-hlg" : "rec2100-pq";
     const model = "ruby";
     const cost = this.estimateTake(provider, { mode: "final", model, duration: sourceJob.duration });
-    const refusal = this.budgetRefusal(cost.usd, undefined, 1, cost.usd);
+    const refusal = this.budget.refusal(cost.usd, { count: 1, perTakeUsd: cost.usd });
     if (refusal) throw new DirectorError(402, "over_budget", refusal);
     const now = new Date().toISOString();
     const jobId = newId("job");
-    const take: Take = {
-      id: newId("take"),
-      jobId,
-      index: 0,
-      iteration: 0,
-      providerJobId: null,
-      request: null,
-      state: "queued",
-      progress: 0,
-      message: "Queued for HDR upconversion",
-      error: null,
-      outputs: {},
-      critique: null,
-      cost,
-      colorSpace,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const take = newTake({ jobId, index: 0, iteration: 0, cost, colorSpace, now, message: "Queued for HDR upconversion" });
     const job: Job = {
       id: jobId,
       createdAt: now,
@@ -284,6 +282,7 @@ export class Director {
       count: 1,
       duration: sourceJob.duration,
       budgetUsd: null,
+      budgetLimitUsd: this.budget.settings.perJobUsd,
       upconvertOf: { takeId, format },
       canceled: false,
       takes: [take],
@@ -291,10 +290,6 @@ export class Director {
     ledger.insertJob(job);
     this.startTake(job, take, provider);
     return job;
-  }
-
-  private budget(): BudgetSettings {
-    return this.deps.budget ?? DEFAULT_BUDGET;
   }
 
   /**
@@ -337,25 +332,6 @@ export class Director {
   }
 
   /**
-   * The backend's own spending check, with the figures in the sentence. A request may ask for a
-   * smaller job budget than the default, never a larger daily cap.
-   */
-  private budgetRefusal(totalUsd: number, requestedBudgetUsd: number | undefined, count: number, perTakeUsd: number, alreadyJobId?: string): string | undefined {
-    if (totalUsd <= 0) return undefined;
-    const budget = this.budget();
-    const jobBudget = requestedBudgetUsd ?? budget.perJobUsd;
-    const spentInJob = alreadyJobId ? this.deps.ledger.takesOf(alreadyJobId).reduce((a, t) => a + t.cost.usd, 0) : 0;
-    if (spentInJob + totalUsd > jobBudget + 1e-9) {
-      return `This job would cost ${usd(spentInJob + totalUsd)} (${count} × ${usd(perTakeUsd)}${spentInJob ? ` + ${usd(spentInJob)} already spent` : ""}), over its budget of ${usd(jobBudget)}. Make fewer takes, or raise the job budget.`;
-    }
-    const spentToday = this.deps.ledger.spentOn(today());
-    if (spentToday + totalUsd > budget.dailyCapUsd + 1e-9) {
-      return `This job would cost ${usd(totalUsd)}; ${usd(spentToday)} is already spent today, and the daily cap is ${usd(budget.dailyCapUsd)} (RETAKE_DAILY_CAP_USD).`;
-    }
-    return undefined;
-  }
-
-  /**
    * After a restart: free local takes run again; paid takes resume polling the job they already
    * submitted, so a paid generation is never lost.
    */
@@ -374,11 +350,177 @@ export class Director {
         continue;
       }
       const resumeFrom = provider.rerunAfterRestart ? null : take.providerJobId;
+      if (job.loop) {
+        this.log(job.id, {
+          round: take.iteration,
+          kind: "resume",
+          text: resumeFrom
+            ? `Take ${takeNumber(take)} resumed after a backend restart: polling ${provider.info().label} for the generation already paid for.`
+            : `Take ${takeNumber(take)} rendered again after a backend restart (${provider.info().label} is local and free).`,
+          takeIds: [take.id],
+        });
+      }
       if (provider.rerunAfterRestart) this.transition(take.id, { state: "queued", progress: 0, message: "Queued again after a backend restart", providerJobId: null });
       this.startTake(job, ledger.getTake(take.id)!, provider, resumeFrom ?? undefined);
       resumed++;
     }
+    // An auto job whose round had settled when the backend stopped, before the next was drafted.
+    for (const jobId of ledger.runningLoops()) this.advanceLoop(jobId);
     return resumed;
+  }
+
+  /**
+   * Renders a draft as a final master (POST /v1/jobs/:id/enhance): a new one-take final job with
+   * the same frame and direction, sent with the draft's wording and corrections, and its seed
+   * where the same provider takes seeds. On another provider only the wording carries over: the
+   * corrections answered the draft model's own habits.
+   */
+  enhance(jobId: string, request: EnhanceRequest): Job {
+    const { ledger, providers } = this.deps;
+    const sourceJob = ledger.getJob(jobId);
+    if (!sourceJob) throw new DirectorError(404, "job_not_found", `No job ${jobId}.`);
+    const source = request.takeId ? sourceJob.takes.find((t) => t.id === request.takeId) : bestTake(sourceJob.takes);
+    if (!source) {
+      throw request.takeId
+        ? new DirectorError(404, "take_not_found", `Job ${jobId} has no take ${request.takeId}.`, "takeId")
+        : new DirectorError(409, "no_scored_take", "No take of this job is finished and scored yet, so there is no best one: pick a take to enhance.", "takeId");
+    }
+    if (source.state !== "succeeded" || !source.outputs.master) throw new DirectorError(409, "take_not_ready", `Take ${takeNumber(source)} is not finished, so it cannot be enhanced yet.`, "takeId");
+    const providerId = request.provider ?? sourceJob.provider;
+    const provider = providers.get(providerId);
+    if (!provider) throw new DirectorError(400, "unknown_provider", `There is no provider "${providerId}".`, "provider");
+    const info = provider.info();
+    if (!info.available) throw new DirectorError(409, "provider_unavailable", `${info.label} is unavailable: ${info.reason ?? "unknown reason"}.`, "provider");
+    if (!info.capabilities.modes.includes("final")) throw new DirectorError(400, "mode_unsupported", `${info.label} cannot make final takes.`, "provider");
+    if (sourceJob.mode === "final" && provider.id === sourceJob.provider) {
+      throw new DirectorError(409, "already_final", `Take ${takeNumber(source)} is already a final master from ${info.label}; enhance it on another provider, or lift it to HDR.`, "takeId");
+    }
+    const limitProblem = checkAgainstLimits(info, { mode: "final", duration: sourceJob.duration, exr: request.exr });
+    if (limitProblem) throw new DirectorError(400, "unsupported_combination", limitProblem.message, limitProblem.field);
+    const model = request.model ?? info.capabilities.limits?.final?.defaultModel ?? info.capabilities.models[0] ?? provider.id;
+    const cost = this.estimateTake(provider, { mode: "final", model, duration: sourceJob.duration, exr: request.exr, sequence: sourceJob.frame.sequence });
+    const refusal = this.budget.refusal(cost.usd, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: cost.usd });
+    if (refusal) throw new DirectorError(402, "over_budget", refusal, "budgetUsd");
+
+    const sameProvider = provider.id === sourceJob.provider;
+    const drafted = source.variant;
+    const keepSeed = sameProvider && info.capabilities.seed === true && drafted?.seed !== undefined;
+    const carried: string[] = [];
+    if (drafted && drafted.wording !== "plain") carried.push("its wording");
+    if (sameProvider && drafted && drafted.emphasis.length > 0) carried.push("its corrections");
+    if (sameProvider && drafted?.pathKeyframes) carried.push("its camera keyframes");
+    if (keepSeed) carried.push(`its seed (${drafted!.seed})`);
+    const variant: TakeVariant | undefined = drafted
+      ? {
+          ...drafted,
+          ...(keepSeed ? {} : { seed: this.randomSeed() }),
+          ...(sameProvider ? {} : { emphasis: [], pathKeyframes: drafted.pathKeyframes && info.capabilities.keyframes === true }),
+          refines: source.id,
+          changes: [`final of take ${takeNumber(source)}${takeScore(source) !== null ? ` (score ${Math.round(takeScore(source)!)})` : ""}`, ...(carried.length > 0 ? [`keeps ${carried.join(", ")}`] : [])],
+        }
+      : undefined;
+    const now = new Date().toISOString();
+    const newJobId = newId("job");
+    const take = newTake({ jobId: newJobId, index: 0, iteration: 0, cost, colorSpace: deliveredColorSpace(info, "final", sourceJob.frame.sequence.colorSpace), now, variant, message: "Queued for the final master" });
+    const job: Job = {
+      id: newJobId,
+      createdAt: now,
+      frame: sourceJob.frame,
+      direction: sourceJob.direction,
+      provider: provider.id,
+      model,
+      mode: "final",
+      count: 1,
+      duration: sourceJob.duration,
+      budgetUsd: request.budgetUsd ?? null,
+      budgetLimitUsd: request.budgetUsd ?? this.budget.settings.perJobUsd,
+      ...(request.exr ? { exr: true } : {}),
+      enhanceOf: { jobId: sourceJob.id, takeId: source.id },
+      canceled: false,
+      takes: [take],
+    };
+    ledger.insertJob(job);
+    const scored = takeScore(source);
+    const what = `take ${takeNumber(source)}${scored !== null ? ` (score ${Math.round(scored)})` : ""}`;
+    this.log(newJobId, {
+      round: 0,
+      kind: "enhance",
+      text: `Rendering ${what} of job ${sourceJob.id} as a final on ${info.label} (${usd(cost.usd)}): the same frame and direction${carried.length > 0 ? `, with ${carried.join(", ")}` : ""}.${!sameProvider && drafted && drafted.emphasis.length > 0 ? ` The draft's corrections are not sent: they answered ${providers.get(sourceJob.provider)?.info().label ?? sourceJob.provider}'s habits, not ${info.label}'s.` : ""}`,
+      takeIds: [source.id],
+    });
+    this.log(sourceJob.id, { round: sourceJob.loop?.round ?? 0, kind: "enhance", text: `Take ${takeNumber(source)} sent to ${info.label} for its final master (job ${newJobId}).`, takeIds: [source.id] });
+    this.startTake(job, take, provider);
+    return ledger.getJob(newJobId)!;
+  }
+
+  /** The editor's star and note on a take (PATCH /v1/takes/:id); the history searches the notes. */
+  patchTake(takeId: string, patch: TakePatch): Take {
+    const take = this.deps.ledger.getTake(takeId);
+    if (!take) throw new DirectorError(404, "take_not_found", `No take ${takeId}.`);
+    // updatedAt stays: a mark is not progress, and must never make a stale state look newer.
+    this.transition(takeId, { ...(patch.starred !== undefined ? { starred: patch.starred } : {}), ...(patch.note !== undefined ? { note: patch.note.trim() } : {}) }, { keepUpdatedAt: true });
+    return this.deps.ledger.getTake(takeId)!;
+  }
+
+  /**
+   * An auto job's next step once a take of it settles: when its round is complete, rank, then stop
+   * or draft the next round (decideAfterRound). Synchronous from reading the ledger to writing the
+   * round, so two takes settling together cannot both start a round; the round's takes and the
+   * loop's new state are written in one transaction, so a crash leaves one or the other, never half.
+   */
+  private advanceLoop(jobId: string): void {
+    const { ledger, providers } = this.deps;
+    const job = ledger.getJob(jobId);
+    if (!job?.auto || job.loop?.state !== "running") return;
+    const provider = providers.get(job.provider);
+    if (!provider) return;
+    const info = provider.info();
+    const perTake = this.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, sequence: job.frame.sequence });
+    const room = this.budget.roomFor(job);
+    const decision = decideAfterRound({
+      job,
+      providerLabel: info.label,
+      capabilities: planCapabilities(info),
+      perTakeUsd: perTake.usd,
+      budgetLeftUsd: room.jobLeftUsd,
+      dailyLeftUsd: room.dayLeftUsd,
+      randomSeed: this.randomSeed,
+    });
+    if (decision.kind === "wait") return;
+    const now = new Date().toISOString();
+    const colorSpace = deliveredColorSpace(info, job.mode, job.frame.sequence.colorSpace);
+    const takes =
+      decision.kind === "refine"
+        ? decision.variants.map((variant, i) => newTake({ jobId, index: job.takes.length + i, iteration: decision.loop.round, cost: perTake, colorSpace, now, variant }))
+        : [];
+    // One transaction: the reasoning, the round's takes and the loop's state land together or not
+    // at all, so a restart never repeats a half-written round. Listeners hear once it is written,
+    // the reasoning ("round 2 refines take 3…") before the takes it explains.
+    const written = ledger.atomically(() => ({
+      entries: decision.log.map((line) => ledger.appendLog(jobId, { ...line, at: now })),
+      ...ledger.addTakes(jobId, takes, { loop: decision.loop }),
+    }));
+    for (const entry of written.entries) this.deps.events.emit(jobId, { type: "log", seq: entry.seq, entry });
+    for (const { seq, take } of written.takes) this.deps.events.emit(jobId, { type: "take", seq, take });
+    if (written.jobSeq !== null) this.emitJob(jobId, written.jobSeq);
+    if (takes.length === 0) return;
+    const fresh = ledger.getJob(jobId)!;
+    for (const take of takes) this.startTake(fresh, take, provider);
+  }
+
+  private log(jobId: string, line: LogLine): JobLogEntry {
+    const entry = this.deps.ledger.appendLog(jobId, { ...line, at: new Date().toISOString() });
+    this.deps.events.emit(jobId, { type: "log", seq: entry.seq, entry });
+    return entry;
+  }
+
+  private updateJob(jobId: string, change: Parameters<Ledger["updateJob"]>[1]): void {
+    this.emitJob(jobId, this.deps.ledger.updateJob(jobId, change));
+  }
+
+  private emitJob(jobId: string, seq: number): void {
+    const job = this.deps.ledger.getJob(jobId);
+    if (job) this.deps.events.emit(jobId, { type: "job", seq, job });
   }
 
   /** Stops local work (used on shutdown); the ledger keeps the takes for resumption. */
@@ -410,7 +552,10 @@ export class Director {
           ...(!current?.providerJobId || refundsFailures(provider) ? { cost: { usd: 0, estimated: false } } : {}),
         });
       })
-      .finally(() => this.running.delete(take.id));
+      .finally(() => {
+        this.running.delete(take.id);
+        if (!controller.signal.aborted) this.advanceLoop(job.id);
+      });
   }
 
   private async runTake(job: Job, take: Take, provider: Provider, signal: AbortSignal, existingProviderJobId?: string): Promise<void> {
@@ -427,7 +572,9 @@ export class Director {
         mode: job.mode,
         model: job.model,
         duration: job.duration,
-        direction: job.direction,
+        // What is sent: the editor's direction with this take's corrections (auto mode, enhance).
+        direction: applyVariant(job.direction, take.variant, job.frame.sequence.frameSize),
+        ...(take.variant ? { variant: take.variant } : {}),
         frame: job.frame,
         framePath: frame.imagePath,
         workDir,
@@ -561,25 +708,62 @@ export class Director {
   }
 
   /** Applies a change to a take, records it, then tells listeners. */
-  private transition(takeId: string, change: Partial<Take> & { state?: TakeState }): void {
+  private transition(takeId: string, change: Partial<Take> & { state?: TakeState }, options: { keepUpdatedAt?: boolean } = {}): void {
     const current = this.deps.ledger.getTake(takeId);
     if (!current) return;
-    const next: Take = { ...current, ...change, updatedAt: new Date().toISOString() };
+    const next: Take = { ...current, ...change, updatedAt: options.keepUpdatedAt ? current.updatedAt : new Date().toISOString() };
     const seq = this.deps.ledger.updateTake(next);
     this.deps.events.emit(next.jobId, { type: "take", seq, take: next });
   }
 }
 
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
+/** A take record as it starts: queued, nothing sent, nothing delivered. */
+function newTake(input: {
+  jobId: string;
+  index: number;
+  iteration: number;
+  cost: Money;
+  colorSpace: SequenceColorSpace;
+  now: string;
+  variant?: TakeVariant;
+  message?: string;
+}): Take {
+  return {
+    id: newId("take"),
+    jobId: input.jobId,
+    index: input.index,
+    iteration: input.iteration,
+    ...(input.variant ? { variant: input.variant } : {}),
+    providerJobId: null,
+    request: null,
+    state: "queued",
+    progress: 0,
+    message: input.message ?? "Queued",
+    error: null,
+    outputs: {},
+    critique: null,
+    cost: input.cost,
+    colorSpace: input.colorSpace,
+    createdAt: input.now,
+    updatedAt: input.now,
+  };
 }
 
-function usd(value: number): string {
-  return `$${value.toFixed(2)}`;
+/**
+ * The space a provider delivers in: one that cannot make HDR in this mode delivers Rec.709
+ * whatever the sequence is; conform (or an upconversion) brings it to the sequence's space.
+ */
+function deliveredColorSpace(info: ProviderInfo, mode: JobMode, sequence: SequenceColorSpace): SequenceColorSpace {
+  return limitsFor(info, mode)?.hdr === false ? "rec709" : sequence;
 }
 
-function today(): string {
-  return new Date().toISOString().slice(0, 10);
+function planCapabilities(info: ProviderInfo): PlanCapabilities {
+  return { seed: info.capabilities.seed === true, keyframes: info.capabilities.keyframes === true };
+}
+
+function bestRef(takes: readonly Take[]): { takeId: string; score: number } | null {
+  const best = bestTake(takes);
+  return best ? { takeId: best.id, score: takeScore(best)! } : null;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

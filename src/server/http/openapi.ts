@@ -5,14 +5,18 @@ import {
   Artifact,
   CostEstimate,
   CreateJobRequest,
+  EnhanceRequest,
   EstimateRequest,
   FrameContext,
+  HistoryPage,
+  HistoryQuery,
   Job,
   JobEvent,
   ProviderInfo,
   SequenceContext,
   SpendTotals,
   Take,
+  TakePatch,
   UpconvertRequest,
 } from "../../core/schemas/index.js";
 
@@ -47,6 +51,9 @@ export function buildOpenApi(version: string) {
         CostEstimate: schemaOf(CostEstimate),
         SpendTotals: schemaOf(SpendTotals),
         Take: schemaOf(Take),
+        TakePatch: schemaOf(TakePatch, "input"),
+        EnhanceRequest: schemaOf(EnhanceRequest, "input"),
+        HistoryPage: schemaOf(HistoryPage),
         UpconvertRequest: schemaOf(UpconvertRequest, "input"),
         ConformRequest: schemaOf(ConformRequest, "input"),
       },
@@ -83,7 +90,7 @@ export function buildOpenApi(version: string) {
       },
       "/v1/jobs": {
         post: {
-          summary: "Create a job (drafts or a final)",
+          summary: "Create a job (drafts or a final); with `auto`, the backend scores every draft and refines within the budget",
           requestBody: { required: true, content: json("CreateJobRequest") },
           responses: {
             "201": { description: "Created", content: json("Job") },
@@ -98,10 +105,24 @@ export function buildOpenApi(version: string) {
         },
       },
       "/v1/jobs/{id}": { get: { summary: "One job with its takes", parameters: [idParam], responses: { "200": { description: "OK", content: json("Job") }, ...errorResponses } } },
-      "/v1/jobs/{id}/cancel": { post: { summary: "Cancel every unfinished take", parameters: [idParam], responses: { "200": { description: "OK", content: json("Job") }, ...errorResponses } } },
+      "/v1/jobs/{id}/cancel": { post: { summary: "Cancel every unfinished take (and an auto job's loop)", parameters: [idParam], responses: { "200": { description: "OK", content: json("Job") }, ...errorResponses } } },
+      "/v1/jobs/{id}/enhance": {
+        post: {
+          summary: "Render a draft (the named take, or the best-scored one) as a final master: a new one-take job with the same direction, wording and, where the provider allows, seed",
+          parameters: [idParam],
+          requestBody: { required: false, content: json("EnhanceRequest") },
+          responses: {
+            "201": { description: "Created", content: json("Job") },
+            "402": { description: "Over budget", content: json("ApiError") },
+            "409": { description: "Take not finished, already final, no scored take, or provider unavailable", content: json("ApiError") },
+            ...errorResponses,
+          },
+        },
+      },
       "/v1/jobs/{id}/events": {
         get: {
-          summary: "Server-sent events: `take` (JobEvent) per change, `done` when every take is terminal. Honors Last-Event-ID.",
+          summary:
+            "Server-sent events: `take`, `log` and `job` (JobEvent) in the job's sequence, `done` when every take is terminal and an auto job's loop has finished. Honors Last-Event-ID.",
           parameters: [idParam, { name: "Last-Event-ID", in: "header", schema: { type: "string" } }],
           responses: { "200": { description: "text/event-stream of JobEvent", content: { "text/event-stream": { schema: { $ref: "#/components/schemas/JobEvent" } } } }, ...errorResponses },
         },
@@ -121,6 +142,21 @@ export function buildOpenApi(version: string) {
         },
       },
       "/v1/spend": { get: { summary: "Spend totals per day, project and job", responses: { "200": { description: "OK", content: json("SpendTotals") } } } },
+      "/v1/history": {
+        get: {
+          summary: "Every job in the ledger, newest first: search prompt, drawn notes and take notes; filter by provider, score, day and star",
+          parameters: queryParams(HistoryQuery),
+          responses: { "200": { description: "OK", content: json("HistoryPage") }, ...errorResponses },
+        },
+      },
+      "/v1/takes/{id}": {
+        patch: {
+          summary: "Star a take or write a note on it (pushed on the job's event stream)",
+          parameters: [idParam],
+          requestBody: { required: true, content: json("TakePatch") },
+          responses: { "200": { description: "The take", content: json("Take") }, ...errorResponses },
+        },
+      },
       "/v1/takes/{id}/retry": {
         post: {
           summary: "Run a failed take again (only takes marked retryable)",
@@ -157,3 +193,9 @@ export function buildOpenApi(version: string) {
 }
 
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
+
+/** Query parameters from a zod object schema, one per property, as the route parses them. */
+function queryParams(schema: z.ZodObject) {
+  const json = schemaOf(schema, "input") as { properties?: Record<string, unknown> };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({ name, in: "query", required: false, schema: property }));
+}

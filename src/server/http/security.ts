@@ -132,7 +132,7 @@ export function registerSecurity(app: FastifyInstance, options: SecurityOptions)
         // A preflight carries no Authorization header; the real request will.
         return reply
           .code(204)
-          .header("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
+          .header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
           .header("Access-Control-Allow-Headers", ALLOW_HEADERS)
           .header("Access-Control-Max-Age", "600")
           .send();

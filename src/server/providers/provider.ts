@@ -1,4 +1,4 @@
-import type { ArtifactKind, Direction, FrameContext, JobMode, Money, ProviderInfo, TakeState } from "../../core/schemas/index.js";
+import type { ArtifactKind, Direction, FrameContext, JobMode, Money, ProviderInfo, TakeState, TakeVariant } from "../../core/schemas/index.js";
 
 /**
  * Everything a provider needs to make one take. It is one serializable description of the
@@ -11,7 +11,13 @@ export interface SubmitInput {
   mode: JobMode;
   model: string;
   duration: number;
+  /** The direction to render: the job's, with the take variant's corrections already applied. */
   direction: Direction;
+  /**
+   * How this take differs (seed, wording, guards, path keyframes). Providers use what they can:
+   * a seed where the API takes one, the wording and guards in prompt text, keyframes where taken.
+   */
+  variant?: TakeVariant;
   frame: FrameContext;
   /** Local path of the captured still. */
   framePath: string;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { CreateJobRequest, TERMINAL_TAKE_STATES, type JobEvent } from "../../../core/schemas/index.js";
+import { CreateJobRequest, EnhanceRequest, HistoryQuery, jobSettled, TakePatch, TERMINAL_TAKE_STATES, type JobEvent } from "../../../core/schemas/index.js";
 import type { Director } from "../../director/director.js";
 import type { JobEvents } from "../../director/jobEvents.js";
 import type { Ledger } from "../../ledger/ledger.js";
@@ -29,6 +29,23 @@ export function registerJobRoutes(app: FastifyInstance, deps: { ledger: Ledger; 
   });
 
   app.post<{ Params: { id: string } }>("/v1/jobs/:id/cancel", async (request) => director.cancelJob(request.params.id));
+
+  /** Render a draft (the named take, or the job's best) as a final master: a new job. */
+  app.post<{ Params: { id: string } }>("/v1/jobs/:id/enhance", async (request, reply) => {
+    const body = parseOr400(EnhanceRequest, request.body ?? {}, "Enhance request");
+    return reply.code(201).send(director.enhance(request.params.id, body));
+  });
+
+  app.patch<{ Params: { id: string } }>("/v1/takes/:id", async (request) => director.patchTake(request.params.id, parseOr400(TakePatch, request.body ?? {}, "Take change")));
+
+  /** Search and filters over every job in the ledger, newest first, paged. */
+  app.get("/v1/history", async (request) => {
+    const query = parseOr400(HistoryQuery, request.query, "History query");
+    if (query.before !== undefined && !/^.+\|.+$/.test(query.before)) {
+      throw new HttpError(400, "bad_cursor", "`before` must be the nextBefore of an earlier history page.", "before");
+    }
+    return ledger.history(query);
+  });
 
   /**
    * Server-sent events. The event id is the ledger's per-job sequence number, so a client that
@@ -60,18 +77,18 @@ export function registerJobRoutes(app: FastifyInstance, deps: { ledger: Ledger; 
       lastSent = event.seq;
       res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     };
+    // Done only when every take is terminal and an auto job's loop has finished: between rounds
+    // every take may be terminal while the director is about to draft the next round.
     const finishIfDone = () => {
-      const takes = ledger.takesOf(jobId);
-      if (takes.length > 0 && takes.every((t) => TERMINAL_TAKE_STATES.has(t.state))) {
-        res.write(`event: done\ndata: {}\n\n`);
-      }
+      const job = ledger.getJob(jobId);
+      if (job && jobSettled(job)) res.write(`event: done\ndata: {}\n\n`);
     };
     // Subscribe before replaying so nothing falls between the two; `send` drops duplicates.
     const unsubscribe = events.subscribe(jobId, (event) => {
       send(event);
-      if (event.type === "take" && TERMINAL_TAKE_STATES.has(event.take.state)) finishIfDone();
+      if ((event.type === "take" && TERMINAL_TAKE_STATES.has(event.take.state)) || event.type === "job") finishIfDone();
     });
-    for (const { seq, take } of ledger.takesChangedSince(jobId, after)) send({ type: "take", seq, take });
+    for (const item of ledger.changesSince(jobId, after)) send(item);
     finishIfDone();
 
     const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { Direction, ModeLimits, Money, ProviderInfo, SequenceContext } from "../../../core/schemas/index.js";
+import type { Direction, ModeLimits, Money, ProviderInfo, SequenceContext, TakeVariant } from "../../../core/schemas/index.js";
 import { renderForProvider } from "../../../core/direction/index.js";
 import { MAX_COUNT, MIN_DURATION } from "../../../core/schemas/index.js";
 import { ProviderRequestError, type HostedStatus, type HostedSubmitInput } from "../../director/providerExtras.js";
@@ -88,6 +88,8 @@ export class LumaProvider implements Provider {
         colorSpaces: ["rec709", "rec2100-pq", "rec2100-hlg"],
         models: [LUMA_MODEL],
         limits: { draft: DRAFT_LIMITS, final: FINAL_LIMITS },
+        // The Agents API takes up to 64 keyframes at frame indexes, and no seed.
+        keyframes: true,
       },
       pricing: LUMA_RAY_3_2_PRICES.pricing,
     };
@@ -110,7 +112,7 @@ export class LumaProvider implements Provider {
     const body: LumaCreateVideo = {
       model: LUMA_MODEL,
       type: "video",
-      prompt: promptText(input.direction),
+      prompt: promptText(input.direction, input.variant),
       aspect_ratio: aspect,
       video: {
         resolution: plan.resolution,
@@ -188,8 +190,8 @@ export function nearestAspectRatio(width: number, height: number): LumaAspectRat
  * The direction as text for a model that takes no drawings: the studio's prompt rendering (the
  * editor's prompt, then one sentence per camera move, framing, subject, hold and note).
  */
-export function promptText(direction: Direction): string {
-  const text = renderForProvider(direction, "prompt").text.trim();
+export function promptText(direction: Direction, variant?: TakeVariant): string {
+  const text = renderForProvider(direction, "prompt", { wording: variant?.wording, guards: variant?.guards }).text.trim();
   return text.slice(0, 4000) || "Continue the shot naturally from this frame.";
 }
 
@@ -291,13 +293,33 @@ function mediaTypeOf(ext: string): string {
 /**
  * Framing boxes become keyframes: the boxed region of the start frame, cropped and scaled to the
  * output's aspect, placed at the box's frame index. Boxes at the very start are the start frame.
+ * A refined take whose variant asks for the camera path as keyframes also gets the directed view
+ * window at each of the path's keyframes and halfway between them (a short or late move is then
+ * pinned by pictures, not only words). A framing box wins where both fall on one frame.
  */
 async function framingKeyframes(input: SubmitInput, aspect: LumaAspectRatio): Promise<Array<{ index: number; data: Buffer; mediaType: "image/png" | "image/jpeg" }>> {
   // Frame indexes from the studio's keyframe rendering at Luma's 24 fps.
-  const { framing } = renderForProvider(input.direction, "keyframes", { fps: { num: LUMA_FPS, den: 1 } });
-  const boxes = framing
-    .map((f) => ({ rect: f.rect, index: Math.min(RENDERED_SECONDS * LUMA_FPS - 1, f.frame) }))
+  const rendering = renderForProvider(input.direction, "keyframes", { fps: { num: LUMA_FPS, den: 1 } });
+  const last = RENDERED_SECONDS * LUMA_FPS - 1;
+  const byIndex = new Map<number, { x: number; y: number; w: number; h: number }>();
+  if (input.variant?.pathKeyframes) {
+    const path = rendering.keyframes;
+    for (let i = 1; i < path.length; i++) {
+      const a = path[i - 1]!;
+      const b = path[i]!;
+      const mid = Math.round((a.frame + b.frame) / 2);
+      if (mid > a.frame && mid < b.frame) {
+        const t = (mid - a.frame) / (b.frame - a.frame);
+        byIndex.set(Math.min(last, mid), lerpRect(a.window, b.window, t));
+      }
+      byIndex.set(Math.min(last, b.frame), b.window);
+    }
+  }
+  for (const f of rendering.framing) byIndex.set(Math.min(last, f.frame), f.rect);
+  const boxes = [...byIndex.entries()]
+    .map(([index, rect]) => ({ index, rect }))
     .filter((f) => f.index > 0)
+    .sort((a, b) => a.index - b.index)
     .slice(0, MAX_KEYFRAMES);
   const [aw, ah] = aspect.split(":").map(Number) as [number, number];
   const height = 540;
@@ -327,6 +349,11 @@ async function framingKeyframes(input: SubmitInput, aspect: LumaAspectRatio): Pr
     result.push({ index: box.index, data: image.data, mediaType: image.mediaType });
   }
   return result;
+}
+
+/** Linear blend of two view windows (a keyframe halfway along a segment; the path's own ease is ignored there). */
+function lerpRect(a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }, t: number) {
+  return { x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t, w: a.w + (b.w - a.w) * t, h: a.h + (b.h - a.h) * t };
 }
 
 /** The request for the ledger: inline images replaced by their size, so no media lands in the ledger. */

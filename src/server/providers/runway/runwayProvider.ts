@@ -5,7 +5,7 @@ import { pipeline } from "node:stream/promises";
 import RunwayML, { toFile } from "@runwayml/sdk";
 import { z } from "zod";
 import { renderForProvider } from "../../../core/direction/index.js";
-import type { Direction, ModeLimits, Money, ProviderInfo } from "../../../core/schemas/index.js";
+import type { Direction, ModeLimits, Money, ProviderInfo, TakeVariant } from "../../../core/schemas/index.js";
 import { MAX_COUNT, MAX_DURATION, MIN_DURATION } from "../../../core/schemas/index.js";
 import { ProviderRequestError, type HostedSubmitInput } from "../../director/providerExtras.js";
 import { inlineImage } from "../luma/inlineImage.js";
@@ -110,6 +110,8 @@ export class RunwayProvider implements Provider {
         models: [RUNWAY_DRAFT_MODEL, RUNWAY_FINAL_MODEL],
         limits: { draft: DRAFT_LIMITS, final: FINAL_LIMITS },
         upconvert: true,
+        // image_to_video takes `seed`: "the same seed for an identical request produces similar results".
+        seed: true,
       },
       pricing: RUNWAY_PRICES.pricing,
     };
@@ -132,13 +134,14 @@ export class RunwayProvider implements Provider {
     const ratio = nearestRatio(seq.frameSize.width * seq.pixelAspect, seq.frameSize.height);
     const image = await inlineImage(input.framePath, input.workDir, { maxBytes: MAX_IMAGE_BYTES });
     const duration = renderedSeconds(model, input.duration);
-    const promptText = runwayPrompt(input.direction);
+    const promptText = runwayPrompt(input.direction, input.variant);
     const body = {
       model,
       promptImage: `data:${image.mediaType};base64,${image.data.toString("base64")}`,
       promptText,
       ratio,
       duration,
+      ...(input.variant?.seed !== undefined ? { seed: input.variant.seed } : {}),
     };
     const created = await call(() => client.imageToVideo.create(body as Parameters<RunwayML["imageToVideo"]["create"]>[0]));
     return {
@@ -252,8 +255,8 @@ export function nearestRatio(width: number, height: number): Ratio {
 }
 
 /** Prompt text ≤ 1000 UTF-16 code units (Runway's limit), cut at a word boundary. */
-export function runwayPrompt(direction: Direction): string {
-  const text = renderForProvider(direction, "prompt").text.trim() || "Continue the shot naturally from this frame.";
+export function runwayPrompt(direction: Direction, variant?: TakeVariant): string {
+  const text = renderForProvider(direction, "prompt", { wording: variant?.wording, guards: variant?.guards }).text.trim() || "Continue the shot naturally from this frame.";
   if (text.length <= PROMPT_MAX) return text;
   const cut = text.slice(0, PROMPT_MAX - 1);
   const space = cut.lastIndexOf(" ");

@@ -1,0 +1,81 @@
+import type { Job, SpendTotals } from "../../core/schemas/index.js";
+import { DEFAULT_BUDGET, type BudgetSettings } from "../config.js";
+import type { Ledger } from "../ledger/ledger.js";
+
+/**
+ * The backend's spending rules, from the ledger: a job may spend at most its budget (its own, or
+ * the per-job default fixed when it was made), all jobs of a UTC day at most the daily cap.
+ * Every refusal says the figures, so the editor knows what to change.
+ */
+export class Budget {
+  constructor(
+    private readonly ledger: Ledger,
+    readonly settings: BudgetSettings = DEFAULT_BUDGET,
+  ) {}
+
+  /** The most a job may spend: fixed at creation; older jobs without it use today's default. */
+  limitOf(job: Pick<Job, "budgetLimitUsd" | "budgetUsd">): number {
+    return job.budgetLimitUsd ?? job.budgetUsd ?? this.settings.perJobUsd;
+  }
+
+  spentToday(): number {
+    return this.ledger.spentOn(today());
+  }
+
+  /** What the job's budget and the day's cap still allow. */
+  roomFor(job: Pick<Job, "id" | "budgetLimitUsd" | "budgetUsd">): { jobLeftUsd: number; dayLeftUsd: number } {
+    return {
+      jobLeftUsd: this.limitOf(job) - this.ledger.spentInJob(job.id),
+      dayLeftUsd: this.settings.dailyCapUsd - this.spentToday(),
+    };
+  }
+
+  /**
+   * Why spending `totalUsd` more would be refused, with the figures; undefined when allowed. A
+   * request may ask for a smaller job budget than the default, never a larger daily cap.
+   */
+  refusal(totalUsd: number, input: { budgetUsd?: number; count: number; perTakeUsd: number; jobId?: string; limitUsd?: number }): string | undefined {
+    if (totalUsd <= 0) return undefined;
+    const jobBudget = input.limitUsd ?? input.budgetUsd ?? this.settings.perJobUsd;
+    const spentInJob = input.jobId ? this.ledger.spentInJob(input.jobId) : 0;
+    if (spentInJob + totalUsd > jobBudget + 1e-9) {
+      return `This job would cost ${usd(spentInJob + totalUsd)} (${input.count} × ${usd(input.perTakeUsd)}${spentInJob ? ` + ${usd(spentInJob)} already spent` : ""}), over its budget of ${usd(jobBudget)}. Make fewer takes, or raise the job budget.`;
+    }
+    const spentToday = this.spentToday();
+    if (spentToday + totalUsd > this.settings.dailyCapUsd + 1e-9) {
+      return `This job would cost ${usd(totalUsd)}; ${usd(spentToday)} is already spent today, and the daily cap is ${usd(this.settings.dailyCapUsd)} (RETAKE_DAILY_CAP_USD).`;
+    }
+    return undefined;
+  }
+
+  /** Spend per day, project and job, from the ledger (GET /v1/spend). */
+  totals(): SpendTotals {
+    const rows = this.ledger.spendRows();
+    const sum = <K extends string>(key: (r: (typeof rows)[number]) => K) => {
+      const totals = new Map<K, number>();
+      for (const r of rows) totals.set(key(r), (totals.get(key(r)) ?? 0) + r.usd);
+      return [...totals.entries()].map(([k, value]) => [k, round2(value)] as const);
+    };
+    const day = today();
+    return {
+      today: { day, usd: round2(this.ledger.spentOn(day)) },
+      days: sum((r) => r.day)
+        .map(([d, value]) => ({ day: d, usd: value }))
+        .sort((a, b) => b.day.localeCompare(a.day)),
+      projects: sum((r) => r.project).map(([project, value]) => ({ project, usd: value })),
+      jobs: sum((r) => r.jobId).map(([jobId, value]) => ({ jobId, usd: value })),
+    };
+  }
+}
+
+export function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+export function usd(value: number): string {
+  return `$${value.toFixed(2)}`;
+}
+
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}

@@ -1,0 +1,241 @@
+/**
+ * Turns a critique into the next round's requests (issue 6: "stronger or reworded camera
+ * directives, added keyframes, other seeds"). Pure: the same critique and seeds give the same
+ * variants, so the plan is testable without a provider or ffmpeg.
+ *
+ * The model it assumes is the simplest that explains a short or late move: the provider did a
+ * fraction of what was asked, so asking for 1/fraction of it lands where the editor drew. The
+ * corrections compound across rounds (a take's variant records what it was asked; the critic
+ * measures it against the editor's drawing), and the takes of a round spread the correction
+ * (×1, ×1.25, ×0.8, ×1.5 of its logarithm) so one round brackets the right amount rather than
+ * betting on one guess. Take 1 of a round keeps the best take's seed where the provider takes
+ * seeds, so it differs from its parent only by the corrections.
+ */
+import { moveWords } from "../../core/direction/renderForProvider.js";
+import type { Annotation, AnnotationEmphasis, DirectiveWording, Direction, RefinementGuard, Take, TakeVariant } from "../../core/schemas/index.js";
+import { Critique } from "../critic/critiqueSchema.js";
+
+export interface PlanCapabilities {
+  /** The provider takes a seed (the same seed can be sent again). */
+  seed: boolean;
+  /** The provider takes camera keyframes (the directed path can be sent as views of the frame). */
+  keyframes: boolean;
+}
+
+export interface PlanContext {
+  direction: Direction;
+  capabilities: PlanCapabilities;
+  /** Takes to plan. */
+  count: number;
+  randomSeed: () => number;
+}
+
+const WORDINGS: readonly DirectiveWording[] = ["plain", "cameraFirst", "explicit"];
+const WORDING_WORDS: Record<DirectiveWording, string> = {
+  plain: "plain wording",
+  cameraFirst: "camera directive first",
+  explicit: "camera reworded explicitly (what the picture does)",
+};
+/** How much of the correction each take of a round applies (exponent on the correction factor). */
+export const CORRECTION_SPREAD = [1, 1.25, 0.8, 1.5] as const;
+
+/** Tolerances under which a finding is left alone (the critic's own, docs/critic.md). */
+const AMOUNT_TOLERANCE_PCT = 10;
+const TIMING_TOLERANCE_S = 0.2;
+const DIRECTION_REWORD_DEG = 15;
+const ZOOM_TOLERANCE_PCT = 5;
+const CENTRE_TOLERANCE_PCT = 3;
+/** Never ask for less than 0.4× or more than 3× what was drawn: past that, the model is not undershooting. */
+const MIN_AMOUNT = 0.4;
+const MAX_AMOUNT = 3;
+
+export function plainVariant(): TakeVariant {
+  return { wording: "plain", emphasis: [], pathKeyframes: false, guards: [], changes: [] };
+}
+
+/** Round 1: the direction as drawn, in rotating wordings, each take with its own seed. */
+export function firstRoundVariants(ctx: PlanContext): TakeVariant[] {
+  return Array.from({ length: ctx.count }, (_, i) => {
+    const wording = WORDINGS[i % WORDINGS.length]!;
+    return { ...plainVariant(), seed: ctx.randomSeed(), wording, changes: wording === "plain" ? [] : [WORDING_WORDS[wording]] };
+  });
+}
+
+interface Correction {
+  annotationId: string;
+  /** Amount and lead the parent was asked, and the ones that would have landed. */
+  from: AnnotationEmphasis;
+  to: AnnotationEmphasis;
+  /** Why, in words, without the numbers each take puts in ("take 3 moved 35% short"). */
+  amountWhy?: string;
+  leadWhy?: string;
+  name: string;
+}
+
+export interface RefinementPlan {
+  variants: TakeVariant[];
+  /** The corrections in one line each, for the reasoning log. */
+  summary: string[];
+}
+
+/**
+ * The next round from the best take so far. `number` is the take's 1-based number as the panel
+ * shows it ("take 3").
+ */
+export function planRefinement(ctx: PlanContext, best: { take: Take; number: number }): RefinementPlan {
+  const parsed = Critique.safeParse(best.take.critique);
+  const base = best.take.variant ?? plainVariant();
+  const label = `take ${best.number}`;
+  const corrections = new Map<string, Correction>();
+  const guards = new Set<RefinementGuard>(base.guards);
+  const notes: string[] = [];
+  let wording = base.wording;
+  let pathKeyframes = base.pathKeyframes;
+  const annotations = new Map(ctx.direction.annotations.map((a) => [a.id, a]));
+  const emphasisOf = (id: string): AnnotationEmphasis => base.emphasis.find((e) => e.annotationId === id) ?? { annotationId: id, amount: 1, lead: 0 };
+  const correction = (id: string, name: string): Correction => {
+    const existing = corrections.get(id);
+    if (existing) return existing;
+    const from = emphasisOf(id);
+    const created: Correction = { annotationId: id, from, to: { ...from }, name };
+    corrections.set(id, created);
+    return created;
+  };
+
+  if (parsed.success) {
+    const c = parsed.data;
+    const a = c.adherence;
+    for (const m of a?.cameraMoves ?? []) {
+      const name = nameOf(annotations.get(m.annotationId));
+      if (Math.abs(m.amountError) > AMOUNT_TOLERANCE_PCT) {
+        const done = Math.max(0.1, 1 + m.amountError / 100);
+        const k = correction(m.annotationId, name);
+        k.to.amount = clamp(k.from.amount / done, MIN_AMOUNT, MAX_AMOUNT);
+        k.amountWhy = m.amountError < 0 ? `${label} moved ${Math.round(-m.amountError)}% short` : `${label} overshot by ${Math.round(m.amountError)}%`;
+      }
+      if (m.timingError !== null && Math.abs(m.timingError) > TIMING_TOLERANCE_S) {
+        const k = correction(m.annotationId, name);
+        k.to.lead = k.from.lead + m.timingError;
+        k.leadWhy = `${label} was ${Math.abs(m.timingError).toFixed(1)} s ${m.timingError > 0 ? "late" : "early"}`;
+      }
+      if (m.directionError > DIRECTION_REWORD_DEG) {
+        if (wording !== "explicit") notes.push(`${name} reworded explicitly: ${label} moved ${Math.round(m.directionError)}° off its direction`);
+        wording = "explicit";
+        if (ctx.capabilities.keyframes) pathKeyframes = true;
+      }
+    }
+    for (const f of a?.framing ?? []) {
+      const name = nameOf(annotations.get(f.annotationId));
+      const askedPush = f.expected.zoom - 1;
+      if (Math.abs(f.zoomError) > ZOOM_TOLERANCE_PCT && Math.abs(askedPush) > 0.05) {
+        const done = Math.max(0.1, (f.measured.zoom - 1) / askedPush);
+        const k = correction(f.annotationId, name);
+        k.to.amount = clamp(k.from.amount / done, MIN_AMOUNT, MAX_AMOUNT);
+        k.amountWhy = `${label} reached ${f.measured.zoom.toFixed(1)}× of ${f.expected.zoom.toFixed(1)}×`;
+      }
+      if (f.timingError !== null && Math.abs(f.timingError) > TIMING_TOLERANCE_S) {
+        const k = correction(f.annotationId, name);
+        k.to.lead = k.from.lead + f.timingError;
+        k.leadWhy = `${label} was ${Math.abs(f.timingError).toFixed(1)} s ${f.timingError > 0 ? "late" : "early"}`;
+      }
+      if (f.centreError > CENTRE_TOLERANCE_PCT && ctx.capabilities.keyframes && !pathKeyframes) {
+        pathKeyframes = true;
+        notes.push(`${name}: ${label} framed ${Math.round(f.centreError)}% of the frame off the box`);
+      }
+    }
+    const drifted = (a?.holds ?? []).filter((h) => h.maxDrift > 1.5);
+    if (drifted.length > 0 && !guards.has("pinned")) {
+      guards.add("pinned");
+      notes.push(`held regions asked for firmly: ${label} let ${drifted.length === 1 ? "one" : drifted.length} drift up to ${Math.round(Math.max(...drifted.map((h) => h.maxDrift)))}% of the frame`);
+    }
+    if (a?.staticDrift != null && a.staticDrift > 2) addGuard("lockedOff", `${label}'s camera drifted ${Math.round(a.staticDrift)}% of the frame`);
+    const s = c.stability;
+    if (s.cuts.length > 0) addGuard("continuous", `${label} cuts at ${s.cuts.map((x) => `${x.t.toFixed(1)} s`).join(", ")}`);
+    if (s.flicker.spans.length > 0) addGuard("steadyExposure", `${label} flickers`);
+    if (Math.max(s.jitter.x, s.jitter.y) > 0.15) addGuard("steadyCamera", `${label} shakes`);
+    if (s.frozen.some((z) => z.directedMotion === true)) addGuard("keepMoving", `${label} freezes while it should move`);
+    const first = c.continuity.firstFrame;
+    if (first && first.similarity < 0.9) addGuard("startOnFrame", `${label} starts away from the captured frame (similarity ${first.similarity.toFixed(2)})`);
+  }
+  if (pathKeyframes && !base.pathKeyframes && !notes.some((n) => n.includes("keyframes"))) notes.push("the directed camera path added as keyframes");
+
+  function addGuard(guard: RefinementGuard, why: string) {
+    if (guards.has(guard)) return;
+    guards.add(guard);
+    notes.push(`${GUARD_WORDS[guard]}: ${why}`);
+  }
+
+  const active = [...corrections.values()].filter((k) => k.to.amount !== k.from.amount || k.to.lead !== k.from.lead);
+  const summary = [
+    ...active.map((k) => correctionWords(k, k.to)),
+    ...notes,
+  ];
+  if (summary.length === 0) summary.push(parsed.success ? `nothing in ${label}'s critique a request can change; other seeds and wording` : `${label} has no readable critique; other seeds and wording`);
+
+  const variants = Array.from({ length: ctx.count }, (_, i): TakeVariant => {
+    const spread = CORRECTION_SPREAD[i % CORRECTION_SPREAD.length]!;
+    const emphasis: AnnotationEmphasis[] = mergeEmphasis(base.emphasis, active.map((k) => spreadCorrection(k, spread)));
+    const takeWording = i < 2 ? wording : WORDINGS[(WORDINGS.indexOf(wording) + i - 1) % WORDINGS.length]!;
+    const keepSeed = i === 0 && ctx.capabilities.seed && base.seed !== undefined;
+    const seed = keepSeed ? base.seed! : ctx.randomSeed();
+    const changes = [
+      ...active.map((k) => correctionWords(k, emphasis.find((e) => e.annotationId === k.annotationId)!)),
+      ...notes,
+      ...(takeWording !== wording ? [WORDING_WORDS[takeWording]] : []),
+      ...(ctx.capabilities.seed ? [keepSeed ? `same seed as ${label}` : "new seed"] : []),
+    ];
+    return { seed, wording: takeWording, emphasis, pathKeyframes, guards: [...guards], refines: best.take.id, changes };
+  });
+  return { variants, summary };
+}
+
+const GUARD_WORDS: Record<RefinementGuard, string> = {
+  continuous: "one continuous shot asked",
+  steadyExposure: "steady exposure asked",
+  startOnFrame: "asked to begin exactly on the captured frame",
+  steadyCamera: "a stabilised camera asked",
+  lockedOff: "a locked-off camera asked",
+  keepMoving: "asked to keep moving to the end",
+  pinned: "held regions asked for firmly",
+};
+
+/** The correction scaled for one take: the logarithm of the amount, and the lead, times `spread`. */
+function spreadCorrection(k: Correction, spread: number): AnnotationEmphasis {
+  const ratio = k.to.amount / k.from.amount;
+  return {
+    annotationId: k.annotationId,
+    amount: round3(clamp(k.from.amount * Math.pow(ratio, spread), MIN_AMOUNT, MAX_AMOUNT)),
+    lead: round3(k.from.lead + (k.to.lead - k.from.lead) * spread),
+  };
+}
+
+function mergeEmphasis(base: readonly AnnotationEmphasis[], next: readonly AnnotationEmphasis[]): AnnotationEmphasis[] {
+  const byId = new Map(base.map((e) => [e.annotationId, e]));
+  for (const e of next) byId.set(e.annotationId, e);
+  return [...byId.values()];
+}
+
+function correctionWords(k: Correction, e: AnnotationEmphasis): string {
+  const parts: string[] = [];
+  if (k.amountWhy && e.amount !== k.from.amount) {
+    const pct = Math.round(Math.abs(e.amount - 1) * 100);
+    const asked = e.amount === 1 ? "asked as drawn" : `asked ${pct}% ${e.amount > 1 ? "stronger" : "gentler"} than drawn`;
+    parts.push(`${k.name} ${asked} (${k.amountWhy})`);
+  }
+  if (k.leadWhy && e.lead !== k.from.lead) {
+    const lead = e.lead;
+    const when = Math.abs(lead) < 0.05 ? "asked on time" : `asked ${Math.abs(lead).toFixed(1)} s ${lead > 0 ? "earlier" : "later"} than drawn`;
+    parts.push(`${k.name} ${when} (${k.leadWhy})`);
+  }
+  return parts.join("; ");
+}
+
+function nameOf(a: Annotation | undefined): string {
+  if (!a) return "the drawing";
+  if (a.kind === "cameraMove") return `the ${moveWords(a.to.x - a.from.x, a.to.y - a.from.y)}`;
+  if (a.kind === "framingBox") return "the framing";
+  return "the drawing";
+}
+
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
