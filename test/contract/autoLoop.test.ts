@@ -4,6 +4,7 @@ import { Critique } from "../../src/server/critic/critiqueSchema.js";
 import type { Job, JobEvent } from "../../src/core/schemas/index.js";
 import { sequenceContext, waitFor } from "../helpers/backend.js";
 import { fakeLumaModel, softStillPng, type FakeLumaModel } from "../helpers/fakeVideoModel.js";
+import { Ledger } from "../../src/server/ledger/ledger.js";
 import { readSse } from "../helpers/sse.js";
 import { api, getJob, LUMA_BASE, LUMA_CDN, startProviderBackend, stopBackend, TOKEN, uploadFrame, type TestBackend } from "./providerHarness.js";
 
@@ -203,6 +204,32 @@ describe("auto mode: events and restarts", () => {
       ]);
       expect(job.log!.map((l) => l.kind)).toEqual(["round", "resume", "score", "refine", "score", "stop"]);
       expect(job.log![1]!.text).toContain("resumed after a backend restart: polling Luma Ray 3.2 for the generation already paid for");
+    } finally {
+      await stopBackend(second);
+    }
+  });
+});
+
+describe("auto mode: a round that settled just before the backend stopped", () => {
+  it("is picked up on the next start: the director decides and drafts the next round", async () => {
+    model = fakeLumaModel(server, LUMA_BASE, LUMA_CDN, { undershoot: 0.5, lateBy: 1 });
+    const first = await startProviderBackend();
+    const created = (await (await createAutoJob(first, { count: 1, auto: { target: 50, rounds: 1 } })).json()) as Job;
+    const done = await loopDone(first, created.id);
+    expect(done.takes).toHaveLength(1);
+    await first.close();
+    // As if the backend had stopped after the take settled, before the loop decided: the loop
+    // still running in round 1, with a target the take does not reach.
+    const ledger = Ledger.open(first.dataDir);
+    ledger.updateJob(created.id, { loop: { state: "running", round: 0, best: null }, auto: { target: 90, rounds: 1 } } as never);
+    ledger.close();
+
+    const second = await startProviderBackend({ dataDir: first.dataDir });
+    try {
+      const job = await loopDone(second, created.id);
+      expect(job.takes.map((t) => t.iteration)).toEqual([0, 1]);
+      expect(job.loop).toMatchObject({ state: "done", round: 1 });
+      expect(job.log!.filter((l) => l.kind === "refine")).toHaveLength(1);
     } finally {
       await stopBackend(second);
     }
