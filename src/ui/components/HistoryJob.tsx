@@ -4,11 +4,16 @@ import { COLOR_SPACE_LABEL } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { formatSeconds, formatWhen } from "../format.js";
 import { usePanelStore } from "../state/createPanelStore.js";
+import { useVisiblePolling } from "../hooks/useVisiblePolling.js";
+import { jobRunning } from "../state/selectors.js";
 import { takesOfJob } from "../state/takeMerge.js";
 import { JobLog } from "./JobLog.js";
 import { BudgetMeter, EnhanceControls } from "./JobStatus.js";
 import { JobTakes } from "./JobTakes.js";
 import { Spinner } from "./Spinner.js";
+
+/** How often a running job opened in the history is asked for again. */
+const OPENED_JOB_POLL_MS = 3000;
 
 /**
  * One job from the history, whole: what was asked (prompt, the compiled direction, provider,
@@ -23,6 +28,9 @@ export function HistoryJob() {
   const providers = usePanelStore((s) => s.providers);
   const takes = usePanelStore(useShallow((s) => (s.openedJob?.status === "ready" ? takesOfJob(s.openedJob.takes, s.openedJob.jobId) : [])));
   const heading = useRef<HTMLHeadingElement>(null);
+  // The current job follows its own stream (and updates this view); any other running job is polled.
+  const polled = usePanelStore((s) => s.openedJob?.status === "ready" && s.openedJob.jobId !== s.job?.id && jobRunning(s.openedJob.job, Object.values(s.openedJob.takes)));
+  useVisiblePolling(() => controller.refreshOpenedJob(), OPENED_JOB_POLL_MS, polled);
 
   // Focus follows the editor into the job (and a screen reader announces where they are).
   useEffect(() => {

@@ -410,6 +410,21 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
   }
   const loadMoreHistory = () => searchHistory("more");
 
+  /**
+   * Ask again for the job opened in the history while it is still running (an auto job between
+   * rounds, a job another panel started): the current job has its own stream, this one is polled.
+   */
+  async function refreshOpenedJob(): Promise<void> {
+    const opened = state().openedJob;
+    if (!backend || opened?.status !== "ready") return;
+    try {
+      const job = await backend.getJob(opened.jobId);
+      if (!disposed) state().openedJobRefreshed(job);
+    } catch {
+      // The next poll asks again; the job shown stays as it was.
+    }
+  }
+
   /** Load one job of the history with every take (GET /v1/jobs/:id). */
   async function openHistoryJob(jobId: string): Promise<void> {
     const s = state();
@@ -454,6 +469,7 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     searchHistory,
     loadMoreHistory,
     openHistoryJob,
+    refreshOpenedJob,
     artifactUrl,
     dispose,
   };

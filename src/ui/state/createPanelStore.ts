@@ -241,6 +241,8 @@ export interface PanelActions {
   openingJob(jobId: string): void;
   openedJobLoaded(job: Job): void;
   openedJobFailed(jobId: string, message: string): void;
+  /** A fresh copy of the opened job (it was still running): merged like a `job` event. */
+  openedJobRefreshed(job: Job): void;
   closeOpenedJob(): void;
 
   setBusy(key: BusyKey, busy: boolean): void;
@@ -559,6 +561,8 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
       openedJobFailed: (jobId, message) => {
         if (get().openedJob?.jobId === jobId) set({ openedJob: { jobId, status: "failed", message } });
       },
+      openedJobRefreshed: (job) =>
+        updateOpenedJob(job.id, (opened) => ({ ...opened, job: mergeJob(opened.job, job), takes: mergeTakes(opened.takes, job.takes) })),
       closeOpenedJob: () => set((s) => ({ openedJob: null, compare: { ...s.compare, history: [] } })),
 
       setBusy: (key, busy) => set((s) => ({ busy: { ...s.busy, [key]: busy } })),

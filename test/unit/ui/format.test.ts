@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Annotation, ColorTags } from "../../../src/core/schemas/index.js";
-import { colorTagsInWords, describeAnnotation, formatCost, formatRate, placementInWords, secondsToTimecode } from "../../../src/ui/format.js";
+import { colorTagsInWords, describeAnnotation, formatBytes, formatCost, formatRate, formatWhen, placementInWords, secondsToTimecode } from "../../../src/ui/format.js";
 
 const tags = (overrides: Partial<ColorTags> = {}): ColorTags => ({
   container: "mov",
@@ -48,5 +48,20 @@ describe("words for the editor", () => {
     for (const text of [describeAnnotation(arrow), describeAnnotation(box)]) {
       expect(text).not.toMatch(/camera move|framing box|select|draft|import/i);
     }
+  });
+});
+
+describe("history words", () => {
+  it("sizes files the way a file browser does", () => {
+    expect(formatBytes(512)).toBe("512 B");
+    expect(formatBytes(1536)).toBe("1.5 KB");
+    expect(formatBytes(5 * 1024 * 1024 + 1)).toBe("5 MB");
+    expect(formatBytes(12.4 * 1024 ** 3)).toBe("12 GB");
+  });
+
+  it("dates a job in the editor's zone, day first", () => {
+    expect(formatWhen("2026-01-05T14:03:09.000Z", 0)).toBe("5 Jan 2026, 14:03");
+    expect(formatWhen("2026-01-05T23:30:00.000Z", 60)).toBe("6 Jan 2026, 00:30");
+    expect(formatWhen("not a date")).toBe("not a date");
   });
 });

@@ -292,6 +292,27 @@ describe("history", () => {
     controller.dispose();
   });
 
+  it("asks again for a running job opened in the history; a failed refresh keeps what is shown", async () => {
+    const { controller, s } = await setup();
+    const running = job([take({ id: "r1", jobId: "job-run", state: "running" })], { id: "job-run", auto: { target: 80, rounds: 1 }, loop: { state: "running", round: 0, best: null } });
+    const later = job([scored("r1", 50, { jobId: "job-run", updatedAt: "2025-01-01T00:02:00.000Z" }), take({ id: "r2", jobId: "job-run", index: 1, iteration: 1, state: "queued" })], {
+      id: "job-run",
+      auto: { target: 80, rounds: 1 },
+      loop: { state: "running", round: 1, best: { takeId: "r1", score: 50 } },
+      log: [logEntry(4, "Round 2 refines take 1 (50, target 80).")],
+    });
+    jobs.set("job-run", [running, later]);
+    await controller.openHistoryJob("job-run");
+    await controller.refreshOpenedJob();
+    const opened = s().openedJob;
+    expect(opened?.status === "ready" && Object.keys(opened.takes)).toEqual(["r1", "r2"]);
+    expect(opened?.status === "ready" && opened.job.log?.map((e) => e.text)).toEqual(["Round 2 refines take 1 (50, target 80)."]);
+    jobs.delete("job-run");
+    await controller.refreshOpenedJob();
+    expect(s().openedJob).toBe(opened);
+    controller.dispose();
+  });
+
   it("retakes a job that is neither current nor open by loading it; a missing one is said", async () => {
     const { controller, s } = await setup();
     jobs.set("job-far", [job([], { id: "job-far", direction: { ...job([]).direction, prompt: "far away" } })]);

@@ -141,6 +141,28 @@ describe("a job opened in the history", () => {
     expect(s().openedJob).toEqual({ jobId: "j2", status: "loading" });
   });
 
+  it("a refreshed copy of a running opened job adds its new round and never reopens a finished take", () => {
+    const store = createPanelStore();
+    const s = () => store.getState();
+    s().openingJob("job-old");
+    s().openedJobLoaded(job([scored("h1", 40, { jobId: "job-old", updatedAt: "2025-01-01T00:01:00.000Z" })], { id: "job-old", loop: { state: "running", round: 0, best: null } }));
+    s().openedJobRefreshed(
+      job([take({ id: "h1", jobId: "job-old", state: "running" }), take({ id: "h2", jobId: "job-old", index: 1, iteration: 1, state: "running" })], {
+        id: "job-old",
+        loop: { state: "running", round: 1, best: { takeId: "h1", score: 40 } },
+      }),
+    );
+    const opened = s().openedJob;
+    if (opened?.status !== "ready") throw new Error("the job should be open");
+    expect(Object.values(opened.takes).map((t) => [t.id, t.state])).toEqual([
+      ["h1", "succeeded"],
+      ["h2", "running"],
+    ]);
+    expect(opened.job.loop?.round).toBe(1);
+    s().openedJobRefreshed(job([], { id: "job-other" })); // not the open job: ignored
+    expect(s().openedJob).toBe(opened);
+  });
+
   it("restores a job's settings with its direction: provider, quality, count and auto", () => {
     const store = createPanelStore();
     const s = () => store.getState();
