@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type FrameLocator, type Locator, type Page } from "playwright-core";
-import { loadConfig } from "../../src/server/config.js";
+import { loadConfig, type ServerConfig } from "../../src/server/config.js";
 import { startBackend, type RunningBackend } from "../../src/server/backend.js";
 
 /**
@@ -22,12 +22,16 @@ export interface Studio {
 
 export const WEB_DIR = path.resolve("build/web");
 
-export async function openStudio(viewport = { width: 1400, height: 900 }, deviceScaleFactor = 1): Promise<Studio> {
+/**
+ * `config` overrides the backend's settings (hosted providers pointed at a fake model, say);
+ * `dataDir` is always a fresh temporary folder, removed on close.
+ */
+export async function openStudio(viewport = { width: 1400, height: 900 }, deviceScaleFactor = 1, config: Partial<ServerConfig> = {}): Promise<Studio> {
   if (!fs.existsSync(path.join(WEB_DIR, "ui", "index.html"))) {
     throw new Error("The UI is not built: run `npm test` (it builds first) or `npx vite build --config vite.config.ts`.");
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-studio-"));
-  const backend = await startBackend(loadConfig({}, { port: 0, dataDir, harness: true, webDir: WEB_DIR }));
+  const backend = await startBackend(loadConfig({}, { ...config, port: 0, dataDir, harness: true, webDir: WEB_DIR }));
   let browser: Browser | null = null;
   try {
     browser = await chromium.launch({
@@ -154,4 +158,14 @@ export async function scrubTo(s: Studio, fraction: number): Promise<{ release():
   await s.page.mouse.down();
   await s.page.mouse.move(box.x + box.width * fraction, box.y + box.height / 2, { steps: 5 });
   return { release: () => s.page.mouse.up() };
+}
+
+/**
+ * Press Draft (or Render final). Above the backend's confirmation threshold the same button asks
+ * "Spend …?" once; this confirms it, as an editor who means it would.
+ */
+export async function clickDraft(s: Studio): Promise<void> {
+  const button = s.panel().locator(".draft-bar button.button-primary");
+  await button.click();
+  if (/^Spend /.test(await button.innerText())) await button.click();
 }
