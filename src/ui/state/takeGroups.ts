@@ -1,4 +1,5 @@
 import type { Job, Take } from "../../core/schemas/index.js";
+import { compareTakes } from "../../core/takeRanking.js";
 import { critiqueOf } from "./selectors.js";
 
 /**
@@ -14,26 +15,11 @@ export interface TakeGroup {
 }
 
 /**
- * Where a take sorts within its round: scored takes first, highest score first; then takes still
- * rendering or finished without a score; failed and canceled takes last. Ties keep the backend's
- * numbering, so cards do not jump about while scores arrive.
+ * The takes grouped by round, rounds in order, each round's takes ranked as the director ranks
+ * them (core/takeRanking.ts): scored by score, highest first; finished without a score; still
+ * rendering; failed and canceled last. Ties keep the backend's numbering, so cards do not jump
+ * about while scores arrive.
  */
-function rank(take: Take): number {
-  if (take.state === "failed" || take.state === "canceled") return 2;
-  return critiqueOf(take) ? 0 : 1;
-}
-
-export function compareTakes(a: Take, b: Take): number {
-  const byRank = rank(a) - rank(b);
-  if (byRank !== 0) return byRank;
-  if (rank(a) === 0) {
-    const byScore = critiqueOf(b)!.score - critiqueOf(a)!.score;
-    if (byScore !== 0) return byScore;
-  }
-  return a.index - b.index;
-}
-
-/** The takes grouped by round, rounds in order, each round's takes best first. */
 export function groupTakesByRound(takes: readonly Take[]): TakeGroup[] {
   const byRound = new Map<number, Take[]>();
   for (const take of takes) {

@@ -8,7 +8,7 @@ import { job, logEntry, provider, scored, take } from "./fixtures.js";
 /** How an auto job's rounds, log and loop state are merged, laid out and worded for the editor. */
 
 describe("takes grouped by round, best first", () => {
-  it("groups by iteration in round order; within a round scored takes by score, then unscored, then failed", () => {
+  it("groups by iteration in round order; within a round scored takes by score, then unscored, then rendering, then failed", () => {
     const takes = [
       take({ id: "fail", index: 0, state: "failed" }),
       scored("s60", 60, { index: 1 }),
@@ -21,7 +21,7 @@ describe("takes grouped by round, best first", () => {
     ];
     const groups = groupTakesByRound(takes);
     expect(groups.map((g) => g.iteration)).toEqual([0, 1]);
-    expect(groups[0]!.takes.map((t) => t.id)).toEqual(["s85", "s60", "running", "unscored", "fail", "canceled"]);
+    expect(groups[0]!.takes.map((t) => t.id)).toEqual(["s85", "s60", "unscored", "running", "fail", "canceled"]);
     expect(groups[1]!.takes.map((t) => t.id)).toEqual(["r2-90", "r2-70"]);
   });
 
