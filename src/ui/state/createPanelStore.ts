@@ -504,7 +504,14 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
         }
       },
       applyTake: (take) => {
-        get().applyJobEvent({ type: "take", seq: -1, take });
+        // Unlike a stream event, an answer about a take of another job (one opened in the
+        // history) never lands in the current job's takes, even when there is no current job.
+        const { job, takes } = get();
+        if (job?.id === take.jobId) {
+          const next = mergeTake(takes, take);
+          if (next !== takes) set({ takes: next });
+        }
+        updateOpenedJob(take.jobId, (opened) => ({ ...opened, takes: mergeTake(opened.takes, take) }));
         // The history row's star count follows the opened job's stars.
         const opened = get().openedJob;
         if (opened?.status === "ready" && opened.jobId === take.jobId) {

@@ -125,6 +125,15 @@ describe("a job opened in the history", () => {
     expect(opened?.status === "ready" && opened.takes.h1?.starred).toBe(true);
     expect(s().jobHistory.jobs[0]?.starred).toBe(1);
     expect(Object.keys(s().takes)).toEqual(["t1"]);
+
+    // With no current job at all (after a reload), a history take stays in the history.
+    const fresh = createPanelStore();
+    fresh.getState().openingJob("job-old");
+    fresh.getState().openedJobLoaded(job([scored("h1", 70, { jobId: "job-old" })], { id: "job-old" }));
+    fresh.getState().applyTake(scored("h1", 70, { jobId: "job-old", note: "keep", updatedAt: "2025-01-01T00:01:00.000Z" }));
+    expect(fresh.getState().takes).toEqual({});
+    const reopened = fresh.getState().openedJob;
+    expect(reopened?.status === "ready" && reopened.takes.h1?.note).toBe("keep");
   });
 
   it("appends the next page without repeating a job, and drops a job loaded for a row no longer open", () => {
