@@ -44,14 +44,14 @@ export function queryHistory(db: Database.Database, query: HistoryQuery): Histor
     params.push(nextDay(query.to));
   }
   if (query.minScore !== undefined) {
-    where.push("EXISTS (SELECT 1 FROM takes t WHERE t.job_id = j.id AND t.score >= ?)");
+    where.push("j.best_score >= ?");
     params.push(query.minScore);
   }
-  if (query.starred === true) where.push("EXISTS (SELECT 1 FROM takes t WHERE t.job_id = j.id AND t.starred = 1)");
-  if (query.starred === false) where.push("NOT EXISTS (SELECT 1 FROM takes t WHERE t.job_id = j.id AND t.starred = 1)");
+  if (query.starred === true) where.push("j.starred > 0");
+  if (query.starred === false) where.push("j.starred = 0");
   const match = matchExpression(query.q);
   if (match) {
-    where.push("j.id IN (SELECT job_id FROM job_search WHERE job_search MATCH ?)");
+    where.push("j.rowid IN (SELECT rowid FROM job_search WHERE job_search MATCH ?)");
     params.push(match);
   }
   const filter = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";

@@ -18,7 +18,7 @@ import {
 } from "../../core/schemas/index.js";
 import { takeScore as scoreOf } from "../../core/takeRanking.js";
 import { queryHistory } from "./history.js";
-import { checkLedgerVersion, migrate, reindexJobSearch } from "./migrations.js";
+import { checkLedgerVersion, migrate, refreshJobAggregates, reindexJobSearch } from "./migrations.js";
 
 /**
  * The ledger is the source of truth: every frame, job, take, log line and artifact, in one SQLite
@@ -90,6 +90,7 @@ export class Ledger {
         .prepare("INSERT INTO jobs (id, created_at, provider, json, last_seq, job_seq) VALUES (?, ?, ?, ?, 0, 0)")
         .run(record.id, record.createdAt, record.provider, JSON.stringify(record));
       for (const take of takes) this.insertTakeRow(take);
+      refreshJobAggregates(this.db, record.id);
       reindexJobSearch(this.db, record.id);
     })();
   }
@@ -104,6 +105,7 @@ export class Ledger {
     let result: { takes: Array<{ seq: number; take: TakeT }>; jobSeq: number | null } = { takes: [], jobSeq: null };
     this.db.transaction(() => {
       const added = valid.map((take) => ({ seq: this.insertTakeRow(take), take }));
+      refreshJobAggregates(this.db, jobId);
       const jobSeq = Object.keys(change).length > 0 ? this.updateJob(jobId, change) : null;
       result = { takes: added, jobSeq };
     })();
@@ -209,6 +211,7 @@ export class Ledger {
       this.db
         .prepare("UPDATE takes SET state = ?, seq = ?, updated_at = ?, json = ?, score = ?, starred = ?, cost_usd = ? WHERE id = ?")
         .run(valid.state, seq, valid.updatedAt, JSON.stringify(valid), scoreOf(valid), valid.starred ? 1 : 0, valid.cost.usd, valid.id);
+      refreshJobAggregates(this.db, valid.jobId);
       if ((before.note ?? "") !== (valid.note ?? "")) reindexJobSearch(this.db, valid.jobId);
     })();
     return seq;

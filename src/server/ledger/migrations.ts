@@ -46,8 +46,10 @@ CREATE TABLE IF NOT EXISTS artifacts (
  *   changes (`jobs.job_seq` = when the job record itself last changed), so an SSE replay after a
  *   reconnect is one ordered stream;
  * - the reasoning log (`job_log`);
- * - columns the history filters on (score and star per take, the job's UTC day) and a full-text
- *   index over each job's prompt, drawn notes and take notes (`job_search`).
+ * - columns the history filters on: score, star and cost per take, and per job its best score and
+ *   starred takes (kept by the ledger on every take write, so a filter is one indexed comparison);
+ * - a full-text index over each job's prompt, drawn notes and take notes (`job_search`, one row
+ *   per job under the job's rowid).
  */
 const V2 = `
 ALTER TABLE jobs ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
@@ -55,6 +57,8 @@ ALTER TABLE jobs ADD COLUMN job_seq INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE takes ADD COLUMN score REAL;
 ALTER TABLE takes ADD COLUMN starred INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE takes ADD COLUMN cost_usd REAL NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN best_score REAL;
+ALTER TABLE jobs ADD COLUMN starred INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE job_log (
   job_id TEXT NOT NULL REFERENCES jobs(id),
   seq INTEGER NOT NULL,
@@ -62,8 +66,9 @@ CREATE TABLE job_log (
   PRIMARY KEY (job_id, seq)
 );
 CREATE INDEX jobs_provider ON jobs(provider, created_at DESC);
-CREATE INDEX takes_score ON takes(score);
-CREATE VIRTUAL TABLE job_search USING fts5(job_id UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2');
+CREATE INDEX jobs_best ON jobs(best_score);
+CREATE INDEX jobs_starred ON jobs(starred) WHERE starred > 0;
+CREATE VIRTUAL TABLE job_search USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');
 UPDATE takes SET
   score = json_extract(json, '$.critique.score'),
   starred = COALESCE(json_extract(json, '$.starred'), 0),
@@ -71,13 +76,30 @@ UPDATE takes SET
 UPDATE jobs SET last_seq = COALESCE((SELECT MAX(seq) FROM takes WHERE takes.job_id = jobs.id), 0);
 `;
 
+/**
+ * A job's best score and starred takes, from its takes (after every take write). One pass over
+ * the job's own takes: filtering on `state` in the WHERE clause would let SQLite pick the
+ * state index and walk every succeeded take in the ledger instead.
+ */
+export function refreshJobAggregates(db: Database.Database, jobId: string): void {
+  db.prepare(
+    `UPDATE jobs SET (best_score, starred) = (
+       SELECT MAX(CASE WHEN state = 'succeeded' THEN score END), COUNT(CASE WHEN starred = 1 THEN 1 END)
+         FROM takes WHERE job_id = ?)
+     WHERE id = ?`,
+  ).run(jobId, jobId);
+}
+
 const STEPS: Array<(db: Database.Database) => void> = [
   (db) => db.exec(V1),
   (db) => {
     db.exec(V2);
     // The search text needs the record's prompt and notes; written by the ledger's own helper.
     const jobs = db.prepare("SELECT id FROM jobs").all() as { id: string }[];
-    for (const { id } of jobs) reindexJobSearch(db, id);
+    for (const { id } of jobs) {
+      reindexJobSearch(db, id);
+      refreshJobAggregates(db, id);
+    }
   },
 ];
 
@@ -110,13 +132,13 @@ export function migrate(db: Database.Database): void {
  * drawn on the frame, and the editor's notes on its takes.
  */
 export function reindexJobSearch(db: Database.Database, jobId: string): void {
-  const job = db.prepare("SELECT json FROM jobs WHERE id = ?").get(jobId) as { json: string } | undefined;
+  const job = db.prepare("SELECT rowid, json FROM jobs WHERE id = ?").get(jobId) as { rowid: number; json: string } | undefined;
   if (!job) return;
   const record = JSON.parse(job.json) as { direction?: { prompt?: string; notes?: Array<{ text?: string }> } };
   const takeNotes = db.prepare("SELECT json_extract(json, '$.note') AS note FROM takes WHERE job_id = ?").all(jobId) as { note: string | null }[];
   const body = [record.direction?.prompt ?? "", ...(record.direction?.notes ?? []).map((n) => n.text ?? ""), ...takeNotes.map((t) => t.note ?? "")]
     .filter((s) => s.trim().length > 0)
     .join("\n");
-  db.prepare("DELETE FROM job_search WHERE job_id = ?").run(jobId);
-  db.prepare("INSERT INTO job_search (job_id, body) VALUES (?, ?)").run(jobId, body);
+  db.prepare("DELETE FROM job_search WHERE rowid = ?").run(job.rowid);
+  db.prepare("INSERT INTO job_search (rowid, body) VALUES (?, ?)").run(job.rowid, body);
 }
