@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { createBridgeClient, serveBridge } from "../../src/core/bridge/index.js";
 import { createPremiereHost } from "../../src/host/premiere/createPremiereHost.js";
-import { streamToFile } from "../../src/host/premiere/download.js";
+import { streamToFile } from "../../src/host/uxp/download.js";
 import type { ImportTimings } from "../../src/host/premiere/importTake.js";
 import { startTestBackend } from "../../test/helpers/backend.js";
 import { finishedJob } from "../../test/unit/host/premiere/backendJobs.js";
