@@ -83,6 +83,9 @@ export async function run(report: Report): Promise<void> {
         report(`Luma ${seconds} s: ${n} drafts 540p + 1 final ${label} vs ${n} finals`, `$${loop.toFixed(2)} / $${all.toFixed(2)}`, `${Math.round((loop / all) * 100)}% of the cost${tag}`);
       }
     }
+    // Auto mode at its defaults: up to 3 rounds of 4 drafts (round 1 + 2 refinements), then Enhance.
+    const worst = 3 * 4 * draft + finals["1080p HDR+EXR"];
+    report(`Luma ${seconds} s: auto (4 drafts × 3 rounds at most) + 1 final HDR+EXR vs 4 finals`, `$${worst.toFixed(2)} / $${(4 * finals["1080p HDR+EXR"]).toFixed(2)}`, `${Math.round((worst / (4 * finals["1080p HDR+EXR"])) * 100)}% of the cost at worst${tag}`);
     const rDraft = runwayPriceUsd("gen4_turbo", seconds);
     const rFinal = runwayPriceUsd("gen4.5", seconds);
     for (const n of [4, 8]) {
