@@ -2,6 +2,7 @@ import { useId } from "react";
 import { AUTO_MAX_ROUNDS, JobMode, MAX_DURATION, MIN_DURATION, PlacementMode } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { durationRangeFor, maxCountFor, offersExr, usePanelStore } from "../state/createPanelStore.js";
+import { hostWords } from "../hostWords.js";
 import { NumberField } from "./NumberField.js";
 
 /** Prompt, duration, number of takes, provider and placement: the words around the drawing. */
@@ -12,6 +13,7 @@ export function DirectionForm() {
   const qualityId = useId();
   const exrId = useId();
   const autoId = useId();
+  const words = hostWords(usePanelStore((s) => s.hostContext?.host));
   const auto = usePanelStore((s) => s.auto);
   const setAuto = usePanelStore((s) => s.setAuto);
   const mode = usePanelStore((s) => s.mode);
@@ -158,7 +160,7 @@ export function DirectionForm() {
       {frameMode && frameMode !== placement && (
         <p className="hint">
           The frame was captured for {frameMode === "insert" ? "Insert" : "Extend"}; capture again to direct from the{" "}
-          {placement === "extend" ? "end of the shot under the playhead" : "playhead"}.
+          {placement === "extend" ? words.extendFrom : words.insertAt}.
         </p>
       )}
       {providers

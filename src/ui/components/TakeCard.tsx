@@ -1,7 +1,8 @@
 import { memo, useId } from "react";
 import { COLOR_SPACE_LABEL, type FrameRate, type Take } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
-import { TAKE_STATE_LABEL, colorTagsInWords, formatCost, placementInWords } from "../format.js";
+import { TAKE_STATE_LABEL, colorTagsInWords, formatCost } from "../format.js";
+import { hostWords, importedInWords } from "../hostWords.js";
 import { usePanelStore, type CompareScope } from "../state/createPanelStore.js";
 import { canLiftToHdr, critiqueOf, importNeedsConform } from "../state/selectors.js";
 import { Spinner } from "./Spinner.js";
@@ -38,6 +39,7 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
   const conform = usePanelStore((s) => s.conforms[take.id]);
   const liftable = usePanelStore((s) => canLiftToHdr(take, s.hostContext, s.providers));
   const comparing = usePanelStore((s) => s.compare[scope].includes(take.id));
+  const words = hostWords(usePanelStore((s) => s.hostContext?.host));
   const toggleCompare = usePanelStore((s) => s.toggleCompare);
   const titleId = useId();
   const working = take.state === "queued" || take.state === "running";
@@ -222,7 +224,7 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
             onClick={() => void controller.upconvertTake(take.id)}
             disabled={action !== undefined}
             aria-busy={action === "upconverting"}
-            title="The sequence is HDR and this take is SDR: render an HDR version as a new take"
+            title={`The ${words.sequence} is HDR and this take is SDR: render an HDR version as a new take`}
           >
             {action === "upconverting" && <Spinner />}
             Lift to HDR
@@ -243,8 +245,16 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
       </div>
       {importStatus?.state === "placed" && (
         <p className="import-result" role="status">
-          {placementInWords(importStatus.result.placement, rate, dropFrame)}
-          <span className="muted"> · bin “{importStatus.result.binName}”</span>
+          {importedInWords(importStatus.result, rate, dropFrame)}
+          <span className="muted">
+            {" "}
+            · {words.bin} “{importStatus.result.binName}”
+          </span>
+        </p>
+      )}
+      {importStatus?.state === "placed" && importStatus.result.guidance && (
+        <p className="hint" role="note">
+          {importStatus.result.guidance}
         </p>
       )}
       {importStatus?.state === "failed" && (
@@ -260,14 +270,14 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
             onClick={() => void controller.conformTake(take.id)}
             disabled={action !== undefined}
             aria-busy={conform?.state === "conforming"}
-            title="Make a master in the sequence's color space (every tag agreeing), then import it"
+            title={`Make a master in the ${words.sequence}'s color space (every tag agreeing), then import it`}
           >
             {conform?.state === "conforming" && <Spinner />}
             Conform
           </button>
           {conform?.state === "conforming" && (
             <span className="muted small" role="status">
-              Conforming the master to the sequence…
+              Conforming the master to the {words.sequence}…
             </span>
           )}
         </div>
