@@ -77,17 +77,12 @@ export class Director {
   }
 
   createJob(request: CreateJobRequest): Job {
-    const { ledger, providers } = this.deps;
+    const { ledger } = this.deps;
     const frame = ledger.getFrame(request.frameId);
     if (!frame) {
       throw new DirectorError(404, "frame_not_found", `No captured frame ${request.frameId}: capture the frame again, then draft.`, "frameId");
     }
-    const provider = providers.get(request.provider);
-    if (!provider) throw new DirectorError(400, "unknown_provider", `There is no provider "${request.provider}".`, "provider");
-    const info = provider.info();
-    if (!info.available) {
-      throw new DirectorError(409, "provider_unavailable", `${info.label} is unavailable: ${info.reason ?? "unknown reason"}.`, "provider");
-    }
+    const { provider, info } = this.availableProvider(request.provider);
     if (!info.capabilities.modes.includes(request.mode)) {
       throw new DirectorError(400, "mode_unsupported", `${info.label} cannot make ${request.mode} takes.`, "mode");
     }
@@ -170,8 +165,7 @@ export class Director {
 
   /** What a job would cost and whether the backend would accept it (POST /v1/estimate). */
   estimate(request: EstimateRequest): CostEstimate {
-    const provider = this.deps.providers.get(request.provider);
-    if (!provider) throw new DirectorError(400, "unknown_provider", `There is no provider "${request.provider}".`, "provider");
+    const provider = this.knownProvider(request.provider);
     const info = provider.info();
     const model = request.model ?? info.capabilities.limits?.[request.mode]?.defaultModel ?? info.capabilities.models[0] ?? provider.id;
     const perTake = this.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr });
@@ -257,10 +251,8 @@ export class Director {
     const delivered = (source.outputs.source && ledger.getArtifact(source.outputs.source.id)) || master;
     const transfer = delivered.artifact.colorTags?.colr?.transfer;
     if (transfer === 16 || transfer === 18) throw new DirectorError(409, "already_hdr", "This take is already HDR.");
-    const provider = providers.get(request.provider);
-    const info = provider?.info();
-    if (!provider || !info?.capabilities.upconvert) throw new DirectorError(400, "upconvert_unsupported", `${request.provider} cannot upconvert to HDR.`, "provider");
-    if (!info.available) throw new DirectorError(409, "provider_unavailable", `${info.label} is unavailable: ${info.reason ?? "unknown reason"}.`, "provider");
+    if (!providers.get(request.provider)?.info().capabilities.upconvert) throw new DirectorError(400, "upconvert_unsupported", `${request.provider} cannot upconvert to HDR.`, "provider");
+    const { provider } = this.availableProvider(request.provider);
     const sequenceSpace = sourceJob.frame.sequence.colorSpace;
     const format = request.format ?? (sequenceSpace === "rec2100-hlg" ? "hlg" : "hdr_prores");
     const colorSpace = format === "hlg" ? "rec2100-hlg" : "rec2100-pq";
@@ -268,28 +260,68 @@ export class Director {
     const cost = this.estimateTake(provider, { mode: "final", model, duration: sourceJob.duration });
     const refusal = this.budget.refusal(cost.usd, { count: 1, perTakeUsd: cost.usd });
     if (refusal) throw new DirectorError(402, "over_budget", refusal);
+    return this.startFollowUpJob(sourceJob, { provider, model, cost, colorSpace, message: "Queued for HDR upconversion", link: { upconvertOf: { takeId, format } } });
+  }
+
+  /**
+   * A one-take final job on an earlier job's frame and direction (an upconversion, an enhance),
+   * so the take it starts from stays as it was. Inserted and started; `beforeStart` writes what
+   * must be in the ledger before the take can change (the reasoning log).
+   */
+  private startFollowUpJob(
+    source: Job,
+    input: {
+      provider: Provider;
+      model: string;
+      cost: Money;
+      colorSpace: SequenceColorSpace;
+      message: string;
+      link: Pick<Job, "upconvertOf" | "enhanceOf">;
+      variant?: TakeVariant;
+      budgetUsd?: number;
+      exr?: boolean;
+      beforeStart?: (job: Job) => void;
+    },
+  ): Job {
     const now = new Date().toISOString();
     const jobId = newId("job");
-    const take = newTake({ jobId, index: 0, iteration: 0, cost, colorSpace, now, message: "Queued for HDR upconversion" });
+    const take = newTake({ jobId, index: 0, iteration: 0, cost: input.cost, colorSpace: input.colorSpace, now, variant: input.variant, message: input.message });
     const job: Job = {
       id: jobId,
       createdAt: now,
-      frame: sourceJob.frame,
-      direction: sourceJob.direction,
-      provider: provider.id,
-      model,
+      frame: source.frame,
+      direction: source.direction,
+      provider: input.provider.id,
+      model: input.model,
       mode: "final",
       count: 1,
-      duration: sourceJob.duration,
-      budgetUsd: null,
-      budgetLimitUsd: this.budget.settings.perJobUsd,
-      upconvertOf: { takeId, format },
+      duration: source.duration,
+      budgetUsd: input.budgetUsd ?? null,
+      budgetLimitUsd: input.budgetUsd ?? this.budget.settings.perJobUsd,
+      ...(input.exr ? { exr: true } : {}),
+      ...input.link,
       canceled: false,
       takes: [take],
     };
-    ledger.insertJob(job);
-    this.startTake(job, take, provider);
-    return job;
+    this.deps.ledger.insertJob(job);
+    input.beforeStart?.(job);
+    this.startTake(job, take, input.provider);
+    return this.deps.ledger.getJob(jobId)!;
+  }
+
+  /** A provider by id; an unknown one is the request's mistake (400, naming the field). */
+  private knownProvider(id: string): Provider {
+    const provider = this.deps.providers.get(id);
+    if (!provider) throw new DirectorError(400, "unknown_provider", `There is no provider "${id}".`, "provider");
+    return provider;
+  }
+
+  /** A provider that can take work now; one without its key says why and how to fix it (409). */
+  private availableProvider(id: string): { provider: Provider; info: ProviderInfo } {
+    const provider = this.knownProvider(id);
+    const info = provider.info();
+    if (!info.available) throw new DirectorError(409, "provider_unavailable", `${info.label} is unavailable: ${info.reason ?? "unknown reason"}.`, "provider");
+    return { provider, info };
   }
 
   /**
@@ -386,11 +418,7 @@ export class Director {
         : new DirectorError(409, "no_scored_take", "No take of this job is finished and scored yet, so there is no best one: pick a take to enhance.", "takeId");
     }
     if (source.state !== "succeeded" || !source.outputs.master) throw new DirectorError(409, "take_not_ready", `Take ${takeNumber(source)} is not finished, so it cannot be enhanced yet.`, "takeId");
-    const providerId = request.provider ?? sourceJob.provider;
-    const provider = providers.get(providerId);
-    if (!provider) throw new DirectorError(400, "unknown_provider", `There is no provider "${providerId}".`, "provider");
-    const info = provider.info();
-    if (!info.available) throw new DirectorError(409, "provider_unavailable", `${info.label} is unavailable: ${info.reason ?? "unknown reason"}.`, "provider");
+    const { provider, info } = this.availableProvider(request.provider ?? sourceJob.provider);
     if (!info.capabilities.modes.includes("final")) throw new DirectorError(400, "mode_unsupported", `${info.label} cannot make final takes.`, "provider");
     if (sourceJob.mode === "final" && provider.id === sourceJob.provider) {
       throw new DirectorError(409, "already_final", `Take ${takeNumber(source)} is already a final master from ${info.label}; enhance it on another provider, or lift it to HDR.`, "takeId");
@@ -419,38 +447,29 @@ export class Director {
           changes: [`final of take ${takeNumber(source)}${takeScore(source) !== null ? ` (score ${Math.round(takeScore(source)!)})` : ""}`, ...(carried.length > 0 ? [`keeps ${carried.join(", ")}`] : [])],
         }
       : undefined;
-    const now = new Date().toISOString();
-    const newJobId = newId("job");
-    const take = newTake({ jobId: newJobId, index: 0, iteration: 0, cost, colorSpace: deliveredColorSpace(info, "final", sourceJob.frame.sequence.colorSpace), now, variant, message: "Queued for the final master" });
-    const job: Job = {
-      id: newJobId,
-      createdAt: now,
-      frame: sourceJob.frame,
-      direction: sourceJob.direction,
-      provider: provider.id,
-      model,
-      mode: "final",
-      count: 1,
-      duration: sourceJob.duration,
-      budgetUsd: request.budgetUsd ?? null,
-      budgetLimitUsd: request.budgetUsd ?? this.budget.settings.perJobUsd,
-      ...(request.exr ? { exr: true } : {}),
-      enhanceOf: { jobId: sourceJob.id, takeId: source.id },
-      canceled: false,
-      takes: [take],
-    };
-    ledger.insertJob(job);
     const scored = takeScore(source);
     const what = `take ${takeNumber(source)}${scored !== null ? ` (score ${Math.round(scored)})` : ""}`;
-    this.log(newJobId, {
-      round: 0,
-      kind: "enhance",
-      text: `Rendering ${what} of job ${sourceJob.id} as a final on ${info.label} (${usd(cost.usd)}): the same frame and direction${carried.length > 0 ? `, with ${carried.join(", ")}` : ""}.${!sameProvider && drafted && drafted.emphasis.length > 0 ? ` The draft's corrections are not sent: they answered ${providers.get(sourceJob.provider)?.info().label ?? sourceJob.provider}'s habits, not ${info.label}'s.` : ""}`,
-      takeIds: [source.id],
+    const draftLabel = providers.get(sourceJob.provider)?.info().label ?? sourceJob.provider;
+    return this.startFollowUpJob(sourceJob, {
+      provider,
+      model,
+      cost,
+      colorSpace: deliveredColorSpace(info, "final", sourceJob.frame.sequence.colorSpace),
+      message: "Queued for the final master",
+      link: { enhanceOf: { jobId: sourceJob.id, takeId: source.id } },
+      variant,
+      budgetUsd: request.budgetUsd,
+      exr: request.exr,
+      beforeStart: (job) => {
+        this.log(job.id, {
+          round: 0,
+          kind: "enhance",
+          text: `Rendering ${what} of job ${sourceJob.id} as a final on ${info.label} (${usd(cost.usd)}): the same frame and direction${carried.length > 0 ? `, with ${carried.join(", ")}` : ""}.${!sameProvider && drafted && drafted.emphasis.length > 0 ? ` The draft's corrections are not sent: they answered ${draftLabel}'s habits, not ${info.label}'s.` : ""}`,
+          takeIds: [source.id],
+        });
+        this.log(sourceJob.id, { round: sourceJob.loop?.round ?? 0, kind: "enhance", text: `Take ${takeNumber(source)} sent to ${info.label} for its final master (job ${job.id}).`, takeIds: [source.id] });
+      },
     });
-    this.log(sourceJob.id, { round: sourceJob.loop?.round ?? 0, kind: "enhance", text: `Take ${takeNumber(source)} sent to ${info.label} for its final master (job ${newJobId}).`, takeIds: [source.id] });
-    this.startTake(job, take, provider);
-    return ledger.getJob(newJobId)!;
   }
 
   /** The editor's star and note on a take (PATCH /v1/takes/:id); the history searches the notes. */
