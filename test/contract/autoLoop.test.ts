@@ -1,12 +1,11 @@
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Critique } from "../../src/server/critic/critiqueSchema.js";
+import { describe, expect, it } from "vitest";
 import type { Job, JobEvent } from "../../src/core/schemas/index.js";
-import { sequenceContext, waitFor } from "../helpers/backend.js";
-import { fakeLumaModel, softStillPng, type FakeLumaModel } from "../helpers/fakeVideoModel.js";
+import { Critique } from "../../src/server/critic/critiqueSchema.js";
 import { Ledger } from "../../src/server/ledger/ledger.js";
+import { sequenceContext, waitFor } from "../helpers/backend.js";
+import { softStillPng } from "../helpers/fakeVideoModel.js";
 import { readSse } from "../helpers/sse.js";
-import { api, getJob, LUMA_BASE, LUMA_CDN, startProviderBackend, stopBackend, TOKEN, uploadFrame, type TestBackend } from "./providerHarness.js";
+import { api, getJob, modelTestBed, startProviderBackend, stopBackend, TOKEN, uploadFrame, type TestBackend } from "./providerHarness.js";
 
 /**
  * The reasoning loop end to end: a real backend drafts on "Luma" (msw at Luma's documented API,
@@ -15,23 +14,7 @@ import { api, getJob, LUMA_BASE, LUMA_CDN, startProviderBackend, stopBackend, TO
  * take reaches the target. Every decision must be visible in the job's log.
  */
 
-const server = setupServer();
-let backend: TestBackend;
-let model: FakeLumaModel | undefined;
-
-beforeAll(async () => {
-  server.listen({ onUnhandledRequest: "bypass" });
-  backend = await startProviderBackend();
-});
-afterEach(() => {
-  server.resetHandlers();
-  model?.dispose();
-  model = undefined;
-});
-afterAll(async () => {
-  server.close();
-  await stopBackend(backend);
-});
+const bed = modelTestBed();
 
 /** Pan right by 35% of the frame from 1 s to 4 s of a 5 s take. */
 const PAN = { id: "pan", kind: "cameraMove", from: { x: 0.3, y: 0.5 }, to: { x: 0.65, y: 0.5 }, start: 1, end: 4 } as const;
@@ -52,8 +35,8 @@ const score = (take: Job["takes"][number]) => Critique.parse(take.critique).scor
 
 describe("auto mode: draft, score, refine", () => {
   it("corrects a model that pans half as far and a second late: round 2 asks twice the pan a second early, and reaches the target", async () => {
-    model = fakeLumaModel(server, LUMA_BASE, LUMA_CDN, { undershoot: 0.5, lateBy: 1 });
-    const res = await createAutoJob(backend, { count: 2, auto: { target: 85, rounds: 2 } });
+    const model = bed.startModel({ undershoot: 0.5, lateBy: 1 });
+    const res = await createAutoJob(bed.backend, { count: 2, auto: { target: 85, rounds: 2 } });
     expect(res.status, await res.clone().text()).toBe(201);
     const created = (await res.json()) as Job;
     expect(created.auto).toEqual({ target: 85, rounds: 2 });
@@ -62,7 +45,7 @@ describe("auto mode: draft, score, refine", () => {
     // Round 1 varies the wording (Luma takes no seed; the seeds are recorded all the same).
     expect(created.takes.map((t) => t.variant?.wording)).toEqual(["plain", "cameraFirst"]);
 
-    const job = await loopDone(backend, created.id);
+    const job = await loopDone(bed.backend, created.id);
     const round1 = job.takes.filter((t) => t.iteration === 0);
     const round2 = job.takes.filter((t) => t.iteration === 1);
     expect(round1).toHaveLength(2);
@@ -99,11 +82,11 @@ describe("auto mode: draft, score, refine", () => {
   });
 
   it("never spends past the job budget: a round shrinks to what is left, then the loop stops and says why", async () => {
-    model = fakeLumaModel(server, LUMA_BASE, LUMA_CDN, { ignoresCamera: true });
+    bed.startModel({ ignoresCamera: true });
     // Luma drafts are $0.15: round 1 spends $0.30 of $0.45, round 2 can afford one take.
-    const res = await createAutoJob(backend, { count: 2, budgetUsd: 0.45, auto: { target: 95, rounds: 3 } });
+    const res = await createAutoJob(bed.backend, { count: 2, budgetUsd: 0.45, auto: { target: 95, rounds: 3 } });
     expect(res.status, await res.clone().text()).toBe(201);
-    const job = await loopDone(backend, ((await res.json()) as Job).id);
+    const job = await loopDone(bed.backend, ((await res.json()) as Job).id);
     expect(job.takes.map((t) => t.iteration)).toEqual([0, 0, 1]);
     const spent = job.takes.reduce((sum, t) => sum + t.cost.usd, 0);
     expect(spent).toBeCloseTo(0.45, 6);
@@ -117,36 +100,36 @@ describe("auto mode: draft, score, refine", () => {
   });
 
   it("refuses auto mode for finals, with the way to get one", async () => {
-    const res = await createAutoJob(backend, { mode: "final", auto: {} });
+    const res = await createAutoJob(bed.backend, { mode: "final", auto: {} });
     expect(res.status).toBe(400);
     expect((await res.json()).error).toMatchObject({ code: "auto_needs_drafts", field: "auto" });
   });
 
   it("defaults to 4 takes a round, target 80 and 2 refinement rounds", async () => {
-    model = fakeLumaModel(server, LUMA_BASE, LUMA_CDN, {});
-    const res = await createAutoJob(backend, { auto: {} });
+    bed.startModel({});
+    const res = await createAutoJob(bed.backend, { auto: {} });
     const job = (await res.json()) as Job;
     expect(job.count).toBe(4);
     expect(job.takes).toHaveLength(4);
     expect(job.auto).toEqual({ target: 80, rounds: 2 });
     // A model that does what it is asked reaches 80 in round 1: nothing to refine.
-    const done = await loopDone(backend, job.id);
+    const done = await loopDone(bed.backend, job.id);
     expect(done.loop).toMatchObject({ stop: "target", round: 0 });
     expect(done.takes).toHaveLength(4);
   });
 
   it("cancel mid-round stops the loop: no further round, the log says so, the event stream ends", async () => {
-    model = fakeLumaModel(server, LUMA_BASE, LUMA_CDN, { undershoot: 0.4 });
+    const model = bed.startModel({ undershoot: 0.4 });
     model.hold(true);
-    const res = await createAutoJob(backend, { count: 2, auto: { target: 99, rounds: 2 } });
+    const res = await createAutoJob(bed.backend, { count: 2, auto: { target: 99, rounds: 2 } });
     const created = (await res.json()) as Job;
-    await waitFor(async () => ((await getJob(backend, created.id)).takes.every((t) => t.providerJobId) ? true : undefined));
-    const canceled = (await (await api(backend, `/v1/jobs/${created.id}/cancel`, { method: "POST" })).json()) as Job;
+    await waitFor(async () => ((await getJob(bed.backend, created.id)).takes.every((t) => t.providerJobId) ? true : undefined));
+    const canceled = (await (await api(bed.backend, `/v1/jobs/${created.id}/cancel`, { method: "POST" })).json()) as Job;
     expect(canceled.loop).toMatchObject({ state: "done", stop: "canceled" });
     model.hold(false);
-    const events = await readEvents(backend, created.id);
+    const events = await readEvents(bed.backend, created.id);
     expect(events.at(-1)).toBe("done");
-    const job = await getJob(backend, created.id);
+    const job = await getJob(bed.backend, created.id);
     expect(job.takes).toHaveLength(2);
     expect(job.takes.every((t) => t.state === "canceled")).toBe(true);
     expect(job.log!.at(-1)!.text).toBe("Stopped: canceled by the editor during round 1.");
@@ -155,14 +138,14 @@ describe("auto mode: draft, score, refine", () => {
 
 describe("auto mode: events and restarts", () => {
   it("the event stream stays open between rounds and carries the log; `done` comes once the loop is done", async () => {
-    model = fakeLumaModel(server, LUMA_BASE, LUMA_CDN, { undershoot: 0.5, lateBy: 1 });
-    const res = await createAutoJob(backend, { count: 1, auto: { target: 85, rounds: 1 } });
+    bed.startModel({ undershoot: 0.5, lateBy: 1 });
+    const res = await createAutoJob(bed.backend, { count: 1, auto: { target: 85, rounds: 1 } });
     const created = (await res.json()) as Job;
     const received: JobEvent[] = [];
-    const types = await readEvents(backend, created.id, received);
+    const types = await readEvents(bed.backend, created.id, received);
     expect(types.at(-1)).toBe("done");
     expect(types.filter((t) => t === "done")).toHaveLength(1);
-    const job = await getJob(backend, created.id);
+    const job = await getJob(bed.backend, created.id);
     // Every log line and every take of both rounds reached the stream before `done`.
     const logSeqs = received.filter((e) => e.type === "log").map((e) => (e as Extract<JobEvent, { type: "log" }>).entry.seq);
     expect(logSeqs).toEqual(job.log!.map((l) => l.seq));
@@ -174,7 +157,7 @@ describe("auto mode: events and restarts", () => {
 
     // A client that reconnects after the first log line gets the rest, in order, and `done`.
     const replay: JobEvent[] = [];
-    await readEvents(backend, created.id, replay, job.log![0]!.seq);
+    await readEvents(bed.backend, created.id, replay, job.log![0]!.seq);
     const seqs = replay.map((e) => e.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(replay.filter((e) => e.type === "log")).toHaveLength(job.log!.length - 1);
@@ -182,7 +165,7 @@ describe("auto mode: events and restarts", () => {
   });
 
   it("a backend stopped mid-round resumes polling the paid generations on restart and carries on refining", async () => {
-    model = fakeLumaModel(server, LUMA_BASE, LUMA_CDN, { undershoot: 0.5, lateBy: 1 });
+    const model = bed.startModel({ undershoot: 0.5, lateBy: 1 });
     model.hold(true);
     const first = await startProviderBackend();
     const res = await createAutoJob(first, { count: 1, auto: { target: 85, rounds: 1 } });
@@ -212,7 +195,7 @@ describe("auto mode: events and restarts", () => {
 
 describe("auto mode: a round that settled just before the backend stopped", () => {
   it("is picked up on the next start: the director decides and drafts the next round", async () => {
-    model = fakeLumaModel(server, LUMA_BASE, LUMA_CDN, { undershoot: 0.5, lateBy: 1 });
+    bed.startModel({ undershoot: 0.5, lateBy: 1 });
     const first = await startProviderBackend();
     const created = (await (await createAutoJob(first, { count: 1, auto: { target: 50, rounds: 1 } })).json()) as Job;
     const done = await loopDone(first, created.id);

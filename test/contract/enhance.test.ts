@@ -1,10 +1,9 @@
 import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Job } from "../../src/core/schemas/index.js";
 import { sequenceContext, waitFor } from "../helpers/backend.js";
-import { fakeLumaModel, softStillPng, type FakeLumaModel } from "../helpers/fakeVideoModel.js";
-import { api, getJob, LUMA_BASE, LUMA_CDN, makeVideo, RUNWAY_BASE, RUNWAY_CDN, settled, startProviderBackend, stopBackend, uploadFrame, type TestBackend } from "./providerHarness.js";
+import { softStillPng } from "../helpers/fakeVideoModel.js";
+import { api, getJob, makeVideo, modelTestBed, RUNWAY_BASE, RUNWAY_CDN, settled, uploadFrame } from "./providerHarness.js";
 
 /**
  * Enhance: a chosen (or the best) draft rendered as a final master with the same direction —
@@ -13,29 +12,13 @@ import { api, getJob, LUMA_BASE, LUMA_CDN, makeVideo, RUNWAY_BASE, RUNWAY_CDN, s
  * APIs; previz is the real local renderer.
  */
 
-const server = setupServer();
-let backend: TestBackend;
-let model: FakeLumaModel | undefined;
-
-beforeAll(async () => {
-  server.listen({ onUnhandledRequest: "bypass" });
-  backend = await startProviderBackend();
-});
-afterEach(() => {
-  server.resetHandlers();
-  model?.dispose();
-  model = undefined;
-});
-afterAll(async () => {
-  server.close();
-  await stopBackend(backend);
-});
+const bed = modelTestBed();
 
 /** A Runway that succeeds every task with a small real video; records every create body. */
 function fakeRunway(): Array<{ path: string; body: any }> {
   const created: Array<{ path: string; body: any }> = [];
   const video = makeVideo("sdr");
-  server.use(
+  bed.server.use(
     http.post(`${RUNWAY_BASE}/v1/image_to_video`, async ({ request }) => {
       created.push({ path: "/v1/image_to_video", body: await request.json() });
       return HttpResponse.json({ id: `task-${created.length}`, estimatedCost: { credits: 25 } });
@@ -51,19 +34,19 @@ function fakeRunway(): Array<{ path: string; body: any }> {
 const PAN = { id: "pan", kind: "cameraMove", from: { x: 0.3, y: 0.5 }, to: { x: 0.65, y: 0.5 }, start: 1, end: 4 } as const;
 
 async function createJob(body: Record<string, unknown>): Promise<Job> {
-  const frameId = await uploadFrame(backend, sequenceContext(), softStillPng());
-  const res = await api(backend, "/v1/jobs", { body: { frameId, duration: 5, prompt: "Dunes at dusk", annotations: [PAN], ...body } });
+  const frameId = await uploadFrame(bed.backend, sequenceContext(), softStillPng());
+  const res = await api(bed.backend, "/v1/jobs", { body: { frameId, duration: 5, prompt: "Dunes at dusk", annotations: [PAN], ...body } });
   expect(res.status, await res.clone().text()).toBe(201);
   return (await res.json()) as Job;
 }
 
 async function enhance(jobId: string, body: Record<string, unknown> = {}): Promise<Response> {
-  return api(backend, `/v1/jobs/${jobId}/enhance`, { body });
+  return api(bed.backend, `/v1/jobs/${jobId}/enhance`, { body });
 }
 
 const loopDone = (id: string) =>
   waitFor(async () => {
-    const job = await getJob(backend, id);
+    const job = await getJob(bed.backend, id);
     return job.loop?.state === "done" && job.takes.every((t) => ["succeeded", "failed", "canceled"].includes(t.state)) ? job : undefined;
   }, 240_000, 50);
 
@@ -82,19 +65,19 @@ describe("Enhance", () => {
     expect(final).toMatchObject({ mode: "final", count: 1, provider: "runway", model: "gen4.5", enhanceOf: { jobId: draft.id, takeId: best.id } });
     expect(final.direction).toEqual(draft.direction);
     expect(final.takes[0]!.variant).toMatchObject({ seed: best.variant!.seed, wording: best.variant!.wording, refines: best.id });
-    const done = await settled(backend, final.id);
+    const done = await settled(bed.backend, final.id);
     expect(done.takes[0]!.state, JSON.stringify(done.takes[0]!.error)).toBe("succeeded");
     expect(created[2]!.body).toMatchObject({ model: "gen4.5", seed: best.variant!.seed });
     expect(created[2]!.body.promptText).toBe(created[draft.takes.indexOf(best)]!.body.promptText);
 
     expect(done.log![0]!.text).toMatch(new RegExp(`^Rendering take ${best.index + 1} \\(score \\d+\\) of job ${draft.id} as a final on Runway Gen-4`));
     expect(done.log![0]!.text).toContain(`its seed (${best.variant!.seed})`);
-    const source = await getJob(backend, draft.id);
+    const source = await getJob(bed.backend, draft.id);
     expect(source.log!.at(-1)!.text).toBe(`Take ${best.index + 1} sent to Runway Gen-4 for its final master (job ${final.id}).`);
   });
 
   it("finishes a refined Luma draft on Runway: the wording carries over, the Luma-specific corrections do not", async () => {
-    model = fakeLumaModel(server, LUMA_BASE, LUMA_CDN, { undershoot: 0.5, lateBy: 1 });
+    bed.startModel({ undershoot: 0.5, lateBy: 1 });
     const draft = await loopDone((await createJob({ provider: "luma", mode: "draft", count: 1, auto: { target: 90, rounds: 1 } })).id);
     const refined = draft.takes.find((t) => t.iteration === 1)!;
     expect(refined.variant!.emphasis.length).toBeGreaterThan(0);
@@ -102,7 +85,7 @@ describe("Enhance", () => {
 
     const res = await enhance(draft.id, { takeId: refined.id, provider: "runway" });
     expect(res.status, await res.clone().text()).toBe(201);
-    const final = await settled(backend, ((await res.json()) as Job).id);
+    const final = await settled(bed.backend, ((await res.json()) as Job).id);
     expect(final.takes[0]!.variant).toMatchObject({ emphasis: [], wording: refined.variant!.wording, refines: refined.id });
     // The pan as the editor drew it (35%, 1–4 s), not the draft's doubled, earlier ask.
     expect(created[0]!.body.promptText).toMatch(/pan right \(35% of frame\) from 1\.0 s to 4\.0 s/);
@@ -110,10 +93,10 @@ describe("Enhance", () => {
   });
 
   it("finishes a plain previz draft as a previz final: full size ProRes at the sequence's color", async () => {
-    const draft = await settled(backend, (await createJob({ provider: "previz", mode: "draft", duration: 2 })).id);
+    const draft = await settled(bed.backend, (await createJob({ provider: "previz", mode: "draft", duration: 2 })).id);
     const res = await enhance(draft.id, { takeId: draft.takes[0]!.id });
     expect(res.status, await res.clone().text()).toBe(201);
-    const final = await settled(backend, ((await res.json()) as Job).id);
+    const final = await settled(bed.backend, ((await res.json()) as Job).id);
     const master = final.takes[0]!.outputs.master!;
     expect(final.takes[0]!.state).toBe("succeeded");
     expect([master.width, master.height]).toEqual([320, 180]);
@@ -128,7 +111,7 @@ describe("Enhance", () => {
 
   it("says what is wrong: an unknown job or take, an unfinished take, no scored take, an unknown provider, over budget", async () => {
     expect((await enhance("job-nope")).status).toBe(404);
-    model = fakeLumaModel(server, LUMA_BASE, LUMA_CDN, {});
+    const model = bed.startModel({});
     model.hold(true);
     const running = await createJob({ provider: "luma", mode: "draft", count: 1 });
     const notReady = await enhance(running.id, { takeId: running.takes[0]!.id });
@@ -138,9 +121,9 @@ describe("Enhance", () => {
     expect(noBest.status).toBe(409);
     expect((await noBest.json()).error.message).toContain("pick a take to enhance");
     expect((await enhance(running.id, { takeId: "take-nope" })).status).toBe(404);
-    await api(backend, `/v1/jobs/${running.id}/cancel`, { method: "POST" });
+    await api(bed.backend, `/v1/jobs/${running.id}/cancel`, { method: "POST" });
 
-    const draft = await settled(backend, (await createJob({ provider: "previz", mode: "draft", duration: 2 })).id);
+    const draft = await settled(bed.backend, (await createJob({ provider: "previz", mode: "draft", duration: 2 })).id);
     const unknown = await enhance(draft.id, { provider: "sora" });
     expect(unknown.status).toBe(400);
     expect((await unknown.json()).error).toMatchObject({ code: "unknown_provider", field: "provider" });

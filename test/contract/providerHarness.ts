@@ -5,7 +5,10 @@ import path from "node:path";
 import { Job, type Job as JobT, type SequenceContext } from "../../src/core/schemas/index.js";
 import { startBackend, type RunningBackend } from "../../src/server/backend.js";
 import { loadConfig, type ProviderTuning, type ServerConfig } from "../../src/server/config.js";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { makeStillPng, waitFor } from "../helpers/backend.js";
+import { fakeLumaModel, type FakeLumaModel, type FakeModelHabits } from "../helpers/fakeVideoModel.js";
 
 export const TOKEN = "contract-test-token-0123456789";
 export const LUMA_BASE = "https://luma.contract.test/v1";
@@ -104,4 +107,35 @@ export function makeExrZip(): Buffer {
 
 export function sequence1080(colorSpace: SequenceContext["colorSpace"]): Partial<SequenceContext> {
   return { frameSize: { width: 1920, height: 1080 }, colorSpace };
+}
+
+/**
+ * A test file's msw server and provider backend, started once, with the fake Luma model a test
+ * starts (`startModel`); handlers and the model are cleared after each test.
+ */
+export function modelTestBed() {
+  const server = setupServer();
+  let model: FakeLumaModel | undefined;
+  const bed = {
+    server,
+    backend: undefined as unknown as TestBackend,
+    startModel(habits: FakeModelHabits = {}): FakeLumaModel {
+      model = fakeLumaModel(server, LUMA_BASE, LUMA_CDN, habits);
+      return model;
+    },
+  };
+  beforeAll(async () => {
+    server.listen({ onUnhandledRequest: "bypass" });
+    bed.backend = await startProviderBackend();
+  });
+  afterEach(() => {
+    server.resetHandlers();
+    model?.dispose();
+    model = undefined;
+  });
+  afterAll(async () => {
+    server.close();
+    await stopBackend(bed.backend);
+  });
+  return bed;
 }
