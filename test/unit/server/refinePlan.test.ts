@@ -4,6 +4,7 @@ import type { AnnotationInput, Job, Take } from "../../../src/core/schemas/index
 import { decideAfterRound, type RoundContext } from "../../../src/server/director/autoLoop.js";
 import { firstRoundVariants, planRefinement, plainVariant } from "../../../src/server/director/refinePlan.js";
 import type { Critique } from "../../../src/server/critic/critiqueSchema.js";
+import { sequenceContext } from "../../helpers/backend.js";
 
 /**
  * The director's reasoning without providers or ffmpeg: critiques written by hand (the shapes
@@ -214,19 +215,7 @@ function autoJob(takes: Take[], overrides: Partial<Job> = {}): Job {
       capturedAt: "2026-12-01T00:00:00.000Z",
       image: { width: 1920, height: 1080, mediaType: "image/png", bytes: 1 },
       mode: "insert",
-      sequence: {
-        host: "browser",
-        projectName: "P",
-        sequenceName: "S",
-        frameSize: { width: 1920, height: 1080 },
-        pixelAspect: 1,
-        frameRate: { num: 24, den: 1 },
-        dropFrame: false,
-        colorSpace: "rec709",
-        playhead: { ticks: "0", seconds: 0, frame: 0, timecode: "00:00:00:00" },
-        durationSeconds: 10,
-        videoTracks: [],
-      },
+      sequence: sequenceContext({ frameSize: { width: 1920, height: 1080 } }),
     },
     direction,
     provider: "luma",
