@@ -12,7 +12,9 @@ import { compileDirection } from "./compileDirection.js";
  * - A framing box's amount scales its push: the zoom beyond 1× and the centre's offset from the
  *   frame's centre (1.4 on a 2× box asks 2.4×), so the box stays where it was drawn relative to
  *   the frame while asking for more of the move to it.
- * - `lead` moves the annotation earlier (its length kept, clamped inside the take).
+ * - `lead` moves the annotation earlier: a move's midpoint (when it is half done, as the critic
+ *   times it) comes `lead` seconds sooner; where the take has no room for the whole move there,
+ *   the move is shortened around its new midpoint rather than left late (`shiftedSpan`).
  */
 export function applyVariant(direction: Direction, variant: TakeVariant | undefined, frameSize?: { width: number; height: number }): Direction {
   if (!variant || variant.emphasis.length === 0) return direction;
@@ -31,7 +33,7 @@ export function applyVariant(direction: Direction, variant: TakeVariant | undefi
 function emphasise(a: Annotation, e: AnnotationEmphasis, duration: number): Annotation {
   switch (a.kind) {
     case "cameraMove": {
-      const [start, end] = shifted(a.start, a.end, e.lead, duration);
+      const [start, end] = shiftedSpan(a.start, a.end, e.lead, duration);
       return {
         ...a,
         to: { x: a.from.x + (a.to.x - a.from.x) * e.amount, y: a.from.y + (a.to.y - a.from.y) * e.amount },
@@ -47,7 +49,7 @@ function emphasise(a: Annotation, e: AnnotationEmphasis, duration: number): Anno
       const cy = 0.5 + (a.rect.y + a.rect.h / 2 - 0.5) * e.amount;
       const w = a.rect.w * scale;
       const h = a.rect.h * scale;
-      const [time] = shifted(a.time, a.time, e.lead, duration);
+      const [time] = shiftedSpan(a.time, a.time, e.lead, duration);
       return { ...a, rect: { x: cx - w / 2, y: cy - h / 2, w, h }, time };
     }
     default:
@@ -55,11 +57,15 @@ function emphasise(a: Annotation, e: AnnotationEmphasis, duration: number): Anno
   }
 }
 
-/** [start, end] moved earlier by `lead` seconds, the span kept, inside 0…duration. */
-function shifted(start: number, end: number, lead: number, duration: number): [number, number] {
-  const span = Math.max(0, end - start);
-  const s = Math.min(Math.max(0, start - lead), Math.max(0, duration - span));
-  return [round6(s), round6(s + span)];
+/**
+ * [start, end] with its midpoint `lead` seconds earlier (later when negative), inside 0…duration:
+ * the span is kept where it fits and shortened around the new midpoint where it does not (a move
+ * drawn over the whole take that comes out late can only be asked to finish sooner).
+ */
+export function shiftedSpan(start: number, end: number, lead: number, duration: number): [number, number] {
+  const mid = Math.min(Math.max((start + end) / 2 - lead, 0), duration);
+  const half = Math.min(Math.max(0, end - start) / 2, mid, duration - mid);
+  return [round6(mid - half), round6(mid + half)];
 }
 
 const round6 = (n: number) => Math.round(n * 1e6) / 1e6;

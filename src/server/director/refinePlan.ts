@@ -11,6 +11,7 @@
  * betting on one guess. Take 1 of a round keeps the best take's seed where the provider takes
  * seeds, so it differs from its parent only by the corrections.
  */
+import { shiftedSpan } from "../../core/direction/applyVariant.js";
 import { moveWords } from "../../core/direction/renderForProvider.js";
 import type { Annotation, AnnotationEmphasis, DirectiveWording, Direction, RefinementGuard, Take, TakeVariant } from "../../core/schemas/index.js";
 import { Critique } from "../critic/critiqueSchema.js";
@@ -70,6 +71,8 @@ interface Correction {
   amountWhy?: string;
   leadWhy?: string;
   name: string;
+  /** The drawn span, for saying when an earlier ask had to shorten the move. */
+  span?: { start: number; end: number; duration: number };
 }
 
 export interface RefinementPlan {
@@ -117,6 +120,8 @@ export function planRefinement(ctx: PlanContext, best: { take: Take; number: num
         const k = correction(m.annotationId, name);
         k.to.lead = k.from.lead + m.timingError;
         k.leadWhy = `${label} was ${Math.abs(m.timingError).toFixed(1)} s ${m.timingError > 0 ? "late" : "early"}`;
+        const drawn = annotations.get(m.annotationId);
+        if (drawn?.kind === "cameraMove") k.span = { start: drawn.start, end: drawn.end, duration: ctx.direction.duration };
       }
       if (m.directionError > DIRECTION_REWORD_DEG) {
         if (wording !== "explicit") notes.push(`${name} reworded explicitly: ${label} moved ${Math.round(m.directionError)}° off its direction`);
@@ -224,7 +229,13 @@ function correctionWords(k: Correction, e: AnnotationEmphasis): string {
   }
   if (k.leadWhy && e.lead !== k.from.lead) {
     const lead = e.lead;
-    const when = Math.abs(lead) < 0.05 ? "asked on time" : `asked ${Math.abs(lead).toFixed(1)} s ${lead > 0 ? "earlier" : "later"} than drawn`;
+    let when = Math.abs(lead) < 0.05 ? "asked on time" : `asked ${Math.abs(lead).toFixed(1)} s ${lead > 0 ? "earlier" : "later"} than drawn`;
+    if (k.span) {
+      // Say so when the take had no room to move it whole: it is then asked to be quicker.
+      const [start, end] = shiftedSpan(k.span.start, k.span.end, lead, k.span.duration);
+      const drawnSpan = k.span.end - k.span.start;
+      if (end - start < drawnSpan - 0.05) when += `, over ${(end - start).toFixed(1)} s instead of ${drawnSpan.toFixed(1)} s (${start.toFixed(1)}–${end.toFixed(1)} s)`;
+    }
     parts.push(`${k.name} ${when} (${k.leadWhy})`);
   }
   return parts.join("; ");

@@ -117,7 +117,8 @@ describe("refinement plan", () => {
     expect(plan.variants.slice(1).every((v) => v.seed !== 7)).toBe(true);
     expect(plan.variants.every((v) => v.refines === "take-2")).toBe(true);
     expect(plan.variants[0]!.changes).toEqual([
-      "the pan right asked 67% stronger than drawn (take 3 moved 40% short); the pan right asked 1.2 s earlier than drawn (take 3 was 1.2 s late)",
+      // Drawn 1–4 s: half done at 2.5 s; asked half done at 1.3 s, which leaves room for 2.6 s of move.
+      "the pan right asked 67% stronger than drawn (take 3 moved 40% short); the pan right asked 1.2 s earlier than drawn, over 2.6 s instead of 3.0 s (0.0–2.6 s) (take 3 was 1.2 s late)",
       "same seed as take 3",
     ]);
     expect(plan.summary[0]).toContain("asked 67% stronger than drawn");
@@ -125,8 +126,11 @@ describe("refinement plan", () => {
     // What the provider is then sent: a longer arrow, earlier, in the compiled direction.
     const sent = applyVariant(direction, plan.variants[0]!, { width: 1920, height: 1080 });
     const pan = sent.annotations.find((a) => a.id === "pan")!;
-    expect(pan.kind === "cameraMove" && [pan.to.x, pan.start, pan.end]).toEqual([expect.closeTo(0.3 + 0.35 / 0.6, 3), 0, 3]);
-    expect(renderForProvider(sent, "prompt").text).toMatch(/pan right \(58% of frame\) from 0\.0 s to 3\.0 s/);
+    expect(pan.kind === "cameraMove" && [pan.to.x, pan.start, pan.end]).toEqual([expect.closeTo(0.3 + 0.35 / 0.6, 3), 0, 2.6]);
+    expect(renderForProvider(sent, "prompt").text).toMatch(/pan right \(58% of frame\) from 0\.0 s to 2\.6 s/);
+    // With room in the take, the move keeps its length: 0.5 s earlier is 0.5–3.5 s.
+    const nudged = applyVariant(direction, { ...plan.variants[0]!, emphasis: [{ annotationId: "pan", amount: 1, lead: 0.5 }] });
+    expect(nudged.annotations.find((a) => a.id === "pan")).toMatchObject({ start: 0.5, end: 3.5 });
     // The job's own direction is untouched.
     expect(direction.annotations.find((a) => a.id === "pan")).toMatchObject({ to: { x: 0.65 }, start: 1 });
   });
