@@ -23,6 +23,9 @@ export interface Backend {
   project?: SimulatedProject;
 }
 
+/** How long a stopping backend waits for takes in flight to record what they are doing. */
+const SETTLE_ON_CLOSE_MS = 5_000;
+
 export class PortInUseError extends Error {
   override name = "PortInUseError";
 }
@@ -88,7 +91,8 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
     url,
     async close() {
       director.stopAll();
-      await app.close();
+      // Let in-flight provider answers (a submit's generation id above all) reach the ledger.
+      await Promise.all([director.settle(SETTLE_ON_CLOSE_MS), app.close()]);
       ledger.close();
     },
   };

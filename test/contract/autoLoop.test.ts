@@ -219,6 +219,82 @@ describe("auto mode: a round that settled just before the backend stopped", () =
   });
 });
 
+describe("auto mode: nothing paid is lost", () => {
+  it("a backend stopped while a submit is in flight records the generation and polls it after the restart, never submitting again", async () => {
+    const model = bed.startModel({ submitDelayMs: 250 });
+    const first = await startProviderBackend();
+    const res = await createAutoJob(first, { count: 1, auto: { target: 10, rounds: 0 } });
+    const created = (await res.json()) as Job;
+    await waitFor(() => (model.requests.length === 1 ? true : undefined), 10_000, 5);
+    await first.close();
+    const ledger = Ledger.open(first.dataDir);
+    const recorded = ledger.getJob(created.id)!.takes[0]!;
+    ledger.close();
+    expect(recorded.providerJobId).toBe("gen-fake-1");
+
+    const second = await startProviderBackend({ dataDir: first.dataDir });
+    try {
+      const job = await loopDone(second, created.id);
+      expect(job.takes[0]).toMatchObject({ state: "succeeded", providerJobId: "gen-fake-1" });
+      expect(model.requests).toHaveLength(1);
+    } finally {
+      await stopBackend(second);
+    }
+  });
+
+  it("a cancel spares a take the provider has already made: it is delivered, scored and kept", async () => {
+    bed.startModel({});
+    const res = await createAutoJob(bed.backend, { count: 1, auto: { target: 99, rounds: 2 } });
+    const created = (await res.json()) as Job;
+    // Cancel the moment the generation is done and the master is being delivered or scored.
+    await waitFor(async () => (/Delivering|Scoring/.test((await getJob(bed.backend, created.id)).takes[0]!.message) ? true : undefined), 60_000, 2);
+    const canceled = (await (await api(bed.backend, `/v1/jobs/${created.id}/cancel`, { method: "POST" })).json()) as Job;
+    expect(canceled.canceled).toBe(true);
+    const job = await loopDone(bed.backend, created.id);
+    expect(job.takes).toHaveLength(1);
+    expect(job.takes[0]).toMatchObject({ state: "succeeded" });
+    expect(job.takes[0]!.outputs.master?.colorTags?.agree).toBe(true);
+    expect(job.loop).toMatchObject({ state: "done", stop: "canceled", best: { takeId: job.takes[0]!.id } });
+    expect(job.log!.find((l) => l.kind === "stop")!.text).toBe("Stopped: canceled by the editor during round 1. Take 1 was already generated: delivered and kept, not thrown away.");
+  });
+
+  it("after a failed round, a retried take that scores becomes the loop's best (what Enhance best renders)", async () => {
+    const model = bed.startModel({ failWith: "generation_failed" });
+    const res = await createAutoJob(bed.backend, { count: 1, auto: { target: 80, rounds: 1 } });
+    const created = (await res.json()) as Job;
+    const failed = await loopDone(bed.backend, created.id);
+    expect(failed.loop).toMatchObject({ stop: "failed", best: null });
+    model.setHabits({});
+    expect((await api(bed.backend, `/v1/takes/${failed.takes[0]!.id}/retry`, { method: "POST" })).status).toBe(200);
+    const job = await waitFor(async () => {
+      const j = await getJob(bed.backend, created.id);
+      return j.loop?.best ? j : undefined;
+    }, 60_000, 50);
+    expect(job.takes[0]).toMatchObject({ state: "succeeded", attempt: 1, iteration: 0 });
+    expect(job.loop).toMatchObject({ state: "done", stop: "failed", best: { takeId: job.takes[0]!.id } });
+  });
+
+  it("a loop whose provider lost its key on restart stops, saying so, instead of waiting forever", async () => {
+    bed.startModel({ undershoot: 0.5, lateBy: 1 });
+    const first = await startProviderBackend();
+    const created = (await (await createAutoJob(first, { count: 1, auto: { target: 50, rounds: 1 } })).json()) as Job;
+    await loopDone(first, created.id);
+    await first.close();
+    const ledger = Ledger.open(first.dataDir);
+    ledger.updateJob(created.id, { loop: { state: "running", round: 0, best: null }, auto: { target: 90, rounds: 1 } } as never);
+    ledger.close();
+    const keyless = await startProviderBackend({ dataDir: first.dataDir }, { luma: false, runway: false });
+    try {
+      const job = await loopDone(keyless, created.id);
+      expect(job.takes).toHaveLength(1);
+      expect(job.loop).toMatchObject({ state: "done", stop: "failed" });
+      expect(job.log!.at(-1)!.text).toMatch(/^Stopped: Luma Ray 3\.2 is no longer available \(no API key: set LUMA_API_KEY/);
+    } finally {
+      await stopBackend(keyless);
+    }
+  });
+});
+
 /** Reads a job's event stream until `done`; returns the event names in order, the events into `into`. */
 async function readEvents(target: TestBackend, jobId: string, into: JobEvent[] = [], lastEventId?: number): Promise<string[]> {
   const events = await readSse(target.url, `/v1/jobs/${jobId}/events`, {

@@ -29,6 +29,10 @@ export interface FakeModelHabits {
   ignoresCamera?: boolean;
   /** Status polls that answer "processing" before the generation completes. Default 1. */
   processingPolls?: number;
+  /** Fails every generation with this Luma failure_code ("generation_failed" is retryable). */
+  failWith?: string;
+  /** Milliseconds before POST /generations answers (a submit still in flight). */
+  submitDelayMs?: number;
 }
 
 export interface FakeLumaModel {
@@ -108,6 +112,7 @@ export function fakeLumaModel(server: SetupServer, base: string, cdn: string, in
     http.post(`${base}/generations`, async ({ request }) => {
       const body = (await request.json()) as { prompt: string; video: Record<string, unknown> & { start_frame: { data: string } } };
       requests.push({ prompt: body.prompt, video: body.video });
+      if (habits.submitDelayMs) await new Promise((r) => setTimeout(r, habits.submitDelayMs));
       const id = `gen-fake-${++counter}`;
       const still = path.join(dir, `${id}.png`);
       fs.writeFileSync(still, Buffer.from(body.video.start_frame.data, "base64"));
@@ -137,6 +142,7 @@ export function fakeLumaModel(server: SetupServer, base: string, cdn: string, in
       if (!generation) return HttpResponse.json({ detail: "not found" }, { status: 404 });
       generation.polls++;
       if (held || !generation.rendered || generation.polls <= (generation.habits.processingPolls ?? 1)) return HttpResponse.json({ id, state: "processing", progress: 0.5 });
+      if (generation.habits.failWith) return HttpResponse.json({ id, state: "failed", failure_code: generation.habits.failWith, failure_reason: "fake model failure" });
       return HttpResponse.json({ id, state: "completed", output: [{ type: "video", url: `${cdn}/${id}.mov` }], failure_code: null });
     }),
     http.get(`${cdn}/:file`, async ({ params }) => {

@@ -68,6 +68,10 @@ export interface DirectorDeps {
  */
 export class Director {
   private readonly running = new Map<string, AbortController>();
+  /** Takes whose generation is done at the provider and is being delivered: a cancel spares them. */
+  private readonly delivering = new Set<string>();
+  /** Every take's run, until it has written its last change (for settle()). */
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly budget: Budget;
   private readonly randomSeed: () => number;
 
@@ -146,10 +150,14 @@ export class Director {
     if (!job) throw new DirectorError(404, "job_not_found", `No job ${jobId}.`);
     const loop = job.loop?.state === "running" ? { loop: { ...job.loop, state: "done" as const, stop: "canceled" as const, best: bestRef(job.takes) } } : {};
     this.updateJob(jobId, { canceled: true, ...loop });
-    if (job.loop?.state === "running") this.log(jobId, { round: job.loop.round, kind: "stop", text: `Stopped: canceled by the editor during round ${job.loop.round + 1}.` });
+    const spared = job.takes.filter((t) => !TERMINAL_TAKE_STATES.has(t.state) && this.delivering.has(t.id)).map(takeNumber);
+    const keptWords = spared.length === 0 ? "" : ` ${spared.length === 1 ? `Take ${spared[0]} was` : `Takes ${spared.join(", ")} were`} already generated: delivered and kept, not thrown away.`;
+    if (job.loop?.state === "running") this.log(jobId, { round: job.loop.round, kind: "stop", text: `Stopped: canceled by the editor during round ${job.loop.round + 1}.${keptWords}` });
     const provider = this.deps.providers.get(job.provider);
     for (const take of job.takes) {
       if (TERMINAL_TAKE_STATES.has(take.state)) continue;
+      // Already generated (and paid): it is delivered and kept rather than thrown away.
+      if (this.delivering.has(take.id)) continue;
       this.running.get(take.id)?.abort();
       if (take.providerJobId && provider) provider.cancel(take.providerJobId).catch(() => undefined);
       this.transition(take.id, {
@@ -386,9 +394,11 @@ export class Director {
         this.log(job.id, {
           round: take.iteration,
           kind: "resume",
-          text: resumeFrom
-            ? `Take ${takeNumber(take)} resumed after a backend restart: polling ${provider.info().label} for the generation already paid for.`
-            : `Take ${takeNumber(take)} rendered again after a backend restart (${provider.info().label} is local and free).`,
+          text: provider.rerunAfterRestart
+            ? `Take ${takeNumber(take)} rendered again after a backend restart (${provider.info().label} is local and free).`
+            : resumeFrom
+              ? `Take ${takeNumber(take)} resumed after a backend restart: polling ${provider.info().label} for the generation already paid for.`
+              : `Take ${takeNumber(take)} sent to ${provider.info().label} after a backend restart (it had not been sent before the stop).`,
           takeIds: [take.id],
         });
       }
@@ -437,7 +447,7 @@ export class Director {
     if (drafted && drafted.wording !== "plain") carried.push("its wording");
     if (sameProvider && drafted && drafted.emphasis.length > 0) carried.push("its corrections");
     if (sameProvider && drafted?.pathKeyframes) carried.push("its camera keyframes");
-    if (keepSeed) carried.push(`its seed (${drafted!.seed})`);
+    if (keepSeed) carried.push(`its seed (${drafted!.seed}${model !== sourceJob.model ? `; ${model} may still render it differently from ${sourceJob.model}` : ""})`);
     const variant: TakeVariant | undefined = drafted
       ? {
           ...drafted,
@@ -476,8 +486,9 @@ export class Director {
   patchTake(takeId: string, patch: TakePatch): Take {
     const take = this.deps.ledger.getTake(takeId);
     if (!take) throw new DirectorError(404, "take_not_found", `No take ${takeId}.`);
-    // updatedAt stays: a mark is not progress, and must never make a stale state look newer.
-    this.transition(takeId, { ...(patch.starred !== undefined ? { starred: patch.starred } : {}), ...(patch.note !== undefined ? { note: patch.note.trim() } : {}) }, { keepUpdatedAt: true });
+    // A new updatedAt like any change: the record written is the ledger's latest state plus the
+    // marks, so a snapshot read before it (an older job poll) cannot bring the old marks back.
+    this.transition(takeId, { ...(patch.starred !== undefined ? { starred: patch.starred } : {}), ...(patch.note !== undefined ? { note: patch.note.trim() } : {}) });
     return this.deps.ledger.getTake(takeId)!;
   }
 
@@ -490,10 +501,28 @@ export class Director {
   private advanceLoop(jobId: string): void {
     const { ledger, providers } = this.deps;
     const job = ledger.getJob(jobId);
-    if (!job?.auto || job.loop?.state !== "running") return;
+    if (!job?.auto || !job.loop) return;
+    // The best take can change after a round was decided (a later take of the round settling, a
+    // retried take scoring): keep the loop's pick the one Enhance best would render.
+    const best = bestRef(job.takes);
+    const bestChanged = best?.takeId !== job.loop.best?.takeId || best?.score !== job.loop.best?.score;
+    if (job.loop.state === "done") {
+      if (bestChanged) this.updateJob(jobId, { loop: { ...job.loop, best } });
+      return;
+    }
     const provider = providers.get(job.provider);
-    if (!provider) return;
-    const info = provider.info();
+    const info = provider?.info();
+    if (!provider || !info?.available) {
+      if (job.takes.some((t) => !TERMINAL_TAKE_STATES.has(t.state))) return;
+      const why = info ? `${info.label} is no longer available (${info.reason ?? "unknown reason"})` : `its provider "${job.provider}" is no longer configured`;
+      const written = ledger.atomically(() => ({
+        entry: ledger.appendLog(jobId, { at: new Date().toISOString(), round: job.loop!.round, kind: "stop", text: `Stopped: ${why}.` }),
+        seq: ledger.updateJob(jobId, { loop: { ...job.loop!, state: "done", stop: "failed", best } }),
+      }));
+      this.deps.events.emit(jobId, { type: "log", seq: written.entry.seq, entry: written.entry });
+      this.emitJob(jobId, written.seq);
+      return;
+    }
     const perTake = this.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, sequence: job.frame.sequence });
     const room = this.budget.roomFor(job);
     const decision = decideAfterRound({
@@ -505,7 +534,10 @@ export class Director {
       dailyLeftUsd: room.dayLeftUsd,
       randomSeed: this.randomSeed,
     });
-    if (decision.kind === "wait") return;
+    if (decision.kind === "wait") {
+      if (bestChanged) this.updateJob(jobId, { loop: { ...job.loop, best } });
+      return;
+    }
     const now = new Date().toISOString();
     const colorSpace = deliveredColorSpace(info, job.mode, job.frame.sequence.colorSpace);
     const takes =
@@ -548,10 +580,22 @@ export class Director {
     this.running.clear();
   }
 
+  /**
+   * Waits (at most `ms`) for stopped takes to wind down, so what is in flight lands in the ledger
+   * before it closes — above all a submit the provider is still answering: its generation id must
+   * be recorded, or a restart would submit (and pay for) the take again.
+   */
+  async settle(ms: number): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+  }
+
   private startTake(job: Job, take: Take, provider: Provider, existingProviderJobId?: string): void {
     const controller = new AbortController();
     this.running.set(take.id, controller);
-    this.runTake(job, take, provider, controller.signal, existingProviderJobId)
+    const run = this.runTake(job, take, provider, controller.signal, existingProviderJobId)
       .catch((error: unknown) => {
         if (controller.signal.aborted) return;
         const message = error instanceof Error ? error.message : String(error);
@@ -573,8 +617,10 @@ export class Director {
       })
       .finally(() => {
         this.running.delete(take.id);
+        this.inFlight.delete(run);
         if (!controller.signal.aborted) this.advanceLoop(job.id);
       });
+    this.inFlight.add(run);
   }
 
   private async runTake(job: Job, take: Take, provider: Provider, signal: AbortSignal, existingProviderJobId?: string): Promise<void> {
@@ -603,11 +649,21 @@ export class Director {
       const submitted = await this.submitWhenAdmitted(take.id, provider, input, signal);
       if (!submitted) return;
       providerJobId = submitted.providerJobId;
-      if (signal.aborted) {
+      // Recorded first, whatever happened meanwhile: a generation the provider accepted is paid
+      // for, and a restart must poll it, never submit it again.
+      if (!signal.aborted) {
+        this.transition(take.id, { providerJobId, request: submitted.request, state: "queued", message: "Submitted" });
+      } else if (this.deps.ledger.getJob(job.id)?.canceled) {
+        // Canceled while the request was in flight: the take stays canceled, but it was sent, so
+        // it keeps its price (a provider without a cancel call charges it all the same).
+        this.transition(take.id, { providerJobId, request: submitted.request, cost: take.cost });
         await provider.cancel(providerJobId).catch(() => undefined);
         return;
+      } else {
+        // The backend is stopping: keep the take queued with its generation, to poll on restart.
+        this.transition(take.id, { providerJobId, request: submitted.request, message: "Submitted" });
+        return;
       }
-      this.transition(take.id, { providerJobId, request: submitted.request, state: "queued", message: "Submitted" });
     }
 
     // Poll until terminal. Only changes are written, so the event stream stays quiet when idle.
@@ -674,6 +730,17 @@ export class Director {
       await sleep(delay, signal);
     }
 
+    // The provider has made the take: from here it is paid for, so a cancel lets it finish
+    // delivering (only a shutdown stops it, and the restart delivers it again).
+    this.delivering.add(take.id);
+    try {
+      await this.deliverAndScore(job, take, provider, providerJobId, signal);
+    } finally {
+      this.delivering.delete(take.id);
+    }
+  }
+
+  private async deliverAndScore(job: Job, take: Take, provider: Provider, providerJobId: string, signal: AbortSignal): Promise<void> {
     const artifactsDir = path.join(this.deps.dataDir, "artifacts", take.id);
     fs.mkdirSync(artifactsDir, { recursive: true });
     const fetched = await provider.fetchOutputs(providerJobId, artifactsDir);
@@ -727,10 +794,10 @@ export class Director {
   }
 
   /** Applies a change to a take, records it, then tells listeners. */
-  private transition(takeId: string, change: Partial<Take> & { state?: TakeState }, options: { keepUpdatedAt?: boolean } = {}): void {
+  private transition(takeId: string, change: Partial<Take> & { state?: TakeState }): void {
     const current = this.deps.ledger.getTake(takeId);
     if (!current) return;
-    const next: Take = { ...current, ...change, updatedAt: options.keepUpdatedAt ? current.updatedAt : new Date().toISOString() };
+    const next: Take = { ...current, ...change, updatedAt: new Date().toISOString() };
     const seq = this.deps.ledger.updateTake(next);
     this.deps.events.emit(next.jobId, { type: "take", seq, take: next });
   }

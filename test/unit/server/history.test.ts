@@ -163,8 +163,8 @@ describe("stars and notes on takes", () => {
     expect(res.status, await res.clone().text()).toBe(200);
     const marked = Take.parse(await res.json());
     expect(marked).toMatchObject({ starred: true, note: "Client's pick: use for the open", state: "succeeded" });
-    // A mark is not progress: the take's own time is unchanged, so no stale update can win.
-    expect(marked.updatedAt).toBe(take.updatedAt);
+    // A change like any other: newer than every snapshot read before it, so none can undo it.
+    expect(Date.parse(marked.updatedAt)).toBeGreaterThan(Date.parse(take.updatedAt));
 
     expect((await history({ q: "client pick" })).jobs.map((j) => j.id)).toEqual([base.id]);
     expect((await history({ starred: true })).jobs.map((j) => j.id)).toContain(base.id);
