@@ -107,6 +107,9 @@ describe("auto mode: draft, score, refine", () => {
 
   it("defaults to 4 takes a round, target 80 and 2 refinement rounds", async () => {
     bed.startModel({});
+    // The estimate reads the same defaults: 4 drafts a round at $0.15, up to 3 rounds.
+    const estimate = await (await api(bed.backend, "/v1/estimate", { body: { provider: "luma", mode: "draft", duration: 5, auto: {} } })).json();
+    expect(estimate).toMatchObject({ total: { usd: 0.6 }, maxTotal: { usd: 1.8 } });
     const res = await createAutoJob(bed.backend, { auto: {} });
     const job = (await res.json()) as Job;
     expect(job.count).toBe(4);

@@ -293,7 +293,8 @@ export const EstimateRequest = z.object({
   model: z.string().optional(),
   mode: JobMode.default("draft"),
   duration: z.number().min(MIN_DURATION).max(MAX_DURATION),
-  count: z.number().int().min(1).max(MAX_COUNT).default(1),
+  /** Takes (per round in auto mode). Default 1, or 4 in auto mode, as at job creation. */
+  count: z.number().int().min(1).max(MAX_COUNT).optional(),
   exr: z.boolean().optional(),
   budgetUsd: z.number().nonnegative().optional(),
   projectName: z.string().optional(),

@@ -93,7 +93,7 @@ export class Director {
     if (request.auto && request.mode !== "draft") {
       throw new DirectorError(400, "auto_needs_drafts", "Auto mode refines drafts; render the chosen draft as a final with Enhance.", "auto");
     }
-    const count = request.count ?? (request.auto ? Math.min(AUTO_DEFAULT_COUNT, info.capabilities.maxCount) : 1);
+    const count = request.count ?? defaultCount(info, request.auto !== undefined);
     if (count > info.capabilities.maxCount) {
       throw new DirectorError(400, "count_too_large", `${info.label} makes at most ${info.capabilities.maxCount} takes per job.`, "count");
     }
@@ -177,14 +177,15 @@ export class Director {
     const info = provider.info();
     const model = request.model ?? info.capabilities.limits?.[request.mode]?.defaultModel ?? info.capabilities.models[0] ?? provider.id;
     const perTake = this.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr });
-    const totalUsd = round2(perTake.usd * request.count);
+    const count = request.count ?? defaultCount(info, request.auto !== undefined);
+    const totalUsd = round2(perTake.usd * count);
     const budget = this.budget.settings;
     const jobUsd = request.budgetUsd ?? budget.perJobUsd;
     const limitProblem = checkAgainstLimits(info, request);
     const autoProblem = request.auto && request.mode !== "draft" ? "Auto mode refines drafts; render the chosen draft as a final with Enhance." : undefined;
-    const refusal = limitProblem?.message ?? autoProblem ?? this.budget.refusal(totalUsd, { budgetUsd: request.budgetUsd, count: request.count, perTakeUsd: perTake.usd });
+    const refusal = limitProblem?.message ?? autoProblem ?? this.budget.refusal(totalUsd, { budgetUsd: request.budgetUsd, count, perTakeUsd: perTake.usd });
     // Auto: every round at full count, but never past the job budget (the loop stops there).
-    const maxTotalUsd = request.auto ? round2(Math.min(perTake.usd * request.count * (request.auto.rounds + 1), Math.max(totalUsd, jobUsd))) : undefined;
+    const maxTotalUsd = request.auto ? round2(Math.min(perTake.usd * count * (request.auto.rounds + 1), Math.max(totalUsd, jobUsd))) : undefined;
     return {
       provider: provider.id,
       model,
@@ -841,6 +842,11 @@ function newTake(input: {
  */
 function deliveredColorSpace(info: ProviderInfo, mode: JobMode, sequence: SequenceColorSpace): SequenceColorSpace {
   return limitsFor(info, mode)?.hdr === false ? "rec709" : sequence;
+}
+
+/** Takes a job makes when the request names no count: one, or four a round in auto mode. */
+function defaultCount(info: ProviderInfo, auto: boolean): number {
+  return auto ? Math.min(AUTO_DEFAULT_COUNT, info.capabilities.maxCount) : 1;
 }
 
 function planCapabilities(info: ProviderInfo): PlanCapabilities {

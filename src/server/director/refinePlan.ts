@@ -118,9 +118,9 @@ export function planRefinement(ctx: PlanContext, best: { take: Take; number: num
       }
       if (m.timingError !== null && Math.abs(m.timingError) > TIMING_TOLERANCE_S) {
         const k = correction(m.annotationId, name);
+        const drawn = annotations.get(m.annotationId);
         k.to.lead = k.from.lead + m.timingError;
         k.leadWhy = `${label} was ${Math.abs(m.timingError).toFixed(1)} s ${m.timingError > 0 ? "late" : "early"}`;
-        const drawn = annotations.get(m.annotationId);
         if (drawn?.kind === "cameraMove") k.span = { start: drawn.start, end: drawn.end, duration: ctx.direction.duration };
       }
       if (m.directionError > DIRECTION_REWORD_DEG) {
@@ -142,6 +142,8 @@ export function planRefinement(ctx: PlanContext, best: { take: Take; number: num
         const k = correction(f.annotationId, name);
         k.to.lead = k.from.lead + f.timingError;
         k.leadWhy = `${label} was ${Math.abs(f.timingError).toFixed(1)} s ${f.timingError > 0 ? "late" : "early"}`;
+        const drawn = annotations.get(f.annotationId);
+        if (drawn?.kind === "framingBox") k.span = { start: drawn.time, end: drawn.time, duration: ctx.direction.duration };
       }
       if (f.centreError > CENTRE_TOLERANCE_PCT && ctx.capabilities.keyframes && !pathKeyframes) {
         pathKeyframes = true;
@@ -207,11 +209,23 @@ const GUARD_WORDS: Record<RefinementGuard, string> = {
 /** The correction scaled for one take: the logarithm of the amount, and the lead, times `spread`. */
 function spreadCorrection(k: Correction, spread: number): AnnotationEmphasis {
   const ratio = k.to.amount / k.from.amount;
+  const lead = k.from.lead + (k.to.lead - k.from.lead) * spread;
   return {
     annotationId: k.annotationId,
     amount: round3(clamp(k.from.amount * Math.pow(ratio, spread), MIN_AMOUNT, MAX_AMOUNT)),
-    lead: round3(k.from.lead + (k.to.lead - k.from.lead) * spread),
+    lead: round3(k.span ? clampLead(lead, k.span) : lead),
   };
+}
+
+/**
+ * No more lead than the take has room for while the move keeps at least half its drawn length
+ * (shortened around its new midpoint, applyVariant): more would turn a pan into a jump cut, or
+ * be recorded but never sent.
+ */
+function clampLead(lead: number, span: { start: number; end: number; duration: number }): number {
+  const mid = (span.start + span.end) / 2;
+  const quarter = (span.end - span.start) / 4;
+  return clamp(lead, mid + quarter - span.duration, mid - quarter);
 }
 
 function mergeEmphasis(base: readonly AnnotationEmphasis[], next: readonly AnnotationEmphasis[]): AnnotationEmphasis[] {

@@ -111,7 +111,8 @@ describe("refinement plan", () => {
     expect(amounts[1]).toBeCloseTo(Math.pow(1 / 0.6, 1.25), 2);
     expect(amounts[2]).toBeCloseTo(Math.pow(1 / 0.6, 0.8), 2);
     expect(amounts[3]).toBeCloseTo(Math.pow(1 / 0.6, 1.5), 2);
-    expect(leads).toEqual([1.2, 1.5, 0.96, 1.8]);
+    // ×1.5 would be 1.8 s: capped at 1.75 s, where the move keeps half its length.
+    expect(leads).toEqual([1.2, 1.5, 0.96, 1.75]);
     // Take 1 keeps the parent's seed (Runway takes seeds), so it differs only by the corrections.
     expect(plan.variants[0]!.seed).toBe(7);
     expect(plan.variants.slice(1).every((v) => v.seed !== 7)).toBe(true);
@@ -140,6 +141,16 @@ describe("refinement plan", () => {
     const best = take(0, { variant: parent, critique: critique({ moves: [{ amountError: -20, timingError: 0.1 }] }) });
     const plan = planRefinement({ direction, capabilities: luma, count: 1, randomSeed: seeds }, { take: best, number: 1 });
     expect(plan.variants[0]!.emphasis).toEqual([{ annotationId: "pan", amount: 2, lead: 0.5 }]);
+  });
+
+  it("asks no more lead than the take has room for while the move keeps half its length", () => {
+    // Drawn 1–4 s (half done at 2.5 s) and 4 s late: 1.75 s earlier leaves it 0–1.5 s.
+    const late = take(0, { critique: critique({ moves: [{ amountError: 0, timingError: 4 }] }) });
+    const plan = planRefinement({ direction, capabilities: luma, count: 4, randomSeed: seeds }, { take: late, number: 1 });
+    expect(plan.variants.map((v) => v.emphasis[0]!.lead)).toEqual([1.75, 1.75, 1.75, 1.75]);
+    expect(plan.variants[0]!.changes[0]).toContain("asked 1.8 s earlier than drawn, over 1.5 s instead of 3.0 s (0.0–1.5 s)");
+    const sent = applyVariant(direction, plan.variants[0]!).annotations.find((a) => a.id === "pan")!;
+    expect(sent).toMatchObject({ start: 0, end: 1.5 });
   });
 
   it("an overshoot is asked gentler, and nothing is asked beyond 3× or under 0.4× of the drawing", () => {
