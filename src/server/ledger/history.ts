@@ -51,7 +51,7 @@ export function queryHistory(db: Database.Database, query: HistoryQuery): Histor
   if (query.starred === false) where.push("j.starred = 0");
   const match = matchExpression(query.q);
   if (match) {
-    where.push("j.rowid IN (SELECT rowid FROM job_search WHERE job_search MATCH ?)");
+    where.push("j.id IN (SELECT job_id FROM job_search WHERE job_search MATCH ?)");
     params.push(match);
   }
   const filter = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";

@@ -49,7 +49,9 @@ CREATE TABLE IF NOT EXISTS artifacts (
  * - columns the history filters on: score, star and cost per take, and per job its best score and
  *   starred takes (kept by the ledger on every take write, so a filter is one indexed comparison);
  * - a full-text index over each job's prompt, drawn notes and take notes (`job_search`, one row
- *   per job under the job's rowid).
+ *   per job, keyed by the job's id: a TEXT-keyed table's rowids may change on VACUUM);
+ * - v1 counted a retry in `iteration`; v2 counts it in `attempt` and keeps `iteration` for the
+ *   refinement round (v1 had no auto jobs, so every v1 take is in round 0).
  */
 const V2 = `
 ALTER TABLE jobs ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
@@ -68,7 +70,9 @@ CREATE TABLE job_log (
 CREATE INDEX jobs_provider ON jobs(provider, created_at DESC);
 CREATE INDEX jobs_best ON jobs(best_score);
 CREATE INDEX jobs_starred ON jobs(starred) WHERE starred > 0;
-CREATE VIRTUAL TABLE job_search USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE job_search USING fts5(job_id UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2');
+UPDATE takes SET json = json_set(json, '$.attempt', json_extract(json, '$.iteration'), '$.iteration', 0)
+ WHERE COALESCE(json_extract(json, '$.iteration'), 0) > 0;
 UPDATE takes SET
   score = json_extract(json, '$.critique.score'),
   starred = COALESCE(json_extract(json, '$.starred'), 0),
@@ -119,11 +123,14 @@ export function checkLedgerVersion(db: Database.Database): number {
 export function migrate(db: Database.Database): void {
   const version = checkLedgerVersion(db);
   // A v1 file from before numbering has tables but user_version 0: V1 is IF NOT EXISTS throughout.
+  // Each step reads the version again inside a write transaction (taken at once), so two
+  // backends opening the same old ledger together run every step exactly once between them.
   for (let step = version; step < LEDGER_VERSION; step++) {
     db.transaction(() => {
+      if ((db.pragma("user_version", { simple: true }) as number) !== step) return;
       STEPS[step]!(db);
       db.pragma(`user_version = ${step + 1}`);
-    })();
+    }).immediate();
   }
 }
 
@@ -132,13 +139,13 @@ export function migrate(db: Database.Database): void {
  * drawn on the frame, and the editor's notes on its takes.
  */
 export function reindexJobSearch(db: Database.Database, jobId: string): void {
-  const job = db.prepare("SELECT rowid, json FROM jobs WHERE id = ?").get(jobId) as { rowid: number; json: string } | undefined;
+  const job = db.prepare("SELECT json FROM jobs WHERE id = ?").get(jobId) as { json: string } | undefined;
   if (!job) return;
   const record = JSON.parse(job.json) as { direction?: { prompt?: string; notes?: Array<{ text?: string }> } };
   const takeNotes = db.prepare("SELECT json_extract(json, '$.note') AS note FROM takes WHERE job_id = ?").all(jobId) as { note: string | null }[];
   const body = [record.direction?.prompt ?? "", ...(record.direction?.notes ?? []).map((n) => n.text ?? ""), ...takeNotes.map((t) => t.note ?? "")]
     .filter((s) => s.trim().length > 0)
     .join("\n");
-  db.prepare("DELETE FROM job_search WHERE rowid = ?").run(job.rowid);
-  db.prepare("INSERT INTO job_search (rowid, body) VALUES (?, ?)").run(job.rowid, body);
+  db.prepare("DELETE FROM job_search WHERE job_id = ?").run(jobId);
+  db.prepare("INSERT INTO job_search (job_id, body) VALUES (?, ?)").run(jobId, body);
 }

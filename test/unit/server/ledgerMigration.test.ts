@@ -84,6 +84,9 @@ describe("ledger migrations", () => {
     try {
       const job = ledger.getJob("job-old")!;
       expect(job.takes[0]).toMatchObject({ id: "take-old", providerJobId: "gen-paid-123", state: "succeeded", cost: { usd: 0.15 } });
+      // v1 counted its one retry in `iteration`: now an attempt, in round 0 (v1 had no refinement rounds).
+      expect(job.takes[0]).toMatchObject({ iteration: 0, attempt: 1 });
+      expect(ledger.history({ limit: 10 }).jobs[0]!.rounds).toBe(1);
       expect(job.log).toBeUndefined();
       expect(ledger.spentInJob("job-old")).toBe(0.15);
       const page = ledger.history({ q: "gulls", limit: 10, minScore: 80 });
