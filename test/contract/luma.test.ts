@@ -1,9 +1,13 @@
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { delay, http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { compileDirection, renderForProvider } from "../../src/core/direction/index.js";
 import { ProviderInfo, type Job } from "../../src/core/schemas/index.js";
-import { sequenceContext, waitFor } from "../helpers/backend.js";
+import { LumaProvider } from "../../src/server/providers/luma/lumaProvider.js";
+import { makeStillPng, sequenceContext, waitFor } from "../helpers/backend.js";
 import {
   api,
   getJob,
@@ -199,6 +203,45 @@ describe("Luma: drafts and finals", () => {
     expect(video.keyframes).toHaveLength(1);
     expect(video.keyframes[0].media_type).toBe("image/jpeg");
     expect(Buffer.from(video.keyframes[0].data, "base64")[0]).toBe(0xff);
+  });
+
+  it("a refined take with the camera path as keyframes: the directed window once a second and at the end, the box keeping its own frame", async () => {
+    // A pan over the whole take overlapping a push-in: the compiled path has a keyframe per frame.
+    const direction = compileDirection(
+      {
+        prompt: "Dunes",
+        duration: 5,
+        annotations: [
+          { id: "pan", kind: "cameraMove", from: { x: 0.3, y: 0.5 }, to: { x: 0.6, y: 0.5 }, start: 0, end: 5 },
+          { id: "box", kind: "framingBox", rect: { x: 0.3, y: 0.3, w: 0.4, h: 0.4 }, time: 5 },
+        ],
+      },
+      { frameSize: { width: 320, height: 180 } },
+    );
+    expect(renderForProvider(direction, "keyframes").keyframes.length).toBeGreaterThan(100);
+    const created: any[] = [];
+    server.use(
+      http.post(`${LUMA_BASE}/generations`, async ({ request }) => {
+        created.push(await request.json());
+        return HttpResponse.json({ id: "gen-path", state: "queued" }, { status: 201 });
+      }),
+    );
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-luma-path-"));
+    try {
+      const framePath = path.join(dir, "frame.png");
+      fs.writeFileSync(framePath, makeStillPng(320, 180));
+      const luma = new LumaProvider({ apiKey: LUMA_KEY, baseUrl: LUMA_BASE, timeoutMs: 2000 });
+      const variant = { wording: "explicit" as const, emphasis: [], pathKeyframes: true, guards: [], changes: [] };
+      const frame = { frameId: "f", capturedAt: "", image: { width: 320, height: 180, mediaType: "image/png" as const, bytes: 1 }, mode: "insert" as const, sequence: sequenceContext() };
+      await luma.submit({ jobId: "j", takeId: "t", takeIndex: 0, mode: "draft", model: "ray-3.2", duration: 5, direction, variant, frame, framePath, workDir: dir });
+      const video = created[0].video;
+      // Once a second (24, 48, 72, 96) and the box on the last frame (119), which also ends the path.
+      expect(video.keyframe_indexes).toEqual([24, 48, 72, 96, 119]);
+      expect(video.keyframes).toHaveLength(5);
+      expect(created[0].prompt).toContain("so the scene slides left across the frame");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a combination Luma cannot make, before spending", async () => {

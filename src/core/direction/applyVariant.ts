@@ -50,7 +50,12 @@ function emphasise(a: Annotation, e: AnnotationEmphasis, duration: number): Anno
       const w = a.rect.w * scale;
       const h = a.rect.h * scale;
       const [time] = shiftedSpan(a.time, a.time, e.lead, duration);
-      return { ...a, rect: { x: cx - w / 2, y: cy - h / 2, w, h }, time };
+      // A box drawn inside the frame stays inside: pushing its centre further out must not ask
+      // for a region the still does not have (the editor never drew one).
+      const inside = a.rect.x >= 0 && a.rect.y >= 0 && a.rect.x + a.rect.w <= 1 && a.rect.y + a.rect.h <= 1;
+      const x = inside && w <= 1 ? clamp(cx - w / 2, 0, 1 - w) : cx - w / 2;
+      const y = inside && h <= 1 ? clamp(cy - h / 2, 0, 1 - h) : cy - h / 2;
+      return { ...a, rect: { x, y, w, h }, time };
     }
     default:
       return a;
@@ -69,3 +74,4 @@ export function shiftedSpan(start: number, end: number, lead: number, duration: 
 }
 
 const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));

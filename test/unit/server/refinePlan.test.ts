@@ -186,6 +186,17 @@ describe("refinement plan", () => {
     // 2× asked as 3×: a box a third of the frame, still centred.
     expect(box.kind === "framingBox" && box.rect).toMatchObject({ w: expect.closeTo(1 / 3, 5), h: expect.closeTo(1 / 3, 5), x: expect.closeTo(1 / 3, 5) });
     expect(plan.variants[0]!.changes[0]).toBe("the framing asked 100% stronger than drawn (take 1 reached 1.5× of 2.0×)");
+
+    // A box drawn off-centre near the edge: asked stronger, it stays inside the frame.
+    const edge = compileDirection({ prompt: "", annotations: [{ id: "box", kind: "framingBox", rect: { x: 0.6, y: 0.55, w: 0.35, h: 0.35 }, time: 4 }], duration: 5 });
+    for (const amount of [1.3, 2, 3]) {
+      const corrected = applyVariant(edge, { ...plainVariant(), emphasis: [{ annotationId: "box", amount, lead: 0 }] });
+      const r = (corrected.annotations[0] as Extract<(typeof corrected.annotations)[number], { kind: "framingBox" }>).rect;
+      expect(r.x).toBeGreaterThanOrEqual(0);
+      expect(r.x + r.w).toBeLessThanOrEqual(1 + 1e-9);
+      expect(r.y + r.h).toBeLessThanOrEqual(1 + 1e-9);
+      expect(corrected.conflicts.filter((c) => c.code === "box-outside-frame")).toEqual([]);
+    }
   });
 
   it("cuts, flicker, shake, a stall, a drifting hold and a first frame off the capture each add their guard once", () => {

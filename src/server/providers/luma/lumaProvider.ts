@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Direction, ModeLimits, Money, ProviderInfo, SequenceContext, TakeVariant } from "../../../core/schemas/index.js";
-import { renderForProvider } from "../../../core/direction/index.js";
+import { renderForProvider, viewWindowRect } from "../../../core/direction/index.js";
 import { MAX_COUNT, MIN_DURATION } from "../../../core/schemas/index.js";
 import { ProviderRequestError, type HostedStatus, type HostedSubmitInput } from "../../director/providerExtras.js";
 import { runFfmpeg } from "../../media/ffmpeg.js";
@@ -294,29 +294,27 @@ function mediaTypeOf(ext: string): string {
  * Framing boxes become keyframes: the boxed region of the start frame, cropped and scaled to the
  * output's aspect, placed at the box's frame index. Boxes at the very start are the start frame.
  * A refined take whose variant asks for the camera path as keyframes also gets the directed view
- * window at each of the path's keyframes and halfway between them (a short or late move is then
- * pinned by pictures, not only words). A framing box wins where both fall on one frame.
+ * window once a second and on the last frame (a short or late move is then pinned by pictures,
+ * not only words) — a handful, whatever the compiled path's density (overlapping moves compile to
+ * a keyframe per frame), and never within a quarter second of a box, which always keeps its own.
  */
 async function framingKeyframes(input: SubmitInput, aspect: LumaAspectRatio): Promise<Array<{ index: number; data: Buffer; mediaType: "image/png" | "image/jpeg" }>> {
   // Frame indexes from the studio's keyframe rendering at Luma's 24 fps.
-  const rendering = renderForProvider(input.direction, "keyframes", { fps: { num: LUMA_FPS, den: 1 } });
+  const fps = { num: LUMA_FPS, den: 1 };
   const last = RENDERED_SECONDS * LUMA_FPS - 1;
+  const boxes = renderForProvider(input.direction, "keyframes", { fps }).framing.map((f) => ({ index: Math.min(last, f.frame), rect: f.rect }));
   const byIndex = new Map<number, { x: number; y: number; w: number; h: number }>();
   if (input.variant?.pathKeyframes) {
-    const path = rendering.keyframes;
-    for (let i = 1; i < path.length; i++) {
-      const a = path[i - 1]!;
-      const b = path[i]!;
-      const mid = Math.round((a.frame + b.frame) / 2);
-      if (mid > a.frame && mid < b.frame) {
-        const t = (mid - a.frame) / (b.frame - a.frame);
-        byIndex.set(Math.min(last, mid), lerpRect(a.window, b.window, t));
-      }
-      byIndex.set(Math.min(last, b.frame), b.window);
+    const camera = renderForProvider(input.direction, "trajectories", { fps }).camera;
+    const end = Math.min(last, camera.length - 1);
+    const frames = [...Array.from({ length: Math.floor(end / LUMA_FPS) }, (_, i) => (i + 1) * LUMA_FPS), end];
+    for (const frame of new Set(frames)) {
+      if (boxes.some((b) => Math.abs(b.index - frame) < LUMA_FPS / 4)) continue;
+      byIndex.set(frame, viewWindowRect(camera[frame]!));
     }
   }
-  for (const f of rendering.framing) byIndex.set(Math.min(last, f.frame), f.rect);
-  const boxes = [...byIndex.entries()]
+  for (const box of boxes) byIndex.set(box.index, box.rect);
+  const keyframes = [...byIndex.entries()]
     .map(([index, rect]) => ({ index, rect }))
     .filter((f) => f.index > 0)
     .sort((a, b) => a.index - b.index)
@@ -325,7 +323,7 @@ async function framingKeyframes(input: SubmitInput, aspect: LumaAspectRatio): Pr
   const height = 540;
   const width = Math.round((height * aw) / ah / 2) * 2;
   const result = [];
-  for (const [i, box] of boxes.entries()) {
+  for (const [i, box] of keyframes.entries()) {
     const out = path.join(input.workDir, `keyframe-${i}.jpg`);
     const r = box.rect;
     const clamp = (v: number) => Math.min(1, Math.max(0, v));
@@ -349,11 +347,6 @@ async function framingKeyframes(input: SubmitInput, aspect: LumaAspectRatio): Pr
     result.push({ index: box.index, data: image.data, mediaType: image.mediaType });
   }
   return result;
-}
-
-/** Linear blend of two view windows (a keyframe halfway along a segment; the path's own ease is ignored there). */
-function lerpRect(a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }, t: number) {
-  return { x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t, w: a.w + (b.w - a.w) * t, h: a.h + (b.h - a.h) * t };
 }
 
 /** The request for the ledger: inline images replaced by their size, so no media lands in the ledger. */
