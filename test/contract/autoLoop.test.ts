@@ -145,7 +145,8 @@ describe("auto mode: events and restarts", () => {
     const res = await createAutoJob(bed.backend, { count: 1, auto: { target: 85, rounds: 1 } });
     const created = (await res.json()) as Job;
     const received: JobEvent[] = [];
-    const types = await readEvents(bed.backend, created.id, received);
+    // Listening on for a second after `done`: it is the last thing said, and said once.
+    const types = await readEvents(bed.backend, created.id, received, undefined, 1000);
     expect(types.at(-1)).toBe("done");
     expect(types.filter((t) => t === "done")).toHaveLength(1);
     const job = await getJob(bed.backend, created.id);
@@ -299,9 +300,10 @@ describe("auto mode: nothing paid is lost", () => {
 });
 
 /** Reads a job's event stream until `done`; returns the event names in order, the events into `into`. */
-async function readEvents(target: TestBackend, jobId: string, into: JobEvent[] = [], lastEventId?: number): Promise<string[]> {
+async function readEvents(target: TestBackend, jobId: string, into: JobEvent[] = [], lastEventId?: number, lingerMs?: number): Promise<string[]> {
   const events = await readSse(target.url, `/v1/jobs/${jobId}/events`, {
     headers: { Authorization: `Bearer ${TOKEN}`, ...(lastEventId !== undefined ? { "Last-Event-ID": String(lastEventId) } : {}) },
+    ...(lingerMs ? { lingerMs } : {}),
   });
   for (const e of events) if (e.event !== "done") into.push(JSON.parse(e.data) as JobEvent);
   return events.map((e) => e.event);

@@ -12,7 +12,11 @@ export interface SseEvent {
   data: string;
 }
 
-export function readSse(baseUrl: string, path: string, options: { headers?: Record<string, string>; until?: string; timeoutMs?: number } = {}): Promise<SseEvent[]> {
+export function readSse(
+  baseUrl: string,
+  path: string,
+  options: { headers?: Record<string, string>; until?: string; timeoutMs?: number; /** Keep listening this long after `until`, to see what else comes. */ lingerMs?: number } = {},
+): Promise<SseEvent[]> {
   const url = new URL(path, baseUrl);
   const until = options.until ?? "done";
   return new Promise((resolve, reject) => {
@@ -22,6 +26,7 @@ export function readSse(baseUrl: string, path: string, options: { headers?: Reco
     let headerDone = false;
     let body = "";
     let pending = Buffer.alloc(0);
+    let lingering = false;
     const timer = setTimeout(() => finish(new Error(`no "${until}" event within ${options.timeoutMs ?? 240_000} ms; got ${events.map((e) => e.event).join(", ")}`)), options.timeoutMs ?? 240_000);
     function finish(error?: Error) {
       clearTimeout(timer);
@@ -64,7 +69,11 @@ export function readSse(baseUrl: string, path: string, options: { headers?: Reco
         if (!event) continue;
         const id = /^id: (.+)$/m.exec(block)?.[1];
         events.push({ event, ...(id ? { id } : {}), data: /^data: (.*)$/m.exec(block)?.[1] ?? "" });
-        if (event === until) return finish();
+        if (event === until && !lingering) {
+          if (!options.lingerMs) return finish();
+          lingering = true;
+          setTimeout(() => finish(), options.lingerMs);
+        }
       }
     });
   });
