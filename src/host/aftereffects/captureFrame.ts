@@ -33,8 +33,7 @@ export async function captureFrame(
   let at: number;
   if (mode === "extend") {
     const layer = layerToExtend(comp);
-    // The layer's last frame, or the comp's when the layer runs past the comp's end.
-    at = lastFrameStart(Math.min(layer.outPoint, comp.duration), comp.frameDuration, layer.inPoint);
+    at = lastFrameStart(layer.outPoint, comp.frameDuration, layer.inPoint);
   } else {
     at = comp.time;
     if (at >= comp.duration) {
@@ -62,12 +61,24 @@ export async function captureFrame(
 }
 
 /** The one selected layer Extend continues; none or several is a clear refusal. */
+/**
+ * The one selected layer Extend continues, with room after it in the composition. Capture and
+ * import both ask, so a layer that runs to the comp's end is refused before anything is drafted
+ * (and paid for), not at import.
+ */
 export function layerToExtend(comp: AeCompItem): AeLayer {
   const selected = selectedLayers(comp);
   if (selected.length !== 1) {
     throw hostError(HostErrorCode.noPlacement, selected.length === 0 ? NO_LAYER_TO_EXTEND_MESSAGE : `${selected.length} layers are selected. ${NO_LAYER_TO_EXTEND_MESSAGE}`);
   }
-  return selected[0]!;
+  const layer = selected[0]!;
+  if (layer.outPoint >= comp.duration - 1e-6) {
+    throw hostError(
+      HostErrorCode.noPlacement,
+      `"${layer.name}" ends at the end of the composition, so an extension would start where nothing shows. Lengthen the composition first (Composition › Composition Settings › Duration).`,
+    );
+  }
+  return layer;
 }
 
 /** Files appear a moment after a render reports done on some builds: how long to look after it does. */

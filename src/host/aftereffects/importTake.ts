@@ -99,12 +99,6 @@ export async function importTake(deps: AeImportDeps, params: { jobId: string; ta
 function planPlacement(comp: AeCompItem, mode: PlacementMode, timecode: string): { start: number; above?: AeLayer } {
   if (mode === "extend") {
     const layer = layerToExtend(comp);
-    if (layer.outPoint >= comp.duration - 1e-6) {
-      throw hostError(
-        HostErrorCode.noPlacement,
-        `"${layer.name}" ends at the end of the composition, so an extension would start where nothing shows. Lengthen the composition (Composition › Composition Settings › Duration), then import again.`,
-      );
-    }
     return { start: layer.outPoint, above: layer };
   }
   if (comp.time >= comp.duration - 1e-6) {

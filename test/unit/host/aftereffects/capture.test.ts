@@ -41,10 +41,14 @@ describe("host.captureFrame in After Effects", () => {
     env = await host({ layers: [{ name: "A", inPoint: 0, outPoint: 4, selected: true }, { name: "B", inPoint: 0, outPoint: 4, selected: true }] });
     await expect(env.client.call("host.captureFrame", { mode: "extend" })).rejects.toMatchObject({ code: "no_placement", message: expect.stringMatching(/^2 layers are selected/) });
     expect(env.fake.renders).toEqual([]);
-    // A layer running past the comp's end: the comp's last frame, where After Effects can render.
+    // A layer running to or past the comp's end leaves no room to extend into: refused before
+    // rendering (and before any draft is paid for), as Import would refuse it.
     env = await host({ layers: [{ name: "Long", inPoint: 0, outPoint: 14, selected: true }] });
-    await env.client.call("host.captureFrame", { mode: "extend" });
-    expect(env.fake.renders[0]!.seconds).toBeCloseTo(10 - 1 / 24, 9);
+    await expect(env.client.call("host.captureFrame", { mode: "extend" })).rejects.toMatchObject({
+      code: "no_placement",
+      message: expect.stringContaining('"Long" ends at the end of the composition'),
+    });
+    expect(env.fake.renders).toEqual([]);
   });
 
   it("waits for a file that lands after the DeferredCall settles, and for a DeferredCall that only offers wait()", async () => {
