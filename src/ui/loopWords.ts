@@ -37,11 +37,13 @@ export function loopInWords(loop: JobLoop, auto: AutoSettings | undefined, best:
     case "rounds":
       return `Done: every refinement round used${target !== undefined ? `, still under the target ${target}` : ""}` + tail;
     case "budget":
-      return "Stopped: another round would go over the job's budget" + tail;
+      // The job's budget or the day's cap: the log's last line says which, with the figures.
+      return "Stopped: the budget leaves no room for another take" + tail;
     case "canceled":
       return "Canceled" + tail;
     case "failed":
-      return `Stopped: every take of round ${round} failed, so there was nothing to refine from` + tail;
+      // Every take of the round failed, or the provider went away: the log says which.
+      return `Stopped in round ${round}: it could not go on (the reasoning log says why)` + tail;
     case "unscored":
       return `Stopped: the critic could not score round ${round}, so there was nothing to refine from` + tail;
     default:

@@ -105,10 +105,10 @@ describe("the loop in words", () => {
     const done = (stop: "target" | "rounds" | "budget" | "canceled" | "failed" | "unscored", round = 0) => loopInWords({ state: "done", round, stop, best: null }, auto, best);
     expect(done("target")).toBe("Done: target 80 reached in round 1; best: Take 3, score 86.");
     expect(done("rounds", 2)).toBe("Done: every refinement round used, still under the target 80; best: Take 3, score 86.");
-    expect(done("budget", 1)).toBe("Stopped: another round would go over the job's budget; best: Take 3, score 86.");
+    expect(done("budget", 1)).toBe("Stopped: the budget leaves no room for another take; best: Take 3, score 86.");
     expect(done("canceled")).toBe("Canceled; best: Take 3, score 86.");
     expect(loopInWords({ state: "done", round: 1, stop: "failed", best: null }, auto, null)).toBe(
-      "Stopped: every take of round 2 failed, so there was nothing to refine from.",
+      "Stopped in round 2: it could not go on (the reasoning log says why).",
     );
     expect(loopInWords({ state: "done", round: 0, stop: "unscored", best: null }, auto, null)).toBe(
       "Stopped: the critic could not score round 1, so there was nothing to refine from.",
