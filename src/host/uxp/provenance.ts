@@ -95,7 +95,17 @@ export function provenanceDescription(p: Provenance): string {
   ].join("");
 }
 
-const RETAKE_DESCRIPTION = new RegExp(`<rdf:Description[^>]*xmlns:retake="${RETAKE_XMP_NS.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}"[\\s\\S]*?</rdf:Description>`, "g");
+/**
+ * Retake's own description, found by the exact opening tag Retake writes: a description that
+ * merely declares the retake namespace may be one a host merged with other namespaces' properties
+ * (XMP toolkits re-serialise packets that way), and replacing it would delete them. When the host
+ * has merged ours away, a fresh description is added instead: nothing else in the packet is lost.
+ */
+const RETAKE_DESCRIPTION = new RegExp(`${escapeRegExp(RETAKE_DESCRIPTION_OPEN)}[\\s\\S]*?</rdf:Description>`, "g");
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
 
 /** Retake's own rdf:Description in a packet, or undefined (for hosts that add to what is there). */
 export function findRetakeDescription(xmp: string): string | undefined {
