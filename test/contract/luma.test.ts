@@ -377,6 +377,11 @@ describe("Luma: errors", () => {
     expect(retried.status).toBe(200);
     const job = await settled(backend, failed.jobId);
     expect(job.takes[0]).toMatchObject({ state: "succeeded", iteration: 0, attempt: 1 });
+    // The silent generation was sent and may have been charged: it stays in the take's cost.
+    expect(failed.cost).toEqual({ usd: 0.15, estimated: true });
+    expect(job.takes[0]).toMatchObject({ earlierAttempts: { usd: 0.15, estimated: true }, cost: { usd: 0.3, estimated: true } });
+    const spend = await (await api(backend, "/v1/spend")).json();
+    expect(spend.jobs.find((j: { jobId: string }) => j.jobId === failed.jobId).usd).toBe(0.3);
     expect((await api(backend, `/v1/takes/${failed.id}/retry`, { method: "POST" })).status).toBe(409);
   });
 

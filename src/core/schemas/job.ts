@@ -116,7 +116,10 @@ export const Take = z.object({
   /** What delivery did to the provider's files (conform route, rate conversion), in sentences. */
   notes: z.array(z.string()).optional(),
   critique: z.unknown().nullable(),
+  /** What the take has cost in all: its earlier attempts (a retry) plus the current one. */
   cost: Money,
+  /** What its earlier attempts cost (kept when it is retried, so no charge drops out of the totals). */
+  earlierAttempts: Money.optional(),
   colorSpace: SequenceColorSpace,
   createdAt: z.string(),
   updatedAt: z.string(),

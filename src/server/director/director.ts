@@ -227,8 +227,10 @@ export class Director {
     const cost = this.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, sequence: job.frame.sequence });
     const refusal = this.budget.refusal(cost.usd, { limitUsd: this.budget.limitOf(job), count: 1, perTakeUsd: cost.usd, jobId: job.id });
     if (refusal) throw new DirectorError(402, "over_budget", refusal);
-    // The round (iteration) stays: a retried take is the same take sent again.
+    // The round (iteration) stays: a retried take is the same take sent again. What it cost so
+    // far stays in its cost, as its earlier attempts (a silent provider may well have charged).
     this.transition(take.id, {
+      earlierAttempts: take.cost,
       state: "queued",
       progress: 0,
       message: "Queued again",
@@ -657,7 +659,7 @@ export class Director {
       } else if (this.deps.ledger.getJob(job.id)?.canceled) {
         // Canceled while the request was in flight: the take stays canceled, but it was sent, so
         // it keeps its price (a provider without a cancel call charges it all the same).
-        this.transition(take.id, { providerJobId, request: submitted.request, cost: take.cost });
+        this.transition(take.id, { providerJobId, request: submitted.request, cost: attemptCost(take) });
         await provider.cancel(providerJobId).catch(() => undefined);
         return;
       } else {
@@ -794,11 +796,18 @@ export class Director {
     }
   }
 
-  /** Applies a change to a take, records it, then tells listeners. */
+  /**
+   * Applies a change to a take, records it, then tells listeners. A `cost` in the change is the
+   * current attempt's; the take's cost adds what its earlier attempts cost.
+   */
   private transition(takeId: string, change: Partial<Take> & { state?: TakeState }): void {
     const current = this.deps.ledger.getTake(takeId);
     if (!current) return;
     const next: Take = { ...current, ...change, updatedAt: new Date().toISOString() };
+    const earlier = next.earlierAttempts;
+    if (change.cost && earlier && earlier.usd > 0) {
+      next.cost = { usd: Math.round((change.cost.usd + earlier.usd) * 1e6) / 1e6, estimated: change.cost.estimated || earlier.estimated };
+    }
     const seq = this.deps.ledger.updateTake(next);
     this.deps.events.emit(next.jobId, { type: "take", seq, take: next });
   }
@@ -847,6 +856,11 @@ function deliveredColorSpace(info: ProviderInfo, mode: JobMode, sequence: Sequen
 /** Takes a job makes when the request names no count: one, or four a round in auto mode. */
 function defaultCount(info: ProviderInfo, auto: boolean): number {
   return auto ? Math.min(AUTO_DEFAULT_COUNT, info.capabilities.maxCount) : 1;
+}
+
+/** What the take's current attempt is expected to cost (its cost less its earlier attempts'). */
+function attemptCost(take: Take): Money {
+  return { usd: Math.max(0, take.cost.usd - (take.earlierAttempts?.usd ?? 0)), estimated: take.cost.estimated };
 }
 
 function planCapabilities(info: ProviderInfo): PlanCapabilities {
