@@ -39,7 +39,11 @@ async function timeRender(quality: "draft" | "final", colorSpace: SequenceColorS
   return (performance.now() - started) / 1000;
 }
 
-async function draftToPreview(): Promise<number> {
+/**
+ * Seconds from a job's POST until `ready` says so, through the real API of a fresh backend: the
+ * editor's wait, delivery and the critic's scoring included.
+ */
+async function timeJob(body: Record<string, unknown>, ready: (job: Job, backend: { url: string }) => Promise<boolean>): Promise<number> {
   const dataDir = fs.mkdtempSync(path.join(tmp, "backend-"));
   const backend = await startBackend(loadConfig({}, { port: 0, dataDir, harness: false, token: null }));
   try {
@@ -56,22 +60,27 @@ async function draftToPreview(): Promise<number> {
     const res = await fetch(`${backend.url}/v1/jobs`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ frameId: frame.frameId, duration: 5, count: 1, mode: "draft", annotations: direction.annotations }),
+      body: JSON.stringify({ frameId: frame.frameId, duration: 5, mode: "draft", annotations: direction.annotations, ...body }),
     });
     const job = Job.parse(await res.json());
     for (;;) {
       const current = Job.parse(await (await fetch(`${backend.url}/v1/jobs/${job.id}`)).json());
-      const proxy = current.takes[0]?.outputs.proxy;
-      if (proxy) {
-        const head = await fetch(`${backend.url}/v1/artifacts/${proxy.id}`, { headers: { range: "bytes=0-1023" } });
-        if (head.status === 206) return (performance.now() - started) / 1000;
-      }
-      if (current.takes[0]?.state === "failed") throw new Error(current.takes[0].error?.message);
+      if (await ready(current, backend)) return (performance.now() - started) / 1000;
+      const failed = current.takes.find((t) => t.state === "failed");
+      if (failed) throw new Error(failed.error?.message);
       await new Promise((r) => setTimeout(r, 25));
     }
   } finally {
     await backend.close();
   }
+}
+
+/** The first take's proxy can be played (its first bytes are served). */
+async function firstPreview(job: Job, backend: { url: string }): Promise<boolean> {
+  const proxy = job.takes[0]?.outputs.proxy;
+  if (!proxy) return false;
+  const head = await fetch(`${backend.url}/v1/artifacts/${proxy.id}`, { headers: { range: "bytes=0-1023" } });
+  return head.status === 206;
 }
 
 function compile300(): number {
@@ -100,7 +109,9 @@ export async function run(report: Report): Promise<void> {
   report("previz draft 5 s 1080p24 Rec.2100 PQ (render)", `${(await timeRender("draft", "rec2100-pq")).toFixed(2)} s`, "≤ 3 s");
   report("previz final 5 s 1080p24 Rec.709 (ProRes 422 HQ)", `${(await timeRender("final", "rec709")).toFixed(2)} s`, "≤ 20 s");
   report("previz final 5 s 1080p24 Rec.2100 PQ (ProRes 422 HQ)", `${(await timeRender("final", "rec2100-pq")).toFixed(2)} s`, "≤ 20 s");
-  report("Draft pressed → first playable preview (HTTP API)", `${(await draftToPreview()).toFixed(2)} s`, "as low as possible");
+  report("Draft pressed → first playable preview (HTTP API)", `${(await timeJob({ count: 1 }, firstPreview)).toFixed(2)} s`, "as low as possible");
+  const ranked = await timeJob({ auto: {} }, async (job) => job.loop?.state === "done");
+  report("Auto-refine pressed → 4 takes scored and ranked (previz, 5 s 1080p)", `${ranked.toFixed(2)} s`, "as low as possible (previz reaches the target in round 1)");
 
   fs.rmSync(tmp, { recursive: true, force: true });
 }
