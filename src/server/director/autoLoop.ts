@@ -7,6 +7,7 @@
 import { bestTake, rankTakes, takeScore } from "../../core/takeRanking.js";
 import { TERMINAL_TAKE_STATES, type Job, type JobLogEntry, type JobLoop, type LoopStop, type Take, type TakeVariant } from "../../core/schemas/index.js";
 import { Critique } from "../critic/critiqueSchema.js";
+import { usd } from "./budget.js";
 import { planRefinement, type PlanCapabilities } from "./refinePlan.js";
 
 export type LogLine = Omit<JobLogEntry, "seq" | "at">;
@@ -104,8 +105,4 @@ function scoreLine(round: number, takes: readonly Take[]): LogLine {
     return `take ${takeNumber(t)} ${t.state}`;
   });
   return { round, kind: "score", text: `Round ${round + 1} scored: ${parts.join("; ")}.`, takeIds: takes.map((t) => t.id) };
-}
-
-function usd(value: number): string {
-  return `$${value.toFixed(2)}`;
 }

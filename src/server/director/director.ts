@@ -27,7 +27,7 @@ import {
 import { bestTake, takeScore } from "../../core/takeRanking.js";
 import type { BudgetSettings } from "../config.js";
 import { critiqueClip } from "../critic/analyseClip.js";
-import { decideAfterRound, takeNumber, type LogLine } from "./autoLoop.js";
+import { decideAfterRound, takeNumber, type LogLine, type RoundDecision } from "./autoLoop.js";
 import { Budget, round2, usd } from "./budget.js";
 import { firstRoundVariants, type PlanCapabilities } from "./refinePlan.js";
 import { deliverOutputs } from "./deliverOutputs.js";
@@ -103,7 +103,7 @@ export class Director {
     const direction = compileDirection({ prompt: request.prompt, annotations: request.annotations, duration: request.duration }, {
       frameSize: frame.frame.sequence.frameSize,
     });
-    const model = request.model ?? info.capabilities.limits?.[request.mode]?.defaultModel ?? info.capabilities.models[0] ?? provider.id;
+    const model = request.model ?? defaultModel(provider, info, request.mode);
     const cost = this.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr, sequence: frame.frame.sequence });
     const refusal = this.budget.refusal(cost.usd * count, { budgetUsd: request.budgetUsd, count, perTakeUsd: cost.usd });
     if (refusal) throw new DirectorError(402, "over_budget", refusal, "budgetUsd");
@@ -175,7 +175,7 @@ export class Director {
   estimate(request: EstimateRequest): CostEstimate {
     const provider = this.knownProvider(request.provider);
     const info = provider.info();
-    const model = request.model ?? info.capabilities.limits?.[request.mode]?.defaultModel ?? info.capabilities.models[0] ?? provider.id;
+    const model = request.model ?? defaultModel(provider, info, request.mode);
     const perTake = this.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr });
     const count = request.count ?? defaultCount(info, request.auto !== undefined);
     const totalUsd = round2(perTake.usd * count);
@@ -438,13 +438,15 @@ export class Director {
     }
     const limitProblem = checkAgainstLimits(info, { mode: "final", duration: sourceJob.duration, exr: request.exr });
     if (limitProblem) throw new DirectorError(400, "unsupported_combination", limitProblem.message, limitProblem.field);
-    const model = request.model ?? info.capabilities.limits?.final?.defaultModel ?? info.capabilities.models[0] ?? provider.id;
+    const model = request.model ?? defaultModel(provider, info, "final");
     const cost = this.estimateTake(provider, { mode: "final", model, duration: sourceJob.duration, exr: request.exr, sequence: sourceJob.frame.sequence });
     const refusal = this.budget.refusal(cost.usd, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: cost.usd });
     if (refusal) throw new DirectorError(402, "over_budget", refusal, "budgetUsd");
 
     const sameProvider = provider.id === sourceJob.provider;
     const drafted = source.variant;
+    const scored = takeScore(source);
+    const what = `take ${takeNumber(source)}${scored !== null ? ` (score ${Math.round(scored)})` : ""}`;
     const keepSeed = sameProvider && info.capabilities.seed === true && drafted?.seed !== undefined;
     const carried: string[] = [];
     if (drafted && drafted.wording !== "plain") carried.push("its wording");
@@ -457,11 +459,9 @@ export class Director {
           ...(keepSeed ? {} : { seed: this.randomSeed() }),
           ...(sameProvider ? {} : { emphasis: [], pathKeyframes: drafted.pathKeyframes && info.capabilities.keyframes === true }),
           refines: source.id,
-          changes: [`final of take ${takeNumber(source)}${takeScore(source) !== null ? ` (score ${Math.round(takeScore(source)!)})` : ""}`, ...(carried.length > 0 ? [`keeps ${carried.join(", ")}`] : [])],
+          changes: [`final of ${what}`, ...(carried.length > 0 ? [`keeps ${carried.join(", ")}`] : [])],
         }
       : undefined;
-    const scored = takeScore(source);
-    const what = `take ${takeNumber(source)}${scored !== null ? ` (score ${Math.round(scored)})` : ""}`;
     const draftLabel = providers.get(sourceJob.provider)?.info().label ?? sourceJob.provider;
     return this.startFollowUpJob(sourceJob, {
       provider,
@@ -515,38 +515,35 @@ export class Director {
     }
     const provider = providers.get(job.provider);
     const info = provider?.info();
+    let decision: RoundDecision;
+    let takes: Take[] = [];
+    const now = new Date().toISOString();
     if (!provider || !info?.available) {
       if (job.takes.some((t) => !TERMINAL_TAKE_STATES.has(t.state))) return;
       const why = info ? `${info.label} is no longer available (${info.reason ?? "unknown reason"})` : `its provider "${job.provider}" is no longer configured`;
-      const written = ledger.atomically(() => ({
-        entry: ledger.appendLog(jobId, { at: new Date().toISOString(), round: job.loop!.round, kind: "stop", text: `Stopped: ${why}.` }),
-        seq: ledger.updateJob(jobId, { loop: { ...job.loop!, state: "done", stop: "failed", best } }),
-      }));
-      this.deps.events.emit(jobId, { type: "log", seq: written.entry.seq, entry: written.entry });
-      this.emitJob(jobId, written.seq);
-      return;
+      decision = { kind: "stop", loop: { ...job.loop, state: "done", stop: "failed", best }, log: [{ round: job.loop.round, kind: "stop", text: `Stopped: ${why}.` }] };
+    } else {
+      const perTake = this.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, sequence: job.frame.sequence });
+      const room = this.budget.roomFor(job);
+      decision = decideAfterRound({
+        job,
+        providerLabel: info.label,
+        capabilities: planCapabilities(info),
+        perTakeUsd: perTake.usd,
+        budgetLeftUsd: room.jobLeftUsd,
+        dailyLeftUsd: room.dayLeftUsd,
+        randomSeed: this.randomSeed,
+      });
+      if (decision.kind === "refine") {
+        const { round } = decision.loop;
+        const colorSpace = deliveredColorSpace(info, job.mode, job.frame.sequence.colorSpace);
+        takes = decision.variants.map((variant, i) => newTake({ jobId, index: job.takes.length + i, iteration: round, cost: perTake, colorSpace, now, variant }));
+      }
     }
-    const perTake = this.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, sequence: job.frame.sequence });
-    const room = this.budget.roomFor(job);
-    const decision = decideAfterRound({
-      job,
-      providerLabel: info.label,
-      capabilities: planCapabilities(info),
-      perTakeUsd: perTake.usd,
-      budgetLeftUsd: room.jobLeftUsd,
-      dailyLeftUsd: room.dayLeftUsd,
-      randomSeed: this.randomSeed,
-    });
     if (decision.kind === "wait") {
       if (bestChanged) this.updateJob(jobId, { loop: { ...job.loop, best } });
       return;
     }
-    const now = new Date().toISOString();
-    const colorSpace = deliveredColorSpace(info, job.mode, job.frame.sequence.colorSpace);
-    const takes =
-      decision.kind === "refine"
-        ? decision.variants.map((variant, i) => newTake({ jobId, index: job.takes.length + i, iteration: decision.loop.round, cost: perTake, colorSpace, now, variant }))
-        : [];
     // One transaction: the reasoning, the round's takes and the loop's state land together or not
     // at all, so a restart never repeats a half-written round. Listeners hear once it is written,
     // the reasoning ("round 2 refines take 3…") before the takes it explains.
@@ -557,7 +554,7 @@ export class Director {
     for (const entry of written.entries) this.deps.events.emit(jobId, { type: "log", seq: entry.seq, entry });
     for (const { seq, take } of written.takes) this.deps.events.emit(jobId, { type: "take", seq, take });
     if (written.jobSeq !== null) this.emitJob(jobId, written.jobSeq);
-    if (takes.length === 0) return;
+    if (takes.length === 0 || !provider) return;
     const fresh = ledger.getJob(jobId)!;
     for (const take of takes) this.startTake(fresh, take, provider);
   }
@@ -851,6 +848,11 @@ function newTake(input: {
  */
 function deliveredColorSpace(info: ProviderInfo, mode: JobMode, sequence: SequenceColorSpace): SequenceColorSpace {
   return limitsFor(info, mode)?.hdr === false ? "rec709" : sequence;
+}
+
+/** The model a mode uses when the request names none: the mode's own default, else the provider's first. */
+function defaultModel(provider: Provider, info: ProviderInfo, mode: JobMode): string {
+  return info.capabilities.limits?.[mode]?.defaultModel ?? info.capabilities.models[0] ?? provider.id;
 }
 
 /** Takes a job makes when the request names no count: one, or four a round in auto mode. */
