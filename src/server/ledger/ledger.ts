@@ -102,14 +102,11 @@ export class Ledger {
    */
   addTakes(jobId: string, takes: TakeT[], change: JobChange = {}): { takes: Array<{ seq: number; take: TakeT }>; jobSeq: number | null } {
     const valid = takes.map((t) => Take.parse(t));
-    let result: { takes: Array<{ seq: number; take: TakeT }>; jobSeq: number | null } = { takes: [], jobSeq: null };
-    this.db.transaction(() => {
+    return this.db.transaction(() => {
       const added = valid.map((take) => ({ seq: this.insertTakeRow(take), take }));
       refreshJobAggregates(this.db, jobId);
-      const jobSeq = Object.keys(change).length > 0 ? this.updateJob(jobId, change) : null;
-      result = { takes: added, jobSeq };
+      return { takes: added, jobSeq: Object.keys(change).length > 0 ? this.updateJob(jobId, change) : null };
     })();
-    return result;
   }
 
   private insertTakeRow(take: TakeT): number {
@@ -129,26 +126,22 @@ export class Ledger {
 
   /** Changes the job record (canceled, loop state); returns the change's event sequence number. */
   updateJob(id: string, change: JobChange): number {
-    let seq = 0;
-    this.db.transaction(() => {
+    return this.db.transaction(() => {
       const row = this.db.prepare("SELECT json FROM jobs WHERE id = ?").get(id) as { json: string } | undefined;
       if (!row) throw new Error(`No job ${id} in the ledger.`);
-      const next = { ...JSON.parse(row.json), ...change };
-      seq = this.nextSeq(id);
-      this.db.prepare("UPDATE jobs SET json = ?, job_seq = ? WHERE id = ?").run(JSON.stringify(next), seq, id);
+      const seq = this.nextSeq(id);
+      this.db.prepare("UPDATE jobs SET json = ?, job_seq = ? WHERE id = ?").run(JSON.stringify({ ...JSON.parse(row.json), ...change }), seq, id);
+      return seq;
     })();
-    return seq;
   }
 
   /** Appends a line to the job's reasoning log; returns it with its sequence number. */
   appendLog(jobId: string, entry: Omit<JobLogEntryT, "seq">): JobLogEntryT {
-    let written: JobLogEntryT | undefined;
-    this.db.transaction(() => {
-      const seq = this.nextSeq(jobId);
-      written = JobLogEntry.parse({ ...entry, seq });
-      this.db.prepare("INSERT INTO job_log (job_id, seq, json) VALUES (?, ?, ?)").run(jobId, seq, JSON.stringify(written));
+    return this.db.transaction(() => {
+      const written = JobLogEntry.parse({ ...entry, seq: this.nextSeq(jobId) });
+      this.db.prepare("INSERT INTO job_log (job_id, seq, json) VALUES (?, ?, ?)").run(jobId, written.seq, JSON.stringify(written));
+      return written;
     })();
-    return written!;
   }
 
   logOf(jobId: string, afterSeq = 0): JobLogEntryT[] {
@@ -203,18 +196,23 @@ export class Ledger {
    */
   updateTake(take: TakeT): number {
     const valid = Take.parse(take);
-    let seq = 0;
-    this.db.transaction(() => {
-      const before = this.db.prepare("SELECT json_extract(json, '$.note') AS note FROM takes WHERE id = ?").get(valid.id) as { note: string | null } | undefined;
+    const score = scoreOf(valid);
+    const starred = valid.starred ? 1 : 0;
+    return this.db.transaction(() => {
+      const before = this.db.prepare("SELECT state, score, starred, json_extract(json, '$.note') AS note FROM takes WHERE id = ?").get(valid.id) as
+        | { state: string; score: number | null; starred: number; note: string | null }
+        | undefined;
       if (!before) throw new Error(`No take ${valid.id} in the ledger.`);
-      seq = this.nextSeq(valid.jobId);
+      const seq = this.nextSeq(valid.jobId);
       this.db
         .prepare("UPDATE takes SET state = ?, seq = ?, updated_at = ?, json = ?, score = ?, starred = ?, cost_usd = ? WHERE id = ?")
-        .run(valid.state, seq, valid.updatedAt, JSON.stringify(valid), scoreOf(valid), valid.starred ? 1 : 0, valid.cost.usd, valid.id);
-      refreshJobAggregates(this.db, valid.jobId);
+        .run(valid.state, seq, valid.updatedAt, JSON.stringify(valid), score, starred, valid.cost.usd, valid.id);
+      // Progress updates come several times a second per take: the job's best score and starred
+      // count only change when a take's state, score or star does.
+      if (before.state !== valid.state || before.score !== score || before.starred !== starred) refreshJobAggregates(this.db, valid.jobId);
       if ((before.note ?? "") !== (valid.note ?? "")) reindexJobSearch(this.db, valid.jobId);
+      return seq;
     })();
-    return seq;
   }
 
   /** Takes of a job whose last change is newer than `afterSeq`, oldest change first. */
@@ -249,7 +247,7 @@ export class Ledger {
         `SELECT substr(json_extract(t.json, '$.createdAt'), 1, 10) AS day,
                 COALESCE(json_extract(j.json, '$.frame.sequence.projectName'), '') AS project,
                 t.job_id AS jobId,
-                COALESCE(SUM(json_extract(t.json, '$.cost.usd')), 0) AS usd
+                COALESCE(SUM(t.cost_usd), 0) AS usd
            FROM takes t JOIN jobs j ON j.id = t.job_id
           GROUP BY day, project, t.job_id`,
       )
