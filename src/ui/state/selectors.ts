@@ -43,12 +43,7 @@ export function currentTakes(s: PanelState): Take[] {
 }
 
 export function jobProgress(takes: readonly Take[]): { done: number; total: number; usd: number; estimated: boolean } {
-  return {
-    done: takes.filter((t) => TERMINAL_TAKE_STATES.has(t.state)).length,
-    total: takes.length,
-    usd: takes.reduce((sum, t) => sum + t.cost.usd, 0),
-    estimated: takes.some((t) => t.cost.estimated),
-  };
+  return { done: takes.filter((t) => TERMINAL_TAKE_STATES.has(t.state)).length, total: takes.length, ...spentOn(takes) };
 }
 
 /** The first available provider that can lift SDR to HDR, if any. */

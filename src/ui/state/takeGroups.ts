@@ -1,5 +1,5 @@
 import type { Job, Take } from "../../core/schemas/index.js";
-import { compareTakes } from "../../core/takeRanking.js";
+import { bestTake, compareTakes } from "../../core/takeRanking.js";
 import { critiqueOf } from "./selectors.js";
 
 /**
@@ -38,9 +38,8 @@ export function groupTakesByRound(takes: readonly Take[]): TakeGroup[] {
  */
 export function bestTakeId(job: Pick<Job, "loop"> | null, takes: readonly Take[]): string | null {
   if (job?.loop) return job.loop.best?.takeId ?? null;
-  const scored = takes.filter((t) => t.state === "succeeded" && critiqueOf(t));
-  if (scored.length < 2) return null;
-  return scored.reduce((best, t) => (critiqueOf(t)!.score > critiqueOf(best)!.score ? t : best)).id;
+  if (takes.filter((t) => t.state === "succeeded" && critiqueOf(t)).length < 2) return null;
+  return bestTake(takes)?.id ?? null;
 }
 
 /**
