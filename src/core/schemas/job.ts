@@ -377,7 +377,7 @@ export const HistoryQuery = z.object({
   starred: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   /** The `nextBefore` of the previous page. */
-  before: z.string().optional(),
+  before: z.string().regex(/^.+\|.+$/, "must be the nextBefore of an earlier history page").optional(),
 });
 export type HistoryQuery = z.infer<typeof HistoryQuery>;
 export type HistoryQueryInput = z.input<typeof HistoryQuery>;

@@ -158,10 +158,10 @@ export function matchExpression(q: string | undefined): string | null {
   return words.slice(0, 12).map((w) => `"${w}"*`).join(" AND ");
 }
 
+/** `createdAt|id` of the last job of a page (HistoryQuery checks the shape). */
 function parseCursor(before: string | undefined): { createdAt: string; id: string } | null {
   if (!before) return null;
   const bar = before.lastIndexOf("|");
-  if (bar <= 0) return null;
   return { createdAt: before.slice(0, bar), id: before.slice(bar + 1) };
 }
 

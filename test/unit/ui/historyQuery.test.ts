@@ -7,13 +7,13 @@ const filters = (patch: Partial<typeof EMPTY_HISTORY_FILTERS>) => ({ ...EMPTY_HI
 describe("history search and filters", () => {
   it("sends only the filters that are set, in a query the backend's schema accepts", () => {
     expect(historyQueryOf(EMPTY_HISTORY_FILTERS)).toEqual({ limit: 30 });
-    const query = historyQueryOf(filters({ q: "  dune ", provider: "luma", minScore: 80, from: "2026-01-01", to: "2026-01-31", starredOnly: true }), "cursor-1");
-    expect(query).toEqual({ q: "dune", provider: "luma", minScore: 80, from: "2026-01-01", to: "2026-01-31", starred: "true", limit: 30, before: "cursor-1" });
+    const query = historyQueryOf(filters({ q: "  dune ", provider: "luma", minScore: 80, from: "2026-01-01", to: "2026-01-31", starredOnly: true }), "2026-01-20T10:00:00.000Z|job-1");
+    expect(query).toEqual({ q: "dune", provider: "luma", minScore: 80, from: "2026-01-01", to: "2026-01-31", starred: "true", limit: 30, before: "2026-01-20T10:00:00.000Z|job-1" });
     const search = historySearchParams(query);
-    expect(search).toBe("?q=dune&provider=luma&minScore=80&from=2026-01-01&to=2026-01-31&starred=true&limit=30&before=cursor-1");
+    expect(search).toBe("?q=dune&provider=luma&minScore=80&from=2026-01-01&to=2026-01-31&starred=true&limit=30&before=2026-01-20T10%3A00%3A00.000Z%7Cjob-1");
     // What the backend will parse from that string:
     const parsed = HistoryQuery.parse(Object.fromEntries(new URLSearchParams(search)));
-    expect(parsed).toMatchObject({ q: "dune", minScore: 80, starred: true, limit: 30, before: "cursor-1" });
+    expect(parsed).toMatchObject({ q: "dune", minScore: 80, starred: true, limit: 30, before: "2026-01-20T10:00:00.000Z|job-1" });
   });
 
   it("leaves out a half-typed day and clamps the score", () => {
