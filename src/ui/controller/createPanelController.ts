@@ -1,7 +1,7 @@
 import type { BridgeClient } from "../../core/bridge/index.js";
 import { jobSettled, type CreateJobInput, type Job } from "../../core/schemas/index.js";
 import { createBackendClient, type BackendClient, type BackendClientOptions } from "../api/backendClient.js";
-import type { PanelStoreApi, TakeAction } from "../state/createPanelStore.js";
+import type { PanelState, PanelStoreApi, TakeAction } from "../state/createPanelStore.js";
 import { historyQueryOf, type HistoryFilters } from "../state/historyQuery.js";
 import { autoSettingsOf, draftBlocker, enhanceProviderFor, jobInScope, upconvertProvider } from "../state/selectors.js";
 import { messageOf, codeOf } from "./errors.js";
@@ -35,6 +35,8 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
   let historyRequest = 0;
 
   const state = () => store.getState();
+  /** A job the panel holds already: the current one, or the one opened in the history. */
+  const loadedJob = (s: PanelState, jobId: string): Job | null => [s.job, jobInScope(s, "history")].find((j) => j?.id === jobId) ?? null;
   const fail = (source: string, error: unknown) => {
     if (!disposed) state().notify("error", messageOf(error), source);
   };
@@ -315,7 +317,7 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     const s = state();
     if (!backend) return void s.notify("error", "The panel has no backend connection yet, so the frame cannot be shown.", "reopen");
     const client = backend;
-    let job = [s.job, jobInScope(s, "history")].find((j) => j?.id === jobId) ?? null;
+    let job = loadedJob(s, jobId);
     try {
       job ??= await client.getJob(jobId);
     } catch (error) {
@@ -346,7 +348,7 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
   async function enhance(jobId: string, takeId?: string): Promise<void> {
     const s = state();
     if (!backend) return void s.notify("error", "Waiting for the backend connection.", "enhance");
-    const job = [s.job, jobInScope(s, "history")].find((j) => j?.id === jobId);
+    const job = loadedJob(s, jobId);
     const provider = job ? enhanceProviderFor(job, s.providers, s.enhanceProviderId) : null;
     if (!provider) return void s.notify("error", "No available provider renders finals, so this draft cannot be enhanced.", "enhance");
     const client = backend;
