@@ -28,6 +28,8 @@ export interface ComfyUIProviderOptions {
   probeTtlMs?: number;
   /** A server unreachable this long mid-take fails that take (retry offered). */
   lostAfterMs?: number;
+  /** The backend's silence timeout (ProviderTuning); used as lostAfterMs when that is not given. */
+  silenceTimeoutMs?: number;
 }
 
 interface ServerState {
@@ -69,7 +71,7 @@ export class ComfyUIProvider implements Provider {
   constructor(private readonly options: ComfyUIProviderOptions = {}) {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.probeTtlMs = options.probeTtlMs ?? 30_000;
-    this.lostAfterMs = options.lostAfterMs ?? 15_000;
+    this.lostAfterMs = options.lostAfterMs ?? options.silenceTimeoutMs ?? 15_000;
     const urls = (options.url ?? "").split(",").map((u) => u.trim()).filter(Boolean);
     const servers: ServerState[] = [];
     for (const url of urls) {
