@@ -105,33 +105,37 @@ export interface TrackPoint {
  */
 export function tracksFor(direction: Direction, geometry: Geometry): { tracks: TrackPoint[][]; samples: number; subjects: number; holds: number } {
   const samples = Math.min(121, Math.round(((geometry.length - 1) * 3) / 2) + 1);
-  const rendering = renderForProvider(direction, "trajectories", { fps: { num: 24, den: 1 } });
   const toPixels = (p: { x: number; y: number }): TrackPoint => ({
     x: Math.round(clamp01(p.x) * geometry.width * 10) / 10,
     y: Math.round(clamp01(p.y) * geometry.height * 10) / 10,
   });
   const tracks: TrackPoint[][] = [];
-  for (const subject of rendering.subjects) {
-    const pts = [...subject.points].sort((a, b) => a.frame - b.frame);
+  // Sampled in time (sample i is at i / 24 s), from the compiled direction's timed points, so a
+  // point drawn at the take's last second lands on the last sample, not a frame short of it.
+  for (const subject of direction.subjects) {
+    const pts = [...subject.points].sort((a, b) => a.t - b.t);
     if (pts.length === 0) continue;
-    tracks.push(Array.from({ length: samples }, (_, i) => toPixels(along(pts, i))));
+    tracks.push(Array.from({ length: samples }, (_, i) => toPixels(along(pts, i / TRACK_SAMPLE_RATE))));
   }
-  for (const hold of rendering.holds) {
-    const at = toPixels(hold.points[0]!);
+  for (const hold of direction.holds) {
+    const at = toPixels({ x: hold.rect.x + hold.rect.w / 2, y: hold.rect.y + hold.rect.h / 2 });
     tracks.push(Array.from({ length: samples }, () => ({ ...at })));
   }
-  return { tracks, samples, subjects: rendering.subjects.length, holds: rendering.holds.length };
+  return { tracks, samples, subjects: direction.subjects.length, holds: direction.holds.length };
 }
 
-function along(points: Array<{ frame: number; x: number; y: number }>, frame: number): { x: number; y: number } {
-  if (frame <= points[0]!.frame) return points[0]!;
+/** WanTrackToVideo's track samples are at 24 per second (nodes_wan.py process_tracks). */
+const TRACK_SAMPLE_RATE = 24;
+
+function along(points: Array<{ t: number; x: number; y: number }>, t: number): { x: number; y: number } {
+  if (t <= points[0]!.t) return points[0]!;
   const last = points.at(-1)!;
-  if (frame >= last.frame) return last;
+  if (t >= last.t) return last;
   for (let i = 1; i < points.length; i++) {
     const a = points[i - 1]!;
     const b = points[i]!;
-    if (frame <= b.frame) {
-      const u = b.frame === a.frame ? 1 : (frame - a.frame) / (b.frame - a.frame);
+    if (t <= b.t) {
+      const u = b.t === a.t ? 1 : (t - a.t) / (b.t - a.t);
       return { x: a.x + (b.x - a.x) * u, y: a.y + (b.y - a.y) * u };
     }
   }
