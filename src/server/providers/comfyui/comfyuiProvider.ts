@@ -30,6 +30,8 @@ export interface ComfyUIProviderOptions {
   lostAfterMs?: number;
   /** The backend's silence timeout (ProviderTuning); used as lostAfterMs when that is not given. */
   silenceTimeoutMs?: number;
+  /** Workflows beyond the built-ins and the folder (`retake comfyui check <file>`). */
+  extraWorkflows?: Workflow[];
 }
 
 interface ServerState {
@@ -82,7 +84,7 @@ export class ComfyUIProvider implements Provider {
       }
     }
     this.servers = servers;
-    const custom = options.workflowsDir ? loadWorkflowDir(options.workflowsDir) : [];
+    const custom = [...(options.workflowsDir ? loadWorkflowDir(options.workflowsDir) : []), ...(options.extraWorkflows ?? [])];
     // A studio's workflow of the same name replaces the built-in (e.g. wan-i2v with its own model files).
     this.workflows = [...builtInWorkflows().filter((b) => !custom.some((c) => c.id === b.id)), ...custom];
     if (this.servers.length > 0) void this.refresh();
