@@ -55,9 +55,8 @@ async function start(urls: string[], tuning: { silenceTimeoutMs?: number; workfl
 }
 
 async function comfyInfo(b: TestBackend): Promise<ProviderInfo> {
-  const list = (await (await api(b, "/v1/providers")).json()) as ProviderInfo[] | { providers: ProviderInfo[] };
-  const all = Array.isArray(list) ? list : list.providers;
-  return ProviderInfo.parse(all.find((p) => p.id === "comfyui"));
+  const body = (await (await api(b, "/v1/providers")).json()) as { providers: ProviderInfo[] };
+  return ProviderInfo.parse(body.providers.find((p) => p.id === "comfyui"));
 }
 
 /** Waits until the provider has asked the server(s) what they have. */
