@@ -229,6 +229,35 @@ describe("ComfyUI provider", () => {
     expect(s.socketCount()).toBe(0);
   }, 90_000);
 
+  it("a socket that drops and reconnects mid-run: progress resumes and the take completes", async () => {
+    const s = await standIn({ stepDelayMs: 40 });
+    const b = await start([s.url]);
+    await ready(b);
+    const job = await createJob(b, { model: "wan-i2v" });
+    await waitFor(async () => ((await getJob(b, job.id)).takes[0]!.message.includes("step") ? true : undefined), 20_000, 20);
+    s.dropSockets(); // reconnects are allowed
+    await waitFor(() => (s.socketCount() > 0 ? true : undefined), 10_000, 20);
+    const take = (await settled(b, job.id, 60_000)).takes[0]!;
+    expect(take.state, JSON.stringify(take.error)).toBe("succeeded");
+  }, 90_000);
+
+  it("a take running when the backend stops is polled on the next start, never sent twice", async () => {
+    const s = await standIn({ stepDelayMs: 40 });
+    const first = await start([s.url]);
+    await ready(first);
+    const job = await createJob(first, { model: "wan-i2v" });
+    await waitFor(() => (s.posted.length === 1 ? true : undefined), 20_000, 10);
+    await first.close(); // keeps the data dir
+    backend = undefined;
+    const dataDir = first.dataDir;
+    const config = loadConfig({}, { port: 0, dataDir, harness: false, token: TOKEN, providers: { luma: { baseUrl: "https://luma.invalid/v1" }, runway: { baseUrl: "https://runway.invalid" }, comfyui: { url: s.url, pollIntervalMs: 20, timeoutMs: 2000 } } });
+    const second = Object.assign(await startBackend(config), { dataDir });
+    backend = second;
+    const take = (await settled(second, job.id, 60_000)).takes[0]!;
+    expect(take.state, JSON.stringify(take.error)).toBe("succeeded");
+    expect(s.posted).toHaveLength(1);
+  }, 90_000);
+
   it("two servers: a take goes to the shorter queue among those that have the workflow's models", async () => {
     const busy = await standIn();
     const idle = await standIn();

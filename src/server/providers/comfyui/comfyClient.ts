@@ -181,6 +181,9 @@ export class ComfyServer {
     socket.on("close", () => {
       this.socketOpen = false;
       this.socket = undefined;
+      // What the socket said is stale once it has been down (a take may have finished meanwhile):
+      // status asks /history until fresh messages arrive on the next connection.
+      this.prompts.clear();
       if (this.closed) return;
       this.reconnectTimer = setTimeout(() => this.connect(), this.reconnectDelay);
       this.reconnectTimer.unref?.();

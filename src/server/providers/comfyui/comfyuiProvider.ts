@@ -14,6 +14,8 @@ import { builtInWorkflows, checkWorkflow, fillGraph, loadWorkflowDir, takes, typ
 
 /** The model id that picks a built-in workflow from the drawing (tracks, camera, or plain). */
 export const COMFYUI_AUTO_MODEL = "auto";
+/** How long a running take may go without a socket message before status also asks /history. */
+const SOCKET_TRUST_MS = 10_000;
 /** Built-ins `auto` chooses from, most specific first. */
 const AUTO_ORDER = ["wan-tracks", "wan-camera", "wan-i2v", "ltx-i2v"];
 
@@ -184,7 +186,8 @@ export class ComfyUIProvider implements Provider {
     const take = this.record(promptId);
     if (take.canceled) return { state: "canceled", progress: take.progress, message: "Canceled" };
     const sock = server.socketConnected ? server.socketState(promptId) : undefined;
-    if (sock?.phase === "running") {
+    // A socket quiet for a while is double-checked over HTTP (a message may have been missed).
+    if (sock?.phase === "running" && Date.now() - sock.at < SOCKET_TRUST_MS) {
       take.unreachableSince = undefined;
       return this.running(take, server.name, sock.node, sock.value, sock.max, sock.nodesDone.size);
     }
@@ -194,12 +197,19 @@ export class ComfyUIProvider implements Provider {
       if (entry) return this.finished(entry, server.name, take);
       if (sock) return { state: "running", progress: Math.max(take.progress, 0.97), message: `Finishing on ${server.name}` };
       const queue = await server.queue();
-      if (queue.running.includes(promptId)) return this.running(take, server.name, undefined, undefined, undefined, 0, "progress will show when the socket reconnects");
+      if (queue.running.includes(promptId)) {
+        // ComfyUI sends a prompt's progress only to the client that sent it: a take sent before a
+        // backend restart shows no steps (it still finishes and is fetched as usual).
+        return this.running(take, server.name, undefined, undefined, undefined, 0, server.socketConnected ? undefined : "progress will show when the socket reconnects");
+      }
       const position = queue.pending.indexOf(promptId);
       if (position >= 0) {
         const ahead = queue.running.length + position;
         return { state: "queued", progress: 0, message: `Queued on ${server.name}${ahead ? ` (${ahead} ahead)` : " (next)"}` };
       }
+      // Not in the queue: it may have finished between the two questions, so ask /history again.
+      const late = await server.history(promptId);
+      if (late) return this.finished(late, server.name, take);
       // Neither queued, running nor in the history: the server lost it (a restart clears both).
       return {
         state: "failed",
