@@ -139,6 +139,8 @@ describe("ComfyUI provider", () => {
     expect(take.notes?.join(" ")).toMatch(/Native frame rate 16 fps/);
     expect(take.notes?.join(" ")).toMatch(/Frame rate converted from 16 to 24/);
     expect(take.cost.usd).toBe(0);
+    // Scored like every take: the critic measured the master against the drawn move.
+    expect(take.critique).not.toBeNull();
   }, 90_000);
 
   it("subject paths become WanTrackToVideo tracks in the model's pixels and samples; a hold becomes a static track", async () => {
@@ -274,6 +276,17 @@ describe("ComfyUI provider", () => {
     expect(idle.posted).toHaveLength(1);
     expect(busy.posted).toHaveLength(0);
     expect(lacking.posted).toHaveLength(0);
+  }, 90_000);
+
+  it("the takes of one job spread over idle servers", async () => {
+    const a = await standIn();
+    const c = await standIn();
+    const b = await start([a.url, c.url]);
+    await ready(b);
+    const job = await createJob(b, { model: "wan-i2v", count: 2 });
+    const done = await settled(b, job.id, 60_000);
+    expect(done.takes.map((t) => t.state)).toEqual(["succeeded", "succeeded"]);
+    expect([a.posted.length, c.posted.length]).toEqual([1, 1]);
   }, 90_000);
 
   it("a server dropping mid-take fails only that take, with retry offered; the retry runs on the other server", async () => {

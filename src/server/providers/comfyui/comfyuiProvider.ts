@@ -43,6 +43,8 @@ interface ServerState {
   info?: ObjectInfo;
   /** Workflow id → why it cannot run here (empty: usable). */
   problems: Map<string, string[]>;
+  /** Takes chosen for this server and not yet in its queue (several takes of a job submit at once). */
+  submitting: number;
 }
 
 interface TakeRecord {
@@ -80,7 +82,7 @@ export class ComfyUIProvider implements Provider {
     const servers: ServerState[] = [];
     for (const url of urls) {
       try {
-        servers.push({ server: new ComfyServer(url, { clientId: `retake-${randomUUID()}`, timeoutMs: options.timeoutMs }), probedAt: 0, problems: new Map() });
+        servers.push({ server: new ComfyServer(url, { clientId: `retake-${randomUUID()}`, timeoutMs: options.timeoutMs }), probedAt: 0, problems: new Map(), submitting: 0 });
       } catch {
         this.configError = `COMFYUI_URL has an entry that is not a URL ("${url.replace(/\/\/[^@/]*@/, "//…@")}"): write e.g. http://gpu-box:8188`;
       }
@@ -149,6 +151,14 @@ export class ComfyUIProvider implements Provider {
       throw new ProviderRequestError("invalid_request", `${workflow.id} goes from one picture to another (Bridge): it needs an end picture, which this take does not have. Pick another workflow.`);
     }
     const state = await this.pickServer(workflow);
+    try {
+      return await this.send(input, workflow, state);
+    } finally {
+      state.submitting--;
+    }
+  }
+
+  private async send(input: SubmitInput, workflow: Workflow, state: ServerState): Promise<SubmitResult> {
     const server = state.server;
     const geometry = geometryFor(workflow, input.mode, input.frame.sequence, input.duration);
     const camera = takes(workflow, "camera") ? cameraPoseFor(input.direction) : undefined;
@@ -350,9 +360,12 @@ export class ComfyUIProvider implements Provider {
         }
       }),
     );
+    // Counted when deciding (after the awaits), so takes of one job submitted together spread out.
+    const load = lengths.map((n, i) => n + able[i]!.submitting);
     let best = -1;
-    for (let i = 0; i < able.length; i++) if (lengths[i]! < Infinity && (best < 0 || lengths[i]! < lengths[best]!)) best = i;
+    for (let i = 0; i < able.length; i++) if (load[i]! < Infinity && (best < 0 || load[i]! < load[best]!)) best = i;
     if (best < 0) throw new ProviderRequestError("comfyui_unreachable", `No ComfyUI server that has ${workflow.id} answers right now (${able.map((s) => s.server.name).join(", ")}).`, { retryable: true });
+    able[best]!.submitting++;
     return able[best]!;
   }
 
