@@ -70,7 +70,7 @@ function ready(b: TestBackend): Promise<ProviderInfo> {
 async function createJob(b: TestBackend, body: Record<string, unknown>): Promise<Job> {
   const seq = sequenceContext({ frameSize: { width: 320, height: 180 } });
   const frameId = await uploadFrame(b, seq);
-  const res = await api(b, "/v1/jobs", { body: { frameId, provider: "comfyui", duration: 5, prompt: "A rider crosses the dunes", ...body } });
+  const res = await api(b, "/v1/jobs", { body: { frameId, provider: "comfyui", duration: 2, prompt: "A rider crosses the dunes", ...body } });
   expect(res.status, await res.clone().text()).toBe(201);
   return (await res.json()) as Job;
 }
@@ -102,7 +102,7 @@ describe("ComfyUI provider", () => {
     const s = await standIn({ stepDelayMs: 25 });
     const b = await start([s.url]);
     await ready(b);
-    const job = await createJob(b, { annotations: [panRight] });
+    const job = await createJob(b, { annotations: [panRight], duration: 5 });
     const seen: Array<{ state: string; progress: number; message: string }> = [];
     const done = await waitFor(async () => {
       const j = await getJob(b, job.id);
@@ -147,7 +147,7 @@ describe("ComfyUI provider", () => {
     const s = await standIn();
     const b = await start([s.url]);
     await ready(b);
-    const job = await createJob(b, { annotations: [riderPath, tower] });
+    const job = await createJob(b, { annotations: [riderPath, tower], duration: 5 });
     const done = await settled(b, job.id, 60_000);
     expect(done.takes[0]!.state, JSON.stringify(done.takes[0]!.error)).toBe("succeeded");
     const node = Object.values(s.posted[0]!.graph).find((n) => n.class_type === "WanTrackToVideo")!;
