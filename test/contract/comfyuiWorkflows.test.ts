@@ -161,6 +161,19 @@ describe("outputs and the models' own terms", () => {
     expect(take.outputs.master?.colorTags).toMatchObject({ colorSpace: "rec709" });
   }, 90_000);
 
+  it("EXR frames are kept as the take's EXR delivery and read as linear Rec.709 for the master", async () => {
+    const s = await standIn({ output: "exr", downscale: 8 });
+    const b = await start(s.url);
+    await info(b);
+    const frameId = await uploadFrame(b, sequenceContext());
+    const res = await api(b, "/v1/jobs", { body: { frameId, provider: "comfyui", model: "wan-i2v", duration: 2, prompt: "Waves" } });
+    const take = ((await settled(b, ((await res.json()) as Job).id, 60_000)) as Job).takes[0]!;
+    expect(take.state, JSON.stringify(take.error)).toBe("succeeded");
+    expect(take.outputs.exr?.mediaType).toBe("application/zip");
+    expect(take.notes?.join(" ")).toMatch(/delivered 33 EXR frames without chromaticities: read as linear Rec\.709 at the model's native 16 fps/);
+    expect(take.outputs.master?.colorTags).toMatchObject({ colorSpace: "rec709" });
+  }, 90_000);
+
   it("sizes follow the sequence's picture aspect in the model's multiples; lengths are 4n+1 (Wan, 16 fps) and 8n+1 (LTX, 25 fps)", () => {
     const [wan, ltx] = ["wan-i2v", "ltx-i2v"].map((id) => builtInWorkflows().find((w) => w.id === id)!);
     const hd = sequenceContext({ frameSize: { width: 1920, height: 1080 } });

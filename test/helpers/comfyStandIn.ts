@@ -30,8 +30,8 @@ export interface StandInOptions {
   stepDelayMs?: number;
   /** Fail with execution_error when reaching a node of this class. */
   failAtClass?: string;
-  /** Write 16-bit PNG frames instead of a video (SaveVideo's output replaced). */
-  output?: "video" | "png16";
+  /** Write 16-bit PNG or float EXR frames instead of a video (SaveVideo's output replaced). */
+  output?: "video" | "png16" | "exr";
   /** Output frames are the graph's size divided by this (small files, fast tests). */
   downscale?: number;
 }
@@ -360,9 +360,11 @@ export class ComfyStandIn {
     const sub = "retake";
     fs.mkdirSync(path.join(this.outputDir, sub), { recursive: true });
     const source = ["-f", "lavfi", "-i", `testsrc2=size=${width}x${height}:rate=${fps}`, "-frames:v", String(frames)];
-    if (this.options.output === "png16") {
+    if (this.options.output === "png16" || this.options.output === "exr") {
       const prefix = `take_${prompt.number}`;
-      execFileSync("ffmpeg", ["-v", "error", "-y", ...source, "-pix_fmt", "rgb48be", path.join(this.outputDir, sub, `${prefix}_%05d_.png`)]);
+      const exr = this.options.output === "exr";
+      const encode = exr ? ["-pix_fmt", "gbrpf32le", "-c:v", "exr"] : ["-pix_fmt", "rgb48be"];
+      execFileSync("ffmpeg", ["-v", "error", "-y", ...source, ...encode, path.join(this.outputDir, sub, `${prefix}_%05d_.${exr ? "exr" : "png"}`)]);
       const images = fs.readdirSync(path.join(this.outputDir, sub)).filter((f) => f.startsWith(`${prefix}_`)).sort().map((filename) => ({ filename, subfolder: sub, type: "output" }));
       return { images };
     }
