@@ -181,8 +181,9 @@ export class ComfyUIProvider implements Provider {
       ...(tracks ? { tracks: JSON.stringify(tracks.tracks) } : {}),
     };
     const graph = fillGraph(workflow, values);
-    const promptId = randomUUID();
-    await server.prompt(graph, promptId);
+    // Our own id, so a take is traceable even if the answer is lost; an older ComfyUI that ignores
+    // it assigns one, and the id it answers with is the one that counts.
+    const { promptId } = await server.prompt(graph, randomUUID());
     this.takes.set(promptId, { fps: geometry.fps, canceled: false, progress: 0 });
     return {
       providerJobId: `${promptId}@${server.name}`,
