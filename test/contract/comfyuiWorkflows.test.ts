@@ -8,6 +8,7 @@ import { startBackend } from "../../src/server/backend.js";
 import { loadConfig } from "../../src/server/config.js";
 import { comfyuiCheckCommand } from "../../src/server/providers/comfyui/checkCommand.js";
 import { cameraPoseFor, geometryFor } from "../../src/server/providers/comfyui/drawing.js";
+import { validateGraph, type ObjectInfo } from "../../src/server/providers/comfyui/objectInfo.js";
 import { builtInWorkflows, parseWorkflow } from "../../src/server/providers/comfyui/workflow.js";
 import { sequenceContext, waitFor } from "../helpers/backend.js";
 import { ComfyStandIn, type StandInOptions } from "../helpers/comfyStandIn.js";
@@ -143,6 +144,32 @@ describe("bring your own workflow", () => {
     expect(text).toContain(`wan-camera (Wan 2.1 Fun Camera (drawn camera move)): runs on ${full.url}`);
     expect(text).toMatch(new RegExp(`${thin.url.replace(/[.:/]/g, "\\$&")}: node 15 "Camera \\$camera \\$width \\$height \\$length" is a WanCameraEmbedding, which this ComfyUI does not have`));
   }, 30_000);
+});
+
+describe("validation against /object_info", () => {
+  const info = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "../fixtures/comfyui/object_info.json"), "utf8")) as ObjectInfo;
+
+  it("every built-in workflow is valid against ComfyUI's node definitions", () => {
+    for (const w of builtInWorkflows()) {
+      expect(w.problems, w.id).toEqual([]);
+      expect(validateGraph(w.graph, info, { ignoreValues: new Set(Object.values(w.bindings).flat().map((b) => `${b!.node}.${b!.input}`)) }), w.id).toEqual([]);
+    }
+  });
+
+  it("names a value outside a V3 combo, a number out of range, a number given as text, and a value where a link belongs", () => {
+    const graph = structuredClone(builtInWorkflows().find((w) => w.id === "wan-i2v")!.graph);
+    graph["14"]!.inputs.format = "mov";
+    graph["11"]!.inputs.steps = 20000;
+    graph["11"]!.inputs.cfg = "high";
+    graph["12"]!.inputs.vae = "wan_2.1_vae.safetensors";
+    const problems = validateGraph(graph, info, { ignoreValues: new Set(["5.image"]) }).map((p) => `${p.kind}: ${p.message}`);
+    expect(problems.sort()).toEqual([
+      'out_of_range: node 11 "Sampler $seed" (KSampler) input "steps" is 20000, outside 1…10000.',
+      'wrong_type: node 11 "Sampler $seed" (KSampler) input "cfg" must be a number, not "high".',
+      'wrong_type: node 12 "Decode" (VAEDecode) input "vae" must be connected to a VAE output, not set to a value.',
+      'wrong_type: node 14 "Save" (SaveVideo) input "format" is "mov"; allowed: auto, mp4.',
+    ]);
+  });
 });
 
 describe("outputs and the models' own terms", () => {

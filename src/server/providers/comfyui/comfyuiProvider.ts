@@ -282,10 +282,11 @@ export class ComfyUIProvider implements Provider {
   }
 
   /** Every workflow's problems per server, for `retake doctor` and the docs' troubleshooting. */
-  describe(): Array<{ workflow: string; label: string; servers: Array<{ server: string; problems: string[] }> }> {
+  describe(): Array<{ workflow: string; label: string; offered: boolean; servers: Array<{ server: string; problems: string[] }> }> {
     return this.workflows.map((w) => ({
       workflow: w.id,
       label: w.label,
+      offered: !takes(w, "end_image"),
       servers: this.servers.map((s) => ({ server: s.server.name, problems: s.error ? [s.error] : (s.problems.get(w.id) ?? ["not checked yet"]) })),
     }));
   }
