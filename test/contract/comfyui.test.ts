@@ -91,7 +91,7 @@ describe("ComfyUI provider", () => {
     const s = await standIn({ withoutNodes: ["WanTrackToVideo"], withoutModels: ["wan2.1_fun_camera_v1.1_1.3B_bf16.safetensors"] });
     const info = await ready(await start([s.url]));
     expect(info.available).toBe(true);
-    expect(info.capabilities.models).toEqual(["auto", "ltx-i2v", "wan-i2v"]);
+    expect(info.capabilities.models).toEqual(["auto", "ltx-flf", "ltx-i2v", "wan-flf", "wan-i2v"]);
     const note = info.capabilities.limits?.draft?.note ?? "";
     expect(note).toMatch(/wan-tracks \(.*WanTrackToVideo/);
     expect(note).toMatch(/wan-camera \(.*wan2\.1_fun_camera_v1\.1_1\.3B_bf16\.safetensors/);
@@ -162,6 +162,29 @@ describe("ComfyUI provider", () => {
     expect(tracks[0]![120]!.x).toBeCloseTo(0.8 * w, 0);
     expect(new Set(tracks[1]!.map((p) => `${p.x},${p.y}`))).toEqual(new Set([`${0.5 * w},${0.2 * h}`]));
     expect(done.takes[0]!.request).toMatchObject({ workflow: "wan-tracks", tracks: { count: 2, subjects: 1, holds: 1, samples: 121 } });
+  }, 90_000);
+
+  it("an end framing box becomes the end picture of Wan's first–last frame workflow: its region of the start frame, at the render size", async () => {
+    const s = await standIn();
+    const b = await start([s.url]);
+    await ready(b);
+    const box = { id: "box", kind: "framingBox", rect: { x: 0.5, y: 0.25, w: 0.5, h: 0.5 }, time: 2, endFraming: true };
+    const job = await createJob(b, { annotations: [box] });
+    const take = (await settled(b, job.id, 60_000)).takes[0]!;
+    expect(take.state, JSON.stringify(take.error)).toBe("succeeded");
+    const graph = s.posted[0]!.graph;
+    const flf = Object.values(graph).find((n) => n.class_type === "WanFirstLastFrameToVideo")!;
+    const endLoad = graph[(flf.inputs.end_image as [string, number])[0]]!;
+    const end = s.uploads.get(String(endLoad.inputs.image))!;
+    expect(end.readUInt32BE(16)).toBe(flf.inputs.width); // PNG IHDR: the render size
+    expect(end.readUInt32BE(20)).toBe(flf.inputs.height);
+    expect(take.request).toMatchObject({ workflow: "wan-flf", endImage: { framing: "box", rect: box.rect } });
+
+    // Asked for by name without an end framing: refused with what to draw.
+    const plain = await createJob(b, { model: "wan-flf" });
+    const refused = (await settled(b, plain.id, 30_000)).takes[0]!;
+    expect(refused.state).toBe("failed");
+    expect(refused.error?.message).toMatch(/needs an end picture\. Draw a framing box at the end of the take/);
   }, 90_000);
 
   it("a graph the server refuses (400 with node_errors) fails the take with ComfyUI's own words, kept raw", async () => {

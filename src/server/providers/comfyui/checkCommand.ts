@@ -36,8 +36,7 @@ export async function comfyuiCheckCommand(args: string[], env: NodeJS.ProcessEnv
     for (const w of report) {
       const okOn = w.servers.filter((s) => s.problems.length === 0).map((s) => s.server);
       if (okOn.length) usable++;
-      const bridgeOnly = w.offered ? "" : " (needs an end picture: offered once Bridge mode exists)";
-      out(`${w.workflow} (${w.label}): ${okOn.length ? `runs on ${okOn.join(", ")}` : "cannot run"}${bridgeOnly}`);
+      out(`${w.workflow} (${w.label}): ${okOn.length ? `runs on ${okOn.join(", ")}` : "cannot run"}`);
       for (const s of w.servers) for (const p of s.problems) out(`  - ${w.servers.length > 1 ? `${s.server}: ` : ""}${p}`);
     }
     return (files.length ? usable === report.length : usable > 0) ? 0 : 2;

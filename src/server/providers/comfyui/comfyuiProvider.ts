@@ -7,7 +7,8 @@ import { MAX_COUNT, MAX_DURATION, MIN_DURATION } from "../../../core/schemas/ind
 import { ProviderRequestError, type HostedStatus } from "../../director/providerExtras.js";
 import type { Provider, ProviderOutput, SubmitInput, SubmitResult } from "../provider.js";
 import { ComfyServer, type HistoryEntry } from "./comfyClient.js";
-import { cameraPoseFor, drawingUses, geometryFor, maxSeconds, tracksFor, type CameraChoice, type Geometry } from "./drawing.js";
+import { runFfmpeg } from "../../media/ffmpeg.js";
+import { cameraPoseFor, drawingUses, endFraming, geometryFor, maxSeconds, tracksFor, type CameraChoice, type Geometry } from "./drawing.js";
 import type { ObjectInfo } from "./objectInfo.js";
 import { collectOutputs } from "./outputs.js";
 import { builtInWorkflows, checkWorkflow, fillGraph, loadWorkflowDir, takes, type FillValues, type Workflow } from "./workflow.js";
@@ -17,7 +18,8 @@ export const COMFYUI_AUTO_MODEL = "auto";
 /** How long a running take may go without a socket message before status also asks /history. */
 const SOCKET_TRUST_MS = 10_000;
 /** Built-ins `auto` chooses from, most specific first. */
-const AUTO_ORDER = ["wan-tracks", "wan-camera", "wan-i2v", "ltx-i2v"];
+const AUTO_ORDER = ["wan-tracks", "wan-flf", "wan-camera", "wan-i2v", "ltx-flf", "ltx-i2v"];
+const NEEDS_END_FRAMING = new Set(["wan-flf", "ltx-flf"]);
 
 export interface ComfyUIProviderOptions {
   /** COMFYUI_URL: one server, or several comma-separated. */
@@ -147,8 +149,11 @@ export class ComfyUIProvider implements Provider {
     if (this.servers.length === 0) throw new ProviderRequestError("provider_unavailable", "ComfyUI is not configured: set COMFYUI_URL.");
     if (this.stale()) await this.refresh();
     const workflow = this.chooseWorkflow(input.model, input.direction, input.duration);
-    if (takes(workflow, "end_image")) {
-      throw new ProviderRequestError("invalid_request", `${workflow.id} goes from one picture to another (Bridge): it needs an end picture, which this take does not have. Pick another workflow.`);
+    if (takes(workflow, "end_image") && !endFraming(input.direction)) {
+      throw new ProviderRequestError(
+        "invalid_request",
+        `${workflow.id} goes from one picture to another: it needs an end picture. Draw a framing box at the end of the take (its region becomes the last frame), or pick another workflow.`,
+      );
     }
     const state = await this.pickServer(workflow);
     try {
@@ -169,8 +174,16 @@ export class ComfyUIProvider implements Provider {
     server.connect();
     const uploaded = await server.uploadImage(fs.readFileSync(input.framePath), `${input.takeId}${path.extname(input.framePath) || ".png"}`);
     const imageName = uploaded.subfolder ? `${uploaded.subfolder}/${uploaded.filename}` : uploaded.filename;
+    const end = takes(workflow, "end_image") ? endFraming(input.direction) : undefined;
+    let endImageName: string | undefined;
+    if (end) {
+      const endPath = await cropRegion(input.framePath, end.rect, geometry, path.join(input.workDir, "end-framing.png"));
+      const up = await server.uploadImage(fs.readFileSync(endPath), `${input.takeId}-end.png`);
+      endImageName = up.subfolder ? `${up.subfolder}/${up.filename}` : up.filename;
+    }
     const values: FillValues = {
       start_image: imageName,
+      ...(endImageName ? { end_image: endImageName } : {}),
       prompt,
       seed,
       width: geometry.width,
@@ -187,7 +200,7 @@ export class ComfyUIProvider implements Provider {
     this.takes.set(promptId, { fps: geometry.fps, canceled: false, progress: 0 });
     return {
       providerJobId: `${promptId}@${server.name}`,
-      request: requestRecord({ server: server.name, workflow, promptId, geometry, camera, tracks, seed, prompt, imageName, graph }),
+      request: requestRecord({ server: server.name, workflow, promptId, geometry, camera, tracks, seed, prompt, imageName, graph, ...(end && endImageName ? { end: { image: endImageName, framing: end.annotationId, rect: end.rect } } : {}) }),
     };
   }
 
@@ -282,11 +295,10 @@ export class ComfyUIProvider implements Provider {
   }
 
   /** Every workflow's problems per server, for `retake doctor` and the docs' troubleshooting. */
-  describe(): Array<{ workflow: string; label: string; offered: boolean; servers: Array<{ server: string; problems: string[] }> }> {
+  describe(): Array<{ workflow: string; label: string; servers: Array<{ server: string; problems: string[] }> }> {
     return this.workflows.map((w) => ({
       workflow: w.id,
       label: w.label,
-      offered: !takes(w, "end_image"),
       servers: this.servers.map((s) => ({ server: s.server.name, problems: s.error ? [s.error] : (s.problems.get(w.id) ?? ["not checked yet"]) })),
     }));
   }
@@ -310,9 +322,9 @@ export class ComfyUIProvider implements Provider {
     return this.servers.some((s) => Date.now() - s.probedAt > this.probeTtlMs);
   }
 
-  /** Workflows offered as models: those a take can feed (an end picture needs Bridge mode). */
+  /** Workflows offered as models (a first–last one takes its end picture from an end framing box). */
   private offered(): Workflow[] {
-    return this.workflows.filter((w) => !takes(w, "end_image"));
+    return this.workflows;
   }
 
   private problemsEverywhere(workflow: Workflow): string[] {
@@ -327,7 +339,7 @@ export class ComfyUIProvider implements Provider {
     const fits = (w: Workflow) => maxSeconds(w) >= duration - 1e-9;
     if (!model || model === COMFYUI_AUTO_MODEL || model === this.id) {
       const uses = drawingUses(direction);
-      const order = AUTO_ORDER.filter((id) => (id === "wan-tracks" ? uses.tracks : id === "wan-camera" ? uses.camera : true));
+      const order = AUTO_ORDER.filter((id) => (id === "wan-tracks" ? uses.tracks : id === "wan-camera" ? uses.camera : NEEDS_END_FRAMING.has(id) ? uses.endFraming && !uses.tracks : true));
       for (const id of order) {
         const w = this.workflows.find((x) => x.id === id);
         if (w && this.usableSomewhere(w) && fits(w)) return w;
@@ -449,6 +461,7 @@ function requestRecord(r: {
   prompt: string;
   imageName: string;
   graph: unknown;
+  end?: { image: string; framing: string; rect: { x: number; y: number; w: number; h: number } };
 }): unknown {
   return {
     server: r.server,
@@ -463,8 +476,21 @@ function requestRecord(r: {
     seed: r.seed,
     prompt: r.prompt,
     startImage: r.imageName,
+    ...(r.end ? { endImage: { ...r.end, from: "the end framing box's region of the start frame" } } : {}),
     ...(r.camera ? { camera: r.camera } : {}),
     ...(r.tracks ? { tracks: { count: r.tracks.tracks.length, subjects: r.tracks.subjects, holds: r.tracks.holds, samples: r.tracks.samples, space: `${r.geometry.width}×${r.geometry.height} px` } } : {}),
     graph: r.graph,
   };
+}
+
+/** The region of the start frame an end framing box marks, at the render size (the end picture). */
+async function cropRegion(framePath: string, rect: { x: number; y: number; w: number; h: number }, geometry: Geometry, out: string): Promise<string> {
+  const clamp = (v: number) => Math.min(1, Math.max(0, v));
+  const x = clamp(rect.x);
+  const y = clamp(rect.y);
+  const w = Math.max(0.01, Math.min(1 - x, rect.w));
+  const h = Math.max(0.01, Math.min(1 - y, rect.h));
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  await runFfmpeg(["-y", "-i", framePath, "-vf", `crop=iw*${w.toFixed(5)}:ih*${h.toFixed(5)}:iw*${x.toFixed(5)}:ih*${y.toFixed(5)},scale=${geometry.width}:${geometry.height}:flags=lanczos`, "-frames:v", "1", out]);
+  return out;
 }

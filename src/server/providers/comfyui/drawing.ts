@@ -146,7 +146,24 @@ function clamp01(v: number): number {
   return Math.min(1, Math.max(0, v));
 }
 
-/** Does the drawing move the camera or steer subjects at all (to pick a built-in workflow)? */
-export function drawingUses(direction: Direction): { camera: boolean; tracks: boolean } {
-  return { camera: cameraPoseFor(direction).pose !== "Static", tracks: direction.subjects.length > 0 || direction.holds.length > 0 };
+/**
+ * The framing the take must end on: a box marked as end framing, else a box drawn in the take's
+ * last quarter second. Its region of the start frame is the end picture a first–last workflow
+ * renders towards (a push-in that lands exactly on the drawn box).
+ */
+export function endFraming(direction: Direction): { rect: { x: number; y: number; w: number; h: number }; annotationId: string } | undefined {
+  const boxes = [...direction.framing].sort((a, b) => a.t - b.t);
+  const marked = boxes.filter((f) => f.endFraming).at(-1);
+  const late = boxes.filter((f) => f.t >= direction.duration - 0.25).at(-1);
+  const box = marked ?? late;
+  return box ? { rect: box.rect, annotationId: box.annotationId } : undefined;
+}
+
+/** Does the drawing move the camera, steer subjects, or set an end framing (to pick a built-in workflow)? */
+export function drawingUses(direction: Direction): { camera: boolean; tracks: boolean; endFraming: boolean } {
+  return {
+    camera: cameraPoseFor(direction).pose !== "Static",
+    tracks: direction.subjects.length > 0 || direction.holds.length > 0,
+    endFraming: endFraming(direction) !== undefined,
+  };
 }
