@@ -210,8 +210,14 @@ export class ComfyUIProvider implements Provider {
     const take = this.record(promptId);
     if (take.canceled) return { state: "canceled", progress: take.progress, message: "Canceled" };
     const sock = server.socketConnected ? server.socketState(promptId) : undefined;
-    // A socket quiet for a while is double-checked over HTTP (a message may have been missed).
-    if (sock?.phase === "running" && Date.now() - sock.at < SOCKET_TRUST_MS) {
+    if (sock?.phase === "running") {
+      // A socket quiet for a while (a slow step, or a missed message) is double-checked once
+      // against /history, then trusted for another while.
+      if (Date.now() - sock.at >= SOCKET_TRUST_MS) {
+        const entry = await server.history(promptId).catch(() => undefined);
+        if (entry) return this.finished(entry, server.name, take);
+        sock.at = Date.now();
+      }
       take.unreachableSince = undefined;
       return this.running(take, server.name, sock.node, sock.value, sock.max, sock.nodesDone.size);
     }
