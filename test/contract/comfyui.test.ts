@@ -75,8 +75,8 @@ async function createJob(b: TestBackend, body: Record<string, unknown>): Promise
   return (await res.json()) as Job;
 }
 
-const panRight = { id: "cam", kind: "cameraMove", from: { x: 0.3, y: 0.5 }, to: { x: 0.7, y: 0.5 }, start: 0, end: 5 };
-const riderPath = { id: "rider", kind: "subjectPath", label: "rider", points: [{ x: 0.2, y: 0.6, t: 0 }, { x: 0.8, y: 0.4, t: 5 }] };
+const panRight = { id: "cam", kind: "cameraMove", from: { x: 0.3, y: 0.5 }, to: { x: 0.7, y: 0.5 }, start: 0, end: 2 };
+const riderPath = { id: "rider", kind: "subjectPath", label: "rider", points: [{ x: 0.2, y: 0.6, t: 0 }, { x: 0.8, y: 0.4, t: 2 }] };
 const tower = { id: "tower", kind: "hold", label: "tower", rect: { x: 0.45, y: 0.1, w: 0.1, h: 0.2 }, shape: "point" };
 
 describe("ComfyUI provider", () => {
@@ -102,7 +102,7 @@ describe("ComfyUI provider", () => {
     const s = await standIn({ stepDelayMs: 25 });
     const b = await start([s.url]);
     await ready(b);
-    const job = await createJob(b, { annotations: [panRight], duration: 5 });
+    const job = await createJob(b, { annotations: [panRight] });
     const seen: Array<{ state: string; progress: number; message: string }> = [];
     const done = await waitFor(async () => {
       const j = await getJob(b, job.id);
@@ -123,14 +123,14 @@ describe("ComfyUI provider", () => {
     expect(embedding.inputs.camera_pose).toBe("Pan Right");
     expect(embedding.inputs.speed).toBeCloseTo(1.6, 5); // 0.4 of the frame at 0.25 per speed unit
     const i2v = Object.values(posted).find((n) => n.class_type === "WanCameraImageToVideo")!;
-    expect(i2v.inputs).toMatchObject({ width: 848, height: 480, length: 81 });
+    expect(i2v.inputs).toMatchObject({ width: 848, height: 480, length: 33 }); // 2 s at 16 fps: 4·8 + 1
     expect(Object.values(posted).find((n) => n.class_type === "CreateVideo")!.inputs.fps).toBe(16);
     // The frame went up with /upload/image and the LoadImage names it.
     const load = Object.values(posted).find((n) => n.class_type === "LoadImage")!;
     expect(s.uploads.has(String(load.inputs.image))).toBe(true);
 
     const request = take.request as Record<string, any>;
-    expect(request).toMatchObject({ workflow: "wan-camera", server: s.url, fps: 16, length: 81, camera: { pose: "Pan Right", speed: 1.6 } });
+    expect(request).toMatchObject({ workflow: "wan-camera", server: s.url, fps: 16, length: 33, camera: { pose: "Pan Right", speed: 1.6 } });
     expect(request.graph).toEqual(posted);
     expect(take.outputs.master?.codec).toBe("prores_hq");
     expect(take.outputs.master?.colorTags).toMatchObject({ colorSpace: "rec709" });
@@ -147,21 +147,21 @@ describe("ComfyUI provider", () => {
     const s = await standIn();
     const b = await start([s.url]);
     await ready(b);
-    const job = await createJob(b, { annotations: [riderPath, tower], duration: 5 });
+    const job = await createJob(b, { annotations: [riderPath, tower] });
     const done = await settled(b, job.id, 60_000);
     expect(done.takes[0]!.state, JSON.stringify(done.takes[0]!.error)).toBe("succeeded");
     const node = Object.values(s.posted[0]!.graph).find((n) => n.class_type === "WanTrackToVideo")!;
     const tracks = JSON.parse(String(node.inputs.tracks)) as Array<Array<{ x: number; y: number }>>;
     expect(tracks).toHaveLength(2);
-    // 81 frames at 16 fps ↔ 121 track samples at 24 fps (nodes_wan.py process_tracks).
-    expect(tracks[0]).toHaveLength(121);
+    // 81 frames at 16 fps ↔ 121 track samples at 24 fps (nodes_wan.py process_tracks): 33 frames ↔ 49.
+    expect(tracks[0]).toHaveLength(49);
     const [w, h] = [node.inputs.width as number, node.inputs.height as number];
     expect(tracks[0]![0]!.x).toBeCloseTo(0.2 * w, 1);
     expect(tracks[0]![0]!.y).toBeCloseTo(0.6 * h, 1);
-    expect(tracks[0]![60]!.x).toBeCloseTo(0.5 * w, 0);
-    expect(tracks[0]![120]!.x).toBeCloseTo(0.8 * w, 0);
+    expect(tracks[0]![24]!.x).toBeCloseTo(0.5 * w, 0);
+    expect(tracks[0]![48]!.x).toBeCloseTo(0.8 * w, 0);
     expect(new Set(tracks[1]!.map((p) => `${p.x},${p.y}`))).toEqual(new Set([`${0.5 * w},${0.2 * h}`]));
-    expect(done.takes[0]!.request).toMatchObject({ workflow: "wan-tracks", tracks: { count: 2, subjects: 1, holds: 1, samples: 121 } });
+    expect(done.takes[0]!.request).toMatchObject({ workflow: "wan-tracks", tracks: { count: 2, subjects: 1, holds: 1, samples: 49 } });
   }, 90_000);
 
   it("an end framing box becomes the end picture of Wan's first–last frame workflow: its region of the start frame, at the render size", async () => {

@@ -7,6 +7,7 @@ import { ProviderInfo, type Job } from "../../src/core/schemas/index.js";
 import { startBackend } from "../../src/server/backend.js";
 import { loadConfig } from "../../src/server/config.js";
 import { comfyuiCheckCommand } from "../../src/server/providers/comfyui/checkCommand.js";
+import { ComfyUIProvider } from "../../src/server/providers/comfyui/comfyuiProvider.js";
 import { cameraPoseFor, geometryFor } from "../../src/server/providers/comfyui/drawing.js";
 import { validateGraph, type ObjectInfo } from "../../src/server/providers/comfyui/objectInfo.js";
 import { builtInWorkflows, parseWorkflow } from "../../src/server/providers/comfyui/workflow.js";
@@ -144,6 +145,20 @@ describe("bring your own workflow", () => {
     expect(text).toContain(`wan-camera (Wan 2.1 Fun Camera (drawn camera move)): runs on ${full.url}`);
     expect(text).toMatch(new RegExp(`${thin.url.replace(/[.:/]/g, "\\$&")}: node 15 "Camera \\$camera \\$width \\$height \\$length" is a WanCameraEmbedding, which this ComfyUI does not have`));
   }, 30_000);
+});
+
+describe("server addresses", () => {
+  it("a password in COMFYUI_URL is sent as Basic auth and never shown", async () => {
+    const s = await standIn();
+    const port = new URL(s.url).port;
+    const provider = new ComfyUIProvider({ url: `http://artist:s3cret@127.0.0.1:${port}, http://127.0.0.1:1` });
+    cleanup.push(() => provider.close());
+    await provider.refresh();
+    const info = provider.info();
+    expect(info.available).toBe(true);
+    expect(JSON.stringify([info, provider.describe()])).not.toContain("s3cret");
+    expect(JSON.stringify(provider.describe())).toContain("http://127.0.0.1:1 could not be reached");
+  });
 });
 
 describe("validation against /object_info", () => {
