@@ -7,6 +7,7 @@ import { SimulatedProject } from "./harness/simulatedProject.js";
 import { buildHttpApp } from "./http/app.js";
 import { resolveToken } from "./http/security.js";
 import { Ledger } from "./ledger/ledger.js";
+import { ComfyUIProvider } from "./providers/comfyui/comfyuiProvider.js";
 import { LumaProvider } from "./providers/luma/lumaProvider.js";
 import { PrevizProvider } from "./providers/previz/previzProvider.js";
 import { RunwayProvider } from "./providers/runway/runwayProvider.js";
@@ -44,8 +45,9 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
   config = { ...config, token };
   const ledger = Ledger.open(config.dataDir);
   const frames = new FrameStore(ledger, config.dataDir);
-  const { luma, runway } = config.providers;
-  const providers = new ProviderRegistry([new PrevizProvider(), new LumaProvider(luma), new RunwayProvider(runway)]);
+  const { luma, runway, comfyui: comfyConfig } = config.providers;
+  const comfyui = new ComfyUIProvider(comfyConfig);
+  const providers = new ProviderRegistry([new PrevizProvider(), new LumaProvider(luma), new RunwayProvider(runway), comfyui]);
   const events = new JobEvents();
   const silenceTimeoutMs = Math.min(luma.silenceTimeoutMs ?? Infinity, runway.silenceTimeoutMs ?? Infinity);
   const director = new Director({
@@ -64,6 +66,7 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
       await project.prepare();
     }
   } catch (error) {
+    comfyui.close();
     ledger.close();
     throw error;
   }
@@ -72,6 +75,7 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
+    comfyui.close();
     ledger.close();
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
       throw new PortInUseError(
@@ -93,6 +97,7 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
       director.stopAll();
       // Let in-flight provider answers (a submit's generation id above all) reach the ledger.
       await Promise.all([director.settle(SETTLE_ON_CLOSE_MS), app.close()]);
+      comfyui.close();
       ledger.close();
     },
   };

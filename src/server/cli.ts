@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { PortInUseError, startBackend } from "./backend.js";
 import { probeCommand } from "./commands/probeCommand.js";
 import { criticCommand } from "./commands/criticCommand.js";
+import { comfyuiCheckCommand } from "./providers/comfyui/checkCommand.js";
 import { checkFfmpeg, FfmpegMissingError } from "./media/ffmpeg.js";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -16,6 +17,7 @@ const USAGE = `Usage: retake <command>
   serve                 serve the backend only (RETAKE_HARNESS=1 to add the harness)
   probe <file> --json   color tags of a video or EXR file, with a verdict
   critic <clip> [--direction <json>] [--frame <png>] --json   measure a take (camera, stability, exposure) against its direction
+  comfyui check [workflow.json …]   what each ComfyUI server in COMFYUI_URL lacks for each workflow
 `;
 
 /** Returns the process exit code; never throws a stack trace at the editor. */
@@ -31,6 +33,10 @@ export async function main(argv: string[]): Promise<number> {
         return await probeCommand(rest);
       case "critic":
         return await criticCommand(rest);
+      case "comfyui":
+        if (rest[0] === "check") return await comfyuiCheckCommand(rest.slice(1));
+        process.stderr.write(`Usage: retake comfyui check [workflow.json …]\n`);
+        return 1;
       case undefined:
       case "help":
       case "--help":

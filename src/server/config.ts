@@ -19,7 +19,7 @@ export interface ServerConfig {
   providers: {
     luma: { apiKey?: string; baseUrl: string } & ProviderTuning;
     runway: { apiKey?: string; baseUrl: string } & ProviderTuning;
-    comfyui: { url?: string };
+    comfyui: { url?: string; workflowsDir?: string } & ProviderTuning;
   };
   /** Directory holding the built web pages (panel + harness). */
   webDir: string;
@@ -77,7 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     providers: {
       luma: { apiKey: env.LUMA_API_KEY || undefined, baseUrl: env.LUMA_BASE_URL || "https://agents.lumalabs.ai/v1" },
       runway: { apiKey: env.RUNWAY_API_KEY || undefined, baseUrl: env.RUNWAY_BASE_URL || "https://api.dev.runwayml.com" },
-      comfyui: { url: env.COMFYUI_URL || undefined },
+      comfyui: { url: env.COMFYUI_URL || undefined, workflowsDir: env.COMFYUI_WORKFLOWS ? path.resolve(root, env.COMFYUI_WORKFLOWS) : undefined },
     },
     webDir: path.resolve(root, "build/web"),
     harness: env.RETAKE_HARNESS !== "0",

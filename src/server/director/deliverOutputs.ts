@@ -33,7 +33,7 @@ export async function deliverOutputs(input: {
   signal?: AbortSignal;
 }): Promise<Delivery> {
   const { sequence, dir, signal } = input;
-  const notes: string[] = [];
+  const notes: string[] = input.outputs.flatMap((o) => o.notes ?? []);
   let outputs = [...input.outputs];
   const master = outputs.find((o) => o.kind === "master");
   if (!master) return { outputs, notes };

@@ -46,6 +46,8 @@ export interface ProviderOutput {
   width?: number;
   height?: number;
   codec?: string;
+  /** What the provider knows about this file that the take card should say (ComfyUI: "8-bit H.264, tagged Rec.709"). */
+  notes?: string[];
 }
 
 /** The seam every generation backend sits behind (DESIGN.md "Provider interface"). */
