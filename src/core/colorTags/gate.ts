@@ -6,6 +6,8 @@
  * why and whether Retake can conform the take into a master that passes.
  */
 import { COLOR_SPACE_LABEL, type ColorTags, type SequenceColorSpace } from "../schemas/color.js";
+import { COLOR_SIGNAL_CODES } from "./conformPlan.js";
+import { DOLBY_VISION_CONVERSION_FIX, dolbyVisionName, dolbyVisionUnusable } from "./dolbyVision.js";
 import { tagsMatchSequence } from "./expectedTags.js";
 
 export type ConformFormat = "prores422hq" | "prores4444" | "hevc-hdr10" | "exr-aces";
@@ -55,12 +57,25 @@ export function gateImport(tags: ColorTags, sequenceColorSpace: SequenceColorSpa
 function notConformable(tags: ColorTags): string | undefined {
   if (tags.damaged) return "the file is damaged or incomplete; download or render the take again.";
   if (tags.sequence && !tags.sequence.contiguous) return "frames of the EXR sequence are missing; Retake will not invent them. Download the take again.";
+  if (tags.dolbyVision && dolbyVisionUnusable(tags.dolbyVision)) {
+    return `it is Dolby Vision profile ${dolbyVisionName(tags.dolbyVision)}, whose pictures only a Dolby Vision decoder shows correctly, and Retake's conform (ffmpeg without a GPU) cannot apply Dolby Vision. ${DOLBY_VISION_CONVERSION_FIX}`;
+  }
   if (tags.container === "exr") {
-    return tags.colorSpace === "aces2065-1" ? undefined : "its EXR color primaries are not ACES AP0, so Retake does not know what its colors mean.";
+    if (tags.colorSpace === "aces2065-1") return undefined;
+    return tags.colorSpace === "linear-rec709"
+      ? "its EXR frames are scene-linear Rec.709 (no ACES chromaticities), and Retake conforms only ACES2065-1 EXR; import the take's video master, or have the renderer write AP0 chromaticities if the frames are ACES."
+      : "its EXR color primaries are neither ACES AP0 nor Rec.709, so Retake does not know what its colors mean.";
   }
   if (tags.container === "unknown") return "it is not a movie or an EXR image Retake can read.";
   if (!tags.sampleEntry || !DECODABLE.has(tags.sampleEntry)) return "its codec is not one Retake can decode.";
   // The color space has to be known from at least one carrier to convert it.
+  const c = tags.colr;
+  const bs = tags.bitstream;
+  const colrDisagree = c && tags.extraColr?.some((o) => o.primaries !== c.primaries || o.transfer !== c.transfer || o.matrix !== c.matrix);
+  const streamKnows = bs && Object.values(COLOR_SIGNAL_CODES).some((k) => k.primaries === bs.primaries && k.transfer === bs.transfer && k.matrix === bs.matrix);
+  if (colrDisagree && !streamKnows) {
+    return "its colr boxes disagree and the codec's own signalling does not settle which one is right, so Retake cannot tell what the pixels mean; interpret it by hand.";
+  }
   if (tags.colorSpace === "unknown") {
     return tags.colr
       ? "its color tags mix code points that match no color space, so Retake cannot tell what the pixels mean; interpret it by hand."
