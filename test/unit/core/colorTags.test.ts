@@ -409,6 +409,10 @@ describe("readColorTags on OpenEXR", () => {
     expect(tags.exr?.chromaticities).toBeUndefined();
     expect(tags).toMatchObject({ colorSpace: "linear-rec709", agree: true, problems: [], summary: expect.stringMatching(/^Scene-linear Rec\.709 \(the OpenEXR default/) });
     expect(tags.assumed).toBeUndefined();
+    const gate = gateImport(tags, "rec2100-pq");
+    expect(gate).toMatchObject({ ok: false, conformable: false });
+    expect(gate.reasons[0]).toMatch(/scene-linear Rec\.709/);
+    expect(gate.suggestion).toMatch(/Retake conforms only ACES2065-1 EXR/);
     expect(tags.warnings).toEqual([expect.stringMatching(/no chromaticities attribute, so by the OpenEXR standard its primaries are Rec\.709/)]);
     // Float frames are no different: the default is about primaries, not pixel type.
     expect((await tagsOf("float.exr")).tags).toMatchObject({ colorSpace: "linear-rec709", agree: true });
@@ -510,6 +514,12 @@ describe("Dolby Vision", () => {
     expect(tags.problems[0]).toMatch(/Dolby Vision profile 5 \(level 6\) with no backward-compatible base layer.*wrong colors/);
     expect(tags.problems[0]).toMatch(/HDR10 or HLG delivery.*libplacebo=apply_dolbyvision=1/);
     expect(await ffprobeDolbyVision("dv5.mp4")).toMatchObject({ dv_profile: 5, dv_bl_signal_compatibility_id: 0 });
+    // The import gate refuses it in every sequence, offers no conform, and gives the fix.
+    for (const seq of ["rec709", "rec2100-pq", "rec2100-hlg"] as const) {
+      const gate = gateImport(tags, seq);
+      expect(gate).toMatchObject({ ok: false, conformable: false });
+      expect(gate.suggestion).toMatch(/^Not imported, and Retake cannot conform it: it is Dolby Vision profile 5.*libplacebo=apply_dolbyvision=1/);
+    }
   });
 });
 
