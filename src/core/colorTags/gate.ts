@@ -53,8 +53,8 @@ export function gateImport(tags: ColorTags, sequenceColorSpace: SequenceColorSpa
   };
 }
 
-/** Why Retake cannot conform a file, or undefined when it can. */
-function notConformable(tags: ColorTags): string | undefined {
+/** Why Retake cannot conform a file, or undefined when it can (also what conform itself says when refusing). */
+export function notConformable(tags: ColorTags): string | undefined {
   if (tags.damaged) return "the file is damaged or incomplete; download or render the take again.";
   if (tags.sequence && !tags.sequence.contiguous) return "frames of the EXR sequence are missing; Retake will not invent them. Download the take again.";
   if (tags.dolbyVision && dolbyVisionUnusable(tags.dolbyVision)) {

@@ -19,7 +19,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { COLOR_SIGNAL_CODES, conformPlan, dolbyVisionUnusable, exrSequenceFrames, withExrSequence, type ConformFormat } from "../../core/colorTags/index.js";
+import { COLOR_SIGNAL_CODES, conformPlan, dolbyVisionUnusable, exrSequenceFrames, notConformable, withExrSequence, type ConformFormat } from "../../core/colorTags/index.js";
 import type { ClliBox, ColorAssumption, ColorTags, MdcvBox, SequenceColorSpace } from "../../core/schemas/color.js";
 import type { FrameRate } from "../../core/schemas/frameContext.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
@@ -112,14 +112,16 @@ export async function conformMaster(input: ConformInput): Promise<ConformResult>
   const notes: string[] = [];
 
   const decodable = src.tags.container === "exr" ? tags.colorSpace === "aces2065-1" : tags.sampleEntry !== undefined && !tags.damaged;
+  // Missing frames first: the most specific reason (which frames) whatever else is wrong.
+  if (tags.sequence && !tags.sequence.contiguous) {
+    throw new ConformError(`Retake cannot conform ${path.basename(input.inputPath)}: ${tags.problems.at(-1)}`, "not_conformable");
+  }
   if (dolbyVisionUnusable(tags.dolbyVision)) {
     throw new ConformError(`Retake cannot conform ${path.basename(input.inputPath)}: ${tags.problems[0]}`, "not_conformable");
   }
   if (!decodable || tags.colorSpace === "unknown" && !tags.bitstream) {
-    throw new ConformError(`Retake cannot conform ${path.basename(input.inputPath)}: ${tags.problems[0] ?? "its color is unknown."}`, "not_conformable");
-  }
-  if (tags.sequence && !tags.sequence.contiguous) {
-    throw new ConformError(`Retake cannot conform ${path.basename(input.inputPath)}: ${tags.problems.at(-1)}`, "not_conformable");
+    const why = tags.container === "exr" ? notConformable(tags) : undefined;
+    throw new ConformError(`Retake cannot conform ${path.basename(input.inputPath)}: ${why ?? tags.problems[0] ?? "its color is unknown."}`, "not_conformable");
   }
   const plan = conformPlan(tags, target.colorSpace, format);
   if (plan.source === "unknown") {
