@@ -146,7 +146,7 @@ export function judgeMovie(f: MovieFacts): Verdict {
   const summary =
     space === "unknown"
       ? "Color unknown: its tags match no delivery color space."
-      : `${label}${dv && dvBase ? ` (Dolby Vision ${dolbyVisionName(dv)} base layer; the Dolby Vision metadata is ignored)` : ""}${out.problems.length > 0 ? ", with problems" : ""}.`;
+      : `${label}${dv && dvBase ? ` (Dolby Vision ${dolbyVisionName(dv)} base layer; the Dolby Vision metadata is ignored)` : ""}.`;
   return out.verdict(space, summary);
 }
 

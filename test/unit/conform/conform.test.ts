@@ -3,13 +3,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { gateImport } from "../../../src/core/colorTags/index.js";
 import { ColorTags, type ColorAssumption, type SequenceColorSpace } from "../../../src/core/schemas/color.js";
 import { ConformError, conformMaster, type ConformTarget } from "../../../src/server/conform/index.js";
 import { pqToNits } from "../../../src/server/conform/contentLight.js";
 import { readColorTagsFromFile } from "../../../src/server/files/fileRangedRead.js";
-import { probeTags } from "../../../src/server/commands/probeCommand.js";
+import { probeCommand, probeTags } from "../../../src/server/commands/probeCommand.js";
 import { AP0_CHROMATICITIES, writeExrAttributes } from "../../../src/server/conform/exrHeader.js";
 import { colrBox, copyWithEntryBoxes, dolbyVisionConfigBox } from "../../../src/server/conform/sampleEntryBoxes.js";
 import { writeHdr10Boxes } from "../../../src/server/media/colorConvert.js";
@@ -215,6 +215,30 @@ describe("the verdict and the gate on every fixture", () => {
     expect(gate).toMatchObject({ ok: false, conformable: false });
     expect(gate.suggestion).toMatch(/frames of the EXR sequence are missing/);
     expect(gateImport(ap0, "rec2100-pq")).toMatchObject({ ok: false, conformable: true });
+  });
+
+  it("retake probe prints the verdict's one-line summary, its problems and its notes", async () => {
+    const printed = async (args: string[]) => {
+      const lines: string[] = [];
+      const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (lines.push(String(chunk)), true));
+      try {
+        return { code: await probeCommand(args), text: lines.join("") };
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    const dv5 = await printed([at("dv5.mp4"), "--no-ffprobe"]);
+    expect(dv5.code).toBe(2);
+    expect(dv5.text).toMatch(/^dv5\.mp4: Dolby Vision profile 5 \(no compatible base layer\): unusable without conversion\.\n  - It is Dolby Vision profile 5 .*libplacebo/);
+    const stream = await printed([at("hevc_pq_stream_only.mp4"), "--no-ffprobe"]);
+    expect(stream.text).toMatch(/^hevc_pq_stream_only\.mp4: Rec\.2100 PQ in the stream, no container tags\.\n/);
+    const plain = await printed([at("exr_plain"), "--no-ffprobe"]);
+    expect(plain.code).toBe(0);
+    expect(plain.text).toMatch(/^exr_plain: Scene-linear Rec\.709 \(the OpenEXR default: no chromaticities attribute\)\. \(tags agree\)\n  \(note\) It has no chromaticities/);
+    const assumed = await printed([at("exr_plain"), "--no-ffprobe", "--assume-aces"]);
+    expect(assumed.text).toMatch(/ACES2065-1 \(AP0, scene-linear\), assumed from the provider's declaration/);
+    const json = await printed([at("exr_plain"), "--json", "--no-ffprobe", "--assume-aces"]);
+    expect(JSON.parse(json.text)).toMatchObject({ colorSpace: "aces2065-1", assumed: { provider: "command line" } });
   });
 
   it("probe compares ffprobe's first frame with the container", async () => {
