@@ -173,7 +173,7 @@ function judgeWithoutColr(f: MovieFacts, out: Findings, dvName: string | undefin
   }
   const label = COLOR_SPACE_LABEL[streamSpace];
   out.disagree(
-    `It has no colr box: ${where} says ${label} (${describe(bs)}), so that is what the pictures are, but Premiere goes by the container's tags and will guess, usually as Rec.709${streamSpace === "rec709" ? "" : ", so the HDR would be shown wrong"}. Conform adds the colr box without re-encoding.`,
+    `It has no colr box: ${where} says ${label} (${describe(bs)}), so that is what the pictures are, but Premiere goes by the container's tags and will guess, usually as Rec.709${streamSpace === "rec709" ? "" : ", so the HDR would be shown wrong"}. Conform adds the container's tags (without re-encoding when the delivery codec is the file's own).`,
   );
   if (bs.fullRange === true && bs.matrix !== 0) {
     out.disagree(`${capital(where)} marks this Y′CbCr video as full range; decoders will stretch its levels, so blacks and whites shift. Deliver limited (video) range.`);
