@@ -69,19 +69,28 @@ export function notConformable(tags: ColorTags): string | undefined {
   if (tags.container === "unknown") return "it is not a movie or an EXR image Retake can read.";
   if (!tags.sampleEntry || !DECODABLE.has(tags.sampleEntry)) return "its codec is not one Retake can decode.";
   // The color space has to be known from at least one carrier to convert it.
-  const c = tags.colr;
-  const bs = tags.bitstream;
-  const colrDisagree = c && tags.extraColr?.some((o) => o.primaries !== c.primaries || o.transfer !== c.transfer || o.matrix !== c.matrix);
-  const streamKnows = bs && Object.values(COLOR_SIGNAL_CODES).some((k) => k.primaries === bs.primaries && k.transfer === bs.transfer && k.matrix === bs.matrix);
-  if (colrDisagree && !streamKnows) {
-    return "its colr boxes disagree and the codec's own signalling does not settle which one is right, so Retake cannot tell what the pixels mean; interpret it by hand.";
-  }
+  if (colrBoxesUnsettled(tags)) return COLR_UNSETTLED;
   if (tags.colorSpace === "unknown") {
     return tags.colr
       ? "its color tags mix code points that match no color space, so Retake cannot tell what the pixels mean; interpret it by hand."
       : "it has no color tags, so Retake cannot tell what the pixels mean; interpret it by hand.";
   }
   return undefined;
+}
+
+const COLR_UNSETTLED =
+  "its colr boxes disagree and the codec's own signalling does not settle which one is right, so Retake cannot tell what the pixels mean; interpret it by hand.";
+
+/**
+ * Two colr boxes that disagree, with no ProRes header / HEVC VUI naming a delivery color space
+ * to say which is right: the pixels' meaning is unknown (conform refuses these too).
+ */
+export function colrBoxesUnsettled(tags: ColorTags): boolean {
+  const c = tags.colr;
+  const bs = tags.bitstream;
+  const disagree = c !== undefined && (tags.extraColr ?? []).some((o) => o.primaries !== c.primaries || o.transfer !== c.transfer || o.matrix !== c.matrix);
+  const streamKnows = bs !== undefined && Object.values(COLOR_SIGNAL_CODES).some((k) => k.primaries === bs.primaries && k.transfer === bs.transfer && k.matrix === bs.matrix);
+  return disagree && !streamKnows;
 }
 
 const dedupe = (xs: string[]) => [...new Set(xs)];

@@ -19,7 +19,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { COLOR_SIGNAL_CODES, conformPlan, dolbyVisionUnusable, exrSequenceFrames, notConformable, withExrSequence, type ConformFormat } from "../../core/colorTags/index.js";
+import { colrBoxesUnsettled, COLOR_SIGNAL_CODES, conformPlan, dolbyVisionUnusable, exrSequenceFrames, notConformable, withExrSequence, type ConformFormat } from "../../core/colorTags/index.js";
 import type { ClliBox, ColorAssumption, ColorTags, MdcvBox, SequenceColorSpace } from "../../core/schemas/color.js";
 import type { FrameRate } from "../../core/schemas/frameContext.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
@@ -118,6 +118,9 @@ export async function conformMaster(input: ConformInput): Promise<ConformResult>
   }
   if (dolbyVisionUnusable(tags.dolbyVision)) {
     throw new ConformError(`Retake cannot conform ${path.basename(input.inputPath)}: ${tags.problems[0]}`, "not_conformable");
+  }
+  if (colrBoxesUnsettled(tags)) {
+    throw new ConformError(`Retake cannot conform ${path.basename(input.inputPath)}: ${notConformable(tags)}`, "not_conformable");
   }
   if (!decodable || tags.colorSpace === "unknown" && !tags.bitstream) {
     const why = tags.container === "exr" ? notConformable(tags) : undefined;

@@ -98,6 +98,9 @@ async function makeFixtures(): Promise<void> {
   buildPadded("prores_hlg_moov_at_end_large.mov", at("prores_hlg.mov"));
   // Frames tagged HLG, colr saying Rec.709 (a stream-copy remux with the wrong tags).
   await ffmpeg("-i", at("prores_hlg.mov"), "-c", "copy", ...BT709, at("prores_hlg_colr_709.mov"));
+  // Two disagreeing colr boxes on H.264, whose color Retake does not read from the stream.
+  await copyWithEntryBoxes(at("h264_untagged.mp4"), at("h264_two_colr.mp4"),
+    [colrBox("nclx", { primaries: 9, transfer: 18, matrix: 9 }), colrBox("nclx", { primaries: 1, transfer: 1, matrix: 1 })]);
   // A packager's second colr after the encoder's: HLG, then BT.2020 SDR.
   await copyWithEntryBoxes(at("prores_hlg.mov"), at("prores_hlg_two_colr.mov"), [colrBox("nclc", { primaries: 9, transfer: 14, matrix: 9 })]);
 }
@@ -459,6 +462,9 @@ describe("conformMaster", () => {
   it("refuses what it cannot conform, with the reason", async () => {
     await expect(conformMaster({ inputPath: at("h264_untagged.mp4"), outputPath: at("out/x.mov"), target: target("rec709") })).rejects.toThrow(ConformError);
     await expect(conformMaster({ inputPath: at("exr_gap"), outputPath: at("out/y.mov"), target: target("rec2100-pq") })).rejects.toThrow(/missing frame 3/);
+    // The gate's reason and conform's are the same: nothing settles which colr box is right.
+    await expect(conformMaster({ inputPath: at("h264_two_colr.mp4"), outputPath: at("out/w.mov"), target: target("rec709", { duration: 0.5 }) }))
+      .rejects.toThrow(/colr boxes disagree and the codec's own signalling does not settle/);
     await expect(conformMaster({ inputPath: at("prores_hlg.mov"), outputPath: at("out/z.mp4"), target: target("rec709") })).rejects.toThrow(/\.mov file/);
     expect(fs.existsSync(at("out/x.mov"))).toBe(false);
   });
