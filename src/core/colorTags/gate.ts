@@ -7,7 +7,7 @@
  */
 import { COLOR_SPACE_LABEL, type ColorTags, type SequenceColorSpace } from "../schemas/color.js";
 import { COLOR_SIGNAL_CODES } from "./conformPlan.js";
-import { DOLBY_VISION_CONVERSION_FIX, dolbyVisionName, dolbyVisionUnusable } from "./dolbyVision.js";
+import { dolbyVisionName, dolbyVisionUnusable } from "./dolbyVision.js";
 import { tagsMatchSequence } from "./expectedTags.js";
 
 export type ConformFormat = "prores422hq" | "prores4444" | "hevc-hdr10" | "exr-aces";
@@ -58,7 +58,8 @@ export function notConformable(tags: ColorTags): string | undefined {
   if (tags.damaged) return "the file is damaged or incomplete; download or render the take again.";
   if (tags.sequence && !tags.sequence.contiguous) return "frames of the EXR sequence are missing; Retake will not invent them. Download the take again.";
   if (tags.dolbyVision && dolbyVisionUnusable(tags.dolbyVision)) {
-    return `it is Dolby Vision profile ${dolbyVisionName(tags.dolbyVision)}, whose pictures only a Dolby Vision decoder shows correctly, and Retake's conform (ffmpeg without a GPU) cannot apply Dolby Vision. ${DOLBY_VISION_CONVERSION_FIX}`;
+    // The reason before it (the verdict's problem) already gives the conversion fix.
+    return `it is Dolby Vision profile ${dolbyVisionName(tags.dolbyVision)}, whose pictures only a Dolby Vision decoder shows correctly, and Retake's conform (ffmpeg without a GPU) cannot apply Dolby Vision; convert it as said above.`;
   }
   if (tags.container === "exr") {
     if (tags.colorSpace === "aces2065-1") return undefined;

@@ -518,7 +518,8 @@ describe("Dolby Vision", () => {
     for (const seq of ["rec709", "rec2100-pq", "rec2100-hlg"] as const) {
       const gate = gateImport(tags, seq);
       expect(gate).toMatchObject({ ok: false, conformable: false });
-      expect(gate.suggestion).toMatch(/^Not imported, and Retake cannot conform it: it is Dolby Vision profile 5.*libplacebo=apply_dolbyvision=1/);
+      expect(gate.reasons[0]).toMatch(/Dolby Vision profile 5 .*HDR10 or HLG delivery.*libplacebo=apply_dolbyvision=1/);
+      expect(gate.suggestion).toMatch(/^Not imported, and Retake cannot conform it: it is Dolby Vision profile 5.*cannot apply Dolby Vision; convert it as said above\.$/);
     }
   });
 });
