@@ -16,6 +16,7 @@ const USAGE = `Usage: retake <command>
   start                 build the UI if needed, then serve the backend and the browser harness
   serve                 serve the backend only (RETAKE_HARNESS=1 to add the harness)
   probe <file> --json   color tags of a video or EXR file, with a verdict
+                        (--assume-aces: EXR without chromaticities is ACES2065-1, as Luma declares)
   critic <clip> [--direction <json>] [--frame <png>] --json   measure a take (camera, stability, exposure) against its direction
   comfyui check [workflow.json …]   what each ComfyUI server in COMFYUI_URL lacks for each workflow
 `;

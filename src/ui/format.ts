@@ -66,9 +66,13 @@ export function codecName(tags: Pick<ColorTags, "sampleEntry" | "codec" | "conta
   return "unknown codec";
 }
 
-/** "ProRes 422 HQ · Rec.2100 PQ · tags agree" (or "tags disagree"). */
+/**
+ * "ProRes 422 HQ · Rec.2100 PQ · tags agree" (or "tags disagree"); the reader's one-line
+ * summary when it has one ("HEVC · Rec.2100 PQ in the stream, no container tags · tags disagree").
+ */
 export function colorTagsInWords(tags: ColorTags): string {
-  return [codecName(tags), COLOR_SPACE_LABEL[tags.colorSpace], tags.agree ? "tags agree" : "tags disagree"].join(" · ");
+  const what = tags.summary ? tags.summary.replace(/\.$/, "") : COLOR_SPACE_LABEL[tags.colorSpace];
+  return [codecName(tags), what, tags.agree ? "tags agree" : "tags disagree"].join(" · ");
 }
 
 /** "$0.00", "~$0.42" for an estimate. */

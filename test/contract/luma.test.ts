@@ -176,6 +176,9 @@ describe("Luma: drafts and finals", () => {
     expect(take.outputs.source!.colorTags?.colr?.transfer).toBe(16);
     expect(take.outputs.master!.colorTags).toMatchObject({ sampleEntry: "apch", colorSpace: "rec2100-pq", agree: true });
     expect((await artifactBytes(take.outputs.exr!.id)).equals(exr)).toBe(true);
+    // Luma's word that its EXR is ACES2065-1 is recorded on the artifact (its frames may carry no chromaticities).
+    expect(take.outputs.exr!.colorAssumption).toEqual({ colorSpace: "aces2065-1", source: "provider", provider: "luma", statement: expect.stringMatching(/^Luma declares/) });
+    expect(take.outputs.master!.colorAssumption).toBeUndefined();
     expect(maxInFlight).toBe(2);
     expect(take.cost.usd).toBe(3.6);
   });

@@ -28,6 +28,10 @@ export function tagsMatchSequence(tags: ColorTags, sequence: SequenceColorSpace)
     problems.push(
       `The file is ACES2065-1 (linear AP0) and Premiere has no reliable interpretation for it in a ${seq} sequence; conform it to a ProRes ${seq} master before importing.`,
     );
+  } else if (file === "linear-rec709") {
+    problems.push(
+      `The file is scene-linear Rec.709 (an EXR without ACES chromaticities) and Premiere has no reliable interpretation for linear EXR in a ${seq} sequence; import the take's ${seq} master instead.`,
+    );
   } else if (file !== sequence) {
     problems.push(mismatch(file, sequence));
   }

@@ -6,6 +6,8 @@
  * why and whether Retake can conform the take into a master that passes.
  */
 import { COLOR_SPACE_LABEL, type ColorTags, type SequenceColorSpace } from "../schemas/color.js";
+import { COLOR_SIGNAL_CODES } from "./conformPlan.js";
+import { dolbyVisionName, dolbyVisionUnusable } from "./dolbyVision.js";
 import { tagsMatchSequence } from "./expectedTags.js";
 
 export type ConformFormat = "prores422hq" | "prores4444" | "hevc-hdr10" | "exr-aces";
@@ -51,22 +53,45 @@ export function gateImport(tags: ColorTags, sequenceColorSpace: SequenceColorSpa
   };
 }
 
-/** Why Retake cannot conform a file, or undefined when it can. */
-function notConformable(tags: ColorTags): string | undefined {
+/** Why Retake cannot conform a file, or undefined when it can (also what conform itself says when refusing). */
+export function notConformable(tags: ColorTags): string | undefined {
   if (tags.damaged) return "the file is damaged or incomplete; download or render the take again.";
   if (tags.sequence && !tags.sequence.contiguous) return "frames of the EXR sequence are missing; Retake will not invent them. Download the take again.";
+  if (tags.dolbyVision && dolbyVisionUnusable(tags.dolbyVision)) {
+    // The reason before it (the verdict's problem) already gives the conversion fix.
+    return `it is Dolby Vision profile ${dolbyVisionName(tags.dolbyVision)}, whose pictures only a Dolby Vision decoder shows correctly, and Retake's conform (ffmpeg without a GPU) cannot apply Dolby Vision; convert it as said above.`;
+  }
   if (tags.container === "exr") {
-    return tags.colorSpace === "aces2065-1" ? undefined : "its EXR color primaries are not ACES AP0, so Retake does not know what its colors mean.";
+    if (tags.colorSpace === "aces2065-1") return undefined;
+    return tags.colorSpace === "linear-rec709"
+      ? "its EXR frames are scene-linear Rec.709 (no ACES chromaticities), and Retake conforms only ACES2065-1 EXR; import the take's video master, or have the renderer write AP0 chromaticities if the frames are ACES."
+      : "its EXR color primaries are neither ACES AP0 nor Rec.709, so Retake does not know what its colors mean.";
   }
   if (tags.container === "unknown") return "it is not a movie or an EXR image Retake can read.";
   if (!tags.sampleEntry || !DECODABLE.has(tags.sampleEntry)) return "its codec is not one Retake can decode.";
   // The color space has to be known from at least one carrier to convert it.
+  if (colrBoxesUnsettled(tags)) return COLR_UNSETTLED;
   if (tags.colorSpace === "unknown") {
     return tags.colr
       ? "its color tags mix code points that match no color space, so Retake cannot tell what the pixels mean; interpret it by hand."
       : "it has no color tags, so Retake cannot tell what the pixels mean; interpret it by hand.";
   }
   return undefined;
+}
+
+const COLR_UNSETTLED =
+  "its colr boxes disagree and the codec's own signalling does not settle which one is right, so Retake cannot tell what the pixels mean; interpret it by hand.";
+
+/**
+ * Two colr boxes that disagree, with no ProRes header / HEVC VUI naming a delivery color space
+ * to say which is right: the pixels' meaning is unknown (conform refuses these too).
+ */
+export function colrBoxesUnsettled(tags: ColorTags): boolean {
+  const c = tags.colr;
+  const bs = tags.bitstream;
+  const disagree = c !== undefined && (tags.extraColr ?? []).some((o) => o.primaries !== c.primaries || o.transfer !== c.transfer || o.matrix !== c.matrix);
+  const streamKnows = bs !== undefined && Object.values(COLOR_SIGNAL_CODES).some((k) => k.primaries === bs.primaries && k.transfer === bs.transfer && k.matrix === bs.matrix);
+  return disagree && !streamKnows;
 }
 
 const dedupe = (xs: string[]) => [...new Set(xs)];

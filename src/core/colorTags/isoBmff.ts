@@ -5,7 +5,7 @@
  *
  * This module only gathers facts; readColorTags/verdict decide what they mean.
  */
-import type { ClliBox, ColrBox, MdcvBox } from "../schemas/color.js";
+import type { ClliBox, ColrBox, DolbyVisionConfig, MdcvBox } from "../schemas/color.js";
 import { type ByteSource, fourcc, viewOf } from "./byteSource.js";
 import {
   hevcNalType,
@@ -21,6 +21,8 @@ import {
 export const MAX_MOOV_BYTES = 64 * 1024 * 1024;
 /** A real file has a handful of top-level boxes (fragmented MP4: a few thousand). */
 const MAX_TOP_LEVEL_BOXES = 100_000;
+/** A hostile file can repeat colr thousands of times; a few are enough to say they disagree. */
+const MAX_EXTRA_COLR = 8;
 /** Fixed VisualSampleEntry / QuickTime video sample description fields before child boxes. */
 const VISUAL_SAMPLE_ENTRY_FIELDS = 78;
 
@@ -37,6 +39,10 @@ export interface MovieFacts {
   bitDepth?: number;
   hevcProfileIdc?: number;
   colr?: ColrBox;
+  /** nclx/nclc `colr` boxes after the first one (a second carrier that may disagree). */
+  extraColr?: ColrBox[];
+  /** The Dolby Vision configuration record (dvcC/dvvC/dvwC) of the sample entry. */
+  dolbyVision?: DolbyVisionConfig;
   /** A `colr` of a type we cannot use for code points (e.g. `prof`, an ICC profile). */
   colrOtherType?: string;
   /** A `colr` that names nclx/nclc but is too short to hold the code points. */
@@ -81,6 +87,9 @@ const CODEC_NAMES: Record<string, string> = {
   hev1: "HEVC",
   dvh1: "Dolby Vision (HEVC)",
   dvhe: "Dolby Vision (HEVC)",
+  dva1: "Dolby Vision (H.264)",
+  dvav: "Dolby Vision (H.264)",
+  dav1: "Dolby Vision (AV1)",
   avc1: "H.264",
   avc3: "H.264",
   av01: "AV1",
@@ -142,7 +151,8 @@ export async function readMovieFacts(src: ByteSource, fileName: string | undefin
 }
 
 const isProRes = (entry: string | undefined) => entry !== undefined && entry in PRORES_BIT_DEPTH;
-const isHevc = (entry: string | undefined) => entry === "hvc1" || entry === "hev1";
+/** Dolby Vision's own HEVC sample entries (profile 5 and others) hold an hvcC like hvc1/hev1. */
+const isHevc = (entry: string | undefined) => entry === "hvc1" || entry === "hev1" || entry === "dvh1" || entry === "dvhe";
 
 /**
  * The first sample's own signalling: 25 bytes for ProRes, the SPS (from hvcC, or in-band for
@@ -329,10 +339,13 @@ function readSampleEntry(v: DataView, facts: MovieFacts): void {
   for (const c of boxes(v, entry.body + VISUAL_SAMPLE_ENTRY_FIELDS, entry.end, damage)) {
     const q = c.body;
     const len = c.end - c.body;
-    if (c.type === "colr" && len >= 4 && !facts.colr) {
+    if (c.type === "colr" && len >= 4) {
+      // Every nclx/nclc box is a carrier: the first is kept as `colr`, the rest are compared
+      // with it (ffmpeg follows the last one, other readers the first).
       const kind = fourcc(v, q);
+      let box: ColrBox | undefined;
       if (kind === "nclx" && len >= 11) {
-        facts.colr = {
+        box = {
           type: "nclx",
           primaries: v.getUint16(q + 4),
           transfer: v.getUint16(q + 6),
@@ -340,12 +353,29 @@ function readSampleEntry(v: DataView, facts: MovieFacts): void {
           fullRange: (v.getUint8(q + 10) & 0x80) !== 0,
         };
       } else if (kind === "nclc" && len >= 10) {
-        facts.colr = { type: "nclc", primaries: v.getUint16(q + 4), transfer: v.getUint16(q + 6), matrix: v.getUint16(q + 8) };
+        box = { type: "nclc", primaries: v.getUint16(q + 4), transfer: v.getUint16(q + 6), matrix: v.getUint16(q + 8) };
       } else if (kind === "nclx" || kind === "nclc") {
-        facts.colrTooShort = true;
-      } else {
+        if (!facts.colr) facts.colrTooShort = true;
+      } else if (!facts.colr) {
         facts.colrOtherType = printable(kind);
       }
+      if (box && !facts.colr) facts.colr = box;
+      else if (box && (facts.extraColr ??= []).length < MAX_EXTRA_COLR) facts.extraColr.push(box);
+    } else if ((c.type === "dvcC" || c.type === "dvvC" || c.type === "dvwC") && len >= 5 && !facts.dolbyVision) {
+      // DOVIDecoderConfigurationRecord: u8 version major, u8 minor, then profile(7) level(6)
+      // rpu(1) el(1) bl(1), then bl_signal_compatibility_id(4) and reserved bits.
+      const flags = v.getUint16(q + 2);
+      facts.dolbyVision = {
+        box: c.type,
+        versionMajor: v.getUint8(q),
+        versionMinor: v.getUint8(q + 1),
+        profile: flags >> 9,
+        level: (flags >> 3) & 0x3f,
+        rpuPresent: (flags & 4) !== 0,
+        elPresent: (flags & 2) !== 0,
+        blPresent: (flags & 1) !== 0,
+        blCompatibilityId: v.getUint8(q + 4) >> 4,
+      };
     } else if (c.type === "mdcv" && len >= 24 && !facts.mdcv) {
       const u = (i: number) => v.getUint16(q + 2 * i);
       facts.mdcv = {

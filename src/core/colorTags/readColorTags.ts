@@ -5,7 +5,7 @@
  * throws — a malformed, truncated or hostile file yields colorSpace "unknown", agree false and
  * a sentence saying why.
  */
-import type { ColorTags } from "../schemas/color.js";
+import type { ColorAssumption, ColorTags } from "../schemas/color.js";
 import { ByteSource, type RangedRead } from "./byteSource.js";
 import { looksLikeExr, readExrFacts } from "./exr.js";
 import { looksLikeIsoBmff, readMovieFacts } from "./isoBmff.js";
@@ -17,6 +17,11 @@ export { MAX_MOOV_BYTES } from "./isoBmff.js";
 export interface ReadColorTagsOptions {
   /** Used only as a hint: an MP4 without `ftyp` is told from old QuickTime by its extension. */
   fileName?: string;
+  /**
+   * A provider's declaration of what its EXR frames are (Luma: ACES2065-1), used only for an
+   * EXR without a `chromaticities` attribute; the result then records it in `assumed`.
+   */
+  exrAssumption?: ColorAssumption;
 }
 
 /** Box headers are tiny; EXR headers are a few KB. One read-ahead window covers most of either. */
@@ -37,7 +42,7 @@ export async function readColorTags(
     if (looksLikeExr(head)) {
       const facts = await readExrFacts(new ByteSource(read, fileSize, EXR_READ_AHEAD));
       const { failures: _, compressionUnknown: __, ...exr } = facts;
-      const verdict = judgeExr(facts);
+      const verdict = judgeExr(facts, opts.exrAssumption);
       return {
         container: "exr",
         ...(exr.channels && exr.compression !== undefined
@@ -71,6 +76,7 @@ const failed = (container: ColorTags["container"], problem: string): ColorTags =
   colorSpace: "unknown",
   agree: false,
   problems: [problem],
+  summary: "Unreadable: its color is unknown.",
 });
 
 const withoutUndefined = <T extends object>(o: T): T =>

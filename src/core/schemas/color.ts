@@ -8,7 +8,11 @@ export const SequenceColorSpace = z.enum(["rec709", "rec2100-pq", "rec2100-hlg"]
 export type SequenceColorSpace = z.infer<typeof SequenceColorSpace>;
 
 /** What a tag reader can conclude about a file; wider than what a sequence can be. */
-export const DetectedColorSpace = z.enum(["rec709", "rec2100-pq", "rec2100-hlg", "aces2065-1", "unknown"]);
+/**
+ * `linear-rec709`: scene-linear light with Rec.709 primaries, what an OpenEXR without a
+ * `chromaticities` attribute is by the OpenEXR standard (and one with Rec.709 chromaticities).
+ */
+export const DetectedColorSpace = z.enum(["rec709", "rec2100-pq", "rec2100-hlg", "aces2065-1", "linear-rec709", "unknown"]);
 export type DetectedColorSpace = z.infer<typeof DetectedColorSpace>;
 
 export const isHdr = (cs: SequenceColorSpace | DetectedColorSpace): boolean =>
@@ -19,6 +23,7 @@ export const COLOR_SPACE_LABEL: Record<DetectedColorSpace, string> = {
   "rec2100-pq": "Rec.2100 PQ",
   "rec2100-hlg": "Rec.2100 HLG",
   "aces2065-1": "ACES2065-1 (AP0, linear)",
+  "linear-rec709": "scene-linear Rec.709",
   unknown: "unknown",
 };
 
@@ -57,6 +62,39 @@ export const BitstreamColor = z.object({
 });
 export type BitstreamColor = z.infer<typeof BitstreamColor>;
 
+/**
+ * A Dolby Vision configuration record (`dvcC` for profiles up to 7, `dvvC` for 8–10, `dvwC`
+ * above), as laid out in Dolby's "Dolby Vision Streams Within the ISO Base Media File Format".
+ */
+export const DolbyVisionConfig = z.object({
+  box: z.enum(["dvcC", "dvvC", "dvwC"]),
+  versionMajor: z.number().int(),
+  versionMinor: z.number().int(),
+  profile: z.number().int(),
+  level: z.number().int(),
+  rpuPresent: z.boolean(),
+  elPresent: z.boolean(),
+  blPresent: z.boolean(),
+  /** What the base layer is without Dolby Vision: 0 none, 1 HDR10, 2 SDR, 4 HLG, 6 HDR10 (Blu-ray). */
+  blCompatibilityId: z.number().int(),
+});
+export type DolbyVisionConfig = z.infer<typeof DolbyVisionConfig>;
+
+/**
+ * A color space Retake takes from somebody's word rather than from the file: a provider that
+ * documents its EXR export as ACES2065-1 while writing no `chromaticities` (Luma). Recorded on
+ * the artifact and in the tags, so the take says where its color came from.
+ */
+export const ColorAssumption = z.object({
+  colorSpace: z.literal("aces2065-1"),
+  source: z.literal("provider"),
+  /** The provider's id, e.g. "luma". */
+  provider: z.string(),
+  /** What the provider declares, in a sentence (shown to the editor). */
+  statement: z.string(),
+});
+export type ColorAssumption = z.infer<typeof ColorAssumption>;
+
 /** Frame numbering of an EXR sequence (file names like `take_0001.exr`). */
 export const ExrSequenceInfo = z.object({
   pattern: z.string(),
@@ -71,8 +109,11 @@ export type ExrSequenceInfo = z.infer<typeof ExrSequenceInfo>;
 
 /**
  * Color tags of a media file, as read by the core tag reader from the file itself.
- * `agree` is true only when every carrier says the same thing; `problems` explains each
- * disagreement in a sentence an editor can act on.
+ * `agree` is true exactly when `problems` is empty: every carrier says the same thing and the
+ * color is known. `problems` explains each blocking issue in a sentence an editor can act on;
+ * `warnings` are notices that do not block import (they are not repeated in `problems`).
+ * `summary` says in one line what an editor gets (e.g. "Rec.2100 PQ in the stream, no
+ * container tags").
  */
 export const ColorTags = z.object({
   container: z.enum(["mov", "mp4", "exr", "unknown"]),
@@ -81,6 +122,8 @@ export const ColorTags = z.object({
   bitDepth: z.number().int().optional(),
   hevcProfileIdc: z.number().int().optional(),
   colr: ColrBox.optional(),
+  /** Further nclx/nclc `colr` boxes after the first: each is a carrier, and all must agree. */
+  extraColr: z.array(ColrBox).optional(),
   mdcv: MdcvBox.optional(),
   clli: ClliBox.optional(),
   exr: z
@@ -104,6 +147,10 @@ export const ColorTags = z.object({
     .optional(),
   /** What the bitstream itself says (absent when the codec carries nothing we read). */
   bitstream: BitstreamColor.optional(),
+  /** The Dolby Vision configuration record, when the sample entry carries one. */
+  dolbyVision: DolbyVisionConfig.optional(),
+  /** Set when the color space comes from a provider's declaration, not from the file. */
+  assumed: ColorAssumption.optional(),
   /** For an EXR sequence: its frame numbering. */
   sequence: ExrSequenceInfo.optional(),
   /** True when the file is damaged, truncated or unreadable (not just mis-tagged). */
@@ -111,7 +158,8 @@ export const ColorTags = z.object({
   colorSpace: DetectedColorSpace,
   agree: z.boolean(),
   problems: z.array(z.string()),
-  /** The subset of `problems` that do not block import (notices), when there are any. */
+  /** Notices that do not block import, when there are any (files read before 2026-12 may also repeat them in `problems`). */
   warnings: z.array(z.string()).optional(),
+  summary: z.string().optional(),
 });
 export type ColorTags = z.infer<typeof ColorTags>;

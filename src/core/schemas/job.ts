@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Annotation, type AnnotationInput } from "./annotation.js";
-import { ColorTags, SequenceColorSpace } from "./color.js";
+import { ColorAssumption, ColorTags, SequenceColorSpace } from "./color.js";
 import { Direction } from "./direction.js";
 import { FrameContext } from "./frameContext.js";
 
@@ -28,6 +28,8 @@ export const Artifact = z.object({
   height: z.number().int().positive().optional(),
   codec: z.string().optional(),
   colorTags: ColorTags.optional(),
+  /** Where the file's color came from when the file does not say (a provider's declaration). */
+  colorAssumption: ColorAssumption.optional(),
   createdAt: z.string(),
 });
 export type Artifact = z.infer<typeof Artifact>;

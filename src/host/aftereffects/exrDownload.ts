@@ -66,7 +66,9 @@ export async function downloadVerifiedExrSequence(
     const report = exrSequenceFrames(await deps.fs.readdir(partial.url));
     if (!report) throw hostError(HostErrorCode.importFailed, `Take ${take.index + 1}'s EXR delivery holds no numbered EXR frames. Nothing was imported.`);
     frameNames = report.frames.map((f) => f.name);
-    tags = withExrSequence(await readTagsOfFile(deps.fs, fileIn(asFolder(partial), frameNames[0]!), frameNames[0]!), report.info);
+    // The provider's declaration (Luma: ACES2065-1) stands in for a missing chromaticities attribute.
+    const declared = input.artifact.colorAssumption;
+    tags = withExrSequence(await readTagsOfFile(deps.fs, fileIn(asFolder(partial), frameNames[0]!), frameNames[0]!, declared ? { exrAssumption: declared } : {}), report.info);
     const problems = exrProblems(tags);
     if (problems.length > 0) throw hostError(HostErrorCode.colorMismatch, `Not imported: ${problems.join(" ")}`);
   } catch (error) {

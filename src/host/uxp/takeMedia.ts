@@ -1,5 +1,5 @@
 import { gateImport, readColorTags } from "../../core/colorTags/index.js";
-import { Job, type Artifact, type ColorTags, type SequenceColorSpace, type Take } from "../../core/schemas/index.js";
+import { Job, type Artifact, type ColorAssumption, type ColorTags, type SequenceColorSpace, type Take } from "../../core/schemas/index.js";
 import type { BackendHttp } from "./backendHttp.js";
 import { streamToFile, type DownloadResult } from "./download.js";
 import { describe, hostError, HostErrorCode } from "./errors.js";
@@ -45,11 +45,11 @@ export async function freeFileName(fs: UxpFs, folder: UxpFolder, base: string, e
 }
 
 /** The color tags of a written file, read through ranged reads (only its boxes / header). */
-export async function readTagsOfFile(fs: UxpFs, file: HostFile, fileName: string): Promise<ColorTags> {
+export async function readTagsOfFile(fs: UxpFs, file: HostFile, fileName: string, opts: { exrAssumption?: ColorAssumption } = {}): Promise<ColorTags> {
   try {
     const ranged = await openRangedRead(fs, file.url);
     try {
-      return await readColorTags(ranged.read, ranged.size, { fileName });
+      return await readColorTags(ranged.read, ranged.size, { ...opts, fileName });
     } finally {
       await ranged.close();
     }

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { exrSequenceFrames, withExrSequence } from "../../core/colorTags/index.js";
-import type { ColorTags } from "../../core/schemas/color.js";
+import type { ColorAssumption, ColorTags } from "../../core/schemas/color.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { ffprobeJson, FfmpegMissingError } from "../media/ffmpeg.js";
 
@@ -9,7 +9,9 @@ import { ffprobeJson, FfmpegMissingError } from "../media/ffmpeg.js";
  * `retake probe <file|exr-dir> [--json]`: the color tags of a video, an EXR frame or an EXR
  * sequence (a directory, or one frame of it), with a verdict. With ffprobe on the PATH the
  * first decoded frame's color (what ffmpeg's decoder reads from the bitstream) is compared with
- * the container too; a difference is a problem like any other. Exit 0 when the carriers agree.
+ * the container too; a difference is a problem like any other. Exit 0 when the carriers agree
+ * (no problems; warnings are printed as notes). `--assume-aces` reads an EXR without
+ * chromaticities as ACES2065-1, as for a provider that declares it (Luma), and says so.
  */
 export async function probeCommand(args: string[]): Promise<number> {
   const file = args.find((a) => !a.startsWith("--"));
@@ -21,11 +23,12 @@ export async function probeCommand(args: string[]): Promise<number> {
     process.stderr.write(`No such file: ${file}\n`);
     return 1;
   }
-  const tags = await probeTags(file, { ffprobe: !args.includes("--no-ffprobe") });
+  const tags = await probeTags(file, { ffprobe: !args.includes("--no-ffprobe"), ...(args.includes("--assume-aces") ? { exrAssumption: CLI_ACES_ASSUMPTION } : {}) });
   if (args.includes("--json")) process.stdout.write(`${JSON.stringify(tags, null, 2)}\n`);
   else {
-    process.stdout.write(`${path.basename(file)}: ${tags.colorSpace}${tags.agree ? " (tags agree)" : ""}\n`);
+    process.stdout.write(`${path.basename(file)}: ${tags.summary ?? tags.colorSpace}${tags.agree ? " (tags agree)" : ""}\n`);
     for (const problem of tags.problems) process.stdout.write(`  - ${problem}\n`);
+    for (const warning of tags.warnings ?? []) process.stdout.write(`  (note) ${warning}\n`);
   }
   return tags.agree ? 0 : 2;
 }
@@ -35,17 +38,26 @@ export type ProbedTags = ColorTags & {
   ffprobe?: { primaries?: string; transfer?: string; matrix?: string; range?: string };
 };
 
-export async function probeTags(file: string, opts: { ffprobe: boolean }): Promise<ProbedTags> {
+/** `--assume-aces`: the editor vouches for the frames, as a provider's declaration would. */
+const CLI_ACES_ASSUMPTION: ColorAssumption = {
+  colorSpace: "aces2065-1",
+  source: "provider",
+  provider: "command line",
+  statement: "the command line was told (--assume-aces) that these frames are ACES2065-1.",
+};
+
+export async function probeTags(file: string, opts: { ffprobe: boolean; exrAssumption?: ColorAssumption }): Promise<ProbedTags> {
+  const read = (f: string) => readColorTagsFromFile(f, opts.exrAssumption ? { exrAssumption: opts.exrAssumption } : {});
   const isDir = fs.statSync(file).isDirectory();
   if (isDir || /\.exr$/i.test(file)) {
     const dir = isDir ? file : path.dirname(file);
     const seq = exrSequenceFrames(fs.readdirSync(dir).filter((n) => /\.exr$/i.test(n)));
     if (!seq) {
-      if (isDir) return { container: "unknown", colorSpace: "unknown", agree: false, problems: [`${file} holds no numbered EXR frames.`] };
-      return readColorTagsFromFile(file);
+      if (isDir) return { container: "unknown", colorSpace: "unknown", agree: false, problems: [`${file} holds no numbered EXR frames.`], summary: "No EXR frames." };
+      return read(file);
     }
     const first = isDir ? path.join(dir, seq.frames[0]!.name) : file;
-    const tags = await readColorTagsFromFile(first);
+    const tags = await read(first);
     return seq.info.count > 1 || isDir ? withExrSequence(tags, seq.info) : tags;
   }
   const tags: ProbedTags = await readColorTagsFromFile(file);

@@ -17,21 +17,18 @@
  * The result is read back with the core tag reader: what the caller gets is what Premiere's
  * gate will see.
  */
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
-import { COLOR_SIGNAL_CODES, conformPlan, exrSequenceFrames, withExrSequence, type ConformFormat } from "../../core/colorTags/index.js";
-import type { ClliBox, ColorTags, MdcvBox, SequenceColorSpace } from "../../core/schemas/color.js";
+import { colrBoxesUnsettled, COLOR_SIGNAL_CODES, conformPlan, dolbyVisionUnusable, exrSequenceFrames, notConformable, withExrSequence, type ConformFormat } from "../../core/colorTags/index.js";
+import type { ClliBox, ColorAssumption, ColorTags, MdcvBox, SequenceColorSpace } from "../../core/schemas/color.js";
 import type { FrameRate } from "../../core/schemas/frameContext.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { encoderColorArgs, MASTERING_DISPLAY_P3_D65_1000, writeHdr10Boxes, type Resize } from "../media/colorConvert.js";
 import { ffprobeJson, runFfmpeg } from "../media/ffmpeg.js";
 import { METER_FILTER, METER_PIX_FMT, METER_TAIL, startLightMeter } from "./contentLight.js";
+import { AP0_CHROMATICITIES, writeExrAttributes } from "./exrHeader.js";
 import { copyWithColr, patchColr, stripSampleEntryBoxes } from "./sampleEntryBoxes.js";
 import { acesChain, colorChain, needsSdrClip, sdrClip, type SourceSpace } from "./filters.js";
-
-const exec = promisify(execFile);
 
 export interface ConformTarget {
   colorSpace: SequenceColorSpace;
@@ -53,6 +50,8 @@ export interface ConformInput {
   format?: ConformFormat;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
+  /** The provider's declaration for EXR frames without chromaticities (Luma: ACES2065-1). */
+  exrAssumption?: ColorAssumption;
 }
 
 export interface ConformResult {
@@ -90,8 +89,6 @@ const FORMAT_SPEC: Record<Exclude<ConformFormat, "exr-aces">, { ext: string; mux
   "hevc-hdr10": { ext: ".mp4", mux: "mp4", pixFmt: "yuv420p10le", codecArgs: ["-c:v", "libx265", "-preset", "fast", "-crf", "16", "-tag:v", "hvc1"] },
 };
 
-const AP0_CHROMATICITIES = ["0.7347", "0.2653", "0.0", "1.0", "0.0001", "-0.0770", "0.32168", "0.33767"];
-
 interface SourceInfo {
   tags: ColorTags;
   /** ffmpeg input arguments (`-i file`, or an image2 pattern for EXR sequences). */
@@ -110,16 +107,24 @@ interface SourceInfo {
 export async function conformMaster(input: ConformInput): Promise<ConformResult> {
   const format = input.format ?? "prores422hq";
   const target = validateTarget(input.target);
-  const src = await describeSource(input.inputPath, input.signal);
+  const src = await describeSource(input.inputPath, input.signal, input.exrAssumption);
   const { tags } = src;
   const notes: string[] = [];
 
   const decodable = src.tags.container === "exr" ? tags.colorSpace === "aces2065-1" : tags.sampleEntry !== undefined && !tags.damaged;
-  if (!decodable || tags.colorSpace === "unknown" && !tags.bitstream) {
-    throw new ConformError(`Retake cannot conform ${path.basename(input.inputPath)}: ${tags.problems[0] ?? "its color is unknown."}`, "not_conformable");
-  }
+  // Missing frames first: the most specific reason (which frames) whatever else is wrong.
   if (tags.sequence && !tags.sequence.contiguous) {
     throw new ConformError(`Retake cannot conform ${path.basename(input.inputPath)}: ${tags.problems.at(-1)}`, "not_conformable");
+  }
+  if (dolbyVisionUnusable(tags.dolbyVision)) {
+    throw new ConformError(`Retake cannot conform ${path.basename(input.inputPath)}: ${tags.problems[0]}`, "not_conformable");
+  }
+  if (colrBoxesUnsettled(tags)) {
+    throw new ConformError(`Retake cannot conform ${path.basename(input.inputPath)}: ${notConformable(tags)}`, "not_conformable");
+  }
+  if (!decodable || tags.colorSpace === "unknown" && !tags.bitstream) {
+    const why = tags.container === "exr" ? notConformable(tags) : undefined;
+    throw new ConformError(`Retake cannot conform ${path.basename(input.inputPath)}: ${why ?? tags.problems[0] ?? "its color is unknown."}`, "not_conformable");
   }
   const plan = conformPlan(tags, target.colorSpace, format);
   if (plan.source === "unknown") {
@@ -161,7 +166,7 @@ const parseRate = (r: string | undefined): FrameRate | undefined => {
 };
 const rateText = (r: FrameRate) => (r.den === 1 ? `${r.num}` : (r.num / r.den).toFixed(3).replace(/0+$/, ""));
 
-async function describeSource(inputPath: string, signal?: AbortSignal): Promise<SourceInfo> {
+async function describeSource(inputPath: string, signal?: AbortSignal, exrAssumption?: ColorAssumption): Promise<SourceInfo> {
   const stat = await fs.promises.stat(inputPath);
   const isExr = stat.isDirectory() || /\.exr$/i.test(inputPath);
   if (isExr) {
@@ -170,7 +175,7 @@ async function describeSource(inputPath: string, signal?: AbortSignal): Promise<
     const seq = exrSequenceFrames(names);
     if (!seq) throw new ConformError(`${path.basename(inputPath)} holds no numbered EXR frames.`, "not_conformable");
     const frames = seq.frames.map((f) => path.join(dir, f.name));
-    const tags = withExrSequence(await readColorTagsFromFile(frames[0]!), seq.info);
+    const tags = withExrSequence(await readColorTagsFromFile(frames[0]!, exrAssumption ? { exrAssumption } : {}), seq.info);
     const dw = tags.exr?.dataWindow;
     const width = dw ? dw[2] - dw[0] + 1 : 0;
     const height = dw ? dw[3] - dw[1] + 1 : 0;
@@ -256,6 +261,8 @@ async function retag(input: ConformInput, format: Exclude<ConformFormat, "exr-ac
         await fs.promises.copyFile(input.inputPath, tmp);
         done = await patchColr(tmp, codes);
         if (done) notes.push("Only the container's colr box was wrong: Retake copied the file and corrected its code points in place (the pictures are bit-for-bit the provider's).");
+        // A second colr box is a carrier too: only one may remain.
+        if (done && src.tags.extraColr) await stripSampleEntryBoxes(tmp, ["colr"], { keepFirst: true });
       } else {
         done = await copyWithColr(input.inputPath, tmp, codes, src.tags.container === "mp4" ? "nclx" : "nclc");
         if (done) notes.push("The container had no colr box: Retake copied the file once with one added (the pictures are bit-for-bit the provider's).");
@@ -539,15 +546,9 @@ async function encodeExr(
       { signal: input.signal, durationSeconds: (wantFrames * target.frameRate.den) / target.frameRate.num, onProgress: input.onProgress },
     );
     const names = (await fs.promises.readdir(staging)).filter((n) => n.endsWith(".exr")).sort();
-    // ffmpeg's EXR encoder writes no chromaticities; exrstdattr adds AP0 (ST 2065-1) per frame.
+    // ffmpeg's EXR encoder writes no chromaticities; AP0 (ST 2065-1) is added to each header.
     for (const name of names) {
-      try {
-        await exec("exrstdattr", ["-chromaticities", ...AP0_CHROMATICITIES, path.join(staging, name), path.join(dir, name)]);
-      } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        if (e.code === "ENOENT") throw new ConformError("EXR conform needs exrstdattr (Debian/Ubuntu: apt-get install openexr).", "tool_missing");
-        throw err;
-      }
+      await writeExrAttributes(path.join(staging, name), path.join(dir, name), [{ name: "chromaticities", type: "chromaticities", value: AP0_CHROMATICITIES }]);
     }
     notes.push("EXR frames are half float, ZIP compressed, with AP0 chromaticities; acesImageContainerFlag is not set because ST 2065-4 allows only uncompressed/PIZ/B44A, which ffmpeg cannot write.");
     const frames = names.map((n) => path.join(dir, n));

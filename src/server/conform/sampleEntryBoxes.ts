@@ -7,6 +7,7 @@
  * or SDR master made from a PQ source would carry the PQ source's mdcv/clli).
  */
 import fs from "node:fs/promises";
+import type { DolbyVisionConfig } from "../../core/schemas/color.js";
 import { readTopLevelBoxes } from "../files/topLevelBoxes.js";
 
 const CONTAINERS = new Set(["moov", "trak", "mdia", "minf", "stbl"]);
@@ -74,11 +75,15 @@ export async function sampleEntryChildren(fh: fs.FileHandle): Promise<EntryChild
   return out;
 }
 
-/** Retires the named child boxes by renaming them `free` (same size). Returns how many. */
-export async function stripSampleEntryBoxes(file: string, types: readonly string[]): Promise<number> {
+/**
+ * Retires the named child boxes by renaming them `free` (same size). Returns how many.
+ * `keepFirst` leaves the first box of each type in place (a second `colr` after a patched one).
+ */
+export async function stripSampleEntryBoxes(file: string, types: readonly string[], opts: { keepFirst?: boolean } = {}): Promise<number> {
   const fh = await fs.open(file, "r+");
   try {
-    const hits = (await sampleEntryChildren(fh)).filter((c) => types.includes(c.type));
+    const matching = (await sampleEntryChildren(fh)).filter((c) => types.includes(c.type));
+    const hits = opts.keepFirst ? matching.filter((c, i) => matching.findIndex((d) => d.type === c.type) !== i) : matching;
     for (const h of hits) await fh.write(Buffer.from("free", "latin1"), 0, 4, h.offset + 4);
     return hits.length;
   } finally {
@@ -122,6 +127,42 @@ export async function copyWithColr(
   codes: { primaries: number; transfer: number; matrix: number },
   kind: "nclc" | "nclx",
 ): Promise<boolean> {
+  return copyWithEntryBoxes(input, output, [colrBox(kind, codes)]);
+}
+
+/** A `colr` box: `nclc` (QuickTime, no range byte) or `nclx` (ISO-BMFF, range bit 7 of the last byte). */
+export function colrBox(kind: "nclc" | "nclx", codes: { primaries: number; transfer: number; matrix: number }, fullRange = false): Buffer {
+  const colr = Buffer.alloc(kind === "nclx" ? 19 : 18);
+  colr.writeUInt32BE(colr.length, 0);
+  colr.write(`colr${kind}`, 4, "latin1");
+  colr.writeUInt16BE(codes.primaries, 12);
+  colr.writeUInt16BE(codes.transfer, 14);
+  colr.writeUInt16BE(codes.matrix, 16);
+  if (kind === "nclx" && fullRange) colr[18] = 0x80;
+  return colr;
+}
+
+/**
+ * A Dolby Vision configuration box (`dvcC` up to profile 7, `dvvC` for 8–10): the 24-byte
+ * DOVIDecoderConfigurationRecord of Dolby's ISO-BMFF specification, reserved bits zero.
+ */
+export function dolbyVisionConfigBox(dv: Omit<DolbyVisionConfig, "box">): Buffer {
+  const box = Buffer.alloc(8 + 24);
+  box.writeUInt32BE(box.length, 0);
+  box.write(dv.profile <= 7 ? "dvcC" : dv.profile <= 10 ? "dvvC" : "dvwC", 4, "latin1");
+  box[8] = dv.versionMajor;
+  box[9] = dv.versionMinor;
+  box.writeUInt16BE((dv.profile << 9) | (dv.level << 3) | (dv.rpuPresent ? 4 : 0) | (dv.elPresent ? 2 : 0) | (dv.blPresent ? 1 : 0), 10);
+  box[12] = dv.blCompatibilityId << 4;
+  return box;
+}
+
+/**
+ * Writes `output` as `input` with `boxes` appended to the first video sample entry's children
+ * (and, with `entryType`, the entry renamed, e.g. hvc1 → dvh1). Same single streaming copy as
+ * copyWithColr; false when the layout is not one we edit.
+ */
+export async function copyWithEntryBoxes(input: string, output: string, boxes: readonly Buffer[], opts: { entryType?: string } = {}): Promise<boolean> {
   const fh = await fs.open(input, "r");
   let moovBuf: Buffer;
   let moov: { at: number; size: number; header: number };
@@ -177,14 +218,10 @@ export async function copyWithColr(
   if (!chain) return false;
   const entry = chain[chain.length - 1]!;
 
-  const colr = Buffer.alloc(kind === "nclx" ? 19 : 18);
-  colr.writeUInt32BE(colr.length, 0);
-  colr.write(`colr${kind}`, 4, "latin1");
-  colr.writeUInt16BE(codes.primaries, 12);
-  colr.writeUInt16BE(codes.transfer, 14);
-  colr.writeUInt16BE(codes.matrix, 16);
+  const colr = Buffer.concat(boxes); // what is added (named for the common case)
   const insertAt = entry.off + entry.size; // after the entry's last child
   const next = Buffer.concat([moovBuf.subarray(0, insertAt), colr, moovBuf.subarray(insertAt)]);
+  if (opts.entryType) next.write(opts.entryType.padEnd(4).slice(0, 4), entry.off + 4, "latin1");
   for (const b of chain) {
     if (b.header === 16) next.writeBigUInt64BE(BigInt(b.size + colr.length), b.off + 8);
     else if (b.size + colr.length > 0xffffffff) return false;

@@ -761,6 +761,7 @@ export class Director {
         height: output.height,
         codec: output.codec,
         colorTags: output.kind === "master" || output.kind === "source" ? await readColorTagsFromFile(output.path) : undefined,
+        ...(output.colorAssumption ? { colorAssumption: output.colorAssumption } : {}),
         createdAt: new Date().toISOString(),
       };
       this.deps.ledger.insertArtifact(artifact, output.path);

@@ -6,7 +6,7 @@
 import { open } from "node:fs/promises";
 import path from "node:path";
 import type { ColorTags } from "../../core/schemas/color.js";
-import { readColorTags, type RangedRead } from "../../core/colorTags/index.js";
+import { readColorTags, type RangedRead, type ReadColorTagsOptions } from "../../core/colorTags/index.js";
 
 export interface FileRangedRead {
   read: RangedRead;
@@ -59,10 +59,10 @@ export async function openRangedRead(filePath: string): Promise<FileRangedRead> 
 }
 
 /** Color tags of a file on disk. Rejects only if the file cannot be opened at all. */
-export async function readColorTagsFromFile(filePath: string): Promise<ColorTags> {
+export async function readColorTagsFromFile(filePath: string, opts: Omit<ReadColorTagsOptions, "fileName"> = {}): Promise<ColorTags> {
   const file = await openRangedRead(filePath);
   try {
-    return await readColorTags(file.read, file.size, { fileName: path.basename(filePath) });
+    return await readColorTags(file.read, file.size, { ...opts, fileName: path.basename(filePath) });
   } finally {
     await file.close();
   }

@@ -1,4 +1,4 @@
-import type { ArtifactKind, Direction, FrameContext, JobMode, Money, ProviderInfo, TakeState, TakeVariant } from "../../core/schemas/index.js";
+import type { ArtifactKind, ColorAssumption, Direction, FrameContext, JobMode, Money, ProviderInfo, TakeState, TakeVariant } from "../../core/schemas/index.js";
 
 /**
  * Everything a provider needs to make one take. It is one serializable description of the
@@ -48,6 +48,8 @@ export interface ProviderOutput {
   codec?: string;
   /** What the provider knows about this file that the take card should say (ComfyUI: "8-bit H.264, tagged Rec.709"). */
   notes?: string[];
+  /** What the provider declares its file's color to be where the file itself does not say (Luma's EXR: ACES2065-1). */
+  colorAssumption?: ColorAssumption;
 }
 
 /** The seam every generation backend sits behind (DESIGN.md "Provider interface"). */

@@ -140,6 +140,11 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
                   {problem}
                 </dd>
               ))}
+            {(masterTags.warnings ?? []).map((note) => (
+              <dd key={note} className="muted small">
+                {note}
+              </dd>
+            ))}
           </>
         ) : (
           take.state === "succeeded" && (

@@ -10,7 +10,7 @@ import { JobEvents } from "../../../src/server/director/jobEvents.js";
 import { HttpError, sendError } from "../../../src/server/http/errors.js";
 import { registerConformRoutes } from "../../../src/server/http/routes/conformRoutes.js";
 import { Ledger } from "../../../src/server/ledger/ledger.js";
-import { readColorTagsFromFile } from "../../../src/server/files/fileRangedRead.js";
+import { copyWithEntryBoxes, dolbyVisionConfigBox } from "../../../src/server/conform/sampleEntryBoxes.js";
 import { sequenceContext } from "../../helpers/backend.js";
 
 // The route against a real ledger (SQLite) and real ffmpeg: a take whose master is SDR lands
@@ -62,7 +62,13 @@ beforeAll(async () => {
       "-pix_fmt", "yuv420p", "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv", path.join(dir, "sdr.mp4")]),
     run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=24:duration=0.5", "-c:v", "libx264", "-preset", "ultrafast",
       "-pix_fmt", "yuv420p", path.join(dir, "untagged.mp4")]),
+    run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=24:duration=0.5", "-c:v", "libx265", "-preset", "ultrafast",
+      "-x265-params", "log-level=error", "-pix_fmt", "yuv420p10le", "-tag:v", "hvc1", path.join(dir, "hevc.mp4")]),
   ]);
+  // Dolby Vision profile 5 as packagers write it (dvh1 with a dvcC record), made by Retake's box writer.
+  await copyWithEntryBoxes(path.join(dir, "hevc.mp4"), path.join(dir, "dv5.mp4"), [dolbyVisionConfigBox({
+    versionMajor: 1, versionMinor: 0, profile: 5, level: 6, rpuPresent: true, elPresent: false, blPresent: true, blCompatibilityId: 0,
+  })], { entryType: "dvh1" });
 }, 60_000);
 
 afterAll(async () => {
@@ -86,8 +92,13 @@ describe("POST /v1/takes/:id/conform", () => {
     expect(body.artifact).toMatchObject({ kind: "master", mediaType: "video/quicktime", width: 320, height: 180, colorTags: { colorSpace: "rec2100-pq", agree: true } });
     const stored = ledger.getTake(take.id)!;
     expect(stored.outputs.master?.id).toBe(body.artifact.id);
+    // The new master on disk, judged by ffprobe rather than by Retake's own reader.
     const file = ledger.getArtifact(body.artifact.id)!.path;
-    expect(await readColorTagsFromFile(file)).toEqual(body.artifact.colorTags);
+    const { stdout } = await run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries",
+      "stream=codec_tag_string,color_primaries,color_transfer,color_space,color_range:stream_side_data=max_content", "-of", "json", file]);
+    const stream = (JSON.parse(stdout) as { streams: Array<Record<string, unknown>> }).streams[0]!;
+    expect(stream).toMatchObject({ codec_tag_string: "apch", color_primaries: "bt2020", color_transfer: "smpte2084", color_space: "bt2020nc", color_range: "tv" });
+    expect(stream.side_data_list).toEqual(expect.arrayContaining([expect.objectContaining({ max_content: body.artifact.colorTags?.clli?.maxCLL })]));
     expect(seen.at(-1)).toMatchObject({ type: "take", take: { id: take.id, outputs: { master: { id: body.artifact.id } } } });
     // The old master is still served under its own id.
     expect(ledger.getArtifact(`art_${take.id}`)).toBeDefined();
@@ -99,6 +110,13 @@ describe("POST /v1/takes/:id/conform", () => {
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ error: { code: "not_conformable", message: expect.stringMatching(/no colr box/) } });
     expect(ledger.getTake(take.id)?.outputs.master?.id).toBe(`art_${take.id}`);
+  });
+
+  it("refuses a Dolby Vision profile 5 master with the way to convert it", async () => {
+    const take = insertTake("t4", "rec2100-pq", path.join(dir, "dv5.mp4"));
+    const res = await app.inject({ method: "POST", url: `/v1/takes/${take.id}/conform`, payload: {} });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ error: { code: "not_conformable", message: expect.stringMatching(/Dolby Vision profile 5 .*wrong colors.*HDR10 or HLG delivery/) } });
   });
 
   it("answers 404 for an unknown take, 409 for one not finished, 400 for an unknown format", async () => {

@@ -4,12 +4,17 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_MOOV_BYTES, readColorTags, tagsMatchSequence } from "../../../src/core/colorTags/index.js";
-import { ColorTags } from "../../../src/core/schemas/color.js";
+import { gateImport, MAX_MOOV_BYTES, readColorTags, tagsMatchSequence } from "../../../src/core/colorTags/index.js";
+import { ColorTags, type ColorAssumption } from "../../../src/core/schemas/color.js";
+import { AP0_CHROMATICITIES, writeExrAttributes } from "../../../src/server/conform/exrHeader.js";
+import { colrBox, copyWithEntryBoxes, dolbyVisionConfigBox } from "../../../src/server/conform/sampleEntryBoxes.js";
 import { openRangedRead, readColorTagsFromFile } from "../../../src/server/files/fileRangedRead.js";
+import { writeHdr10Boxes } from "../../../src/server/media/colorConvert.js";
+import { LUMA_EXR_COLOR } from "../../../src/server/providers/luma/lumaProvider.js";
 
-// Fixtures are made here, with Debian's ffmpeg, mkvmerge and exrstdattr (commands from
-// shared/research/hdr.md), at 320x180 for half a second so the whole file runs in seconds.
+// Fixtures are made here with ffmpeg and Retake's own writers (the EXR header writer, the
+// sample-entry box writers: the same code that labels conformed masters), the way the real-world
+// files were written, at 320x180 for half a second so the whole file runs in seconds.
 const run = promisify(execFile);
 const SRC = ["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=24:duration=0.5"];
 const BT709 = ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv"];
@@ -18,33 +23,32 @@ const HLG = ["-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-color
 const PRORES_HQ = ["-c:v", "prores_ks", "-profile:v", "hq", "-vendor", "apl0"];
 const X264 = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"];
 const MASTERING = { gx: 13250, gy: 34500, bx: 7500, by: 3000, rx: 34000, ry: 16000, wx: 15635, wy: 16450, maxLum: 10000000, minLum: 1 };
-const AP0 = ["0.7347", "0.2653", "0.0", "1.0", "0.0001", "-0.0770", "0.32168", "0.33767"];
+const HDR10_LEVELS = { mdcv: MASTERING, clli: { maxCLL: 1000, maxFALL: 400 } };
+const X265_HDR10 =
+  "log-level=error:hdr10=1:repeat-headers=1:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc:range=limited:" +
+  "master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400";
+const DV = { versionMajor: 1, versionMinor: 0, rpuPresent: true, elPresent: false, blPresent: true };
 
 let dir = "";
 const at = (name: string) => path.join(dir, name);
 const ffmpeg = (...args: string[]) => run("ffmpeg", ["-v", "error", "-y", ...args]);
+/** A copy of `from` with its HDR10 boxes written by Retake's writer (what libx265 + the mov muxer leave out). */
+const withHdr10Boxes = async (from: string, to: string) => {
+  fs.copyFileSync(at(from), at(to));
+  await writeHdr10Boxes(at(to), HDR10_LEVELS);
+};
 
 async function makeFixtures(): Promise<void> {
   const hdr10Chain = async () => {
     await ffmpeg(...SRC, "-vf", "format=yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le",
-      "-x265-params",
-      "log-level=error:hdr10=1:repeat-headers=1:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc:range=limited:" +
-        "master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400",
-      "-tag:v", "hvc1", ...PQ, at("hevc_pq_sei_only.mp4"));
-    // libx265 writes SEI only; one mkvmerge hop turns it into stream side data, which the
-    // mov muxer writes as mdcv/clli boxes.
-    await run("mkvmerge", ["-q", "-o", at("hdr10.mkv"),
-      "--colour-matrix-coefficients", "0:9", "--colour-range", "0:1", "--colour-transfer-characteristics", "0:16",
-      "--colour-primaries", "0:9", "--max-content-light", "0:1000", "--max-frame-light", "0:400",
-      "--chromaticity-coordinates", "0:0.680,0.320,0.265,0.690,0.150,0.060", "--white-colour-coordinates", "0:0.3127,0.3290",
-      "--max-luminance", "0:1000", "--min-luminance", "0:0.0001", at("hevc_pq_sei_only.mp4")]);
+      "-x265-params", X265_HDR10, "-tag:v", "hvc1", ...PQ, at("hevc_pq_sei_only.mp4"));
     await Promise.all([
-      ffmpeg("-i", at("hdr10.mkv"), "-c", "copy", "-tag:v", "hvc1", at("hevc_pq.mp4")),
-      ffmpeg("-i", at("hdr10.mkv"), "-c", "copy", "-tag:v", "hev1", at("hevc_pq_hev1.mp4")),
-      ffmpeg("-i", at("hdr10.mkv"),
-        "-vf", "setparams=color_primaries=bt2020:color_trc=smpte2084:colorspace=bt2020nc:range=tv,format=yuv422p10le",
-        ...PRORES_HQ, ...PQ, at("prores_hq_pq.mov")),
+      withHdr10Boxes("hevc_pq_sei_only.mp4", "hevc_pq.mp4"),
+      ffmpeg("-i", at("hevc_pq_sei_only.mp4"), "-c", "copy", "-tag:v", "hev1", at("hevc_pq_hev1.mp4")).then(() => writeHdr10Boxes(at("hevc_pq_hev1.mp4"), HDR10_LEVELS)),
+      ffmpeg("-i", at("hevc_pq_sei_only.mp4"), "-c", "copy", at("hdr10.mkv")),
     ]);
+    // Dolby Vision 8.1 as packagers write it: the HDR10 file's hvc1 entry plus a dvvC record.
+    await copyWithEntryBoxes(at("hevc_pq.mp4"), at("dv81.mp4"), [dolbyVisionConfigBox({ ...DV, profile: 8, level: 3, blCompatibilityId: 1 })]);
   };
   const exrChain = async () => {
     await Promise.all([
@@ -52,8 +56,13 @@ async function makeFixtures(): Promise<void> {
       ffmpeg(...SRC, "-frames:v", "1", "-vf", "format=gbrpf32le", "-c:v", "exr", "-format", "float", "-compression", "zip1", at("float.exr")),
     ]);
     await Promise.all([
-      run("exrstdattr", ["-chromaticities", ...AP0, "-int", "acesImageContainerFlag", "1", at("half.exr"), at("ap0.exr")]),
-      run("exrstdattr", ["-chromaticities", "0.64", "0.33", "0.30", "0.60", "0.15", "0.06", "0.3127", "0.3290", at("half.exr"), at("rec709.exr")]),
+      writeExrAttributes(at("half.exr"), at("ap0.exr"), [
+        { name: "chromaticities", type: "chromaticities", value: AP0_CHROMATICITIES },
+        { name: "acesImageContainerFlag", type: "int", value: 1 },
+      ]),
+      // A Nuke-style linear Rec.709 plate that writes its chromaticities.
+      writeExrAttributes(at("half.exr"), at("rec709.exr"), [{ name: "chromaticities", type: "chromaticities", value: [0.64, 0.33, 0.3, 0.6, 0.15, 0.06, 0.3127, 0.329] }]),
+      writeExrAttributes(at("half.exr"), at("rec2020.exr"), [{ name: "chromaticities", type: "chromaticities", value: [0.708, 0.292, 0.17, 0.797, 0.131, 0.046, 0.3127, 0.329] }]),
     ]);
   };
   await Promise.all([
@@ -61,6 +70,8 @@ async function makeFixtures(): Promise<void> {
     exrChain(),
     ffmpeg(...SRC, "-vf", "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv,format=yuv422p10le",
       ...PRORES_HQ, ...BT709, at("prores_hq_709.mov")),
+    ffmpeg(...SRC, "-vf", "setparams=color_primaries=bt2020:color_trc=smpte2084:colorspace=bt2020nc:range=tv,format=yuv422p10le",
+      ...PRORES_HQ, ...PQ, at("prores_hq_pq_no_boxes.mov")).then(() => withHdr10Boxes("prores_hq_pq_no_boxes.mov", "prores_hq_pq.mov")),
     ffmpeg(...SRC, "-vf", "setparams=color_primaries=bt2020:color_trc=arib-std-b67:colorspace=bt2020nc:range=tv,format=yuv444p10le",
       "-c:v", "prores_ks", "-profile:v", "4444", "-vendor", "apl0", "-pix_fmt", "yuv444p10le", ...HLG, at("prores_4444_hlg.mov")),
     // No setparams: colr says HLG, the ProRes frame header says unspecified (hdr.md gotcha 2).
@@ -68,7 +79,13 @@ async function makeFixtures(): Promise<void> {
     // Frames tagged HLG, then colr overwritten to Rec.709 by a stream-copy remux.
     ffmpeg(...SRC, "-vf", "setparams=color_primaries=bt2020:color_trc=arib-std-b67:colorspace=bt2020nc:range=tv,format=yuv422p10le",
       ...PRORES_HQ, ...HLG, at("prores_hlg_frames.mov"))
-      .then(() => ffmpeg("-i", at("prores_hlg_frames.mov"), "-c", "copy", ...BT709, at("prores_hlg_frames_colr_709.mov"))),
+      .then(() => Promise.all([
+        ffmpeg("-i", at("prores_hlg_frames.mov"), "-c", "copy", ...BT709, at("prores_hlg_frames_colr_709.mov")),
+        // A packager that appends its own colr after the encoder's: HLG first, BT.2020 SDR second.
+        copyWithEntryBoxes(at("prores_hlg_frames.mov"), at("prores_two_colr.mov"), [colrBox("nclc", { primaries: 9, transfer: 14, matrix: 9 })]),
+        // The same two boxes agreeing (an nclx copy of the nclc): one color, said twice.
+        copyWithEntryBoxes(at("prores_hlg_frames.mov"), at("prores_two_colr_agreeing.mov"), [colrBox("nclx", { primaries: 9, transfer: 18, matrix: 9 })]),
+      ])),
     // x265 told nothing about color (VUI without colour description), container tagged PQ.
     // hevc_metadata rewrites the SPS VUI (in hvcC and in-band) to "unspecified".
     ffmpeg(...SRC, "-vf", "format=yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
@@ -76,8 +93,29 @@ async function makeFixtures(): Promise<void> {
       .then(() => ffmpeg("-i", at("hevc_vui_pq.mp4"), "-c", "copy",
         "-bsf:v", "hevc_metadata=colour_primaries=2:transfer_characteristics=2:matrix_coefficients=2", "-tag:v", "hvc1", ...PQ,
         at("hevc_vui_untagged_colr_pq.mp4"))),
-    ffmpeg(...SRC, ...X264, ...BT709, "-movflags", "+faststart", at("h264_709.mp4")),
-    ffmpeg(...SRC, ...X264, at("h264_untagged.mp4")),
+    // x265 output as most tools leave it: VUI and HDR10 SEI in the stream, no -color_* so no colr box.
+    ffmpeg(...SRC, "-vf", "format=yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le",
+      "-x265-params", X265_HDR10, "-tag:v", "hvc1", at("hevc_pq_stream_only.mp4")),
+    // HLG HEVC with Dolby Vision 8.4 (phone captures).
+    ffmpeg(...SRC, "-vf", "format=yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le",
+      "-x265-params", "log-level=error:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc:range=limited", "-tag:v", "hvc1", ...HLG, at("hevc_hlg.mp4"))
+      .then(() => Promise.all([
+        copyWithEntryBoxes(at("hevc_hlg.mp4"), at("dv84.mp4"), [dolbyVisionConfigBox({ ...DV, profile: 8, level: 3, blCompatibilityId: 4 })]),
+        // A record that claims an HDR10 base layer over HLG pictures.
+        copyWithEntryBoxes(at("hevc_hlg.mp4"), at("dv81_over_hlg.mp4"), [dolbyVisionConfigBox({ ...DV, profile: 8, level: 3, blCompatibilityId: 1 })]),
+      ])),
+    // Dolby Vision profile 5 as streaming packagers write it: dvh1, dvcC, no colr, VUI unspecified.
+    ffmpeg(...SRC, "-vf", "format=yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le",
+      "-x265-params", "log-level=error", "-tag:v", "hvc1", at("hevc_untagged.mp4"))
+      .then(() => copyWithEntryBoxes(at("hevc_untagged.mp4"), at("dv5.mp4"),
+        [dolbyVisionConfigBox({ ...DV, profile: 5, level: 6, blCompatibilityId: 0 })], { entryType: "dvh1" })),
+    ffmpeg(...SRC, ...X264, ...BT709, "-movflags", "+faststart", at("h264_709.mp4"))
+      // Profile 9: an SDR AVC base layer with a dvvC record.
+      .then(() => copyWithEntryBoxes(at("h264_709.mp4"), at("dv9.mp4"), [dolbyVisionConfigBox({ ...DV, profile: 9, level: 5, blCompatibilityId: 2 })])),
+    ffmpeg(...SRC, ...X264, at("h264_untagged.mp4"))
+      // Two colr boxes on a stream that carries no color of its own: nothing settles which is right.
+      .then(() => copyWithEntryBoxes(at("h264_untagged.mp4"), at("h264_two_colr.mp4"),
+        [colrBox("nclx", { primaries: 9, transfer: 18, matrix: 9 }), colrBox("nclx", { primaries: 9, transfer: 14, matrix: 9 })])),
     ffmpeg(...SRC, ...X264, "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "pc", at("h264_full_range.mp4")),
     ffmpeg(...SRC, ...X264, "-color_primaries", "bt2020", "-color_trc", "bt709", "-colorspace", "bt2020nc", "-color_range", "tv", at("h264_mixed.mp4")),
     ffmpeg(...SRC, ...X264, ...HLG, at("h264_8bit_hlg.mp4")),
@@ -85,11 +123,14 @@ async function makeFixtures(): Promise<void> {
 }
 
 /** Reads a fixture through the Node ranged reader and checks the result against the schema. */
-async function tagsOf(name: string): Promise<{ tags: ColorTags; bytesRead: number; size: number }> {
+async function tagsOf(name: string, opts: { exrAssumption?: ColorAssumption } = {}): Promise<{ tags: ColorTags; bytesRead: number; size: number }> {
   const file = await openRangedRead(at(name));
   try {
-    const tags = await readColorTags(file.read, file.size, { fileName: name });
+    const tags = await readColorTags(file.read, file.size, { ...opts, fileName: name });
     expect(ColorTags.safeParse(tags).success).toBe(true);
+    // One meaning of agree everywhere: no problems. Warnings never repeat a problem.
+    expect(tags.agree).toBe(tags.problems.length === 0);
+    for (const w of tags.warnings ?? []) expect(tags.problems).not.toContain(w);
     return { tags, bytesRead: file.bytesRead(), size: file.size };
   } finally {
     await file.close();
@@ -121,6 +162,7 @@ describe("readColorTags on ProRes .mov", () => {
       colorSpace: "rec709",
       agree: true,
       problems: [],
+      summary: "Rec.709 SDR.",
     });
   });
 
@@ -205,8 +247,8 @@ describe("readColorTags on HEVC and H.264 .mp4", () => {
     expect(tags.sampleEntry).toBe("hev1");
     expect(tags.colorSpace).toBe("rec2100-pq");
     expect(tags.agree).toBe(true);
-    expect(tags.problems).toHaveLength(1);
-    expect(tags.problems[0]).toMatch(/hev1 .* instead of hvc1/);
+    expect(tags.problems).toEqual([]);
+    expect(tags.warnings).toEqual([expect.stringMatching(/hev1 .* instead of hvc1/)]);
   });
 
   it("reads an SDR H.264 mp4's nclx colr, moov at the start", async () => {
@@ -221,6 +263,7 @@ describe("readColorTags on HEVC and H.264 .mp4", () => {
       colorSpace: "rec709",
       agree: true,
       problems: [],
+      summary: "Rec.709 SDR.",
     });
     expect(bytesRead).toBeLessThan(8 * 1024);
   });
@@ -249,9 +292,8 @@ describe("readColorTags on HEVC and H.264 .mp4", () => {
 
   it("warns that 8-bit HLG will band, without calling the carriers inconsistent", async () => {
     const { tags } = await tagsOf("h264_8bit_hlg.mp4");
-    expect(tags).toMatchObject({ bitDepth: 8, colorSpace: "rec2100-hlg", agree: true });
-    expect(tags.problems).toHaveLength(1);
-    expect(tags.problems[0]).toMatch(/8-bit.*band/);
+    expect(tags).toMatchObject({ bitDepth: 8, colorSpace: "rec2100-hlg", agree: true, problems: [] });
+    expect(tags.warnings).toEqual([expect.stringMatching(/8-bit.*band/)]);
   });
 });
 
@@ -358,28 +400,147 @@ describe("readColorTags on OpenEXR", () => {
       colorSpace: "aces2065-1",
       agree: true,
       problems: [],
+      summary: "ACES2065-1 (AP0, scene-linear), from its chromaticities.",
     });
   });
 
-  it("assumes ACES2065-1 for a half-float EXR without chromaticities, and says so", async () => {
+  it("reads an EXR without chromaticities as scene-linear Rec.709, the OpenEXR default, not as ACES", async () => {
     const { tags } = await tagsOf("half.exr");
     expect(tags.exr?.chromaticities).toBeUndefined();
-    expect(tags).toMatchObject({ colorSpace: "aces2065-1", agree: true });
-    expect(tags.problems).toHaveLength(1);
-    expect(tags.problems[0]).toMatch(/no chromaticities attribute; Retake assumes ACES2065-1/);
+    expect(tags).toMatchObject({ colorSpace: "linear-rec709", agree: true, problems: [], summary: expect.stringMatching(/^Scene-linear Rec\.709 \(the OpenEXR default/) });
+    expect(tags.assumed).toBeUndefined();
+    const gate = gateImport(tags, "rec2100-pq");
+    expect(gate).toMatchObject({ ok: false, conformable: false });
+    expect(gate.reasons[0]).toMatch(/scene-linear Rec\.709/);
+    expect(gate.suggestion).toMatch(/Retake conforms only ACES2065-1 EXR/);
+    expect(tags.warnings).toEqual([expect.stringMatching(/no chromaticities attribute, so by the OpenEXR standard its primaries are Rec\.709/)]);
+    // Float frames are no different: the default is about primaries, not pixel type.
+    expect((await tagsOf("float.exr")).tags).toMatchObject({ colorSpace: "linear-rec709", agree: true });
   });
 
-  it("does not assume ACES for a float EXR without chromaticities", async () => {
-    const { tags } = await tagsOf("float.exr");
-    expect(tags.exr?.channels).toEqual({ R: "float", G: "float", B: "float" });
+  it("takes an EXR without chromaticities as ACES2065-1 only on the provider's word, and records whose word it is", async () => {
+    const { tags } = await tagsOf("half.exr", { exrAssumption: LUMA_EXR_COLOR });
+    expect(tags).toMatchObject({ colorSpace: "aces2065-1", agree: true, problems: [], assumed: LUMA_EXR_COLOR });
+    expect(tags.summary).toMatch(/assumed from the provider's declaration/);
+    expect(tags.warnings?.[0]).toMatch(/Luma declares its EXR export to be ACES2065-1.*the provider's word, not the file's/);
+    // A file that does say its primaries is read by them, whatever the provider declares.
+    expect((await tagsOf("rec709.exr", { exrAssumption: LUMA_EXR_COLOR })).tags).toMatchObject({ colorSpace: "linear-rec709" });
+    expect((await tagsOf("rec709.exr", { exrAssumption: LUMA_EXR_COLOR })).tags.assumed).toBeUndefined();
+  });
+
+  it("does not stretch the provider's word to float frames it does not deliver", async () => {
+    const { tags } = await tagsOf("float.exr", { exrAssumption: LUMA_EXR_COLOR });
     expect(tags.agree).toBe(false);
-    expect(mentions(tags, /not all half float/)).toBe(true);
+    expect(mentions(tags, /not all half float .* the declaration may not describe this file/)).toBe(true);
   });
 
-  it("calls an EXR with Rec.709 chromaticities unknown, naming the primaries", async () => {
-    const { tags } = await tagsOf("rec709.exr");
+  it("reads an EXR with Rec.709 chromaticities as scene-linear Rec.709, and other primaries as unknown", async () => {
+    expect((await tagsOf("rec709.exr")).tags).toMatchObject({ colorSpace: "linear-rec709", agree: true, problems: [] });
+    const { tags } = await tagsOf("rec2020.exr");
     expect(tags).toMatchObject({ colorSpace: "unknown", agree: false });
-    expect(tags.problems[0]).toMatch(/Rec\.709\/sRGB primaries, so it is not ACES2065-1/);
+    expect(tags.problems[0]).toMatch(/Rec\.2020 primaries, so it is neither ACES2065-1 nor Rec\.709/);
+  });
+});
+
+describe("several carriers of the same kind: two colr boxes", () => {
+  it("calls two disagreeing colr boxes a disagreement, naming both", async () => {
+    const { tags } = await tagsOf("prores_two_colr.mov");
+    expect(tags.colr).toEqual({ type: "nclc", primaries: 9, transfer: 18, matrix: 9 });
+    expect(tags.extraColr).toEqual([{ type: "nclc", primaries: 9, transfer: 14, matrix: 9 }]);
+    expect(tags).toMatchObject({ colorSpace: "rec2100-hlg", agree: false });
+    expect(tags.problems).toEqual([expect.stringMatching(/2 colr boxes that disagree: the first says .*HLG \(18\).*another says .*BT\.2020 10-bit \(14\).*ffmpeg reads the last/)]);
+    // The ProRes frame header settles what the pictures are, so conform can fix it.
+    expect(tags.bitstream).toMatchObject({ primaries: 9, transfer: 18, matrix: 9 });
+    expect(gateImport(tags, "rec2100-hlg")).toMatchObject({ ok: false, conformable: true });
+  });
+
+  it("with no color in the stream, ffmpeg follows the last colr while the first says HLG: refused, not conformable", async () => {
+    const { tags } = await tagsOf("h264_two_colr.mp4");
+    expect(tags).toMatchObject({ colorSpace: "rec2100-hlg", agree: false, extraColr: [{ transfer: 14 }] });
+    const { stdout } = await run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=color_transfer", "-of", "csv=p=0", at("h264_two_colr.mp4")]);
+    expect(stdout.trim()).toBe("bt2020-10");
+    const gate = gateImport(tags, "rec2100-hlg");
+    expect(gate).toMatchObject({ ok: false, conformable: false });
+    expect(gate.suggestion).toMatch(/colr boxes disagree and the codec's own signalling does not settle/);
+  });
+
+  it("accepts two colr boxes that say the same thing", async () => {
+    const { tags } = await tagsOf("prores_two_colr_agreeing.mov");
+    expect(tags).toMatchObject({ colorSpace: "rec2100-hlg", agree: true, problems: [] });
+    expect(tags.extraColr).toHaveLength(1);
+  });
+});
+
+/** ffprobe's reading of a file's Dolby Vision configuration record (its stream side data). */
+async function ffprobeDolbyVision(name: string): Promise<Record<string, unknown> | undefined> {
+  const { stdout } = await run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_tag_string:stream_side_data", "-of", "json", at(name)]);
+  const stream = (JSON.parse(stdout) as { streams: Array<{ side_data_list?: Array<Record<string, unknown>> }> }).streams[0];
+  return stream?.side_data_list?.find((d) => d.side_data_type === "DOVI configuration record");
+}
+
+describe("Dolby Vision", () => {
+  it("profile 8.1: the editor gets the HDR10 base layer, said as a note; ffprobe reads the same record", async () => {
+    const { tags } = await tagsOf("dv81.mp4");
+    expect(tags.dolbyVision).toEqual({ box: "dvvC", versionMajor: 1, versionMinor: 0, profile: 8, level: 3, rpuPresent: true, elPresent: false, blPresent: true, blCompatibilityId: 1 });
+    expect(tags).toMatchObject({ colorSpace: "rec2100-pq", agree: true, problems: [] });
+    expect(tags.summary).toBe("Rec.2100 PQ (Dolby Vision 8.1 base layer; the Dolby Vision metadata is ignored).");
+    expect(tags.warnings).toEqual([expect.stringMatching(/Dolby Vision profile 8\.1 \(level 3\); .*the editor gets its HDR10 \(Rec\.2100 PQ\) base layer/)]);
+    expect(await ffprobeDolbyVision("dv81.mp4")).toMatchObject({ dv_profile: 8, dv_level: 3, dv_bl_signal_compatibility_id: 1 });
+    expect(tagsMatchSequence(tags, "rec2100-pq").ok).toBe(true);
+  });
+
+  it("profile 8.4 is HLG, profile 9 is SDR", async () => {
+    const dv84 = (await tagsOf("dv84.mp4")).tags;
+    expect(dv84).toMatchObject({ colorSpace: "rec2100-hlg", agree: true, dolbyVision: { profile: 8, blCompatibilityId: 4 } });
+    expect(dv84.warnings?.[0]).toMatch(/profile 8\.4 .*HLG \(Rec\.2100 HLG\) base layer/);
+    const dv9 = (await tagsOf("dv9.mp4")).tags;
+    expect(dv9).toMatchObject({ colorSpace: "rec709", agree: true, dolbyVision: { box: "dvvC", profile: 9, blCompatibilityId: 2 } });
+    expect(dv9.warnings?.[0]).toMatch(/profile 9 .*SDR \(Rec\.709\) base layer/);
+    expect(await ffprobeDolbyVision("dv84.mp4")).toMatchObject({ dv_profile: 8, dv_bl_signal_compatibility_id: 4 });
+  });
+
+  it("a record whose base layer contradicts the tags is a disagreement", async () => {
+    const { tags } = await tagsOf("dv81_over_hlg.mp4");
+    expect(tags).toMatchObject({ colorSpace: "rec2100-hlg", agree: false });
+    expect(tags.problems).toEqual([expect.stringMatching(/Dolby Vision configuration says the base layer is HDR10 .* but its colr box says Rec\.2100 HLG/)]);
+  });
+
+  it("profile 5 is unusable without conversion, and the verdict says how to convert it", async () => {
+    const { tags } = await tagsOf("dv5.mp4");
+    expect(tags).toMatchObject({ sampleEntry: "dvh1", codec: "Dolby Vision (HEVC)", colorSpace: "unknown", agree: false });
+    expect(tags.dolbyVision).toMatchObject({ box: "dvcC", profile: 5, level: 6, blCompatibilityId: 0 });
+    expect(tags.summary).toBe("Dolby Vision profile 5 (no compatible base layer): unusable without conversion.");
+    expect(tags.problems).toHaveLength(1);
+    expect(tags.problems[0]).toMatch(/Dolby Vision profile 5 \(level 6\) with no backward-compatible base layer.*wrong colors/);
+    expect(tags.problems[0]).toMatch(/HDR10 or HLG delivery.*libplacebo=apply_dolbyvision=1/);
+    expect(await ffprobeDolbyVision("dv5.mp4")).toMatchObject({ dv_profile: 5, dv_bl_signal_compatibility_id: 0 });
+    // The import gate refuses it in every sequence, offers no conform, and gives the fix.
+    for (const seq of ["rec709", "rec2100-pq", "rec2100-hlg"] as const) {
+      const gate = gateImport(tags, seq);
+      expect(gate).toMatchObject({ ok: false, conformable: false });
+      expect(gate.reasons[0]).toMatch(/Dolby Vision profile 5 .*HDR10 or HLG delivery.*libplacebo=apply_dolbyvision=1/);
+      expect(gate.suggestion).toMatch(/^Not imported, and Retake cannot conform it: it is Dolby Vision profile 5.*cannot apply Dolby Vision; convert it as said above\.$/);
+    }
+  });
+});
+
+describe("color only in the bitstream", () => {
+  it("says what the pictures are when only the HEVC VUI and SEI carry the color (x265 output without container tags)", async () => {
+    const { tags } = await tagsOf("hevc_pq_stream_only.mp4");
+    expect(tags.colr).toBeUndefined();
+    expect(tags.bitstream).toMatchObject({ primaries: 9, transfer: 16, matrix: 9, mdcv: MASTERING, clli: { maxCLL: 1000, maxFALL: 400 } });
+    expect(tags).toMatchObject({ colorSpace: "rec2100-pq", agree: false, summary: "Rec.2100 PQ in the stream, no container tags." });
+    expect(tags.problems[0]).toMatch(/no colr box: the HEVC stream \(SPS VUI\) says Rec\.2100 PQ .*Premiere goes by the container's tags and will guess/);
+    expect(mentions(tags, /coded as Rec\.2100 PQ but has no mdcv .* or clli .* box/)).toBe(true);
+    // ffprobe agrees on what the stream is, and finds no container tag for it either.
+    const { stdout } = await run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-read_intervals", "%+#1", "-show_entries", "frame=color_primaries,color_transfer", "-of", "csv=p=0:nk=1", at("hevc_pq_stream_only.mp4")]);
+    expect(stdout.trim().split("\n")[0]).toMatch(/^bt2020,smpte2084\b/);
+  });
+
+  it("still says unknown when neither the container nor the stream names a color", async () => {
+    const { tags } = await tagsOf("hevc_untagged.mp4");
+    expect(tags).toMatchObject({ colorSpace: "unknown", agree: false, summary: "Color unknown: no container tags." });
+    expect(tags.problems[0]).toMatch(/no colr box and the HEVC stream \(SPS VUI\) leaves the color unspecified/);
   });
 });
 
@@ -400,6 +561,7 @@ describe("readColorTags on other input", () => {
       colorSpace: "unknown",
       agree: false,
       problems: ["Reading the file failed (EIO: i/o error), so its color tags are unknown."],
+      summary: "Unreadable: its color is unknown.",
     });
   });
 

@@ -6,6 +6,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_MOOV_BYTES, readColorTags } from "../../../src/core/colorTags/index.js";
 import { ColorTags } from "../../../src/core/schemas/color.js";
+import { AP0_CHROMATICITIES, writeExrAttributes } from "../../../src/server/conform/exrHeader.js";
+import { colrBox, copyWithEntryBoxes, dolbyVisionConfigBox } from "../../../src/server/conform/sampleEntryBoxes.js";
 
 // Deterministic mutation fuzzing of the tag reader: every mutated file must come back as a
 // schema-valid ColorTags, quickly, without a throw and without oversized reads.
@@ -65,7 +67,8 @@ async function check(bytes: Uint8Array, stats: Stats, label: string, claimedSize
   if (!parsed.success) throw new Error(`${label}: not a ColorTags: ${parsed.error.message}\n${JSON.stringify(tags)}`);
   if (ms > CASE_LIMIT_MS) throw new Error(`${label}: took ${ms.toFixed(0)} ms`);
   if (largest > Math.max(claimedSize, 0) || largest > MAX_MOOV_BYTES) throw new Error(`${label}: asked for ${largest} bytes`);
-  if (!tags.agree && tags.problems.length === 0) throw new Error(`${label}: disagrees without saying why`);
+  if (tags.agree !== (tags.problems.length === 0)) throw new Error(`${label}: agree is ${tags.agree} with ${tags.problems.length} problems`);
+  if (!tags.summary) throw new Error(`${label}: no summary`);
   if (tags.colorSpace === "unknown" && tags.agree) throw new Error(`${label}: unknown yet agreeing`);
   if (JSON.stringify(tags).length > 16_384) throw new Error(`${label}: result is unreasonably large`);
   return tags;
@@ -89,7 +92,7 @@ function boxHeaders(buf: Buffer): number[] {
       const type = buf.toString("latin1", p + 4, p + 8);
       if (["moov", "trak", "mdia", "minf", "stbl"].includes(type)) walk(p + header, p + size, depth + 1);
       if (type === "stsd") walk(p + header + 8, p + size, depth + 1);
-      if (/^(apch|ap4h|hvc1|hev1|avc1)$/.test(type)) walk(p + header + 78, p + size, depth + 1);
+      if (/^(apch|ap4h|hvc1|hev1|avc1|dvh1)$/.test(type)) walk(p + header + 78, p + size, depth + 1);
       p += size;
     }
   };
@@ -121,9 +124,17 @@ beforeAll(async () => {
       "-x265-params", "log-level=error", "-tag:v", "hvc1", ...PQ, "-movflags", "+faststart", at("hevc.mp4")),
     ffmpeg(...SRC, "-frames:v", "1", "-vf", "format=gbrpf32le", "-c:v", "exr", "-format", "half", "-compression", "none", at("half.exr")),
   ]);
-  await run("exrstdattr", ["-chromaticities", "0.7347", "0.2653", "0.0", "1.0", "0.0001", "-0.0770", "0.32168", "0.33767",
-    "-int", "acesImageContainerFlag", "1", at("half.exr"), at("ap0.exr")]);
-  for (const name of ["prores.mov", "hevc.mp4", "ap0.exr"]) bases[name] = fs.readFileSync(at(name));
+  await writeExrAttributes(at("half.exr"), at("ap0.exr"), [
+    { name: "chromaticities", type: "chromaticities", value: AP0_CHROMATICITIES },
+    { name: "acesImageContainerFlag", type: "int", value: 1 },
+  ]);
+  // Dolby Vision profile 5 in dvh1 with a second colr: the configuration record and the
+  // repeated carrier are mutated too.
+  await copyWithEntryBoxes(at("hevc.mp4"), at("dv.mp4"), [
+    colrBox("nclx", { primaries: 9, transfer: 18, matrix: 9 }),
+    dolbyVisionConfigBox({ versionMajor: 1, versionMinor: 0, profile: 5, level: 6, rpuPresent: true, elPresent: false, blPresent: true, blCompatibilityId: 0 }),
+  ], { entryType: "dvh1" });
+  for (const name of ["prores.mov", "hevc.mp4", "ap0.exr", "dv.mp4"]) bases[name] = fs.readFileSync(at(name));
 });
 
 afterAll(() => {
@@ -136,6 +147,8 @@ describe("readColorTags under mutation", () => {
     expect((await check(bases["prores.mov"]!, stats, "prores")).colorSpace).toBe("rec2100-pq");
     expect((await check(bases["hevc.mp4"]!, stats, "hevc")).colorSpace).toBe("rec2100-pq");
     expect((await check(bases["ap0.exr"]!, stats, "exr")).colorSpace).toBe("aces2065-1");
+    const dv = await check(bases["dv.mp4"]!, stats, "dv");
+    expect(dv).toMatchObject({ colorSpace: "unknown", agree: false, dolbyVision: { profile: 5 }, extraColr: [{ transfer: 18 }] });
   });
 
   it("survives truncation at every position of the first 4 KB", async () => {
@@ -163,7 +176,7 @@ describe("readColorTags under mutation", () => {
         await check(copy, stats, `${name} flip case ${i}`);
       }
     }
-    expect(stats.cases).toBe(4500);
+    expect(stats.cases).toBe(6000);
   });
 
   it("survives random byte flips in the movie index (hvcC parameter sets, stco/stsz, sample entry)", async () => {
@@ -171,7 +184,7 @@ describe("readColorTags under mutation", () => {
     // chunk offset / sample size tables that lead the reader to the first frame.
     const stats = freshStats();
     const rand = prng(0xc0105);
-    for (const name of ["prores.mov", "hevc.mp4"]) {
+    for (const name of ["prores.mov", "hevc.mp4", "dv.mp4"]) {
       const buf = bases[name]!;
       const span = Math.min(buf.length, 4096);
       for (let i = 0; i < 1500; i++) {
@@ -181,7 +194,7 @@ describe("readColorTags under mutation", () => {
         await check(copy, stats, `${name} tail flip case ${i}`);
       }
     }
-    expect(stats.cases).toBe(3000);
+    expect(stats.cases).toBe(4500);
   });
 
   it("survives corrupted box sizes, including self-referential and 64-bit ones", async () => {

@@ -19,6 +19,10 @@ describe("words for the editor", () => {
     expect(colorTagsInWords(tags({ container: "exr", sampleEntry: undefined, codec: undefined, colorSpace: "aces2065-1" }))).toBe(
       "OpenEXR · ACES2065-1 (AP0, linear) · tags agree",
     );
+    // The reader's summary, when there is one, says what the editor gets.
+    expect(colorTagsInWords(tags({ sampleEntry: "hvc1", colorSpace: "rec2100-pq", agree: false, summary: "Rec.2100 PQ in the stream, no container tags." }))).toBe(
+      "HEVC · Rec.2100 PQ in the stream, no container tags · tags disagree",
+    );
   });
 
   it("says where an import landed, naming tracks from V1", () => {

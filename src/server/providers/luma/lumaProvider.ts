@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { Direction, ModeLimits, Money, ProviderInfo, SequenceContext, TakeVariant } from "../../../core/schemas/index.js";
+import type { ColorAssumption, Direction, ModeLimits, Money, ProviderInfo, SequenceContext, TakeVariant } from "../../../core/schemas/index.js";
 import { renderForProvider, viewWindowRect } from "../../../core/direction/index.js";
 import { MAX_COUNT, MIN_DURATION } from "../../../core/schemas/index.js";
 import { ProviderRequestError, type HostedStatus, type HostedSubmitInput } from "../../director/providerExtras.js";
@@ -255,8 +255,20 @@ async function downloadAll(client: LumaClient, generation: LumaGeneration, destD
   await Promise.all(planned.map((p) => client.download(p.output.url, p.file)));
   return planned
     .filter((p, i, all) => all.findIndex((q) => q.kind === p.kind) === i)
-    .map((p) => ({ kind: p.kind, path: p.file, mediaType: mediaTypeOf(p.ext) }));
+    .map((p) => ({ kind: p.kind, path: p.file, mediaType: mediaTypeOf(p.ext), ...(p.kind === "exr" ? { colorAssumption: LUMA_EXR_COLOR } : {}) }));
 }
+
+/**
+ * Luma documents its EXR export as ACES2065-1 (AP0, scene-linear; lumalabs.ai color-space field
+ * guide) but its frames may carry no `chromaticities`, which OpenEXR reads as Rec.709: the
+ * artifact records Luma's word so the reader can use it and say whose it is.
+ */
+export const LUMA_EXR_COLOR: ColorAssumption = {
+  colorSpace: "aces2065-1",
+  source: "provider",
+  provider: "luma",
+  statement: "Luma declares its EXR export to be ACES2065-1 (AP0, scene-linear).",
+};
 
 function outputKind(type: string, url: string, before: { type: string; url: string }[]): ProviderOutput["kind"] {
   const t = type.toLowerCase();

@@ -1,24 +1,35 @@
 import fs from "node:fs";
 import path from "node:path";
 import { zipSync, type Zippable } from "fflate";
-import type { Artifact, Job } from "../../../../src/core/schemas/index.js";
+import { execFileSync } from "node:child_process";
+import type { Artifact, ColorAssumption, Job } from "../../../../src/core/schemas/index.js";
 import { conformMaster } from "../../../../src/server/conform/index.js";
 import type { startTestBackend } from "../../../helpers/backend.js";
 
 /**
  * Gives a finished take an EXR delivery as Luma and Runway send one: a zip of numbered
- * ACES2065-1 frames, made from the take's own master by Retake's conform (ffmpeg + exrstdattr),
+ * ACES2065-1 frames, made from the take's own master by Retake's conform (ffmpeg + its own EXR header writer),
  * registered in the real backend's ledger so `/v1/artifacts/:id` serves it. `drop` leaves frames
  * out, for a sequence with a hole.
  */
-export async function addExrDelivery(backend: Awaited<ReturnType<typeof startTestBackend>>, job: Job, opts: { frames: number; drop?: number[] }): Promise<Artifact> {
+export async function addExrDelivery(
+  backend: Awaited<ReturnType<typeof startTestBackend>>,
+  job: Job,
+  opts: { frames: number; drop?: number[]; lumaStyle?: { declared?: ColorAssumption } },
+): Promise<Artifact> {
   const take = job.takes[0]!;
   const master = backend.ledger.getArtifact(take.outputs.master!.id)!;
   const dir = path.join(backend.dataDir, "exr-fixtures", take.id);
   const framesDir = path.join(dir, "take");
   fs.mkdirSync(framesDir, { recursive: true });
   const seq = job.frame.sequence;
-  const result = await conformMaster({
+  // Luma's own frames: half float with no chromaticities attribute (ffmpeg's EXR encoder writes
+  // none either); what they are is only in Luma's declaration, recorded on the artifact.
+  if (opts.lumaStyle) {
+    execFileSync("ffmpeg", ["-v", "error", "-y", "-i", master.path, "-frames:v", String(opts.frames), "-vf", "format=gbrpf32le",
+      "-c:v", "exr", "-format", "half", "-compression", "zip16", "-start_number", "0", path.join(framesDir, "luma_%06d.exr")]);
+  }
+  const result = opts.lumaStyle ? { frames: fs.readdirSync(framesDir).sort().map((n) => path.join(framesDir, n)) } : await conformMaster({
     inputPath: master.path,
     outputPath: framesDir,
     format: "exr-aces",
@@ -38,6 +49,7 @@ export async function addExrDelivery(backend: Awaited<ReturnType<typeof startTes
     fileName: "take_exr.zip",
     mediaType: "application/zip",
     bytes: fs.statSync(zipPath).size,
+    ...(opts.lumaStyle?.declared ? { colorAssumption: opts.lumaStyle.declared } : {}),
     createdAt: new Date().toISOString(),
   };
   backend.ledger.insertArtifact(artifact, zipPath);

@@ -6,6 +6,7 @@ import { readTakeRecords } from "../../../../src/host/aftereffects/projectXmp.js
 import { RETAKE_XMP_NS } from "../../../../src/host/uxp/provenance.js";
 import { finishedJob, startCuttingProxy } from "../premiere/backendJobs.js";
 import { EMPTY_PROJECT_XMP, type FakeAeOptions } from "./fake/fakeAfterEffects.js";
+import { LUMA_EXR_COLOR } from "../../../../src/server/providers/luma/lumaProvider.js";
 import { addExrDelivery } from "./exrDelivery.js";
 import { aeTestBed, filesUnder } from "./setup.js";
 
@@ -124,9 +125,15 @@ describe("host.importTake in After Effects: OCIO", () => {
   describe("with an ACES2065-1 EXR delivery", () => {
     let exrJob: Job;
     let gapJob: Job;
+    let lumaJob: Job;
+    let undeclaredJob: Job;
     beforeAll(async () => {
       exrJob = await finishedJob(bed.backend.url, TOKEN, { prompt: "exr take" });
       await addExrDelivery(bed.backend, exrJob, { frames: 48 });
+      lumaJob = await finishedJob(bed.backend.url, TOKEN, { prompt: "luma exr take" });
+      await addExrDelivery(bed.backend, lumaJob, { frames: 12, lumaStyle: { declared: LUMA_EXR_COLOR } });
+      undeclaredJob = await finishedJob(bed.backend.url, TOKEN, { prompt: "exr take nobody vouches for" });
+      await addExrDelivery(bed.backend, undeclaredJob, { frames: 12, lumaStyle: {} });
       gapJob = await finishedJob(bed.backend.url, TOKEN, { prompt: "exr take with a hole" });
       await addExrDelivery(bed.backend, gapJob, { frames: 48, drop: [20] });
     }, 120_000);
@@ -143,6 +150,20 @@ describe("host.importTake in After Effects: OCIO", () => {
       expect(result.placement).toMatchObject({ start: 2, end: 4 });
       expect(result.guidance).toContain('Media Color Space to "ACES2065-1"');
       expect(result.guidance).toContain("linear ACES2065-1 (AP0) EXR frames");
+    });
+
+    it("Luma's frames without chromaticities import as ACES2065-1 on Luma's recorded word, and the tags say whose word it is", async () => {
+      env = await host({ color: ocio });
+      const result = await env.client.call("host.importTake", params("insert", lumaJob));
+      expect(result.colorTags).toMatchObject({ colorSpace: "aces2065-1", agree: true, assumed: { source: "provider", provider: "luma" } });
+      expect(result.colorTags.exr?.chromaticities).toBeUndefined();
+      expect(result.colorTags.warnings?.[0]).toMatch(/Luma declares its EXR export to be ACES2065-1/);
+    });
+
+    it("the same frames with nobody declaring them are scene-linear Rec.709 (the OpenEXR default) and are refused", async () => {
+      env = await host({ color: ocio });
+      await expect(env.client.call("host.importTake", params("insert", undeclaredJob))).rejects.toMatchObject({ code: "color_mismatch", message: expect.stringMatching(/^Not imported: The frames are not ACES2065-1/) });
+      expect(env.fake.imports).toEqual([]);
     });
 
     it("frames left by an import that never finished are cleared first, not mixed into the sequence", async () => {
