@@ -26,7 +26,7 @@ import type { ClliBox, ColorTags, MdcvBox, SequenceColorSpace } from "../../core
 import type { FrameRate } from "../../core/schemas/frameContext.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { encoderColorArgs, MASTERING_DISPLAY_P3_D65_1000, writeHdr10Boxes, type Resize } from "../media/colorConvert.js";
-import { ffprobeJson, runFfmpeg } from "../media/ffmpeg.js";
+import { FfmpegFeatureMissingError, ffprobeJson, requireFfmpegFeatures, runFfmpeg, type FfmpegFeature } from "../media/ffmpeg.js";
 import { METER_FILTER, METER_PIX_FMT, METER_TAIL, startLightMeter } from "./contentLight.js";
 import { copyWithColr, patchColr, stripSampleEntryBoxes } from "./sampleEntryBoxes.js";
 import { acesChain, colorChain, needsSdrClip, sdrClip, type SourceSpace } from "./filters.js";
@@ -357,6 +357,19 @@ function sourcePeakNits(tags: ColorTags, source: SourceSpace): number {
   return 100;
 }
 
+/** The ffmpeg capability each delivery's encoder needs. */
+const ENCODER_FEATURE: Record<ConformFormat, FfmpegFeature> = { prores422hq: "prores_ks", prores4444: "prores_ks", "hevc-hdr10": "libx265_10bit", "exr-aces": "exr" };
+
+/** Says "EXR delivery needs the OpenEXR encoder …" before a render the ffmpeg in use cannot do. */
+async function requireEncoder(format: ConformFormat): Promise<void> {
+  try {
+    await requireFfmpegFeatures([ENCODER_FEATURE[format]]);
+  } catch (err) {
+    if (err instanceof FfmpegFeatureMissingError) throw new ConformError(err.message, "tool_missing");
+    throw err;
+  }
+}
+
 async function reencode(
   input: ConformInput,
   format: ConformFormat,
@@ -377,6 +390,7 @@ async function reencode(
   const post = [geo.pad, `setsar=${sar}`].filter(Boolean).join(",");
   const head = time.length > 0 ? `${time.join(",")},` : "";
 
+  await requireEncoder(format);
   if (format === "exr-aces") return encodeExr(input, target, src, source, fullRange, geo, head, post, wantFrames, notes);
 
   const spec = FORMAT_SPEC[format];
