@@ -74,8 +74,16 @@ export async function buildCli() {
     inputs[file] = fs.statSync(path.join(projectRoot, file)).mtimeMs;
   }
   fs.writeFileSync(path.join(fresh, "inputs.json"), `${JSON.stringify({ builtAt: new Date().toISOString(), inputs }, null, 1)}\n`);
-  if (fs.existsSync(cliDir)) fs.renameSync(cliDir, old);
-  fs.renameSync(fresh, cliDir);
+  try {
+    if (fs.existsSync(cliDir)) fs.renameSync(cliDir, old);
+  } catch {
+    // another process moved it first
+  }
+  try {
+    fs.renameSync(fresh, cliDir);
+  } catch {
+    fs.rmSync(fresh, { recursive: true, force: true }); // another process swapped in the same build first
+  }
   fs.rmSync(old, { recursive: true, force: true });
   return { inputs: Object.keys(inputs).length };
 }

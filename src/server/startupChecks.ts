@@ -12,14 +12,16 @@ export async function startupProblems(config: ServerConfig, opts: { install: boo
   let media = await checkMedia();
   const noFfmpeg = !media.ffmpeg;
   const onlyBundled = media.ffmpeg?.ffmpeg.origin === "bundled" && media.ffmpeg.missing.length > 0;
-  if (opts.install && (noFfmpeg || onlyBundled) && aptAccess()) {
+  // An override is the person's own choice of binary: apt would not change what is used.
+  const overridden = Boolean(process.env.RETAKE_FFMPEG?.trim() || process.env.RETAKE_FFPROBE?.trim());
+  if (opts.install && !overridden && (noFfmpeg || onlyBundled) && aptAccess()) {
     aptInstall(["ffmpeg"]);
     media = await checkMedia();
   }
   const dataDir = checkDataDir(config.dataDir);
   const problems = [checkNode(), ...media.checks, dataDir].filter((c) => c.state === "problem");
   if (problems.length > 0) {
-    process.stderr.write(`\nRetake found ${problems.length === 1 ? "one thing" : `${problems.length} things`} to fix (\`npx retake doctor\` shows the whole picture):\n${formatChecks(problems)}\n\n`);
+    process.stderr.write(`\nRetake found ${problems.length === 1 ? "one thing" : `${problems.length} things`} to fix (\`npm run doctor\` shows the whole picture):\n${formatChecks(problems)}\n\n`);
   }
   // Without ffmpeg nothing renders, and without a data folder nothing is kept: those stop the start.
   return { fatal: !media.ffmpeg || dataDir.state === "problem", problems };

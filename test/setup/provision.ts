@@ -4,6 +4,7 @@
  * end-to-end tests — before any test runs. As root (or with passwordless sudo) on Debian/Ubuntu it
  * installs what is missing with apt; anywhere else it stops at once with the exact command.
  */
+import { buildCli, cliIsStale } from "../../scripts/buildCli.mjs";
 import { checkFfmpeg, FfmpegMissingError } from "../../src/server/media/ffmpeg.js";
 import { aptInstall, installCommand, type SystemNeed } from "../../src/server/setup/systemPackages.js";
 import { findTestBrowser } from "../../src/server/setup/testBrowser.js";
@@ -43,6 +44,8 @@ export default async function provision(): Promise<void> {
       ].join("\n"),
     );
   }
+  // Tests run the `retake` command as a person would; build it once here rather than in each worker.
+  if (cliIsStale()) await buildCli();
   // The e2e tests read CHROMIUM_PATH; the workers inherit this process's environment.
   process.env.CHROMIUM_PATH ??= findTestBrowser()!.path;
 }

@@ -28,7 +28,7 @@ export function installCommand(needs: readonly SystemNeed[]): string {
   if (process.platform === "darwin") return needs.map((n) => `brew install ${SYSTEM_PACKAGES[n].brew}`).join(" && ");
   if (process.platform === "win32") return needs.map((n) => `winget install ${SYSTEM_PACKAGES[n].winget}`).join(" && ");
   const sudo = process.getuid?.() === 0 ? "" : "sudo ";
-  return `${sudo}apt-get install -y ${needs.flatMap((n) => SYSTEM_PACKAGES[n].apt).join(" ")}`;
+  return `${sudo}apt-get install ${needs.flatMap((n) => SYSTEM_PACKAGES[n].apt).join(" ")}`;
 }
 
 /**

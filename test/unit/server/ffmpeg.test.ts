@@ -4,12 +4,16 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
+  bundledToolPath,
   checkFfmpeg,
   FfmpegError,
+  FfmpegFeatureMissingError,
   FfmpegMissingError,
   ffprobeJson,
   isAbortError,
   locateTool,
+  locateToolWithOrigin,
+  requireFfmpegFeatures,
   runFfmpeg,
   STDERR_TAIL_BYTES,
 } from "../../../src/server/media/ffmpeg.js";
@@ -37,8 +41,9 @@ describe("finding ffmpeg", () => {
     const check = await checkFfmpeg();
     expect(check.ffmpeg.version).toMatch(/^\d+\.\d+/);
     expect(check.ffprobe.version).toMatch(/^\d+\.\d+/);
-    expect(check.features).toMatchObject({ libx265: true, prores_ks: true, zscale: true, libx264: true, perspective: true });
+    expect(check.features).toEqual({ libx265_10bit: true, prores_ks: true, zscale: true, libx264: true, perspective: true, exr: true });
     expect(check.missing).toEqual([]);
+    expect(check.ffmpeg.origin).toBe("system");
   });
 
   it("an override that points nowhere is FfmpegMissingError with the install commands, not a stack trace", async () => {
@@ -55,7 +60,7 @@ describe("finding ffmpeg", () => {
   it("a PATH without ffprobe is FfmpegMissingError naming ffprobe", () => {
     let err: unknown;
     try {
-      locateTool("ffprobe", { PATH: dir });
+      locateTool("ffprobe", { PATH: dir }, { bundled: false });
     } catch (e) {
       err = e;
     }
@@ -69,6 +74,34 @@ describe("finding ffmpeg", () => {
     const real = locateTool("ffmpeg");
     process.env.RETAKE_FFMPEG = real;
     expect(locateTool("ffmpeg")).toBe(real);
+  });
+});
+
+describe("the ffmpeg that npm installed with Retake", () => {
+  // A fresh machine: nothing on the PATH, no override. npm installed the platform's binaries.
+  const bundledFfmpeg = bundledToolPath("ffmpeg");
+  const bundledFfprobe = bundledToolPath("ffprobe");
+
+  it("is found when the PATH has none, and says where it came from", () => {
+    expect(bundledFfmpeg).toMatch(/@ffmpeg-installer/);
+    expect(locateToolWithOrigin("ffmpeg", { PATH: dir })).toEqual({ path: bundledFfmpeg, origin: "bundled" });
+    expect(locateToolWithOrigin("ffprobe", { PATH: dir })).toEqual({ path: bundledFfprobe, origin: "bundled" });
+  });
+
+  it("the system's comes first", () => {
+    expect(locateToolWithOrigin("ffmpeg").origin).toBe("system");
+  });
+
+  it("lacks the EXR encoder, which is said as the feature it stops; everything else is there", async () => {
+    process.env.RETAKE_FFMPEG = bundledFfmpeg!;
+    const check = await checkFfmpeg();
+    expect(check.ffmpeg.origin).toBe("override");
+    expect(check.features).toEqual({ libx264: true, libx265_10bit: true, prores_ks: true, zscale: true, perspective: true, exr: false });
+    expect(check.missing).toEqual([expect.stringMatching(/^EXR delivery needs the OpenEXR encoder \(ffmpeg 4\.4 or newer\), which RETAKE_FFMPEG's ffmpeg .* lacks\.$/)]);
+    const err = await requireFfmpegFeatures(["prores_ks", "exr"]).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(FfmpegFeatureMissingError);
+    expect((err as Error).message).toMatch(/^EXR delivery needs .* Install a full ffmpeg \(.*apt-get install ffmpeg\) or point RETAKE_FFMPEG at one/);
+    await expect(requireFfmpegFeatures(["prores_ks", "libx265_10bit", "zscale"])).resolves.toBeUndefined();
   });
 });
 
