@@ -357,13 +357,18 @@ function sourcePeakNits(tags: ColorTags, source: SourceSpace): number {
   return 100;
 }
 
-/** The ffmpeg capability each delivery's encoder needs. */
-const ENCODER_FEATURE: Record<ConformFormat, FfmpegFeature> = { prores422hq: "prores_ks", prores4444: "prores_ks", "hevc-hdr10": "libx265_10bit", "exr-aces": "exr" };
+/** The ffmpeg capabilities each delivery needs. */
+const ENCODER_FEATURES: Record<ConformFormat, FfmpegFeature[]> = {
+  prores422hq: ["prores_ks", "mov_colr"],
+  prores4444: ["prores_ks", "mov_colr"],
+  "hevc-hdr10": ["libx265_10bit", "mov_colr"],
+  "exr-aces": ["exr"],
+};
 
 /** Says "EXR delivery needs the OpenEXR encoder …" before a render the ffmpeg in use cannot do. */
 async function requireEncoder(format: ConformFormat): Promise<void> {
   try {
-    await requireFfmpegFeatures([ENCODER_FEATURE[format]]);
+    await requireFfmpegFeatures(ENCODER_FEATURES[format]);
   } catch (err) {
     if (err instanceof FfmpegFeatureMissingError) throw new ConformError(err.message, "tool_missing");
     throw err;

@@ -260,7 +260,7 @@ export interface FfprobeResult {
 }
 
 /** What Retake's renders and conforms ask of ffmpeg, by capability rather than by version. */
-export type FfmpegFeature = "libx264" | "libx265_10bit" | "prores_ks" | "zscale" | "perspective" | "exr";
+export type FfmpegFeature = "libx264" | "libx265_10bit" | "prores_ks" | "zscale" | "perspective" | "exr" | "mov_colr";
 
 /** For each capability: what it is, and the feature of Retake that needs it (said when it is missing). */
 export const FFMPEG_FEATURES: Record<FfmpegFeature, { what: string; neededFor: string }> = {
@@ -270,6 +270,9 @@ export const FFMPEG_FEATURES: Record<FfmpegFeature, { what: string; neededFor: s
   zscale: { what: "the zscale filter (zimg)", neededFor: "HDR color conversion (PQ, HLG, ACES)" },
   perspective: { what: "the perspective filter", neededFor: "Previz camera moves" },
   exr: { what: "the OpenEXR encoder (ffmpeg 4.4 or newer)", neededFor: "EXR delivery" },
+  // Before 4.3 the mov/mp4 muxer wrote `colr` only when asked (-movflags +write_colr), so a
+  // master came out without the box that Premiere and the import gate read its color from.
+  mov_colr: { what: "a mov/mp4 muxer that writes the colr box (ffmpeg 4.3 or newer)", neededFor: "Color-tagged masters (conform, Import)" },
 };
 
 export interface FfmpegCheck {
@@ -322,12 +325,13 @@ export async function checkFfmpeg(opts: { signal?: AbortSignal } = {}): Promise<
 
 async function inspect(ffmpeg: { path: string; origin: ToolOrigin }, ffprobe: { path: string; origin: ToolOrigin }, signal: AbortSignal | undefined): Promise<FfmpegCheck> {
   const run = (tool: MediaTool, args: string[]) => runTool(tool, args, { signal, keepStdout: true }).then((r) => r.stdout);
-  const [ffmpegVersion, ffprobeVersion, encoders, filters, x265] = await Promise.all([
+  const [ffmpegVersion, ffprobeVersion, encoders, filters, x265, movMuxer] = await Promise.all([
     run("ffmpeg", ["-hide_banner", "-version"]),
     run("ffprobe", ["-hide_banner", "-version"]),
     run("ffmpeg", ["-hide_banner", "-encoders"]),
     run("ffmpeg", ["-hide_banner", "-filters"]),
     run("ffmpeg", ["-hide_banner", "-h", "encoder=libx265"]),
+    run("ffmpeg", ["-hide_banner", "-h", "muxer=mov"]),
   ]);
   const has = (list: string, name: string) => new RegExp(`^\\s*\\S+\\s+${name}\\s`, "m").test(list);
   const features: Record<FfmpegFeature, boolean> = {
@@ -337,6 +341,8 @@ async function inspect(ffmpeg: { path: string; origin: ToolOrigin }, ffprobe: { 
     zscale: has(filters, "zscale"),
     perspective: has(filters, "perspective"),
     exr: has(encoders, "exr"),
+    // 4.3+ describes write_colr as writing the box "even if the color info is unspecified".
+    mov_colr: /write_colr\s.*even if/.test(movMuxer),
   };
   const ffmpegInfo = { ...ffmpeg, version: parseVersion(ffmpegVersion) };
   return {

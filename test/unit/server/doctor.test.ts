@@ -67,10 +67,11 @@ describe("retake doctor", () => {
     }
   });
 
-  it("with only the ffmpeg npm installed: it works, and EXR delivery says what it needs", async () => {
+  it("with only the ffmpeg npm installed: it runs, and each feature it cannot serve says what it needs", async () => {
     const result = doctor({ RETAKE_FFMPEG: bundledToolPath("ffmpeg")!, RETAKE_DATA_DIR: path.join(dir, "bundled"), RETAKE_PORT: String(await freePort()) });
     expect(result.stdout).toMatch(/ok {2}ffmpeg +N-\S+, from RETAKE_FFMPEG \(/);
     expect(result.stdout).toMatch(/FIX ffmpeg +EXR delivery needs the OpenEXR encoder \(ffmpeg 4\.4 or newer\), which RETAKE_FFMPEG's ffmpeg .* lacks\.\n\s+→ .*apt-get install ffmpeg/);
-    expect(result.stdout).toMatch(/1 thing to fix/);
+    expect(result.stdout).toMatch(/FIX ffmpeg +Color-tagged masters \(conform, Import\) needs a mov\/mp4 muxer that writes the colr box \(ffmpeg 4\.3 or newer\)/);
+    expect(result.stdout).toMatch(/2 things to fix/);
   });
 });

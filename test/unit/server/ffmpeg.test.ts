@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ConformError, conformMaster } from "../../../src/server/conform/index.js";
 import {
   bundledToolPath,
   checkFfmpeg,
@@ -41,7 +42,7 @@ describe("finding ffmpeg", () => {
     const check = await checkFfmpeg();
     expect(check.ffmpeg.version).toMatch(/^\d+\.\d+/);
     expect(check.ffprobe.version).toMatch(/^\d+\.\d+/);
-    expect(check.features).toEqual({ libx265_10bit: true, prores_ks: true, zscale: true, libx264: true, perspective: true, exr: true });
+    expect(check.features).toEqual({ libx265_10bit: true, prores_ks: true, zscale: true, libx264: true, perspective: true, exr: true, mov_colr: true });
     expect(check.missing).toEqual([]);
     expect(check.ffmpeg.origin).toBe("system");
   });
@@ -92,16 +93,39 @@ describe("the ffmpeg that npm installed with Retake", () => {
     expect(locateToolWithOrigin("ffmpeg").origin).toBe("system");
   });
 
-  it("lacks the EXR encoder, which is said as the feature it stops; everything else is there", async () => {
+  it("lacks the EXR encoder and colr by default, each said as the feature it stops; the rest is there", async () => {
     process.env.RETAKE_FFMPEG = bundledFfmpeg!;
     const check = await checkFfmpeg();
     expect(check.ffmpeg.origin).toBe("override");
-    expect(check.features).toEqual({ libx264: true, libx265_10bit: true, prores_ks: true, zscale: true, perspective: true, exr: false });
-    expect(check.missing).toEqual([expect.stringMatching(/^EXR delivery needs the OpenEXR encoder \(ffmpeg 4\.4 or newer\), which RETAKE_FFMPEG's ffmpeg .* lacks\.$/)]);
+    expect(check.features).toEqual({ libx264: true, libx265_10bit: true, prores_ks: true, zscale: true, perspective: true, exr: false, mov_colr: false });
+    expect(check.missing).toEqual([
+      expect.stringMatching(/^EXR delivery needs the OpenEXR encoder \(ffmpeg 4\.4 or newer\), which RETAKE_FFMPEG's ffmpeg .* lacks\.$/),
+      expect.stringMatching(/^Color-tagged masters \(conform, Import\) needs a mov\/mp4 muxer that writes the colr box \(ffmpeg 4\.3 or newer\)/),
+    ]);
     const err = await requireFfmpegFeatures(["prores_ks", "exr"]).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(FfmpegFeatureMissingError);
     expect((err as Error).message).toMatch(/^EXR delivery needs .* Install a full ffmpeg \(.*apt-get install ffmpeg\) or point RETAKE_FFMPEG at one/);
-    await expect(requireFfmpegFeatures(["prores_ks", "libx265_10bit", "zscale"])).resolves.toBeUndefined();
+    await expect(requireFfmpegFeatures(["prores_ks", "libx265_10bit", "zscale", "perspective", "libx264"])).resolves.toBeUndefined();
+  });
+});
+
+describe("a delivery the ffmpeg in use cannot make", () => {
+  it("a delivery the bundled ffmpeg cannot tag right stops before rendering and says what it needs", async () => {
+    const src = path.join(dir, "h264-709.mp4");
+    spawnSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=24", "-t", "0.25", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+      "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", src]);
+    process.env.RETAKE_FFMPEG = bundledToolPath("ffmpeg")!;
+    const target = { colorSpace: "rec709" as const, width: 320, height: 180, frameRate: { num: 24, den: 1 }, duration: 0.25, pixelAspect: 1 };
+    const conform = (format: "exr-aces" | "prores422hq", out: string) =>
+      conformMaster({ inputPath: src, outputPath: path.join(dir, out), target, format }).then(() => undefined, (e: unknown) => e);
+    const exr = await conform("exr-aces", "exr-out");
+    expect(exr).toBeInstanceOf(ConformError);
+    expect((exr as ConformError).code).toBe("tool_missing");
+    expect((exr as Error).message).toMatch(/^EXR delivery needs the OpenEXR encoder \(ffmpeg 4\.4 or newer\).* Install a full ffmpeg/);
+    expect(fs.readdirSync(path.join(dir, "exr-out")).filter((n) => n.endsWith(".exr"))).toEqual([]);
+    const prores = await conform("prores422hq", "master.mov");
+    expect((prores as Error).message).toMatch(/^Color-tagged masters \(conform, Import\) needs a mov\/mp4 muxer that writes the colr box/);
+    expect(fs.existsSync(path.join(dir, "master.mov"))).toBe(false);
   });
 });
 
