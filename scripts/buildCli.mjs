@@ -60,9 +60,8 @@ export async function buildCli() {
     platform: "node",
     target: "node20",
     // Packages stay in node_modules, except zod: loading its ~90 ES modules one by one took
-    // ~70 ms of every start, while bundled (and minified) it parses in a few.
+    // ~70 ms of every start, while bundled it parses in a few. Not minified: stack traces stay readable.
     external: externalPackages(),
-    minify: true,
     sourcemap: "linked",
     metafile: true,
     logLevel: "warning",

@@ -1,11 +1,11 @@
 /**
  * Vitest's globalSetup: makes sure the machine has what the suite drives for real — an ffmpeg with
- * every capability Retake uses (the bundled fallback has no EXR encoder) and a Chromium for the
+ * every capability Retake uses, on the PATH, and a Chromium for the
  * end-to-end tests — before any test runs. As root (or with passwordless sudo) on Debian/Ubuntu it
  * installs what is missing with apt; anywhere else it stops at once with the exact command.
  */
 import { buildCli, cliIsStale } from "../../scripts/buildCli.mjs";
-import { checkFfmpeg, FfmpegMissingError } from "../../src/server/media/ffmpeg.js";
+import { checkFfmpeg, FfmpegMissingError, findOnPath } from "../../src/server/media/ffmpeg.js";
 import { aptInstall, installCommand, type SystemNeed } from "../../src/server/setup/systemPackages.js";
 import { findTestBrowser } from "../../src/server/setup/testBrowser.js";
 
@@ -15,7 +15,7 @@ async function lacking(): Promise<{ needs: SystemNeed[]; why: string[] }> {
   try {
     const check = await checkFfmpeg();
     // The tests also start ffmpeg/ffprobe by name for their fixtures, so they must be on the PATH.
-    if (check.ffmpeg.origin !== "system" && check.ffmpeg.origin !== "override") why.push("ffmpeg is not on the PATH (the tests make fixtures with it)");
+    if (!findOnPath("ffmpeg") || !findOnPath("ffprobe")) why.push("ffmpeg and ffprobe must be on the PATH (the tests make fixtures with them)");
     why.push(...check.missing);
     if (why.length > 0) needs.push("ffmpeg");
   } catch (err) {

@@ -48,14 +48,14 @@ export async function checkMedia(): Promise<{ checks: Check[]; ffmpeg?: FfmpegCh
       checks: [{ what: err.tool, state: "problem", found: `not found (${err.searched})`, fix: `${installCommand(["ffmpeg"])}, or set RETAKE_FFMPEG and RETAKE_FFPROBE to the binaries` }],
     };
   }
-  const origin = (o: string, variable: string) => (o === "override" ? `from ${variable}` : o === "bundled" ? "bundled with Retake by npm" : "the system's");
+  const origin = (o: string, variable: string) => (o === "override" ? `from ${variable}` : "the system's");
   const have = (Object.keys(ffmpeg.features) as FfmpegFeature[]).filter((f) => ffmpeg.features[f]);
   const checks: Check[] = [
     { what: "ffmpeg", state: "ok", found: `${ffmpeg.ffmpeg.version}, ${origin(ffmpeg.ffmpeg.origin, "RETAKE_FFMPEG")} (${ffmpeg.ffmpeg.path}); has ${have.map((f) => FFMPEG_FEATURES[f].what.replace(/^the /, "")).join(", ") || "none of what Retake uses"}` },
     { what: "ffprobe", state: "ok", found: `${ffmpeg.ffprobe.version}, ${origin(ffmpeg.ffprobe.origin, "RETAKE_FFPROBE")} (${ffmpeg.ffprobe.path})` },
   ];
   for (const sentence of ffmpeg.missing) {
-    checks.push({ what: "ffmpeg", state: "problem", found: sentence, fix: `${installCommand(["ffmpeg"])} (a full ffmpeg; Retake prefers it to the bundled one), or set RETAKE_FFMPEG to one that has it` });
+    checks.push({ what: "ffmpeg", state: "problem", found: sentence, fix: `install a newer ffmpeg (${installCommand(["ffmpeg"])}, or a static build) and point RETAKE_FFMPEG and RETAKE_FFPROBE at it` });
   }
   return { checks, ffmpeg };
 }

@@ -2,24 +2,22 @@
  * The one place the backend starts ffmpeg and ffprobe: finding the binaries, running them with
  * progress and cancellation, and turning their failures into errors an editor can act on.
  *
- * Binaries, first found wins: `RETAKE_FFMPEG` / `RETAKE_FFPROBE` (full paths); the system's, on
- * the PATH; the copy that npm installed with Retake (`@ffmpeg-installer/<platform>` and
- * `@ffprobe-installer/<platform>`, optional dependencies whose tarballs carry the binaries, so
- * nothing is downloaded at install time). The system's comes first because a distribution's
- * ffmpeg is current and has everything Retake uses; the bundled ffmpeg (a 2018 static build) has
- * ProRes, x264/x265 and zscale but no EXR encoder, which `checkFfmpeg` reports as such.
+ * Binaries: `RETAKE_FFMPEG` / `RETAKE_FFPROBE` (full paths) win; otherwise the PATH is searched.
+ * No ffmpeg comes from npm: the only registry packages that carry the binaries in their tarballs
+ * (@ffmpeg-installer/*) hold a 2018 build (4.1) without the EXR encoder, the `gradients` filter
+ * or a colr box by default, so Retake's masters would come out untagged. `npm start` and
+ * `npm test` install the system's ffmpeg where they have the rights to (see setup/), and
+ * `checkFfmpeg` judges any ffmpeg by what it can do, not by its version string.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 
 export type MediaTool = "ffmpeg" | "ffprobe";
-/** Where a binary came from: the env override, the system's PATH, or the npm-installed copy. */
-export type ToolOrigin = "override" | "system" | "bundled";
+/** Where a binary came from: the env override or the PATH. */
+export type ToolOrigin = "override" | "system";
 
 const ENV_VAR: Record<MediaTool, string> = { ffmpeg: "RETAKE_FFMPEG", ffprobe: "RETAKE_FFPROBE" };
-const BUNDLE_SCOPE: Record<MediaTool, string> = { ffmpeg: "@ffmpeg-installer", ffprobe: "@ffprobe-installer" };
 
 export const FFMPEG_INSTALL_HINT = [
   "Install ffmpeg (it includes ffprobe), then start Retake again:",
@@ -83,18 +81,13 @@ export class FfmpegAbortError extends Error {
 
 export const isAbortError = (err: unknown): boolean => err instanceof Error && err.name === "AbortError";
 
-export interface LocateOptions {
-  /** Also consider the npm-installed copy (default true; tests of "not found" turn it off). */
-  bundled?: boolean;
+/** Resolves the binary for `tool`: the env override if set (it must exist), else a PATH search. */
+export function locateTool(tool: MediaTool, env: NodeJS.ProcessEnv = process.env): string {
+  return locateToolWithOrigin(tool, env).path;
 }
 
-/** Resolves the binary for `tool`: the env override if set (it must exist), else PATH, else the bundled copy. */
-export function locateTool(tool: MediaTool, env: NodeJS.ProcessEnv = process.env, opts: LocateOptions = {}): string {
-  return locateToolWithOrigin(tool, env, opts).path;
-}
-
-/** As locateTool, also saying where the binary came from (for `retake doctor` and capability messages). */
-export function locateToolWithOrigin(tool: MediaTool, env: NodeJS.ProcessEnv = process.env, opts: LocateOptions = {}): { path: string; origin: ToolOrigin } {
+/** As locateTool, also saying where the binary came from (for `retake doctor`). */
+export function locateToolWithOrigin(tool: MediaTool, env: NodeJS.ProcessEnv = process.env): { path: string; origin: ToolOrigin } {
   const override = env[ENV_VAR[tool]]?.trim();
   if (override) {
     if (isExecutableFile(override)) return { path: override, origin: "override" };
@@ -102,10 +95,7 @@ export function locateToolWithOrigin(tool: MediaTool, env: NodeJS.ProcessEnv = p
   }
   const onPath = findOnPath(tool, env);
   if (onPath) return { path: onPath, origin: "system" };
-  const bundled = opts.bundled === false ? undefined : bundledToolPath(tool);
-  if (bundled) return { path: bundled, origin: "bundled" };
-  const also = opts.bundled === false ? "" : `, and npm installed no ${BUNDLE_SCOPE[tool]}/${process.platform}-${process.arch} copy`;
-  throw new FfmpegMissingError(tool, `not on the PATH and ${ENV_VAR[tool]} is not set${also}`);
+  throw new FfmpegMissingError(tool, `not on the PATH and ${ENV_VAR[tool]} is not set`);
 }
 
 /** A binary of that name in one of the PATH's folders (with PATHEXT on Windows). */
@@ -119,31 +109,6 @@ export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): 
     }
   }
   return undefined;
-}
-
-/**
- * The binary shipped in this platform's optional npm package, if npm installed it. Its tarball
- * already carries the executable bit (its own `chmod` postinstall is denied in allowScripts);
- * should a platform's tarball lack it, it is set here once.
- */
-export function bundledToolPath(tool: MediaTool): string | undefined {
-  const pkg = `${BUNDLE_SCOPE[tool]}/${process.platform}-${process.arch}`;
-  let dir: string;
-  try {
-    dir = path.dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
-  } catch {
-    return undefined;
-  }
-  const file = path.join(dir, process.platform === "win32" ? `${tool}.exe` : tool);
-  if (!fs.existsSync(file)) return undefined;
-  if (!isExecutableFile(file)) {
-    try {
-      fs.chmodSync(file, 0o755);
-    } catch {
-      return undefined;
-    }
-  }
-  return isExecutableFile(file) ? file : undefined;
 }
 
 function isExecutableFile(p: string): boolean {
@@ -260,7 +225,7 @@ export interface FfprobeResult {
 }
 
 /** What Retake's renders and conforms ask of ffmpeg, by capability rather than by version. */
-export type FfmpegFeature = "libx264" | "libx265_10bit" | "prores_ks" | "zscale" | "perspective" | "exr" | "mov_colr";
+export type FfmpegFeature = "libx264" | "libx265_10bit" | "prores_ks" | "zscale" | "perspective" | "gradients" | "exr" | "mov_colr";
 
 /** For each capability: what it is, and the feature of Retake that needs it (said when it is missing). */
 export const FFMPEG_FEATURES: Record<FfmpegFeature, { what: string; neededFor: string }> = {
@@ -269,6 +234,7 @@ export const FFMPEG_FEATURES: Record<FfmpegFeature, { what: string; neededFor: s
   prores_ks: { what: "the prores_ks encoder", neededFor: "ProRes masters (every delivery for Premiere)" },
   zscale: { what: "the zscale filter (zimg)", neededFor: "HDR color conversion (PQ, HLG, ACES)" },
   perspective: { what: "the perspective filter", neededFor: "Previz camera moves" },
+  gradients: { what: "the gradients filter (ffmpeg 4.4 or newer)", neededFor: "The browser harness's sample clip" },
   exr: { what: "the OpenEXR encoder (ffmpeg 4.4 or newer)", neededFor: "EXR delivery" },
   // Before 4.3 the mov/mp4 muxer wrote `colr` only when asked (-movflags +write_colr), so a
   // master came out without the box that Premiere and the import gate read its color from.
@@ -284,10 +250,10 @@ export interface FfmpegCheck {
   missing: string[];
 }
 
-/** "EXR delivery needs the OpenEXR encoder (…), which the bundled ffmpeg N-… lacks." */
+/** "EXR delivery needs the OpenEXR encoder (…), which the system's ffmpeg 4.2.7 (/usr/bin/ffmpeg) lacks." */
 export function missingFeatureSentence(feature: FfmpegFeature, ffmpeg: FfmpegCheck["ffmpeg"]): string {
   const { what, neededFor } = FFMPEG_FEATURES[feature];
-  const which = ffmpeg.origin === "bundled" ? "the bundled ffmpeg" : ffmpeg.origin === "override" ? "RETAKE_FFMPEG's ffmpeg" : "the system's ffmpeg";
+  const which = ffmpeg.origin === "override" ? "RETAKE_FFMPEG's ffmpeg" : "the system's ffmpeg";
   return `${neededFor} needs ${what}, which ${which} ${ffmpeg.version} (${ffmpeg.path}) lacks.`;
 }
 
@@ -333,23 +299,30 @@ async function inspect(ffmpeg: { path: string; origin: ToolOrigin }, ffprobe: { 
     run("ffmpeg", ["-hide_banner", "-h", "encoder=libx265"]),
     run("ffmpeg", ["-hide_banner", "-h", "muxer=mov"]),
   ]);
-  const has = (list: string, name: string) => new RegExp(`^\\s*\\S+\\s+${name}\\s`, "m").test(list);
-  const features: Record<FfmpegFeature, boolean> = {
-    libx264: has(encoders, "libx264"),
-    libx265_10bit: has(encoders, "libx265") && /pixel formats:.*\byuv420p10le\b/i.test(x265),
-    prores_ks: has(encoders, "prores_ks"),
-    zscale: has(filters, "zscale"),
-    perspective: has(filters, "perspective"),
-    exr: has(encoders, "exr"),
-    // 4.3+ describes write_colr as writing the box "even if the color info is unspecified".
-    mov_colr: /write_colr\s.*even if/.test(movMuxer),
-  };
+  const features = ffmpegFeatures({ encoders, filters, x265, movMuxer });
   const ffmpegInfo = { ...ffmpeg, version: parseVersion(ffmpegVersion) };
   return {
     ffmpeg: ffmpegInfo,
     ffprobe: { ...ffprobe, version: parseVersion(ffprobeVersion) },
     features,
     missing: (Object.keys(features) as FfmpegFeature[]).filter((k) => !features[k]).map((k) => missingFeatureSentence(k, ffmpegInfo)),
+  };
+}
+
+/** What ffmpeg's own listings say it can do: `-encoders`, `-filters`, `-h encoder=libx265`, `-h muxer=mov`. */
+export function ffmpegFeatures(out: { encoders: string; filters: string; x265: string; movMuxer: string }): Record<FfmpegFeature, boolean> {
+  const has = (list: string, name: string) => new RegExp(`^\\s*\\S+\\s+${name}\\s`, "m").test(list);
+  return {
+    libx264: has(out.encoders, "libx264"),
+    libx265_10bit: has(out.encoders, "libx265") && /pixel formats:.*\byuv420p10le\b/i.test(out.x265),
+    prores_ks: has(out.encoders, "prores_ks"),
+    zscale: has(out.filters, "zscale"),
+    perspective: has(out.filters, "perspective"),
+    gradients: has(out.filters, "gradients"),
+    exr: has(out.encoders, "exr"),
+    // 4.3+ describes write_colr as writing the box "even if the color info is unspecified":
+    // before, the box was written only when asked for.
+    mov_colr: /write_colr\s.*even if/.test(out.movMuxer),
   };
 }
 

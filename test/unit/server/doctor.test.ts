@@ -4,7 +4,6 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundledToolPath } from "../../../src/server/media/ffmpeg.js";
 
 // `retake doctor` as a person runs it: the whole command, in its own process.
 const bin = path.resolve(import.meta.dirname, "../../../bin/retake.mjs");
@@ -67,11 +66,14 @@ describe("retake doctor", () => {
     }
   });
 
-  it("with only the ffmpeg npm installed: it runs, and each feature it cannot serve says what it needs", async () => {
-    const result = doctor({ RETAKE_FFMPEG: bundledToolPath("ffmpeg")!, RETAKE_DATA_DIR: path.join(dir, "bundled"), RETAKE_PORT: String(await freePort()) });
-    expect(result.stdout).toMatch(/ok {2}ffmpeg +N-\S+, from RETAKE_FFMPEG \(/);
-    expect(result.stdout).toMatch(/FIX ffmpeg +EXR delivery needs the OpenEXR encoder \(ffmpeg 4\.4 or newer\), which RETAKE_FFMPEG's ffmpeg .* lacks\.\n\s+→ .*apt-get install ffmpeg/);
-    expect(result.stdout).toMatch(/FIX ffmpeg +Color-tagged masters \(conform, Import\) needs a mov\/mp4 muxer that writes the colr box \(ffmpeg 4\.3 or newer\)/);
-    expect(result.stdout).toMatch(/2 things to fix/);
+  it("on a fresh machine (no ffmpeg on the PATH): says so, with the one command for this platform", async () => {
+    // A PATH holding only node, as on a machine where nothing but Node and npm was installed.
+    const bare = path.join(dir, "bare-path");
+    fs.mkdirSync(bare, { recursive: true });
+    fs.symlinkSync(process.execPath, path.join(bare, "node"));
+    const result = doctor({ PATH: bare, RETAKE_DATA_DIR: path.join(dir, "fresh"), RETAKE_PORT: String(await freePort()) });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/FIX ffmpeg +not found \(not on the PATH and RETAKE_FFMPEG is not set\)\n\s+→ (sudo )?apt-get install ffmpeg, or set RETAKE_FFMPEG and RETAKE_FFPROBE to the binaries/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -3,17 +3,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ConformError, conformMaster } from "../../../src/server/conform/index.js";
 import {
-  bundledToolPath,
   checkFfmpeg,
   FfmpegError,
-  FfmpegFeatureMissingError,
+  ffmpegFeatures,
   FfmpegMissingError,
   ffprobeJson,
   isAbortError,
   locateTool,
   locateToolWithOrigin,
+  missingFeatureSentence,
   requireFfmpegFeatures,
   runFfmpeg,
   STDERR_TAIL_BYTES,
@@ -42,7 +41,7 @@ describe("finding ffmpeg", () => {
     const check = await checkFfmpeg();
     expect(check.ffmpeg.version).toMatch(/^\d+\.\d+/);
     expect(check.ffprobe.version).toMatch(/^\d+\.\d+/);
-    expect(check.features).toEqual({ libx265_10bit: true, prores_ks: true, zscale: true, libx264: true, perspective: true, exr: true, mov_colr: true });
+    expect(check.features).toEqual({ libx265_10bit: true, prores_ks: true, zscale: true, libx264: true, perspective: true, gradients: true, exr: true, mov_colr: true });
     expect(check.missing).toEqual([]);
     expect(check.ffmpeg.origin).toBe("system");
   });
@@ -61,7 +60,7 @@ describe("finding ffmpeg", () => {
   it("a PATH without ffprobe is FfmpegMissingError naming ffprobe", () => {
     let err: unknown;
     try {
-      locateTool("ffprobe", { PATH: dir }, { bundled: false });
+      locateTool("ffprobe", { PATH: dir });
     } catch (e) {
       err = e;
     }
@@ -78,54 +77,43 @@ describe("finding ffmpeg", () => {
   });
 });
 
-describe("the ffmpeg that npm installed with Retake", () => {
-  // A fresh machine: nothing on the PATH, no override. npm installed the platform's binaries.
-  const bundledFfmpeg = bundledToolPath("ffmpeg");
-  const bundledFfprobe = bundledToolPath("ffprobe");
+describe("what an ffmpeg can do, from its own listings", () => {
+  // Excerpts of what a 2018 static build (ffmpeg 4.1, the newest ffmpeg any npm package ships in
+  // its tarball) prints: ProRes, x264/x265 and zscale, but no EXR encoder, no gradients filter, and
+  // a mov muxer that writes colr only when asked.
+  const old = {
+    encoders: [
+    " V..... dpx                  DPX (Digital Picture Exchange) image",
+    " V..... libx264              libx264 H.264 / AVC / MPEG-4 AVC / MPEG-4 part 10 (codec h264)",
+    " V..... libx265              libx265 H.265 / HEVC (codec hevc)",
+    " VF.... png                  PNG (Portable Network Graphics) image",
+    " VF.... prores_aw            Apple ProRes (codec prores)",
+    " VFS... prores_ks            Apple ProRes (iCodec Pro) (codec prores)",
+  ].join("\n"),
+    filters: [
+    " ... pad               V->V       Pad the input video.",
+    " TS. perspective       V->V       Correct the perspective of video.",
+    " ..C scale             V->V       Scale the input video size and/or convert the image format.",
+    " ..C zscale            V->V       Apply resizing, colorspace and bit depth conversion.",
+  ].join("\n"),
+    x265: "    Supported pixel formats: yuv420p yuv422p yuv444p gbrp yuv420p10le yuv422p10le yuv444p10le gbrp10le yuv420p12le yuv422p12le yuv444p12le gbrp12le gray gray10le gray12le",
+    movMuxer: "     write_colr                   E........ Write colr atom (Experimental, may be renamed or changed, do not use from scripts)",
+  };
 
-  it("is found when the PATH has none, and says where it came from", () => {
-    expect(bundledFfmpeg).toMatch(/@ffmpeg-installer/);
-    expect(locateToolWithOrigin("ffmpeg", { PATH: dir })).toEqual({ path: bundledFfmpeg, origin: "bundled" });
-    expect(locateToolWithOrigin("ffprobe", { PATH: dir })).toEqual({ path: bundledFfprobe, origin: "bundled" });
+  it("names what a 4.1 build lacks, each as the feature it stops", () => {
+    const features = ffmpegFeatures(old);
+    expect(features).toEqual({ libx264: true, libx265_10bit: true, prores_ks: true, zscale: true, perspective: true, gradients: false, exr: false, mov_colr: false });
+    const ffmpeg = { path: "/opt/ffmpeg-4.1/ffmpeg", version: "4.1", origin: "override" as const };
+    expect(missingFeatureSentence("exr", ffmpeg)).toBe("EXR delivery needs the OpenEXR encoder (ffmpeg 4.4 or newer), which RETAKE_FFMPEG's ffmpeg 4.1 (/opt/ffmpeg-4.1/ffmpeg) lacks.");
+    expect(missingFeatureSentence("mov_colr", { ...ffmpeg, origin: "system" })).toMatch(/^Color-tagged masters \(conform, Import\) needs a mov\/mp4 muxer that writes the colr box \(ffmpeg 4\.3 or newer\), which the system's ffmpeg 4\.1/);
   });
 
-  it("the system's comes first", () => {
-    expect(locateToolWithOrigin("ffmpeg").origin).toBe("system");
+  it("an 8-bit-only libx265 is not HEVC HDR10", () => {
+    expect(ffmpegFeatures({ ...old, x265: "    Supported pixel formats: yuv420p yuv422p yuv444p gbrp gray" }).libx265_10bit).toBe(false);
   });
 
-  it("lacks the EXR encoder and colr by default, each said as the feature it stops; the rest is there", async () => {
-    process.env.RETAKE_FFMPEG = bundledFfmpeg!;
-    const check = await checkFfmpeg();
-    expect(check.ffmpeg.origin).toBe("override");
-    expect(check.features).toEqual({ libx264: true, libx265_10bit: true, prores_ks: true, zscale: true, perspective: true, exr: false, mov_colr: false });
-    expect(check.missing).toEqual([
-      expect.stringMatching(/^EXR delivery needs the OpenEXR encoder \(ffmpeg 4\.4 or newer\), which RETAKE_FFMPEG's ffmpeg .* lacks\.$/),
-      expect.stringMatching(/^Color-tagged masters \(conform, Import\) needs a mov\/mp4 muxer that writes the colr box \(ffmpeg 4\.3 or newer\)/),
-    ]);
-    const err = await requireFfmpegFeatures(["prores_ks", "exr"]).then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(FfmpegFeatureMissingError);
-    expect((err as Error).message).toMatch(/^EXR delivery needs .* Install a full ffmpeg \(.*apt-get install ffmpeg\) or point RETAKE_FFMPEG at one/);
-    await expect(requireFfmpegFeatures(["prores_ks", "libx265_10bit", "zscale", "perspective", "libx264"])).resolves.toBeUndefined();
-  });
-});
-
-describe("a delivery the ffmpeg in use cannot make", () => {
-  it("a delivery the bundled ffmpeg cannot tag right stops before rendering and says what it needs", async () => {
-    const src = path.join(dir, "h264-709.mp4");
-    spawnSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=24", "-t", "0.25", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-      "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", src]);
-    process.env.RETAKE_FFMPEG = bundledToolPath("ffmpeg")!;
-    const target = { colorSpace: "rec709" as const, width: 320, height: 180, frameRate: { num: 24, den: 1 }, duration: 0.25, pixelAspect: 1 };
-    const conform = (format: "exr-aces" | "prores422hq", out: string) =>
-      conformMaster({ inputPath: src, outputPath: path.join(dir, out), target, format }).then(() => undefined, (e: unknown) => e);
-    const exr = await conform("exr-aces", "exr-out");
-    expect(exr).toBeInstanceOf(ConformError);
-    expect((exr as ConformError).code).toBe("tool_missing");
-    expect((exr as Error).message).toMatch(/^EXR delivery needs the OpenEXR encoder \(ffmpeg 4\.4 or newer\).* Install a full ffmpeg/);
-    expect(fs.readdirSync(path.join(dir, "exr-out")).filter((n) => n.endsWith(".exr"))).toEqual([]);
-    const prores = await conform("prores422hq", "master.mov");
-    expect((prores as Error).message).toMatch(/^Color-tagged masters \(conform, Import\) needs a mov\/mp4 muxer that writes the colr box/);
-    expect(fs.existsSync(path.join(dir, "master.mov"))).toBe(false);
+  it("the machine's ffmpeg has all of it, so a request for any feature passes", async () => {
+    await expect(requireFfmpegFeatures(["prores_ks", "libx265_10bit", "zscale", "perspective", "libx264", "gradients", "exr", "mov_colr"])).resolves.toBeUndefined();
   });
 });
 
