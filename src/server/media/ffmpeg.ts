@@ -264,7 +264,7 @@ export class FfmpegFeatureMissingError extends Error {
     readonly feature: FfmpegFeature,
     sentence: string,
   ) {
-    super(`${sentence} Install a full ffmpeg (${ffmpegInstallCommand()}) or point RETAKE_FFMPEG at one, then try again.`);
+    super(`${sentence} Install a newer ffmpeg (${ffmpegInstallCommand()}, or a static build) or point RETAKE_FFMPEG at one, then try again.`);
     this.stack = `${this.name}: ${this.message}`;
   }
 }
