@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
+    // Installs (as root on Debian/Ubuntu) or asks for ffmpeg and Chromium before anything runs.
+    globalSetup: ["test/setup/provision.ts"],
     // Hang guards, not speed targets (those live in `npm run bench`): generous, because a full
     // run shares two cores between ffmpeg renders, conforms and Chromium.
     testTimeout: 180_000,

@@ -3,18 +3,17 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig } from "./config.js";
-import { PortInUseError, startBackend } from "./backend.js";
-import { probeCommand } from "./commands/probeCommand.js";
-import { criticCommand } from "./commands/criticCommand.js";
-import { comfyuiCheckCommand } from "./providers/comfyui/checkCommand.js";
-import { checkFfmpeg, FfmpegMissingError } from "./media/ffmpeg.js";
+import { FfmpegFeatureMissingError, FfmpegMissingError } from "./media/ffmpeg.js";
 
+// Each command's code is imported when that command runs, so `retake probe` loads the probe and
+// not the web server (the compiled CLI is split into one chunk per command).
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 const USAGE = `Usage: retake <command>
 
   start                 build the UI if needed, then serve the backend and the browser harness
   serve                 serve the backend only (RETAKE_HARNESS=1 to add the harness)
+  doctor                what this machine has for Retake, and how to fix what it lacks
   probe <file> --json   color tags of a video or EXR file, with a verdict
                         (--assume-aces: EXR without chromaticities is ACES2065-1, as Luma declares)
   critic <clip> [--direction <json>] [--frame <png>] --json   measure a take (camera, stability, exposure) against its direction
@@ -27,17 +26,27 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case "start":
-        return await serve({ buildUi: true, harness: true });
+        return await serve({ buildUi: true, harness: true, install: true });
       case "serve":
-        return await serve({ buildUi: false, harness: process.env.RETAKE_HARNESS === "1" });
-      case "probe":
+        return await serve({ buildUi: false, harness: process.env.RETAKE_HARNESS === "1", install: false });
+      case "doctor": {
+        const { doctorCommand } = await import("./commands/doctorCommand.js");
+        return await doctorCommand(loadConfig(process.env));
+      }
+      case "probe": {
+        const { probeCommand } = await import("./commands/probeCommand.js");
         return await probeCommand(rest);
-      case "critic":
+      }
+      case "critic": {
+        const { criticCommand } = await import("./commands/criticCommand.js");
         return await criticCommand(rest);
-      case "comfyui":
+      }
+      case "comfyui": {
+        const { comfyuiCheckCommand } = await import("./providers/comfyui/checkCommand.js");
         if (rest[0] === "check") return await comfyuiCheckCommand(rest.slice(1));
         process.stderr.write(`Usage: retake comfyui check [workflow.json …]\n`);
         return 1;
+      }
       case undefined:
       case "help":
       case "--help":
@@ -49,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
         return 1;
     }
   } catch (error) {
-    if (error instanceof FfmpegMissingError || error instanceof PortInUseError || error instanceof ConfigError) {
+    if (error instanceof FfmpegMissingError || error instanceof FfmpegFeatureMissingError || error instanceof ConfigError || (error instanceof Error && error.name === "PortInUseError")) {
       process.stderr.write(`\n${error.message}\n`);
       return 1;
     }
@@ -57,10 +66,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function serve(options: { buildUi: boolean; harness: boolean }): Promise<number> {
-  await checkFfmpeg(); // throws FfmpegMissingError with install instructions
-  if (options.buildUi) buildUiIfStale();
+async function serve(options: { buildUi: boolean; harness: boolean; install: boolean }): Promise<number> {
   const config = loadConfig(process.env, { harness: options.harness, webDir: path.join(projectRoot, "build/web") });
+  const { startupProblems } = await import("./startupChecks.js");
+  const problems = await startupProblems(config, { install: options.install });
+  if (problems.fatal) return 1;
+  if (options.buildUi) buildUiIfStale();
+  const { startBackend } = await import("./backend.js");
   const backend = await startBackend(config, { log: (line) => process.stdout.write(`${line}\n`) });
   process.stdout.write(
     [

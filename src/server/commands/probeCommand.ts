@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { exrSequenceFrames, withExrSequence } from "../../core/colorTags/index.js";
+// Straight from the modules, not the colorTags barrel: the compiled CLI then loads no zod for a probe.
+import { exrSequenceFrames, withExrSequence } from "../../core/colorTags/exrSequence.js";
 import type { ColorAssumption, ColorTags } from "../../core/schemas/color.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { ffprobeJson, FfmpegMissingError } from "../media/ffmpeg.js";
@@ -60,13 +61,26 @@ export async function probeTags(file: string, opts: { ffprobe: boolean; exrAssum
     const tags = await read(first);
     return seq.info.count > 1 || isDir ? withExrSequence(tags, seq.info) : tags;
   }
-  const tags: ProbedTags = await readColorTagsFromFile(file);
-  if (!opts.ffprobe || !tags.colr) return tags;
+  // ffprobe starts before the tags are read and runs beside the read: its own start-up is most
+  // of a probe's time. It is stopped when the file turns out to have no colr box to compare.
+  const stop = new AbortController();
+  const firstFrame = opts.ffprobe
+    ? ffprobeJson<{ frames?: Array<Record<string, string>> }>(file, [
+        "-select_streams", "v:0", "-read_intervals", "%+#1",
+        "-show_entries", "frame=color_range,color_space,color_primaries,color_transfer", "-show_frames",
+      ], { signal: stop.signal })
+    : undefined;
+  firstFrame?.catch(() => undefined); // settled below, or deliberately abandoned
+  const tags: ProbedTags = await read(file).catch((err: unknown) => {
+    stop.abort();
+    throw err;
+  });
+  if (!firstFrame || !tags.colr) {
+    stop.abort();
+    return tags;
+  }
   try {
-    const out = await ffprobeJson<{ frames?: Array<Record<string, string>> }>(file, [
-      "-select_streams", "v:0", "-read_intervals", "%+#1",
-      "-show_entries", "frame=color_range,color_space,color_primaries,color_transfer", "-show_frames",
-    ]);
+    const out = await firstFrame;
     const f = out.frames?.[0];
     if (!f) return tags;
     // ffprobe leaves out what the frame does not specify.

@@ -24,7 +24,7 @@ import type { ClliBox, ColorAssumption, ColorTags, MdcvBox, SequenceColorSpace }
 import type { FrameRate } from "../../core/schemas/frameContext.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { encoderColorArgs, MASTERING_DISPLAY_P3_D65_1000, writeHdr10Boxes, type Resize } from "../media/colorConvert.js";
-import { ffprobeJson, runFfmpeg } from "../media/ffmpeg.js";
+import { FfmpegFeatureMissingError, ffprobeJson, requireFfmpegFeatures, runFfmpeg, type FfmpegFeature } from "../media/ffmpeg.js";
 import { METER_FILTER, METER_PIX_FMT, METER_TAIL, startLightMeter } from "./contentLight.js";
 import { AP0_CHROMATICITIES, writeExrAttributes } from "./exrHeader.js";
 import { copyWithColr, patchColr, stripSampleEntryBoxes } from "./sampleEntryBoxes.js";
@@ -364,6 +364,24 @@ function sourcePeakNits(tags: ColorTags, source: SourceSpace): number {
   return 100;
 }
 
+/** The ffmpeg capabilities each delivery needs. */
+const ENCODER_FEATURES: Record<ConformFormat, FfmpegFeature[]> = {
+  prores422hq: ["prores_ks", "mov_colr"],
+  prores4444: ["prores_ks", "mov_colr"],
+  "hevc-hdr10": ["libx265_10bit", "mov_colr"],
+  "exr-aces": ["exr"],
+};
+
+/** Says "EXR delivery needs the OpenEXR encoder …" before a render the ffmpeg in use cannot do. */
+async function requireEncoder(format: ConformFormat): Promise<void> {
+  try {
+    await requireFfmpegFeatures(ENCODER_FEATURES[format]);
+  } catch (err) {
+    if (err instanceof FfmpegFeatureMissingError) throw new ConformError(err.message, "tool_missing");
+    throw err;
+  }
+}
+
 async function reencode(
   input: ConformInput,
   format: ConformFormat,
@@ -384,6 +402,7 @@ async function reencode(
   const post = [geo.pad, `setsar=${sar}`].filter(Boolean).join(",");
   const head = time.length > 0 ? `${time.join(",")},` : "";
 
+  await requireEncoder(format);
   if (format === "exr-aces") return encodeExr(input, target, src, source, fullRange, geo, head, post, wantFrames, notes);
 
   const spec = FORMAT_SPEC[format];

@@ -6,7 +6,7 @@
 import { open } from "node:fs/promises";
 import path from "node:path";
 import type { ColorTags } from "../../core/schemas/color.js";
-import { readColorTags, type RangedRead, type ReadColorTagsOptions } from "../../core/colorTags/index.js";
+import { readColorTags, type RangedRead, type ReadColorTagsOptions } from "../../core/colorTags/readColorTags.js";
 
 export interface FileRangedRead {
   read: RangedRead;

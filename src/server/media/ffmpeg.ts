@@ -3,14 +3,19 @@
  * progress and cancellation, and turning their failures into errors an editor can act on.
  *
  * Binaries: `RETAKE_FFMPEG` / `RETAKE_FFPROBE` (full paths) win; otherwise the PATH is searched.
- * We never download a binary (npm ffmpeg packages are stale or fetch at install time; see
- * shared/research/hdr.md §3).
+ * No ffmpeg comes from npm: the only registry packages that carry the binaries in their tarballs
+ * (@ffmpeg-installer/*) hold a 2018 build (4.1) without the EXR encoder, the `gradients` filter
+ * or a colr box by default, so Retake's masters would come out untagged. `npm start` and
+ * `npm test` install the system's ffmpeg where they have the rights to (see setup/), and
+ * `checkFfmpeg` judges any ffmpeg by what it can do, not by its version string.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
 export type MediaTool = "ffmpeg" | "ffprobe";
+/** Where a binary came from: the env override or the PATH. */
+export type ToolOrigin = "override" | "system";
 
 const ENV_VAR: Record<MediaTool, string> = { ffmpeg: "RETAKE_FFMPEG", ffprobe: "RETAKE_FFPROBE" };
 
@@ -21,6 +26,13 @@ export const FFMPEG_INSTALL_HINT = [
   "  Windows:        winget install Gyan.FFmpeg",
   "Or point RETAKE_FFMPEG and RETAKE_FFPROBE at the full paths of the binaries.",
 ].join("\n");
+
+/** The one command that installs a full ffmpeg on this platform (Debian's when on Linux). */
+export function ffmpegInstallCommand(platform: NodeJS.Platform = process.platform, isRoot = process.getuid?.() === 0): string {
+  if (platform === "darwin") return "brew install ffmpeg";
+  if (platform === "win32") return "winget install Gyan.FFmpeg";
+  return `${isRoot ? "" : "sudo "}apt-get install ffmpeg`;
+}
 
 /**
  * ffmpeg or ffprobe is not installed (or the override points nowhere). The message is the whole
@@ -71,20 +83,32 @@ export const isAbortError = (err: unknown): boolean => err instanceof Error && e
 
 /** Resolves the binary for `tool`: the env override if set (it must exist), else a PATH search. */
 export function locateTool(tool: MediaTool, env: NodeJS.ProcessEnv = process.env): string {
+  return locateToolWithOrigin(tool, env).path;
+}
+
+/** As locateTool, also saying where the binary came from (for `retake doctor`). */
+export function locateToolWithOrigin(tool: MediaTool, env: NodeJS.ProcessEnv = process.env): { path: string; origin: ToolOrigin } {
   const override = env[ENV_VAR[tool]]?.trim();
   if (override) {
-    if (isExecutableFile(override)) return override;
+    if (isExecutableFile(override)) return { path: override, origin: "override" };
     throw new FfmpegMissingError(tool, `${ENV_VAR[tool]} is set to ${override}, which is not an executable file`);
   }
+  const onPath = findOnPath(tool, env);
+  if (onPath) return { path: onPath, origin: "system" };
+  throw new FfmpegMissingError(tool, `not on the PATH and ${ENV_VAR[tool]} is not set`);
+}
+
+/** A binary of that name in one of the PATH's folders (with PATHEXT on Windows). */
+export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const dirs = (env.PATH ?? env.Path ?? "").split(path.delimiter).filter(Boolean);
   const exts = process.platform === "win32" ? (env.PATHEXT ?? ".EXE;.CMD;.BAT").split(";").filter(Boolean) : [""];
   for (const dir of dirs) {
     for (const ext of exts) {
-      const candidate = path.join(dir, tool + ext);
+      const candidate = path.join(dir, name + ext);
       if (isExecutableFile(candidate)) return candidate;
     }
   }
-  throw new FfmpegMissingError(tool, `not on the PATH and ${ENV_VAR[tool]} is not set`);
+  return undefined;
 }
 
 function isExecutableFile(p: string): boolean {
@@ -200,51 +224,113 @@ export interface FfprobeResult {
   frames?: Array<Record<string, unknown>>;
 }
 
+/** What Retake's renders and conforms ask of ffmpeg, by capability rather than by version. */
+export type FfmpegFeature = "libx264" | "libx265_10bit" | "prores_ks" | "zscale" | "perspective" | "gradients" | "exr" | "mov_colr";
+
+/** For each capability: what it is, and the feature of Retake that needs it (said when it is missing). */
+export const FFMPEG_FEATURES: Record<FfmpegFeature, { what: string; neededFor: string }> = {
+  libx264: { what: "the libx264 encoder", neededFor: "Previews and proxies (H.264)" },
+  libx265_10bit: { what: "the libx265 encoder with 10-bit output", neededFor: "HEVC HDR10 delivery" },
+  prores_ks: { what: "the prores_ks encoder", neededFor: "ProRes masters (every delivery for Premiere)" },
+  zscale: { what: "the zscale filter (zimg)", neededFor: "HDR color conversion (PQ, HLG, ACES)" },
+  perspective: { what: "the perspective filter", neededFor: "Previz camera moves" },
+  gradients: { what: "the gradients filter (ffmpeg 4.4 or newer)", neededFor: "The browser harness's sample clip" },
+  exr: { what: "the OpenEXR encoder (ffmpeg 4.4 or newer)", neededFor: "EXR delivery" },
+  // Before 4.3 the mov/mp4 muxer wrote `colr` only when asked (-movflags +write_colr), so a
+  // master came out without the box that Premiere and the import gate read its color from.
+  mov_colr: { what: "a mov/mp4 muxer that writes the colr box (ffmpeg 4.3 or newer)", neededFor: "Color-tagged masters (conform, Import)" },
+};
+
 export interface FfmpegCheck {
-  ffmpeg: { path: string; version: string };
-  ffprobe: { path: string; version: string };
+  ffmpeg: { path: string; version: string; origin: ToolOrigin };
+  ffprobe: { path: string; version: string; origin: ToolOrigin };
   /** What Retake's renders and conforms rely on. */
-  features: { libx264: boolean; libx265: boolean; prores_ks: boolean; zscale: boolean; perspective: boolean };
-  /** Features above that are missing, in words (empty when all are there). */
+  features: Record<FfmpegFeature, boolean>;
+  /** One sentence per missing capability, naming the feature it stops ("EXR delivery needs …"); empty when all are there. */
   missing: string[];
 }
 
+/** "EXR delivery needs the OpenEXR encoder (…), which the system's ffmpeg 4.2.7 (/usr/bin/ffmpeg) lacks." */
+export function missingFeatureSentence(feature: FfmpegFeature, ffmpeg: FfmpegCheck["ffmpeg"]): string {
+  const { what, neededFor } = FFMPEG_FEATURES[feature];
+  const which = ffmpeg.origin === "override" ? "RETAKE_FFMPEG's ffmpeg" : "the system's ffmpeg";
+  return `${neededFor} needs ${what}, which ${which} ${ffmpeg.version} (${ffmpeg.path}) lacks.`;
+}
+
+/** A feature was asked of an ffmpeg that cannot do it: the message names the feature and the fix. */
+export class FfmpegFeatureMissingError extends Error {
+  override readonly name = "FfmpegFeatureMissingError";
+  constructor(
+    readonly feature: FfmpegFeature,
+    sentence: string,
+  ) {
+    super(`${sentence} Install a newer ffmpeg (${ffmpegInstallCommand()}, or a static build) or point RETAKE_FFMPEG at one, then try again.`);
+    this.stack = `${this.name}: ${this.message}`;
+  }
+}
+
+const checks = new Map<string, Promise<FfmpegCheck>>();
+
 /**
- * Finds both binaries and asks ffmpeg what it can do. Throws FfmpegMissingError when either
- * binary is absent; a build lacking features is reported in `missing`, not thrown, so the
- * server can still start and say which renders will fail.
+ * Finds both binaries and asks ffmpeg what it can do (once per binary and process). Throws
+ * FfmpegMissingError when either binary is absent; a build lacking features is reported in
+ * `missing`, not thrown, so the server can still start and say which features will not work.
  */
 export async function checkFfmpeg(opts: { signal?: AbortSignal } = {}): Promise<FfmpegCheck> {
-  const ffmpegPath = locateTool("ffmpeg");
-  const ffprobePath = locateTool("ffprobe");
-  const run = (tool: MediaTool, args: string[]) => runTool(tool, args, { signal: opts.signal, keepStdout: true }).then((r) => r.stdout);
-  const [ffmpegVersion, ffprobeVersion, encoders, filters] = await Promise.all([
+  const ffmpeg = locateToolWithOrigin("ffmpeg");
+  const ffprobe = locateToolWithOrigin("ffprobe");
+  const key = `${ffmpeg.path}\n${ffprobe.path}`;
+  let check = checks.get(key);
+  if (!check) {
+    check = inspect(ffmpeg, ffprobe, opts.signal);
+    checks.set(key, check);
+    check.catch(() => checks.delete(key));
+  }
+  return check;
+}
+
+async function inspect(ffmpeg: { path: string; origin: ToolOrigin }, ffprobe: { path: string; origin: ToolOrigin }, signal: AbortSignal | undefined): Promise<FfmpegCheck> {
+  const run = (tool: MediaTool, args: string[]) => runTool(tool, args, { signal, keepStdout: true }).then((r) => r.stdout);
+  const [ffmpegVersion, ffprobeVersion, encoders, filters, x265, movMuxer] = await Promise.all([
     run("ffmpeg", ["-hide_banner", "-version"]),
     run("ffprobe", ["-hide_banner", "-version"]),
     run("ffmpeg", ["-hide_banner", "-encoders"]),
     run("ffmpeg", ["-hide_banner", "-filters"]),
+    run("ffmpeg", ["-hide_banner", "-h", "encoder=libx265"]),
+    run("ffmpeg", ["-hide_banner", "-h", "muxer=mov"]),
   ]);
-  const has = (list: string, name: string) => new RegExp(`^\\s*\\S+\\s+${name}\\s`, "m").test(list);
-  const features = {
-    libx264: has(encoders, "libx264"),
-    libx265: has(encoders, "libx265"),
-    prores_ks: has(encoders, "prores_ks"),
-    zscale: has(filters, "zscale"),
-    perspective: has(filters, "perspective"),
-  };
-  const why: Record<keyof typeof features, string> = {
-    libx264: "libx264 (H.264 proxies)",
-    libx265: "libx265 (HEVC HDR10 deliveries)",
-    prores_ks: "prores_ks (ProRes masters)",
-    zscale: "zscale (HDR color conversion)",
-    perspective: "the perspective filter (previz camera moves)",
-  };
+  const features = ffmpegFeatures({ encoders, filters, x265, movMuxer });
+  const ffmpegInfo = { ...ffmpeg, version: parseVersion(ffmpegVersion) };
   return {
-    ffmpeg: { path: ffmpegPath, version: parseVersion(ffmpegVersion) },
-    ffprobe: { path: ffprobePath, version: parseVersion(ffprobeVersion) },
+    ffmpeg: ffmpegInfo,
+    ffprobe: { ...ffprobe, version: parseVersion(ffprobeVersion) },
     features,
-    missing: (Object.keys(features) as Array<keyof typeof features>).filter((k) => !features[k]).map((k) => why[k]),
+    missing: (Object.keys(features) as FfmpegFeature[]).filter((k) => !features[k]).map((k) => missingFeatureSentence(k, ffmpegInfo)),
   };
+}
+
+/** What ffmpeg's own listings say it can do: `-encoders`, `-filters`, `-h encoder=libx265`, `-h muxer=mov`. */
+export function ffmpegFeatures(out: { encoders: string; filters: string; x265: string; movMuxer: string }): Record<FfmpegFeature, boolean> {
+  const has = (list: string, name: string) => new RegExp(`^\\s*\\S+\\s+${name}\\s`, "m").test(list);
+  return {
+    libx264: has(out.encoders, "libx264"),
+    libx265_10bit: has(out.encoders, "libx265") && /pixel formats:.*\byuv420p10le\b/i.test(out.x265),
+    prores_ks: has(out.encoders, "prores_ks"),
+    zscale: has(out.filters, "zscale"),
+    perspective: has(out.filters, "perspective"),
+    gradients: has(out.filters, "gradients"),
+    exr: has(out.encoders, "exr"),
+    // 4.3+ describes write_colr as writing the box "even if the color info is unspecified":
+    // before, the box was written only when asked for.
+    mov_colr: /write_colr\s.*even if/.test(out.movMuxer),
+  };
+}
+
+/** Throws FfmpegFeatureMissingError before a run that the ffmpeg in use cannot do. */
+export async function requireFfmpegFeatures(features: readonly FfmpegFeature[], opts: { signal?: AbortSignal } = {}): Promise<void> {
+  const check = await checkFfmpeg(opts);
+  const lacking = features.find((f) => !check.features[f]);
+  if (lacking) throw new FfmpegFeatureMissingError(lacking, missingFeatureSentence(lacking, check.ffmpeg));
 }
 
 const parseVersion = (out: string): string => /version\s+(\S+)/.exec(out)?.[1] ?? "unknown";

@@ -290,9 +290,9 @@ describe("ledger and server lifecycle", () => {
       timeout: 30_000,
     });
     expect(result.status).toBe(1);
+    // This platform's one command (Debian's here), and the override that was wrong.
     expect(result.stderr).toMatch(/apt-get install ffmpeg/);
-    expect(result.stderr).toMatch(/brew install ffmpeg/);
-    expect(result.stderr).toMatch(/winget install/);
+    expect(result.stderr).toMatch(/RETAKE_FFMPEG is set to \/nonexistent\/ffmpeg/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -6,10 +6,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   checkFfmpeg,
   FfmpegError,
+  ffmpegFeatures,
   FfmpegMissingError,
   ffprobeJson,
   isAbortError,
   locateTool,
+  locateToolWithOrigin,
+  missingFeatureSentence,
+  requireFfmpegFeatures,
   runFfmpeg,
   STDERR_TAIL_BYTES,
 } from "../../../src/server/media/ffmpeg.js";
@@ -37,8 +41,9 @@ describe("finding ffmpeg", () => {
     const check = await checkFfmpeg();
     expect(check.ffmpeg.version).toMatch(/^\d+\.\d+/);
     expect(check.ffprobe.version).toMatch(/^\d+\.\d+/);
-    expect(check.features).toMatchObject({ libx265: true, prores_ks: true, zscale: true, libx264: true, perspective: true });
+    expect(check.features).toEqual({ libx265_10bit: true, prores_ks: true, zscale: true, libx264: true, perspective: true, gradients: true, exr: true, mov_colr: true });
     expect(check.missing).toEqual([]);
+    expect(check.ffmpeg.origin).toBe("system");
   });
 
   it("an override that points nowhere is FfmpegMissingError with the install commands, not a stack trace", async () => {
@@ -69,6 +74,46 @@ describe("finding ffmpeg", () => {
     const real = locateTool("ffmpeg");
     process.env.RETAKE_FFMPEG = real;
     expect(locateTool("ffmpeg")).toBe(real);
+  });
+});
+
+describe("what an ffmpeg can do, from its own listings", () => {
+  // Excerpts of what a 2018 static build (ffmpeg 4.1, the newest ffmpeg any npm package ships in
+  // its tarball) prints: ProRes, x264/x265 and zscale, but no EXR encoder, no gradients filter, and
+  // a mov muxer that writes colr only when asked.
+  const old = {
+    encoders: [
+    " V..... dpx                  DPX (Digital Picture Exchange) image",
+    " V..... libx264              libx264 H.264 / AVC / MPEG-4 AVC / MPEG-4 part 10 (codec h264)",
+    " V..... libx265              libx265 H.265 / HEVC (codec hevc)",
+    " VF.... png                  PNG (Portable Network Graphics) image",
+    " VF.... prores_aw            Apple ProRes (codec prores)",
+    " VFS... prores_ks            Apple ProRes (iCodec Pro) (codec prores)",
+  ].join("\n"),
+    filters: [
+    " ... pad               V->V       Pad the input video.",
+    " TS. perspective       V->V       Correct the perspective of video.",
+    " ..C scale             V->V       Scale the input video size and/or convert the image format.",
+    " ..C zscale            V->V       Apply resizing, colorspace and bit depth conversion.",
+  ].join("\n"),
+    x265: "    Supported pixel formats: yuv420p yuv422p yuv444p gbrp yuv420p10le yuv422p10le yuv444p10le gbrp10le yuv420p12le yuv422p12le yuv444p12le gbrp12le gray gray10le gray12le",
+    movMuxer: "     write_colr                   E........ Write colr atom (Experimental, may be renamed or changed, do not use from scripts)",
+  };
+
+  it("names what a 4.1 build lacks, each as the feature it stops", () => {
+    const features = ffmpegFeatures(old);
+    expect(features).toEqual({ libx264: true, libx265_10bit: true, prores_ks: true, zscale: true, perspective: true, gradients: false, exr: false, mov_colr: false });
+    const ffmpeg = { path: "/opt/ffmpeg-4.1/ffmpeg", version: "4.1", origin: "override" as const };
+    expect(missingFeatureSentence("exr", ffmpeg)).toBe("EXR delivery needs the OpenEXR encoder (ffmpeg 4.4 or newer), which RETAKE_FFMPEG's ffmpeg 4.1 (/opt/ffmpeg-4.1/ffmpeg) lacks.");
+    expect(missingFeatureSentence("mov_colr", { ...ffmpeg, origin: "system" })).toMatch(/^Color-tagged masters \(conform, Import\) needs a mov\/mp4 muxer that writes the colr box \(ffmpeg 4\.3 or newer\), which the system's ffmpeg 4\.1/);
+  });
+
+  it("an 8-bit-only libx265 is not HEVC HDR10", () => {
+    expect(ffmpegFeatures({ ...old, x265: "    Supported pixel formats: yuv420p yuv422p yuv444p gbrp gray" }).libx265_10bit).toBe(false);
+  });
+
+  it("the machine's ffmpeg has all of it, so a request for any feature passes", async () => {
+    await expect(requireFfmpegFeatures(["prores_ks", "libx265_10bit", "zscale", "perspective", "libx264", "gradients", "exr", "mov_colr"])).resolves.toBeUndefined();
   });
 });
 
