@@ -136,7 +136,9 @@ export const CONFIDENT = 0.5;
 export function confidenceOver(path: readonly CameraSample[], start: number, end: number): number {
   const inside = path.filter((p, i) => i > 0 && p.t >= start - 1e-9 && p.t <= end + 1e-9);
   if (inside.length === 0) return path.length > 1 ? path[path.length - 1]!.confidence ?? 1 : 1;
-  return inside.reduce((s, p) => s + (p.confidence ?? 1), 0) / inside.length;
+  // The lower quartile: a move is only as well measured as its worst stretch, but one frame is not a stretch.
+  const sorted = inside.map((p) => p.confidence ?? 1).sort((a, b) => a - b);
+  return sorted[Math.floor(0.25 * (sorted.length - 1))]!;
 }
 
 export function measureAdherence({ direction, path, aspect, holds, subjects = [], cameraReason = "the background could not be seen well enough" }: AdherenceInput): Adherence {

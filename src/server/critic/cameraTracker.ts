@@ -71,6 +71,12 @@ export interface FrameEvidence {
   /** Support of the strongest rival motion relative to the camera's (0 = none). */
   rival: number;
   points: number;
+  /**
+   * The agreeing points form one patch that does not reach across the frame (touches fewer than
+   * three of its edges), with no texture elsewhere: one object on a plain background, whose motion
+   * may be its own as well as the camera's.
+   */
+  oneObject?: boolean;
 }
 
 export interface TrackResult {
@@ -101,6 +107,7 @@ const COVER_COLS = 6;
 const COVER_ROWS = 4;
 const WEIGHT_CELL = 32;
 const MAX_ANCHOR_AGE = 24;
+const EDGE_BONUS = Number(process.env.RETAKE_CRITIC_EDGE ?? 1);
 const MAX_ANCHOR_SCALE = 0.18; // |ln s|
 const MAX_ANCHOR_SHIFT = 0.2; // of the frame width
 
@@ -179,6 +186,11 @@ export class CameraTracker {
     return this.record(t, state, match, confidence, evidence);
   }
 
+  /** Whether frame `index` was found to start a new shot. */
+  cutAt(index: number): boolean {
+    return this.cuts.some((c) => c.frame === index);
+  }
+
   /** The camera state of the frame last pushed. */
   get state(): CameraState2 {
     return this.states[this.states.length - 1]!;
@@ -230,6 +242,54 @@ export class CameraTracker {
     }
   }
 
+  /** See FrameEvidence.oneObject: connected patches of 8×6 cells holding the points. */
+  private isOneObject(points: Point2[]): boolean {
+    const cols = 8;
+    const rows = 6;
+    const grid = new Uint8Array(cols * rows);
+    for (const p of points) {
+      const cx = Math.min(cols - 1, Math.max(0, Math.floor((p.x / this.width) * cols)));
+      const cy = Math.min(rows - 1, Math.max(0, Math.floor((p.y / this.height) * rows)));
+      grid[cy * cols + cx] = 1;
+    }
+    // Any tracked point outside the agreeing ones' cells is texture elsewhere: not one object alone.
+    const seen = new Uint8Array(cols * rows);
+    let patches = 0;
+    let edges = 0;
+    for (let start = 0; start < grid.length; start++) {
+      if (!grid[start] || seen[start]) continue;
+      patches++;
+      const stack = [start];
+      seen[start] = 1;
+      const touched = new Set<string>();
+      while (stack.length) {
+        const i = stack.pop()!;
+        const x = i % cols;
+        const y = (i / cols) | 0;
+        if (x === 0) touched.add("l");
+        if (x === cols - 1) touched.add("r");
+        if (y === 0) touched.add("t");
+        if (y === rows - 1) touched.add("b");
+        for (const [nx, ny] of [[x - 1, y], [x + 1, y], [x, y - 1], [x, y + 1]] as const) {
+          if (nx < 0 || ny < 0 || nx >= cols || ny >= rows) continue;
+          const j = ny * cols + nx;
+          if (grid[j] && !seen[j]) {
+            seen[j] = 1;
+            stack.push(j);
+          }
+        }
+      }
+      edges = touched.size;
+    }
+    // Texture elsewhere that moves otherwise: the patch is one of several things, not alone.
+    const elsewhere = this.tracks.some((tr) => {
+      const cx = Math.min(cols - 1, Math.max(0, Math.floor((tr.pos.x / this.width) * cols)));
+      const cy = Math.min(rows - 1, Math.max(0, Math.floor((tr.pos.y / this.height) * rows)));
+      return !grid[cy * cols + cx];
+    });
+    return patches === 1 && edges < 3 && !elsewhere;
+  }
+
   /** Share of coverage cells holding any tracked point. */
   private texturedShare(): number {
     const cells = new Set(this.tracks.map((tr) => this.coverCell(tr.pos)));
@@ -252,10 +312,13 @@ export class CameraTracker {
     for (const tr of used) cellCount.set(cellOf(tr.pos), (cellCount.get(cellOf(tr.pos)) ?? 0) + 1);
     const cx = this.width / 2 - 0.5;
     const cy = this.height / 2 - 0.5;
+    // Near the frame's edges is more often background than subject (subjects are framed).
+    const margin = 0.12;
+    const edgeBonus = (p: Point2) => (p.x < margin * this.width || p.x > (1 - margin) * this.width || p.y < margin * this.height || p.y > (1 - margin) * this.height ? EDGE_BONUS : 1);
     const points: Correspondence[] = used.map((tr) => ({
       from: { re: tr.pos.x - cx, im: tr.pos.y - cy },
       to: { re: tr.anchorPos!.x - cx, im: tr.anchorPos!.y - cy },
-      weight: (1 / cellCount.get(cellOf(tr.pos))!) * Math.exp(0.15 * Math.max(-12, Math.min(12, tr.record))),
+      weight: (edgeBonus(tr.pos) / cellCount.get(cellOf(tr.pos))!) * Math.exp(0.15 * Math.max(-12, Math.min(12, tr.record))),
     }));
     const age = this.samples.length - a.index;
     const threshold = 0.9 + 0.02 * age;
@@ -290,6 +353,7 @@ export class CameraTracker {
       textured: this.texturedShare(),
       rival,
       points: nIn,
+      oneObject: this.isOneObject(used.filter((_, i) => best.inlier[i]).map((tr) => tr.pos)),
     };
     return { state: this.fromRelative(a.state, best.warp), confidence: frameConfidence(evidence), evidence };
   }
@@ -344,7 +408,7 @@ export function frameConfidence(e: FrameEvidence): number {
   const share = clamp01((e.inlierShare - 0.25) / 0.3);
   const count = clamp01(e.points / 10);
   const rival = clamp01((0.9 - e.rival) / 0.5);
-  return coverage * share * count * rival;
+  return coverage * share * count * rival * (e.oneObject ? 0.3 : 1);
 }
 
 export { IDENTITY_WARP };

@@ -26,6 +26,8 @@ export class HoldMeter {
   private readonly match = new Map<string, number[]>();
   /** Each region's own offset at the last check (first-frame pixels): the next fit starts there. */
   private readonly offset = new Map<string, { re: number; im: number }>();
+  /** The region's own offset at its last check, % of frame width and height. */
+  private readonly last = new Map<string, { dx: number; dy: number }>();
   private lastT = -Infinity;
 
   constructor(
@@ -80,12 +82,15 @@ export class HoldMeter {
       const dx = fit.warp.t.re - t.re;
       const dy = fit.warp.t.im - t.im;
       this.offset.set(r.annotationId, { re: dx, im: dy });
+      // The fit maps frame → first frame, so the content moved by minus its offset.
+      this.last.set(r.annotationId, { dx: (-dx / this.width) * 100, dy: (-dy / this.height) * 100 });
       this.drift.get(r.annotationId)!.push((Math.hypot(dx, dy) / this.width) * 100);
       this.match.get(r.annotationId)!.push(fit.ncc);
     }
   }
 
-  result(): HoldAdherence[] {
+  /** `cameraMeasured`: false when the camera path under the holds could not be trusted (then nothing is scored). */
+  result(cameraMeasured = true, cameraReason = ""): HoldAdherence[] {
     return this.regions.map((r) => {
       const d = this.drift.get(r.annotationId)!;
       const m = this.match.get(r.annotationId)!;
@@ -93,8 +98,10 @@ export class HoldMeter {
       const meanDrift = d.length ? d.reduce((a, b) => a + b, 0) / d.length : 0;
       const minMatch = m.length ? Math.min(...m) : 1;
       const name = r.label ? `"${r.label}"` : "the pinned region";
-      const phrase =
-        d.length === 0
+      const moved = this.last.get(r.annotationId);
+      const phrase = !cameraMeasured
+        ? `${name}'s hold could not be checked: the camera's own move was not measured (${cameraReason})`
+        : d.length === 0
           ? `${name} left the frame, so its hold could not be checked`
           : maxDrift > 1.5 || minMatch < 0.7
             ? `${name} should hold still but moved ${maxDrift.toFixed(1)}% of the frame${minMatch < 0.7 ? " and changed" : ""}`
@@ -107,6 +114,8 @@ export class HoldMeter {
         meanDrift: round(meanDrift, 2),
         minMatch: round(minMatch, 3),
         phrase,
+        ...(moved ? { dx: round(moved.dx, 2), dy: round(moved.dy, 2) } : {}),
+        measurable: cameraMeasured && d.length > 0,
       };
     });
   }

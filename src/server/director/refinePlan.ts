@@ -161,7 +161,7 @@ export function planRefinement(ctx: PlanContext, best: { take: Take; number: num
     const s = c.stability;
     if (s.cuts.length > 0) addGuard("continuous", `${label} cuts at ${s.cuts.map((x) => `${x.t.toFixed(1)} s`).join(", ")}`);
     if (s.flicker.spans.length > 0) addGuard("steadyExposure", `${label} flickers`);
-    if (Math.max(s.jitter.x, s.jitter.y) > 0.15) addGuard("steadyCamera", `${label} shakes`);
+    if (c.camera.measurable !== false && Math.max(s.jitter.x, s.jitter.y) > 0.15) addGuard("steadyCamera", `${label} shakes`);
     if (s.frozen.some((z) => z.directedMotion === true)) addGuard("keepMoving", `${label} freezes while it should move`);
     const first = c.continuity.firstFrame;
     if (first && first.similarity < 0.9) addGuard("startOnFrame", `${label} starts away from the captured frame (similarity ${first.similarity.toFixed(2)})`);
