@@ -40,6 +40,12 @@ export async function critiqueClip(clipPath: string, options: CritiqueOptions = 
   const exposure = new ExposureMeter(info);
   const holds = new HoldMeter(holdRegions(options.direction), size.width, size.height);
   const subjects = new SubjectMeter(subjectStarts(options.direction), size.width, size.height);
+  // Each hold's content is followed like a subject's, from its region's centre over its region.
+  const holdFollower = new SubjectMeter(
+    holdRegions(options.direction).map((h) => ({ annotationId: h.annotationId, label: h.label, x: h.rect.x + h.rect.w / 2, y: h.rect.y + h.rect.h / 2, t: 0, half: { w: h.rect.w / 2, h: h.rect.h / 2 } })),
+    size.width,
+    size.height,
+  );
   let firstSignal: Float32Array | null = null;
   let lastSample: CameraSample | null = null;
   const captured = options.framePath ? decodeStill(options.framePath, size.width, size.height, options.signal) : null;
@@ -53,14 +59,18 @@ export async function critiqueClip(clipPath: string, options: CritiqueOptions = 
       const sample = tracker.push(frame.index, frame.t, frame.signal);
       stats.push(frame.t, frame.signal);
       exposure.push(frame.t, frame.signal);
-      if (tracker.current) holds.push(tracker.current, sample);
-      if (tracker.current) subjects.push(frame.t, tracker.previous, tracker.current, tracker.state, track0Cut(tracker, frame.index));
+      if (tracker.current) {
+        const cut = track0Cut(tracker, frame.index);
+        subjects.push(frame.t, tracker.previous, tracker.current, tracker.state, cut);
+        holdFollower.push(frame.t, tracker.previous, tracker.current, tracker.state, cut);
+        holds.push(tracker.current, sample, false, (id) => holdFollower.positionOf(id));
+      }
       lastSample = sample;
     },
     { signal: options.signal, width: size.width },
   );
   if (frames === 0 || !firstSignal) throw new Error("The clip has no video frames to critique.");
-  if (lastSample && tracker.current) holds.push(tracker.current, lastSample, true);
+  if (lastSample && tracker.current) holds.push(tracker.current, lastSample, true, (id) => holdFollower.positionOf(id));
 
   const track = tracker.finish();
   const path = track.path;

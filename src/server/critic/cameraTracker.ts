@@ -72,9 +72,9 @@ export interface FrameEvidence {
   rival: number;
   points: number;
   /**
-   * The agreeing points form one patch that does not reach across the frame (touches fewer than
-   * three of its edges), with no texture elsewhere: one object on a plain background, whose motion
-   * may be its own as well as the camera's.
+   * The agreeing points form one patch that does not reach across the frame (from its left edge to
+   * its right: ground, a horizon, a wall do), with no texture elsewhere: one object on a plain
+   * background, whose motion may be its own as well as the camera's.
    */
   oneObject?: boolean;
 }
@@ -107,7 +107,6 @@ const COVER_COLS = 6;
 const COVER_ROWS = 4;
 const WEIGHT_CELL = 32;
 const MAX_ANCHOR_AGE = 24;
-const EDGE_BONUS = Number(process.env.RETAKE_CRITIC_EDGE ?? 1);
 const MAX_ANCHOR_SCALE = 0.18; // |ln s|
 const MAX_ANCHOR_SHIFT = 0.2; // of the frame width
 
@@ -255,7 +254,7 @@ export class CameraTracker {
     // Any tracked point outside the agreeing ones' cells is texture elsewhere: not one object alone.
     const seen = new Uint8Array(cols * rows);
     let patches = 0;
-    let edges = 0;
+    let across = false;
     for (let start = 0; start < grid.length; start++) {
       if (!grid[start] || seen[start]) continue;
       patches++;
@@ -279,7 +278,7 @@ export class CameraTracker {
           }
         }
       }
-      edges = touched.size;
+      across = touched.has("l") && touched.has("r");
     }
     // Texture elsewhere that moves otherwise: the patch is one of several things, not alone.
     const elsewhere = this.tracks.some((tr) => {
@@ -287,7 +286,7 @@ export class CameraTracker {
       const cy = Math.min(rows - 1, Math.max(0, Math.floor((tr.pos.y / this.height) * rows)));
       return !grid[cy * cols + cx];
     });
-    return patches === 1 && edges < 3 && !elsewhere;
+    return patches === 1 && !across && !elsewhere;
   }
 
   /** Share of coverage cells holding any tracked point. */
@@ -312,13 +311,10 @@ export class CameraTracker {
     for (const tr of used) cellCount.set(cellOf(tr.pos), (cellCount.get(cellOf(tr.pos)) ?? 0) + 1);
     const cx = this.width / 2 - 0.5;
     const cy = this.height / 2 - 0.5;
-    // Near the frame's edges is more often background than subject (subjects are framed).
-    const margin = 0.12;
-    const edgeBonus = (p: Point2) => (p.x < margin * this.width || p.x > (1 - margin) * this.width || p.y < margin * this.height || p.y > (1 - margin) * this.height ? EDGE_BONUS : 1);
     const points: Correspondence[] = used.map((tr) => ({
       from: { re: tr.pos.x - cx, im: tr.pos.y - cy },
       to: { re: tr.anchorPos!.x - cx, im: tr.anchorPos!.y - cy },
-      weight: (edgeBonus(tr.pos) / cellCount.get(cellOf(tr.pos))!) * Math.exp(0.15 * Math.max(-12, Math.min(12, tr.record))),
+      weight: (1 / cellCount.get(cellOf(tr.pos))!) * Math.exp(0.15 * Math.max(-12, Math.min(12, tr.record))),
     }));
     const age = this.samples.length - a.index;
     const threshold = 0.9 + 0.02 * age;

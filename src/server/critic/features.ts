@@ -23,6 +23,10 @@ const MAX_ITERATIONS = 8;
 const STEP_DONE = 0.02;
 /** A track whose backward track misses its start by more than this (level-0 pixels) is dropped. */
 export const FB_LIMIT = 0.6;
+/** Corners weaker than this share of the frame's strongest are not taken (OpenCV's qualityLevel). */
+const RELATIVE = Number(process.env.RETAKE_CRITIC_RELATIVE ?? 0.01);
+/** And never weaker than this (5×5 sums of squared gradients on the contrast-normalised picture): grain is not texture. */
+const FLOOR = Number(process.env.RETAKE_CRITIC_FLOOR ?? 200);
 
 function sample(data: Float32Array, w: number, x: number, y: number): number {
   const ix = x | 0;
@@ -69,7 +73,7 @@ export function detectCorners(
       if (s > best) best = s;
     }
   }
-  const threshold = Math.max(best * (options.relative ?? 0.03), options.floor ?? 25 * 30);
+  const threshold = Math.max(best * (options.relative ?? RELATIVE), options.floor ?? FLOOR);
   const cell = options.cell;
   const out: Point2[] = [];
   for (let cy = 0; cy * cell < h; cy++) {

@@ -41,7 +41,13 @@ export class HoldMeter {
     }
   }
 
-  push(pyramid: Pyramid, camera: CameraSample, last = false): void {
+  /**
+   * `followed`: where the region's content is now according to the point follower (subjects.ts,
+   * first-frame fractions, camera removed), when it still holds it. Points ride through a region
+   * half filled with revealed background where a whole-region fit slips, so the drift is theirs;
+   * the region fit starts there and says whether the content still looks the same.
+   */
+  push(pyramid: Pyramid, camera: CameraSample, last = false, followed?: (annotationId: string) => { x: number; y: number } | null): void {
     if (this.regions.length === 0) return;
     if (!this.first) {
       this.first = pyramid;
@@ -74,13 +80,22 @@ export class HoldMeter {
       };
       if (region.x1 - region.x0 < 8 || region.y1 - region.y0 < 8) continue;
       const coarsest = Math.max(0, Math.min(2, Math.floor(Math.log2(Math.min(region.x1 - region.x0, region.y1 - region.y0) / 8))));
-      const known = this.offset.get(r.annotationId) ?? { re: 0, im: 0 };
+      const seen = followed?.(r.annotationId);
+      const cx0 = r.rect.x + r.rect.w / 2;
+      const cy0 = r.rect.y + r.rect.h / 2;
+      // The fit's offset is minus the content's displacement (it maps this frame onto the first).
+      const known = seen ? { re: -(seen.x - cx0) * this.width, im: -(seen.y - cy0) * this.height } : (this.offset.get(r.annotationId) ?? { re: 0, im: 0 });
       const start: SimilarityWarp = { s: global.s, t: { re: global.t.re + known.re, im: global.t.im + known.im } };
-      const fit = alignSimilarity(this.first, pyramid, start, { region, scale: false, rotation: false, coarsestLevel: coarsest });
+      // From where it was last seen, and from where the camera alone puts it: the better match wins
+      // (a fit that slipped once onto revealed background must not carry that slip forward).
+      const opts = { region, scale: false, rotation: false, coarsestLevel: coarsest };
+      const fromLast = alignSimilarity(this.first, pyramid, start, opts);
+      const fromCamera = known.re === 0 && known.im === 0 ? fromLast : alignSimilarity(this.first, pyramid, global, opts);
+      const fit = fromCamera.ncc > fromLast.ncc + 0.02 ? fromCamera : fromLast;
       if (fit.coverage < 0.5) continue;
       // Drift in first-frame pixels at the region's centre: translation difference of the fits.
-      const dx = fit.warp.t.re - t.re;
-      const dy = fit.warp.t.im - t.im;
+      const dx = seen ? known.re : fit.warp.t.re - t.re;
+      const dy = seen ? known.im : fit.warp.t.im - t.im;
       this.offset.set(r.annotationId, { re: dx, im: dy });
       // The fit maps frame → first frame, so the content moved by minus its offset.
       this.last.set(r.annotationId, { dx: (-dx / this.width) * 100, dy: (-dy / this.height) * 100 });

@@ -19,6 +19,8 @@ export interface SubjectStart {
   x: number;
   y: number;
   t: number;
+  /** Half size of the box followed, fractions of the frame (default: 7 % of its width, square). */
+  half?: { w: number; h: number };
 }
 
 export interface SubjectSample {
@@ -76,9 +78,10 @@ export class SubjectMeter {
   }
 
   private fill(pyramid: Pyramid, l: Live): void {
-    const r = BOX * this.width;
+    const rx = (l.start.half?.w ?? BOX) * this.width;
+    const ry = l.start.half ? l.start.half.h * this.height : BOX * this.width;
     const c = l.centre!;
-    const found = detectCorners(pyramid[0]!, { cell: 4, relative: 0.05 }).filter((p) => Math.abs(p.x - c.x) <= r && Math.abs(p.y - c.y) <= r);
+    const found = detectCorners(pyramid[0]!, { cell: 4, relative: 0.05 }).filter((p) => Math.abs(p.x - c.x) <= rx && Math.abs(p.y - c.y) <= ry);
     // Keep the ones already followed, add new ones not on top of them.
     for (const p of found) if (!l.points.some((q) => Math.hypot(q.x - p.x, q.y - p.y) < 3)) l.points.push(p);
   }
@@ -126,6 +129,13 @@ export class SubjectMeter {
       // The box started exactly on the drawn point, so its course in the world starts there too.
       l.track.samples.push({ t, ...this.toWorld(state, l.centre) });
     }
+  }
+
+  /** Where the followed content is now (first-frame fractions, camera removed), or null. */
+  positionOf(annotationId: string): SubjectSample | null {
+    const l = this.live.find((x) => x.start.annotationId === annotationId);
+    if (!l || l.track.lost || l.track.samples.length === 0) return null;
+    return l.track.samples[l.track.samples.length - 1]!;
   }
 
   private inside(p: Point2): boolean {
