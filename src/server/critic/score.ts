@@ -107,7 +107,7 @@ export function scoreFindings(f: Findings): { score: number; penalties: Penalty[
   const others = penalties.filter((p) => !/^(camera move|framing|hold|subject) /.test(p.aspect)).map((p) => p.reason);
   // Said once when no adherence phrase already says it (no direction, or a static camera asked).
   const unmeasured =
-    f.camera.measurable === false && !adherencePhrases.some((p) => p.includes("could not be measured"))
+    f.camera.measurable === false && !adherencePhrases.some((p) => p.includes("camera move could not be measured"))
       ? [`camera move could not be measured: ${f.camera.unmeasured ?? "the background could not be seen well enough"}`]
       : [];
   const parts = [...adherencePhrases, ...unmeasured, ...others];
