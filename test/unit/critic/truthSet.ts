@@ -120,6 +120,8 @@ export const TRUTH_CASES: TruthCase[] = [
   { name: "bottles B static (hands move bottles)", split: "held-out", background: "bottleB", duration: 5, annotations: [], expect: "measured" },
   { name: "bottles B pan left 25%", split: "held-out", background: "bottleB", duration: 5, annotations: [pan(-0.25, 0, 0.5, 4.5)], expect: "measured" },
   { name: "bottles C static (a hand takes a bottle)", split: "held-out", background: "bottleC", duration: 5, annotations: [], expect: "measured" },
+  { name: "bottles C pan right 20%", split: "held-out", background: "bottleC", duration: 5, annotations: [pan(0.2, 0, 0.5, 4.5)], expect: "measured" },
+  { name: "bottles C tilt up 10%", split: "held-out", background: "bottleC", duration: 5, annotations: [pan(0, -0.1, 0.5, 4.5)], expect: "measured" },
   { name: "bottles C push-in 1.4", split: "held-out", background: "bottleC", duration: 5, annotations: [push(1.4, 4.5)], expect: "measured" },
   { name: "composite: monitor slides left over the room, pan right", split: "held-out", background: "aslAgain", duration: 2.5, sprite: monitor, annotations: [pan(0.12, 0, 0.2, 2.3), subject([0.7, 0.45], [0.35, 0.55], 0.2, 2.3)], expect: "measured" },
   { name: "composite: torso rises over bottles, tilt down", split: "held-out", background: "bottleC", duration: 4, sprite: torso, annotations: [pan(0, 0.12, 0.3, 3.7), subject([0.6, 0.7], [0.45, 0.4], 0.3, 3.7)], expect: "measured" },
