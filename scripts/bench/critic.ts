@@ -1,6 +1,8 @@
 /**
- * The critic (issue 6): analysis time of a 5 s 1080p24 take, and what the draft → critique →
- * final loop costs against rendering every candidate as a final.
+ * The critic: accuracy on real footage with known moves laid over it (issue 12: one table, per
+ * case, of the measured end position and zoom against the truth, the errors, the confidence and
+ * the time), analysis time of a 5 s 1080p24 take (issue 6), and what the draft → critique → final
+ * loop costs against rendering every candidate as a final.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -9,6 +11,7 @@ import path from "node:path";
 import { critiqueClip } from "../../src/server/critic/index.js";
 import { LUMA_RAY_3_2_PRICES, lumaPriceUsd, RUNWAY_PRICES, runwayPriceUsd } from "../../src/server/providers/pricing.js";
 import type { Report } from "../bench.js";
+import { renderCase, scoreCase, sourceMoves, TARGETS, TRUTH_CASES, type CaseResult } from "../../test/unit/critic/truthSet.js";
 
 function ffmpeg(args: string[]): void {
   execFileSync("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", ...args]);
@@ -41,9 +44,58 @@ function childCpuSeconds(): number {
   }
 }
 
+const f = (v: number | null, digits = 1) => (v === null ? "—" : v.toFixed(digits));
+
+/** The truth table: every case rendered, critiqued against its own direction, and scored. */
+async function accuracy(dir: string, report: Report): Promise<void> {
+  console.log("  Real footage (test/fixtures/footage, CC BY 4.0 © Intel Corporation) with known moves laid over it; 480 px wide, 30 fps.");
+  console.log("  end = window centre x,y (first-frame fractions) and zoom at the last frame; pos/zoom = worst error along the path");
+  console.log("  (% of frame width, %); amount/dir = the move's length error (%) and direction error (°); subj = subject path amount % / °.");
+  console.log(`  ${"case".padEnd(58)} ${"split".padEnd(8)} ${"truth end".padEnd(18)} ${"measured end".padEnd(18)} ${"pos%".padStart(5)} ${"zoom%".padStart(5)} ${"amt%".padStart(6)} ${"dir°".padStart(5)} ${"conf".padStart(5)} ${"subj %/°".padStart(12)} ${"time".padStart(6)}  verdict`);
+  const results: Array<CaseResult & { relative: boolean }> = [];
+  const bases = new Map<string, Awaited<ReturnType<typeof critiqueClip>>>();
+  for (const c of TRUTH_CASES) {
+    const r = await renderCase(c, dir);
+    const t0 = performance.now();
+    const critique = await critiqueClip(r.clip, { direction: r.direction });
+    const seconds = (performance.now() - t0) / 1000;
+    const laidMove = c.annotations.some((a) => a.kind !== "subjectPath");
+    if (sourceMoves(c) && !laidMove && !c.sprite) bases.set(c.background, critique);
+    const base = sourceMoves(c) ? bases.get(c.background) : undefined;
+    const row = { ...scoreCase(c, r, critique, seconds, base), relative: sourceMoves(c) };
+    const own = sourceMoves(c) && !laidMove && !c.sprite;
+    if (!own) results.push(row);
+    const end = (e: { x: number; y: number; zoom: number }) => `${e.x.toFixed(3)},${e.y.toFixed(3)} ×${e.zoom.toFixed(3)}`;
+    const subj = row.subject ? (row.subject.measurable ? `${f(row.subject.amountError)}/${f(row.subject.directionError)}` : "unmeasured") : "";
+    console.log(
+      `  ${c.name.slice(0, 58).padEnd(58)} ${c.split.padEnd(8)} ${end(row.truthEnd).padEnd(18)} ${end(row.measuredEnd).padEnd(18)} ${f(row.worstPosition).padStart(5)} ${f(row.worstZoom).padStart(5)} ${f(row.amountError).padStart(6)} ${f(row.directionError).padStart(5)} ${row.confidence.toFixed(2).padStart(5)} ${subj.padStart(12)} ${`${seconds.toFixed(2)}s`.padStart(6)}  ${own ? "the webcam's own motion (base for this clip's rows)" : `${row.verdict}${sourceMoves(c) ? " (relative to the clip's own motion)" : ""}`}`,
+    );
+  }
+  // Tripod clips: the truth is exact. Webcam clips: the truth is the laid move relative to the
+  // same clip without one, measured by this same critic, so its errors include the base's.
+  for (const split of ["held-out", "tune"] as const) {
+    for (const relative of [false, true]) {
+      const rows = results.filter((r) => r.split === split && r.relative === relative);
+      if (rows.length === 0) continue;
+      const tag = `critic ${split}${relative ? " webcam (relative)" : " tripod"}`;
+      const worst = (xs: Array<number | null>) => Math.max(0, ...xs.filter((x): x is number => x !== null).map(Math.abs));
+      const stat = rows.filter((r) => r.kind === "static" && r.measurable);
+      const pans = rows.filter((r) => r.kind === "pan" && r.measurable);
+      const push = rows.filter((r) => r.kind === "push" && r.measurable);
+      const subj = rows.filter((r) => r.subject?.measurable);
+      if (stat.length) report(`${tag}: static, worst pos / zoom (${stat.length})`, `${worst(stat.map((r) => r.worstPosition)).toFixed(2)}% / ${worst(stat.map((r) => r.worstZoom)).toFixed(2)}%`, `≤ ${TARGETS.staticPosition}% / ${TARGETS.staticZoom}%`);
+      if (pans.length) report(`${tag}: pans/tilts, worst amount / dir (${pans.length})`, `${worst(pans.map((r) => r.amountError)).toFixed(1)}% / ${worst(pans.map((r) => r.directionError)).toFixed(1)}°`, `≤ ${TARGETS.amount}% / ${TARGETS.direction}°`);
+      if (push.length) report(`${tag}: push-ins, worst amount (log zoom) (${push.length})`, `${worst(push.map((r) => r.amountError)).toFixed(1)}%`, `≤ ${TARGETS.amount}%`);
+      if (subj.length) report(`${tag}: subject paths, worst amount / dir (${subj.length})`, `${worst(subj.map((r) => r.subject!.amountError)).toFixed(1)}% / ${worst(subj.map((r) => r.subject!.directionError)).toFixed(1)}°`, `≤ ${TARGETS.subjectAmount}% / ${TARGETS.subjectDirection}°`);
+      report(`${tag}: wrong w/ confidence / missed / "could not" (${rows.length})`, `${rows.filter((r) => r.verdict === "wrong").length} / ${rows.filter((r) => r.verdict === "missed").length} / ${rows.filter((r) => r.verdict === "unmeasured").length}`, "0 wrong with confidence");
+    }
+  }
+}
+
 export async function run(report: Report): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-bench-critic-"));
   try {
+    await accuracy(dir, report);
     const { clip, warm } = makeClip(dir);
 
     const coldStart = performance.now();

@@ -57,7 +57,11 @@ export async function criticCommand(args: string[]): Promise<number> {
   else {
     process.stdout.write(`${path.basename(clip)}: ${critique.score}/100\n${critique.critique}\n`);
     const c = critique.camera;
-    process.stdout.write(`camera: velocity x ${c.velocity.x.toFixed(3)}/s, y ${c.velocity.y.toFixed(3)}/s, zoom ${c.zoomRate.toFixed(3)}/s\n`);
+    const trust = c.measurable === false ? `could not be measured: ${c.unmeasured ?? "the background could not be seen well enough"}` : "measured";
+    process.stdout.write(`camera: ${trust} (confidence ${(c.confidence ?? 1).toFixed(2)}); velocity x ${c.velocity.x.toFixed(3)}/s, y ${c.velocity.y.toFixed(3)}/s, zoom ${c.zoomRate.toFixed(3)}/s\n`);
+    for (const s of critique.adherence?.subjects ?? []) {
+      process.stdout.write(`subject "${s.label || s.annotationId}": ${s.phrase.replace(/^("[^"]*"|the subject)('s)? ?/, "")}\n`);
+    }
     for (const p of critique.penalties) process.stdout.write(`  −${p.points} ${p.aspect}: ${p.reason}\n`);
   }
   return 0;

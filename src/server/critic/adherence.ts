@@ -19,7 +19,8 @@
 import { cameraPathEvaluator } from "../../core/direction/cameraPath.js";
 import type { CameraState, Direction } from "../../core/schemas/direction.js";
 import type { CameraSample } from "./cameraTracker.js";
-import type { Adherence, CameraMoveAdherence, FramingAdherence, HoldAdherence } from "./critiqueSchema.js";
+import type { Adherence, CameraMoveAdherence, FramingAdherence, HoldAdherence, SubjectPathAdherence } from "./critiqueSchema.js";
+import type { SubjectTrack } from "./subjects.js";
 import { applyEase } from "../../core/direction/ease.js";
 import { round } from "./stability.js";
 
@@ -122,9 +123,26 @@ export interface AdherenceInput {
   /** Frame width / height. */
   aspect: number;
   holds: HoldAdherence[];
+  /** Followed subject paths (subjects.ts), one per direction subject. */
+  subjects?: SubjectTrack[];
+  /** Why the camera could not be measured where it could not, in words ("the subject fills the frame"). */
+  cameraReason?: string;
 }
 
-export function measureAdherence({ direction, path, aspect, holds }: AdherenceInput): Adherence {
+/** Confidence at or over which a camera measurement is scored and acted on. */
+export const CONFIDENT = 0.5;
+
+/** Mean confidence of the path samples in [start, end] (1 for old paths without one). */
+export function confidenceOver(path: readonly CameraSample[], start: number, end: number): number {
+  const inside = path.filter((p, i) => i > 0 && p.t >= start - 1e-9 && p.t <= end + 1e-9);
+  if (inside.length === 0) return path.length > 1 ? path[path.length - 1]!.confidence ?? 1 : 1;
+  // The lower quartile: a move is only as well measured as its worst stretch, but one frame is not a stretch.
+  const sorted = inside.map((p) => p.confidence ?? 1).sort((a, b) => a - b);
+  return sorted[Math.floor(0.25 * (sorted.length - 1))]!;
+}
+
+export function measureAdherence({ direction, path, aspect, holds, subjects = [], cameraReason = "the background could not be seen well enough" }: AdherenceInput): Adherence {
+  const unmeasured = (asked: string) => `${asked} asked, but the camera move could not be measured: ${cameraReason}`;
   const toFirst = firstFrameMapper(direction);
   const expectedAt = cameraPathEvaluator(direction.camera.keyframes);
   const s0 = expectedAt(0);
@@ -175,9 +193,13 @@ export function measureAdherence({ direction, path, aspect, holds }: AdherenceIn
     const startError = diff(timing.t10, timing.e10);
     const endError = diff(timing.t90, timing.e90);
     const asked = directionWord(m.d.x, m.d.y);
+    const confidence = confidenceOver(path, ws, we);
+    const measured = confidence >= CONFIDENT;
     return {
       annotationId: m.a.id,
       kind: "cameraMove" as const,
+      confidence: round(confidence, 3),
+      measurable: measured,
       expected: { dx: round(m.d.x, 5), dy: round(m.d.y, 5), start: m.start, end: m.end },
       measured: {
         dx: round(md.x, 5),
@@ -190,7 +212,7 @@ export function measureAdherence({ direction, path, aspect, holds }: AdherenceIn
       timingError,
       startError,
       endError,
-      phrase: describeMove(asked, directionWord(md.x, md.y), dirErr, amountErr, timingError, moved),
+      phrase: measured ? describeMove(asked, directionWord(md.x, md.y), dirErr, amountErr, timingError, moved) : unmeasured(asked),
     };
   });
 
@@ -251,9 +273,13 @@ export function measureAdherence({ direction, path, aspect, holds }: AdherenceIn
     if (centreError > 3) faults.push(`centred ${centreError.toFixed(0)}% of the frame off the box`);
     if (timingError !== null && Math.abs(timingError) > 0.2) faults.push(`${seconds(timingError)} ${timingError > 0 ? "late" : "early"}`);
     const what = ask.zoom > 1.02 ? "framing on the box" : "framing box";
+    const confidence = confidenceOver(path, Math.max(0, prevT - 0.5), Math.min(clipEnd, box.t + 0.5));
+    const measured = confidence >= CONFIDENT;
     return {
       annotationId: box.annotationId,
       kind: "framingBox" as const,
+      confidence: round(confidence, 3),
+      measurable: measured,
       t: box.t,
       expected: { x: round(ask.x, 4), y: round(ask.y, 4), zoom: round(ask.zoom, 4) },
       measured: { x: round(got.x, 4), y: round(got.y, 4), zoom: round(got.zoom, 4) },
@@ -261,7 +287,11 @@ export function measureAdherence({ direction, path, aspect, holds }: AdherenceIn
       zoomError: round(zoomError, 2),
       boxError: round(boxError, 2),
       timingError,
-      phrase: faults.length === 0 ? `${what} at ${box.t.toFixed(1)} s as asked` : `${what} at ${box.t.toFixed(1)} s ${faults.join(", ")}`,
+      phrase: !measured
+        ? unmeasured(`${what} at ${box.t.toFixed(1)} s`)
+        : faults.length === 0
+          ? `${what} at ${box.t.toFixed(1)} s as asked`
+          : `${what} at ${box.t.toFixed(1)} s ${faults.join(", ")}`,
     };
   });
 
@@ -273,6 +303,8 @@ export function measureAdherence({ direction, path, aspect, holds }: AdherenceIn
     ? null
     : round(Math.max(0, ...path.map((p) => (Math.hypot((p.x - 0.5) * aspect, p.y - 0.5) / aspect) * 100 + Math.abs(Math.log(p.zoom)) * 100)), 2);
 
+  const staticMeasured = moving ? undefined : confidenceOver(path, 0, clipEnd) >= CONFIDENT;
+
   const pathError =
     path.length === 0
       ? 0
@@ -282,8 +314,100 @@ export function measureAdherence({ direction, path, aspect, holds }: AdherenceIn
     cameraMoves,
     framing,
     holds,
+    subjects: direction.subjects.map((s) => subjectAdherence(s, subjects.find((x) => x.annotationId === s.annotationId), toFirst, path, aspect, clipEnd, cameraReason)),
     staticDrift,
+    ...(staticMeasured === undefined ? {} : { staticMeasured }),
     pathError: round(pathError, 2),
-    notMeasured: direction.annotations.filter((a) => a.kind === "subjectPath" || a.kind === "note").map((a) => a.id),
+    notMeasured: direction.annotations.filter((a) => a.kind === "note").map((a) => a.id),
+  };
+}
+
+/**
+ * A subject path against what was followed: direction, amount and timing like a camera move, in
+ * picture space, over the path's span plus a slack of max(1.5 s, its length) for a late subject.
+ */
+function subjectAdherence(
+  s: Direction["subjects"][number],
+  track: SubjectTrack | undefined,
+  toFirst: (c: CameraState) => { x: number; y: number; zoom: number },
+  path: readonly CameraSample[],
+  aspect: number,
+  clipEnd: number,
+  cameraReason: string,
+): SubjectPathAdherence {
+  const pts = s.points.map((p) => ({ ...toFirst({ x: p.x, y: p.y, zoom: 1, roll: 0 }), t: p.t }));
+  const first = pts[0]!;
+  const last = pts[pts.length - 1]!;
+  const expected = { dx: round(last.x - first.x, 5), dy: round(last.y - first.y, 5), start: first.t, end: last.t };
+  const name = s.label ? `"${s.label}"` : "the subject";
+  const slack = Math.max(1.5, last.t - first.t);
+  const windowEnd = Math.min(clipEnd, last.t + slack);
+  const cameraConfidence = confidenceOver(path, first.t, windowEnd);
+  const samples = (track?.samples ?? []).filter((p) => p.t <= windowEnd + 1e-9);
+  const course = samples.filter((_, i) => i % 3 === 0 || i === samples.length - 1).map((p) => ({ t: round(p.t, 3), x: round(p.x, 4), y: round(p.y, 4) }));
+  const base = { annotationId: s.annotationId, kind: "subjectPath" as const, label: s.label, expected, course };
+  if (!track || samples.length < 2) {
+    const why = track?.lost ?? "it was not found";
+    return { ...base, actual: null, directionError: null, amountError: null, timingError: null, confidence: 0, measurable: false, phrase: `${name}'s path could not be measured: ${why}` };
+  }
+  // Share of the asked span the subject was followed for.
+  const followedTo = samples[samples.length - 1]!.t;
+  const kept = Math.max(0, Math.min(1, (followedTo - first.t) / Math.max(1e-6, last.t - first.t)));
+  const confidence = cameraConfidence * kept;
+  const m0 = samples[0]!;
+  const m1 = samples[samples.length - 1]!;
+  const md = { x: m1.x - m0.x, y: m1.y - m0.y };
+  const mpx = { x: md.x * aspect, y: md.y };
+  const dpx = { x: expected.dx * aspect, y: expected.dy };
+  const ml = Math.hypot(mpx.x, mpx.y);
+  const dl = Math.hypot(dpx.x, dpx.y);
+  const moved = ml > Math.max(0.1 * dl, 0.01 * aspect);
+  const cos = (mpx.x * dpx.x + mpx.y * dpx.y) / (ml * dl || 1);
+  const directionError = dl < 1e-6 ? 0 : moved ? (Math.acos(Math.max(-1, Math.min(1, cos))) * 180) / Math.PI : 180;
+  const amountError = dl < 1e-6 ? 0 : (ml / dl - 1) * 100;
+  // Timing: the asked course (linear between points) and the followed one, on the same times.
+  const times = samples.map((p) => p.t);
+  const askedAt = (t: number) => {
+    if (t <= first.t) return first;
+    for (let i = 1; i < pts.length; i++) {
+      if (t <= pts[i]!.t) {
+        const u = (t - pts[i - 1]!.t) / Math.max(1e-9, pts[i]!.t - pts[i - 1]!.t);
+        return { x: pts[i - 1]!.x + (pts[i]!.x - pts[i - 1]!.x) * u, y: pts[i - 1]!.y + (pts[i]!.y - pts[i - 1]!.y) * u };
+      }
+    }
+    return last;
+  };
+  const timing = moved && dl > 1e-6 ? timingOf(times, samples, times.map(askedAt), aspect) : null;
+  const timingError = timing ? diff(timing.t50, timing.e50) : null;
+  const measured = confidence >= CONFIDENT;
+  let phrase: string;
+  if (!measured) {
+    phrase = cameraConfidence < CONFIDENT ? `${name}'s path could not be measured: the camera under it was not (${cameraReason})` : `${name}'s path could not be measured: ${track.lost ?? "it was followed for too little of it"}`;
+  } else if (dl < 1e-6) {
+    phrase = moved ? `${name} should stay put but moved ${Math.round((ml / aspect) * 100)}% of the frame` : `${name} stays put as asked`;
+  } else if (!moved) {
+    phrase = `${name} should move ${directionWord(expected.dx, expected.dy).replace(/^(pan|tilt|move) /, "")} but stayed put`;
+  } else {
+    const faults: string[] = [];
+    if (Math.abs(amountError) > 15) faults.push(`${Math.round(Math.abs(amountError))}% ${amountError < 0 ? "short" : "too far"}`);
+    if (timingError !== null && Math.abs(timingError) > 0.3) faults.push(`${seconds(timingError)} ${timingError > 0 ? "late" : "early"}`);
+    const way = directionWord(md.x, md.y).replace(/^(pan|tilt|move) /, "");
+    const head = directionError <= 10 ? `${name} follows its path` : `${name} went ${way}, ${Math.round(directionError)}° off its path`;
+    phrase = faults.length ? `${head}${directionError <= 10 ? " but" : ";"} ${faults.join(" and ")}` : head;
+  }
+  return {
+    ...base,
+    actual: {
+      dx: round(md.x, 5),
+      dy: round(md.y, 5),
+      start: timing?.t10 === undefined || timing?.t10 === null ? null : round(timing.t10, 3),
+      end: timing?.t90 === undefined || timing?.t90 === null ? null : round(timing.t90, 3),
+    },
+    directionError: round(directionError, 2),
+    amountError: round(amountError, 2),
+    timingError,
+    confidence: round(confidence, 3),
+    measurable: measured,
+    phrase,
   };
 }

@@ -106,7 +106,7 @@ export function buildPyramid(pixels: Float32Array, width: number, height: number
   return pyramid;
 }
 
-function gradients(level: Level): { gx: Float32Array; gy: Float32Array } {
+export function gradients(level: Level): { gx: Float32Array; gy: Float32Array } {
   if (level.gx && level.gy) return { gx: level.gx, gy: level.gy };
   const { data, width: w, height: h } = level;
   const gx = new Float32Array(w * h);

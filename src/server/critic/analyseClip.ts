@@ -9,8 +9,10 @@
  */
 import { cameraPathEvaluator } from "../../core/direction/cameraPath.js";
 import type { Direction } from "../../core/schemas/direction.js";
-import { measureAdherence, firstFrameMapper } from "./adherence.js";
+import { measureAdherence, firstFrameMapper, CONFIDENT } from "./adherence.js";
 import { CameraTracker, type CameraSample } from "./cameraTracker.js";
+import { SubjectMeter, type SubjectStart } from "./subjects.js";
+import { cameraVerdict } from "./confidence.js";
 import { compareFirstFrame } from "./continuity.js";
 import { Critique } from "./critiqueSchema.js";
 import { ExposureMeter } from "./exposure.js";
@@ -37,6 +39,13 @@ export async function critiqueClip(clipPath: string, options: CritiqueOptions = 
   const stats = new FrameStatsCollector();
   const exposure = new ExposureMeter(info);
   const holds = new HoldMeter(holdRegions(options.direction), size.width, size.height);
+  const subjects = new SubjectMeter(subjectStarts(options.direction), size.width, size.height);
+  // Each hold's content is followed like a subject's, from its region's centre over its region.
+  const holdFollower = new SubjectMeter(
+    holdRegions(options.direction).map((h) => ({ annotationId: h.annotationId, label: h.label, x: h.rect.x + h.rect.w / 2, y: h.rect.y + h.rect.h / 2, t: 0, half: { w: h.rect.w / 2, h: h.rect.h / 2 } })),
+    size.width,
+    size.height,
+  );
   let firstSignal: Float32Array | null = null;
   let lastSample: CameraSample | null = null;
   const captured = options.framePath ? decodeStill(options.framePath, size.width, size.height, options.signal) : null;
@@ -50,13 +59,18 @@ export async function critiqueClip(clipPath: string, options: CritiqueOptions = 
       const sample = tracker.push(frame.index, frame.t, frame.signal);
       stats.push(frame.t, frame.signal);
       exposure.push(frame.t, frame.signal);
-      if (tracker.current) holds.push(tracker.current, sample);
+      if (tracker.current) {
+        const cut = track0Cut(tracker, frame.index);
+        subjects.push(frame.t, tracker.previous, tracker.current, tracker.state, cut);
+        holdFollower.push(frame.t, tracker.previous, tracker.current, tracker.state, cut);
+        holds.push(tracker.current, sample, false, (id) => holdFollower.positionOf(id));
+      }
       lastSample = sample;
     },
     { signal: options.signal, width: size.width },
   );
   if (frames === 0 || !firstSignal) throw new Error("The clip has no video frames to critique.");
-  if (lastSample && tracker.current) holds.push(tracker.current, lastSample, true);
+  if (lastSample && tracker.current) holds.push(tracker.current, lastSample, true, (id) => holdFollower.positionOf(id));
 
   const track = tracker.finish();
   const path = track.path;
@@ -65,6 +79,7 @@ export async function critiqueClip(clipPath: string, options: CritiqueOptions = 
   const last = path[path.length - 1]!;
   const span = Math.max(last.t - first.t, 1e-9);
   const matches = path.slice(1).map((p) => p.match).sort((a, b) => a - b);
+  const verdict0 = cameraVerdict(path);
 
   const findings = {
     version: 1 as const,
@@ -79,18 +94,24 @@ export async function critiqueClip(clipPath: string, options: CritiqueOptions = 
       primaries: info.primaries,
     },
     camera: {
-      path: path.map((p) => ({ t: round(p.t, 4), x: round(p.x, 5), y: round(p.y, 5), zoom: round(p.zoom, 5) })),
+      path: path.map((p) => ({ t: round(p.t, 4), x: round(p.x, 5), y: round(p.y, 5), zoom: round(p.zoom, 5), confidence: round(p.confidence, 3) })),
       velocity: { x: round((last.x - first.x) / span, 5), y: round((last.y - first.y) / span, 5) },
       zoomRate: round((last.zoom - first.zoom) / span, 5),
       finalRoll: round(last.roll, 3),
       trackingConfidence: round(matches.length ? matches[Math.floor(matches.length / 2)]! : 1, 4),
+      confidence: round(verdict0.confidence, 3),
+      measurable: verdict0.confidence >= CONFIDENT,
+      unmeasured: verdict0.confidence >= CONFIDENT ? null : verdict0.reason,
+      method: "features",
     },
     continuity: {
       firstFrame: captured ? compareFirstFrame(await captured, firstSignal, size.width, size.height) : null,
     },
     stability: measureStability(stats.stats, path, track.cuts, info.fps, options.direction ? directedMotion(options.direction) : undefined),
     exposure: exposure.result(),
-    adherence: options.direction ? measureAdherence({ direction: options.direction, path, aspect, holds: holds.result() }) : null,
+    adherence: options.direction
+      ? measureAdherence({ direction: options.direction, path, aspect, holds: holds.result(verdict0.confidence >= CONFIDENT, verdict0.reason), subjects: subjects.result(), cameraReason: verdict0.reason })
+      : null,
   };
   const verdict = scoreFindings(findings);
   return Critique.parse({ ...findings, ...verdict, elapsed: round((performance.now() - started) / 1000, 3) });
@@ -121,6 +142,21 @@ function directedMotion(direction: Direction): (start: number, end: number) => b
     }
     return false;
   };
+}
+
+/** Whether the tracker called frame `index` the first of a new shot. */
+function track0Cut(tracker: CameraTracker, index: number): boolean {
+  return tracker.cutAt(index);
+}
+
+/** Each subject path's first point, in the take's first-frame fractions. */
+function subjectStarts(direction: Direction | undefined): SubjectStart[] {
+  if (!direction || direction.subjects.length === 0) return [];
+  const toFirst = firstFrameMapper(direction);
+  return direction.subjects.map((s) => {
+    const p = toFirst({ x: s.points[0]!.x, y: s.points[0]!.y, zoom: 1, roll: 0 });
+    return { annotationId: s.annotationId, label: s.label, x: p.x, y: p.y, t: s.points[0]!.t };
+  });
 }
 
 /** Hold rectangles from the direction, re-expressed in the take's first-frame fractions. */

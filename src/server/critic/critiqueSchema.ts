@@ -14,7 +14,21 @@ export const CameraPathSample = z.object({
   x: z.number(),
   y: z.number(),
   zoom: z.number(),
+  /** 0..1: how well the background was seen in this frame (absent in critiques before issue 12). */
+  confidence: z.number().optional(),
 });
+
+/**
+ * Whether a measurement of the camera can be trusted, from evidence (docs/critic.md): the share of
+ * tracked points that moved together, how much of the frame they cover, a rival motion. Absent in
+ * critiques written before issue 12, which read as measured.
+ */
+export const MeasuredWith = {
+  /** 0..1. */
+  confidence: z.number().optional(),
+  /** False: the camera's move here could not be measured; nothing about it was scored. */
+  measurable: z.boolean().optional(),
+};
 
 export const CameraMeasurement = z.object({
   path: z.array(CameraPathSample),
@@ -24,8 +38,15 @@ export const CameraMeasurement = z.object({
   zoomRate: z.number(),
   /** Roll at the end of the clip, degrees clockwise (the path itself leaves roll out). */
   finalRoll: z.number(),
-  /** Median frame-to-anchor match (NCC) of the tracking; low values mean the path is less reliable. */
+  /** Median frame-to-frame match (NCC) after alignment; low values mean the picture changes a lot. */
   trackingConfidence: z.number(),
+  /** 0..1 over the clip (a low quantile of the frames' confidence). */
+  confidence: z.number().optional(),
+  /** False when the camera's path could not be measured; then `unmeasured` says why, in words. */
+  measurable: z.boolean().optional(),
+  unmeasured: z.string().nullable().optional(),
+  /** Method, for readers of old rows: "features" (issue 12) or absent (whole-frame fit). */
+  method: z.string().optional(),
 });
 export type CameraMeasurement = z.infer<typeof CameraMeasurement>;
 
@@ -92,6 +113,7 @@ export const CameraMoveAdherence = z.object({
   startError: z.number().nullable(),
   endError: z.number().nullable(),
   phrase: z.string(),
+  ...MeasuredWith,
 });
 
 export const FramingAdherence = z.object({
@@ -110,6 +132,28 @@ export const FramingAdherence = z.object({
   /** Measured minus asked time the move to the box was half done (s), when the box moves the camera. */
   timingError: z.number().nullable(),
   phrase: z.string(),
+  ...MeasuredWith,
+});
+
+/** A drawn subject path: what was under its first point, followed with the camera's move taken out. */
+export const SubjectPathAdherence = z.object({
+  annotationId: z.string(),
+  kind: z.literal("subjectPath"),
+  label: z.string(),
+  /** First point to last, first-frame fractions, and the times asked. */
+  expected: z.object({ dx: z.number(), dy: z.number(), start: z.number(), end: z.number() }),
+  /** What the subject did over the same span (plus slack for a late one); null when it could not be followed. */
+  actual: z.object({ dx: z.number(), dy: z.number(), start: z.number().nullable(), end: z.number().nullable() }).nullable(),
+  directionError: z.number().nullable(),
+  amountError: z.number().nullable(),
+  timingError: z.number().nullable(),
+  /** The followed course, first-frame fractions (camera removed), a few samples a second. */
+  course: z.array(z.object({ t: z.number(), x: z.number(), y: z.number() })),
+  phrase: z.string(),
+  /** 0..1: the camera's confidence over the span times how much of the subject was kept. */
+  confidence: z.number(),
+  /** False: the subject could not be followed, or the camera under it not measured; nothing scored. */
+  measurable: z.boolean(),
 });
 
 export const HoldAdherence = z.object({
@@ -122,17 +166,25 @@ export const HoldAdherence = z.object({
   /** Worst match of the region to how it started (NCC after alignment). */
   minMatch: z.number(),
   phrase: z.string(),
+  /** Where the region's content ended up against where the camera puts it (% of frame width and height; absent before issue 12). */
+  dx: z.number().optional(),
+  dy: z.number().optional(),
+  ...MeasuredWith,
 });
 
 export const Adherence = z.object({
   cameraMoves: z.array(CameraMoveAdherence),
   framing: z.array(FramingAdherence),
   holds: z.array(HoldAdherence),
+  /** One per drawn subject path (empty in critiques before issue 12). */
+  subjects: z.array(SubjectPathAdherence).default([]),
   /** When the direction asks for a static camera: how far the camera drifted (% of frame width). */
   staticDrift: z.number().nullable(),
+  /** False when a static camera was asked but its stillness could not be measured. */
+  staticMeasured: z.boolean().optional(),
   /** RMS distance of the measured path from the directed one, % of frame width. */
   pathError: z.number(),
-  /** Annotations the critic cannot measure yet (subjects, notes), by id. */
+  /** Annotations the critic does not measure (notes), by id. */
   notMeasured: z.array(z.string()),
 });
 
@@ -168,6 +220,7 @@ export type Adherence = z.infer<typeof Adherence>;
 export type CameraMoveAdherence = z.infer<typeof CameraMoveAdherence>;
 export type FramingAdherence = z.infer<typeof FramingAdherence>;
 export type HoldAdherence = z.infer<typeof HoldAdherence>;
+export type SubjectPathAdherence = z.infer<typeof SubjectPathAdherence>;
 export type StabilityMeasurement = z.infer<typeof StabilityMeasurement>;
 export type ExposureMeasurement = z.infer<typeof ExposureMeasurement>;
 export type ContinuityMeasurement = z.infer<typeof ContinuityMeasurement>;

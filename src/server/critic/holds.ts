@@ -26,6 +26,8 @@ export class HoldMeter {
   private readonly match = new Map<string, number[]>();
   /** Each region's own offset at the last check (first-frame pixels): the next fit starts there. */
   private readonly offset = new Map<string, { re: number; im: number }>();
+  /** The region's own offset at its last check, % of frame width and height. */
+  private readonly last = new Map<string, { dx: number; dy: number }>();
   private lastT = -Infinity;
 
   constructor(
@@ -39,7 +41,13 @@ export class HoldMeter {
     }
   }
 
-  push(pyramid: Pyramid, camera: CameraSample, last = false): void {
+  /**
+   * `followed`: where the region's content is now according to the point follower (subjects.ts,
+   * first-frame fractions, camera removed), when it still holds it. Points ride through a region
+   * half filled with revealed background where a whole-region fit slips, so the drift is theirs;
+   * the region fit starts there and says whether the content still looks the same.
+   */
+  push(pyramid: Pyramid, camera: CameraSample, last = false, followed?: (annotationId: string) => { x: number; y: number } | null): void {
     if (this.regions.length === 0) return;
     if (!this.first) {
       this.first = pyramid;
@@ -72,20 +80,32 @@ export class HoldMeter {
       };
       if (region.x1 - region.x0 < 8 || region.y1 - region.y0 < 8) continue;
       const coarsest = Math.max(0, Math.min(2, Math.floor(Math.log2(Math.min(region.x1 - region.x0, region.y1 - region.y0) / 8))));
-      const known = this.offset.get(r.annotationId) ?? { re: 0, im: 0 };
+      const seen = followed?.(r.annotationId);
+      const cx0 = r.rect.x + r.rect.w / 2;
+      const cy0 = r.rect.y + r.rect.h / 2;
+      // The fit's offset is minus the content's displacement (it maps this frame onto the first).
+      const known = seen ? { re: -(seen.x - cx0) * this.width, im: -(seen.y - cy0) * this.height } : (this.offset.get(r.annotationId) ?? { re: 0, im: 0 });
       const start: SimilarityWarp = { s: global.s, t: { re: global.t.re + known.re, im: global.t.im + known.im } };
-      const fit = alignSimilarity(this.first, pyramid, start, { region, scale: false, rotation: false, coarsestLevel: coarsest });
+      // From where it was last seen, and from where the camera alone puts it: the better match wins
+      // (a fit that slipped once onto revealed background must not carry that slip forward).
+      const opts = { region, scale: false, rotation: false, coarsestLevel: coarsest };
+      const fromLast = alignSimilarity(this.first, pyramid, start, opts);
+      const fromCamera = known.re === 0 && known.im === 0 ? fromLast : alignSimilarity(this.first, pyramid, global, opts);
+      const fit = fromCamera.ncc > fromLast.ncc + 0.02 ? fromCamera : fromLast;
       if (fit.coverage < 0.5) continue;
       // Drift in first-frame pixels at the region's centre: translation difference of the fits.
-      const dx = fit.warp.t.re - t.re;
-      const dy = fit.warp.t.im - t.im;
+      const dx = seen ? known.re : fit.warp.t.re - t.re;
+      const dy = seen ? known.im : fit.warp.t.im - t.im;
       this.offset.set(r.annotationId, { re: dx, im: dy });
+      // The fit maps frame → first frame, so the content moved by minus its offset.
+      this.last.set(r.annotationId, { dx: (-dx / this.width) * 100, dy: (-dy / this.height) * 100 });
       this.drift.get(r.annotationId)!.push((Math.hypot(dx, dy) / this.width) * 100);
       this.match.get(r.annotationId)!.push(fit.ncc);
     }
   }
 
-  result(): HoldAdherence[] {
+  /** `cameraMeasured`: false when the camera path under the holds could not be trusted (then nothing is scored). */
+  result(cameraMeasured = true, cameraReason = ""): HoldAdherence[] {
     return this.regions.map((r) => {
       const d = this.drift.get(r.annotationId)!;
       const m = this.match.get(r.annotationId)!;
@@ -93,8 +113,10 @@ export class HoldMeter {
       const meanDrift = d.length ? d.reduce((a, b) => a + b, 0) / d.length : 0;
       const minMatch = m.length ? Math.min(...m) : 1;
       const name = r.label ? `"${r.label}"` : "the pinned region";
-      const phrase =
-        d.length === 0
+      const moved = this.last.get(r.annotationId);
+      const phrase = !cameraMeasured
+        ? `${name}'s hold could not be checked: the camera's own move was not measured (${cameraReason})`
+        : d.length === 0
           ? `${name} left the frame, so its hold could not be checked`
           : maxDrift > 1.5 || minMatch < 0.7
             ? `${name} should hold still but moved ${maxDrift.toFixed(1)}% of the frame${minMatch < 0.7 ? " and changed" : ""}`
@@ -107,6 +129,8 @@ export class HoldMeter {
         meanDrift: round(meanDrift, 2),
         minMatch: round(minMatch, 3),
         phrase,
+        ...(moved ? { dx: round(moved.dx, 2), dy: round(moved.dy, 2) } : {}),
+        measurable: cameraMeasured && d.length > 0,
       };
     });
   }

@@ -32,7 +32,9 @@ export function scoreFindings(f: Findings): { score: number; penalties: Penalty[
 
   const a = f.adherence;
   if (a) {
+    // A move the critic could not measure neither costs nor earns anything: its phrase says so.
     for (const m of a.cameraMoves) {
+      if (m.measurable === false) continue;
       const points =
         cap((m.directionError - 5) * 0.5, 25) +
         cap((Math.abs(m.amountError) - 10) * 0.4, 20) +
@@ -41,16 +43,27 @@ export function scoreFindings(f: Findings): { score: number; penalties: Penalty[
       else good.push(m.phrase);
     }
     for (const b of a.framing) {
+      if (b.measurable === false) continue;
       const points = cap((Math.abs(b.zoomError) - 5) * 0.5, 20) + cap(b.centreError - 3, 20) + cap((Math.abs(b.timingError ?? 0) - 0.2) * 10, 10);
       if (points > 0.05) add(`framing ${b.annotationId}`, points, b.phrase);
       else good.push(b.phrase);
     }
     for (const h of a.holds) {
+      if (h.measurable === false) continue;
       const points = cap((h.maxDrift - 1.5) * 4, 20) + (h.minMatch < 0.7 ? 10 : 0);
       if (points > 0.05) add(`hold ${h.annotationId}`, points, h.phrase);
       else good.push(h.phrase);
     }
-    if (a.staticDrift !== null) {
+    for (const p of a.subjects) {
+      if (!p.measurable) continue;
+      const points =
+        cap(((p.directionError ?? 0) - 10) * 0.5, 20) + cap((Math.abs(p.amountError ?? 0) - 15) * 0.3, 15) + cap((Math.abs(p.timingError ?? 0) - 0.3) * 8, 10);
+      if (points > 0.05) add(`subject ${p.annotationId}`, points, p.phrase);
+      else good.push(p.phrase);
+    }
+    if (a.staticDrift !== null && a.staticMeasured === false) {
+      // Said in words below; not scored.
+    } else if (a.staticDrift !== null) {
       if (a.staticDrift > 2) add("static camera", cap((a.staticDrift - 2) * 2, 25), `the camera should hold still but drifts ${a.staticDrift.toFixed(0)}% of the frame`);
       else good.push("camera holds still as asked");
     }
@@ -71,7 +84,7 @@ export function scoreFindings(f: Findings): { score: number; penalties: Penalty[
     add("flicker", cap((s.flicker.index - 0.5) * 5, 20) + 1, `${flickerWords(s.flicker.index, peak)} ${where}`);
   }
   const jitter = Math.max(s.jitter.x, s.jitter.y);
-  if (jitter > 0.15 || s.jitter.zoom > 0.2) add("jitter", cap((jitter - 0.15) * 20, 15) + cap((s.jitter.zoom - 0.2) * 10, 5), `shaky camera (jitter ${jitter.toFixed(2)}% of the frame)`);
+  if (f.camera.measurable !== false && (jitter > 0.15 || s.jitter.zoom > 0.2)) add("jitter", cap((jitter - 0.15) * 20, 15) + cap((s.jitter.zoom - 0.2) * 10, 5), `shaky camera (jitter ${jitter.toFixed(2)}% of the frame)`);
 
   const e = f.exposure;
   if (e.clippedHighlights > 0.02) add("exposure", cap((e.clippedHighlights - 0.02) * 100, 10), `${Math.round(e.clippedHighlights * 100)}% of the picture clipped in the highlights`);
@@ -88,9 +101,16 @@ export function scoreFindings(f: Findings): { score: number; penalties: Penalty[
   penalties.sort((x, y) => y.points - x.points);
   const issues = penalties.map((p) => p.reason);
   // Adherence sentences in direction order (asked-for things first), then the rest worst first.
-  const adherencePhrases = a ? [...a.cameraMoves.map((m) => m.phrase), ...a.framing.map((b) => b.phrase), ...a.holds.map((h) => h.phrase)] : [];
-  const others = penalties.filter((p) => !/^(camera move|framing|hold) /.test(p.aspect)).map((p) => p.reason);
-  const parts = [...adherencePhrases, ...others];
+  const adherencePhrases = a
+    ? [...a.cameraMoves.map((m) => m.phrase), ...a.framing.map((b) => b.phrase), ...a.subjects.map((p) => p.phrase), ...a.holds.map((h) => h.phrase)]
+    : [];
+  const others = penalties.filter((p) => !/^(camera move|framing|hold|subject) /.test(p.aspect)).map((p) => p.reason);
+  // Said once when no adherence phrase already says it (no direction, or a static camera asked).
+  const unmeasured =
+    f.camera.measurable === false && !adherencePhrases.some((p) => p.includes("camera move could not be measured"))
+      ? [`camera move could not be measured: ${f.camera.unmeasured ?? "the background could not be seen well enough"}`]
+      : [];
+  const parts = [...adherencePhrases, ...unmeasured, ...others];
   const sentence = parts.length > 0 ? parts.join("; ") : a ? "does what was asked, cleanly" : "clean: no cuts, flicker, shake or exposure problems found";
   return { score, penalties, critique: `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.`, issues };
 }

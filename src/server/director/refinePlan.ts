@@ -108,7 +108,9 @@ export function planRefinement(ctx: PlanContext, best: { take: Take; number: num
   if (parsed.success) {
     const c = parsed.data;
     const a = c.adherence;
-    for (const m of a?.cameraMoves ?? []) {
+    // Only what the critic measured with confidence is corrected (issue 12): a move it could not
+    // see (the subject filled the frame) says nothing about what the provider did.
+    for (const m of (a?.cameraMoves ?? []).filter((x) => x.measurable !== false)) {
       const name = nameOf(annotations.get(m.annotationId));
       if (Math.abs(m.amountError) > AMOUNT_TOLERANCE_PCT) {
         const done = Math.max(0.1, 1 + m.amountError / 100);
@@ -129,7 +131,7 @@ export function planRefinement(ctx: PlanContext, best: { take: Take; number: num
         if (ctx.capabilities.keyframes) pathKeyframes = true;
       }
     }
-    for (const f of a?.framing ?? []) {
+    for (const f of (a?.framing ?? []).filter((x) => x.measurable !== false)) {
       const name = nameOf(annotations.get(f.annotationId));
       const askedPush = f.expected.zoom - 1;
       if (Math.abs(f.zoomError) > ZOOM_TOLERANCE_PCT && Math.abs(askedPush) > 0.05) {
@@ -150,16 +152,16 @@ export function planRefinement(ctx: PlanContext, best: { take: Take; number: num
         notes.push(`${name}: ${label} framed ${Math.round(f.centreError)}% of the frame off the box`);
       }
     }
-    const drifted = (a?.holds ?? []).filter((h) => h.maxDrift > 1.5);
+    const drifted = (a?.holds ?? []).filter((h) => h.measurable !== false && h.maxDrift > 1.5);
     if (drifted.length > 0 && !guards.has("pinned")) {
       guards.add("pinned");
       notes.push(`held regions asked for firmly: ${label} let ${drifted.length === 1 ? "one" : drifted.length} drift up to ${Math.round(Math.max(...drifted.map((h) => h.maxDrift)))}% of the frame`);
     }
-    if (a?.staticDrift != null && a.staticDrift > 2) addGuard("lockedOff", `${label}'s camera drifted ${Math.round(a.staticDrift)}% of the frame`);
+    if (a?.staticDrift != null && a.staticMeasured !== false && a.staticDrift > 2) addGuard("lockedOff", `${label}'s camera drifted ${Math.round(a.staticDrift)}% of the frame`);
     const s = c.stability;
     if (s.cuts.length > 0) addGuard("continuous", `${label} cuts at ${s.cuts.map((x) => `${x.t.toFixed(1)} s`).join(", ")}`);
     if (s.flicker.spans.length > 0) addGuard("steadyExposure", `${label} flickers`);
-    if (Math.max(s.jitter.x, s.jitter.y) > 0.15) addGuard("steadyCamera", `${label} shakes`);
+    if (c.camera.measurable !== false && Math.max(s.jitter.x, s.jitter.y) > 0.15) addGuard("steadyCamera", `${label} shakes`);
     if (s.frozen.some((z) => z.directedMotion === true)) addGuard("keepMoving", `${label} freezes while it should move`);
     const first = c.continuity.firstFrame;
     if (first && first.similarity < 0.9) addGuard("startOnFrame", `${label} starts away from the captured frame (similarity ${first.similarity.toFixed(2)})`);

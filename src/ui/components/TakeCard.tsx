@@ -28,6 +28,15 @@ interface TakeCardProps {
   preload?: "auto" | "metadata";
 }
 
+/** "12% short, 4° off, 0.3 s late" — a subject path's errors, or "as drawn" within tolerance. */
+function subjectFigures(s: { amountError: number | null; directionError: number | null; timingError: number | null }): string {
+  const parts: string[] = [];
+  if (s.amountError !== null && Math.abs(s.amountError) > 15) parts.push(`${Math.round(Math.abs(s.amountError))}% ${s.amountError < 0 ? "short" : "too far"}`);
+  if (s.directionError !== null && s.directionError > 10) parts.push(`${Math.round(s.directionError)}° off`);
+  if (s.timingError !== null && Math.abs(s.timingError) > 0.3) parts.push(`${Math.abs(s.timingError).toFixed(1)} s ${s.timingError > 0 ? "late" : "early"}`);
+  return parts.length ? parts.join(", ") : "follows its path as drawn";
+}
+
 /**
  * One take: progress while it renders, then the proxy to watch, its score and critique, what its
  * request changed, tags and cost; Import, star, note, compare, enhance and the other card actions.
@@ -119,6 +128,21 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
       {critique && (
         <div className="take-critique">
           <p className="small">{critique.critique}</p>
+          {critique.camera.measurable === false && (
+            <p className="small text-warning">
+              Camera move could not be measured: {critique.camera.unmeasured ?? "the background could not be seen well enough"}. It is neither rewarded nor
+              penalised, and Auto-refine does not correct it.
+            </p>
+          )}
+          {(critique.adherence?.subjects.length ?? 0) > 0 && (
+            <ul className="small take-subjects" aria-label={`Subject paths in ${name}`}>
+              {critique.adherence!.subjects.map((s) => (
+                <li key={s.annotationId}>
+                  {s.label || "Subject"}: {s.measurable ? subjectFigures(s) : "could not be measured"}
+                </li>
+              ))}
+            </ul>
+          )}
           {critique.issues.length > 0 && (
             <ul className="small muted">
               {critique.issues.map((issue) => (

@@ -71,7 +71,24 @@ export function importNeedsConform(status: { state: string; code?: string; messa
   return status?.state === "failed" && status.code === "color_mismatch" && !/cannot conform/i.test(status.message ?? "");
 }
 
-const CritiqueView = z.object({ score: z.number(), critique: z.string(), issues: z.array(z.string()).catch([]) });
+const SubjectView = z.object({
+  annotationId: z.string(),
+  label: z.string().catch(""),
+  phrase: z.string(),
+  measurable: z.boolean(),
+  amountError: z.number().nullable().catch(null),
+  directionError: z.number().nullable().catch(null),
+  timingError: z.number().nullable().catch(null),
+});
+const CritiqueView = z.object({
+  score: z.number(),
+  critique: z.string(),
+  issues: z.array(z.string()).catch([]),
+  /** Whether the camera's path could be measured (absent before issue 12: it was taken as measured). */
+  camera: z.object({ measurable: z.boolean().optional(), confidence: z.number().optional(), unmeasured: z.string().nullable().optional() }).catch({}),
+  /** Per drawn subject path: what the critic found (issue 12). */
+  adherence: z.object({ subjects: z.array(SubjectView).catch([]) }).nullable().catch(null),
+});
 export type CritiqueView = z.infer<typeof CritiqueView>;
 
 /** The critic's verdict on a take (score, sentence, issues), or null when absent or unreadable. */

@@ -72,6 +72,20 @@ describe("critic: camera path and adherence on previz takes with known moves", (
       expect(worstZoom).toBeLessThan(0.05);
       expect(worstCentre).toBeLessThan(0.01);
 
+      // Every drawn arrow and box has its own result, in drawing order, measured with confidence
+      // (a critic that dropped one, e.g. a box when an arrow is also drawn, fails here).
+      const arrows = move.annotations.filter((x) => x.kind === "cameraMove").map((x) => x.id);
+      const boxes = move.annotations.filter((x) => x.kind === "framingBox").map((x) => x.id);
+      expect(a.cameraMoves.map((m) => m.annotationId)).toEqual(arrows);
+      expect(a.framing.map((b) => b.annotationId)).toEqual(boxes);
+      expect(a.subjects).toEqual([]);
+      expect(a.notMeasured).toEqual([]);
+      for (const m of [...a.cameraMoves, ...a.framing]) {
+        expect(m.measurable, m.phrase).toBe(true);
+        expect(m.confidence!, m.phrase).toBeGreaterThanOrEqual(0.5);
+      }
+      expect(c.camera.measurable).toBe(true);
+
       for (const m of a.cameraMoves) {
         expect(m.directionError, m.phrase).toBeLessThan(5);
         expect(Math.abs(m.amountError), m.phrase).toBeLessThan(10);
@@ -95,7 +109,7 @@ describe("critic: camera path and adherence on previz takes with known moves", (
     expect(c.camera.velocity.x).toBeGreaterThan(0.05);
     expect(c.camera.velocity.y).toBeGreaterThan(0.03);
     expect(c.camera.zoomRate).toBeGreaterThan(0.1);
-    expect(c.camera.path[0]).toEqual({ t: 0, x: 0.5, y: 0.5, zoom: 1 });
+    expect(c.camera.path[0]).toEqual({ t: 0, x: 0.5, y: 0.5, zoom: 1, confidence: 1 });
   });
 
   it("says a move that is short and late is short and late, by how much", async () => {

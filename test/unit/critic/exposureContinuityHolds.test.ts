@@ -95,7 +95,13 @@ describe("critic: holds", () => {
       2,
     );
     const c = await critiqueClip(clip, { direction: d });
+    // One result per pinned region, in drawing order (none silently dropped).
+    expect(c.adherence!.holds.map((h) => h.annotationId)).toEqual(["sign", "wall"]);
     const [sign, wall] = c.adherence!.holds;
+    // The sign's content went right (+x), not down.
+    expect(sign!.dx!).toBeGreaterThan(7);
+    expect(Math.abs(sign!.dy!)).toBeLessThan(1);
+    expect(sign!.measurable).toBe(true);
     expect(sign!.maxDrift).toBeGreaterThan(7); // 58 px of 640 ≈ 9 %
     expect(sign!.maxDrift).toBeLessThan(11);
     expect(sign!.phrase).toMatch(/"sign" should hold still but moved/);

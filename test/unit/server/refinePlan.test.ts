@@ -54,6 +54,7 @@ function critique(parts: { moves?: Partial<Moves["cameraMoves"][number]>[]; fram
         ...f,
       })),
       holds: (parts.holds ?? []).map((h) => ({ annotationId: "hold", kind: "hold" as const, label: "sign", maxDrift: 0, meanDrift: 0, minMatch: 0.95, phrase: "sign held", ...h })),
+      subjects: [],
       staticDrift: parts.staticDrift ?? null,
       pathError: 1,
       notMeasured: [],
@@ -222,6 +223,23 @@ describe("refinement plan", () => {
     // A guard the parent already had is not announced as a change again.
     const child = planRefinement({ direction, capabilities: runway, count: 1, randomSeed: seeds }, { take: take(0, { critique: messy.critique, variant: plan.variants[0]! }), number: 1 });
     expect(child.summary.join(" ")).not.toContain("continuous shot asked");
+  });
+
+  it("corrects only what the critic measured with confidence: an unmeasured pan, push-in, hold or static camera asks for nothing", () => {
+    const unmeasured = critique({
+      moves: [{ amountError: -40, timingError: 1.2, directionError: 40, measurable: false, confidence: 0.1 }],
+      framing: [{ zoomError: -30, measured: { x: 0.5, y: 0.5, zoom: 1.4 }, timingError: 1, centreError: 9, measurable: false, confidence: 0.2 }],
+      holds: [{ maxDrift: 8, measurable: false }],
+      staticDrift: 12,
+    });
+    unmeasured.adherence!.staticMeasured = false;
+    const plan = planRefinement({ direction, capabilities: luma, count: 2, randomSeed: seeds }, { take: take(0, { critique: unmeasured }), number: 1 });
+    expect(plan.variants.every((v) => v.emphasis.length === 0 && v.guards.length === 0 && !v.pathKeyframes && v.wording === "plain")).toBe(true);
+    expect(plan.summary).toEqual(["nothing in take 1's critique a request can change; other seeds and wording"]);
+    // The same findings measured with confidence are corrected (the filter is what made the difference).
+    const measured = critique({ moves: [{ amountError: -40, measurable: true, confidence: 0.9 }], framing: [{ zoomError: -30, measured: { x: 0.5, y: 0.5, zoom: 1.4 } }] });
+    const acted = planRefinement({ direction, capabilities: luma, count: 1, randomSeed: seeds }, { take: take(0, { critique: measured }), number: 1 });
+    expect(acted.variants[0]!.emphasis.map((e) => e.annotationId).sort()).toEqual(["box", "pan"]);
   });
 
   it("says so when the critique holds nothing a request can change", () => {

@@ -84,7 +84,19 @@ describe("take card facts", () => {
 
   it("reads the critic's score, sentence and issues, and nothing from a malformed critique", () => {
     const critique = { score: 87, critique: "Camera follows the arrow.", issues: ["slight drift"], penalties: [], elapsed: 3 };
-    expect(critiqueOf(take({ critique }))).toEqual({ score: 87, critique: "Camera follows the arrow.", issues: ["slight drift"] });
+    // A critique from before issue 12 (no camera confidence, no subject paths) still reads.
+    expect(critiqueOf(take({ critique }))).toEqual({ score: 87, critique: "Camera follows the arrow.", issues: ["slight drift"], camera: {}, adherence: null });
+    const measured = critiqueOf(
+      take({
+        critique: {
+          ...critique,
+          camera: { measurable: false, confidence: 0.2, unmeasured: "the subject fills the frame" },
+          adherence: { subjects: [{ annotationId: "s1", label: "car", phrase: '"car" follows its path', measurable: true, amountError: -20, directionError: 3, timingError: 0.5 }] },
+        },
+      }),
+    );
+    expect(measured?.camera).toEqual({ measurable: false, confidence: 0.2, unmeasured: "the subject fills the frame" });
+    expect(measured?.adherence?.subjects.map((s) => [s.label, s.amountError, s.measurable])).toEqual([["car", -20, true]]);
     expect(critiqueOf(take({ critique: { score: 60, critique: "Soft.", issues: "n/a" } }))?.issues).toEqual([]);
     expect(critiqueOf(take({ critique: { score: "high" } }))).toBeNull();
     expect(critiqueOf(take())).toBeNull();
