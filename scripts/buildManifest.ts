@@ -49,7 +49,9 @@ export const ManifestV5 = z
         maxVersion: z.string().regex(/^\d+\.\d+\.\d+$/).optional(),
         data: z.record(z.string(), z.unknown()).optional(),
       })
-      .strict(),
+      // Not strict: After Effects' own UXP plugins carry more here (e.g. dependencies alongside
+      // host), and a manifest that follows AE's format must not be refused by our schema.
+      .passthrough(),
     entrypoints: z
       .array(
         z
@@ -89,6 +91,8 @@ export const ManifestV5 = z
       .strict(),
     icons: z.array(ManifestIcon).optional(),
     featureFlags: z.record(z.string(), z.boolean()).optional(),
+    /** After Effects' bundled plugins declare e.g. { dvascripting, dvauxpui } (host-audit 14). */
+    dependencies: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 export type ManifestV5 = z.infer<typeof ManifestV5>;
@@ -102,7 +106,9 @@ export function retakeManifestProblems(m: ManifestV5): string[] {
   else if (m.id !== target.id) problems.push(`a ${target.label} plugin's id is "${target.id}" (got ${m.id})`);
   if (p.network?.domains === "all" || p.webview?.domains === "all") problems.push("network/webview domains must name the backend, not \"all\"");
   if ((p.network?.domains ?? []).length !== 1) problems.push("network.domains must list exactly the configured backend");
-  if (p.localFileSystem !== "request") problems.push('localFileSystem must be "request"');
+  // Media is written with fs to file: paths (beside the project, or a picked folder's native
+  // path), which Adobe documents as needing "fullAccess" (ppro-docs filesystem-operations:92).
+  if (p.localFileSystem !== "fullAccess") problems.push('localFileSystem must be "fullAccess" (takes are written to file: paths beside the project)');
   if (p.webview?.allowLocalRendering !== "yes" || p.webview?.enableMessageBridge !== "localOnly") {
     problems.push('webview needs allowLocalRendering "yes" and enableMessageBridge "localOnly"');
   }

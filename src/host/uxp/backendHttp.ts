@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { ApiError } from "../../core/schemas/index.js";
 import type { BackendConnection } from "./backendSettings.js";
+import { cancelledError } from "./cancel.js";
 import { describe, hostError, HostErrorCode } from "./errors.js";
 import type { FetchLike } from "./types.js";
 
@@ -17,6 +18,7 @@ export function createBackendHttp(fetchFn: FetchLike, connection: () => Promise<
     try {
       response = await fetchFn(url, { ...init, headers });
     } catch (error) {
+      if (init.signal?.aborted) throw cancelledError(init.signal, `the request to ${path} was stopped`);
       throw hostError(
         HostErrorCode.backendUnreachable,
         `Retake cannot reach its backend at ${backend.url} (${describe(error)}). Start it (npm start) or fix the URL in Settings.`,

@@ -25,7 +25,9 @@ export async function resolveMediaFolder(
   if (token) {
     try {
       const folder = await deps.uxp.storage.localFileSystem.getEntryForPersistentToken(token);
-      if (folder?.nativePath) return folder;
+      // Entry.url's format is undocumented (it may be percent-encoded); fs is given a file: URL
+      // built from the native path, the same form as the default folder's.
+      if (folder?.nativePath) return { name: folder.name, nativePath: folder.nativePath, url: fileUrl(folder.nativePath) };
     } catch {
       // fall through: the folder moved or was deleted
     }
