@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { PortInUseError, startBackend } from "./backend.js";
 import { probeCommand } from "./commands/probeCommand.js";
 import { criticCommand } from "./commands/criticCommand.js";
+import { certCommand } from "./commands/certCommand.js";
 import { checkFfmpeg, FfmpegMissingError } from "./media/ffmpeg.js";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -16,6 +17,7 @@ const USAGE = `Usage: retake <command>
   serve                 serve the backend only (RETAKE_HARNESS=1 to add the harness)
   probe <file> --json   color tags of a video or EXR file, with a verdict
   critic <clip> [--direction <json>] [--frame <png>] --json   measure a take (camera, stability, exposure) against its direction
+  cert [--renew] [--no-trust]   make and trust the loopback HTTPS certificate (Premiere on macOS refuses http://)
 `;
 
 /** Returns the process exit code; never throws a stack trace at the editor. */
@@ -31,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
         return await probeCommand(rest);
       case "critic":
         return await criticCommand(rest);
+      case "cert":
+        return await certCommand(rest);
       case undefined:
       case "help":
       case "--help":

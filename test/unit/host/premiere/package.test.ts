@@ -31,9 +31,9 @@ describe("manifest", () => {
     expect(m.manifestVersion).toBe(5);
     expect(m.host).toEqual({ app: "premierepro", minVersion: "25.6.0" });
     expect(m.requiredPermissions).toEqual({
-      network: { domains: ["http://127.0.0.1:5177"] },
+      network: { domains: ["http://127.0.0.1:5177", "https://127.0.0.1:5178"] },
       localFileSystem: "fullAccess",
-      webview: { allow: "yes", domains: ["http://127.0.0.1:5177"], allowLocalRendering: "yes", enableMessageBridge: "localOnly" },
+      webview: { allow: "yes", domains: ["http://127.0.0.1:5177", "https://127.0.0.1:5178"], allowLocalRendering: "yes", enableMessageBridge: "localOnly" },
     });
     const themes = (m.entrypoints[0]!.icons ?? []).flatMap((i) => i.theme ?? []);
     expect(themes).toEqual(expect.arrayContaining(["light", "dark"]));
