@@ -1,5 +1,5 @@
 import { describe, hostError, HostErrorCode as PremiereErrorCode } from "../uxp/errors.js";
-import { fileSize, readWholeFile, removeQuietly } from "../uxp/fileIo.js";
+import { fileSize, readWholeFile, removeQuietly, scheduleLateCleanup } from "../uxp/fileIo.js";
 import { fileIn, type HostFile } from "../uxp/paths.js";
 import { isCompletePng, pngSize } from "../uxp/png.js";
 import type { PremiereApi, PSequence, PTickTime, UxpFolder, UxpFs } from "./types.js";
@@ -58,7 +58,7 @@ export async function exportFrame(
     return image;
   } finally {
     for (const candidate of candidates) await removeQuietly(deps.fs, candidate.url);
-    scheduleLateCleanup(deps.fs, candidates);
+    scheduleLateCleanup(deps.fs, candidates.map((c) => c.url), LATE_CLEANUP_MS);
   }
 }
 
@@ -75,12 +75,4 @@ async function waitForPng(fs: UxpFs, candidates: HostFile[], graceMs: number): P
     if (Date.now() >= until) return undefined;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-}
-
-/** Removes the candidates once more, later: an export that lands after we stopped looking must not stay in temp. */
-export function scheduleLateCleanup(fs: UxpFs, files: HostFile[], delayMs = LATE_CLEANUP_MS): void {
-  const timer = setTimeout(() => {
-    for (const file of files) void removeQuietly(fs, file.url);
-  }, delayMs);
-  (timer as { unref?: () => void }).unref?.();
 }
