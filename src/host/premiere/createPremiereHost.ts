@@ -53,7 +53,7 @@ export function createPremiereHost(deps: PremiereHostDeps): HostHandlers {
           guarded,
         ).finally(() => contextReader.invalidate()),
       ),
-    "host.pickMediaFolder": async () => pickMediaFolder({ uxp, secrets }),
+    "host.pickMediaFolder": async () => pickMediaFolder({ uxp, secrets, fs }),
     "host.setSequenceColorSpace": async ({ colorSpace }) => setSequenceColorSpace(ppro, colorSpace).finally(() => contextReader.invalidate()),
   };
 }
