@@ -42,6 +42,7 @@ export function createAfterEffectsHost(deps: AfterEffectsHostDeps): HostHandlers
     // The second argument is the call's AbortSignal (withTimeouts passes it); one import per take at a time.
     "host.importTake": async (params, signal?: AbortSignal) =>
       imports.run(`${params.jobId}/${params.takeId}`, "This take", signal, (guarded) => importTake({ ae, uxp, fs, secrets, backend }, params, guarded)),
+    "host.cancelImport": async ({ jobId, takeId }) => ({ cancelled: imports.cancel(`${jobId}/${takeId}`) }),
     "host.pickMediaFolder": async () => pickMediaFolder({ uxp, secrets, fs, tokenKey: SETTING_AE_MEDIA_FOLDER_TOKEN }),
     "host.setSequenceColorSpace": async ({ colorSpace }) => setDeliveryColorSpace(ae, colorSpace),
   };

@@ -53,6 +53,7 @@ export function createPremiereHost(deps: PremiereHostDeps): HostHandlers {
           guarded,
         ).finally(() => contextReader.invalidate()),
       ),
+    "host.cancelImport": async ({ jobId, takeId }) => ({ cancelled: imports.cancel(`${jobId}/${takeId}`) }),
     "host.pickMediaFolder": async () => pickMediaFolder({ uxp, secrets, fs }),
     "host.setSequenceColorSpace": async ({ colorSpace }) => setSequenceColorSpace(ppro, colorSpace).finally(() => contextReader.invalidate()),
   };

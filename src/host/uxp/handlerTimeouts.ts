@@ -11,6 +11,7 @@ export const HOST_TIMEOUTS_MS: Record<BridgeMethod, number> = {
   "host.backend": 5_000,
   "host.captureFrame": 55_000,
   "host.importTake": 14 * 60_000,
+  "host.cancelImport": 5_000,
   // The folder picker waits on the editor, not on the host app.
   "host.pickMediaFolder": 10 * 60_000,
   "host.setSequenceColorSpace": 8_000,

@@ -176,17 +176,18 @@ describe("host.importTake refusals leave the timeline untouched", () => {
 });
 
 describe("host.importTake against the host as it really is", () => {
-  const timeline = { playhead: secondsTicks(1), tracks: [{ name: "Video 1", clips: [clip("A", 0, 8)] }] };
+  // A fresh timeline per test: the fake edits the tracks it is given.
+  const timeline = () => ({ playhead: secondsTicks(1), tracks: [{ name: "Video 1", clips: [clip("A", 0, 8)] }] });
 
   it("the item arrives late and its path comes back in another spelling (NFD, /private): the single new clip is taken", async () => {
-    env = await host({ sequence: timeline, importDelayMs: 300, reportPath: (p) => `/private${p}`.normalize("NFD") });
+    env = await host({ sequence: timeline(), importDelayMs: 300, reportPath: (p) => `/private${p}`.normalize("NFD") });
     const result = await env.client.call("host.importTake", importParams());
     expect(result.placement).toMatchObject({ trackIndex: 1, start: 1, end: 3 });
     expect(env.fake.state.tracks[1]!.clips).toHaveLength(1);
   });
 
   it("Premiere says it imported but no item shows up: the error says so and the file Premiere holds is kept", async () => {
-    env = await host({ sequence: timeline, importDelayMs: 5_000 }, { importSettleMs: 200 });
+    env = await host({ sequence: timeline(), importDelayMs: 5_000 }, { importSettleMs: 200 });
     const before = env.fake.snapshotTracks();
     await expect(env.client.call("host.importTake", importParams())).rejects.toMatchObject({ code: "import_failed", message: expect.stringMatching(/no new item appeared.*The file is kept/) });
     expect(listFiles(env.mediaDir)).toHaveLength(1);
@@ -194,7 +195,7 @@ describe("host.importTake against the host as it really is", () => {
   });
 
   it("a placement Premiere reports but that is not on the timeline is an error, not \"Imported\"", async () => {
-    env = await host({ sequence: { ...timeline, tracks: [...timeline.tracks, { name: "Video 2", clips: [] }] }, overwriteIgnored: true });
+    env = await host({ sequence: { ...timeline(), tracks: [...timeline().tracks, { name: "Video 2", clips: [] }] }, overwriteIgnored: true });
     await expect(env.client.call("host.importTake", importParams())).rejects.toMatchObject({
       code: "import_failed",
       message: expect.stringMatching(/reported the take as placed on V2, but V2 holds no clip of it/),
@@ -202,13 +203,13 @@ describe("host.importTake against the host as it really is", () => {
   });
 
   it("a refused XMP write leaves the take placed and says the provenance is missing; an existing dc:description is not doubled", async () => {
-    env = await host({ sequence: timeline, xmpFails: true });
+    env = await host({ sequence: timeline(), xmpFails: true });
     const result = await env.client.call("host.importTake", importParams());
     expect(env.fake.state.tracks[1]!.clips).toHaveLength(1);
     expect(env.fake.state.markers).toHaveLength(1);
     expect(result.guidance).toMatch(/did not keep its provenance metadata/);
     env.cleanup();
-    env = await host({ sequence: timeline, embeddedDescription: "Made by a provider" });
+    env = await host({ sequence: timeline(), embeddedDescription: "Made by a provider" });
     const again = await env.client.call("host.importTake", importParams());
     expect(again.guidance).toBeUndefined();
     const item = env.fake.root.children!.find((c) => c.name === "Retake")!.children![0]!;
@@ -217,19 +218,20 @@ describe("host.importTake against the host as it really is", () => {
   });
 
   it("under the permission the old manifest asked for (\"request\"), the file: writes are refused, as Adobe documents", async () => {
-    env = await host({ sequence: timeline }, { permission: "request" });
+    env = await host({ sequence: timeline() }, { permission: "request" });
     await expect(env.client.call("host.importTake", importParams())).rejects.toMatchObject({ code: "media_folder", message: expect.stringMatching(/fullAccess/) });
     expect(env.fake.log).toEqual([]);
   });
 });
 
 describe("cancel means cancel", () => {
-  const timeline = { playhead: secondsTicks(1), tracks: [{ name: "Video 1", clips: [clip("A", 0, 8)] }] };
+  // A fresh timeline per test: the fake edits the tracks it is given.
+  const timeline = () => ({ playhead: secondsTicks(1), tracks: [{ name: "Video 1", clips: [clip("A", 0, 8)] }] });
 
   it("a deadline in the middle of the download stops it: no file left, nothing imported or placed, then or later", async () => {
     const proxy = await startSlowProxy(backend.url, 1_500);
     try {
-      env = await setupHost({ backendUrl: proxy.url, backendToken: TOKEN, fake: { sequence: timeline }, timeouts: { "host.importTake": 400 } });
+      env = await setupHost({ backendUrl: proxy.url, backendToken: TOKEN, fake: { sequence: timeline() }, timeouts: { "host.importTake": 400 } });
       const before = env.fake.snapshotTracks();
       await expect(env.client.call("host.importTake", importParams())).rejects.toMatchObject({ code: "timeout", message: expect.stringMatching(/import was stopped/) });
       await new Promise((r) => setTimeout(r, 2_000)); // past the moment the held bytes would have arrived
@@ -241,10 +243,27 @@ describe("cancel means cancel", () => {
     }
   });
 
+  it("the editor's cancel stops the download: the import answers cancelled, no file, nothing imported or placed", async () => {
+    const proxy = await startSlowProxy(backend.url, 1_500);
+    try {
+      env = await setupHost({ backendUrl: proxy.url, backendToken: TOKEN, fake: { sequence: timeline() } });
+      expect(await env.client.call("host.cancelImport", { jobId: job.id, takeId: take().id })).toEqual({ cancelled: false });
+      const importing = env.client.call("host.importTake", importParams());
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await env.client.call("host.cancelImport", { jobId: job.id, takeId: take().id })).toEqual({ cancelled: true });
+      await expect(importing).rejects.toMatchObject({ code: "cancelled", message: expect.stringMatching(/Cancelled by the editor/) });
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(listFiles(env.mediaDir)).toEqual([]);
+      expect(env.fake.log).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("a second import of the same take while one is in flight is refused; the first one places one copy", async () => {
     const proxy = await startSlowProxy(backend.url, 400);
     try {
-      env = await setupHost({ backendUrl: proxy.url, backendToken: TOKEN, fake: { sequence: timeline } });
+      env = await setupHost({ backendUrl: proxy.url, backendToken: TOKEN, fake: { sequence: timeline() } });
       const first = env.client.call("host.importTake", importParams());
       await new Promise((r) => setTimeout(r, 100));
       await expect(env.client.call("host.importTake", importParams())).rejects.toMatchObject({ code: "import_in_progress" });

@@ -87,7 +87,10 @@ describe("reaching the backend whichever rule the host applies to loopback", () 
     cleanups.push(() => backend.close());
     expect(backend.tlsUrl).toBeUndefined();
     const services = hostServices(macLikeFetch(undefined), backend.url);
-    await expect(services.handlers["host.backend"]!({})).rejects.toMatchObject({
+    // host.backend still answers the configured URL (the panel shows its own failure)…
+    expect(await services.handlers["host.backend"]!({})).toEqual({ url: backend.url });
+    // …and every host request says what is wrong and what to run.
+    await expect(services.backend.request("/v1/health")).rejects.toMatchObject({
       code: "backend_unreachable",
       message: expect.stringMatching(new RegExp(`cannot reach its backend at ${backend.url} .* nor at https://127\\.0\\.0\\.1:${port + 1} .*npx retake cert`)),
     });
