@@ -49,7 +49,9 @@ export const ManifestV5 = z
         maxVersion: z.string().regex(/^\d+\.\d+\.\d+$/).optional(),
         data: z.record(z.string(), z.unknown()).optional(),
       })
-      .strict(),
+      // Not strict: After Effects' own UXP plugins carry more here (e.g. dependencies alongside
+      // host), and a manifest that follows AE's format must not be refused by our schema.
+      .passthrough(),
     entrypoints: z
       .array(
         z
@@ -89,6 +91,8 @@ export const ManifestV5 = z
       .strict(),
     icons: z.array(ManifestIcon).optional(),
     featureFlags: z.record(z.string(), z.boolean()).optional(),
+    /** After Effects' bundled plugins declare e.g. { dvascripting, dvauxpui } (host-audit 14). */
+    dependencies: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 export type ManifestV5 = z.infer<typeof ManifestV5>;
@@ -101,8 +105,12 @@ export function retakeManifestProblems(m: ManifestV5): string[] {
   if (!target) problems.push(`host.app must be one of ${HOST_APPS.map((h) => `"${h}"`).join(", ")} (got ${m.host.app})`);
   else if (m.id !== target.id) problems.push(`a ${target.label} plugin's id is "${target.id}" (got ${m.id})`);
   if (p.network?.domains === "all" || p.webview?.domains === "all") problems.push("network/webview domains must name the backend, not \"all\"");
-  if ((p.network?.domains ?? []).length !== 1) problems.push("network.domains must list exactly the configured backend");
-  if (p.localFileSystem !== "request") problems.push('localFileSystem must be "request"');
+  const domains = p.network?.domains === "all" ? [] : (p.network?.domains ?? []);
+  const loopbackPair = domains.length === 2 && backendDomains(domains[0]!).join(" ") === domains.join(" ");
+  if (domains.length !== 1 && !loopbackPair) problems.push("network.domains must list exactly the configured backend (for loopback http, it and its https twin on the next port)");
+  // Media is written with fs to file: paths (beside the project, or a picked folder's native
+  // path), which Adobe documents as needing "fullAccess" (ppro-docs filesystem-operations:92).
+  if (p.localFileSystem !== "fullAccess") problems.push('localFileSystem must be "fullAccess" (takes are written to file: paths beside the project)');
   if (p.webview?.allowLocalRendering !== "yes" || p.webview?.enableMessageBridge !== "localOnly") {
     problems.push('webview needs allowLocalRendering "yes" and enableMessageBridge "localOnly"');
   }
@@ -130,6 +138,16 @@ export function backendOrigin(url: string): string {
 }
 
 /**
+ * The origins the plugin may reach for a backend URL: that origin, and for a loopback http
+ * backend also its HTTPS twin on the next port (`retake cert`), which the panel falls back to
+ * where the host refuses http:// (Premiere on macOS; src/host/uxp/backendRoute.ts).
+ */
+export function backendDomains(origin: string): string[] {
+  const m = /^http:\/\/(127\.0\.0\.1|localhost):(\d+)$/i.exec(origin);
+  return m ? [origin, `https://${m[1]}:${Number(m[2]) + 1}`] : [origin];
+}
+
+/**
  * The committed manifest (Premiere's) for a host: After Effects gets its own id and host, with
  * the same entry points, permissions and icons.
  */
@@ -143,12 +161,12 @@ export function manifestForHost(source: unknown, host: HostApp): ManifestV5 {
 export function prepareManifest(source: unknown, opts: { version: string; backendUrl: string; host?: HostApp }): ManifestV5 {
   const host = opts.host ?? "premierepro";
   const base = manifestForHost(source, host);
-  const origin = backendOrigin(opts.backendUrl);
+  const domains = backendDomains(backendOrigin(opts.backendUrl));
   const webview = base.requiredPermissions.webview;
   const requiredPermissions = {
     ...base.requiredPermissions,
-    network: { domains: [origin] },
-    ...(webview ? { webview: { ...webview, domains: [origin] } } : {}),
+    network: { domains },
+    ...(webview ? { webview: { ...webview, domains } } : {}),
   };
   return validateManifest({ ...base, version: opts.version, requiredPermissions }, host);
 }

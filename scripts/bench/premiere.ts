@@ -3,7 +3,8 @@
  * - bridge round trip for host.context (client ↔ serveBridge, JSON-copied like postMessage);
  * - streaming a 2 GB master from a local HTTP server to disk through the host's download code
  *   (fetch body reader → UXP-style fs.write), with the process's RSS and heap growth measured;
- * - Import → placed minus the transfer, with a real backend's previz take.
+ * - Import → placed minus the transfer, with a real backend's previz take;
+ * - host calls per minute of the panel's context poll (every call goes to Premiere's main thread).
  */
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -26,12 +27,44 @@ const MB = 1024 * 1024;
 export async function run(report: Report): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "retake-bench-premiere-"));
   try {
+    await hostCallsPerMinute(report, root);
     await bridgeRoundTrip(report, root);
     await streamLargeMaster(report, root);
     await importToPlaced(report, root);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
+}
+
+/**
+ * The panel polls host.context every 500 ms (src/ui/App.tsx) while visible: 120 polls a minute.
+ * On a 20-track, 600-clip cut, with the playhead moving on every poll and one edit (a track
+ * added) in the minute, count the calls into Premiere: light polling (identity first) against a
+ * full read every time.
+ */
+export async function hostCallsPerMinute(report: Report, root: string) {
+  const longCut = () => Array.from({ length: 20 }, (_, t) => ({ name: `Video ${t + 1}`, clips: Array.from({ length: 30 }, (_, c) => clip(`S${t}-${c}`, c * 2, c * 2 + 2)) }));
+  const perMinute = async (contextMaxAgeMs: number | undefined) => {
+    const uxpFs = createNodeUxpFs({ root: path.join(root, `calls-${contextMaxAgeMs ?? "default"}`) });
+    const fake = createFakePremiere({ sequence: { tracks: longCut(), playhead: secondsTicks(1) } });
+    const { uxp } = createFakeUxp(uxpFs);
+    const host = createPremiereHost({ ppro: fake.ppro, uxp, fs: uxpFs, ...(contextMaxAgeMs === undefined ? {} : { contextMaxAgeMs }) });
+    fake.calls.reset();
+    const t0 = performance.now();
+    for (let poll = 0; poll < 120; poll++) {
+      fake.state.playhead = secondsTicks(1 + poll / 2);
+      if (poll === 60) fake.state.tracks.push({ name: "Video 21", clips: [clip("Title", 3, 5)] });
+      await host["host.context"]!({});
+    }
+    return { calls: fake.calls.total(), ms: performance.now() - t0 };
+  };
+  // A minute of wall time compressed: the 5 s age bound would renew 12 times a minute, so the light
+  // figure adds 12 full reads to what the loop (which runs faster than a minute) measured.
+  const light = await perMinute(undefined);
+  const full = await perMinute(0);
+  const fullRead = Math.round(full.calls / 120);
+  const lightPerMinute = light.calls + 12 * fullRead;
+  report("host.context: Premiere calls per minute at 2 polls/s, 20 tracks × 30 clips (light polling)", `${lightPerMinute}`, `was ${full.calls} reading in full every poll (${fullRead} per read)`);
 }
 
 async function bridgeRoundTrip(report: Report, root: string) {
@@ -127,6 +160,7 @@ async function importToPlaced(report: Report, root: string) {
     const probeMs = (performance.now() - p0) / media.length;
     report("Import → placed minus transfer, median of 5 (fake Premiere)", `${net[2]!.toFixed(0)} ms`, "interactive (< 2 s)");
     report("  of which the fake's ffprobe in importFiles", `${probeMs.toFixed(0)} ms`, "not spent by the host code");
+    report("  of which waiting for the item to reach the bin (the fake's 60 ms late import)", "≥ 60 ms", "polled every 100 ms");
     report("  transfer of the previz master", `${t.transferMs} ms`, `${(t.bytes / MB).toFixed(1)} MB`);
   } finally {
     await backend.close();

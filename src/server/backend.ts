@@ -5,6 +5,7 @@ import { JobEvents } from "./director/jobEvents.js";
 import { FrameStore } from "./files/frameStore.js";
 import { SimulatedProject } from "./harness/simulatedProject.js";
 import { buildHttpApp } from "./http/app.js";
+import { startLoopbackTls } from "./http/loopbackTls.js";
 import { resolveToken } from "./http/security.js";
 import { Ledger } from "./ledger/ledger.js";
 import { ComfyUIProvider } from "./providers/comfyui/comfyuiProvider.js";
@@ -34,6 +35,8 @@ export class PortInUseError extends Error {
 export interface RunningBackend extends Backend {
   app: FastifyInstance;
   url: string;
+  /** The same API over HTTPS on loopback, when `retake cert` made a certificate (Premiere on macOS). */
+  tlsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -87,16 +90,19 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  // The TLS port is the next one (5177 → 5178), or random when the plain one is (tests).
+  const tls = await startLoopbackTls(app, { host: config.host, port: config.port, dataDir: config.dataDir, log });
   const resumed = director.resumeUnfinished();
   if (resumed > 0) log(`Resumed ${resumed} unfinished take(s) from the ledger.`);
   return {
     ...backend,
     app,
     url,
+    ...(tls ? { tlsUrl: tls.url } : {}),
     async close() {
       director.stopAll();
       // Let in-flight provider answers (a submit's generation id above all) reach the ledger.
-      await Promise.all([director.settle(SETTLE_ON_CLOSE_MS), app.close()]);
+      await Promise.all([director.settle(SETTLE_ON_CLOSE_MS), app.close(), tls?.close()]);
       comfyui.close();
       ledger.close();
     },

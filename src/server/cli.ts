@@ -18,6 +18,7 @@ const USAGE = `Usage: retake <command>
                         (--assume-aces: EXR without chromaticities is ACES2065-1, as Luma declares)
   critic <clip> [--direction <json>] [--frame <png>] --json   measure a take (camera, stability, exposure) against its direction
   comfyui check [workflow.json …]   what each ComfyUI server in COMFYUI_URL lacks for each workflow
+  cert [--renew] [--no-trust]   make and trust the loopback HTTPS certificate (Premiere on macOS refuses http://)
 `;
 
 /** Returns the process exit code; never throws a stack trace at the editor. */
@@ -46,6 +47,10 @@ export async function main(argv: string[]): Promise<number> {
         if (rest[0] === "check") return await comfyuiCheckCommand(rest.slice(1));
         process.stderr.write(`Usage: retake comfyui check [workflow.json …]\n`);
         return 1;
+      }
+      case "cert": {
+        const { certCommand } = await import("./commands/certCommand.js");
+        return await certCommand(rest);
       }
       case undefined:
       case "help":

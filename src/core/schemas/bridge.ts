@@ -64,6 +64,11 @@ export const BridgeMethods = {
     result: FrameContext,
   },
   "host.importTake": { params: ImportTakeParams, result: ImportTakeResult },
+  /**
+   * Stops an import in flight (the editor's cancel): the download ends, nothing is imported or
+   * placed after it. `cancelled: false` when that take was not being imported.
+   */
+  "host.cancelImport": { params: z.object({ jobId: z.string(), takeId: z.string() }), result: z.object({ cancelled: z.boolean() }) },
   /** Opens the host's folder picker for the media folder; `path: null` when cancelled. */
   "host.pickMediaFolder": { params: z.object({}).default({}), result: z.object({ path: z.string().nullable() }) },
   /**

@@ -2,10 +2,10 @@ import { findShotUnderPlayhead } from "../../core/placement.js";
 import type { FrameContext, PlacementMode } from "../../core/schemas/index.js";
 import type { BackendHttp } from "../uxp/backendHttp.js";
 import { describe, hostError, HostErrorCode } from "../uxp/errors.js";
-import { fileSize, readWholeFile, removeQuietly } from "../uxp/fileIo.js";
+import { fileSize, readWholeFile, removeQuietly, scheduleLateCleanup } from "../uxp/fileIo.js";
 import { uploadFrame } from "../uxp/frameUpload.js";
 import { fileIn, type HostFile } from "../uxp/paths.js";
-import { isCompletePng } from "../uxp/png.js";
+import { isCompletePng, pngSize } from "../uxp/png.js";
 import type { UxpApi, UxpFs } from "../uxp/types.js";
 import { readCompContext, selectedLayers } from "./compContext.js";
 import { compTimePoint, lastFrameStart } from "./compTime.js";
@@ -54,13 +54,31 @@ export async function captureFrame(
   const timecode = compTimePoint(at, context.frameRate, context.dropFrame, comp.displayStartTime ?? 0).timecode;
   try {
     const png = await renderFrame(deps.fs, comp, at, file, timecode, deps.renderTimeoutMs ?? RENDER_TIMEOUT_MS);
+    refuseUnlessCompSize(comp, png);
     return await uploadFrame(deps.backend, { context, mode, png });
   } finally {
     await removeQuietly(deps.fs, file.url);
+    scheduleLateCleanup(deps.fs, [file.url]);
   }
 }
 
-/** The one selected layer Extend continues; none or several is a clear refusal. */
+/**
+ * The frame must be the comp's full size: a render that follows the comp's resolution factor
+ * (Half, Quarter: undocumented either way) would upload a small frame as full-frame context.
+ */
+function refuseUnlessCompSize(comp: AeCompItem, png: Uint8Array): void {
+  const got = pngSize(png)!;
+  const width = Math.round(comp.width);
+  const height = Math.round(comp.height);
+  if (got.width === width && got.height === height) return;
+  const [fx, fy] = comp.resolutionFactor ?? [1, 1];
+  const hint =
+    fx !== 1 || fy !== 1
+      ? " The composition's resolution is not Full: set it to Full (the Resolution menu under the Composition panel), then capture again."
+      : " Capture again; if it persists, note the composition's settings for a bug report.";
+  throw hostError(HostErrorCode.captureFailed, `After Effects rendered a ${got.width}×${got.height} frame of the ${width}×${height} composition "${comp.name}".${hint}`);
+}
+
 /**
  * The one selected layer Extend continues, with room after it in the composition. Capture and
  * import both ask, so a layer that runs to the comp's end is refused before anything is drafted
@@ -81,8 +99,11 @@ export function layerToExtend(comp: AeCompItem): AeLayer {
   return layer;
 }
 
-/** Files appear a moment after a render reports done on some builds: how long to look after it does. */
-const WRITE_GRACE_MS = 2_000;
+/**
+ * Files appear after a render reports done (a-y-ibrahim/after-effects-mcp#14: PNGs "appeared over
+ * the following seconds"): how long to look after it does, within the render's deadline.
+ */
+const WRITE_GRACE_MS = 5_000;
 const POLL_MS = 40;
 
 async function renderFrame(fs: UxpFs, comp: AeCompItem, seconds: number, file: HostFile, timecode: string, timeoutMs: number): Promise<Uint8Array> {

@@ -1,5 +1,6 @@
 import type { HostHandlers } from "../../core/bridge/index.js";
 import { SETTING_AE_MEDIA_FOLDER_TOKEN } from "../uxp/backendSettings.js";
+import { createImportGuard } from "../uxp/cancel.js";
 import { createHostServices } from "../uxp/hostServices.js";
 import { pickMediaFolder } from "../uxp/mediaFolder.js";
 import type { FetchLike, UxpApi } from "../uxp/types.js";
@@ -31,14 +32,18 @@ export interface AfterEffectsHostDeps {
 export function createAfterEffectsHost(deps: AfterEffectsHostDeps): HostHandlers {
   const { ae, uxp, fs } = deps;
   const { secrets, backend, handlers } = createHostServices(deps);
+  const imports = createImportGuard();
 
   return {
     ...handlers,
     "host.context": async () => readCompContext(ae).context,
     "host.captureFrame": async ({ mode }) =>
       captureFrame({ ae, uxp, fs, backend, ...(deps.renderTimeoutMs ? { renderTimeoutMs: deps.renderTimeoutMs } : {}) }, mode),
-    "host.importTake": async (params) => importTake({ ae, uxp, fs, secrets, backend }, params),
-    "host.pickMediaFolder": async () => pickMediaFolder({ uxp, secrets, tokenKey: SETTING_AE_MEDIA_FOLDER_TOKEN }),
+    // The second argument is the call's AbortSignal (withTimeouts passes it); one import per take at a time.
+    "host.importTake": async (params, signal?: AbortSignal) =>
+      imports.run(`${params.jobId}/${params.takeId}`, "This take", signal, (guarded) => importTake({ ae, uxp, fs, secrets, backend }, params, guarded)),
+    "host.cancelImport": async ({ jobId, takeId }) => ({ cancelled: imports.cancel(`${jobId}/${takeId}`) }),
+    "host.pickMediaFolder": async () => pickMediaFolder({ uxp, secrets, fs, tokenKey: SETTING_AE_MEDIA_FOLDER_TOKEN }),
     "host.setSequenceColorSpace": async ({ colorSpace }) => setDeliveryColorSpace(ae, colorSpace),
   };
 }

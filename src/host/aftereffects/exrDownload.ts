@@ -39,7 +39,7 @@ export function exrSequenceArtifact(finished: FinishedTake): Artifact | undefine
  */
 export async function downloadVerifiedExrSequence(
   deps: { fs: AeFs; backend: BackendHttp },
-  input: { mediaFolder: UxpFolder; finished: FinishedTake; artifact: Artifact },
+  input: { mediaFolder: UxpFolder; finished: FinishedTake; artifact: Artifact; signal?: AbortSignal },
 ): Promise<ExrSequenceOnDisk> {
   const { job, take } = input.finished;
   const target = await freeFileName(deps.fs, input.mediaFolder, `${takeBaseName(job, take)} EXR`, "");
@@ -61,8 +61,8 @@ export async function downloadVerifiedExrSequence(
   let tags: ColorTags;
   let frameNames: string[];
   try {
-    const { response } = await deps.backend.request(`/v1/artifacts/${encodeURIComponent(input.artifact.id)}`);
-    transfer = await unzipInto(deps.fs, response, asFolder(partial), `take ${take.index + 1}'s EXR frames`);
+    const { response } = await deps.backend.request(`/v1/artifacts/${encodeURIComponent(input.artifact.id)}`, input.signal ? { signal: input.signal } : {});
+    transfer = await unzipInto(deps.fs, response, asFolder(partial), `take ${take.index + 1}'s EXR frames`, input.signal);
     const report = exrSequenceFrames(await deps.fs.readdir(partial.url));
     if (!report) throw hostError(HostErrorCode.importFailed, `Take ${take.index + 1}'s EXR delivery holds no numbered EXR frames. Nothing was imported.`);
     frameNames = report.frames.map((f) => f.name);
@@ -120,7 +120,7 @@ function frameName(entryName: string): string | undefined {
  * written at a running position, and the next chunk read only when those writes are done (so
  * memory holds one chunk's worth, whatever the sequence's size).
  */
-async function unzipInto(fs: UxpFs, response: Response, folder: UxpFolder, label: string): Promise<DownloadResult> {
+async function unzipInto(fs: UxpFs, response: Response, folder: UxpFolder, label: string, signal?: AbortSignal): Promise<DownloadResult> {
   const started = Date.now();
   /** The write chain of every entry still open, resolving to its file descriptor. */
   const open = new Map<string, Promise<number>>();
@@ -177,7 +177,7 @@ async function unzipInto(fs: UxpFs, response: Response, folder: UxpFolder, label
   const unzip = new Unzip(onFile);
   unzip.register(UnzipInflate);
   try {
-    for await (const chunk of bodyChunks(response, label)) {
+    for await (const chunk of bodyChunks(response, label, signal)) {
       try {
         unzip.push(chunk, false);
       } catch (error) {

@@ -9,6 +9,7 @@ const AE_STEPS: StepWords = {
     "host.backend": "read the backend settings",
     "host.captureFrame": "render the frame",
     "host.importTake": "import the take",
+    "host.cancelImport": "cancel the import",
     "host.pickMediaFolder": "pick the media folder",
     "host.setSequenceColorSpace": "set the delivery color space",
     "host.secrets.get": "read secure storage",

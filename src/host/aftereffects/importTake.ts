@@ -1,6 +1,7 @@
 import type { ColorTags, ImportTakeResult, PlacementMode, SequenceColorSpace } from "../../core/schemas/index.js";
 import type { BackendHttp } from "../uxp/backendHttp.js";
 import { SETTING_AE_MEDIA_FOLDER_TOKEN } from "../uxp/backendSettings.js";
+import { throwIfCancelled } from "../uxp/cancel.js";
 import { hostError, HostErrorCode } from "../uxp/errors.js";
 import { removeQuietly } from "../uxp/fileIo.js";
 import { resolveMediaFolder } from "../uxp/mediaFolder.js";
@@ -43,8 +44,8 @@ interface MediaOnDisk {
  * the answer says which media color space to set by hand and why. Any failure leaves the project
  * as it was and removes what was written.
  */
-export async function importTake(deps: AeImportDeps, params: { jobId: string; takeId: string; mode: PlacementMode }): Promise<ImportTakeResult> {
-  const finished = await fetchFinishedTake(deps.backend, params);
+export async function importTake(deps: AeImportDeps, params: { jobId: string; takeId: string; mode: PlacementMode }, signal?: AbortSignal): Promise<ImportTakeResult> {
+  const finished = await fetchFinishedTake(deps.backend, params, signal);
   const { job, take } = finished;
   const initial = readCompContext(deps.ae);
   // Where the take goes is decided at the click, and refused before any download.
@@ -55,10 +56,10 @@ export async function importTake(deps: AeImportDeps, params: { jobId: string; ta
   const exr = settings.engine === "ocio" ? exrSequenceArtifact(finished) : undefined;
   let media: MediaOnDisk;
   if (exr) {
-    const sequence = await downloadVerifiedExrSequence(deps, { mediaFolder, finished, artifact: exr });
+    const sequence = await downloadVerifiedExrSequence(deps, { mediaFolder, finished, artifact: exr, ...(signal ? { signal } : {}) });
     media = { importPath: sequence.firstFrame.nativePath, sequence: true, mediaPath: sequence.folder.nativePath, tags: sequence.tags, delivered: "aces2065-1", remove: sequence.remove };
   } else {
-    const master = await downloadVerifiedMaster(deps, { folder: mediaFolder, finished, colorSpace: initial.context.colorSpace });
+    const master = await downloadVerifiedMaster(deps, { folder: mediaFolder, finished, colorSpace: initial.context.colorSpace, ...(signal ? { signal } : {}) });
     media = {
       importPath: master.target.nativePath,
       sequence: false,
@@ -73,6 +74,8 @@ export async function importTake(deps: AeImportDeps, params: { jobId: string; ta
   const layerName = takeBaseName(job, take);
   let added;
   try {
+    // A deadline or cancel during the download: nothing is added (the one undo group is synchronous, so after this nothing can stop it half way).
+    throwIfCancelled(signal, "the take was downloaded but not added to the composition");
     added = addTakeLayer(deps.ae, {
       app: initial.app,
       project: initial.project,

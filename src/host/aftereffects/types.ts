@@ -124,6 +124,8 @@ export interface AeCompItem extends AeItem {
   /** The start timecode, seconds ("Start Timecode" in Composition Settings). */
   readonly displayStartTime: number;
   readonly dropFrame: boolean;
+  /** [x, y] divisors of the comp's resolution ([2, 2] = Half); renders may follow it (undocumented). */
+  readonly resolutionFactor?: [number, number];
   readonly numLayers: number;
   readonly layers: AeLayerCollection;
   /** 0-based array. */

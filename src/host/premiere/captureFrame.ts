@@ -4,7 +4,6 @@ import { frameToTicks, secondsToTicks, ticksToFrame } from "../../core/time.js";
 import type { BackendHttp } from "../uxp/backendHttp.js";
 import { describe, hostError, HostErrorCode as PremiereErrorCode } from "../uxp/errors.js";
 import { uploadFrame } from "../uxp/frameUpload.js";
-import { pngSize } from "../uxp/png.js";
 import { exportFrame } from "./frameExport.js";
 import { readSequenceContext } from "./sequenceContext.js";
 import type { PremiereApi, UxpApi, UxpFs } from "./types.js";
@@ -50,9 +49,8 @@ export async function captureFrame(
   } catch (error) {
     throw hostError(PremiereErrorCode.captureFailed, `Retake cannot use its temporary folder: ${describe(error)}`);
   }
+  // A whole PNG of the sequence's size, or a clear error (frameExport.ts).
   const image = await exportFrame(deps, sequence, time, folder, context.frameSize);
-  const size = pngSize(image);
-  if (!size) throw hostError(PremiereErrorCode.captureFailed, "Premiere exported something that is not a PNG image; capture again.");
 
   return uploadFrame(deps.backend, { context, mode, png: image });
 }

@@ -11,6 +11,7 @@ const PREMIERE_STEPS: StepWords = {
     "host.backend": "read the backend settings",
     "host.captureFrame": "export the frame",
     "host.importTake": "import the take",
+    "host.cancelImport": "cancel the import",
     "host.pickMediaFolder": "pick the media folder",
     "host.setSequenceColorSpace": "set the sequence's color space",
     "host.secrets.get": "read secure storage",

@@ -1,6 +1,7 @@
 import { findExtendPlacement, findPlacement } from "../../core/placement.js";
 import type { ImportTakeResult, Placement, PlacementMode, VideoTrack } from "../../core/schemas/index.js";
 import type { BackendHttp } from "../uxp/backendHttp.js";
+import { throwIfCancelled } from "../uxp/cancel.js";
 import { SETTING_MEDIA_FOLDER_TOKEN } from "../uxp/backendSettings.js";
 import { describe, hostError, HostErrorCode as PremiereErrorCode } from "../uxp/errors.js";
 import { removeQuietly } from "../uxp/fileIo.js";
@@ -8,8 +9,8 @@ import { resolveMediaFolder } from "../uxp/mediaFolder.js";
 import { markerComment, provenanceOf, withProvenance } from "../uxp/provenance.js";
 import type { Secrets } from "../uxp/secrets.js";
 import { downloadVerifiedMaster, fetchFinishedTake } from "../uxp/takeMedia.js";
-import { placeTake } from "./placeTake.js";
-import { BIN_NAME, ensureRetakeBin, importIntoBin } from "./retakeBin.js";
+import { placeTake, readBackPlacement } from "./placeTake.js";
+import { BIN_NAME, ensureRetakeBin, fileHeldByPremiere, importIntoBin } from "./retakeBin.js";
 import { readSequenceContext } from "./sequenceContext.js";
 import type { PremiereApi, UxpApi, UxpFs } from "./types.js";
 
@@ -28,20 +29,27 @@ export interface ImportTakeDeps {
   secrets: Secrets;
   backend: BackendHttp;
   onTimings?: (timings: ImportTimings) => void;
+  /** How long to wait for the imported item to appear in the bin (retakeBin IMPORT_SETTLE_MS by default). */
+  importSettleMs?: number;
 }
 
 /**
  * host.importTake: download the take's master into the media folder (streamed, as a .partial
  * until verified), check its color tags against the sequence, import it into the Retake bin, and
- * place it in one undoable edit. Any failure before the edit leaves the timeline as it was and
- * removes what was written, so the take can simply be imported again.
+ * place it in one undoable edit, then read the timeline back: what the answer reports is what is
+ * on it. Any failure before the import leaves the timeline as it was and removes what was
+ * written, so the take can simply be imported again; once Premiere has imported the file it is
+ * never deleted (that would leave an offline clip). `signal` (a deadline or the editor's cancel)
+ * stops the work between steps: no import after a cancelled download, no placement after a
+ * cancelled import.
  */
 export async function importTake(
   deps: ImportTakeDeps,
   params: { jobId: string; takeId: string; mode: PlacementMode },
+  signal?: AbortSignal,
 ): Promise<ImportTakeResult> {
   const started = Date.now();
-  const finished = await fetchFinishedTake(deps.backend, params);
+  const finished = await fetchFinishedTake(deps.backend, params, signal);
   const { job, take } = finished;
 
   const initial = await readSequenceContext(deps.ppro);
@@ -50,16 +58,18 @@ export async function importTake(
   computePlacement(initial.context.videoTracks, playhead.seconds, job.duration, params.mode);
 
   const folder = await resolveMediaFolder({ ...deps, tokenKey: SETTING_MEDIA_FOLDER_TOKEN }, initial.project.path);
-  const { target, tags, transfer } = await downloadVerifiedMaster(deps, { folder, finished, colorSpace: initial.context.colorSpace });
+  const { target, tags, transfer } = await downloadVerifiedMaster(deps, { folder, finished, colorSpace: initial.context.colorSpace, ...(signal ? { signal } : {}) });
 
   let item;
   try {
+    throwIfCancelled(signal, "the take was downloaded but not imported");
     const bin = await ensureRetakeBin(deps.ppro, initial.project);
-    item = await importIntoBin(deps.ppro, initial.project, bin, target.nativePath);
+    item = await importIntoBin(deps.ppro, initial.project, bin, target.nativePath, deps.importSettleMs === undefined ? {} : { settleMs: deps.importSettleMs });
   } catch (error) {
-    await removeQuietly(deps.fs, target.url);
+    if (!fileHeldByPremiere(error)) await removeQuietly(deps.fs, target.url);
     throw error;
   }
+  throwIfCancelled(signal, `the take was imported into the "${BIN_NAME}" bin but not placed`);
 
   // The timeline may have changed during the download: place against the tracks as they are now,
   // at the playhead as it was when the editor pressed Import.
@@ -71,7 +81,8 @@ export async function importTake(
     deps.ppro.Metadata.getXMPMetadata(item).catch(() => ""),
   ]);
   const markerName = `Retake · take ${take.index + 1}${provenance.prompt ? ` · ${provenance.prompt.slice(0, 40)}` : ""}`;
-  placeTake(deps.ppro, {
+  throwIfCancelled(signal, `the take was imported into the "${BIN_NAME}" bin but not placed`);
+  const outcome = placeTake(deps.ppro, {
     project: now.project,
     sequence: now.sequence,
     item,
@@ -83,8 +94,19 @@ export async function importTake(
     xmp: withProvenance(existingXmp, provenance),
     undoLabel: `Retake: place take ${take.index + 1}`,
   });
+  const rate = now.context.frameRate;
+  const placed = await readBackPlacement(deps.ppro, now.sequence, item, placement, rate.den / rate.num / 2);
   deps.onTimings?.({ totalMs: Date.now() - started, transferMs: transfer.transferMs, bytes: transfer.bytes });
-  return { mediaPath: target.nativePath, binName: BIN_NAME, placement, colorTags: tags };
+  const guidance = outcome.provenanceWritten
+    ? undefined
+    : `The take is placed, but Premiere did not keep its provenance metadata (${outcome.provenanceError}). The marker on the sequence still names the job and take.`;
+  return {
+    mediaPath: target.nativePath,
+    binName: BIN_NAME,
+    placement: { ...placement, start: placed.start, end: placed.end },
+    colorTags: tags,
+    ...(guidance ? { guidance } : {}),
+  };
 }
 
 export function computePlacement(tracks: VideoTrack[], playheadSeconds: number, duration: number, mode: PlacementMode): Placement {

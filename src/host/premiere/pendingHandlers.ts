@@ -5,7 +5,7 @@ import { pickMediaFolder as pickFolder } from "../uxp/mediaFolder.js";
 import type { Secrets } from "../uxp/secrets.js";
 import { activeProjectAndSequence } from "./activeSequence.js";
 import { COLOR_SPACE_PROPERTY, readSequenceContext } from "./sequenceContext.js";
-import type { PremiereApi, UxpApi } from "./types.js";
+import type { PremiereApi, UxpApi, UxpFs } from "./types.js";
 
 /**
  * Host actions the panel needs but the bridge schema (src/core/schemas/bridge.ts) does not list
@@ -14,7 +14,7 @@ import type { PremiereApi, UxpApi } from "./types.js";
  */
 
 /** Opens the OS folder picker and remembers the choice (persistent token in secure storage). */
-export function pickMediaFolder(deps: { uxp: UxpApi; secrets: Secrets }): Promise<{ path: string | null }> {
+export function pickMediaFolder(deps: { uxp: UxpApi; secrets: Secrets; fs?: UxpFs }): Promise<{ path: string | null }> {
   return pickFolder({ ...deps, tokenKey: SETTING_MEDIA_FOLDER_TOKEN });
 }
 

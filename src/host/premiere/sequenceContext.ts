@@ -1,7 +1,7 @@
 import { BridgeError } from "../../core/bridge/index.js";
 import { SequenceColorSpace, type SequenceContext, type TrackClip, type VideoTrack } from "../../core/schemas/index.js";
-import { frameRateFromTicksPerFrame, isDropFrameRate, ticksToSeconds, timePointAt } from "../../core/time.js";
-import type { FrameRate } from "../../core/schemas/frameContext.js";
+import { frameRateFromTicksPerFrame, frameToTimecode, isDropFrameRate, ticksToFrame, ticksToSeconds, timePointAt } from "../../core/time.js";
+import type { FrameRate, TimePoint } from "../../core/schemas/frameContext.js";
 import { activeProjectAndSequence } from "./activeSequence.js";
 import { describe, hostError, HostErrorCode as PremiereErrorCode } from "../uxp/errors.js";
 import type { PProject, PremiereApi, PSequence, PSequenceSettings } from "./types.js";
@@ -22,9 +22,20 @@ export interface LiveSequence {
 
 export async function readSequenceContext(ppro: PremiereApi): Promise<LiveSequence> {
   const { project, sequence } = await activeProjectAndSequence(ppro);
+  return (await readFullContext(ppro, project, sequence)).live;
+}
+
+/** Everything the cheap poll needs to tell "nothing changed" and to describe a new playhead. */
+interface ContextSnapshot {
+  live: LiveSequence;
+  identity: string;
+  zeroTicks: string;
+}
+
+async function readFullContext(ppro: PremiereApi, project: PProject, sequence: PSequence): Promise<ContextSnapshot> {
   try {
     const settings = await sequence.getSettings();
-    const [frameRect, pixelAspect, frameRate, playhead, end, maxBitDepth, compositeInLinear, colorSpace, videoTracks] = await Promise.all([
+    const [frameRect, pixelAspect, frameRate, playhead, end, maxBitDepth, compositeInLinear, colorSpace, videoTracks, zeroPoint] = await Promise.all([
       sequence.getFrameSize(),
       settings.getVideoPixelAspectRatio().then(parsePixelAspect, () => 1),
       readFrameRate(sequence, settings),
@@ -34,8 +45,9 @@ export async function readSequenceContext(ppro: PremiereApi): Promise<LiveSequen
       settings.getCompositeInLinearColor().catch(() => undefined),
       readColorSpace(ppro, sequence),
       readVideoTracks(ppro, sequence),
+      readZeroPoint(sequence),
     ]);
-    const dropFrame = isDropFrameRate(frameRate);
+    const dropFrame = await readDropFrame(ppro, sequence, frameRate);
     const context: SequenceContext = {
       host: "premierepro",
       projectName: project.name.replace(/\.prproj$/i, ""),
@@ -47,15 +59,95 @@ export async function readSequenceContext(ppro: PremiereApi): Promise<LiveSequen
       colorSpace,
       ...(maxBitDepth === undefined ? {} : { maxBitDepth }),
       ...(compositeInLinear === undefined ? {} : { compositeInLinear }),
-      playhead: timePointAt(playhead.ticks, frameRate, dropFrame),
+      playhead: playheadPoint(playhead.ticks, frameRate, dropFrame, zeroPoint),
       durationSeconds: Math.max(0, ticksToSeconds(end.ticks)),
       videoTracks,
     };
-    return { project, sequence, context };
+    return { live: { project, sequence, context }, identity: identityOf(project, sequence, end.ticks, videoTracks.length), zeroTicks: zeroPoint };
   } catch (error) {
     if (error instanceof BridgeError) throw error;
     throw hostError(PremiereErrorCode.internal, `Premiere did not describe the sequence "${sequence.name}": ${describe(error)}`);
   }
+}
+
+/**
+ * The playhead as the panel shows it: ticks, seconds and frame from the sequence's start (what
+ * getPlayerPosition gives, as ExtendScript's did: live check), and the timecode Premiere displays,
+ * which starts at the sequence's zero point (often 01:00:00:00).
+ */
+export function playheadPoint(ticks: string, rate: FrameRate, dropFrame: boolean, zeroTicks: string): TimePoint {
+  const point = timePointAt(ticks, rate, dropFrame);
+  const zeroFrame = ticksToFrame(zeroTicks, rate, "nearest");
+  return zeroFrame === 0 ? point : { ...point, timecode: frameToTimecode(point.frame + zeroFrame, rate, dropFrame) };
+}
+
+async function readZeroPoint(sequence: PSequence): Promise<string> {
+  if (typeof sequence.getZeroPoint !== "function") return "0";
+  try {
+    return (await sequence.getZeroPoint()).ticks;
+  } catch {
+    return "0";
+  }
+}
+
+/**
+ * Drop-frame as the sequence displays it: 29.97 and 59.94 sequences can be set to non-drop
+ * (SequenceSettings.VIDEO_DISPLAY_FORMAT_2997_NON_DROP); without the getter, drop-frame is
+ * assumed for those rates, as before.
+ */
+async function readDropFrame(ppro: PremiereApi, sequence: PSequence, rate: FrameRate): Promise<boolean> {
+  if (!isDropFrameRate(rate)) return false;
+  const nonDrop = ppro.SequenceSettings?.VIDEO_DISPLAY_FORMAT_2997_NON_DROP;
+  if (nonDrop === undefined || typeof sequence.getSequenceVideoTimeDisplayFormat !== "function") return true;
+  try {
+    return (await sequence.getSequenceVideoTimeDisplayFormat()).type !== nonDrop;
+  } catch {
+    return true;
+  }
+}
+
+function identityOf(project: PProject, sequence: PSequence, endTicks: string, trackCount: number): string {
+  return JSON.stringify([project.path, sequence.name, endTicks, trackCount]);
+}
+
+/** How long a described sequence is trusted while its identity (name, end, track count) stays the same. */
+export const CONTEXT_MAX_AGE_MS = 5_000;
+
+/**
+ * host.context, light on Premiere: every call to Premiere runs on its main thread, and a full
+ * description costs about three calls per clip. The panel polls often, so a poll first asks the
+ * cheap things (project, sequence, playhead, end, track count: five calls) and answers from the
+ * last full description when none of the identity changed and it is younger than maxAgeMs; any
+ * change (another sequence, an edit that moves the end or adds a track) or age reads in full.
+ * Capture and import always read in full (readSequenceContext), so they never act on a stale view.
+ */
+export function createContextReader(ppro: PremiereApi, options: { maxAgeMs?: number; now?: () => number } = {}) {
+  const maxAge = options.maxAgeMs ?? CONTEXT_MAX_AGE_MS;
+  const now = options.now ?? Date.now;
+  let cached: (ContextSnapshot & { at: number }) | undefined;
+  return {
+    async read(): Promise<SequenceContext> {
+      const { project, sequence } = await activeProjectAndSequence(ppro);
+      if (cached && now() - cached.at < maxAge) {
+        try {
+          const [playhead, end, count] = await Promise.all([sequence.getPlayerPosition(), sequence.getEndTime(), sequence.getVideoTrackCount()]);
+          if (identityOf(project, sequence, end.ticks, count) === cached.identity) {
+            const { context } = cached.live;
+            return { ...context, playhead: playheadPoint(playhead.ticks, context.frameRate, context.dropFrame, cached.zeroTicks) };
+          }
+        } catch {
+          // fall through to a full read, which says what failed
+        }
+      }
+      const snapshot = await readFullContext(ppro, project, sequence);
+      cached = { ...snapshot, at: now() };
+      return snapshot.live.context;
+    },
+    /** Forget the last description (after an edit of our own). */
+    invalidate(): void {
+      cached = undefined;
+    },
+  };
 }
 
 /** `getVideoFrameRate` (26.2+) when present, else the timebase (ticks per frame) everywhere. */

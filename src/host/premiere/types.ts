@@ -88,6 +88,10 @@ export interface PSequence {
   getEndTime(): Promise<PTickTime>;
   getFrameSize(): Promise<PRectF>;
   getTimebase(): Promise<string>;
+  /** Where the sequence's timecode starts (01:00:00:00 is common); optional so an older build without it still works. */
+  getZeroPoint?(): Promise<PTickTime>;
+  /** The timecode display (drop / non-drop, frames…); `type` is one of SequenceSettings.VIDEO_DISPLAY_FORMAT_*. */
+  getSequenceVideoTimeDisplayFormat?(): Promise<{ type: number }>;
 }
 
 export interface PProject {
@@ -102,6 +106,8 @@ export interface PProject {
 
 export interface PSequenceEditor {
   createOverwriteItemAction(projectItem: PProjectItem, time: PTickTime, videoTrackIndex: number, audioTrackIndex: number): Action;
+  /** Documented (d.ts) to create a new track when the index is past the last one; overwrite is not. */
+  createInsertProjectItemAction(projectItem: PProjectItem, time: PTickTime, videoTrackIndex: number, audioTrackIndex: number, limitShift: boolean): Action;
 }
 
 export interface PMarkers {
@@ -132,6 +138,10 @@ export interface PremiereApi {
   Markers: { getMarkers(owner: PSequence | PClipProjectItem): Promise<PMarkers> };
   Properties: { getProperties(owner: PSequence | PProject): Promise<PProperties> };
   TickTime: PTickTimeStatic;
+  /** Marker types are opaque strings exposed as constants (d.ts: Marker.MARKER_TYPE_COMMENT). */
+  Marker?: { readonly MARKER_TYPE_COMMENT: string };
+  /** Timecode display constants (d.ts: SequenceSettings.VIDEO_DISPLAY_FORMAT_*). */
+  SequenceSettings?: { readonly VIDEO_DISPLAY_FORMAT_2997: number; readonly VIDEO_DISPLAY_FORMAT_2997_NON_DROP: number };
   Constants: {
     TrackItemType: { readonly CLIP: Constants.TrackItemType };
     PropertyType: { readonly PERSISTENT: Constants.PropertyType };

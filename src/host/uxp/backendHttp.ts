@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { ApiError } from "../../core/schemas/index.js";
 import type { BackendConnection } from "./backendSettings.js";
+import { cancelledError } from "./cancel.js";
 import { describe, hostError, HostErrorCode } from "./errors.js";
 import type { FetchLike } from "./types.js";
 
@@ -8,7 +9,7 @@ import type { FetchLike } from "./types.js";
  * One place that turns "the backend is down", "it said no" and "it answered garbage" into
  * messages an editor can act on. Every JSON answer is checked with the core zod schema.
  */
-export function createBackendHttp(fetchFn: FetchLike, connection: () => Promise<BackendConnection>) {
+export function createBackendHttp(fetchFn: FetchLike, connection: () => Promise<BackendConnection>, onUnreachable?: () => Promise<void>) {
   async function request(path: string, init: Parameters<FetchLike>[1] = {}): Promise<{ response: Response; url: string }> {
     const backend = await connection();
     const url = `${backend.url}${path}`;
@@ -17,6 +18,8 @@ export function createBackendHttp(fetchFn: FetchLike, connection: () => Promise<
     try {
       response = await fetchFn(url, { ...init, headers });
     } catch (error) {
+      if (init.signal?.aborted) throw cancelledError(init.signal, `the request to ${path} was stopped`);
+      await onUnreachable?.().catch(() => undefined); // the route is probed again next time
       throw hostError(
         HostErrorCode.backendUnreachable,
         `Retake cannot reach its backend at ${backend.url} (${describe(error)}). Start it (npm start) or fix the URL in Settings.`,

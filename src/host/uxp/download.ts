@@ -1,4 +1,5 @@
 import { exactBuffer } from "./bytes.js";
+import { cancelledError } from "./cancel.js";
 import { describe, hostError, HostErrorCode } from "./errors.js";
 import { removeQuietly } from "./fileIo.js";
 import type { UxpFs } from "./types.js";
@@ -14,7 +15,7 @@ export interface DownloadResult {
  * never sits in memory. A cut connection becomes an error saying how far it got; a body shorter
  * than its Content-Length is one too. Stopping early (the consumer failed) cancels the download.
  */
-export async function* bodyChunks(response: Response, label: string): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* bodyChunks(response: Response, label: string, signal?: AbortSignal): AsyncGenerator<Uint8Array, void, undefined> {
   if (!response.body) throw hostError(HostErrorCode.downloadFailed, `The backend sent ${label} without a body.`);
   const expected = Number(response.headers.get("content-length") ?? NaN);
   const reader = response.body.getReader();
@@ -23,9 +24,11 @@ export async function* bodyChunks(response: Response, label: string): AsyncGener
   try {
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
+      if (signal?.aborted) throw cancelledError(signal, `the download of ${label} was stopped after ${mb(received)}; nothing was imported`);
       try {
         chunk = await reader.read();
       } catch (error) {
+        if (signal?.aborted) throw cancelledError(signal, `the download of ${label} was stopped after ${mb(received)}; nothing was imported`);
         throw hostError(HostErrorCode.downloadFailed, `The download of ${label} was cut after ${mb(received)} (${describe(error)}). Nothing was imported; import the take again.`);
       }
       if (chunk.done) break;
@@ -44,10 +47,10 @@ export async function* bodyChunks(response: Response, label: string): AsyncGener
 /**
  * Streams an HTTP body into a file (each chunk → fs.write at a running position). The file is
  * written as `partialUrl`; on any failure (network cut, short body, disk full, folder not
- * writable) it is removed and the error says which. The caller renames it into place only after
- * verifying it.
+ * writable, `signal` aborted by a deadline or the editor) it is removed and the error says which.
+ * The caller renames it into place only after verifying it.
  */
-export async function streamToFile(fs: UxpFs, response: Response, partialUrl: string, label: string): Promise<DownloadResult> {
+export async function streamToFile(fs: UxpFs, response: Response, partialUrl: string, label: string, signal?: AbortSignal): Promise<DownloadResult> {
   const started = Date.now();
   if (!response.body) throw hostError(HostErrorCode.downloadFailed, `The backend sent ${label} without a body.`);
   let fd: number;
@@ -61,7 +64,7 @@ export async function streamToFile(fs: UxpFs, response: Response, partialUrl: st
   }
   let written = 0;
   try {
-    for await (const view of bodyChunks(response, label)) {
+    for await (const view of bodyChunks(response, label, signal)) {
       let offset = 0;
       while (offset < view.length) {
         let bytesWritten: number;

@@ -15,6 +15,10 @@ export const HostErrorCode = {
   mediaFolder: "media_folder",
   downloadFailed: "download_failed",
   backendGarbage: "backend_garbage",
+  /** The editor cancelled, or the host-side deadline passed: the work stopped where it was. */
+  cancelled: "cancelled",
+  /** The same take is already being imported (a second click, or a retry after a deadline). */
+  importInProgress: "import_in_progress",
 } as const;
 export type HostErrorCode = (typeof HostErrorCode)[keyof typeof HostErrorCode];
 

@@ -20,6 +20,18 @@ export async function removeQuietly(fs: UxpFs, url: string): Promise<void> {
 }
 
 /**
+ * Removes the files once more, later: a render or export that lands after we stopped looking for
+ * it (Premiere's and After Effects' writes trail the call that reports them) must not pile up in
+ * the temp folder.
+ */
+export function scheduleLateCleanup(fs: UxpFs, urls: string[], delayMs = 15_000): void {
+  const timer = setTimeout(() => {
+    for (const url of urls) void removeQuietly(fs, url);
+  }, delayMs);
+  (timer as { unref?: () => void }).unref?.();
+}
+
+/**
  * Positioned reads through UXP's fs (open / read(fd, ArrayBuffer, …, position) / close): what the
  * core color-tag reader needs to look at a multi-GB master by reading only its boxes.
  */

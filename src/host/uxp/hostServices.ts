@@ -1,5 +1,6 @@
 import type { HostHandlers } from "../../core/bridge/index.js";
 import { createBackendHttp, type BackendHttp } from "./backendHttp.js";
+import { createBackendRoute } from "./backendRoute.js";
 import { DEFAULT_BACKEND_URL, readBackend, type BackendConnection } from "./backendSettings.js";
 import { createSecrets, type Secrets } from "./secrets.js";
 import type { FetchLike, UxpApi } from "./types.js";
@@ -17,14 +18,18 @@ export interface HostServices {
 export function createHostServices(deps: { uxp: UxpApi; fetch?: FetchLike; defaultBackendUrl?: string }): HostServices {
   const fetchFn: FetchLike = deps.fetch ?? ((input, init) => globalThis.fetch(input, init as RequestInit));
   const secrets = createSecrets(deps.uxp);
-  const connection = () => readBackend(secrets, deps.defaultBackendUrl ?? DEFAULT_BACKEND_URL);
-  const backend = createBackendHttp(fetchFn, connection);
+  const route = createBackendRoute(fetchFn);
+  // Settings' URL, switched to loopback HTTPS when this host refuses plain http (backendRoute.ts).
+  const connection = async () => route.resolve(await readBackend(secrets, deps.defaultBackendUrl ?? DEFAULT_BACKEND_URL));
+  const backend = createBackendHttp(fetchFn, connection, async () => route.forget((await readBackend(secrets, deps.defaultBackendUrl ?? DEFAULT_BACKEND_URL)).url));
   return {
     secrets,
     connection,
     backend,
     handlers: {
-      "host.backend": async () => connection(),
+      // The panel's own fetches use this URL: the route that works when one does, else the URL
+      // as configured (the panel then reports its own failure; host requests name both routes).
+      "host.backend": async () => connection().catch(() => readBackend(secrets, deps.defaultBackendUrl ?? DEFAULT_BACKEND_URL)),
       "host.secrets.get": async ({ key }) => ({ value: await secrets.get(key) }),
       "host.secrets.set": async ({ key, value }) => {
         await secrets.set(key, value);

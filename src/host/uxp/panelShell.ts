@@ -22,7 +22,9 @@ export function startPanelShell(createHandlers: () => HostHandlers): void {
     webview.style.height = "100%";
     webview.style.border = "0";
     root.appendChild(webview);
-    serveBridge(createWebviewTransport(webview, window as unknown as MessageTarget), handlers);
+    // Messages may arrive on the element or on window (docs/premiere.md, live check 3): both, deduplicated.
+    const targets = [webview as unknown as MessageTarget, window as unknown as MessageTarget];
+    serveBridge(createWebviewTransport(webview, targets), handlers);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     document.body.textContent = `Retake could not start: ${message}`;

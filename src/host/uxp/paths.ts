@@ -18,11 +18,21 @@ export function fileIn(folder: Pick<UxpFolder, "url" | "nativePath">, name: stri
   return { name, url, nativePath };
 }
 
-/** Paths compared the way the OS would (a host may hand back either slash on Windows). */
+/**
+ * Paths compared the way the OS would. A host may hand back a path in another spelling than the
+ * one it was given: either slash on Windows (and any case), Unicode NFD where we wrote NFC (macOS
+ * file systems), or macOS's /private/var for /var (and /private/tmp for /tmp). Spellings this
+ * cannot see through (a UNC path for a mapped drive, an 8.3 name, a symlinked folder) are left
+ * to the caller's fallback: the single new item of an import.
+ */
 export function samePath(a: string, b: string): boolean {
-  const norm = (p: string) => p.replace(/\\/g, "/").replace(/\/+$/, "");
-  const win = /^[a-zA-Z]:/.test(a) || a.includes("\\");
-  return win ? norm(a).toLowerCase() === norm(b).toLowerCase() : norm(a) === norm(b);
+  const win = /^[a-zA-Z]:/.test(a) || a.includes("\\") || /^[a-zA-Z]:/.test(b) || b.includes("\\");
+  const norm = (p: string) => {
+    let out = p.normalize("NFC").replace(/\\/g, "/").replace(/\/+$/, "");
+    if (!win) out = out.replace(/^\/private(?=\/(?:var|tmp|etc)\/)/, "");
+    return win ? out.toLowerCase() : out;
+  };
+  return norm(a) === norm(b);
 }
 
 export function parentNativePath(nativePath: string): string {

@@ -85,14 +85,23 @@ export function provenanceFields(p: Provenance): string {
 /** The opening tag of Retake's rdf:Description (dc declared too, for dc:description). */
 export const RETAKE_DESCRIPTION_OPEN = `<rdf:Description rdf:about="" xmlns:retake="${RETAKE_XMP_NS}" xmlns:dc="http://purl.org/dc/elements/1.1/">`;
 
-/** The rdf:Description carrying the provenance (also dc:description, which Premiere shows). */
-export function provenanceDescription(p: Provenance): string {
+/**
+ * The rdf:Description carrying the provenance, and dc:description (which Premiere shows) unless
+ * the packet already has one: a property may appear once per resource, and XMP parsers reject a
+ * packet with two, so an existing description (an embedded provider XMP, the editor's own) wins.
+ */
+export function provenanceDescription(p: Provenance, options: { dcDescription?: boolean } = {}): string {
   return [
     RETAKE_DESCRIPTION_OPEN,
     provenanceFields(p),
-    `<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${escapeXml(markerComment(p))}</rdf:li></rdf:Alt></dc:description>`,
+    options.dcDescription === false ? "" : `<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${escapeXml(markerComment(p))}</rdf:li></rdf:Alt></dc:description>`,
     `</rdf:Description>`,
   ].join("");
+}
+
+/** True when the packet (Retake's own description aside) already holds dc:description, as an element or an attribute. */
+export function hasForeignDcDescription(xmp: string): boolean {
+  return /<dc:description[\s>]|\sdc:description\s*=/.test(xmp.replace(RETAKE_DESCRIPTION, ""));
 }
 
 /**
@@ -132,5 +141,5 @@ export function withRetakeDescription(existingXmp: string, description: string):
 
 /** The item's XMP with Retake's provenance description in it (Premiere: one take per item). */
 export function withProvenance(existingXmp: string, p: Provenance): string {
-  return withRetakeDescription(existingXmp, provenanceDescription(p));
+  return withRetakeDescription(existingXmp, provenanceDescription(p, { dcDescription: !hasForeignDcDescription(existingXmp) }));
 }

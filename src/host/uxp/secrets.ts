@@ -1,4 +1,4 @@
-import { utf8Decode } from "./bytes.js";
+import { utf8Decode, utf8Encode } from "./bytes.js";
 import { describe, hostError, HostErrorCode } from "./errors.js";
 import type { UxpApi, UxpSecureStorage } from "./types.js";
 
@@ -32,7 +32,9 @@ export function createSecrets(uxp: UxpApi) {
     const storage = secureStorageOf(uxp);
     try {
       if (value === null || value === "") await storage.removeItem(key);
-      else await storage.setItem(key, value);
+      // Bytes we encode ourselves: which bytes a string becomes in setItem is undocumented, and
+      // get() decodes UTF-8, so the adapter owns both ends.
+      else await storage.setItem(key, utf8Encode(value));
     } catch (error) {
       if (value === null) return; // removing what is not there is fine
       throw hostError(HostErrorCode.internal, `Could not save ${key} in secure storage: ${describe(error)}`);

@@ -1,6 +1,7 @@
 import { gateImport, readColorTags } from "../../core/colorTags/index.js";
 import { Job, type Artifact, type ColorAssumption, type ColorTags, type SequenceColorSpace, type Take } from "../../core/schemas/index.js";
 import type { BackendHttp } from "./backendHttp.js";
+import { throwIfCancelled } from "./cancel.js";
 import { streamToFile, type DownloadResult } from "./download.js";
 import { describe, hostError, HostErrorCode } from "./errors.js";
 import { openRangedRead, removeQuietly } from "./fileIo.js";
@@ -15,8 +16,8 @@ export interface FinishedTake {
 }
 
 /** The job and take from the backend; refuses a take that is missing or has no master yet. */
-export async function fetchFinishedTake(backend: BackendHttp, params: { jobId: string; takeId: string }): Promise<FinishedTake> {
-  const job = await backend.json(Job, `/v1/jobs/${encodeURIComponent(params.jobId)}`);
+export async function fetchFinishedTake(backend: BackendHttp, params: { jobId: string; takeId: string }, signal?: AbortSignal): Promise<FinishedTake> {
+  const job = await backend.json(Job, `/v1/jobs/${encodeURIComponent(params.jobId)}`, signal ? { signal } : undefined);
   const take = job.takes.find((t) => t.id === params.takeId);
   if (!take) throw hostError(HostErrorCode.takeNotReady, `The backend has no take ${params.takeId} in job ${params.jobId}.`);
   const master = take.outputs.master;
@@ -71,19 +72,21 @@ export function refuseUnlessImportable(tags: ColorTags, colorSpace: SequenceColo
  */
 export async function downloadVerifiedMaster(
   deps: { fs: UxpFs; backend: BackendHttp },
-  input: { folder: UxpFolder; finished: FinishedTake; colorSpace: SequenceColorSpace },
+  input: { folder: UxpFolder; finished: FinishedTake; colorSpace: SequenceColorSpace; signal?: AbortSignal },
 ): Promise<{ target: HostFile; tags: ColorTags; transfer: DownloadResult }> {
+  const signal = input.signal;
   const { job, take, master } = input.finished;
   const extension = /\.[a-z0-9]{2,5}$/i.exec(master.fileName)?.[0] ?? ".mov";
   const target = await freeFileName(deps.fs, input.folder, takeBaseName(job, take), extension);
   const partial = fileIn(input.folder, `${target.name}.partial`);
 
-  const { response } = await deps.backend.request(`/v1/artifacts/${encodeURIComponent(master.id)}`);
-  const transfer = await streamToFile(deps.fs, response, partial.url, `take ${take.index + 1}`);
+  const { response } = await deps.backend.request(`/v1/artifacts/${encodeURIComponent(master.id)}`, signal ? { signal } : {});
+  const transfer = await streamToFile(deps.fs, response, partial.url, `take ${take.index + 1}`, signal);
   let tags: ColorTags;
   try {
     tags = await readTagsOfFile(deps.fs, partial, target.name);
     refuseUnlessImportable(tags, input.colorSpace);
+    throwIfCancelled(signal, "the take was downloaded but not imported");
   } catch (error) {
     await removeQuietly(deps.fs, partial.url);
     throw error;

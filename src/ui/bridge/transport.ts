@@ -10,6 +10,9 @@ import { createBridgeClient, type BridgeClient, type BridgeTransport } from "../
 
 interface UxpHostBridge {
   postMessage(message: unknown): void;
+  /** bolt-uxp listens for the shell's replies here; Adobe's pages say window. Both are used. */
+  addEventListener?(type: "message", listener: (event: MessageEvent) => void): void;
+  removeEventListener?(type: "message", listener: (event: MessageEvent) => void): void;
 }
 
 /** The part of `window` the transport needs (a narrow type so it can run against a fake). */
@@ -61,7 +64,13 @@ export function createPanelTransport(win: TransportWindow): BridgeTransport | nu
         if (message !== undefined) listener(message);
       };
       win.addEventListener("message", handler);
-      return () => win.removeEventListener("message", handler);
+      // A reply seen on both is harmless: the bridge client settles each request id once.
+      const host = environment === "uxp" && typeof win.uxpHost?.addEventListener === "function" ? win.uxpHost : undefined;
+      host?.addEventListener!("message", handler);
+      return () => {
+        win.removeEventListener("message", handler);
+        host?.removeEventListener?.("message", handler);
+      };
     },
   };
 }

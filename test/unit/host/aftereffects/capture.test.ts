@@ -56,6 +56,18 @@ describe("host.captureFrame in After Effects", () => {
     expect((await env.client.call("host.captureFrame", { mode: "insert" })).image.bytes).toBe(still.length);
     env = await host({ render: "waitOnly" });
     expect((await env.client.call("host.captureFrame", { mode: "insert" })).image.bytes).toBe(still.length);
+    // Seconds late, as heavy comps were seen to write (the host looks up to 5 s after "done").
+    env = await host({ render: "writesLate", renderLagMs: 2_500 });
+    expect((await env.client.call("host.captureFrame", { mode: "insert" })).image.bytes).toBe(still.length);
+  });
+
+  it("a frame rendered at the comp's resolution factor (Half) is refused with where to set Full", async () => {
+    env = await host({ comp: { ...comp, width: 640, height: 360 }, resolutionFactor: [2, 2] });
+    await expect(env.client.call("host.captureFrame", { mode: "insert" })).rejects.toMatchObject({
+      code: "capture_failed",
+      message: expect.stringMatching(/rendered a 320×180 frame of the 640×360 composition.*set it to Full/),
+    });
+    expect(listFiles(env.fs.tempFolder.nativePath)).toEqual([]);
   });
 
   it("a render that never finishes times out with a message naming the frame; the temp folder stays clean", async () => {

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Job } from "../../../../src/core/schemas/index.js";
 import { readTakeRecords } from "../../../../src/host/aftereffects/projectXmp.js";
 import { RETAKE_XMP_NS } from "../../../../src/host/uxp/provenance.js";
-import { finishedJob, startCuttingProxy } from "../premiere/backendJobs.js";
+import { finishedJob, startCuttingProxy, startSlowProxy } from "../premiere/backendJobs.js";
 import { EMPTY_PROJECT_XMP, type FakeAeOptions } from "./fake/fakeAfterEffects.js";
 import { LUMA_EXR_COLOR } from "../../../../src/server/providers/luma/lumaProvider.js";
 import { addExrDelivery } from "./exrDelivery.js";
@@ -227,6 +227,25 @@ describe("host.importTake in After Effects: every refusal leaves the project unt
     await expect(env.client.call("host.importTake", params())).rejects.toMatchObject({ code: "color_mismatch", message: expect.stringMatching(/^Not imported: The file is Rec\. ?709.*PQ/) });
     expect(env.fake.imports).toEqual([]);
     expect(filesUnder(env.mediaDir)).toEqual([]);
+  });
+
+  it("cancel means cancel: a second import of the take in flight is refused, the editor's cancel stops the download, nothing is added then or later", async () => {
+    const proxy = await startSlowProxy(bed.backend.url, 1_500);
+    try {
+      env = await host({}, { backendUrl: proxy.url });
+      const before = env.fake.timeline();
+      const importing = env.client.call("host.importTake", params());
+      await new Promise((r) => setTimeout(r, 300));
+      await expect(env.client.call("host.importTake", params())).rejects.toMatchObject({ code: "import_in_progress" });
+      expect(await env.client.call("host.cancelImport", { jobId: params().jobId, takeId: params().takeId })).toEqual({ cancelled: true });
+      await expect(importing).rejects.toMatchObject({ code: "cancelled" });
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(filesUnder(env.mediaDir)).toEqual([]);
+      expect(env.fake.imports).toEqual([]);
+      expect(env.fake.timeline()).toEqual(before);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("a download cut halfway removes the partial file, imports nothing, and the take imports fine afterwards", async () => {

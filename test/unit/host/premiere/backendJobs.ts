@@ -55,3 +55,37 @@ export async function startCuttingProxy(target: string) {
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
+
+/**
+ * A proxy that sends an artifact's first half at once and holds the rest for `holdMs`: a slow
+ * link, long enough for a deadline or a cancel to land in the middle of the download.
+ */
+export async function startSlowProxy(target: string, holdMs: number) {
+  const requests: string[] = [];
+  const server = http.createServer(async (req, res) => {
+    requests.push(req.url ?? "");
+    const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: req.headers.authorization ? { authorization: req.headers.authorization } : {} });
+    const body = Buffer.from(await upstream.arrayBuffer());
+    const headers: Record<string, string> = {};
+    upstream.headers.forEach((v, k) => (headers[k] = v));
+    delete headers["content-encoding"];
+    delete headers["transfer-encoding"];
+    headers["content-length"] = String(body.length);
+    res.writeHead(upstream.status, headers);
+    if (!req.url?.startsWith("/v1/artifacts/")) return void res.end(body);
+    const half = Math.floor(body.length / 2);
+    res.write(body.subarray(0, half));
+    const timer = setTimeout(() => res.end(body.subarray(half)), holdMs);
+    res.on("close", () => clearTimeout(timer));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}

@@ -42,8 +42,21 @@ describe("host.captureFrame", () => {
     env = await setupHost({ backendUrl: backend.url, backendToken: TOKEN, fake: { stillPng: still, sequence, exportMode: "silent" } });
     await expect(env.client.call("host.captureFrame", { mode: "insert" })).rejects.toMatchObject({
       code: "capture_failed",
-      message: expect.stringMatching(/said the frame was exported but wrote no image/),
+      message: expect.stringMatching(/said the frame was exported but wrote no complete image/),
     });
+  });
+
+  it("waits for a frame that lands after the export resolved, and cleans it up", async () => {
+    env = await setupHost({ backendUrl: backend.url, backendToken: TOKEN, fake: { stillPng: still, sequence, exportDelayMs: 600 } });
+    const frame = await env.client.call("host.captureFrame", { mode: "insert" });
+    expect(frame.image.bytes).toBe(still.length);
+    expect(listFiles(env.fs.tempFolder.nativePath)).toEqual([]);
+  });
+
+  it("refuses a frame of another size than the sequence's", async () => {
+    env = await setupHost({ backendUrl: backend.url, backendToken: TOKEN, fake: { stillPng: still, sequence: { ...sequence, width: 640, height: 360 } } });
+    await expect(env.client.call("host.captureFrame", { mode: "insert" })).rejects.toMatchObject({ code: "capture_failed", message: expect.stringMatching(/320×180 frame for a 640×360 sequence/) });
+    expect(listFiles(env.fs.tempFolder.nativePath)).toEqual([]);
   });
 
   it("in Extend, exports the shot's last frame, not the playhead's", async () => {

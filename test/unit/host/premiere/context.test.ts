@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { BridgeError } from "../../../../src/core/bridge/index.js";
 import { COLOR_SPACE_PROPERTY } from "../../../../src/host/premiere/sequenceContext.js";
-import { clip, secondsTicks } from "./fake/fakePremiere.js";
+import { clip, DISPLAY_2997_NON_DROP, secondsTicks } from "./fake/fakePremiere.js";
 import { setupHost } from "./setup.js";
 
 let env: Awaited<ReturnType<typeof setupHost>> | undefined;
@@ -82,5 +82,51 @@ describe("host.context", () => {
     const error = await env.client.call("host.context").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BridgeError);
     expect(error).toMatchObject({ code: "no_sequence", message: expect.stringMatching(/Open a sequence/) });
+  });
+
+  it("timecode starts at the sequence's zero point, and a 29.97 sequence set to non-drop reads non-drop", async () => {
+    env = await setupHost({ fake: { sequence: { zeroPoint: secondsTicks(3600), playhead: secondsTicks(2.5) } } });
+    const ctx = await env.client.call("host.context");
+    expect(ctx.playhead).toMatchObject({ seconds: 2.5, frame: 60, timecode: "01:00:02:12" });
+    env.cleanup();
+    env = await setupHost({ fake: { sequence: { ticksPerFrame: 8_475_667_200n, displayFormat: DISPLAY_2997_NON_DROP, playhead: secondsTicks(60.06) } } });
+    const ndf = await env.client.call("host.context");
+    expect(ndf.dropFrame).toBe(false);
+    expect(ndf.playhead.timecode).toBe("00:01:00:00");
+  });
+});
+
+describe("host.context is light on Premiere", () => {
+  const longCut = () => Array.from({ length: 20 }, (_, t) => ({ name: `Video ${t + 1}`, clips: Array.from({ length: 30 }, (_, c) => clip(`S${t}-${c}`, c * 2, c * 2 + 2)) }));
+
+  it("on a 20-track, 600-clip cut a repeated poll costs a handful of calls, not three per clip; any change of identity reads in full", async () => {
+    env = await setupHost({ fake: { sequence: { tracks: longCut(), playhead: secondsTicks(1) } } });
+    env.fake.calls.reset();
+    const first = await env.client.call("host.context");
+    const full = env.fake.calls.total();
+    expect(full).toBeGreaterThan(1800);
+    expect(first.videoTracks).toHaveLength(20);
+
+    env.fake.calls.reset();
+    env.fake.state.playhead = secondsTicks(7);
+    const again = await env.client.call("host.context");
+    expect(env.fake.calls.total()).toBeLessThanOrEqual(6);
+    expect(again.playhead.seconds).toBe(7);
+    expect(again.videoTracks).toEqual(first.videoTracks);
+
+    env.fake.state.tracks.push({ name: "Video 21", clips: [clip("Title", 3, 5)] });
+    env.fake.calls.reset();
+    const changed = await env.client.call("host.context");
+    expect(changed.videoTracks).toHaveLength(21);
+    expect(env.fake.calls.total()).toBeGreaterThan(1800);
+  });
+
+  it("an edit the cheap identity cannot see (a clip moved, same end, same tracks) shows within the maximum age", async () => {
+    env = await setupHost({ contextMaxAgeMs: 150, fake: { sequence: { tracks: [{ name: "Video 1", clips: [clip("A", 0, 4), clip("B", 6, 9)] }] } } });
+    await env.client.call("host.context");
+    const track = env.fake.state.tracks[0]!;
+    track.clips[0] = { ...track.clips[0]!, start: secondsTicks(1) };
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await env.client.call("host.context")).videoTracks[0]!.clips[0]).toMatchObject({ start: 1 });
   });
 });

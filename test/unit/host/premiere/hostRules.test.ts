@@ -39,11 +39,61 @@ describe("the fake Premiere enforces the host's rules", () => {
     expect(fake.root.children).toEqual([]);
   });
 
-  it("importFiles answers only a boolean (false for a file that is not there)", async () => {
+  it("importFiles answers only a boolean (false for a file that is not there), and needs a real bin", async () => {
     const { project, root } = await setup();
-    const result = await project.importFiles(["/definitely/not/here.mov"], true, undefined, false);
+    await expect(project.importFiles(["/definitely/not/here.mov"], true, undefined, false)).rejects.toThrow(/Illegal Parameter type/);
+    const result = await project.importFiles(["/definitely/not/here.mov"], true, root as unknown as Parameters<typeof project.importFiles>[2], false);
     expect(result).toBe(false);
     expect(await root.getItems()).toEqual([]);
+  });
+
+  it("an overwrite onto the index past the last track answers true and places nothing; an insert there adds the track", async () => {
+    const { fake, project, sequence } = await setup();
+    fake.root.children!.push({ id: "x", name: "X", type: 1, mediaPath: "/x.mov", durationTicks: secondsTicks(2) });
+    const view = (await (await project.getRootItem()).getItems())[0]!;
+    const editor = fake.ppro.SequenceEditor.getEditor(sequence);
+    const at = fake.ppro.TickTime.createWithSeconds(1);
+    let ok = false;
+    project.lockedAccess(() => (ok = project.executeTransaction((c) => c.addAction(editor.createOverwriteItemAction(view, at, 1, -1)))));
+    expect(ok).toBe(true);
+    expect(fake.snapshotTracks()).toHaveLength(1);
+    project.lockedAccess(() => (ok = project.executeTransaction((c) => c.addAction(editor.createInsertProjectItemAction(view, at, 1, -1, true)))));
+    expect(fake.snapshotTracks().map((t) => t.clips.map((c) => c.name))).toEqual([["A"], ["X"]]);
+  });
+
+  it("bins and track items handed out before a transaction are stale after it", async () => {
+    const { fake, project, sequence, root } = await setup();
+    const items = (await sequence.getVideoTrack(0)).getTrackItems(fake.ppro.Constants.TrackItemType.CLIP, false);
+    project.lockedAccess(() => project.executeTransaction((c) => c.addAction(root.createBinAction("B", false))));
+    await expect(root.getItems()).rejects.toThrow(/invalidated by a later transaction/);
+    await expect(items[0]!.getStartTime()).rejects.toThrow(/invalidated/);
+    expect((await (await project.getRootItem()).getItems()).map((i) => i.name)).toEqual(["B"]);
+  });
+
+  it("marker types are Premiere's constants; an XMP packet holding dc:description twice is refused", async () => {
+    const { fake, project, sequence } = await setup();
+    const markers = await fake.ppro.Markers.getMarkers(sequence);
+    let ok = true;
+    project.lockedAccess(() => (ok = project.executeTransaction((c) => c.addAction(markers.createAddMarkerAction("m", "Kommentar")))));
+    expect(ok).toBe(false);
+    project.lockedAccess(() => (ok = project.executeTransaction((c) => c.addAction(markers.createAddMarkerAction("m", fake.ppro.Marker!.MARKER_TYPE_COMMENT)))));
+    expect(ok).toBe(true);
+    fake.root.children!.push({ id: "x", name: "X", type: 1 });
+    const view = (await (await project.getRootItem()).getItems())[0]!;
+    expect(await fake.ppro.Metadata.getXMPMetadata(view)).toContain("Adobe Premiere Pro");
+    const twice = "<x><dc:description>a</dc:description><dc:description>b</dc:description></x>";
+    project.lockedAccess(() => (ok = project.executeTransaction((c) => c.addAction(fake.ppro.Metadata.createSetXMPMetadataAction(view, twice)))));
+    expect(ok).toBe(false);
+  });
+
+  it("counts every call into the API, through namespaces, promises and arrays", async () => {
+    const { fake, sequence } = await setup();
+    fake.calls.reset();
+    const track = await sequence.getVideoTrack(0);
+    const [item] = track.getTrackItems(fake.ppro.Constants.TrackItemType.CLIP, false);
+    await item!.getStartTime();
+    await fake.ppro.Project.getActiveProject();
+    expect(fake.calls.total()).toBe(4);
   });
 
   it("exportSequenceFrame appends the extension again, or answers true without writing in silent mode", async () => {

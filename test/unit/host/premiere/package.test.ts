@@ -31,9 +31,9 @@ describe("manifest", () => {
     expect(m.manifestVersion).toBe(5);
     expect(m.host).toEqual({ app: "premierepro", minVersion: "25.6.0" });
     expect(m.requiredPermissions).toEqual({
-      network: { domains: ["http://127.0.0.1:5177"] },
-      localFileSystem: "request",
-      webview: { allow: "yes", domains: ["http://127.0.0.1:5177"], allowLocalRendering: "yes", enableMessageBridge: "localOnly" },
+      network: { domains: ["http://127.0.0.1:5177", "https://127.0.0.1:5178"] },
+      localFileSystem: "fullAccess",
+      webview: { allow: "yes", domains: ["http://127.0.0.1:5177", "https://127.0.0.1:5178"], allowLocalRendering: "yes", enableMessageBridge: "localOnly" },
     });
     const themes = (m.entrypoints[0]!.icons ?? []).flatMap((i) => i.theme ?? []);
     expect(themes).toEqual(expect.arrayContaining(["light", "dark"]));
@@ -47,7 +47,7 @@ describe("manifest", () => {
     expect(() => validateManifest({ ...source(), requiredPermissions: { ...source().requiredPermissions, network: { domains: "all" } } })).toThrow(/not "all"/);
     expect(() => validateManifest({ ...source(), manifestVersion: 6 })).toThrow(/manifestVersion/);
     expect(() => validateManifest({ ...source(), host: [source().host] })).toThrow(/host/);
-    expect(() => validateManifest({ ...source(), requiredPermissions: { ...source().requiredPermissions, localFileSystem: "fullAccess" } })).toThrow(/request/);
+    expect(() => validateManifest({ ...source(), requiredPermissions: { ...source().requiredPermissions, localFileSystem: "request" } })).toThrow(/fullAccess/);
     expect(() => prepareManifest(source(), { version: "1.0.0", backendUrl: "ftp://x" })).toThrow(/http/);
   });
 });
@@ -97,5 +97,9 @@ describe("build and package", () => {
     expect(shell.webview.attrs.src).toBe("plugin:/ui/ui/index.html");
     expect(await shell.request({ id: "r1", method: "host.backend", params: {} })).toEqual({ id: "r1", result: { url: "https://retake.example.com:8443" } });
     expect(shell.posted).toHaveLength(1);
+    // Delivered on the element only, and on both targets at once: answered, and exactly once.
+    expect(await shell.request({ id: "r2", method: "host.backend", params: {} }, 50, "webview")).toMatchObject({ id: "r2" });
+    expect(await shell.request({ id: "r3", method: "host.backend", params: {} }, 50, "both")).toMatchObject({ id: "r3" });
+    expect(shell.posted.map((m) => (m as { id: string }).id)).toEqual(["r1", "r2", "r3"]);
   });
 });

@@ -28,7 +28,7 @@ describe("host actions waiting for their bridge methods", () => {
     env = await setupHost({ backendUrl: backend.url, backendToken: TOKEN, fake: { sequence: { properties: { "Retake.ColorSpace": "rec2100-hlg" }, playhead: secondsTicks(1), tracks: [{ name: "Video 1", clips: [clip("A", 0, 8)] }] } } });
     const picked = path.join(env.root, "Shared media");
     fs.mkdirSync(picked);
-    env.picker.next = { name: "Shared media", nativePath: picked, url: `file:${picked}` };
+    env.picker.next = { name: "Shared media", nativePath: picked, url: "(the fake picker answers a percent-encoded url)" };
     const secrets = createSecrets(env.uxp);
     expect(await pickMediaFolder({ uxp: env.uxp, secrets })).toEqual({ path: picked });
     env.picker.next = null;
@@ -39,10 +39,28 @@ describe("host actions waiting for their bridge methods", () => {
     expect(listFiles(env.mediaDir)).toEqual([]);
   });
 
+  it("a picked folder that secure storage lost is said, not silently swapped for the folder beside the project", async () => {
+    env = await setupHost({ backendUrl: backend.url, backendToken: TOKEN, fake: { sequence: { properties: { "Retake.ColorSpace": "rec2100-hlg" }, playhead: secondsTicks(1), tracks: [{ name: "Video 1", clips: [clip("A", 0, 8)] }] } } });
+    const picked = path.join(env.root, "Shared media");
+    fs.mkdirSync(picked);
+    env.picker.next = { name: "Shared media", nativePath: picked, url: "(unused)" };
+    expect(await env.client.call("host.pickMediaFolder")).toEqual({ path: picked });
+    env.lose(); // an OS keychain reset: the token, the backend URL and its token are gone
+    const handlers = env.handlers;
+    await handlers["host.secrets.set"]!({ key: "backend.url", value: backend.url });
+    await handlers["host.secrets.set"]!({ key: "backend.token", value: TOKEN });
+    await expect(env.client.call("host.importTake", { jobId: job.id, takeId: job.takes[0]!.id, mode: "insert" })).rejects.toMatchObject({
+      code: "media_folder",
+      message: expect.stringContaining(`(${picked}) was forgotten`),
+    });
+    expect(listFiles(env.mediaDir)).toEqual([]);
+  });
+
   it("the sequence color space is stored on the sequence in one undoable step and read back by host.context", async () => {
-    env = await setupHost();
+    // An undo made in Premiere is seen at the next full read (contextMaxAgeMs; 0 here, 5 s in use).
+    env = await setupHost({ contextMaxAgeMs: 0 });
     expect((await env.client.call("host.context")).colorSpace).toBe("rec709");
-    const context = await setSequenceColorSpace(env.fake.ppro, "rec2100-pq");
+    const context = await env.client.call("host.setSequenceColorSpace", { colorSpace: "rec2100-pq" });
     expect(context.colorSpace).toBe("rec2100-pq");
     expect((await env.client.call("host.context")).colorSpace).toBe("rec2100-pq");
     expect(env.fake.undoLabels).toEqual(["Retake: sequence color space"]);

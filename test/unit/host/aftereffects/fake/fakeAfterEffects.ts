@@ -99,6 +99,10 @@ export interface FakeAeOptions {
   /** The saved project's path ("" = never saved). */
   projectFile?: string;
   comp?: Partial<{ name: string; width: number; height: number; pixelAspect: number; frameRate: number; duration: number; time: number; displayStartTime: number; dropFrame: boolean }>;
+  /** The comp's resolution factor ([2, 2] = Half); the render writes stillPng whatever it is. */
+  resolutionFactor?: [number, number];
+  /** How long after the DeferredCall settles a "writesLate" render lands (300 ms by default). */
+  renderLagMs?: number;
   /** Top first, like the Timeline. */
   layers?: FakeLayerSpec[];
   /** What is active: the comp (default), a footage item, a folder, or nothing. */
@@ -429,6 +433,9 @@ export function createFakeAfterEffects(options: FakeAeOptions = {}): FakeAfterEf
     get displayStartTime() {
       return this.rec.displayStartTime ?? 0;
     }
+    get resolutionFactor(): [number, number] {
+      return options.resolutionFactor ?? [1, 1];
+    }
     get dropFrame() {
       return this.rec.dropFrame ?? false;
     }
@@ -484,7 +491,7 @@ export function createFakeAfterEffects(options: FakeAeOptions = {}): FakeAfterEf
       if (mode === "noFile") return setTimeout(resolve, 10);
       if (mode === "writesLate") {
         setTimeout(resolve, 5);
-        return void setTimeout(() => writePng(filePath), 300);
+        return void setTimeout(() => writePng(filePath), options.renderLagMs ?? 300);
       }
       if (mode === "truncated") return setTimeout(() => (writePng(filePath, options.stillPng?.subarray(0, Math.floor(options.stillPng.length / 2))), resolve()), 10);
       setTimeout(() => (writePng(filePath), resolve()), 20);

@@ -7,7 +7,15 @@
  * - executeTransaction applies its actions all or nothing and is one undo step;
  * - importFiles answers only a boolean; the new item must be found by looking;
  * - exportSequenceFrame appends the extension again, and in "silent" mode answers true without
- *   writing anything.
+ *   writing anything; with exportDelayMs the file lands after the promise resolved;
+ * - importFiles needs a real bin (undefined throws "Illegal Parameter type", samples #75), the
+ *   item shows up only after importDelayMs, and its media path may come back in another spelling
+ *   (reportPath: NFD, /private/var);
+ * - an overwrite onto the index past the last track is not documented to add a track, so it
+ *   answers true and places nothing (the CEP bug of record); insert does add it (documented);
+ * - marker types must be Premiere's constants; an XMP packet with a property twice is refused;
+ * - bins and track items handed out before a transaction go stale after it;
+ * - every call into the API is counted (`calls`), to measure the load a poll puts on Premiere.
  * Media files are real files (written by the adapter through the fake fs); durations are read
  * with ffprobe, as Premiere would read them from the file.
  */
@@ -88,7 +96,16 @@ export interface FakeSequenceState {
   properties: Record<string, string>;
   maxBitDepth: boolean;
   compositeInLinear: boolean;
+  /** Ticks of the sequence's zero point (timecode start). */
+  zeroPoint: bigint;
+  /** SequenceSettings.VIDEO_DISPLAY_FORMAT_* of the sequence's timecode display. */
+  displayFormat: number;
 }
+
+/** The fake's SequenceSettings display constants (the numbers are opaque in the real API). */
+export const DISPLAY_2997_DROP = 102;
+export const DISPLAY_2997_NON_DROP = 103;
+const MARKER_TYPES = ["Comment", "Chapter", "Segmentation", "WebLink", "FlashCuePoint"];
 
 export interface FakeOptions {
   projectOpen?: boolean;
@@ -103,8 +120,20 @@ export interface FakeOptions {
   importFails?: boolean;
   /** The overwrite action throws when applied (the transaction then changes nothing). */
   overwriteFails?: boolean;
+  /** The overwrite "succeeds" and places nothing (as CEP's did onto a missing audio track). */
+  overwriteIgnored?: boolean;
   /** PNG bytes the exporter "renders". */
   stillPng?: Buffer;
+  /** The exported file lands this long after exportSequenceFrame resolved (0: before). */
+  exportDelayMs?: number;
+  /** The imported item appears in the bin this long after importFiles resolved (default 60 ms). */
+  importDelayMs?: number;
+  /** The path getMediaFilePath answers for a file imported from `p` (default: p itself). */
+  reportPath?: (p: string) => string;
+  /** The XMP write throws when applied. */
+  xmpFails?: boolean;
+  /** The packet Premiere itself puts on a new item carries a dc:description (an embedded provider XMP). */
+  embeddedDescription?: string;
 }
 
 type FakeAction = Action & { apply(): void; label: string };
@@ -120,6 +149,8 @@ export interface FakePremiere {
   /** A deep copy of the tracks, for before/after comparisons. */
   snapshotTracks(): { name: string; clips: { name: string; start: string; end: string }[] }[];
   options: FakeOptions;
+  /** Calls into the API by name ("Sequence.getPlayerPosition"…); `total()` sums them. */
+  calls: { byName: Map<string, number>; total(): number; reset(): void };
 }
 
 const isAsync = (fn: unknown) => typeof fn === "function" && fn.constructor?.name === "AsyncFunction";
@@ -141,7 +172,14 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
     properties: {},
     maxBitDepth: false,
     compositeInLinear: false,
+    zeroPoint: 0n,
+    displayFormat: DISPLAY_2997_DROP,
     ...options.sequence,
+  };
+  /** Bumped by every committed transaction: views handed out before it are stale. */
+  let generation = 0;
+  const fresh = (born: number, what: string) => {
+    if (born !== generation) throw new HostRuleError(`${what}: the object was invalidated by a later transaction; fetch it again`);
   };
   const undoStack: { label: string; restore: () => void }[] = [];
   const undoLabels: string[] = [];
@@ -157,18 +195,24 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
     return { label, apply } as FakeAction;
   };
 
-  const clipView = (clip: FakeClip): PVideoClipTrackItem => ({
-    getName: async () => clip.name,
-    getStartTime: async () => tickTime(clip.start),
-    getEndTime: async () => tickTime(clip.end),
-    getProjectItem: async () => itemView(clip.item),
-  });
-  const trackView = (track: FakeTrack): PVideoTrack => ({
-    get name() {
-      return track.name;
-    },
-    getTrackItems: (type: Constants.TrackItemType) => ((type as number) === 1 ? track.clips.map(clipView) : []),
-  });
+  const clipView = (clip: FakeClip): PVideoClipTrackItem => {
+    const born = generation;
+    return {
+      getName: async () => (fresh(born, "TrackItem.getName"), clip.name),
+      getStartTime: async () => (fresh(born, "TrackItem.getStartTime"), tickTime(clip.start)),
+      getEndTime: async () => (fresh(born, "TrackItem.getEndTime"), tickTime(clip.end)),
+      getProjectItem: async () => (fresh(born, "TrackItem.getProjectItem"), itemView(clip.item)),
+    };
+  };
+  const trackView = (track: FakeTrack): PVideoTrack => {
+    const born = generation;
+    return {
+      get name() {
+        return track.name;
+      },
+      getTrackItems: (type: Constants.TrackItemType) => (fresh(born, "VideoTrack.getTrackItems"), (type as number) === 1 ? track.clips.map(clipView) : []),
+    };
+  };
   const itemView = (item: FakeItem): PProjectItem & { __item: FakeItem } => ({
     __item: item,
     get name() {
@@ -186,6 +230,7 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
   };
   const folderView = (item: FakeItem): PFolderItem & { __item: FakeItem } => {
     if (!item.children) throw new HostRuleError(`FolderItem.cast of "${item.name}", which is not a bin`);
+    const born = generation;
     return {
       __item: item,
       get name() {
@@ -194,9 +239,10 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
       get type() {
         return item.type;
       },
-      getItems: async () => item.children!.map(itemView),
+      getItems: async () => (fresh(born, "FolderItem.getItems"), item.children!.map(itemView)),
       createBinAction: (name: string) =>
         action("createBinAction", () => {
+          fresh(born, "FolderItem.createBinAction");
           item.children!.push({ id: newId(), name, type: TYPE_BIN, children: [] });
         }),
     };
@@ -226,11 +272,14 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
     getEndTime: async () => tickTime(state.tracks.flatMap((t) => t.clips).reduce((m, c) => (c.end > m ? c.end : m), 0n)),
     getFrameSize: async () => ({ width: state.width, height: state.height }),
     getTimebase: async () => state.ticksPerFrame.toString(),
+    getZeroPoint: async () => tickTime(state.zeroPoint),
+    getSequenceVideoTimeDisplayFormat: async () => ({ type: state.displayFormat }),
   };
 
   const markers: PMarkers = {
     createAddMarkerAction: (name, type, start, duration, comments) =>
       action("createAddMarkerAction", () => {
+        if (type !== undefined && !MARKER_TYPES.includes(type)) throw new Error(`unknown marker type "${type}"`);
         state.markers.push({ name, ...(type ? { type } : {}), ...(start ? { start: start.ticks } : {}), ...(duration ? { duration: duration.ticks } : {}), ...(comments ? { comments } : {}) });
       }),
   };
@@ -243,12 +292,16 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
       }),
   };
 
-  /** Premiere's overwrite edit: the new clip wins its range on that track; nothing ripples. */
+  /**
+   * Premiere's overwrite edit: the new clip wins its range on that track; nothing ripples. Onto a
+   * track that does not exist it "succeeds" and places nothing: adding a track is documented only
+   * for insert, and the CEP overwrite to a missing track did exactly this.
+   */
   const overwrite = (item: FakeItem, start: bigint, trackIndex: number) => {
     if (options.overwriteFails) throw new Error("overwrite failed (test mode)");
     if (!item.durationTicks) throw new Error(`"${item.name}" has no duration`);
-    if (trackIndex > state.tracks.length || trackIndex < 0) throw new Error(`video track index ${trackIndex} out of range`);
-    if (trackIndex === state.tracks.length) state.tracks.push({ name: `Video ${trackIndex + 1}`, clips: [] });
+    if (trackIndex < 0) throw new Error(`video track index ${trackIndex} out of range`);
+    if (trackIndex >= state.tracks.length || options.overwriteIgnored) return;
     const track = state.tracks[trackIndex]!;
     const end = start + item.durationTicks;
     const kept: FakeClip[] = [];
@@ -262,6 +315,24 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
     kept.push({ name: item.name, start, end, item });
     kept.sort((a, b) => (a.start < b.start ? -1 : 1));
     track.clips = kept;
+  };
+
+  /** Insert: documented to add a track past the last one; limitShift moves only that track's later clips. */
+  const insert = (item: FakeItem, start: bigint, trackIndex: number, limitShift: boolean) => {
+    if (options.overwriteFails) throw new Error("insert failed (test mode)");
+    if (!item.durationTicks) throw new Error(`"${item.name}" has no duration`);
+    if (trackIndex < 0) throw new Error(`video track index ${trackIndex} out of range`);
+    if (!limitShift) throw new HostRuleError("the fake models only limitShift inserts");
+    if (trackIndex >= state.tracks.length) {
+      trackIndex = state.tracks.length;
+      state.tracks.push({ name: `Video ${trackIndex + 1}`, clips: [] });
+    }
+    const track = state.tracks[trackIndex]!;
+    const length = item.durationTicks;
+    const shifted = track.clips.map((c) => (c.start >= start ? { ...c, start: c.start + length, end: c.end + length } : c));
+    shifted.push({ name: item.name, start, end: start + length, item });
+    shifted.sort((a, b) => (a.start < b.start ? -1 : 1));
+    track.clips = shifted;
   };
 
   const snapshotState = () => {
@@ -290,9 +361,11 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
     getRootItem: async () => folderView(root),
     importFiles: async (paths, _suppressUI, targetBin, asNumberedStills) => {
       log.push(`importFiles ${paths.join(",")}`);
+      if (!targetBin) throw new Error("Illegal Parameter type"); // samples #75
       if (options.importFails) return false;
-      const bin = targetBin ? unwrap(targetBin) : root;
+      const bin = unwrap(targetBin);
       if (!bin.children) return false;
+      const arriving: FakeItem[] = [];
       for (const p of paths) {
         if (!fs.existsSync(p) || fs.statSync(p).size === 0) return false;
         let seconds: number;
@@ -302,8 +375,14 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
           return false; // Premiere cannot read it either
         }
         if (asNumberedStills) return false;
-        bin.children.push({ id: newId(), name: path.basename(p), type: TYPE_CLIP, mediaPath: p, durationTicks: roundToFrame(secondsTicks(seconds), state.ticksPerFrame) });
+        const reported = options.reportPath ? options.reportPath(p) : p;
+        arriving.push({ id: newId(), name: path.basename(p), type: TYPE_CLIP, mediaPath: reported, durationTicks: roundToFrame(secondsTicks(seconds), state.ticksPerFrame) });
       }
+      // Nothing promises the item is in the bin when the promise resolves: it arrives a little later.
+      const land = () => bin.children!.push(...arriving);
+      const delay = options.importDelayMs ?? 60;
+      if (delay <= 0) land();
+      else setTimeout(land, delay);
       return true;
     },
     lockedAccess: (callback) => {
@@ -344,6 +423,7 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
         restore();
         return false;
       }
+      generation++;
       undoStack.push({ label: undoString ?? "", restore });
       undoLabels.push(undoString ?? "");
       log.push(`transaction ${undoString ?? ""} (${collected.map((a) => a.label).join(", ")})`);
@@ -357,6 +437,11 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
       const start = BigInt(time.ticks);
       return action("createOverwriteItemAction", () => overwrite(item, start, videoTrackIndex));
     },
+    createInsertProjectItemAction: (projectItem, time, videoTrackIndex, _audioTrackIndex, limitShift) => {
+      const item = unwrap(projectItem);
+      const start = BigInt(time.ticks);
+      return action("createInsertProjectItemAction", () => insert(item, start, videoTrackIndex, limitShift));
+    },
   };
 
   const stillPng = options.stillPng;
@@ -368,12 +453,15 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
         if (options.exportMode === "fails") return false;
         if (options.exportMode === "silent") return true;
         const ext = path.extname(filename) || ".png";
-        fs.writeFileSync(path.join(filepath, filename + ext), stillPng ?? Buffer.from("not a png"));
+        const write = () => fs.writeFileSync(path.join(filepath, filename + ext), stillPng ?? Buffer.from("not a png"));
+        if (options.exportDelayMs) setTimeout(write, options.exportDelayMs);
+        else write();
         return true;
       },
     },
     SequenceEditor: { getEditor: () => editor },
-    FolderItem: { cast: (item) => folderView(unwrap(item)) },
+    // The real cast answers null for a non-bin (bolt-uxp #62), not an exception.
+    FolderItem: { cast: (item) => (unwrap(item).children ? folderView(unwrap(item)) : (null as unknown as PFolderItem)) },
     ClipProjectItem: {
       cast: (view): PClipProjectItem => {
         const item = unwrap(view);
@@ -387,10 +475,14 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
     },
     ProjectItem: { TYPE_BIN },
     Metadata: {
-      getXMPMetadata: async (view) => unwrap(view).xmp ?? "",
+      // A new item already carries Premiere's own packet (never "").
+      getXMPMetadata: async (view) => unwrap(view).xmp ?? premierePacket(options.embeddedDescription),
       createSetXMPMetadataAction: (view, xmp) => {
         const item = unwrap(view);
         return action("createSetXMPMetadataAction", () => {
+          if (options.xmpFails) throw new Error("the media file's metadata could not be written (test mode)");
+          const descriptions = xmp.match(/<dc:description[\s>]/g)?.length ?? 0;
+          if (descriptions > 1) throw new Error("XMP parse error: dc:description appears twice");
           item.xmp = xmp;
         });
       },
@@ -398,11 +490,15 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
     Markers: { getMarkers: async () => markers },
     Properties: { getProperties: async () => properties },
     TickTime: { createWithTicks: (t) => tickTime(t), createWithSeconds: (s) => tickTime(secondsTicks(s)) },
+    Marker: { MARKER_TYPE_COMMENT: "Comment" },
+    SequenceSettings: { VIDEO_DISPLAY_FORMAT_2997: DISPLAY_2997_DROP, VIDEO_DISPLAY_FORMAT_2997_NON_DROP: DISPLAY_2997_NON_DROP },
     Constants: { TrackItemType: { CLIP: 1 as Constants.TrackItemType }, PropertyType: { PERSISTENT: 0 as Constants.PropertyType } },
   };
 
+  const calls = { byName: new Map<string, number>(), total: () => [...calls.byName.values()].reduce((a, b) => a + b, 0), reset: () => calls.byName.clear() };
   return {
-    ppro,
+    ppro: countCalls(ppro, "premierepro", calls.byName),
+    calls,
     state,
     root,
     undoLabels,
@@ -415,6 +511,49 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
     },
     snapshotTracks: () => state.tracks.map((t) => ({ name: t.name, clips: t.clips.map((c) => ({ name: c.name, start: c.start.toString(), end: c.end.toString() })) })),
   };
+}
+
+/** The packet Premiere writes on an item it imports (abridged), with a dc:description when the file embedded one. */
+function premierePacket(description?: string): string {
+  return [
+    `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">`,
+    `<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/"><xmp:CreatorTool>Adobe Premiere Pro</xmp:CreatorTool>`,
+    description ? `<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${description}</rdf:li></rdf:Alt></dc:description>` : "",
+    `</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`,
+  ].join("");
+}
+
+/**
+ * The API behind a proxy that counts every function call, and the objects those calls hand back
+ * (sequences, tracks, items, also inside promises and arrays), so a test or the bench can say how
+ * many calls a step made into Premiere's main thread.
+ */
+function countCalls<T extends object>(target: T, label: string, counts: Map<string, number>): T {
+  const wrapped = new WeakMap<object, unknown>();
+  const wrap = (value: unknown, name: string): unknown => {
+    if (value === null || (typeof value !== "object" && typeof value !== "function")) return value;
+    if (Array.isArray(value)) return value.map((v) => wrap(v, name));
+    if (typeof (value as { then?: unknown }).then === "function") return (value as Promise<unknown>).then((v) => wrap(v, name));
+    if (typeof value === "function") return value;
+    const known = wrapped.get(value);
+    if (known) return known;
+    const proxy = new Proxy(value, {
+      get(obj, prop, receiver) {
+        const member = Reflect.get(obj, prop, receiver);
+        if (typeof prop !== "string" || prop.startsWith("__")) return member; // the fake's own handles stay raw
+        if (member && typeof member === "object" && !Array.isArray(member)) return wrap(member, prop); // namespaces: Project, Exporter…
+        if (typeof member !== "function") return member;
+        return (...args: unknown[]) => {
+          const key = `${name}.${prop}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+          return wrap(member.apply(obj, args), prop.replace(/^(get|create|cast)/, "") || prop);
+        };
+      },
+    });
+    wrapped.set(value, proxy);
+    return proxy;
+  };
+  return wrap(target, label) as T;
 }
 
 function roundToFrame(ticks: bigint, tpf: bigint): bigint {

@@ -1,4 +1,3 @@
-import { utf8Encode } from "../../../../../src/host/uxp/bytes.js";
 import type { UxpApi, UxpFolder } from "../../../../../src/host/uxp/types.js";
 import type { NodeUxpFs } from "./nodeUxpFs.js";
 
@@ -20,7 +19,9 @@ export function createFakeUxp(fs: NodeUxpFs, folders: Record<string, UxpFolder> 
           if (!folder) throw new ReferenceError("token is not defined");
           return folder;
         },
-        getFolder: async () => picker.next,
+        // A picked folder's url is whatever UXP makes of it (undocumented): percent-encoded here,
+        // so only its nativePath can be trusted.
+        getFolder: async () => (picker.next ? { ...picker.next, url: encodedUrl(picker.next.nativePath) } : picker.next),
         createPersistentToken: async (entry) => {
           const token = `token-${Object.keys(folders).length + 1}`;
           folders[token] = entry;
@@ -29,8 +30,10 @@ export function createFakeUxp(fs: NodeUxpFs, folders: Record<string, UxpFolder> 
       },
     },
     secureStorage: {
+      // Which bytes a string becomes is undocumented: the fake picks UTF-16LE, so an adapter that
+      // hands over strings and decodes UTF-8 reads back garbage here, as it might in UXP.
       setItem: async (key, value) => {
-        store.set(key, typeof value === "string" ? utf8Encode(value) : new Uint8Array(value instanceof ArrayBuffer ? value : value.slice().buffer));
+        store.set(key, typeof value === "string" ? utf16le(value) : new Uint8Array(value instanceof ArrayBuffer ? value : value.slice().buffer));
       },
       getItem: async (key) => {
         const v = store.get(key);
@@ -41,4 +44,18 @@ export function createFakeUxp(fs: NodeUxpFs, folders: Record<string, UxpFolder> 
     },
   };
   return { uxp, store, picker, lose: () => store.clear() };
+}
+
+function utf16le(text: string): Uint8Array {
+  const out = new Uint8Array(text.length * 2);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    out[i * 2] = c & 0xff;
+    out[i * 2 + 1] = c >> 8;
+  }
+  return out;
+}
+
+function encodedUrl(nativePath: string): string {
+  return `file://${nativePath.split("/").map(encodeURIComponent).join("/")}`;
 }

@@ -12,6 +12,20 @@ export interface NodeUxpFsOptions {
   root: string;
   /** Native folders where opening a file for writing fails with EACCES (a read-only volume). */
   readOnly?: string[];
+  /**
+   * The manifest's localFileSystem permission, enforced as Adobe documents it: `file:` URLs and
+   * bare native paths (an arbitrary location) need "fullAccess"; plugin-temp:/ and plugin-data:/
+   * work under any. Defaults to what the committed manifest.json asks for.
+   */
+  permission?: "plugin" | "request" | "fullAccess";
+}
+
+/** The committed manifest's localFileSystem permission (what the shipped plugin gets). */
+export function manifestFileSystemPermission(): "plugin" | "request" | "fullAccess" {
+  const manifest = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, "../../../../../manifest.json"), "utf8")) as {
+    requiredPermissions?: { localFileSystem?: "plugin" | "request" | "fullAccess" };
+  };
+  return manifest.requiredPermissions?.localFileSystem ?? "plugin";
 }
 
 export interface NodeUxpFs extends UxpFs {
@@ -28,7 +42,13 @@ export function createNodeUxpFs(options: NodeUxpFsOptions): NodeUxpFs {
   fs.mkdirSync(dataDir, { recursive: true });
   const stats = { bytesRead: 0, bytesWritten: 0, largestWrite: 0 };
 
+  const permission = options.permission ?? manifestFileSystemPermission();
   const native = (url: string): string => {
+    if (!url.startsWith("plugin-temp:/") && !url.startsWith("plugin-data:/") && permission !== "fullAccess") {
+      throw Object.assign(new Error(`Permission denied: ${url} is outside the plugin's folders, which needs localFileSystem "fullAccess" (the manifest asks for "${permission}")`), {
+        code: "EPERM",
+      });
+    }
     if (url.startsWith("plugin-temp:/")) return path.join(tempDir, url.slice("plugin-temp:/".length));
     if (url.startsWith("plugin-data:/")) return path.join(dataDir, url.slice("plugin-data:/".length));
     if (url.startsWith("file:")) return url.slice("file:".length).replace(/^\/+/, "/");
