@@ -25,6 +25,8 @@ export const TrackClip = z.object({
   start: z.number(),
   end: z.number(),
   mediaPath: z.string().optional(),
+  /** Seconds into the media where the clip starts (its in point); absent means 0. */
+  sourceIn: z.number().nonnegative().optional(),
 });
 export type TrackClip = z.infer<typeof TrackClip>;
 

@@ -19,7 +19,7 @@ import { retimeTaps } from "../../core/bridgeFit.js";
 import type { SequenceColorSpace } from "../../core/schemas/color.js";
 import type { FrameRate } from "../../core/schemas/frameContext.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
-import { encoderColorArgs, writeHdr10Boxes } from "../media/colorConvert.js";
+import { encoderColorArgs, setparamsFilter, writeHdr10Boxes } from "../media/colorConvert.js";
 import { ffprobeJson, locateTool } from "../media/ffmpeg.js";
 
 export interface RetimeInput {
@@ -70,7 +70,8 @@ export async function retimeMaster(input: RetimeInput): Promise<RetimeResult> {
   const encoder = spawn(
     ffmpeg,
     ["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", pixFmt, "-s", `${width}x${height}`, "-r", rate, "-i", "-",
-      ...layout.encode, "-pix_fmt", pixFmt, ...encoderColorArgs(input.colorSpace), "-frames:v", String(input.frames), "-an", "-f", "mov", tmp],
+      // Raw frames carry no color: tag them (the ProRes frame header) and the stream (colr) alike.
+      "-vf", setparamsFilter(input.colorSpace), ...layout.encode, "-pix_fmt", pixFmt, ...encoderColorArgs(input.colorSpace), "-frames:v", String(input.frames), "-an", "-f", "mov", tmp],
     { stdio: ["pipe", "ignore", "pipe"] },
   );
   const abort = () => {

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { gateImport } from "../../../src/core/colorTags/index.js";
 import { readColorTagsFromFile } from "../../../src/server/files/fileRangedRead.js";
 import { retimeMaster } from "../../../src/server/conform/retime.js";
 
@@ -47,6 +48,8 @@ describe("retimeMaster", () => {
     const tags = await readColorTagsFromFile(output);
     expect(tags.colorSpace).toBe("rec709");
     expect(tags.sampleEntry).toBe("apch");
+    // Every carrier agrees (colr and the ProRes frame header), so the hosts' import gate takes it.
+    expect(gateImport(tags, "rec709")).toMatchObject({ ok: true });
   });
 
   it("slows a clip down when the span is longer than what was generated", async () => {
