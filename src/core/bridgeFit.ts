@@ -1,3 +1,4 @@
+import type { Direction } from "./schemas/direction.js";
 /**
  * Fitting a bridge: providers generate anchored clips at fixed lengths (Luma 5 s, Veo 4/6/8 s), a
  * gap is whatever the edit left. Trimming either end would throw away an anchor, so the clip is
@@ -60,4 +61,22 @@ export function retimeTaps(sourceFrames: number, outputFrames: number): Array<{ 
     const weight = position - from < 1e-6 ? 0 : position - from;
     return { from, to: Math.min(sourceFrames - 1, from + (weight > 0 ? 1 : 0)), weight };
   });
+}
+
+/**
+ * The direction as a bridge's provider must generate it: the editor drew it on the span (what
+ * lands on the timeline, and what the critic judges), the provider generates a longer (or
+ * shorter) clip that is then retimed to the span, so every compiled time is scaled by
+ * generated / span. The drawings themselves are left as drawn.
+ */
+export function directionForGeneratedLength(direction: Direction, generatedSeconds: number): Direction {
+  const k = generatedSeconds / direction.duration;
+  if (!(k > 0) || Math.abs(k - 1) < 1e-9) return direction;
+  return {
+    ...direction,
+    duration: generatedSeconds,
+    camera: { keyframes: direction.camera.keyframes.map((f) => ({ ...f, t: f.t * k })) },
+    framing: direction.framing.map((f) => ({ ...f, t: f.t * k })),
+    subjects: direction.subjects.map((s) => ({ ...s, points: s.points.map((p) => ({ ...p, t: p.t * k })) })),
+  };
 }

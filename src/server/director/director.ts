@@ -31,6 +31,7 @@ import { decideAfterRound, takeNumber, type LogLine, type RoundDecision } from "
 import { Budget, round2, usd } from "./budget.js";
 import { firstRoundVariants, type PlanCapabilities } from "./refinePlan.js";
 import { deliverOutputs } from "./deliverOutputs.js";
+import { directionForGeneratedLength } from "../../core/bridgeFit.js";
 import { bridgeModel, bridgePlanFor, endFramePath, retimeNote } from "./bridgeJob.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { newId } from "../ids.js";
@@ -107,7 +108,8 @@ export class Director {
     const limitProblem = bridge ? undefined : checkAgainstLimits(info, request);
     if (limitProblem) throw new DirectorError(400, "unsupported_combination", limitProblem.message, limitProblem.field);
 
-    const direction = compileDirection({ prompt: request.prompt, annotations: request.annotations, duration: generated }, {
+    // A bridge's direction is drawn (and judged) on the span; it is stretched to the generated length when sent.
+    const direction = compileDirection({ prompt: request.prompt, annotations: request.annotations, duration }, {
       frameSize: frame.frame.sequence.frameSize,
     });
     const model = bridge ? bridgeModel(info, request.model) : request.model ?? defaultModel(provider, info, request.mode);
@@ -647,7 +649,9 @@ export class Director {
         duration: bridge ? bridge.fit.generatedSeconds : job.duration,
         ...(bridge ? { bridge: { span: bridge.span, endFramePath: endFramePath(this.deps.ledger, bridge.span) } } : {}),
         // What is sent: the editor's direction with this take's corrections (auto mode, enhance).
-        direction: applyVariant(job.direction, take.variant, job.frame.sequence.frameSize),
+        direction: bridge
+          ? directionForGeneratedLength(applyVariant(job.direction, take.variant, job.frame.sequence.frameSize), bridge.fit.generatedSeconds)
+          : applyVariant(job.direction, take.variant, job.frame.sequence.frameSize),
         ...(take.variant ? { variant: take.variant } : {}),
         frame: job.frame,
         framePath: frame.imagePath,
