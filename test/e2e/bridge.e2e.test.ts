@@ -118,7 +118,7 @@ describe("Bridge in the browser harness", () => {
     expect(rate).toBe("24/1");
 
     // Anchored: the first frame is A's captured picture, the last B's (and not the other way round).
-    const auth = after.token ? { authorization: `Bearer ${after.token}` } : {};
+    const auth: Record<string, string> = after.token ? { authorization: `Bearer ${after.token}` } : {};
     const listed = (await (await fetch(`${backend.url}/v1/jobs`, { headers: auth })).json()) as { jobs: unknown[] };
     const job = listed.jobs.map((j) => Job.parse(j)).find((j) => j.takes.some((t) => t.id === item.takeId))!;
     expect(job.frame.mode).toBe("bridge");
