@@ -37,11 +37,12 @@ export type Money = z.infer<typeof Money>;
 
 /**
  * Plain-language guards a refined request adds for what the critic found: a cut (continuous), a
- * flicker (steadyExposure), a first frame off the captured one (startOnFrame), shake
+ * flicker (steadyExposure), a first frame off the captured one (startOnFrame), a bridge's last frame
+ * off B's or reaching it early (endOnFrame), shake
  * (steadyCamera), a drifting "static" camera (lockedOff), a stall in a directed move (keepMoving),
  * a pinned region that drifted (pinned).
  */
-export const RefinementGuard = z.enum(["continuous", "steadyExposure", "startOnFrame", "steadyCamera", "lockedOff", "keepMoving", "pinned"]);
+export const RefinementGuard = z.enum(["continuous", "steadyExposure", "startOnFrame", "endOnFrame", "steadyCamera", "lockedOff", "keepMoving", "pinned"]);
 export type RefinementGuard = z.infer<typeof RefinementGuard>;
 
 /** How the camera directives are phrased for text-reading models (the seed's "varying wording"). */
