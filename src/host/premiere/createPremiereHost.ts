@@ -28,7 +28,7 @@ export function createPremiereHost(deps: PremiereHostDeps): HostHandlers {
   return {
     ...handlers,
     "host.context": async () => (await readSequenceContext(ppro)).context,
-    "host.captureFrame": async ({ mode }) => captureFrame({ ppro, uxp, fs, backend }, mode),
+    "host.captureFrame": async ({ mode, bridgeSeconds }) => captureFrame({ ppro, uxp, fs, backend }, mode, bridgeSeconds),
     "host.importTake": async (params) =>
       importTake({ ppro, uxp, fs, secrets, backend, ...(deps.onImportTimings ? { onTimings: deps.onImportTimings } : {}) }, params),
     "host.pickMediaFolder": async () => pickMediaFolder({ uxp, secrets }),
