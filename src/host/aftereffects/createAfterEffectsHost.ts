@@ -35,8 +35,8 @@ export function createAfterEffectsHost(deps: AfterEffectsHostDeps): HostHandlers
   return {
     ...handlers,
     "host.context": async () => readCompContext(ae).context,
-    "host.captureFrame": async ({ mode }) =>
-      captureFrame({ ae, uxp, fs, backend, ...(deps.renderTimeoutMs ? { renderTimeoutMs: deps.renderTimeoutMs } : {}) }, mode),
+    "host.captureFrame": async ({ mode, bridgeSeconds }) =>
+      captureFrame({ ae, uxp, fs, backend, ...(deps.renderTimeoutMs ? { renderTimeoutMs: deps.renderTimeoutMs } : {}) }, mode, bridgeSeconds),
     "host.importTake": async (params) => importTake({ ae, uxp, fs, secrets, backend }, params),
     "host.pickMediaFolder": async () => pickMediaFolder({ uxp, secrets, tokenKey: SETTING_AE_MEDIA_FOLDER_TOKEN }),
     "host.setSequenceColorSpace": async ({ colorSpace }) => setDeliveryColorSpace(ae, colorSpace),
