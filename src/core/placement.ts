@@ -1,5 +1,5 @@
 import type { Placement } from "./schemas/bridge.js";
-import type { TrackClip, VideoTrack } from "./schemas/frameContext.js";
+import type { BridgeSpan, FrameRate, TrackClip, VideoTrack } from "./schemas/frameContext.js";
 
 /**
  * Where a take lands on the timeline. Pure: shared by the browser harness (server side) and the
@@ -112,4 +112,102 @@ export function findExtendPlacement(tracks: VideoTrack[], playheadSeconds: numbe
     return { trackIndex: shot.trackIndex, start, end: start + duration, newTrack: false, extendsClip };
   }
   return { ...findPlacement(tracks, start, duration), extendsClip };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bridge: between two clips, anchored on both.
+
+export const NO_BRIDGE_MESSAGE =
+  "Nothing to bridge here: park the playhead inside a gap between two clips, or on a cut between two touching clips, on the same track.";
+
+/** How near a cut the playhead must be (seconds) for Bridge to cover that cut. */
+export const CUT_SNAP_SECONDS = 0.5;
+/** The transition length offered for a cut when the editor has not picked one. */
+export const DEFAULT_CUT_BRIDGE_SECONDS = 2;
+
+/** The whole number of frames closest to `seconds` at `rate` (frame rate as num/den). */
+function toFrames(seconds: number, rate: FrameRate): number {
+  return Math.round((seconds * rate.num) / rate.den - 1e-9);
+}
+
+function toSeconds(frames: number, rate: FrameRate): number {
+  return (frames * rate.den) / rate.num;
+}
+
+/**
+ * Finds what Bridge would cover at the playhead, on the highest track that has something to
+ * bridge there (the track the editor sees):
+ * - a gap: the playhead is inside [A.end, B.start) with A and B on the same track → the take fills
+ *   the gap exactly; A's anchor is its last frame, B's its first;
+ * - a cut: A ends where B starts, within CUT_SNAP_SECONDS of the playhead → the take covers
+ *   [cut − d/2, cut + d/2) (d rounded to whole frames, both halves too); A's anchor is its frame
+ *   at the take's start, B's the frame right after the take's end, so neither is covered twice.
+ *
+ * @throws Error with NO_BRIDGE_MESSAGE when there is neither, or a message saying why a cut
+ * cannot take d (A or B too short).
+ */
+export function findBridgeSpan(
+  tracks: VideoTrack[],
+  playheadSeconds: number,
+  rate: FrameRate,
+  cutSeconds: number = DEFAULT_CUT_BRIDGE_SECONDS,
+): BridgeSpan {
+  const frame = toSeconds(1, rate);
+  const ordered = [...tracks].sort((x, y) => y.index - x.index);
+  for (const track of ordered) {
+    const clips = track.clips.filter((c) => c.end - c.start > TIME_EPSILON).sort((x, y) => x.start - y.start);
+    for (let i = 0; i + 1 < clips.length; i++) {
+      const a = clips[i]!;
+      const b = clips[i + 1]!;
+      const gap = b.start - a.end;
+      const ref = (c: TrackClip) => ({ name: c.name, start: c.start, end: c.end });
+      if (gap > TIME_EPSILON && playheadSeconds >= a.end - TIME_EPSILON && playheadSeconds < b.start - TIME_EPSILON) {
+        const frames = toFrames(gap, rate);
+        if (frames < 1) continue;
+        return {
+          kind: "gap",
+          trackIndex: track.index,
+          a: ref(a),
+          b: ref(b),
+          start: a.end,
+          end: b.start,
+          frames,
+          startAnchor: a.end - frame,
+          endAnchor: b.start,
+        };
+      }
+      if (Math.abs(gap) <= TIME_EPSILON && Math.abs(playheadSeconds - a.end) <= CUT_SNAP_SECONDS + TIME_EPSILON) {
+        const half = Math.max(1, toFrames(cutSeconds / 2, rate));
+        const cutFrame = toFrames(a.end, rate);
+        const start = toSeconds(cutFrame - half, rate);
+        const end = toSeconds(cutFrame + half, rate);
+        if (start < a.start - TIME_EPSILON) {
+          throw new Error(`${a.name} is shorter than half the bridge (${(half * frame).toFixed(2)} s): pick a shorter bridge for this cut.`);
+        }
+        if (end + frame > b.end + TIME_EPSILON) {
+          throw new Error(`${b.name} is shorter than half the bridge (${(half * frame).toFixed(2)} s): pick a shorter bridge for this cut.`);
+        }
+        return { kind: "cut", trackIndex: track.index, a: ref(a), b: ref(b), start, end, frames: 2 * half, startAnchor: start, endAnchor: end };
+      }
+    }
+  }
+  throw new Error(NO_BRIDGE_MESSAGE);
+}
+
+/**
+ * Where a bridge take lands. A gap: on A and B's own track, exactly [A.end, B.start), which must
+ * still be free (the editor may have moved something into it since the capture). A cut: on the
+ * first free track above everything in [start, end), by Insert's rule, so A and B stay untouched.
+ *
+ * @throws Error when the gap has been filled meanwhile.
+ */
+export function findBridgePlacement(tracks: VideoTrack[], span: BridgeSpan): Placement {
+  checkRange(span.start, span.end - span.start);
+  if (span.kind === "cut") return findPlacement(tracks, span.start, span.end - span.start);
+  const track = tracks.find((t) => t.index === span.trackIndex);
+  if (!track) throw new Error(`The bridge's track (V${span.trackIndex + 1}) is gone: capture the bridge again.`);
+  if (!isTrackFree(track, span.start, span.end)) {
+    throw new Error(`The gap between ${span.a.name} and ${span.b.name} is no longer empty: capture the bridge again.`);
+  }
+  return { trackIndex: span.trackIndex, start: span.start, end: span.end, newTrack: false };
 }

@@ -1,3 +1,4 @@
+import { BridgeAnchors } from "./components/BridgeAnchors.js";
 import { AnnotationInspector } from "./components/AnnotationInspector.js";
 import { CaptureButton } from "./components/CaptureButton.js";
 import { ContextBar } from "./components/ContextBar.js";
@@ -52,6 +53,7 @@ function Panel() {
             <CaptureButton />
             <Toolbar />
           </div>
+          <BridgeAnchors />
           <DirectionCanvas />
           <TimeStrip />
           <AnnotationInspector />

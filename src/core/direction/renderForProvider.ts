@@ -36,6 +36,7 @@ export const GUARD_SENTENCES: Readonly<Record<RefinementGuard, string>> = {
   continuous: "One continuous shot: no cuts, no scene changes.",
   steadyExposure: "Keep the exposure and lighting steady: no flicker.",
   startOnFrame: "Begin exactly on the given frame, unchanged.",
+  endOnFrame: "End exactly on the given end frame, arriving on its last frame, not before.",
   steadyCamera: "Smooth, stabilised camera: no shake or jitter.",
   lockedOff: "The camera is locked off on a tripod: no drift at all.",
   keepMoving: "Keep the motion going to the very end: no pauses or freezes.",

@@ -60,7 +60,8 @@ export const BridgeMethods = {
   "host.context": { params: z.object({}).default({}), result: SequenceContext },
   "host.backend": { params: z.object({}).default({}), result: BackendInfo },
   "host.captureFrame": {
-    params: z.object({ mode: PlacementMode.default("insert") }).default({ mode: "insert" }),
+    /** `bridgeSeconds`: Bridge over a cut, the transition's length d (default 2 s); a gap decides its own. */
+    params: z.object({ mode: PlacementMode.default("insert"), bridgeSeconds: z.number().positive().max(10).optional() }).default({ mode: "insert" }),
     result: FrameContext,
   },
   "host.importTake": { params: ImportTakeParams, result: ImportTakeResult },

@@ -25,6 +25,8 @@ export const TrackClip = z.object({
   start: z.number(),
   end: z.number(),
   mediaPath: z.string().optional(),
+  /** Seconds into the media where the clip starts (its in point); absent means 0. */
+  sourceIn: z.number().nonnegative().optional(),
 });
 export type TrackClip = z.infer<typeof TrackClip>;
 
@@ -35,9 +37,40 @@ export const VideoTrack = z.object({
 });
 export type VideoTrack = z.infer<typeof VideoTrack>;
 
-/** Where a take goes: at the playhead (insert) or right after the shot under it (extend). */
-export const PlacementMode = z.enum(["insert", "extend"]);
+/**
+ * Where a take goes: at the playhead (insert), right after the shot under it (extend), or between
+ * two clips, anchored on both (bridge: fills a gap, or covers a cut on the track above).
+ */
+export const PlacementMode = z.enum(["insert", "extend", "bridge"]);
 export type PlacementMode = z.infer<typeof PlacementMode>;
+
+/** A clip a bridge is anchored on, as it sat on the timeline when the frames were captured. */
+export const BridgeClip = z.object({ name: z.string(), start: z.number(), end: z.number() });
+export type BridgeClip = z.infer<typeof BridgeClip>;
+
+/**
+ * The stretch of timeline a bridge covers, found by the host (core/placement findBridgeSpan):
+ * - `gap`: clip A ends, nothing, clip B starts on the same track; the take fills [A.end, B.start)
+ *   exactly, on that track.
+ * - `cut`: A and B touch; the take covers [cut − d/2, cut + d/2) as a transition, on the first
+ *   free track above, so nothing under it is touched.
+ * The take's first frame is A's picture at `startAnchor` and its last B's at `endAnchor` (sequence
+ * seconds of the captured frames). `frames` is the exact length in sequence frames.
+ */
+export const BridgeSpan = z.object({
+  kind: z.enum(["gap", "cut"]),
+  trackIndex: z.number().int().nonnegative(),
+  a: BridgeClip,
+  b: BridgeClip,
+  start: z.number(),
+  end: z.number(),
+  frames: z.number().int().positive(),
+  startAnchor: z.number(),
+  endAnchor: z.number(),
+  /** The captured end frame (B's picture); the FrameContext holding this span is A's. */
+  endFrameId: z.string().min(1).optional(),
+});
+export type BridgeSpan = z.infer<typeof BridgeSpan>;
 
 /**
  * After Effects: the project's color settings (File › Project Settings › Color), and where the
@@ -103,5 +136,7 @@ export const FrameContext = z.object({
   }),
   mode: PlacementMode,
   sequence: SequenceContext,
+  /** Bridge only: the span the take covers and the end frame (this frame is the start, A's). */
+  bridge: BridgeSpan.optional(),
 });
 export type FrameContext = z.infer<typeof FrameContext>;

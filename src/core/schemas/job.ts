@@ -39,11 +39,12 @@ export type Money = z.infer<typeof Money>;
 
 /**
  * Plain-language guards a refined request adds for what the critic found: a cut (continuous), a
- * flicker (steadyExposure), a first frame off the captured one (startOnFrame), shake
+ * flicker (steadyExposure), a first frame off the captured one (startOnFrame), a bridge's last frame
+ * off B's or reaching it early (endOnFrame), shake
  * (steadyCamera), a drifting "static" camera (lockedOff), a stall in a directed move (keepMoving),
  * a pinned region that drifted (pinned).
  */
-export const RefinementGuard = z.enum(["continuous", "steadyExposure", "startOnFrame", "steadyCamera", "lockedOff", "keepMoving", "pinned"]);
+export const RefinementGuard = z.enum(["continuous", "steadyExposure", "startOnFrame", "endOnFrame", "steadyCamera", "lockedOff", "keepMoving", "pinned"]);
 export type RefinementGuard = z.infer<typeof RefinementGuard>;
 
 /** How the camera directives are phrased for text-reading models (the seed's "varying wording"). */
@@ -79,6 +80,19 @@ export const TakeVariant = z.object({
   changes: z.array(z.string()),
 });
 export type TakeVariant = z.infer<typeof TakeVariant>;
+
+/**
+ * A bridge take is generated at a length the provider offers and fitted to the span by a constant
+ * speed change at the sequence's frame rate, first and last frames kept (never trimmed). `speed`
+ * is generated length over placed length: 1.2 plays 20 % faster than generated.
+ */
+export const BridgeRetime = z.object({
+  generatedSeconds: z.number().positive(),
+  generatedFrames: z.number().int().positive(),
+  placedFrames: z.number().int().positive(),
+  speed: z.number().positive(),
+});
+export type BridgeRetime = z.infer<typeof BridgeRetime>;
 
 export const Take = z.object({
   id: z.string(),
@@ -117,6 +131,8 @@ export const Take = z.object({
   }),
   /** What delivery did to the provider's files (conform route, rate conversion), in sentences. */
   notes: z.array(z.string()).optional(),
+  /** Bridge takes: the constant speed change that fitted the generated length to the span. */
+  retime: BridgeRetime.optional(),
   critique: z.unknown().nullable(),
   /** What the take has cost in all: its earlier attempts (a retry) plus the current one. */
   cost: Money,
@@ -254,6 +270,21 @@ export const ModeLimits = z.object({
 });
 export type ModeLimits = z.infer<typeof ModeLimits>;
 
+/**
+ * What a provider can do in Bridge mode: both anchors, at which generated lengths (a bridge is
+ * generated at the shortest of these at or above the span, then retimed to fit), with which models.
+ */
+export const BridgeCapability = z.object({
+  startFrame: z.literal(true),
+  endFrame: z.literal(true),
+  /** Seconds the provider can generate an anchored clip at, ascending. */
+  lengths: z.array(z.number().positive()).min(1),
+  /** Models that take both frames; the first is the default for a bridge. */
+  models: z.array(z.string()).min(1),
+  note: z.string().optional(),
+});
+export type BridgeCapability = z.infer<typeof BridgeCapability>;
+
 /** Where a provider's prices come from, so the panel can say how sure an estimate is. */
 export const PriceSource = z.object({
   source: z.string(),
@@ -282,6 +313,8 @@ export const ProviderInfo = z.object({
     seed: z.boolean().optional(),
     /** Takes camera keyframes (views of the frame at frame indexes), so a refined take can get the directed path as keyframes (Luma). */
     keyframes: z.boolean().optional(),
+    /** Can make a take anchored on a start and an end frame (Bridge mode); absent: cannot. */
+    bridge: BridgeCapability.optional(),
   }),
   pricing: PriceSource.optional(),
 });

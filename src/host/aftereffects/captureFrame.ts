@@ -7,6 +7,7 @@ import { uploadFrame } from "../uxp/frameUpload.js";
 import { fileIn, type HostFile } from "../uxp/paths.js";
 import { isCompletePng, pngSize } from "../uxp/png.js";
 import type { UxpApi, UxpFs } from "../uxp/types.js";
+import { findCompBridge } from "./bridgeAnchors.js";
 import { readCompContext, selectedLayers } from "./compContext.js";
 import { compTimePoint, lastFrameStart } from "./compTime.js";
 import type { AeCompItem, AeDeferredCall, AeLayer, AfterEffectsModule } from "./types.js";
@@ -25,10 +26,26 @@ export const RENDER_TIMEOUT_MS = 30_000;
 export async function captureFrame(
   deps: { ae: AfterEffectsModule; uxp: UxpApi; fs: UxpFs; backend: BackendHttp; renderTimeoutMs?: number },
   mode: PlacementMode,
+  bridgeSeconds?: number,
 ): Promise<FrameContext> {
   const { comp, context } = readCompContext(deps.ae);
   if (comp.numLayers === 0) {
     throw hostError(HostErrorCode.noClips, `The composition "${comp.name}" has no layers. Add a shot, park the current-time indicator on it, then capture.`);
+  }
+  if (mode === "bridge") {
+    // Both anchors rendered as the comp shows them (its color): B's first, then A's naming it.
+    const { span } = findCompBridge(comp, context, bridgeSeconds);
+    const folder = await deps.uxp.storage.localFileSystem.getTemporaryFolder();
+    const renderAt = async (at: number) => {
+      const file = fileIn(folder, `retake-frame-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}.png`);
+      try {
+        return await renderFrame(deps.fs, comp, at, file, compTimePoint(at, context.frameRate, context.dropFrame, comp.displayStartTime ?? 0).timecode, deps.renderTimeoutMs ?? RENDER_TIMEOUT_MS);
+      } finally {
+        await removeQuietly(deps.fs, file.url);
+      }
+    };
+    const end = await uploadFrame(deps.backend, { context, mode, png: await renderAt(span.endAnchor) });
+    return uploadFrame(deps.backend, { context, mode, png: await renderAt(span.startAnchor), bridge: { ...span, endFrameId: end.frameId } });
   }
   let at: number;
   if (mode === "extend") {

@@ -37,8 +37,8 @@ export function createAfterEffectsHost(deps: AfterEffectsHostDeps): HostHandlers
   return {
     ...handlers,
     "host.context": async () => readCompContext(ae).context,
-    "host.captureFrame": async ({ mode }) =>
-      captureFrame({ ae, uxp, fs, backend, ...(deps.renderTimeoutMs ? { renderTimeoutMs: deps.renderTimeoutMs } : {}) }, mode),
+    "host.captureFrame": async ({ mode, bridgeSeconds }) =>
+      captureFrame({ ae, uxp, fs, backend, ...(deps.renderTimeoutMs ? { renderTimeoutMs: deps.renderTimeoutMs } : {}) }, mode, bridgeSeconds),
     // The second argument is the call's AbortSignal (withTimeouts passes it); one import per take at a time.
     "host.importTake": async (params, signal?: AbortSignal) =>
       imports.run(`${params.jobId}/${params.takeId}`, "This take", signal, (guarded) => importTake({ ae, uxp, fs, secrets, backend }, params, guarded)),

@@ -10,6 +10,7 @@ import type { Secrets } from "../uxp/secrets.js";
 import { downloadVerifiedMaster, fetchFinishedTake, takeBaseName } from "../uxp/takeMedia.js";
 import type { UxpApi } from "../uxp/types.js";
 import { addTakeLayer, FOLDER_NAME } from "./addTakeLayer.js";
+import { bridgeLayerPlan } from "./bridgeAnchors.js";
 import { layerToExtend } from "./captureFrame.js";
 import { readCompContext, selectedLayers } from "./compContext.js";
 import { downloadVerifiedExrSequence, exrSequenceArtifact, type AeFs } from "./exrDownload.js";
@@ -49,7 +50,9 @@ export async function importTake(deps: AeImportDeps, params: { jobId: string; ta
   const { job, take } = finished;
   const initial = readCompContext(deps.ae);
   // Where the take goes is decided at the click, and refused before any download.
-  const plan = planPlacement(initial.comp, params.mode, initial.context.playhead.timecode);
+  const bridging = params.mode === "bridge" || job.frame.mode === "bridge";
+  if (bridging && params.mode !== "bridge") throw hostError(HostErrorCode.noPlacement, "This take is a bridge: import it with Bridge, so it lands between its two layers.");
+  const plan = bridging ? bridgeLayerPlan(initial.comp, job.frame.bridge) : planPlacement(initial.comp, params.mode, initial.context.playhead.timecode);
   const mediaFolder = await resolveMediaFolder({ ...deps, tokenKey: SETTING_AE_MEDIA_FOLDER_TOKEN }, initial.project.file);
   const settings = initial.context.projectColor!;
 

@@ -37,7 +37,7 @@ export function ProgramMonitor(props: ProgramMonitorProps) {
   const showSample = shot !== undefined && !shotIsTake;
   // Half a frame in, so the browser lands on this frame rather than the end of the previous one.
   const sampleTime = showSample
-    ? Math.min(Math.max(0, playheadSeconds - shot.clip.start + step / 2), Math.max(0, sampleClip.duration - step / 2))
+    ? Math.min(Math.max(0, playheadSeconds - shot.clip.start + (shot.clip.sourceIn ?? 0) + step / 2), Math.max(0, sampleClip.duration - step / 2))
     : undefined;
 
   useEffect(() => {

@@ -69,9 +69,9 @@ export function createBrowserHostHandlers(options: BrowserHostOptions): HostHand
       options.onState?.(state);
       return state.sequence;
     },
-    "host.captureFrame": async ({ mode }) => {
+    "host.captureFrame": async ({ mode, bridgeSeconds }) => {
       await settle();
-      return api.capture(mode);
+      return api.capture(mode, bridgeSeconds);
     },
     "host.importTake": async (params) => {
       await settle();

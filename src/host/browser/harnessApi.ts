@@ -17,7 +17,7 @@ export type SequenceUpdate = { colorSpace?: SequenceColorSpace; playheadSeconds?
 export interface HarnessApi {
   state(): Promise<HarnessState>;
   updateSequence(update: SequenceUpdate): Promise<HarnessState>;
-  capture(mode: PlacementMode): Promise<FrameContext>;
+  capture(mode: PlacementMode, bridgeSeconds?: number): Promise<FrameContext>;
   importTake(params: z.infer<typeof ImportTakeParams>): Promise<ImportTakeResult>;
   reset(): Promise<HarnessState>;
 }
@@ -67,7 +67,7 @@ export function createHarnessApi(baseUrl = "", fetchImpl: typeof fetch = (...arg
   return {
     state: () => request("GET", "/harness/state", HarnessState),
     updateSequence: (update) => request("PUT", "/harness/sequence", HarnessState, update),
-    capture: (mode) => request("POST", "/harness/capture", FrameContext, { mode }),
+    capture: (mode, bridgeSeconds) => request("POST", "/harness/capture", FrameContext, { mode, ...(bridgeSeconds !== undefined ? { bridgeSeconds } : {}) }),
     importTake: (params) => request("POST", "/harness/import", ImportTakeResult, params),
     reset: () => request("POST", "/harness/reset", HarnessState),
   };

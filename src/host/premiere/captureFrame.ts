@@ -4,6 +4,8 @@ import { frameToTicks, secondsToTicks, ticksToFrame } from "../../core/time.js";
 import type { BackendHttp } from "../uxp/backendHttp.js";
 import { describe, hostError, HostErrorCode as PremiereErrorCode } from "../uxp/errors.js";
 import { uploadFrame } from "../uxp/frameUpload.js";
+import { pngSize } from "../uxp/png.js";
+import { captureBridge } from "./bridgeAnchors.js";
 import { exportFrame } from "./frameExport.js";
 import { readSequenceContext } from "./sequenceContext.js";
 import type { PremiereApi, UxpApi, UxpFs } from "./types.js";
@@ -16,7 +18,9 @@ import type { PremiereApi, UxpApi, UxpFs } from "./types.js";
 export async function captureFrame(
   deps: { ppro: PremiereApi; uxp: UxpApi; fs: UxpFs; backend: BackendHttp },
   mode: PlacementMode,
+  bridgeSeconds?: number,
 ): Promise<FrameContext> {
+  if (mode === "bridge") return captureBridge(deps, bridgeSeconds);
   const { sequence, context } = await readSequenceContext(deps.ppro);
   const clips = context.videoTracks.flatMap((t) => t.clips);
   if (clips.length === 0) {

@@ -35,7 +35,7 @@ export function createPremiereHost(deps: PremiereHostDeps): HostHandlers {
   return {
     ...handlers,
     "host.context": async () => contextReader.read(),
-    "host.captureFrame": async ({ mode }) => captureFrame({ ppro, uxp, fs, backend }, mode),
+    "host.captureFrame": async ({ mode, bridgeSeconds }) => captureFrame({ ppro, uxp, fs, backend }, mode, bridgeSeconds),
     // The second argument is the call's AbortSignal (withTimeouts passes it; a deadline aborts it).
     "host.importTake": async (params, signal?: AbortSignal) =>
       imports.run(`${params.jobId}/${params.takeId}`, "This take", signal, (guarded) =>

@@ -9,6 +9,7 @@ import { resolveMediaFolder } from "../uxp/mediaFolder.js";
 import { markerComment, provenanceOf, withProvenance } from "../uxp/provenance.js";
 import type { Secrets } from "../uxp/secrets.js";
 import { downloadVerifiedMaster, fetchFinishedTake } from "../uxp/takeMedia.js";
+import { bridgePlacement } from "./bridgeAnchors.js";
 import { placeTake, readBackPlacement } from "./placeTake.js";
 import { BIN_NAME, ensureRetakeBin, fileHeldByPremiere, importIntoBin } from "./retakeBin.js";
 import { readSequenceContext } from "./sequenceContext.js";
@@ -55,7 +56,10 @@ export async function importTake(
   const initial = await readSequenceContext(deps.ppro);
   const playhead = initial.context.playhead;
   // Fail before downloading when there is nowhere to put the take (extend with no shot).
-  computePlacement(initial.context.videoTracks, playhead.seconds, job.duration, params.mode);
+  const bridging = params.mode === "bridge" || job.frame.mode === "bridge";
+  if (bridging && params.mode !== "bridge") throw hostError(PremiereErrorCode.noPlacement, "This take is a bridge: import it with Bridge, so it lands between its two clips.");
+  if (bridging) bridgePlacement(initial.context.videoTracks, job.frame.bridge, initial.context.frameRate);
+  else computePlacement(initial.context.videoTracks, playhead.seconds, job.duration, params.mode);
 
   const folder = await resolveMediaFolder({ ...deps, tokenKey: SETTING_MEDIA_FOLDER_TOKEN }, initial.project.path);
   const { target, tags, transfer } = await downloadVerifiedMaster(deps, { folder, finished, colorSpace: initial.context.colorSpace, ...(signal ? { signal } : {}) });
@@ -74,7 +78,10 @@ export async function importTake(
   // The timeline may have changed during the download: place against the tracks as they are now,
   // at the playhead as it was when the editor pressed Import.
   const now = await readSequenceContext(deps.ppro);
-  const placement = computePlacement(now.context.videoTracks, playhead.seconds, job.duration, params.mode);
+  const bridged = bridging ? bridgePlacement(now.context.videoTracks, job.frame.bridge, now.context.frameRate) : undefined;
+  const placement: Placement = bridged
+    ? { trackIndex: bridged.trackIndex, start: bridged.start, end: bridged.end, newTrack: bridged.newTrack }
+    : computePlacement(now.context.videoTracks, playhead.seconds, job.duration, params.mode);
   const provenance = provenanceOf(job, take);
   const [markers, existingXmp] = await Promise.all([
     deps.ppro.Markers.getMarkers(now.sequence),
@@ -87,7 +94,7 @@ export async function importTake(
     sequence: now.sequence,
     item,
     placement,
-    ...(params.mode === "insert" && Math.abs(placement.start - playhead.seconds) < 1e-9 ? { startTicks: playhead.ticks } : {}),
+    ...(bridged ? { startTicks: bridged.startTicks } : params.mode === "insert" && Math.abs(placement.start - playhead.seconds) < 1e-9 ? { startTicks: playhead.ticks } : {}),
     markers,
     markerName,
     markerComment: markerComment(provenance),

@@ -14,6 +14,7 @@ import { CameraTracker, type CameraSample } from "./cameraTracker.js";
 import { SubjectMeter, type SubjectStart } from "./subjects.js";
 import { cameraVerdict } from "./confidence.js";
 import { compareFirstFrame } from "./continuity.js";
+import { compareLastFrame, END_WINDOW_SECONDS, TrailingFrames } from "./bridgeEnds.js";
 import { Critique } from "./critiqueSchema.js";
 import { ExposureMeter } from "./exposure.js";
 import { analysisSize, ANALYSIS_WIDTH, decodeLuma, decodeStill, probeClip } from "./frames.js";
@@ -25,6 +26,8 @@ export interface CritiqueOptions {
   direction?: Direction;
   /** The captured frame (PNG/JPEG) the take should start from. */
   framePath?: string;
+  /** Bridges: B's captured frame (PNG/JPEG) the take should end on. */
+  endFramePath?: string;
   signal?: AbortSignal;
   analysisWidth?: number;
 }
@@ -50,12 +53,16 @@ export async function critiqueClip(clipPath: string, options: CritiqueOptions = 
   let lastSample: CameraSample | null = null;
   const captured = options.framePath ? decodeStill(options.framePath, size.width, size.height, options.signal) : null;
   captured?.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+  const endCaptured = options.endFramePath ? decodeStill(options.endFramePath, size.width, size.height, options.signal) : null;
+  endCaptured?.catch(() => undefined);
+  const trailing = endCaptured ? new TrailingFrames(Math.max(2, Math.ceil(info.fps * END_WINDOW_SECONDS))) : null;
 
   const frames = await decodeLuma(
     clipPath,
     info,
     (frame) => {
       firstSignal ??= frame.signal;
+      trailing?.push(frame.signal);
       const sample = tracker.push(frame.index, frame.t, frame.signal);
       stats.push(frame.t, frame.signal);
       exposure.push(frame.t, frame.signal);
@@ -106,6 +113,7 @@ export async function critiqueClip(clipPath: string, options: CritiqueOptions = 
     },
     continuity: {
       firstFrame: captured ? compareFirstFrame(await captured, firstSignal, size.width, size.height) : null,
+      ...(endCaptured && trailing ? { lastFrame: compareLastFrame(await endCaptured, trailing.all, size.width, size.height, info.fps) } : {}),
     },
     stability: measureStability(stats.stats, path, track.cuts, info.fps, options.direction ? directedMotion(options.direction) : undefined),
     exposure: exposure.result(),

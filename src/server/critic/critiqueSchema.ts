@@ -62,6 +62,19 @@ export const ContinuityMeasurement = z.object({
       alignedMatch: z.number(),
     })
     .nullable(),
+  /**
+   * Bridges: the take's last frame against B's captured frame (critic/bridgeEnds.ts), with how
+   * early the take already matched it. Absent for other takes (and in critiques from before).
+   */
+  lastFrame: z
+    .object({
+      similarity: z.number(),
+      offset: z.object({ x: z.number(), y: z.number(), zoom: z.number() }),
+      alignedMatch: z.number(),
+      arrivesEarly: z.number(),
+    })
+    .nullable()
+    .optional(),
 });
 
 export const StabilityMeasurement = z.object({

@@ -95,6 +95,13 @@ export function scoreFindings(f: Findings): { score: number; penalties: Penalty[
     if (c.similarity < 0.9) add("continuity", cap((0.9 - c.similarity) * 60, 30), `starts ${c.similarity < 0.5 ? "far from" : "off from"} the captured frame (similarity ${c.similarity.toFixed(2)})`);
     else good.push("starts on the captured frame");
   }
+  // Bridges: the end is judged like the start, against B's frame.
+  const end = f.continuity.lastFrame;
+  if (end) {
+    if (end.similarity < 0.9) add("end continuity", cap((0.9 - end.similarity) * 60, 30), `ends ${end.similarity < 0.5 ? "far from" : "off from"} B's frame (similarity ${end.similarity.toFixed(2)})`);
+    else if (end.arrivesEarly > 0.25) add("end continuity", cap((end.arrivesEarly - 0.25) * 10, 8), `ends ${end.arrivesEarly.toFixed(1)} s early on B's framing, then holds`);
+    else good.push("ends on B's frame");
+  }
 
   const total = penalties.reduce((sum, p) => sum + p.points, 0);
   const score = Math.round(Math.max(0, Math.min(100, 100 - total)));

@@ -2,7 +2,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { gateImport } from "../../core/colorTags/index.js";
 import type { SequenceContext } from "../../core/schemas/index.js";
+import type { BridgeRetime } from "../../core/schemas/index.js";
 import { conformMaster } from "../conform/conformMaster.js";
+import { retimeMaster } from "../conform/retime.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { toSdrRgbFilter } from "../media/colorConvert.js";
 import { ffprobeJson, runFfmpeg } from "../media/ffmpeg.js";
@@ -12,6 +14,8 @@ export interface Delivery {
   outputs: ProviderOutput[];
   /** What was done to the provider's files, in sentences for the take card. */
   notes: string[];
+  /** Bridge takes: the speed change that fitted the generated clip to the span. */
+  retime?: BridgeRetime;
 }
 
 const PROXY_MAX_WIDTH = 960;
@@ -31,12 +35,20 @@ export async function deliverOutputs(input: {
   duration: number;
   dir: string;
   signal?: AbortSignal;
+  /**
+   * Bridge takes: the span's exact length in sequence frames. The master is conformed whole (at
+   * the source's own rate and length, so neither anchor frame is trimmed or dropped by a rate
+   * change), then retimed to exactly these frames at the sequence's rate.
+   */
+  fitFrames?: number;
 }): Promise<Delivery> {
   const { sequence, dir, signal } = input;
+  let retime: BridgeRetime | undefined;
   const notes: string[] = input.outputs.flatMap((o) => o.notes ?? []);
   let outputs = [...input.outputs];
   const master = outputs.find((o) => o.kind === "master");
   if (!master) return { outputs, notes };
+  const whole = input.fitFrames !== undefined ? await wholeLength(master.path, signal) : undefined;
 
   const tags = await readColorTagsFromFile(master.path);
   const gate = gateImport(tags, sequence.colorSpace);
@@ -51,8 +63,8 @@ export async function deliverOutputs(input: {
           colorSpace: sequence.colorSpace,
           width: sequence.frameSize.width,
           height: sequence.frameSize.height,
-          frameRate: sequence.frameRate,
-          duration: input.duration,
+          frameRate: whole?.rate ?? sequence.frameRate,
+          duration: whole?.seconds ?? input.duration,
           pixelAspect: sequence.pixelAspect,
         },
         format: "prores422hq",
@@ -68,12 +80,52 @@ export async function deliverOutputs(input: {
     }
   }
 
+  if (input.fitFrames !== undefined) {
+    const current = outputs.find((o) => o.kind === "master")!;
+    // Only a master in the sequence's color can be retimed into it (the import gate refuses the rest).
+    const ready = gateImport(await readColorTagsFromFile(current.path), sequence.colorSpace);
+    if (ready.ok) {
+      const fitted = await retimeMaster({
+        inputPath: current.path,
+        outputPath: freePath(dir, "master-fitted", ".mov"),
+        frames: input.fitFrames,
+        frameRate: sequence.frameRate,
+        colorSpace: sequence.colorSpace,
+        ...(signal ? { signal } : {}),
+      });
+      const rate = whole?.rate ?? sequence.frameRate;
+      retime = {
+        generatedSeconds: (fitted.sourceFrames * rate.den) / rate.num,
+        generatedFrames: fitted.sourceFrames,
+        placedFrames: fitted.frames,
+        speed: fitted.speed,
+      };
+      // The conformed (not yet fitted) master is not kept: the provider's file stays as `source`.
+      if (current.path !== master.path) fs.rmSync(current.path, { force: true });
+      else outputs.push({ ...master, kind: "source" });
+      outputs = outputs.filter((o) => o.kind !== "proxy" && o.kind !== "poster" && o !== current);
+      outputs.push({ ...current, kind: "master", path: fitted.path, mediaType: "video/quicktime" });
+    } else {
+      notes.push("Not fitted to the bridge: the master is not in the sequence's color space, so it cannot be retimed into it.");
+    }
+  }
+
   const finalMaster = outputs.find((o) => o.kind === "master")!;
   if (!outputs.some((o) => o.kind === "proxy")) {
     const proxy = await makeProxyAndPoster(finalMaster.path, dir, signal);
     outputs.push(...proxy);
   }
-  return { outputs, notes };
+  return { outputs, notes, ...(retime ? { retime } : {}) };
+}
+
+/** The source's own rate and whole length, so conform keeps every frame of a bridge take. */
+async function wholeLength(file: string, signal?: AbortSignal): Promise<{ rate: { num: number; den: number }; seconds: number } | undefined> {
+  const probe = await ffprobeJson(file, ["-select_streams", "v:0", "-count_frames", "-show_streams"], signal ? { signal } : {});
+  const stream = probe.streams?.[0] as { r_frame_rate?: string; nb_read_frames?: string } | undefined;
+  const [num, den] = (stream?.r_frame_rate ?? "").split("/").map(Number);
+  const frames = Number(stream?.nb_read_frames ?? 0);
+  if (!num || !den || !frames) return undefined;
+  return { rate: { num, den }, seconds: (frames * den) / num };
 }
 
 /** An SDR H.264 proxy and a JPEG poster from any master, for the take card's preview. */

@@ -31,6 +31,8 @@ import { decideAfterRound, takeNumber, type LogLine, type RoundDecision } from "
 import { Budget, round2, usd } from "./budget.js";
 import { firstRoundVariants, type PlanCapabilities } from "./refinePlan.js";
 import { deliverOutputs } from "./deliverOutputs.js";
+import { directionForGeneratedLength } from "../../core/bridgeFit.js";
+import { bridgeModel, bridgePlanFor, endFramePath, retimeNote } from "./bridgeJob.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { newId } from "../ids.js";
 import type { Ledger } from "../ledger/ledger.js";
@@ -97,14 +99,21 @@ export class Director {
     if (count > info.capabilities.maxCount) {
       throw new DirectorError(400, "count_too_large", `${info.label} makes at most ${info.capabilities.maxCount} takes per job.`, "count");
     }
-    const limitProblem = checkAgainstLimits(info, request);
+    // Bridge: the span decides the length; the provider generates the nearest length it offers at
+    // or above it (priced and limit-checked at that length), and delivery retimes it to fit.
+    const bridge = bridgePlanFor(frame.frame, info);
+    if (bridge) endFramePath(ledger, bridge.span);
+    const duration = bridge ? bridge.spanSeconds : request.duration;
+    const generated = bridge ? bridge.fit.generatedSeconds : request.duration;
+    const limitProblem = bridge ? undefined : checkAgainstLimits(info, request);
     if (limitProblem) throw new DirectorError(400, "unsupported_combination", limitProblem.message, limitProblem.field);
 
-    const direction = compileDirection({ prompt: request.prompt, annotations: request.annotations, duration: request.duration }, {
+    // A bridge's direction is drawn (and judged) on the span; it is stretched to the generated length when sent.
+    const direction = compileDirection({ prompt: request.prompt, annotations: request.annotations, duration }, {
       frameSize: frame.frame.sequence.frameSize,
     });
-    const model = request.model ?? defaultModel(provider, info, request.mode);
-    const cost = this.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr, sequence: frame.frame.sequence });
+    const model = bridge ? bridgeModel(info, request.model) : request.model ?? defaultModel(provider, info, request.mode);
+    const cost = this.estimateTake(provider, { mode: request.mode, model, duration: generated, exr: request.exr, sequence: frame.frame.sequence });
     const refusal = this.budget.refusal(cost.usd * count, { budgetUsd: request.budgetUsd, count, perTakeUsd: cost.usd });
     if (refusal) throw new DirectorError(402, "over_budget", refusal, "budgetUsd");
     const now = new Date().toISOString();
@@ -122,7 +131,7 @@ export class Director {
       model,
       mode: request.mode,
       count,
-      duration: request.duration,
+      duration,
       budgetUsd: request.budgetUsd ?? null,
       budgetLimitUsd,
       ...(request.exr ? { exr: true } : {}),
@@ -630,15 +639,19 @@ export class Director {
     if (!providerJobId) {
       const frame = this.deps.ledger.getFrame(job.frame.frameId);
       if (!frame) throw new Error("The captured frame has gone from the ledger.");
+      const bridge = bridgePlanFor(job.frame, provider.info());
       const input: HostedSubmitInput = {
         jobId: job.id,
         takeId: take.id,
         takeIndex: take.index,
         mode: job.mode,
         model: job.model,
-        duration: job.duration,
+        duration: bridge ? bridge.fit.generatedSeconds : job.duration,
+        ...(bridge ? { bridge: { span: bridge.span, endFramePath: endFramePath(this.deps.ledger, bridge.span) } } : {}),
         // What is sent: the editor's direction with this take's corrections (auto mode, enhance).
-        direction: applyVariant(job.direction, take.variant, job.frame.sequence.frameSize),
+        direction: bridge
+          ? directionForGeneratedLength(applyVariant(job.direction, take.variant, job.frame.sequence.frameSize), bridge.fit.generatedSeconds)
+          : applyVariant(job.direction, take.variant, job.frame.sequence.frameSize),
         ...(take.variant ? { variant: take.variant } : {}),
         frame: job.frame,
         framePath: frame.imagePath,
@@ -745,7 +758,15 @@ export class Director {
     fs.mkdirSync(artifactsDir, { recursive: true });
     const fetched = await provider.fetchOutputs(providerJobId, artifactsDir);
     this.transition(take.id, { message: "Delivering the master", progress: 0.98 });
-    const { outputs, notes } = await deliverOutputs({ outputs: fetched, sequence: job.frame.sequence, duration: job.duration, dir: artifactsDir, signal });
+    const span = job.frame.mode === "bridge" ? job.frame.bridge : undefined;
+    const { outputs, notes, retime } = await deliverOutputs({
+      outputs: fetched,
+      sequence: job.frame.sequence,
+      duration: job.duration,
+      dir: artifactsDir,
+      signal,
+      ...(span ? { fitFrames: span.frames } : {}),
+    });
     if (signal.aborted) return;
     const recorded: Take["outputs"] = {};
     for (const output of outputs) {
@@ -773,7 +794,8 @@ export class Director {
     }
     const critique = await this.critique(job, take.id, recorded.master, signal);
     if (signal.aborted) return;
-    this.transition(take.id, { state: "succeeded", progress: 1, message: "Ready", outputs: recorded, critique, ...(notes.length ? { notes } : {}) });
+    if (retime) notes.push(retimeNote(retime.generatedFrames, retime.placedFrames, retime.speed));
+    this.transition(take.id, { state: "succeeded", progress: 1, message: "Ready", outputs: recorded, critique, ...(notes.length ? { notes } : {}), ...(retime ? { retime } : {}) });
     fs.rmSync(path.join(this.deps.dataDir, "work", take.id), { recursive: true, force: true });
   }
 
@@ -787,7 +809,9 @@ export class Director {
     this.transition(takeId, { message: "Scoring against the direction", progress: 0.99 });
     try {
       const framePath = this.deps.ledger.getFrame(job.frame.frameId)?.imagePath;
-      return await critiqueClip(file.path, { direction: job.direction, ...(framePath ? { framePath } : {}), signal });
+      const endId = job.frame.mode === "bridge" ? job.frame.bridge?.endFrameId : undefined;
+      const endPath = endId ? this.deps.ledger.getFrame(endId)?.imagePath : undefined;
+      return await critiqueClip(file.path, { direction: job.direction, ...(framePath ? { framePath } : {}), ...(endPath ? { endFramePath: endPath } : {}), signal });
     } catch (error) {
       if (!signal.aborted) this.deps.log?.(`critique of take ${takeId} failed: ${error instanceof Error ? error.message : String(error)}`);
       return null;

@@ -165,6 +165,10 @@ export function planRefinement(ctx: PlanContext, best: { take: Take; number: num
     if (s.frozen.some((z) => z.directedMotion === true)) addGuard("keepMoving", `${label} freezes while it should move`);
     const first = c.continuity.firstFrame;
     if (first && first.similarity < 0.9) addGuard("startOnFrame", `${label} starts away from the captured frame (similarity ${first.similarity.toFixed(2)})`);
+    // Bridges: the end anchor is refined the same way as the start.
+    const last = c.continuity.lastFrame;
+    if (last && last.similarity < 0.9) addGuard("endOnFrame", `${label} ends away from B's frame (similarity ${last.similarity.toFixed(2)})`);
+    else if (last && last.arrivesEarly > 0.25) addGuard("endOnFrame", `${label} reaches B's framing ${last.arrivesEarly.toFixed(1)} s early and holds`);
   }
   if (pathKeyframes && !base.pathKeyframes && !notes.some((n) => n.includes("keyframes"))) notes.push("the directed camera path added as keyframes");
 
@@ -202,6 +206,7 @@ const GUARD_WORDS: Record<RefinementGuard, string> = {
   continuous: "one continuous shot asked",
   steadyExposure: "steady exposure asked",
   startOnFrame: "asked to begin exactly on the captured frame",
+  endOnFrame: "asked to arrive on B's frame exactly at the last frame",
   steadyCamera: "a stabilised camera asked",
   lockedOff: "a locked-off camera asked",
   keepMoving: "asked to keep moving to the end",

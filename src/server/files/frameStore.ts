@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { FrameContext, type PlacementMode, type SequenceContext } from "../../core/schemas/index.js";
+import { FrameContext, type BridgeSpan, type PlacementMode, type SequenceContext } from "../../core/schemas/index.js";
 import { newId } from "../ids.js";
 import type { Ledger } from "../ledger/ledger.js";
 import { ServiceError } from "../serviceError.js";
@@ -45,7 +45,11 @@ export class FrameStore {
     fs.mkdirSync(this.dir, { recursive: true });
   }
 
-  save(bytes: Uint8Array, sequence: SequenceContext, mode: PlacementMode): FrameContext {
+  /** `bridge`: for A's frame of a bridge, the span (its endFrameId must be a frame already saved). */
+  save(bytes: Uint8Array, sequence: SequenceContext, mode: PlacementMode, bridge?: BridgeSpan): FrameContext {
+    if (bridge?.endFrameId && !this.ledger.getFrame(bridge.endFrameId)) {
+      throw new FrameError(400, "frame_not_found", `B's frame ${bridge.endFrameId} is not on the backend: upload B's frame first, then A's with its id.`);
+    }
     if (bytes.length === 0) throw new FrameError(400, "empty_image", "The frame image is empty: the host wrote no pixels. Capture again.");
     if (bytes.length > MAX_FRAME_BYTES) throw new FrameError(413, "image_too_large", `The frame is larger than ${MAX_FRAME_BYTES >> 20} MB.`);
     const info = imageInfo(bytes);
@@ -58,6 +62,7 @@ export class FrameStore {
       image: { width: info.width, height: info.height, mediaType: info.mediaType, bytes: bytes.length },
       mode,
       sequence,
+      ...(bridge ? { bridge } : {}),
     });
     this.ledger.insertFrame(frame, filePath);
     return frame;

@@ -3,7 +3,14 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { z } from "zod";
 import { gateImport } from "../../core/colorTags/index.js";
-import { findExtendPlacement, findPlacement, findShotUnderPlayhead, NO_SHOT_TO_EXTEND_MESSAGE } from "../../core/placement.js";
+import {
+  findBridgePlacement,
+  findBridgeSpan,
+  findExtendPlacement,
+  findPlacement,
+  findShotUnderPlayhead,
+  NO_SHOT_TO_EXTEND_MESSAGE,
+} from "../../core/placement.js";
 import {
   SequenceColorSpace,
   VideoTrack,
@@ -11,6 +18,7 @@ import {
   type ImportTakeResult,
   type PlacementMode,
   type SequenceContext,
+  type TrackClip,
 } from "../../core/schemas/index.js";
 import { timePointAt } from "../../core/time.js";
 import type { HarnessState } from "../../host/browser/harnessState.js";
@@ -122,7 +130,8 @@ export class SimulatedProject {
    * Exports the frame under the playhead (Insert) or the last frame of the shot under it
    * (Extend), like Premiere's exportSequenceFrame, and stores it as a captured frame.
    */
-  async capture(mode: PlacementMode): Promise<FrameContext> {
+  async capture(mode: PlacementMode, bridgeSeconds?: number): Promise<FrameContext> {
+    if (mode === "bridge") return this.captureBridge(bridgeSeconds);
     const sequence = this.sequenceContext();
     const t = this.state.playheadSeconds;
     const shot = findShotUnderPlayhead(this.state.tracks, t);
@@ -131,13 +140,39 @@ export class SimulatedProject {
     }
     const frameDuration = FRAME_RATE.den / FRAME_RATE.num;
     const sequenceTime = mode === "extend" ? shot.clip.end - frameDuration : t;
-    const source = this.sourceFor(shot.clip);
-    const offset = Math.max(0, sequenceTime - shot.clip.start);
-    const outPath = path.join(this.dir, `capture-${Date.now()}.png`);
+    const bytes = await this.frameOf(shot.clip, sequenceTime);
+    return this.deps.frames.save(bytes, sequence, mode);
+  }
+
+  /**
+   * Bridge: finds the gap or cut at the playhead (core/placement, the rule the hosts use), exports
+   * B's frame where the bridge ends and A's where it starts, and stores B's first so A's frame can
+   * name it. The returned frame is A's, carrying the span.
+   */
+  private async captureBridge(bridgeSeconds?: number): Promise<FrameContext> {
+    const sequence = this.sequenceContext();
+    let span;
+    try {
+      span = findBridgeSpan(sequence.videoTracks, this.state.playheadSeconds, FRAME_RATE, bridgeSeconds);
+    } catch (error) {
+      throw new HarnessError(409, "nothing_to_bridge", error instanceof Error ? error.message : String(error));
+    }
+    const track = this.state.tracks.find((tr) => tr.index === span.trackIndex)!;
+    const clipNamed = (ref: { name: string; start: number }) => track.clips.find((c) => c.name === ref.name && Math.abs(c.start - ref.start) < 1e-6)!;
+    const endBytes = await this.frameOf(clipNamed(span.b), span.endAnchor);
+    const end = this.deps.frames.save(endBytes, sequence, "bridge");
+    const startBytes = await this.frameOf(clipNamed(span.a), span.startAnchor);
+    return this.deps.frames.save(startBytes, sequence, "bridge", { ...span, endFrameId: end.frameId });
+  }
+
+  /** The picture of `clip` at sequence time `sequenceTime`, as a PNG (like exportSequenceFrame). */
+  private async frameOf(clip: TrackClip, sequenceTime: number): Promise<Buffer> {
+    const source = this.sourceFor(clip);
+    const offset = Math.max(0, sequenceTime - clip.start) + (clip.sourceIn ?? 0);
+    const outPath = path.join(this.dir, `capture-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.png`);
     try {
       await extractFrame(source, offset, outPath, FRAME_SIZE);
-      const bytes = fs.readFileSync(outPath);
-      return this.deps.frames.save(bytes, sequence, mode);
+      return fs.readFileSync(outPath);
     } finally {
       fs.rmSync(outPath, { force: true });
     }
@@ -163,7 +198,14 @@ export class SimulatedProject {
     const t = this.state.playheadSeconds;
     let placement;
     try {
-      placement = mode === "extend" ? findExtendPlacement(sequence.videoTracks, t, job.duration) : findPlacement(sequence.videoTracks, t, job.duration);
+      if (mode === "bridge" || job.frame.mode === "bridge") {
+        if (mode !== "bridge" || !job.frame.bridge) {
+          throw new Error(mode === "bridge" ? "This take was not made as a bridge: import it with Insert or Extend." : "This take is a bridge: import it with Bridge, so it lands between its two clips.");
+        }
+        placement = findBridgePlacement(sequence.videoTracks, job.frame.bridge);
+      } else {
+        placement = mode === "extend" ? findExtendPlacement(sequence.videoTracks, t, job.duration) : findPlacement(sequence.videoTracks, t, job.duration);
+      }
     } catch (error) {
       const message = error instanceof Error ? error.message : NO_SHOT_TO_EXTEND_MESSAGE;
       throw new HarnessError(409, "no_placement", message);
@@ -217,8 +259,19 @@ export class SimulatedProject {
     return {
       colorSpace: this.state?.colorSpace ?? "rec709",
       playheadSeconds: 4,
+      // After the sample shot: a cut to a second shot (Bridge covers it as a transition), then a
+      // 2.5 s gap before a third (Bridge fills it). Both later shots are other stretches of the
+      // sample, so A's and B's pictures differ.
       tracks: [
-        { index: 0, name: "V1", clips: [{ name: SAMPLE_CLIP_NAME, start: 0, end: sample.duration, mediaPath: sample.path }] },
+        {
+          index: 0,
+          name: "V1",
+          clips: [
+            { name: SAMPLE_CLIP_NAME, start: 0, end: sample.duration, mediaPath: sample.path },
+            { name: "Valley ridge.mp4", start: sample.duration, end: sample.duration + 4, mediaPath: sample.path, sourceIn: 7 },
+            { name: "Valley meadow.mp4", start: sample.duration + 6.5, end: sample.duration + 10, mediaPath: sample.path, sourceIn: 1 },
+          ],
+        },
         { index: 1, name: "V2", clips: [] },
       ],
       bin: [],

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ConformRequest } from "./routes/conformRoutes.js";
 import {
   ApiError,
+  BridgeSpan,
   Artifact,
   CostEstimate,
   CreateJobRequest,
@@ -12,6 +13,7 @@ import {
   HistoryQuery,
   Job,
   JobEvent,
+  PlacementMode,
   ProviderInfo,
   SequenceContext,
   SpendTotals,
@@ -43,7 +45,7 @@ export function buildOpenApi(version: string) {
         Artifact: schemaOf(Artifact),
         CreateJobRequest: schemaOf(CreateJobRequest, "input"),
         FrameContext: schemaOf(FrameContext),
-        FrameUploadContext: schemaOf(z.object({ sequence: SequenceContext, mode: z.enum(["insert", "extend"]).optional() }), "input"),
+        FrameUploadContext: schemaOf(z.object({ sequence: SequenceContext, mode: PlacementMode.optional(), bridge: BridgeSpan.optional() }), "input"),
         Job: schemaOf(Job),
         JobEvent: schemaOf(JobEvent),
         ProviderInfo: schemaOf(ProviderInfo),

@@ -45,6 +45,10 @@ export const RUNWAY_PRICES = {
     "gen4.5": 12,
     ruby: 20,
     ruby_above_4mp: 40,
+    // Bridge models (first + last frame), audio off. UNCONFIRMED: not found on Runway's pricing
+    // page in the docs corpus (2026-12-03); Runway's own estimatedCost on submit is recorded.
+    "veo3.1": 20,
+    "veo3.1_fast": 10,
   } as Record<string, number>,
 };
 

@@ -1,4 +1,4 @@
-import type { ArtifactKind, ColorAssumption, Direction, FrameContext, JobMode, Money, ProviderInfo, TakeState, TakeVariant } from "../../core/schemas/index.js";
+import type { ArtifactKind, BridgeSpan, ColorAssumption, Direction, FrameContext, JobMode, Money, ProviderInfo, TakeState, TakeVariant } from "../../core/schemas/index.js";
 
 /**
  * Everything a provider needs to make one take. It is one serializable description of the
@@ -23,6 +23,11 @@ export interface SubmitInput {
   framePath: string;
   /** Scratch directory for this take (local renders write here). */
   workDir: string;
+  /**
+   * Bridge takes: `framePath` is A's picture (the first frame), `endFramePath` B's (the last);
+   * `duration` is then the length to generate, one the provider offers (capabilities.bridge).
+   */
+  bridge?: { span: BridgeSpan; endFramePath: string };
 }
 
 export interface SubmitResult {

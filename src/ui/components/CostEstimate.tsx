@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import type { CostEstimate as CostEstimateT } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { usePanelStore } from "../state/createPanelStore.js";
+import { bridgePlan } from "../state/bridgeSelectors.js";
 import { autoSettingsOf } from "../state/selectors.js";
 
 type EstimateState = { status: "idle" } | { status: "ready"; estimate: CostEstimateT } | { status: "error"; message: string };
@@ -15,7 +16,8 @@ export function useCostEstimate(): EstimateState {
   const controller = usePanelController();
   const providerId = usePanelStore((s) => s.providerId);
   const count = usePanelStore((s) => s.count);
-  const duration = usePanelStore((s) => s.duration);
+  // A bridge is priced at the length it is generated at, not the span it is fitted to.
+  const duration = usePanelStore((s) => bridgePlan(s)?.fit?.generatedSeconds ?? s.duration);
   const mode = usePanelStore((s) => s.mode);
   const exr = usePanelStore((s) => s.mode === "final" && s.exr);
   const autoTarget = usePanelStore((s) => autoSettingsOf(s)?.target);

@@ -1,8 +1,9 @@
-import { useId } from "react";
+import { useId, useMemo } from "react";
 import { AUTO_MAX_ROUNDS, JobMode, MAX_DURATION, MIN_DURATION, PlacementMode } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { durationRangeFor, maxCountFor, offersExr, usePanelStore } from "../state/createPanelStore.js";
 import { hostWords } from "../hostWords.js";
+import { bridgePlan, canBridge } from "../state/bridgeSelectors.js";
 import { NumberField } from "./NumberField.js";
 
 /** Prompt, duration, number of takes, provider and placement: the words around the drawing. */
@@ -35,6 +36,12 @@ export function DirectionForm() {
   const frameMode = usePanelStore((s) => s.frame?.context.mode ?? null);
   const connected = usePanelStore((s) => s.connection.status === "ready");
   const controller = usePanelController();
+  const bridgeSeconds = usePanelStore((s) => s.bridgeSeconds);
+  const setBridgeSeconds = usePanelStore((s) => s.setBridgeSeconds);
+  const capturedFrame = usePanelStore((s) => s.frame);
+  // Derived here, not in the selector: a selector must return something stable between renders.
+  const plan = useMemo(() => bridgePlan({ frame: capturedFrame, providers, providerId: selectedProvider }), [capturedFrame, providers, selectedProvider]);
+  const bridging = placement === "bridge";
 
   const provider = providers.find((p) => p.id === selectedProvider);
   const maxCount = maxCountFor(provider);
@@ -63,6 +70,17 @@ export function DirectionForm() {
       </div>
 
       <div className="field-row">
+        {bridging ? (
+          <NumberField
+            label="Bridge over a cut (s)"
+            value={bridgeSeconds}
+            min={0.5}
+            max={MAX_DURATION}
+            step={0.5}
+            hint="a gap's length is its own"
+            onCommit={setBridgeSeconds}
+          />
+        ) : (
         <NumberField
           label="Duration (s)"
           value={duration}
@@ -72,6 +90,7 @@ export function DirectionForm() {
           hint={minDuration === maxDuration ? `${minDuration} s` : `${minDuration}–${maxDuration} s`}
           onCommit={setDuration}
         />
+        )}
         <NumberField
           label={autoOn ? "Takes per round" : "Takes"}
           value={count}
@@ -122,8 +141,8 @@ export function DirectionForm() {
           >
             {providers.length === 0 && <option value="">{loadingProviders ? "Loading providers…" : "No providers"}</option>}
             {providers.map((p) => (
-              <option key={p.id} value={p.id} disabled={!p.available} title={p.available ? undefined : p.reason}>
-                {p.available ? p.label : `${p.label} (unavailable: ${p.reason ?? "no reason given"})`}
+              <option key={p.id} value={p.id} disabled={!p.available || (bridging && !canBridge(p))} title={p.available ? undefined : p.reason}>
+                {!p.available ? `${p.label} (unavailable: ${p.reason ?? "no reason given"})` : bridging && !canBridge(p) ? `${p.label} (cannot bridge)` : p.label}
               </option>
             ))}
           </select>
@@ -153,14 +172,30 @@ export function DirectionForm() {
           <select id={placementId} value={placement} onChange={(event) => setPlacement(PlacementMode.parse(event.target.value))}>
             <option value="insert">Insert</option>
             <option value="extend">Extend</option>
+            <option value="bridge">Bridge</option>
           </select>
         </div>
       </div>
+      {plan && (
+        <div className="bridge-plan" data-testid="bridge-plan">
+          <p className="hint">
+            Bridge {plan.span.kind === "gap" ? "fills the gap" : "covers the cut"} between {plan.span.a.name} and {plan.span.b.name}: {plan.seconds.toFixed(2)} s ({plan.span.frames} frames)
+            {plan.span.kind === "cut" ? ", on the first free track above" : ", on their track"}.
+          </p>
+          {plan.summary && <p className="hint">{plan.summary}</p>}
+          {plan.problem && <p className="draft-reason">{plan.problem}</p>}
+          {plan.warning && (
+            <p className="bridge-warning" role="alert">
+              {plan.warning}
+            </p>
+          )}
+        </div>
+      )}
       {modeNote && <p className="hint">{modeNote}</p>}
       {frameMode && frameMode !== placement && (
         <p className="hint">
-          The frame was captured for {frameMode === "insert" ? "Insert" : "Extend"}; capture again to direct from the{" "}
-          {placement === "extend" ? words.extendFrom : words.insertAt}.
+          The frame was captured for {frameMode === "insert" ? "Insert" : frameMode === "extend" ? "Extend" : "Bridge"}; capture again to direct from the{" "}
+          {placement === "extend" ? words.extendFrom : placement === "bridge" ? "two clips around the playhead" : words.insertAt}.
         </p>
       )}
       {providers

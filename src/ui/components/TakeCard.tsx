@@ -8,6 +8,7 @@ import { canLiftToHdr, critiqueOf, importNeedsConform } from "../state/selectors
 import { Spinner } from "./Spinner.js";
 import { TakeMarks } from "./TakeMarks.js";
 import { TakeRecord } from "./TakeRecord.js";
+import { BridgeSpeed } from "./BridgeSpeed.js";
 
 interface TakeCardProps {
   take: Take;
@@ -178,6 +179,7 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
             </>
           )
         )}
+        {take.retime && <BridgeSpeed retime={take.retime} />}
         {!working && take.state !== "failed" && !restatesState(take) && (
           <>
             <dt>Status</dt>

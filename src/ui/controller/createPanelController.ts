@@ -1,7 +1,8 @@
+import { jobOfTake, spanSeconds } from "../state/bridgeSelectors.js";
 import type { BridgeClient } from "../../core/bridge/index.js";
-import { jobSettled, type CreateJobInput, type Job } from "../../core/schemas/index.js";
+import { jobSettled, type CreateJobInput, type FrameContext, type Job } from "../../core/schemas/index.js";
 import { createBackendClient, type BackendClient, type BackendClientOptions } from "../api/backendClient.js";
-import type { PanelState, PanelStoreApi, TakeAction } from "../state/createPanelStore.js";
+import type { CapturedFrame, PanelState, PanelStoreApi, TakeAction } from "../state/createPanelStore.js";
 import { historyQueryOf, type HistoryFilters } from "../state/historyQuery.js";
 import { autoSettingsOf, draftBlocker, enhanceProviderFor, jobInScope, upconvertProvider } from "../state/selectors.js";
 import { messageOf, codeOf } from "./errors.js";
@@ -165,9 +166,12 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     if (s.busy.capturing) return;
     s.setBusy("capturing", true);
     try {
-      const frame = await bridge.call("host.captureFrame", { mode: s.placement });
+      const frame = await bridge.call("host.captureFrame", { mode: s.placement, ...(s.placement === "bridge" ? { bridgeSeconds: s.bridgeSeconds } : {}) });
       if (disposed) return;
-      state().setFrame({ context: frame, imageUrl: backend.frameImageUrl(frame.frameId) });
+      state().setFrame(capturedFrame(frame, backend));
+      // The time strip covers the bridge: the span is the take's length on the timeline.
+      const span = spanSeconds(state());
+      if (span !== null) state().setDuration(span);
       state().setHostContext(frame.sequence);
       state().clearNotices("capture");
     } catch (error) {
@@ -188,7 +192,8 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
       mode: s.mode,
       prompt: s.prompt,
       annotations: s.annotations,
-      duration: s.duration,
+      // A bridge's length is its span's (the backend generates the provider's nearest length and fits it).
+      duration: spanSeconds(s) ?? s.duration,
       count: s.count,
       ...(s.mode === "final" && s.exr ? { exr: true } : {}),
     };
@@ -236,7 +241,10 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     if (s.imports[takeId]?.state === "importing") return;
     s.setImport(takeId, { state: "importing" });
     try {
-      const result = await bridge.call("host.importTake", { jobId: take.jobId, takeId, mode: s.placement });
+      // A bridge take lands between its two clips whatever Placement now says; others follow Placement.
+      const bridged = jobOfTake(s, take.jobId)?.frame.mode === "bridge";
+      const mode = bridged ? "bridge" : s.placement === "bridge" ? "insert" : s.placement;
+      const result = await bridge.call("host.importTake", { jobId: take.jobId, takeId, mode });
       if (!disposed) state().setImport(takeId, { state: "placed", result });
     } catch (error) {
       if (!disposed) state().setImport(takeId, { state: "failed", code: codeOf(error), message: messageOf(error) });
@@ -326,7 +334,7 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     if (disposed) return;
     const ran = state().providers.find((p) => p.id === job.provider);
     state().restoreDirection({
-      frame: { context: job.frame, imageUrl: client.frameImageUrl(job.frame.frameId) },
+      frame: capturedFrame(job.frame, client),
       annotations: job.direction.annotations,
       prompt: job.direction.prompt,
       duration: job.duration,
@@ -477,3 +485,10 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
   };
 }
 export type PanelController = ReturnType<typeof createPanelController>;
+
+/** The frame as the panel holds it; a bridge's carries both anchors' stills. */
+function capturedFrame(context: FrameContext, client: Pick<BackendClient, "frameImageUrl">): CapturedFrame {
+  const imageUrl = client.frameImageUrl(context.frameId);
+  const endId = context.mode === "bridge" ? context.bridge?.endFrameId : undefined;
+  return endId ? { context, imageUrl, anchors: { start: imageUrl, end: client.frameImageUrl(endId) } } : { context, imageUrl };
+}

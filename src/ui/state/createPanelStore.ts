@@ -48,6 +48,8 @@ export interface CapturedFrame {
   context: FrameContext;
   /** Where the panel loads the still from (the backend's `/v1/frames/:id/image`). */
   imageUrl: string;
+  /** Bridge: both anchors' stills; `imageUrl` is the one drawn on (A's unless the editor picked B's). */
+  anchors?: { start: string; end: string };
 }
 
 export type ImportStatus =
@@ -140,6 +142,8 @@ export interface PanelData {
   duration: number;
   count: number;
   placement: PlacementMode;
+  /** Bridge over a cut: the transition's length d in seconds (a gap's length is its own). */
+  bridgeSeconds: number;
   /** Draft (fast, cheap) or final (the provider's best; EXR where it can). */
   mode: JobMode;
   /** Ask a final for an EXR delivery too (only offered when the provider can). */
@@ -199,6 +203,10 @@ export interface PanelActions {
   /** Clamped to 1–4 (and the provider's maximum). */
   setCount(count: number): void;
   setPlacement(mode: PlacementMode): void;
+  /** Clamped to 0.5–10 s. */
+  setBridgeSeconds(seconds: number): void;
+  /** Bridge: draw on A's picture (start) or B's (end); the drawings are the same either way. */
+  showAnchor(which: "start" | "end"): void;
   /** Only a mode the provider offers; the duration is brought inside what it allows in that mode. */
   setMode(mode: JobMode): void;
   setExr(exr: boolean): void;
@@ -290,6 +298,7 @@ export function initialPanelData(): PanelData {
     duration: DEFAULT_DURATION,
     count: DEFAULT_COUNT,
     placement: "insert",
+    bridgeSeconds: 2,
     mode: "draft",
     exr: false,
     auto: { enabled: false, target: AUTO_DEFAULT_TARGET, rounds: AUTO_DEFAULT_ROUNDS },
@@ -458,6 +467,11 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
       setDuration: (seconds) => set({ duration: clampDuration(seconds, durationRangeFor(currentProvider(), get().mode)) }),
       setCount: (count) => set({ count: clampCount(count, maxCountFor(currentProvider())) }),
       setPlacement: (placement) => set({ placement }),
+      showAnchor: (which) => {
+        const frame = get().frame;
+        if (frame?.anchors) set({ frame: { ...frame, imageUrl: frame.anchors[which] } });
+      },
+      setBridgeSeconds: (seconds) => set({ bridgeSeconds: Number.isFinite(seconds) ? Math.min(10, Math.max(0.5, seconds)) : 2 }),
       setMode: (mode) => set(fitToProvider(currentProvider(), mode)),
       setExr: (exr) => set({ exr: exr && get().mode === "final" && offersExr(currentProvider()) }),
       setAuto: (patch) => {

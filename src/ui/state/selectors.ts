@@ -1,3 +1,4 @@
+import { bridgePlan } from "./bridgeSelectors.js";
 import { z } from "zod";
 import {
   TERMINAL_TAKE_STATES,
@@ -23,6 +24,8 @@ export function draftBlocker(s: PanelState): string | null {
   if (!s.frame) return "Capture a frame first.";
   if (s.connection.status !== "ready") return "Waiting for the backend connection.";
   if (!s.providerId) return "No generation provider is available.";
+  const bridge = bridgePlan(s);
+  if (bridge?.problem) return bridge.problem;
   if (s.busy.drafting) return s.mode === "final" ? "Sending the final…" : "Sending the draft…";
   return null;
 }

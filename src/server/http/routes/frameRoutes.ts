@@ -1,12 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { PlacementMode, SequenceContext } from "../../../core/schemas/index.js";
+import { BridgeSpan, PlacementMode, SequenceContext } from "../../../core/schemas/index.js";
 import { MAX_FRAME_BYTES, type FrameStore } from "../../files/frameStore.js";
 import type { Ledger } from "../../ledger/ledger.js";
 import { HttpError, parseOr400 } from "../errors.js";
 import { sendFileWithRange } from "./artifactRoutes.js";
 
-const FrameUploadContext = z.object({ sequence: SequenceContext, mode: PlacementMode.default("insert") });
+/** `bridge` goes with A's frame of a bridge (B's is uploaded first, and its id is `bridge.endFrameId`). */
+const FrameUploadContext = z.object({ sequence: SequenceContext, mode: PlacementMode.default("insert"), bridge: BridgeSpan.optional() });
 
 export function registerFrameRoutes(app: FastifyInstance, deps: { ledger: Ledger; frames: FrameStore }) {
   /** multipart/form-data: `context` (JSON) and `image` (PNG/JPEG). Media never travels as base64. */
@@ -33,7 +34,7 @@ export function registerFrameRoutes(app: FastifyInstance, deps: { ledger: Ledger
       throw new HttpError(400, "invalid_request", 'The "context" part is not valid JSON.', "context");
     }
     const context = parseOr400(FrameUploadContext, contextJson, "Frame context");
-    const frame = deps.frames.save(image, context.sequence, context.mode);
+    const frame = deps.frames.save(image, context.sequence, context.mode, context.bridge);
     return reply.code(201).send(frame);
   });
 

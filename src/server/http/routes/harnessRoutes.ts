@@ -25,8 +25,12 @@ export function registerHarnessRoutes(app: FastifyInstance, deps: { project: Sim
   app.get("/harness/sample.mp4", async (request, reply) => sendFileWithRange(request, reply, project.sampleClipPath, "video/mp4"));
 
   app.post("/harness/capture", async (request) => {
-    const { mode } = parseOr400(z.object({ mode: PlacementMode.default("insert") }), request.body ?? {}, "Capture");
-    return project.capture(mode);
+    const { mode, bridgeSeconds } = parseOr400(
+      z.object({ mode: PlacementMode.default("insert"), bridgeSeconds: z.number().positive().max(10).optional() }),
+      request.body ?? {},
+      "Capture",
+    );
+    return project.capture(mode, bridgeSeconds);
   });
 
   app.post("/harness/import", async (request) => {

@@ -90,6 +90,8 @@ export class LumaProvider implements Provider {
         limits: { draft: DRAFT_LIMITS, final: FINAL_LIMITS },
         // The Agents API takes up to 64 keyframes at frame indexes, and no seed.
         keyframes: true,
+        // start_frame + end_frame (inline base64); image-anchored generations are always 5 s.
+        bridge: { startFrame: true, endFrame: true, lengths: [RENDERED_SECONDS], models: [LUMA_MODEL], note: "anchored on both frames, generated at 5 s and fitted to the span" },
       },
       pricing: LUMA_RAY_3_2_PRICES.pricing,
     };
@@ -108,7 +110,9 @@ export class LumaProvider implements Provider {
     const plan = planOutput(input.mode, sequence, exr);
     const aspect = nearestAspectRatio(sequence.frameSize.width * sequence.pixelAspect, sequence.frameSize.height);
     const frame = await inlineImage(input.framePath, input.workDir, { maxBytes: MAX_INLINE_BYTES });
-    const keyframes = await framingKeyframes(input, aspect);
+    // A bridge is pinned by its two anchors; mid-clip framing keyframes would fight the end frame.
+    const keyframes = input.bridge ? [] : await framingKeyframes(input, aspect);
+    const end = input.bridge ? await inlineImage(input.bridge.endFramePath, input.workDir, { maxBytes: MAX_INLINE_BYTES }) : undefined;
     const body: LumaCreateVideo = {
       model: LUMA_MODEL,
       type: "video",
@@ -118,6 +122,7 @@ export class LumaProvider implements Provider {
         resolution: plan.resolution,
         duration: `${RENDERED_SECONDS}s`,
         start_frame: { data: frame.data.toString("base64"), media_type: frame.mediaType },
+        ...(end ? { end_frame: { data: end.data.toString("base64"), media_type: end.mediaType } } : {}),
         ...(keyframes.length > 0
           ? { keyframes: keyframes.map((k) => ({ data: k.data.toString("base64"), media_type: k.mediaType })), keyframe_indexes: keyframes.map((k) => k.index) }
           : {}),
@@ -363,12 +368,13 @@ async function framingKeyframes(input: SubmitInput, aspect: LumaAspectRatio): Pr
 
 /** The request for the ledger: inline images replaced by their size, so no media lands in the ledger. */
 function redactInline(body: LumaCreateVideo, frameBytes: number): unknown {
-  const { start_frame, keyframes, ...video } = body.video;
+  const { start_frame, end_frame, keyframes, ...video } = body.video;
   return {
     ...body,
     video: {
       ...video,
       ...(start_frame ? { start_frame: { media_type: start_frame.media_type, data: `<${frameBytes} bytes inline>` } } : {}),
+      ...(end_frame ? { end_frame: { media_type: end_frame.media_type, data: `<${Math.round((end_frame.data!.length * 3) / 4)} bytes inline>` } } : {}),
       ...(keyframes ? { keyframes: keyframes.map((k) => ({ media_type: k.media_type, data: `<${Math.round((k.data.length * 3) / 4)} bytes inline>` })) } : {}),
     },
   };

@@ -5,12 +5,20 @@ import type { Money, ProviderInfo } from "../../../core/schemas/index.js";
 import { MAX_COUNT, MAX_DURATION, MIN_DURATION } from "../../../core/schemas/index.js";
 import { newId } from "../../ids.js";
 import type { Provider, ProviderOutput, ProviderStatus, SubmitInput, SubmitResult } from "../provider.js";
+import { renderBridge } from "./renderBridge.js";
 import { renderPreviz, type PrevizResult } from "./renderPreviz.js";
+
+/**
+ * Bridge lengths previz renders. Previz could render any length, but it renders whole seconds, as
+ * hosted models render from a fixed menu, so a bridge on previz goes through the same fit (retime)
+ * as a paid one and what the editor tries for free is what a key would do.
+ */
+export const PREVIZ_BRIDGE_LENGTHS = [2, 3, 4, 5, 6, 7, 8, 9, 10];
 
 interface PrevizRun {
   status: ProviderStatus;
   controller: AbortController;
-  result?: PrevizResult;
+  result?: Pick<PrevizResult, "master"> & Partial<Pick<PrevizResult, "proxy" | "poster">>;
 }
 
 /** Local renders at once; more would only make each take slower on a small machine. */
@@ -39,6 +47,13 @@ export class PrevizProvider implements Provider {
         maxCount: MAX_COUNT,
         colorSpaces: ["rec709", "rec2100-pq", "rec2100-hlg"],
         models: ["previz-camera"],
+        bridge: {
+          startFrame: true,
+          endFrame: true,
+          lengths: PREVIZ_BRIDGE_LENGTHS,
+          models: ["previz-camera"],
+          note: "A's picture makes the drawn move and dissolves into B's picture arriving at its own framing (a previz, not an invented shot).",
+        },
       },
     };
   }
@@ -61,6 +76,7 @@ export class PrevizProvider implements Provider {
       frames: samples.length,
       colorSpace: seq.colorSpace,
       keyframes: input.direction.camera.keyframes,
+      ...(input.bridge ? { bridge: { startFrame: input.frame.frameId, endFrame: input.bridge.span.endFrameId, dissolve: "smoothstep" } } : {}),
     };
     const providerJobId = newId("previz");
     const run: PrevizRun = {
@@ -98,9 +114,10 @@ export class PrevizProvider implements Provider {
     };
     const outputs: ProviderOutput[] = [
       { kind: "master", path: move(master.path, "master.mov"), mediaType: "video/quicktime", width: master.width, height: master.height, codec: "prores_hq" },
-      { kind: "proxy", path: move(proxy.path, "proxy.mp4"), mediaType: "video/mp4", width: proxy.width, height: proxy.height, codec: "h264" },
-      { kind: "poster", path: move(poster.path, "poster.jpg"), mediaType: "image/jpeg", width: poster.width, height: poster.height },
     ];
+    // A bridge has no proxy or poster of its own: delivery makes them from the fitted master.
+    if (proxy) outputs.push({ kind: "proxy", path: move(proxy.path, "proxy.mp4"), mediaType: "video/mp4", width: proxy.width, height: proxy.height, codec: "h264" });
+    if (poster) outputs.push({ kind: "poster", path: move(poster.path, "poster.jpg"), mediaType: "image/jpeg", width: poster.width, height: poster.height });
     this.runs.delete(providerJobId);
     return outputs;
   }
@@ -111,6 +128,26 @@ export class PrevizProvider implements Provider {
       if (run.controller.signal.aborted) return;
       run.status = { state: "running", progress: 0, message: input.mode === "draft" ? "Rendering draft" : "Rendering master" };
       const seq = input.frame.sequence;
+      const onProgress = (fraction: number) => {
+        run.status = { ...run.status, progress: Math.min(0.99, fraction), message: `${input.mode === "draft" ? "Rendering draft" : "Rendering master"} ${Math.round(fraction * 100)}%` };
+      };
+      if (input.bridge) {
+        run.result = await renderBridge({
+          startStillPath: input.framePath,
+          endStillPath: input.bridge.endFramePath,
+          outDir: input.workDir,
+          samples,
+          fps: seq.frameRate,
+          width: seq.frameSize.width,
+          height: seq.frameSize.height,
+          colorSpace: seq.colorSpace,
+          quality: input.mode,
+          signal: run.controller.signal,
+          onProgress,
+        });
+        run.status = { state: "succeeded", progress: 1, message: "Rendered" };
+        return;
+      }
       run.result = await renderPreviz({
         stillPath: input.framePath,
         outDir: input.workDir,

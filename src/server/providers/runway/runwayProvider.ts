@@ -26,6 +26,13 @@ const MAX_IMAGE_BYTES = Math.floor(((DATA_URI_MAX_BYTES - 64) * 3) / 4);
 const PROMPT_MAX = 1000;
 const RATIOS = ["1280:720", "720:1280", "1104:832", "832:1104", "960:960", "1584:672"] as const;
 type Ratio = (typeof RATIOS)[number];
+/**
+ * Bridge: only Veo 3.1 takes a last frame on image_to_video (gen4.5 / gen4_turbo take a first
+ * frame only; @runwayml/sdk 4.20.1 types), at 4, 6 or 8 s and these ratios.
+ */
+export const RUNWAY_BRIDGE_MODELS = ["veo3.1_fast", "veo3.1"] as const;
+const VEO_LENGTHS = [4, 6, 8] as const;
+const VEO_RATIOS = ["1280:720", "720:1280", "1080:1920", "1920:1080"] as const;
 
 const DRAFT_LIMITS: ModeLimits = {
   durations: { min: MIN_DURATION, max: MAX_DURATION, step: 0.5 },
@@ -112,6 +119,7 @@ export class RunwayProvider implements Provider {
         upconvert: true,
         // image_to_video takes `seed`: "the same seed for an identical request produces similar results".
         seed: true,
+        bridge: { startFrame: true, endFrame: true, lengths: [...VEO_LENGTHS], models: [...RUNWAY_BRIDGE_MODELS], note: "Veo 3.1 with first and last promptImage, 4/6/8 s, audio off" },
       },
       pricing: RUNWAY_PRICES.pricing,
     };
@@ -129,6 +137,7 @@ export class RunwayProvider implements Provider {
       if (!extra.sourceVideoPath || !extra.hdrFormat) throw new ProviderRequestError("invalid_request", "An upconversion needs the SDR take to lift.");
       return this.submitUpconvert(client, extra.sourceVideoPath, extra.hdrFormat);
     }
+    if (input.bridge) return this.submitBridge(client, input, input.bridge.endFramePath);
     const model = modelFor(input.mode, input.model);
     const seq = input.frame.sequence;
     const ratio = nearestRatio(seq.frameSize.width * seq.pixelAspect, seq.frameSize.height);
@@ -147,6 +156,40 @@ export class RunwayProvider implements Provider {
     return {
       providerJobId: created.id,
       request: { ...body, promptImage: `<${image.mediaType}, ${image.data.length} bytes inline${image.reencoded ? ", re-encoded to fit 5 MB" : ""}>`, estimatedCredits: created.estimatedCost?.credits },
+    };
+  }
+
+  /** Veo 3.1: A's frame as `position: "first"`, B's as `"last"` (both data URIs ≤ 5 MB); no audio. */
+  private async submitBridge(client: RunwayML, input: SubmitInput, endFramePath: string): Promise<SubmitResult> {
+    const model = (RUNWAY_BRIDGE_MODELS as readonly string[]).includes(input.model) ? input.model : RUNWAY_BRIDGE_MODELS[0];
+    const seq = input.frame.sequence;
+    const ratio = nearestOf(VEO_RATIOS, seq.frameSize.width * seq.pixelAspect, seq.frameSize.height);
+    const first = await inlineImage(input.framePath, input.workDir, { maxBytes: MAX_IMAGE_BYTES });
+    const last = await inlineImage(endFramePath, input.workDir, { maxBytes: MAX_IMAGE_BYTES });
+    const duration = VEO_LENGTHS.find((l) => l >= input.duration - 1e-6) ?? VEO_LENGTHS[VEO_LENGTHS.length - 1];
+    const body = {
+      model,
+      promptImage: [
+        { uri: `data:${first.mediaType};base64,${first.data.toString("base64")}`, position: "first" as const },
+        { uri: `data:${last.mediaType};base64,${last.data.toString("base64")}`, position: "last" as const },
+      ],
+      promptText: runwayPrompt(input.direction, input.variant),
+      ratio,
+      duration,
+      audio: false,
+      ...(input.variant?.seed !== undefined ? { seed: input.variant.seed } : {}),
+    };
+    const created = await call(() => client.imageToVideo.create(body as Parameters<RunwayML["imageToVideo"]["create"]>[0]));
+    return {
+      providerJobId: created.id,
+      request: {
+        ...body,
+        promptImage: [
+          { uri: `<${first.mediaType}, ${first.data.length} bytes inline>`, position: "first" },
+          { uri: `<${last.mediaType}, ${last.data.length} bytes inline>`, position: "last" },
+        ],
+        estimatedCredits: created.estimatedCost?.credits,
+      },
     };
   }
 
@@ -239,10 +282,20 @@ function modelFor(mode: "draft" | "final", requested: string | undefined): strin
   return mode === "draft" ? RUNWAY_DRAFT_MODEL : RUNWAY_FINAL_MODEL;
 }
 
-/** gen4_turbo renders 5 or 10 s; gen4.5 takes whole seconds 2–10; ruby bills the source length. */
+/** gen4_turbo renders 5 or 10 s; gen4.5 takes whole seconds 2–10; Veo 4/6/8; ruby bills the source length. */
 function renderedSeconds(model: string, duration: number): number {
+  if ((RUNWAY_BRIDGE_MODELS as readonly string[]).includes(model)) return VEO_LENGTHS.find((l) => l >= duration - 1e-6) ?? 8;
   if (model === RUNWAY_DRAFT_MODEL) return duration <= 5 ? 5 : 10;
   return Math.min(MAX_DURATION, Math.max(2, Math.ceil(duration)));
+}
+
+function nearestOf<R extends string>(ratios: readonly R[], width: number, height: number): R {
+  const target = Math.log(width / height);
+  const logOf = (r: string) => {
+    const [w, h] = r.split(":").map(Number) as [number, number];
+    return Math.log(w / h);
+  };
+  return ratios.reduce((best, r) => (Math.abs(logOf(r) - target) < Math.abs(logOf(best) - target) ? r : best), ratios[0]!);
 }
 
 export function nearestRatio(width: number, height: number): Ratio {
