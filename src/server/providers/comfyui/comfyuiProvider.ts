@@ -2,13 +2,13 @@ import { randomInt, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { renderForProvider } from "../../../core/direction/index.js";
-import type { Direction, ModeLimits, Money, ProviderInfo, TakeVariant } from "../../../core/schemas/index.js";
+import type { BridgeCapability, Direction, ModeLimits, Money, ProviderInfo, TakeVariant } from "../../../core/schemas/index.js";
 import { MAX_COUNT, MAX_DURATION, MIN_DURATION } from "../../../core/schemas/index.js";
 import { ProviderRequestError, type HostedStatus } from "../../director/providerExtras.js";
 import type { Provider, ProviderOutput, SubmitInput, SubmitResult } from "../provider.js";
 import { ComfyServer, type HistoryEntry } from "./comfyClient.js";
 import { runFfmpeg } from "../../media/ffmpeg.js";
-import { cameraPoseFor, drawingUses, endFraming, geometryFor, maxSeconds, tracksFor, type CameraChoice, type Geometry } from "./drawing.js";
+import { bridgeLengths, cameraPoseFor, drawingUses, endFraming, geometryFor, maxSeconds, tracksFor, type CameraChoice, type Geometry } from "./drawing.js";
 import type { ObjectInfo } from "./objectInfo.js";
 import { collectOutputs } from "./outputs.js";
 import { builtInWorkflows, checkWorkflow, fillGraph, loadWorkflowDir, takes, type FillValues, type Workflow } from "./workflow.js";
@@ -20,6 +20,8 @@ const SOCKET_TRUST_MS = 10_000;
 /** Built-ins `auto` chooses from, most specific first. */
 const AUTO_ORDER = ["wan-tracks", "wan-flf", "wan-camera", "wan-i2v", "ltx-flf", "ltx-i2v"];
 const NEEDS_END_FRAMING = new Set(["wan-flf", "ltx-flf"]);
+/** First–last frame built-ins in the order offered for a bridge (the first usable is the default). */
+const BRIDGE_ORDER = ["wan-flf", "ltx-flf"];
 
 export interface ComfyUIProviderOptions {
   /** COMFYUI_URL: one server, or several comma-separated. */
@@ -98,7 +100,7 @@ export class ComfyUIProvider implements Provider {
 
   info(): ProviderInfo {
     const base = { id: this.id, label: "ComfyUI (self-hosted)" };
-    const capabilities = (models: string[], limits?: ProviderInfo["capabilities"]["limits"], maxDuration = MAX_DURATION): ProviderInfo["capabilities"] => ({
+    const capabilities = (models: string[], limits?: ProviderInfo["capabilities"]["limits"], maxDuration = MAX_DURATION, bridge?: BridgeCapability): ProviderInfo["capabilities"] => ({
       modes: ["draft", "final"],
       durations: { min: MIN_DURATION, max: maxDuration, step: 0.5 },
       maxCount: MAX_COUNT,
@@ -106,6 +108,7 @@ export class ComfyUIProvider implements Provider {
       models,
       ...(limits ? { limits } : {}),
       seed: true,
+      ...(bridge ? { bridge } : {}),
     });
     if (this.configError) return { ...base, available: false, reason: this.configError, capabilities: capabilities([]) };
     if (this.servers.length === 0) {
@@ -138,7 +141,7 @@ export class ComfyUIProvider implements Provider {
       note,
       defaultModel: models[0],
     });
-    return { ...base, available: true, capabilities: capabilities(models, { draft: limits("draft"), final: limits("final") }, maxDuration) };
+    return { ...base, available: true, capabilities: capabilities(models, { draft: limits("draft"), final: limits("final") }, maxDuration, bridgeCapability(usable)) };
   }
 
   estimateCost(): Money {
@@ -149,7 +152,10 @@ export class ComfyUIProvider implements Provider {
     if (this.servers.length === 0) throw new ProviderRequestError("provider_unavailable", "ComfyUI is not configured: set COMFYUI_URL.");
     if (this.stale()) await this.refresh();
     const workflow = this.chooseWorkflow(input.model, input.direction, input.duration);
-    if (takes(workflow, "end_image") && !endFraming(input.direction)) {
+    if (input.bridge && !takes(workflow, "end_image")) {
+      throw new ProviderRequestError("invalid_request", `${workflow.id} takes no end picture, so it cannot bridge: pick a first–last frame workflow (${BRIDGE_ORDER.join(" or ")}).`);
+    }
+    if (!input.bridge && takes(workflow, "end_image") && !endFraming(input.direction)) {
       throw new ProviderRequestError(
         "invalid_request",
         `${workflow.id} goes from one picture to another: it needs an end picture. Draw a framing box at the end of the take (its region becomes the last frame), or pick another workflow.`,
@@ -174,12 +180,20 @@ export class ComfyUIProvider implements Provider {
     server.connect();
     const uploaded = await server.uploadImage(fs.readFileSync(input.framePath), `${input.takeId}${path.extname(input.framePath) || ".png"}`);
     const imageName = uploaded.subfolder ? `${uploaded.subfolder}/${uploaded.filename}` : uploaded.filename;
-    const end = takes(workflow, "end_image") ? endFraming(input.direction) : undefined;
+    // A bridge ends on B's captured frame (uploaded as it came, like A's: the graph scales both);
+    // otherwise the end picture is the end framing box's region of the start frame.
+    const end = !input.bridge && takes(workflow, "end_image") ? endFraming(input.direction) : undefined;
     let endImageName: string | undefined;
-    if (end) {
+    let endRecord: EndRecord | undefined;
+    if (input.bridge) {
+      const up = await server.uploadImage(fs.readFileSync(input.bridge.endFramePath), `${input.takeId}-end${path.extname(input.bridge.endFramePath) || ".png"}`);
+      endImageName = up.subfolder ? `${up.subfolder}/${up.filename}` : up.filename;
+      endRecord = { image: endImageName, ...(input.bridge.span.endFrameId ? { frameId: input.bridge.span.endFrameId } : {}), from: "B's captured frame, the bridge's end anchor" };
+    } else if (end) {
       const endPath = await cropRegion(input.framePath, end.rect, geometry, path.join(input.workDir, "end-framing.png"));
       const up = await server.uploadImage(fs.readFileSync(endPath), `${input.takeId}-end.png`);
       endImageName = up.subfolder ? `${up.subfolder}/${up.filename}` : up.filename;
+      endRecord = { image: endImageName, framing: end.annotationId, rect: end.rect, from: "the end framing box's region of the start frame" };
     }
     const values: FillValues = {
       start_image: imageName,
@@ -200,7 +214,7 @@ export class ComfyUIProvider implements Provider {
     this.takes.set(promptId, { fps: geometry.fps, canceled: false, progress: 0 });
     return {
       providerJobId: `${promptId}@${server.name}`,
-      request: requestRecord({ server: server.name, workflow, promptId, geometry, camera, tracks, seed, prompt, imageName, graph, ...(end && endImageName ? { end: { image: endImageName, framing: end.annotationId, rect: end.rect } } : {}) }),
+      request: requestRecord({ server: server.name, workflow, promptId, geometry, camera, tracks, seed, prompt, imageName, graph, ...(endRecord ? { end: endRecord } : {}) }),
     };
   }
 
@@ -455,6 +469,35 @@ function fpsFromHistory(entry: HistoryEntry): number | undefined {
   return undefined;
 }
 
+/** Where a first–last frame take's end picture came from, as recorded. */
+interface EndRecord {
+  image: string;
+  from: string;
+  framing?: string;
+  rect?: { x: number; y: number; w: number; h: number };
+  frameId?: string;
+}
+
+/**
+ * Bridge mode through the usable first–last frame workflows (wan-flf, ltx-flf, then a studio's
+ * own that take an end picture). The lengths are the default (first) model's frame grid; the other
+ * renders the nearest length it can at or above, and delivery retimes whatever came to the span.
+ */
+function bridgeCapability(usable: Workflow[]): BridgeCapability | undefined {
+  const rank = (w: Workflow) => (BRIDGE_ORDER.includes(w.id) ? BRIDGE_ORDER.indexOf(w.id) : BRIDGE_ORDER.length);
+  const flf = usable.filter((w) => takes(w, "end_image")).sort((a, b) => rank(a) - rank(b));
+  const first = flf[0];
+  if (!first) return undefined;
+  const grid = (w: Workflow) => `${w.id} ${w.frameStep}n+1 frames at ${w.fps} fps (${(w.frameStep / w.fps).toFixed(2)} s steps, up to ${maxSeconds(w)} s)`;
+  return {
+    startFrame: true,
+    endFrame: true,
+    lengths: bridgeLengths(first),
+    models: flf.map((w) => w.id),
+    note: `first–last frame workflows, A's frame as start_image and B's as end_image; ${flf.map(grid).join("; ")}; lengths listed are ${first.id}'s`,
+  };
+}
+
 /** The take's request as recorded: what was sent, and why each drawn thing became what it is. */
 function requestRecord(r: {
   server: string;
@@ -467,7 +510,7 @@ function requestRecord(r: {
   prompt: string;
   imageName: string;
   graph: unknown;
-  end?: { image: string; framing: string; rect: { x: number; y: number; w: number; h: number } };
+  end?: EndRecord;
 }): unknown {
   return {
     server: r.server,
@@ -482,7 +525,7 @@ function requestRecord(r: {
     seed: r.seed,
     prompt: r.prompt,
     startImage: r.imageName,
-    ...(r.end ? { endImage: { ...r.end, from: "the end framing box's region of the start frame" } } : {}),
+    ...(r.end ? { endImage: r.end } : {}),
     ...(r.camera ? { camera: r.camera } : {}),
     ...(r.tracks ? { tracks: { count: r.tracks.tracks.length, subjects: r.tracks.subjects, holds: r.tracks.holds, samples: r.tracks.samples, space: `${r.geometry.width}×${r.geometry.height} px` } } : {}),
     graph: r.graph,

@@ -47,9 +47,20 @@ export function geometryFor(workflow: Workflow, mode: "draft" | "final", sequenc
   const height = Math.max(m, Math.round(Math.sqrt(area / aspect) / m) * m);
   const step = workflow.frameStep;
   const maxN = Math.floor((workflow.maxFrames - 1) / step);
-  const n = Math.min(maxN, Math.max(1, Math.ceil((duration * workflow.fps) / step)));
+  // The epsilon keeps an offered length (e.g. LTX 0.96 s = 24 frames) from rounding up a step.
+  const n = Math.min(maxN, Math.max(1, Math.ceil((duration * workflow.fps) / step - 1e-6)));
   const length = n * step + 1;
   return { width, height, length, fps: workflow.fps, seconds: (length - 1) / workflow.fps };
+}
+
+/**
+ * Every clip length a workflow can render, in seconds ascending: (step·n + 1) frames last
+ * step·n / fps (Wan 4n+1 at 16 fps: 0.25 s steps to 5 s; LTX 8n+1 at 25 fps: 0.32 s steps).
+ */
+export function bridgeLengths(workflow: Workflow): number[] {
+  const step = workflow.frameStep;
+  const maxN = Math.floor((workflow.maxFrames - 1) / step);
+  return Array.from({ length: maxN }, (_, i) => Number((((i + 1) * step) / workflow.fps).toFixed(6)));
 }
 
 /** The longest clip a workflow can render, in seconds. */
