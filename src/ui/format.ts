@@ -161,3 +161,8 @@ export function formatWhen(iso: string, timeZoneOffsetMinutes?: number): string 
     : [d.getDate(), d.getMonth(), d.getFullYear(), d.getHours(), d.getMinutes()];
   return `${day} ${MONTHS[month]} ${year}, ${String(hours).padStart(2, "0")}:${String(minutes).padStart(2, "0")}`;
 }
+
+/** Dollars as the cost line shows them: "$0.30", or "free". */
+export function formatUsd(usd: number): string {
+  return usd === 0 ? "free" : `$${usd.toFixed(2)}`;
+}

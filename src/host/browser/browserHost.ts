@@ -1,4 +1,4 @@
-import { serveBridge, type BridgeTransport, type HostHandlers } from "../../core/bridge/index.js";
+import { BridgeError, serveBridge, type BridgeTransport, type HostHandlers } from "../../core/bridge/index.js";
 import type { ImportTakeResult } from "../../core/schemas/bridge.js";
 import type { HarnessApi } from "./harnessApi.js";
 import type { HarnessState } from "./harnessState.js";
@@ -56,6 +56,11 @@ export function createBrowserHostHandlers(options: BrowserHostOptions): HostHand
   // reload. Good enough for development; never a place for a real key beyond one session.
   const secrets = new Map<string, string>();
 
+  // Imports in flight, by job/take. The harness places a take in one request the server cannot
+  // take back, so a cancel stops an import only until that request is sent (while the page's
+  // playhead is still being settled); after that it answers `cancelled: false` and the import lands.
+  const imports = new Map<string, { cancel: () => void; sent: boolean }>();
+
   return {
     "host.backend": async () => {
       const state = await api.state();
@@ -74,10 +79,29 @@ export function createBrowserHostHandlers(options: BrowserHostOptions): HostHand
       return api.capture(mode, bridgeSeconds);
     },
     "host.importTake": async (params) => {
-      await settle();
-      const result = await api.importTake(params);
-      options.onImported?.(result);
-      return result;
+      const key = `${params.jobId}/${params.takeId}`;
+      if (imports.has(key)) {
+        throw new BridgeError("import_in_progress", "This take is already being imported. Wait for that import to finish (or cancel it), then try again.");
+      }
+      let canceled = false;
+      const entry = { cancel: () => void (canceled = true), sent: false };
+      imports.set(key, entry);
+      try {
+        await settle();
+        if (canceled) throw new BridgeError("cancelled", "Cancelled by the editor: nothing was imported or placed.");
+        entry.sent = true;
+        const result = await api.importTake(params);
+        options.onImported?.(result);
+        return result;
+      } finally {
+        imports.delete(key);
+      }
+    },
+    "host.cancelImport": async ({ jobId, takeId }) => {
+      const entry = imports.get(`${jobId}/${takeId}`);
+      if (!entry || entry.sent) return { cancelled: false };
+      entry.cancel();
+      return { cancelled: true };
     },
     // The simulated project's media folder is fixed (under the data dir): no picker to show.
     "host.pickMediaFolder": async () => ({ path: (await api.state()).mediaFolder }),

@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import type { CostEstimate as CostEstimateT } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { usePanelStore } from "../state/createPanelStore.js";
+import { formatUsd } from "../format.js";
 import { bridgePlan } from "../state/bridgeSelectors.js";
 import { autoSettingsOf } from "../state/selectors.js";
 
@@ -49,9 +50,6 @@ export function useCostEstimate(): EstimateState {
   return state;
 }
 
-export function formatUsd(usd: number): string {
-  return usd === 0 ? "free" : `$${usd.toFixed(2)}`;
-}
 
 /** The cost line under the Draft button: estimate, how sure it is, and what the budget allows. */
 export function CostEstimate({ state }: { state: EstimateState }) {

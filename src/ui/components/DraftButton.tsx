@@ -2,15 +2,17 @@ import { useEffect, useId, useState } from "react";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { usePanelStore } from "../state/createPanelStore.js";
 import { autoInWords } from "../loopWords.js";
-import { autoSettingsOf, confirmationAmount, draftBlocker } from "../state/selectors.js";
-import { CostEstimate, formatUsd, useCostEstimate } from "./CostEstimate.js";
+import { bridgeSpeedQuestion } from "../state/bridgeSelectors.js";
+import { autoSettingsOf, draftBlocker, draftQuestion } from "../state/selectors.js";
+import { CostEstimate, useCostEstimate } from "./CostEstimate.js";
 import { Spinner } from "./Spinner.js";
 
 /**
  * Sends the direction as a job: a draft, or a final when Quality says so ("Render final").
  * Disabled with the reason shown when it cannot run. Above the backend's confirmation threshold
- * it asks once ("Spend ≈ $0.30?") before spending; the backend refuses over-budget jobs itself,
- * so this is courtesy, not the guard.
+ * it asks once ("Spend ≈ $0.30?") before spending, and the same way before paying for a bridge
+ * retimed beyond the speed limit ("Play 40 % faster? (3.6 s fits 4 s within 25 %)"); the backend
+ * refuses over-budget jobs itself, so this is courtesy, not the guard.
  */
 export function DraftButton() {
   const controller = usePanelController();
@@ -27,11 +29,13 @@ export function DraftButton() {
   const estimate = useCostEstimate();
   const [confirming, setConfirming] = useState(false);
   const ready = estimate.status === "ready" ? estimate.estimate : null;
+  // A bridge played far faster or slower than generated is confirmed too (a string: stable for the store).
+  const bridgeQuestion = usePanelStore(bridgeSpeedQuestion);
   // An auto job may run every round: the most it can spend is what is confirmed.
-  const toConfirm = ready ? confirmationAmount(ready) : null;
+  const toConfirm = draftQuestion(ready, bridgeQuestion);
 
   // A changed setup is a new question: ask again.
-  useEffect(() => setConfirming(false), [ready?.total.usd, ready?.maxTotal?.usd, ready?.provider]);
+  useEffect(() => setConfirming(false), [ready?.total.usd, ready?.maxTotal?.usd, ready?.provider, bridgeQuestion]);
 
   const onClick = () => {
     if (toConfirm && !confirming) return setConfirming(true);
@@ -51,7 +55,7 @@ export function DraftButton() {
       >
         {drafting && <Spinner />}
         {confirming && toConfirm
-          ? `Spend ${ready?.maxTotal ? "up to " : ""}${toConfirm.estimated ? "≈ " : ""}${formatUsd(toConfirm.usd)}?`
+          ? toConfirm
           : final
             ? "Render final"
             : "Draft"}

@@ -58,6 +58,7 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
   const posterUrl = take.outputs.poster ? controller.artifactUrl(take.outputs.poster.id) : null;
   const masterTags = take.outputs.master?.colorTags;
   const importing = importStatus?.state === "importing";
+  const canceling = importStatus?.state === "canceling";
   const critique = critiqueOf(take);
   const retryable = scope === "direct" && take.state === "failed" && take.error?.retryable === true;
   const conformOffered = importNeedsConform(importStatus) || conform?.state === "conforming";
@@ -202,16 +203,29 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
       <TakeMarks take={take} name={name} />
 
       <div className="take-actions">
-        <button
-          type="button"
-          className="button button-primary"
-          onClick={() => void controller.importTake(take.id)}
-          disabled={take.state !== "succeeded" || importing}
-          aria-busy={importing}
-        >
-          {importing && <Spinner />}
-          Import
-        </button>
+        {/* While an import runs its button stops it; a canceled import can be started again. */}
+        {importing || canceling ? (
+          <button
+            type="button"
+            className="button"
+            onClick={() => void controller.cancelImport(take.id)}
+            disabled={canceling}
+            aria-busy={canceling}
+            title="Stop this import: nothing more is downloaded, imported or placed"
+          >
+            {canceling && <Spinner />}
+            {canceling ? "Canceling import…" : "Cancel import"}
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => void controller.importTake(take.id)}
+            disabled={take.state !== "succeeded"}
+          >
+            Import
+          </button>
+        )}
         {enhanceable && (
           <button
             type="button"
@@ -286,6 +300,11 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
       {importStatus?.state === "placed" && importStatus.result.guidance && (
         <p className="hint" role="note">
           {importStatus.result.guidance}
+        </p>
+      )}
+      {importStatus?.state === "canceled" && (
+        <p className="muted small" role="status">
+          {importStatus.message}
         </p>
       )}
       {importStatus?.state === "failed" && (

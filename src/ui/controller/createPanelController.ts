@@ -23,6 +23,9 @@ export interface PanelControllerOptions {
   jobPollMs?: number;
 }
 
+/** What the card says after the editor canceled an import (not an error: nothing went wrong). */
+export const IMPORT_CANCELED_MESSAGE = "Import canceled; nothing was placed.";
+
 export const NO_HOST_MESSAGE =
   "The panel is not connected to Premiere Pro. Open it from Window › Extensions › Retake, or through the development harness (npm start).";
 
@@ -238,16 +241,42 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
       s.setImport(takeId, { state: "failed", code: "no_host", message: NO_HOST_MESSAGE });
       return;
     }
-    if (s.imports[takeId]?.state === "importing") return;
+    const now = s.imports[takeId]?.state;
+    if (now === "importing" || now === "canceling") return;
     s.setImport(takeId, { state: "importing" });
     try {
       // A bridge take lands between its two clips whatever Placement now says; others follow Placement.
       const bridged = jobOfTake(s, take.jobId)?.frame.mode === "bridge";
       const mode = bridged ? "bridge" : s.placement === "bridge" ? "insert" : s.placement;
       const result = await bridge.call("host.importTake", { jobId: take.jobId, takeId, mode });
+      // Placed before the cancel reached the host: the card says where, as for any import.
       if (!disposed) state().setImport(takeId, { state: "placed", result });
     } catch (error) {
-      if (!disposed) state().setImport(takeId, { state: "failed", code: codeOf(error), message: messageOf(error) });
+      if (disposed) return;
+      // The host stopped it because the editor asked: said plainly, not as a failure.
+      const canceled = codeOf(error) === "cancelled" && state().imports[takeId]?.state === "canceling";
+      state().setImport(takeId, canceled ? { state: "canceled", message: IMPORT_CANCELED_MESSAGE } : { state: "failed", code: codeOf(error), message: messageOf(error) });
+    }
+  }
+
+  /**
+   * The editor's "Cancel import": asks the host to stop the take's import in flight. The import's
+   * own answer then says how it ended (canceled, or placed when it finished first).
+   */
+  async function cancelImport(takeId: string): Promise<void> {
+    const s = state();
+    const take = s.takes[takeId] ?? (s.openedJob?.status === "ready" ? s.openedJob.takes[takeId] : undefined);
+    if (!bridge || !take || s.imports[takeId]?.state !== "importing") return;
+    s.setImport(takeId, { state: "canceling" });
+    try {
+      const { cancelled } = await bridge.call("host.cancelImport", { jobId: take.jobId, takeId });
+      // Nothing in flight on the host's side (it finished meanwhile): the import's answer settles the card.
+      if (!cancelled && !disposed && state().imports[takeId]?.state === "canceling") state().setImport(takeId, { state: "importing" });
+    } catch (error) {
+      // The cancel itself failed (an older host, say): the import goes on; say why it could not stop.
+      if (disposed) return;
+      if (state().imports[takeId]?.state === "canceling") state().setImport(takeId, { state: "importing" });
+      fail("import", error);
     }
   }
 
@@ -469,6 +498,7 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     draft,
     cancelJob,
     importTake,
+    cancelImport,
     retryTake,
     upconvertTake,
     conformTake,

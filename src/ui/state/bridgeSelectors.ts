@@ -67,3 +67,24 @@ export function jobOfTake(s: Pick<PanelState, "job" | "openedJob">, jobId: strin
   if (s.openedJob?.status === "ready" && s.openedJob.job.id === jobId) return s.openedJob.job;
   return null;
 }
+
+/**
+ * The span length nearest `seconds` that the provider fits within BRIDGE_SPEED_WARN (the
+ * editor's suggested bridge length), with the generated length it fits.
+ */
+export function suggestedBridgeLength(seconds: number, lengths: readonly number[]): { seconds: number; generated: number } {
+  const candidates = comfortableSpans(lengths).map((r) => ({ seconds: Math.min(r.max, Math.max(r.min, seconds)), generated: r.generated }));
+  return candidates.reduce((best, c) => (Math.abs(c.seconds - seconds) < Math.abs(best.seconds - seconds) ? c : best));
+}
+
+/**
+ * What Draft asks once before paying for a bridge retimed beyond BRIDGE_SPEED_WARN: the speed
+ * change and the length that would fit. Null when the fit is within the limit (or no bridge).
+ */
+export function bridgeSpeedQuestion(s: Pick<PanelState, "frame" | "providers" | "providerId">): string | null {
+  const plan = bridgePlan(s);
+  const lengths = s.providers.find((p) => p.id === s.providerId)?.capabilities.bridge?.lengths;
+  if (!plan?.fit?.warn || !lengths) return null;
+  const suggested = suggestedBridgeLength(plan.seconds, lengths);
+  return `Play ${speedWords(plan.fit.speed)}? (${suggested.seconds.toFixed(1)} s fits ${suggested.generated} s within ${Math.round(BRIDGE_SPEED_WARN * 100)} %)`;
+}

@@ -54,6 +54,10 @@ export interface CapturedFrame {
 
 export type ImportStatus =
   | { state: "importing" }
+  /** The editor pressed "Cancel import"; the host is stopping it (it may still land if it was done). */
+  | { state: "canceling" }
+  /** Stopped at the editor's word before anything was placed; Import can run again. */
+  | { state: "canceled"; message: string }
   | { state: "placed"; result: ImportTakeResult }
   | { state: "failed"; code: string; message: string };
 

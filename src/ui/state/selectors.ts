@@ -14,6 +14,7 @@ import {
 } from "../../core/schemas/index.js";
 import type { CompareScope, PanelState } from "./createPanelStore.js";
 import { takesOfJob } from "./takeMerge.js";
+import { formatUsd } from "../format.js";
 
 /** Derived values shared by components and the controller (pure, so they can be tested). */
 
@@ -114,6 +115,18 @@ export function confirmationAmount(estimate: CostEstimate): Money | null {
   const most = estimate.maxTotal ?? estimate.total;
   const needed = estimate.needsConfirmation || most.usd > estimate.budget.confirmAboveUsd;
   return needed ? most : null;
+}
+
+/**
+ * The one question Draft asks before paying, or null to send at once: a bridge retimed beyond
+ * the speed limit (`bridgeQuestion`, from bridgeSpeedQuestion) and/or an amount above the
+ * confirmation threshold ("Spend ≈ $0.30?"). Both go in one question, asked once.
+ */
+export function draftQuestion(estimate: CostEstimate | null, bridgeQuestion: string | null): string | null {
+  const amount = estimate ? confirmationAmount(estimate) : null;
+  const spend = amount ? `Spend ${estimate?.maxTotal ? "up to " : ""}${amount.estimated ? "≈ " : ""}${formatUsd(amount.usd)}?` : null;
+  const parts = [bridgeQuestion, spend].filter((p): p is string => p !== null);
+  return parts.length > 0 ? parts.join(" ") : null;
 }
 
 /** Spent so far on a job: its takes' costs, estimated when any of them is. */

@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BridgeError, createBridgeClient, serveBridge, type HostHandlers } from "../../../src/core/bridge/index.js";
 import type { Artifact, FrameContext, Job, SequenceContext, Take } from "../../../src/core/schemas/index.js";
 import type { EventSourceLike } from "../../../src/ui/api/backendClient.js";
-import { createPanelController, NO_HOST_MESSAGE } from "../../../src/ui/controller/createPanelController.js";
+import { createPanelController, IMPORT_CANCELED_MESSAGE, NO_HOST_MESSAGE } from "../../../src/ui/controller/createPanelController.js";
+import { createBrowserHostHandlers } from "../../../src/host/browser/browserHost.js";
+import { createHarnessApi } from "../../../src/host/browser/harnessApi.js";
 import { createPanelStore } from "../../../src/ui/state/createPanelStore.js";
 import { currentTakes } from "../../../src/ui/state/selectors.js";
 import { bridgePipe } from "../../helpers/bridgePipe.js";
@@ -62,6 +64,7 @@ let rejectJobs = false;
 let rejectConform = false;
 let lastJob: Job | null = null;
 const upconvertRequests: unknown[] = [];
+const harnessImports: unknown[] = [];
 const pqMaster: Artifact = {
   id: "art-pq",
   takeId: "take-1",
@@ -81,6 +84,11 @@ beforeAll(async () => {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(value));
     };
+    // The dev harness's import route (no token: the page and backend share an origin).
+    if (req.url === "/harness/import" && req.method === "POST") {
+      harnessImports.push(JSON.parse(body));
+      return json(200, { mediaPath: "/media/take.mov", binName: "Retake", placement: { trackIndex: 1, start: 4, end: 9, newTrack: false }, colorTags: pqMaster.colorTags! });
+    }
     if (req.headers.authorization !== "Bearer tok") return json(401, { error: { code: "unauthorized", message: "Wrong or missing token." } });
     if (req.url === "/v1/providers")
       return json(200, {
@@ -366,5 +374,74 @@ describe("panel controller", () => {
     await controller.importTake("take-1");
     expect(store.getState().imports["take-1"]).toMatchObject({ state: "placed" });
     controller.dispose();
+  });
+
+  it("cancels an import in flight on the browser host: nothing is placed, the card says so, and Import runs again", async () => {
+    // The harness host settles the page's playhead before it places; hold that step open so the
+    // editor's cancel arrives while the import is in flight.
+    let release!: () => void;
+    let gate = new Promise<void>((resolve) => (release = resolve));
+    const browser = createBrowserHostHandlers({ api: createHarnessApi(url), beforeSequenceCall: () => gate });
+    delete browser["host.backend"];
+    delete browser["host.context"];
+    const { store, controller } = setup({ ...browser, "host.captureFrame": async () => ({ ...frame }) });
+    await controller.connect();
+    await controller.capture();
+    await controller.draft();
+    FakeEventSource.last!.emit("take", { type: "take", seq: 1, take: take("succeeded", 1, "2025-01-01T00:00:02.000Z") });
+    const before = harnessImports.length;
+
+    const importing = controller.importTake("take-1");
+    expect(store.getState().imports["take-1"]).toEqual({ state: "importing" });
+    await controller.cancelImport("take-1");
+    expect(store.getState().imports["take-1"]).toEqual({ state: "canceling" });
+    release();
+    await importing;
+    expect(store.getState().imports["take-1"]).toEqual({ state: "canceled", message: IMPORT_CANCELED_MESSAGE });
+    expect(IMPORT_CANCELED_MESSAGE).toBe("Import canceled; nothing was placed.");
+    expect(store.getState().notices).toEqual([]); // not an error
+    expect(harnessImports.length).toBe(before); // the harness never received the import
+
+    // The same take imports again; a cancel that comes after the harness placed it changes nothing.
+    gate = Promise.resolve();
+    await controller.importTake("take-1");
+    expect(store.getState().imports["take-1"]).toMatchObject({ state: "placed", result: { placement: { trackIndex: 1, start: 4 } } });
+    expect(harnessImports.length).toBe(before + 1);
+    await controller.cancelImport("take-1"); // nothing in flight: ignored
+    expect(store.getState().imports["take-1"]).toMatchObject({ state: "placed" });
+    controller.dispose();
+  });
+
+  it("lets the import finish when the host had nothing left to stop, and says so when the cancel itself fails", async () => {
+    let finish!: () => void;
+    const { store, controller } = setup({
+      "host.captureFrame": async () => ({ ...frame }),
+      "host.importTake": () =>
+        new Promise((resolve) => (finish = () => resolve({ mediaPath: "/m.mov", binName: "Retake", placement: { trackIndex: 1, start: 4, end: 9, newTrack: false }, colorTags: pqMaster.colorTags! }))),
+      "host.cancelImport": async () => ({ cancelled: false }),
+    });
+    await controller.connect();
+    await controller.capture();
+    await controller.draft();
+    FakeEventSource.last!.emit("take", { type: "take", seq: 1, take: take("succeeded", 1, "2025-01-01T00:00:02.000Z") });
+    const importing = controller.importTake("take-1");
+    await controller.cancelImport("take-1");
+    expect(store.getState().imports["take-1"]).toEqual({ state: "importing" }); // still running, button back to Cancel
+    finish();
+    await importing;
+    expect(store.getState().imports["take-1"]).toMatchObject({ state: "placed" });
+    controller.dispose();
+
+    // A host that cannot cancel (no such method): the import goes on and the editor reads why.
+    const older = setup({ "host.captureFrame": async () => ({ ...frame }), "host.importTake": () => new Promise(() => undefined) });
+    await older.controller.connect();
+    await older.controller.capture();
+    await older.controller.draft();
+    FakeEventSource.last!.emit("take", { type: "take", seq: 1, take: take("succeeded", 1, "2025-01-01T00:00:02.000Z") });
+    void older.controller.importTake("take-1");
+    await older.controller.cancelImport("take-1");
+    expect(older.store.getState().imports["take-1"]).toEqual({ state: "importing" });
+    expect(older.store.getState().notices.map((n) => n.kind)).toEqual(["error"]);
+    older.controller.dispose();
   });
 });
