@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import type { CostEstimate as CostEstimateT } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
-import { usePanelStore } from "../state/createPanelStore.js";
+import { pickedModel, usePanelStore } from "../state/createPanelStore.js";
 import { formatUsd } from "../format.js";
 import { bridgePlan } from "../state/bridgeSelectors.js";
 import { autoSettingsOf } from "../state/selectors.js";
@@ -16,6 +16,7 @@ type EstimateState = { status: "idle" } | { status: "ready"; estimate: CostEstim
 export function useCostEstimate(): EstimateState {
   const controller = usePanelController();
   const providerId = usePanelStore((s) => s.providerId);
+  const model = usePanelStore(pickedModel);
   const count = usePanelStore((s) => s.count);
   // A bridge is priced at the length it is generated at, not the span it is fitted to.
   const duration = usePanelStore((s) => bridgePlan(s)?.fit?.generatedSeconds ?? s.duration);
@@ -33,6 +34,7 @@ export function useCostEstimate(): EstimateState {
       backend
         .estimate({
           provider: providerId,
+          ...(model ? { model } : {}),
           mode,
           duration,
           count,
@@ -46,7 +48,7 @@ export function useCostEstimate(): EstimateState {
       live = false;
       clearTimeout(timer);
     };
-  }, [backend, providerId, count, duration, mode, exr, autoTarget, autoRounds]);
+  }, [backend, providerId, model, count, duration, mode, exr, autoTarget, autoRounds]);
   return state;
 }
 

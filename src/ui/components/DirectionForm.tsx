@@ -1,7 +1,7 @@
 import { useId, useMemo } from "react";
 import { AUTO_MAX_ROUNDS, JobMode, MAX_DURATION, MIN_DURATION, PlacementMode } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
-import { durationRangeFor, maxCountFor, offersExr, usePanelStore } from "../state/createPanelStore.js";
+import { defaultModelFor, durationRangeFor, maxCountFor, modelChoices, offersExr, pickedModel, usePanelStore } from "../state/createPanelStore.js";
 import { hostWords } from "../hostWords.js";
 import { bridgePlan, canBridge } from "../state/bridgeSelectors.js";
 import { NumberField } from "./NumberField.js";
@@ -10,6 +10,7 @@ import { NumberField } from "./NumberField.js";
 export function DirectionForm() {
   const promptId = useId();
   const providerId = useId();
+  const modelSelectId = useId();
   const placementId = useId();
   const qualityId = useId();
   const exrId = useId();
@@ -30,6 +31,8 @@ export function DirectionForm() {
   const providers = usePanelStore((s) => s.providers);
   const selectedProvider = usePanelStore((s) => s.providerId);
   const setProvider = usePanelStore((s) => s.setProvider);
+  const model = usePanelStore(pickedModel);
+  const setModel = usePanelStore((s) => s.setModel);
   const loadingProviders = usePanelStore((s) => s.busy.providers);
   const placement = usePanelStore((s) => s.placement);
   const setPlacement = usePanelStore((s) => s.setPlacement);
@@ -51,6 +54,8 @@ export function DirectionForm() {
   const durationStep = range?.step && range.step > 0 ? range.step : 0.5;
   const modes = provider?.capabilities.modes ?? JobMode.options;
   const exrOffered = mode === "final" && offersExr(provider);
+  const models = modelChoices(provider, placement);
+  const defaultModel = defaultModelFor(provider, mode, placement);
   const modeNote = provider?.capabilities.limits?.[mode]?.note;
   // Auto-refine drafts, scores and drafts again: a final is rendered once, so it has no rounds.
   const autoOn = mode === "draft" && auto.enabled;
@@ -151,6 +156,17 @@ export function DirectionForm() {
               Reload providers
             </button>
           )}
+        </div>
+        <div className="field">
+          <label htmlFor={modelSelectId}>Model</label>
+          <select id={modelSelectId} value={model ?? ""} disabled={!provider} onChange={(event) => setModel(event.target.value || null)}>
+            <option value="">{defaultModel ? `Default (${defaultModel})` : "Default"}</option>
+            {models.map((m) => (
+              <option key={m} value={m}>
+                {m}
+              </option>
+            ))}
+          </select>
         </div>
         <div className="field">
           <label htmlFor={qualityId}>Quality</label>

@@ -2,7 +2,7 @@ import { jobOfTake, spanSeconds } from "../state/bridgeSelectors.js";
 import type { BridgeClient } from "../../core/bridge/index.js";
 import { jobSettled, type CreateJobInput, type FrameContext, type Job } from "../../core/schemas/index.js";
 import { createBackendClient, type BackendClient, type BackendClientOptions } from "../api/backendClient.js";
-import type { CapturedFrame, PanelState, PanelStoreApi, TakeAction } from "../state/createPanelStore.js";
+import { pickedModel, type CapturedFrame, type PanelState, type PanelStoreApi, type TakeAction } from "../state/createPanelStore.js";
 import { historyQueryOf, type HistoryFilters } from "../state/historyQuery.js";
 import { autoSettingsOf, draftBlocker, enhanceProviderFor, jobInScope, upconvertProvider } from "../state/selectors.js";
 import { messageOf, codeOf } from "./errors.js";
@@ -192,6 +192,7 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     const request: CreateJobInput = {
       frameId: s.frame!.context.frameId,
       provider: s.providerId!,
+      ...(pickedModel(s) ? { model: pickedModel(s) } : {}),
       mode: s.mode,
       prompt: s.prompt,
       annotations: s.annotations,

@@ -156,6 +156,8 @@ export interface PanelData {
   auto: AutoForm;
   providers: ProviderInfo[];
   providerId: string | null;
+  /** The model picked for the provider; null: the mode's default (the backend picks it). */
+  modelId: string | null;
   job: Job | null;
   takes: Record<string, Take>;
   imports: Record<string, ImportStatus>;
@@ -222,6 +224,8 @@ export interface PanelActions {
   /** Also picks a usable provider when none is chosen or the chosen one became unavailable. */
   setProviders(providers: ProviderInfo[]): void;
   setProvider(id: string): void;
+  /** Only one of the provider's models for the placement (Bridge: its bridge models); null: the default. */
+  setModel(id: string | null): void;
 
   /** A job was created: it becomes the current job; takes and import results start fresh. */
   startJob(job: Job): void;
@@ -308,6 +312,7 @@ export function initialPanelData(): PanelData {
     auto: { enabled: false, target: AUTO_DEFAULT_TARGET, rounds: AUTO_DEFAULT_ROUNDS },
     providers: [],
     providerId: null,
+    modelId: null,
     job: null,
     takes: {},
     imports: {},
@@ -352,6 +357,26 @@ export function durationRangeFor(provider: ProviderInfo | undefined, mode: JobMo
 /** Whether the provider can deliver an EXR beside a final's master. */
 export function offersExr(provider: ProviderInfo | undefined): boolean {
   return provider?.capabilities.limits?.final?.exr === true;
+}
+
+/** The models the panel offers for a provider: in Bridge only those that take both frames. */
+export function modelChoices(provider: ProviderInfo | undefined, placement: PlacementMode): string[] {
+  if (!provider) return [];
+  return placement === "bridge" ? (provider.capabilities.bridge?.models ?? []) : provider.capabilities.models;
+}
+
+/** The model the backend uses when the request names none (Bridge: the first bridge model). */
+export function defaultModelFor(provider: ProviderInfo | undefined, mode: JobMode, placement: PlacementMode): string | undefined {
+  if (!provider) return undefined;
+  if (placement === "bridge") return provider.capabilities.bridge?.models[0];
+  return provider.capabilities.limits?.[mode]?.defaultModel ?? provider.capabilities.models[0];
+}
+
+/** The picked model to send, when it is still one the provider offers for the placement; else none (the default). */
+export function pickedModel(s: Pick<PanelState, "providers" | "providerId" | "modelId" | "placement">): string | undefined {
+  if (s.modelId === null) return undefined;
+  const provider = s.providers.find((p) => p.id === s.providerId);
+  return modelChoices(provider, s.placement).includes(s.modelId) ? s.modelId : undefined;
 }
 
 export function maxCountFor(provider: ProviderInfo | undefined): number {
@@ -458,7 +483,7 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
       restoreDirection: ({ frame, annotations, prompt, duration, provider: providerId, mode, count, auto }) => {
         // The job's settings first, so its duration is clamped to the provider and mode it ran on.
         const wanted = get().providers.find((p) => p.id === providerId && p.available);
-        if (wanted) set({ providerId: wanted.id });
+        if (wanted && wanted.id !== get().providerId) set({ providerId: wanted.id, modelId: null });
         const provider = currentProvider();
         set(fitToProvider(provider, mode ?? get().mode));
         if (count !== undefined) set({ count: clampCount(count, maxCountFor(provider)) });
@@ -470,7 +495,8 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
       setPrompt: (prompt) => set({ prompt }),
       setDuration: (seconds) => set({ duration: clampDuration(seconds, durationRangeFor(currentProvider(), get().mode)) }),
       setCount: (count) => set({ count: clampCount(count, maxCountFor(currentProvider())) }),
-      setPlacement: (placement) => set({ placement }),
+      // A model that cannot bridge is dropped on the way into Bridge (the picker lists bridge models only).
+      setPlacement: (placement) => set({ placement, modelId: pickedModel({ ...get(), placement }) ?? null }),
       showAnchor: (which) => {
         const frame = get().frame;
         if (frame?.anchors) set({ frame: { ...frame, imageUrl: frame.anchors[which] } });
@@ -489,12 +515,19 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
         const fallback = providers.find((p) => p.available);
         const providerId = chosen?.id ?? fallback?.id ?? null;
         const provider = providers.find((p) => p.id === providerId);
-        set({ providers, providerId, count: clampCount(get().count, maxCountFor(provider)), ...fitToProvider(provider, get().mode) });
+        const modelId = providerId === get().providerId ? (pickedModel({ ...get(), providers, providerId }) ?? null) : null;
+        set({ providers, providerId, modelId, count: clampCount(get().count, maxCountFor(provider)), ...fitToProvider(provider, get().mode) });
       },
       setProvider: (id) => {
         const provider = get().providers.find((p) => p.id === id);
         if (!provider || !provider.available) return;
-        set({ providerId: id, count: clampCount(get().count, maxCountFor(provider)), ...fitToProvider(provider, get().mode) });
+        // Models are the provider's own: another provider starts from its default.
+        const modelId = id === get().providerId ? get().modelId : null;
+        set({ providerId: id, modelId, count: clampCount(get().count, maxCountFor(provider)), ...fitToProvider(provider, get().mode) });
+      },
+      setModel: (id) => {
+        if (id === null) return set({ modelId: null });
+        if (modelChoices(currentProvider(), get().placement).includes(id)) set({ modelId: id });
       },
 
       startJob: (job) =>

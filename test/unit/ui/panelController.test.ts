@@ -103,7 +103,7 @@ beforeAll(async () => {
               durations: { min: 2, max: 10, step: 1 },
               maxCount: 4,
               colorSpaces: ["rec709", "rec2100-pq"],
-              models: ["previz-1"],
+              models: ["previz-1", "previz-2"],
               limits: { final: { durations: { min: 2, max: 8, step: 1 }, resolutions: ["1080p"], hdr: true, exr: true } },
             },
           },
@@ -306,6 +306,26 @@ describe("panel controller", () => {
     await controller.draft();
     expect(jobRequests.at(-1)).toMatchObject({ mode: "draft" });
     expect(jobRequests.at(-1)).not.toHaveProperty("exr");
+    controller.dispose();
+  });
+
+  it("sends the picked model with the job, and drops it when the provider changes", async () => {
+    const { store, controller } = setup({ "host.captureFrame": async () => ({ ...frame }) });
+    await controller.connect();
+    await controller.capture();
+    const s = () => store.getState();
+    await controller.draft();
+    expect(jobRequests.at(-1)).not.toHaveProperty("model"); // Default: the backend picks
+    s().setModel("not-a-previz-model");
+    expect(s().modelId).toBeNull();
+    s().setModel("previz-2");
+    await controller.draft();
+    expect(jobRequests.at(-1)).toMatchObject({ provider: "previz", model: "previz-2" });
+    s().setProvider("runway");
+    expect(s().modelId).toBeNull();
+    await controller.draft();
+    expect(jobRequests.at(-1)).toMatchObject({ provider: "runway" });
+    expect(jobRequests.at(-1)).not.toHaveProperty("model");
     controller.dispose();
   });
 
