@@ -221,6 +221,9 @@ describe("ComfyUI provider", () => {
     expect((await api(b, `/v1/jobs/${job.id}/cancel`, { method: "POST", body: {} })).status).toBeLessThan(300);
     const take = (await settled(b, job.id, 20_000)).takes[0]!;
     expect(take.state).toBe("canceled");
+    // The take is canceled in the ledger at once; the provider's interrupt follows (a GET /queue
+    // first, to see whether it runs or waits), so wait for it to reach the server.
+    await waitFor(async () => (s.interrupts.length > 0 ? true : undefined), 10_000, 20);
     expect(s.interrupts).toEqual([s.posted[0]!.id]);
   }, 60_000);
 
@@ -237,6 +240,7 @@ describe("ComfyUI provider", () => {
     expect(queued.state).toBe("queued");
     await api(b, `/v1/jobs/${job.id}/cancel`, { method: "POST", body: {} });
     expect((await settled(b, job.id, 20_000)).takes[0]!.state).toBe("canceled");
+    await waitFor(async () => (s.deleted.length > 0 ? true : undefined), 10_000, 20);
     expect(s.deleted).toEqual([s.posted[0]!.id]);
     expect(s.interrupts).toEqual([]);
   }, 60_000);

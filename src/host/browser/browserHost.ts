@@ -111,6 +111,13 @@ export function createBrowserHostHandlers(options: BrowserHostOptions): HostHand
       options.onState?.(state);
       return state.sequence;
     },
+    // A new tab of this browser; the same http/https rule as the UXP hosts.
+    "host.openExternal": async ({ url }) => {
+      const protocol = URL.canParse(url) ? new URL(url).protocol : "";
+      if (protocol !== "http:" && protocol !== "https:") throw new Error(`Cannot open "${url}": only http and https links open in the browser.`);
+      window.open(url, "_blank", "noopener,noreferrer");
+      return { ok: true as const };
+    },
     "host.secrets.get": async ({ key }) => ({ value: secrets.get(key) ?? null }),
     "host.secrets.set": async ({ key, value }) => {
       if (value === null) secrets.delete(key);

@@ -14,6 +14,7 @@ const PREMIERE_STEPS: StepWords = {
     "host.cancelImport": "cancel the import",
     "host.pickMediaFolder": "pick the media folder",
     "host.setSequenceColorSpace": "set the sequence's color space",
+    "host.openExternal": "open the link in the browser",
     "host.secrets.get": "read secure storage",
     "host.secrets.set": "write secure storage",
   },

@@ -15,6 +15,7 @@ export const HOST_TIMEOUTS_MS: Record<BridgeMethod, number> = {
   // The folder picker waits on the editor, not on the host app.
   "host.pickMediaFolder": 10 * 60_000,
   "host.setSequenceColorSpace": 8_000,
+  "host.openExternal": 10_000,
   "host.secrets.get": 5_000,
   "host.secrets.set": 5_000,
 };

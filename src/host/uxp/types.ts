@@ -34,6 +34,8 @@ export interface UxpLocalFileSystem {
 export interface UxpApi {
   storage: { localFileSystem: UxpLocalFileSystem; secureStorage?: UxpSecureStorage };
   secureStorage?: UxpSecureStorage;
+  /** `uxp.shell`: opening a URL needs the manifest's `launchProcess` permission for its scheme. */
+  shell?: { openExternal(url: string, developerText?: string): Promise<unknown> };
 }
 
 export interface UxpStats {

@@ -1,4 +1,6 @@
+import { useState, type MouseEvent } from "react";
 import type { Artifact, Take } from "../../core/schemas/index.js";
+import { messageOf } from "../controller/errors.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { formatBytes, formatCost } from "../format.js";
 
@@ -18,6 +20,19 @@ const OUTPUT_LABEL: Record<Artifact["kind"], string> = {
 export function TakeRecord({ take, name }: { take: Take; name: string }) {
   const controller = usePanelController();
   const outputs = Object.values(take.outputs).filter((a): a is Artifact => a !== undefined);
+  const [linkError, setLinkError] = useState<string | null>(null);
+  // A UXP webview does not follow target="_blank": ask the host to open the browser, and fall
+  // back to the plain link where no host offers that (the harness page opened alone).
+  const openLink = (event: MouseEvent<HTMLAnchorElement>, url: string) => {
+    event.preventDefault();
+    setLinkError(null);
+    controller.openExternal(url).then(
+      (opened) => {
+        if (!opened) window.open(url, "_blank", "noopener,noreferrer");
+      },
+      (error: unknown) => setLinkError(messageOf(error)),
+    );
+  };
   return (
     <div className="take-record">
       <p className="small muted">
@@ -34,7 +49,7 @@ export function TakeRecord({ take, name }: { take: Take; name: string }) {
               <li key={artifact.id}>
                 {OUTPUT_LABEL[artifact.kind]}:{" "}
                 {url ? (
-                  <a href={url} target="_blank" rel="noreferrer">
+                  <a href={url} target="_blank" rel="noreferrer" onClick={(event) => openLink(event, url)}>
                     {artifact.fileName}
                   </a>
                 ) : (
@@ -50,6 +65,11 @@ export function TakeRecord({ take, name }: { take: Take; name: string }) {
             );
           })}
         </ul>
+      )}
+      {linkError && (
+        <p className="small error" role="alert">
+          {linkError}
+        </p>
       )}
       <details className="take-request">
         <summary>Request as sent</summary>

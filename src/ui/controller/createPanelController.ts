@@ -482,6 +482,24 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     return backend ? backend.artifactUrl(artifactId) : null;
   }
 
+  /**
+   * Opens a link through the host (a UXP webview ignores `target="_blank"`). The backend token
+   * is stripped first: the system browser keeps history and this page cannot control it, so an
+   * artifact link opened there asks for the token (the backend answers 401) rather than leak it.
+   * Resolves false when there is no host to ask or it lacks the method (the caller falls back
+   * to the plain link); rejects with the host's reason when it refused.
+   */
+  async function openExternal(url: string): Promise<boolean> {
+    if (!bridge) return false;
+    try {
+      await bridge.call("host.openExternal", { url: withoutToken(url) });
+      return true;
+    } catch (error) {
+      if (codeOf(error) === "unknown_method") return false;
+      throw error;
+    }
+  }
+
   function dispose() {
     disposed = true;
     stopFollowing();
@@ -512,10 +530,19 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     openHistoryJob,
     refreshOpenedJob,
     artifactUrl,
+    openExternal,
     dispose,
   };
 }
 export type PanelController = ReturnType<typeof createPanelController>;
+
+/** The URL without its `token` query parameter (the backend's secret must not leave the panel). */
+export function withoutToken(url: string): string {
+  if (!URL.canParse(url)) return url;
+  const parsed = new URL(url);
+  parsed.searchParams.delete("token");
+  return parsed.href;
+}
 
 /** The frame as the panel holds it; a bridge's carries both anchors' stills. */
 function capturedFrame(context: FrameContext, client: Pick<BackendClient, "frameImageUrl">): CapturedFrame {

@@ -131,25 +131,8 @@ export class PrevizProvider implements Provider {
       const onProgress = (fraction: number) => {
         run.status = { ...run.status, progress: Math.min(0.99, fraction), message: `${input.mode === "draft" ? "Rendering draft" : "Rendering master"} ${Math.round(fraction * 100)}%` };
       };
-      if (input.bridge) {
-        run.result = await renderBridge({
-          startStillPath: input.framePath,
-          endStillPath: input.bridge.endFramePath,
-          outDir: input.workDir,
-          samples,
-          fps: seq.frameRate,
-          width: seq.frameSize.width,
-          height: seq.frameSize.height,
-          colorSpace: seq.colorSpace,
-          quality: input.mode,
-          signal: run.controller.signal,
-          onProgress,
-        });
-        run.status = { state: "succeeded", progress: 1, message: "Rendered" };
-        return;
-      }
-      run.result = await renderPreviz({
-        stillPath: input.framePath,
+      // The same picture settings for a plain take and a bridge; a bridge adds B's frame to arrive on.
+      const common = {
         outDir: input.workDir,
         samples,
         fps: seq.frameRate,
@@ -158,10 +141,11 @@ export class PrevizProvider implements Provider {
         colorSpace: seq.colorSpace,
         quality: input.mode,
         signal: run.controller.signal,
-        onProgress: (fraction) => {
-          run.status = { ...run.status, progress: Math.min(0.99, fraction), message: `${input.mode === "draft" ? "Rendering draft" : "Rendering master"} ${Math.round(fraction * 100)}%` };
-        },
-      });
+        onProgress,
+      };
+      run.result = input.bridge
+        ? await renderBridge({ ...common, startStillPath: input.framePath, endStillPath: input.bridge.endFramePath })
+        : await renderPreviz({ ...common, stillPath: input.framePath });
       run.status = { state: "succeeded", progress: 1, message: "Rendered" };
     } catch (error) {
       if (run.controller.signal.aborted) {

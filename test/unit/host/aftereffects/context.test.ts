@@ -73,6 +73,18 @@ describe("host.context in After Effects", () => {
     await expect(env.client.call("host.context")).rejects.toMatchObject({ code: "no_sequence", message: expect.stringMatching(/"Plates" \(Folder\) is not a composition/) });
   });
 
+  it("tells a comp from footage and folders by what they have when the module exports no item classes", async () => {
+    env = await setupAeHost({ fake: { moduleShape: "flat", exportsItemClasses: false, layers } });
+    expect(env.fake.ae.CompItem).toBeUndefined();
+    expect(await env.client.call("host.context")).toMatchObject({ sequenceName: "Shot 010", selectedLayer: { index: 2, name: "Plate" } });
+    env.cleanup();
+    env = await setupAeHost({ fake: { exportsItemClasses: false, active: "footage", layers } });
+    await expect(env.client.call("host.context")).rejects.toMatchObject({ code: "no_sequence", message: expect.stringMatching(/"Plate.mov" \(Footage\) is not a composition/) });
+    env.cleanup();
+    env = await setupAeHost({ fake: { exportsItemClasses: false, active: "folder" } });
+    await expect(env.client.call("host.context")).rejects.toMatchObject({ code: "no_sequence", message: expect.stringMatching(/"Plates" \(Folder\) is not a composition/) });
+  });
+
   it("works whether the module is the app itself or carries it as .app", async () => {
     env = await setupAeHost({ fake: { moduleShape: "flat", layers } });
     expect((await env.client.call("host.context")).sequenceName).toBe("Shot 010");

@@ -107,6 +107,19 @@ describe("host.importTake in After Effects: placement", () => {
     expect(env.fake.projectItems().filter((i) => i.kind === "folder")).toHaveLength(1);
     expect(env.fake.undoSteps).toEqual(["Retake: add take 1", "Retake: add take 1"]);
   });
+
+  it("with no item classes exported, finds its Retake folder by what it holds and never mistakes a comp named Retake for it", async () => {
+    env = await host({ exportsItemClasses: false, comp: { ...comp, name: "Retake" } });
+    expect(env.fake.ae.FolderItem).toBeUndefined();
+    const first = await env.client.call("host.importTake", params());
+    const second = await env.client.call("host.importTake", params());
+    expect(env.fake.projectItems()).toEqual([
+      { kind: "footage", name: path.basename(first.mediaPath), folder: "Retake", comment: expect.any(String) },
+      { kind: "folder", name: "Retake", folder: "Root", comment: "" },
+      { kind: "footage", name: path.basename(second.mediaPath), folder: "Retake", comment: expect.any(String) },
+    ]);
+    expect(env.fake.timeline().filter((l) => l.name === layerName())).toHaveLength(2);
+  });
 });
 
 describe("host.importTake in After Effects: OCIO", () => {

@@ -27,6 +27,23 @@ export async function finishedJob(url: string, token: string, opts: { colorSpace
   }, 60_000);
 }
 
+/** A finished previz bridge take on a real backend, made from a frame a host's Bridge capture uploaded. */
+export async function finishedBridgeJob(url: string, token: string, frameId: string, spanSeconds: number): Promise<Job> {
+  const auth = { authorization: `Bearer ${token}` };
+  const created = await fetch(`${url}/v1/jobs`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({ frameId, duration: spanSeconds, prompt: "cross from A to B", provider: "previz" }),
+  });
+  if (created.status !== 201) throw new Error(`bridge job: ${created.status} ${await created.text()}`);
+  const { id } = Job.parse(await created.json());
+  return waitFor(async () => {
+    const job = Job.parse(await (await fetch(`${url}/v1/jobs/${id}`, { headers: auth })).json());
+    if (job.takes.some((t) => t.state === "failed")) throw new Error(`bridge take failed: ${JSON.stringify(job.takes[0]?.error)}`);
+    return job.takes.every((t) => t.state === "succeeded" && t.outputs.master) ? job : undefined;
+  }, 60_000);
+}
+
 /**
  * A proxy in front of the backend that, when `cut` is on, sends the artifact's full
  * Content-Length, half the bytes, and then drops the connection: a download cut halfway.

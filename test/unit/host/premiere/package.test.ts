@@ -33,6 +33,8 @@ describe("manifest", () => {
     expect(m.requiredPermissions).toEqual({
       network: { domains: ["http://127.0.0.1:5177", "https://127.0.0.1:5178"] },
       localFileSystem: "fullAccess",
+      // Links open in the system browser (uxp.shell.openExternal), http/https only.
+      launchProcess: { schemes: ["http", "https"], extensions: [] },
       webview: { allow: "yes", domains: ["http://127.0.0.1:5177", "https://127.0.0.1:5178"], allowLocalRendering: "yes", enableMessageBridge: "localOnly" },
     });
     const themes = (m.entrypoints[0]!.icons ?? []).flatMap((i) => i.theme ?? []);

@@ -12,11 +12,21 @@ describe("host.secrets and host.backend", () => {
   it("round-trips secrets through secure storage bytes, decoded without TextDecoder", async () => {
     env = await setupHost();
     const value = "sk-ünïcødé-密钥-🎬";
-    await env.client.call("host.secrets.set", { key: "luma.key", value });
-    expect(env.store.get("luma.key")).toEqual(Uint8Array.from(Buffer.from(value, "utf8")));
-    expect(await env.client.call("host.secrets.get", { key: "luma.key" })).toEqual({ value });
-    await env.client.call("host.secrets.set", { key: "luma.key", value: null });
-    expect(await env.client.call("host.secrets.get", { key: "luma.key" })).toEqual({ value: null });
+    // UXP has neither TextDecoder nor (promised) TextEncoder: take Node's away for the round trip,
+    // so an adapter that reaches for them fails here as it would in Premiere.
+    const { TextDecoder: decoder, TextEncoder: encoder } = globalThis;
+    Reflect.deleteProperty(globalThis, "TextDecoder");
+    Reflect.deleteProperty(globalThis, "TextEncoder");
+    try {
+      expect(typeof (globalThis as { TextDecoder?: unknown }).TextDecoder).toBe("undefined");
+      await env.client.call("host.secrets.set", { key: "luma.key", value });
+      expect(env.store.get("luma.key")).toEqual(Uint8Array.from(Buffer.from(value, "utf8")));
+      expect(await env.client.call("host.secrets.get", { key: "luma.key" })).toEqual({ value });
+      await env.client.call("host.secrets.set", { key: "luma.key", value: null });
+      expect(await env.client.call("host.secrets.get", { key: "luma.key" })).toEqual({ value: null });
+    } finally {
+      Object.assign(globalThis, { TextDecoder: decoder, TextEncoder: encoder });
+    }
   });
 
   it("after an OS account change (storage lost) keys read as null and the backend falls back to loopback", async () => {

@@ -35,7 +35,7 @@ export async function setupHost(
   fs.mkdirSync(projectDir);
   const uxpFs = createNodeUxpFs({ root, readOnly: opts.readOnly ? [projectDir] : [], ...(opts.permission ? { permission: opts.permission } : {}) });
   const fake = createFakePremiere({ projectPath: path.join(projectDir, "Edit.prproj"), ...opts.fake });
-  const { uxp, store, lose, picker } = createFakeUxp(uxpFs);
+  const { uxp, store, lose, picker, opened } = createFakeUxp(uxpFs);
   const timings: ImportTimings[] = [];
   const host = createPremiereHost({
     ppro: fake.ppro,
@@ -63,6 +63,7 @@ export async function setupHost(
     store,
     lose,
     picker,
+    opened,
     handlers,
     client,
     timings,

@@ -111,6 +111,11 @@ export interface FakeAeOptions {
   xmpPacket?: string;
   /** `require("aftereffects")` is the app itself (Adobe's example), or carries it as `.app`. */
   moduleShape?: "app" | "flat";
+  /**
+   * Whether the module exports CompItem, FootageItem and FolderItem (true by default). Adobe does
+   * not promise it, so `false` makes the adapter tell items apart by what they have.
+   */
+  exportsItemClasses?: boolean;
   render?: RenderMode;
   /** PNG bytes a render writes. */
   stillPng?: Buffer;
@@ -620,7 +625,7 @@ export function createFakeAfterEffects(options: FakeAeOptions = {}): FakeAfterEf
   state.activeItemId =
     options.active === "none" ? null : options.active === "footage" ? (firstFootage?.id ?? null) : options.active === "folder" ? folderId! : compId;
 
-  const classes = { ImportOptions, CompItem, FootageItem, FolderItem };
+  const classes = options.exportsItemClasses === false ? { ImportOptions } : { ImportOptions, CompItem, FootageItem, FolderItem };
   const ae = (options.moduleShape === "flat" ? Object.assign(Object.create(null), classes, { get project() { return app.project; }, beginUndoGroup: app.beginUndoGroup, endUndoGroup: app.endUndoGroup }) : { app, ...classes }) as AfterEffectsModule;
 
   return {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { UxpApi, UxpFolder } from "../../../../../src/host/uxp/types.js";
 import type { NodeUxpFs } from "./nodeUxpFs.js";
 
@@ -10,7 +11,20 @@ export function createFakeUxp(fs: NodeUxpFs, folders: Record<string, UxpFolder> 
   const store = new Map<string, Uint8Array>();
   /** What the OS folder picker answers next (null: the editor cancels). */
   const picker: { next: UxpFolder | null } = { next: null };
+  /** Every URL `shell.openExternal` was asked to open (and allowed to). */
+  const opened: string[] = [];
   const uxp: UxpApi = {
+    // UXP refuses a scheme the manifest's launchProcess does not list; the fake reads the real
+    // manifest.json, so dropping the permission there fails the tests. (The exact refusal is
+    // undocumented: a rejected promise here.)
+    shell: {
+      openExternal: async (url) => {
+        const scheme = new URL(url).protocol.replace(/:$/, "");
+        if (!launchSchemes().includes(scheme)) throw new Error(`Permission denied: manifest launchProcess does not allow "${scheme}"`);
+        opened.push(url);
+        return "";
+      },
+    },
     storage: {
       localFileSystem: {
         getTemporaryFolder: async () => fs.tempFolder,
@@ -43,7 +57,14 @@ export function createFakeUxp(fs: NodeUxpFs, folders: Record<string, UxpFolder> 
       removeItem: async (key) => void store.delete(key),
     },
   };
-  return { uxp, store, picker, lose: () => store.clear() };
+  return { uxp, store, picker, opened, lose: () => store.clear() };
+}
+
+function launchSchemes(): string[] {
+  const manifest = JSON.parse(readFileSync(new URL("../../../../../manifest.json", import.meta.url), "utf8")) as {
+    requiredPermissions?: { launchProcess?: { schemes?: string[] } };
+  };
+  return manifest.requiredPermissions?.launchProcess?.schemes ?? [];
 }
 
 function utf16le(text: string): Uint8Array {
