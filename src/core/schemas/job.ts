@@ -11,6 +11,35 @@ export const TERMINAL_TAKE_STATES: ReadonlySet<TakeState> = new Set(["succeeded"
 export const JobMode = z.enum(["draft", "final"]);
 export type JobMode = z.infer<typeof JobMode>;
 
+/**
+ * The picture size a final master is delivered at (Enhance's target): 1080p (1920×1080), UHD
+ * (3840×2160) or DCI 4K (4096×2160, offered where the sequence is DCI-shaped).
+ */
+export const TargetSize = z.enum(["1080p", "2160p", "dci4k"]);
+export type TargetSize = z.infer<typeof TargetSize>;
+export const TARGET_SIZE_PIXELS: Record<TargetSize, { width: number; height: number }> = {
+  "1080p": { width: 1920, height: 1080 },
+  "2160p": { width: 3840, height: 2160 },
+  dci4k: { width: 4096, height: 2160 },
+};
+
+/**
+ * What one model of a provider offers, where a provider serves several with different abilities
+ * (fal's hub: Veo with sound, Kling without). Kept as data in the provider's catalogue.
+ */
+export const ModelInfo = z.object({
+  id: z.string(),
+  label: z.string(),
+  /** What the model is offered for: draft and final takes, bridges (start+end frame), upscaling a take. */
+  uses: z.array(z.enum(["draft", "final", "bridge", "upscale"])).min(1),
+  /** The model can return sound with its picture; `switchable`: the request can turn it off (or on). */
+  audio: z.object({ switchable: z.boolean(), defaultOn: z.boolean(), note: z.string().optional() }).optional(),
+  /** Picture sizes it renders natively ("1080p", "2160p"…). */
+  resolutions: z.array(z.string()).optional(),
+  note: z.string().optional(),
+});
+export type ModelInfo = z.infer<typeof ModelInfo>;
+
 /** `exr`: an EXR delivery beside the master (Luma's ACES2065-1 export, Runway's EXR zip). */
 /** `source` is the provider's own file, kept beside the conformed master (nothing paid is lost). */
 export const ArtifactKind = z.enum(["master", "proxy", "poster", "exr", "source"]);
@@ -30,6 +59,8 @@ export const Artifact = z.object({
   colorTags: ColorTags.optional(),
   /** Where the file's color came from when the file does not say (a provider's declaration). */
   colorAssumption: ColorAssumption.optional(),
+  /** The file's sound track, where it has one (absent: picture only). */
+  audio: z.object({ codec: z.string(), sampleRate: z.number().int().positive(), channels: z.number().int().positive() }).optional(),
   createdAt: z.string(),
 });
 export type Artifact = z.infer<typeof Artifact>;
@@ -181,6 +212,8 @@ export const CreateJobRequest = z.object({
   exr: z.boolean().optional(),
   /** Drafts only: refine automatically from the critic's scores (see AutoSettings). */
   auto: AutoSettings.optional(),
+  /** Sound on or off, where the model has the switch (ModelInfo.audio.switchable); absent: the model's default. */
+  audio: z.boolean().optional(),
 });
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
 export type CreateJobInput = Omit<z.input<typeof CreateJobRequest>, "annotations"> & { annotations?: AnnotationInput[] };
@@ -228,6 +261,10 @@ export const Job = z.object({
   upconvertOf: z.object({ takeId: z.string(), format: z.string() }).optional(),
   /** An enhance job: the draft it renders as a final master. */
   enhanceOf: z.object({ jobId: z.string(), takeId: z.string() }).optional(),
+  /** An upscale job: the take it lifts to a larger size, and that size. */
+  upscaleOf: z.object({ takeId: z.string(), size: TargetSize }).optional(),
+  /** Sound asked on or off (absent: the model's default). */
+  audio: z.boolean().optional(),
   auto: AutoSettings.optional(),
   loop: JobLoop.optional(),
   /** The reasoning log, oldest first (auto and enhance jobs). */
@@ -315,6 +352,10 @@ export const ProviderInfo = z.object({
     keyframes: z.boolean().optional(),
     /** Can make a take anchored on a start and an end frame (Bridge mode); absent: cannot. */
     bridge: BridgeCapability.optional(),
+    /** Can lift a finished take to a larger picture size (a follow-up upscale job); absent: cannot. */
+    upscale: z.object({ sizes: z.array(TargetSize).min(1), models: z.array(z.string()).min(1), note: z.string().optional() }).optional(),
+    /** Per-model abilities, where the models differ (fal's catalogue); absent: every model alike. */
+    modelInfo: z.array(ModelInfo).optional(),
   }),
   pricing: PriceSource.optional(),
 });
@@ -338,6 +379,8 @@ export const EstimateRequest = z.object({
   projectName: z.string().optional(),
   /** Auto mode: `total` is the first round; `maxTotal` what every round would cost. */
   auto: AutoSettings.optional(),
+  /** Sound on or off where the model has the switch (it may change the price). */
+  audio: z.boolean().optional(),
 });
 export type EstimateRequest = z.infer<typeof EstimateRequest>;
 
@@ -389,6 +432,13 @@ export const EnhanceRequest = z.object({
   model: z.string().optional(),
   exr: z.boolean().optional(),
   budgetUsd: z.number().nonnegative().optional(),
+  /**
+   * The master's picture size. Absent: the provider's own final size. A provider that renders the
+   * size natively does so; otherwise the take is rendered and then lifted by an upscale provider.
+   */
+  size: TargetSize.optional(),
+  /** The upscale provider to use when the final provider cannot render `size` natively. */
+  upscaleProvider: z.string().optional(),
 });
 export type EnhanceRequest = z.infer<typeof EnhanceRequest>;
 

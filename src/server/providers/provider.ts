@@ -1,4 +1,4 @@
-import type { ArtifactKind, BridgeSpan, ColorAssumption, Direction, FrameContext, JobMode, Money, ProviderInfo, TakeState, TakeVariant } from "../../core/schemas/index.js";
+import type { ArtifactKind, BridgeSpan, ColorAssumption, Direction, FrameContext, JobMode, Money, ProviderInfo, TakeState, TakeVariant, TargetSize } from "../../core/schemas/index.js";
 
 /**
  * Everything a provider needs to make one take. It is one serializable description of the
@@ -28,6 +28,13 @@ export interface SubmitInput {
    * `duration` is then the length to generate, one the provider offers (capabilities.bridge).
    */
   bridge?: { span: BridgeSpan; endFramePath: string };
+  /** Sound on or off where the model has the switch (ModelInfo.audio.switchable); absent: the model's default. */
+  audio?: boolean;
+  /**
+   * Upscale takes: lift the finished take at `sourceVideoPath` (its conformed master) to `size`
+   * (`width`×`height`); `mode` is then "final" and `model` one of capabilities.upscale.models.
+   */
+  upscale?: { sourceVideoPath: string; size: TargetSize; width: number; height: number };
 }
 
 export interface SubmitResult {
@@ -55,13 +62,15 @@ export interface ProviderOutput {
   notes?: string[];
   /** What the provider declares its file's color to be where the file itself does not say (Luma's EXR: ACES2065-1). */
   colorAssumption?: ColorAssumption;
+  /** The file carries a sound track the provider made (Veo, Kling with audio); delivery must keep it. */
+  hasAudio?: boolean;
 }
 
 /** The seam every generation backend sits behind (DESIGN.md "Provider interface"). */
 export interface Provider {
   readonly id: string;
   info(): ProviderInfo;
-  estimateCost(input: Pick<SubmitInput, "mode" | "model" | "duration">): Money;
+  estimateCost(input: Pick<SubmitInput, "mode" | "model" | "duration"> & Partial<Pick<SubmitInput, "audio" | "upscale">>): Money;
   submit(input: SubmitInput): Promise<SubmitResult>;
   status(providerJobId: string): Promise<ProviderStatus>;
   cancel(providerJobId: string): Promise<void>;
