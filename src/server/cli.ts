@@ -15,6 +15,7 @@ const USAGE = `Usage: retake <command>
   serve                 serve the backend only (RETAKE_HARNESS=1 to add the harness)
   doctor                what this machine has for Retake, and how to fix what it lacks
   probe <file> --json   color tags of a video or EXR file, with a verdict
+                        (--decode: also compare ffprobe's first decoded frame on every file)
                         (--assume-aces: EXR without chromaticities is ACES2065-1, as Luma declares)
   critic <clip> [--direction <json>] [--frame <png>] --json   measure a take (camera, stability, exposure) against its direction
   comfyui check [workflow.json …]   what each ComfyUI server in COMFYUI_URL lacks for each workflow

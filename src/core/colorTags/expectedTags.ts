@@ -3,7 +3,8 @@
  * file passes only when its carriers agree and its color space is the sequence's own, because
  * Premiere's UXP API has no clip color-space override — the tags are all it goes by.
  */
-import { COLOR_SPACE_LABEL, type ColorTags, type SequenceColorSpace } from "../schemas/color.js";
+import { COLOR_SPACE_LABEL } from "../colorSpaceLabels.js";
+import type { ColorTags, SequenceColorSpace } from "../schemas/color.js";
 
 export interface SequenceMatch {
   ok: boolean;

@@ -5,7 +5,8 @@
  * no clip color-space override, so the tags are all Premiere goes by). Otherwise the gate says
  * why and whether Retake can conform the take into a master that passes.
  */
-import { COLOR_SPACE_LABEL, type ColorTags, type SequenceColorSpace } from "../schemas/color.js";
+import { COLOR_SPACE_LABEL } from "../colorSpaceLabels.js";
+import type { ColorTags, SequenceColorSpace } from "../schemas/color.js";
 import { COLOR_SIGNAL_CODES } from "./conformPlan.js";
 import { dolbyVisionName, dolbyVisionUnusable } from "./dolbyVision.js";
 import { tagsMatchSequence } from "./expectedTags.js";

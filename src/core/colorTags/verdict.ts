@@ -9,7 +9,8 @@
  * from the provider, Dolby Vision metadata Premiere ignores) leave `agree` true and are kept
  * apart. So `agree` is true exactly when `problems` is empty.
  */
-import { COLOR_SPACE_LABEL, type ColorAssumption, type ColrBox, type DetectedColorSpace, type MdcvBox } from "../schemas/color.js";
+import { COLOR_SPACE_LABEL } from "../colorSpaceLabels.js";
+import type { ColorAssumption, ColrBox, DetectedColorSpace, MdcvBox } from "../schemas/color.js";
 import { DOLBY_VISION_CONVERSION_FIX, dolbyVisionBase, dolbyVisionName } from "./dolbyVision.js";
 import type { ExrFacts } from "./exr.js";
 import type { BitstreamFacts, MovieFacts } from "./isoBmff.js";

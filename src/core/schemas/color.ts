@@ -18,14 +18,7 @@ export type DetectedColorSpace = z.infer<typeof DetectedColorSpace>;
 export const isHdr = (cs: SequenceColorSpace | DetectedColorSpace): boolean =>
   cs === "rec2100-pq" || cs === "rec2100-hlg" || cs === "aces2065-1";
 
-export const COLOR_SPACE_LABEL: Record<DetectedColorSpace, string> = {
-  rec709: "Rec.709 SDR",
-  "rec2100-pq": "Rec.2100 PQ",
-  "rec2100-hlg": "Rec.2100 HLG",
-  "aces2065-1": "ACES2065-1 (AP0, linear)",
-  "linear-rec709": "scene-linear Rec.709",
-  unknown: "unknown",
-};
+export { COLOR_SPACE_LABEL } from "../colorSpaceLabels.js";
 
 /** `colr` box contents. `nclx` (ISO-BMFF) carries a range bit; QuickTime `nclc` does not. */
 export const ColrBox = z.object({

@@ -8,9 +8,13 @@ import { ffprobeJson, FfmpegMissingError } from "../media/ffmpeg.js";
 
 /**
  * `retake probe <file|exr-dir> [--json]`: the color tags of a video, an EXR frame or an EXR
- * sequence (a directory, or one frame of it), with a verdict. With ffprobe on the PATH the
- * first decoded frame's color (what ffmpeg's decoder reads from the bitstream) is compared with
- * the container too; a difference is a problem like any other. Exit 0 when the carriers agree
+ * sequence (a directory, or one frame of it), with a verdict. The reader checks the bitstream's
+ * own color itself where it can (ProRes frame header, HEVC VUI/SEI). Where it cannot (H.264, AV1,
+ * DNxHR…) and ffprobe is on the PATH, the first decoded frame's color (what ffmpeg's decoder reads
+ * from the bitstream) is compared with the container instead; `--decode` asks for that comparison
+ * on every file, `--no-ffprobe` never. A difference is a problem like any other. Starting ffprobe
+ * costs more than the whole probe (it was 2.5× ffprobe's own time on a ProRes master, issue 13),
+ * so it is not paid where the reader already answered. Exit 0 when the carriers agree
  * (no problems; warnings are printed as notes). `--assume-aces` reads an EXR without
  * chromaticities as ACES2065-1, as for a provider that declares it (Luma), and says so.
  */
@@ -24,7 +28,8 @@ export async function probeCommand(args: string[]): Promise<number> {
     process.stderr.write(`No such file: ${file}\n`);
     return 1;
   }
-  const tags = await probeTags(file, { ffprobe: !args.includes("--no-ffprobe"), ...(args.includes("--assume-aces") ? { exrAssumption: CLI_ACES_ASSUMPTION } : {}) });
+  const ffprobe = args.includes("--no-ffprobe") ? false : args.includes("--decode") ? true : "auto";
+  const tags = await probeTags(file, { ffprobe, ...(args.includes("--assume-aces") ? { exrAssumption: CLI_ACES_ASSUMPTION } : {}) });
   if (args.includes("--json")) process.stdout.write(`${JSON.stringify(tags, null, 2)}\n`);
   else {
     process.stdout.write(`${path.basename(file)}: ${tags.summary ?? tags.colorSpace}${tags.agree ? " (tags agree)" : ""}\n`);
@@ -47,7 +52,11 @@ const CLI_ACES_ASSUMPTION: ColorAssumption = {
   statement: "the command line was told (--assume-aces) that these frames are ACES2065-1.",
 };
 
-export async function probeTags(file: string, opts: { ffprobe: boolean; exrAssumption?: ColorAssumption }): Promise<ProbedTags> {
+/**
+ * `ffprobe`: true compares ffprobe's first decoded frame on every video; "auto" only where the
+ * reader found nothing of the bitstream's own to compare (no `bitstream` in the tags); false never.
+ */
+export async function probeTags(file: string, opts: { ffprobe: boolean | "auto"; exrAssumption?: ColorAssumption }): Promise<ProbedTags> {
   const read = (f: string) => readColorTagsFromFile(f, opts.exrAssumption ? { exrAssumption: opts.exrAssumption } : {});
   const isDir = fs.statSync(file).isDirectory();
   if (isDir || /\.exr$/i.test(file)) {
@@ -61,26 +70,43 @@ export async function probeTags(file: string, opts: { ffprobe: boolean; exrAssum
     const tags = await read(first);
     return seq.info.count > 1 || isDir ? withExrSequence(tags, seq.info) : tags;
   }
-  // ffprobe starts before the tags are read and runs beside the read: its own start-up is most
-  // of a probe's time. It is stopped when the file turns out to have no colr box to compare.
-  const stop = new AbortController();
-  const firstFrame = opts.ffprobe
-    ? ffprobeJson<{ frames?: Array<Record<string, string>> }>(file, [
-        "-select_streams", "v:0", "-read_intervals", "%+#1",
-        "-show_entries", "frame=color_range,color_space,color_primaries,color_transfer", "-show_frames",
-      ], { signal: stop.signal })
-    : undefined;
-  firstFrame?.catch(() => undefined); // settled below, or deliberately abandoned
-  const tags: ProbedTags = await read(file).catch((err: unknown) => {
-    stop.abort();
+  const reading = read(file);
+  if (opts.ffprobe === false) return reading;
+  if (opts.ffprobe === "auto") {
+    const tags: ProbedTags = await reading;
+    return tags.colr && !tags.bitstream ? compareFirstFrame(tags, decodeFirstFrame(file)) : tags;
+  }
+  // Asked for on every file: ffprobe starts before the tags are read and runs beside the read, its
+  // own start-up being most of a probe's time.
+  const decoding = decodeFirstFrame(file);
+  const tags: ProbedTags = await reading.catch((err: unknown) => {
+    decoding.stop();
     throw err;
   });
-  if (!firstFrame || !tags.colr) {
-    stop.abort();
+  return compareFirstFrame(tags, decoding);
+}
+
+type FirstFrame = { frames?: Array<Record<string, string>> };
+
+/** ffprobe decoding the first frame's color, started at once; `stop` abandons it. */
+function decodeFirstFrame(file: string): { result: Promise<FirstFrame>; stop: () => void } {
+  const stop = new AbortController();
+  const result = ffprobeJson<FirstFrame>(file, [
+    "-select_streams", "v:0", "-read_intervals", "%+#1",
+    "-show_entries", "frame=color_range,color_space,color_primaries,color_transfer", "-show_frames",
+  ], { signal: stop.signal });
+  result.catch(() => undefined); // settled in compareFirstFrame, or deliberately abandoned
+  return { result, stop: () => stop.abort() };
+}
+
+/** Compares ffprobe's first decoded frame with the container's colr box (nothing to compare without one). */
+async function compareFirstFrame(tags: ProbedTags, decoding: { result: Promise<FirstFrame>; stop: () => void }): Promise<ProbedTags> {
+  if (!tags.colr) {
+    decoding.stop();
     return tags;
   }
   try {
-    const out = await firstFrame;
+    const out = await decoding.result;
     const f = out.frames?.[0];
     if (!f) return tags;
     // ffprobe leaves out what the frame does not specify.

@@ -252,6 +252,20 @@ describe("the verdict and the gate on every fixture", () => {
     // Said once: the reader's own frame-header check already names it.
     expect(unspecified.problems.filter((p) => /unspecified|ffprobe/.test(p))).toHaveLength(1);
   });
+
+  it("by default decodes with ffprobe only where the reader cannot read the bitstream's color itself", async () => {
+    // H.264: the reader does not parse its VUI, so ffprobe's decode is the bitstream check, and it
+    // catches the full-range picture the container does not announce.
+    const h264 = await probeTags(at("h264_full_range.mp4"), { ffprobe: "auto" });
+    expect(h264.bitstream).toBeUndefined();
+    expect(h264.ffprobe).toMatchObject({ range: "pc" });
+    // ProRes: the frame header was read, so no ffprobe is started, and the problem is still named.
+    const prores = await probeTags(at("prores_hlg_frame_unspecified.mov"), { ffprobe: "auto" });
+    expect(prores.bitstream).toBeDefined();
+    expect(prores.ffprobe).toBeUndefined();
+    expect(prores.problems.filter((p) => /unspecified/.test(p))).toHaveLength(1);
+    expect(prores.agree).toBe(false);
+  });
 });
 
 describe("conformMaster", () => {
