@@ -1,13 +1,9 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { ProviderInfo, type Job } from "../../src/core/schemas/index.js";
-import { startBackend } from "../../src/server/backend.js";
-import { loadConfig } from "../../src/server/config.js";
 import { sequenceContext, waitFor } from "../helpers/backend.js";
 import { ComfyStandIn, type StandInOptions } from "../helpers/comfyStandIn.js";
-import { api, getJob, settled, stopBackend, TOKEN, uploadFrame, type TestBackend } from "./providerHarness.js";
+import { startComfyBackend } from "./comfyBackend.js";
+import { api, getJob, settled, stopBackend, uploadFrame, type TestBackend } from "./providerHarness.js";
 
 /**
  * ComfyUI contract (research/backends.md §4): POST /prompt with client_id, progress over /ws,
@@ -35,22 +31,7 @@ async function standIn(options: StandInOptions = {}): Promise<ComfyStandIn> {
 }
 
 async function start(urls: string[], tuning: { silenceTimeoutMs?: number; workflowsDir?: string } = {}): Promise<TestBackend> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-"));
-  const config = loadConfig(
-    {},
-    {
-      port: 0,
-      dataDir,
-      harness: false,
-      token: TOKEN,
-      providers: {
-        luma: { baseUrl: "https://luma.invalid/v1" },
-        runway: { baseUrl: "https://runway.invalid" },
-        comfyui: { url: urls.join(","), pollIntervalMs: 20, timeoutMs: 2000, silenceTimeoutMs: tuning.silenceTimeoutMs ?? 5000, ...(tuning.workflowsDir ? { workflowsDir: tuning.workflowsDir } : {}) },
-      },
-    },
-  );
-  backend = Object.assign(await startBackend(config), { dataDir });
+  backend = await startComfyBackend(urls, { silenceTimeoutMs: 5000, ...tuning });
   return backend;
 }
 
@@ -278,9 +259,7 @@ describe("ComfyUI provider", () => {
     await waitFor(() => (s.posted.length === 1 ? true : undefined), 20_000, 10);
     await first.close(); // keeps the data dir
     backend = undefined;
-    const dataDir = first.dataDir;
-    const config = loadConfig({}, { port: 0, dataDir, harness: false, token: TOKEN, providers: { luma: { baseUrl: "https://luma.invalid/v1" }, runway: { baseUrl: "https://runway.invalid" }, comfyui: { url: s.url, pollIntervalMs: 20, timeoutMs: 2000 } } });
-    const second = Object.assign(await startBackend(config), { dataDir });
+    const second = await startComfyBackend(s.url, { dataDir: first.dataDir });
     backend = second;
     const take = (await settled(second, job.id, 60_000)).takes[0]!;
     expect(take.state, JSON.stringify(take.error)).toBe("succeeded");

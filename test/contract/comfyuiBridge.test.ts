@@ -4,9 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { ProviderInfo, type BridgeSpan, type Job, type SequenceContext } from "../../src/core/schemas/index.js";
-import { startBackend } from "../../src/server/backend.js";
-import { loadConfig } from "../../src/server/config.js";
 import { sequenceContext, waitFor } from "../helpers/backend.js";
+import { startComfyBackend } from "./comfyBackend.js";
 import { ComfyStandIn } from "../helpers/comfyStandIn.js";
 import { api, settled, stopBackend, TOKEN, type TestBackend } from "./providerHarness.js";
 
@@ -31,22 +30,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 async function start(): Promise<{ b: TestBackend; s: ComfyStandIn }> {
   const s = await ComfyStandIn.start({ stepDelayMs: 5 });
   standIns.push(s);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-"));
-  const config = loadConfig(
-    {},
-    {
-      port: 0,
-      dataDir,
-      harness: false,
-      token: TOKEN,
-      providers: {
-        luma: { baseUrl: "https://luma.invalid/v1" },
-        runway: { baseUrl: "https://runway.invalid" },
-        comfyui: { url: s.url, pollIntervalMs: 20, timeoutMs: 2000, silenceTimeoutMs: 5000 },
-      },
-    },
-  );
-  backend = Object.assign(await startBackend(config), { dataDir });
+  backend = await startComfyBackend(s.url, { silenceTimeoutMs: 5000 });
   await waitFor(async () => ((await comfyInfo(backend!)).available ? true : undefined), 10_000, 25);
   return { b: backend, s };
 }

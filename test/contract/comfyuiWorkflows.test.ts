@@ -4,16 +4,15 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { compileDirection } from "../../src/core/direction/index.js";
 import { ProviderInfo, type Job } from "../../src/core/schemas/index.js";
-import { startBackend } from "../../src/server/backend.js";
-import { loadConfig } from "../../src/server/config.js";
 import { comfyuiCheckCommand } from "../../src/server/providers/comfyui/checkCommand.js";
 import { ComfyUIProvider } from "../../src/server/providers/comfyui/comfyuiProvider.js";
 import { cameraPoseFor, geometryFor } from "../../src/server/providers/comfyui/drawing.js";
 import { validateGraph, type ObjectInfo } from "../../src/server/providers/comfyui/objectInfo.js";
 import { builtInWorkflows, parseWorkflow } from "../../src/server/providers/comfyui/workflow.js";
 import { sequenceContext, waitFor } from "../helpers/backend.js";
+import { startComfyBackend } from "./comfyBackend.js";
 import { ComfyStandIn, type StandInOptions } from "../helpers/comfyStandIn.js";
-import { api, settled, stopBackend, TOKEN, uploadFrame, type TestBackend } from "./providerHarness.js";
+import { api, settled, stopBackend, uploadFrame, type TestBackend } from "./providerHarness.js";
 
 /**
  * Bring-your-own workflows (the $name title rule and the mapping sidecar, checked against the
@@ -39,19 +38,7 @@ function tempDir(): string {
 }
 
 async function start(url: string, workflowsDir?: string): Promise<TestBackend> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-"));
-  const config = loadConfig({}, {
-    port: 0,
-    dataDir,
-    harness: false,
-    token: TOKEN,
-    providers: {
-      luma: { baseUrl: "https://luma.invalid/v1" },
-      runway: { baseUrl: "https://runway.invalid" },
-      comfyui: { url, pollIntervalMs: 20, timeoutMs: 2000, ...(workflowsDir ? { workflowsDir } : {}) },
-    },
-  });
-  const backend = Object.assign(await startBackend(config), { dataDir });
+  const backend = await startComfyBackend(url, workflowsDir ? { workflowsDir } : {});
   cleanup.push(() => stopBackend(backend));
   return backend;
 }
