@@ -72,7 +72,10 @@ export function notConformable(tags: ColorTags): string | undefined {
   if (!tags.sampleEntry || !DECODABLE.has(tags.sampleEntry)) return "its codec is not one Retake can decode.";
   // The color space has to be known from at least one carrier to convert it.
   if (colrBoxesUnsettled(tags)) return COLR_UNSETTLED;
-  if (tags.colorSpace === "unknown") {
+  // The codec's own signalling names a delivery color space: the pixels are that, whatever the
+  // container's colr says (conformPlan takes the same carrier, so the gate never refuses a file
+  // that conform would re-tag).
+  if (tags.colorSpace === "unknown" && !streamNamesDeliverySpace(tags)) {
     return tags.colr
       ? "its color tags mix code points that match no color space, so Retake cannot tell what the pixels mean; interpret it by hand."
       : "it has no color tags, so Retake cannot tell what the pixels mean; interpret it by hand.";
@@ -89,10 +92,14 @@ const COLR_UNSETTLED =
  */
 export function colrBoxesUnsettled(tags: ColorTags): boolean {
   const c = tags.colr;
-  const bs = tags.bitstream;
   const disagree = c !== undefined && (tags.extraColr ?? []).some((o) => o.primaries !== c.primaries || o.transfer !== c.transfer || o.matrix !== c.matrix);
-  const streamKnows = bs !== undefined && Object.values(COLOR_SIGNAL_CODES).some((k) => k.primaries === bs.primaries && k.transfer === bs.transfer && k.matrix === bs.matrix);
-  return disagree && !streamKnows;
+  return disagree && !streamNamesDeliverySpace(tags);
+}
+
+/** The ProRes frame header / HEVC VUI holds the code points of one of the delivery color spaces. */
+function streamNamesDeliverySpace(tags: ColorTags): boolean {
+  const bs = tags.bitstream;
+  return bs !== undefined && Object.values(COLOR_SIGNAL_CODES).some((k) => k.primaries === bs.primaries && k.transfer === bs.transfer && k.matrix === bs.matrix);
 }
 
 const dedupe = (xs: string[]) => [...new Set(xs)];

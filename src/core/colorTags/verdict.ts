@@ -232,7 +232,7 @@ function judgeBitstream(f: MovieFacts, colr: ColrBox, space: DetectedColorSpace,
     const unspecified = [bs.primaries, bs.transfer, bs.matrix].every((c) => c === 2 || c === 0);
     out.disagree(
       unspecified
-        ? `Its colr box says ${describe(colr)}, but ${where} leaves the color unspecified; Premiere may read the frame and treat the clip as Rec.709, so ${space === "unknown" ? "its colors" : "its HDR"} would look wrong. Re-encode with the frames tagged (conform fixes this).`
+        ? `Its colr box says ${describe(colr)}, but ${where} leaves the color unspecified; Premiere may read the frame and treat the clip as Rec.709, so ${space === "unknown" ? "its colors" : "its HDR"} would look wrong. Re-encode with the frames tagged${space === "unknown" ? "" : " (conform fixes this)"}.`
         : `Its colr box says ${describe(colr)}, but ${where} says ${describe(bs)}; Premiere may follow either, so the clip can look right in one app and wrong in another. Conform it so both agree.`,
     );
   }

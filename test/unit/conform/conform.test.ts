@@ -98,6 +98,10 @@ async function makeFixtures(): Promise<void> {
   buildPadded("prores_hlg_moov_at_end_large.mov", at("prores_hlg.mov"));
   // Frames tagged HLG, colr saying Rec.709 (a stream-copy remux with the wrong tags).
   await ffmpeg("-i", at("prores_hlg.mov"), "-c", "copy", ...BT709, at("prores_hlg_colr_709.mov"));
+  // Frames tagged HLG, colr mixing code points that name no color space (BT.2020 / BT.709 / BT.2020).
+  const mixed = fs.readFileSync(at("prores_hlg.mov"));
+  mixed.writeUInt16BE(1, mixed.lastIndexOf("colrnclc", undefined, "latin1") + 10);
+  fs.writeFileSync(at("prores_hlg_colr_mixed.mov"), mixed);
   // Two disagreeing colr boxes on H.264, whose color Retake does not read from the stream.
   await copyWithEntryBoxes(at("h264_untagged.mp4"), at("h264_two_colr.mp4"),
     [colrBox("nclx", { primaries: 9, transfer: 18, matrix: 9 }), colrBox("nclx", { primaries: 1, transfer: 1, matrix: 1 })]);
@@ -401,6 +405,17 @@ describe("conformMaster", () => {
     expect(result.notes[0]).toMatch(/corrected its code points in place/);
     // Nothing but the colr code points changed: same size, same pictures.
     expect(fs.statSync(out).size).toBe(fs.statSync(at("prores_hlg_colr_709.mov")).size);
+    expect(result.tags).toEqual(await readColorTagsFromFile(at("prores_hlg.mov")));
+  });
+
+  it("colr mixing code points over HLG frames: the gate offers conform, which trusts the frame header and re-tags", async () => {
+    const tags = await readColorTagsFromFile(at("prores_hlg_colr_mixed.mov"));
+    expect(tags.colorSpace).toBe("unknown");
+    // The gate and conform take the same carrier: the frame header names HLG, so it is conformable.
+    expect(gateImport(tags, "rec2100-hlg")).toMatchObject({ ok: false, conformable: true, format: "prores422hq" });
+    const { result, out } = await conformed("prores_hlg_colr_mixed.mov", target("rec2100-hlg"));
+    expect(result.route).toBe("retag");
+    expect(fs.statSync(out).size).toBe(fs.statSync(at("prores_hlg_colr_mixed.mov")).size);
     expect(result.tags).toEqual(await readColorTagsFromFile(at("prores_hlg.mov")));
   });
 
