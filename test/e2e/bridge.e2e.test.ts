@@ -2,13 +2,13 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type FrameLocator, type Page } from "playwright-core";
+import type { FrameLocator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gateImport } from "../../src/core/colorTags/index.js";
 import { Job } from "../../src/core/schemas/index.js";
 import { HarnessState } from "../../src/host/browser/harnessState.js";
-import { loadConfig } from "../../src/server/config.js";
-import { startBackend, type RunningBackend } from "../../src/server/backend.js";
+import type { RunningBackend } from "../../src/server/backend.js";
+import { openStudio, type Studio } from "../helpers/studio.js";
 import { readColorTagsFromFile } from "../../src/server/files/fileRangedRead.js";
 
 /**
@@ -16,31 +16,21 @@ import { readColorTagsFromFile } from "../../src/server/files/fileRangedRead.js"
  * capture (both anchors), draw, draft on previz, import. The imported master must fill the gap
  * frame-exactly, start on A's picture, end on B's, and carry the sequence's color tags.
  */
-const webDir = path.resolve("build/web");
+let studio: Studio;
 let backend: RunningBackend;
-let browser: Browser;
 let page: Page;
+/** Scratch folder for what the test downloads. */
 let dataDir: string;
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(webDir, "ui", "index.html"))) {
-    throw new Error("The UI is not built: run `npm test` (it builds first) or `npm run build`.");
-  }
+  studio = await openStudio();
+  ({ backend, page } = studio);
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-e2e-bridge-"));
-  backend = await startBackend(loadConfig({}, { port: 0, dataDir, harness: true, webDir }));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on("pageerror", (error) => console.error("page error:", error.message));
-  await page.goto(backend.url + "/");
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await backend?.close();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await studio?.close(); // fails the file if the page threw anything uncaught
 });
 
 const panel = (): FrameLocator => page.frameLocator('iframe[title="Retake panel"]');

@@ -1,43 +1,26 @@
 import { execFileSync } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { chromium, type Browser, type FrameLocator, type Page } from "playwright-core";
+import type { FrameLocator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HarnessState } from "../../src/host/browser/harnessState.js";
-import { loadConfig } from "../../src/server/config.js";
-import { startBackend, type RunningBackend } from "../../src/server/backend.js";
+import type { RunningBackend } from "../../src/server/backend.js";
+import { openStudio, type Studio } from "../helpers/studio.js";
 
 /**
  * The walking skeleton, end to end, as an editor does it: real backend, real ffmpeg, real
  * Chromium driving the harness page and the panel inside it. Steps 2–5 of issue 2, once per
  * sequence color space, then ffprobe checks the imported master.
  */
-const webDir = path.resolve("build/web");
+let studio: Studio;
 let backend: RunningBackend;
-let browser: Browser;
 let page: Page;
-let dataDir: string;
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(webDir, "ui", "index.html"))) {
-    throw new Error("The UI is not built: run `npm test` (it builds first) or `npm run build`.");
-  }
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-e2e-"));
-  backend = await startBackend(loadConfig({}, { port: 0, dataDir, harness: true, webDir }));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on("pageerror", (error) => console.error("page error:", error.message));
-  await page.goto(backend.url + "/");
+  studio = await openStudio();
+  ({ backend, page } = studio);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await backend?.close();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await studio?.close(); // fails the file if the page threw anything uncaught
 });
 
 const panel = (): FrameLocator => page.frameLocator('iframe[title="Retake panel"]');

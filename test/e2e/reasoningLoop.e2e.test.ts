@@ -29,9 +29,12 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await s?.close();
-  model?.dispose();
-  msw.close();
+  try {
+    await s?.close();
+  } finally {
+    model?.dispose();
+    msw.close();
+  }
 });
 
 const poll = <T>(fn: () => Promise<T>, timeout = 10_000) => expect.poll(fn, { timeout });

@@ -17,6 +17,9 @@ export interface Studio {
   page: Page;
   backend: RunningBackend;
   panel(): FrameLocator;
+  /** Uncaught exceptions in the page so far (test-audit F7: an error the UI swallowed visibly is still a failure). */
+  pageErrors: string[];
+  /** Closes everything, then fails if the page threw anything uncaught meanwhile. */
   close(): Promise<void>;
 }
 
@@ -39,17 +42,23 @@ export async function openStudio(viewport = { width: 1400, height: 900 }, device
       args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
     const page = await browser.newPage({ viewport, deviceScaleFactor });
-    page.on("pageerror", (error) => console.error("page error:", error.message, error.stack?.split("\n").slice(0, 12).join("\n")));
+    const pageErrors: string[] = [];
+    page.on("pageerror", (error) => {
+      pageErrors.push(`${error.message}\n${error.stack?.split("\n").slice(0, 12).join("\n") ?? ""}`);
+      console.error("page error:", error.message);
+    });
     await page.goto(backend.url + "/");
     const b = browser;
     return {
       page,
       backend,
+      pageErrors,
       panel: () => page.frameLocator('iframe[title="Retake panel"]'),
       async close() {
         await b.close();
         await backend.close();
         fs.rmSync(dataDir, { recursive: true, force: true });
+        if (pageErrors.length > 0) throw new Error(`The page threw ${pageErrors.length} uncaught error(s):\n${pageErrors.join("\n")}`);
       },
     };
   } catch (error) {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Artifact, Job, JobEvent, SequenceColorSpace, Take } from "../../../src/core/schemas/index.js";
 import { JobEvents } from "../../../src/server/director/jobEvents.js";
 import { HttpError, sendError } from "../../../src/server/http/errors.js";
+import { registerArtifactRoutes } from "../../../src/server/http/routes/artifactRoutes.js";
 import { registerConformRoutes } from "../../../src/server/http/routes/conformRoutes.js";
 import { Ledger } from "../../../src/server/ledger/ledger.js";
 import { copyWithEntryBoxes, dolbyVisionConfigBox } from "../../../src/server/conform/sampleEntryBoxes.js";
@@ -56,6 +57,7 @@ beforeAll(async () => {
     return sendError(reply, 500, "internal", String(error));
   });
   registerConformRoutes(app, { ledger, dataDir: dir, events });
+  registerArtifactRoutes(app, { ledger });
   await app.ready();
   await Promise.all([
     run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=1", "-c:v", "libx264", "-preset", "ultrafast",
@@ -100,8 +102,10 @@ describe("POST /v1/takes/:id/conform", () => {
     expect(stream).toMatchObject({ codec_tag_string: "apch", color_primaries: "bt2020", color_transfer: "smpte2084", color_space: "bt2020nc", color_range: "tv" });
     expect(stream.side_data_list).toEqual(expect.arrayContaining([expect.objectContaining({ max_content: body.artifact.colorTags?.clli?.maxCLL })]));
     expect(seen.at(-1)).toMatchObject({ type: "take", take: { id: take.id, outputs: { master: { id: body.artifact.id } } } });
-    // The old master is still served under its own id.
-    expect(ledger.getArtifact(`art_${take.id}`)).toBeDefined();
+    // The old master is still served under its own id, the file itself and not only its ledger row.
+    const old = await app.inject({ method: "GET", url: `/v1/artifacts/art_${take.id}` });
+    expect(old.statusCode).toBe(200);
+    expect(old.rawPayload.equals(fs.readFileSync(path.join(dir, "sdr.mp4")))).toBe(true);
   });
 
   it("refuses what cannot be conformed, and leaves the take alone", async () => {
