@@ -116,7 +116,11 @@ describe("renderForProvider: indexed keyframes (keyframe APIs)", () => {
 
   it("drops keyframes past the take's end", () => {
     const r = renderForProvider(compile([arrow("a", [0.4, 0.5], [0.6, 0.5], 1, 9)], 4), "keyframes");
+    expect(r.keyframes.length).toBeGreaterThanOrEqual(2);
     expect(r.keyframes.every((k) => k.frame < r.frameCount)).toBe(true);
+    // The move drawn to end at 9 s is cut where the take ends: its last view is still moving right.
+    expect(r.keyframes.at(-1)!.frame).toBe(r.frameCount - 1);
+    expect(r.keyframes.at(-1)!.window.x).toBeGreaterThan(r.keyframes[0]!.window.x);
   });
 });
 

@@ -81,7 +81,7 @@ describe("enforcement at job creation", () => {
     expect(submits).toBe(before);
   });
 
-  it("refuses a job over the default per-job budget (RETAKE_JOB_BUDGET_USD)", async () => {
+  it("refuses a job over the default per-job budget (the backend's setting, RETAKE_JOB_BUDGET_USD; read from the environment below)", async () => {
     const res = await post({ mode: "final", exr: true }, { width: 1920, height: 1080 });
     expect(res.status).toBe(402);
     expect((await res.json()).error.message).toMatch(/\$3\.60.*budget of \$3\.00/);
