@@ -71,7 +71,8 @@ describe("Runway: image to video", () => {
     server.use(http.get(`${RUNWAY_CDN}/task-draft.mp4`, () => new HttpResponse(new Uint8Array(video), { headers: { "content-type": "video/mp4" } })));
     const seen = fakeRunway(
       "task-draft",
-      [{ status: "PENDING" }, { status: "THROTTLED" }, { status: "THROTTLED" }, { status: "RUNNING", progress: 0.4 }],
+      // THROTTLED for a dozen polls (~0.25 s), so a loaded machine's test still sees the message (test-audit F9).
+      [{ status: "PENDING" }, ...Array.from({ length: 12 }, () => ({ status: "THROTTLED" })), { status: "RUNNING", progress: 0.4 }],
       { status: "SUCCEEDED", output: [`${RUNWAY_CDN}/task-draft.mp4`], cost: { credits: 25 } },
     );
     const created = await createJob({ mode: "draft" });
