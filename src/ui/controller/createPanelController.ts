@@ -500,6 +500,18 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     }
   }
 
+  /**
+   * Opens an artifact in the system browser: asks the backend for a short-lived signed link (the
+   * token must not leave the panel, and a link without it would be answered 401) and opens that.
+   * Resolves the link and whether the host opened it (false: no host offers it; the caller opens
+   * the link itself). Rejects with the backend's or the host's reason.
+   */
+  async function openArtifact(artifactId: string): Promise<{ url: string; opened: boolean }> {
+    if (!backend) throw new Error("Waiting for the backend connection: the file cannot be opened yet.");
+    const { url } = await backend.artifactLink(artifactId);
+    return { url, opened: await openExternal(url) };
+  }
+
   function dispose() {
     disposed = true;
     stopFollowing();
@@ -531,6 +543,7 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     refreshOpenedJob,
     artifactUrl,
     openExternal,
+    openArtifact,
     dispose,
   };
 }
