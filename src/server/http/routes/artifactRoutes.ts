@@ -62,7 +62,9 @@ export function registerArtifactRoutes(app: FastifyInstance, deps: { ledger: Led
     if (!found) throw new HttpError(404, "artifact_not_found", `No artifact ${request.params.id}.`);
     return sendFileWithRange(request, reply, found.path, found.artifact.mediaType, found.artifact.fileName);
   };
-  // Fastify exposes HEAD for every GET route; the handler answers it without a body.
+  // HEAD is registered by hand, first: Fastify's automatic HEAD route answers a body-less reply
+  // with Content-Length 0, hiding the file's size from a browser or host asking for it.
+  app.head("/v1/artifacts/:id", handler);
   app.get("/v1/artifacts/:id", handler);
 
   // A short-lived signed link for the system browser (the panel never hands it the token). The
