@@ -484,8 +484,8 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
 
   /**
    * Opens a link through the host (a UXP webview ignores `target="_blank"`). The backend token
-   * is stripped first: the system browser keeps history and this page cannot control it, so an
-   * artifact link opened there asks for the token (the backend answers 401) rather than leak it.
+   * is stripped first, whatever the caller passed: the system browser keeps history and this page
+   * cannot control it. Artifacts go through `openArtifact`, which opens a signed link instead.
    * Resolves false when there is no host to ask or it lacks the method (the caller falls back
    * to the plain link); rejects with the host's reason when it refused.
    */
