@@ -94,8 +94,8 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-  // The TLS port is the next one (5177 → 5178), or random when the plain one is (tests).
-  const tls = await startLoopbackTls(app, { host: config.host, port: config.port, dataDir: config.dataDir, log });
+  // The TLS port is RETAKE_HTTPS_PORT, else the next one (5177 → 5178), or random when the plain one is (tests).
+  const tls = await startLoopbackTls(app, { host: config.host, port: config.port, ...(config.httpsPort ? { httpsPort: config.httpsPort } : {}), dataDir: config.dataDir, log });
   const resumed = director.resumeUnfinished();
   if (resumed > 0) log(`Resumed ${resumed} unfinished take(s) from the ledger.`);
   return {
