@@ -1,6 +1,6 @@
 import { jobOfTake, spanSeconds } from "../state/bridgeSelectors.js";
 import type { BridgeClient } from "../../core/bridge/index.js";
-import { jobSettled, type CreateJobInput, type FrameContext, type Job } from "../../core/schemas/index.js";
+import { jobSettled, type CreateJobInput, type FrameContext, type Job, type SequenceColorSpace } from "../../core/schemas/index.js";
 import { createBackendClient, type BackendClient, type BackendClientOptions } from "../api/backendClient.js";
 import { pickedModel, type CapturedFrame, type PanelState, type PanelStoreApi, type TakeAction } from "../state/createPanelStore.js";
 import { historyQueryOf, type HistoryFilters } from "../state/historyQuery.js";
@@ -139,6 +139,21 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
       fail("context", error);
     } finally {
       contextInFlight = false;
+    }
+  }
+
+  /**
+   * Records which color space the sequence is in (the host keeps it on the sequence, one undo
+   * step), for a host that cannot read it itself; the context shown is the host's answer.
+   */
+  async function setSequenceColorSpace(colorSpace: SequenceColorSpace): Promise<void> {
+    if (!bridge) return;
+    state().clearNotices("colorSpace");
+    try {
+      const context = await bridge.call("host.setSequenceColorSpace", { colorSpace });
+      if (!disposed) state().setHostContext(context);
+    } catch (error) {
+      fail("colorSpace", error);
     }
   }
 
@@ -524,6 +539,7 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     },
     connect,
     refreshContext,
+    setSequenceColorSpace,
     loadProviders,
     capture,
     draft,
