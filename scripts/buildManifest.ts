@@ -106,7 +106,8 @@ export function retakeManifestProblems(m: ManifestV5): string[] {
   else if (m.id !== target.id) problems.push(`a ${target.label} plugin's id is "${target.id}" (got ${m.id})`);
   if (p.network?.domains === "all" || p.webview?.domains === "all") problems.push("network/webview domains must name the backend, not \"all\"");
   const domains = p.network?.domains === "all" ? [] : (p.network?.domains ?? []);
-  const loopbackPair = domains.length === 2 && backendDomains(domains[0]!).join(" ") === domains.join(" ");
+  const twinPort = /^https:\/\/[^/]+:(\d+)$/.exec(domains[1] ?? "")?.[1];
+  const loopbackPair = domains.length === 2 && backendDomains(domains[0]!, twinPort ? Number(twinPort) : undefined).join(" ") === domains.join(" ");
   if (domains.length !== 1 && !loopbackPair) problems.push("network.domains must list exactly the configured backend (for loopback http, it and its https twin on the next port)");
   // Media is written with fs to file: paths (beside the project, or a picked folder's native
   // path), which Adobe documents as needing "fullAccess" (ppro-docs filesystem-operations:92).
@@ -139,12 +140,13 @@ export function backendOrigin(url: string): string {
 
 /**
  * The origins the plugin may reach for a backend URL: that origin, and for a loopback http
- * backend also its HTTPS twin on the next port (`retake cert`), which the panel falls back to
- * where the host refuses http:// (Premiere on macOS; src/host/uxp/backendRoute.ts).
+ * backend also its HTTPS twin (`retake cert`) on the next port or on `httpsPort`
+ * (RETAKE_HTTPS_PORT), which the panel falls back to where the host refuses http:// (Premiere on
+ * macOS; src/host/uxp/backendRoute.ts).
  */
-export function backendDomains(origin: string): string[] {
+export function backendDomains(origin: string, httpsPort?: number): string[] {
   const m = /^http:\/\/(127\.0\.0\.1|localhost):(\d+)$/i.exec(origin);
-  return m ? [origin, `https://${m[1]}:${Number(m[2]) + 1}`] : [origin];
+  return m ? [origin, `https://${m[1]}:${httpsPort ?? Number(m[2]) + 1}`] : [origin];
 }
 
 /**
@@ -158,10 +160,10 @@ export function manifestForHost(source: unknown, host: HostApp): ManifestV5 {
 }
 
 /** The shipped manifest: committed one, for the host, + version + the configured backend's origin. */
-export function prepareManifest(source: unknown, opts: { version: string; backendUrl: string; host?: HostApp }): ManifestV5 {
+export function prepareManifest(source: unknown, opts: { version: string; backendUrl: string; httpsPort?: number; host?: HostApp }): ManifestV5 {
   const host = opts.host ?? "premierepro";
   const base = manifestForHost(source, host);
-  const domains = backendDomains(backendOrigin(opts.backendUrl));
+  const domains = backendDomains(backendOrigin(opts.backendUrl), opts.httpsPort);
   const webview = base.requiredPermissions.webview;
   const requiredPermissions = {
     ...base.requiredPermissions,

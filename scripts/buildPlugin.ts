@@ -35,8 +35,18 @@ export interface BuildPluginOptions {
   /** The Vite output with ui/ and assets/ (build/web by default). */
   webDir?: string;
   backendUrl?: string;
+  /** The backend's loopback HTTPS port (RETAKE_HTTPS_PORT; the next port after the backend's by default). */
+  httpsPort?: number;
   /** Run the UI's Vite build first (npm run build does; tests reuse an existing build). */
   buildUi?: boolean;
+}
+
+/** RETAKE_HTTPS_PORT at build time: the same setting the backend is started with. */
+export function httpsPortFromEnv(text: string | undefined): number | undefined {
+  if (text === undefined || text === "") return undefined;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`RETAKE_HTTPS_PORT must be a port number between 1 and 65535, not "${text}".`);
+  return port;
 }
 
 export async function buildUi(): Promise<void> {
@@ -47,13 +57,13 @@ export async function buildUi(): Promise<void> {
  * The shell as one classic script (IIFE: UXP loads it with <script src>, where `exports` does not
  * exist); the host's module, uxp and fs are reached through UXP's global `require` at run time.
  */
-export async function buildShell(outFile: string, backendUrl: string, host: HostApp = "premierepro"): Promise<void> {
+export async function buildShell(outFile: string, backendUrl: string, host: HostApp = "premierepro", httpsPort?: number): Promise<void> {
   const shell = SHELLS[host];
   await build({
     configFile: false,
     logLevel: "warn",
     root: REPO,
-    define: { __RETAKE_BACKEND_URL__: JSON.stringify(backendUrl) },
+    define: { __RETAKE_BACKEND_URL__: JSON.stringify(backendUrl), __RETAKE_HTTPS_PORT__: JSON.stringify(httpsPort ?? null) },
     build: {
       outDir: path.dirname(outFile),
       emptyOutDir: false,
@@ -82,11 +92,12 @@ export async function buildPlugin(options: BuildPluginOptions = {}): Promise<{ o
   const outDir = options.outDir ?? PLUGIN_DIRS[host];
   const webDir = options.webDir ?? path.join(REPO, "build/web");
   const backendUrl = options.backendUrl ?? process.env.RETAKE_BACKEND_URL ?? DEFAULT_BACKEND_URL;
+  const httpsPort = options.httpsPort ?? httpsPortFromEnv(process.env.RETAKE_HTTPS_PORT);
   if (options.buildUi) await buildUi();
   if (!fs.existsSync(path.join(webDir, "ui/index.html"))) throw new Error(`No panel build in ${webDir}: run \`npm run build\` (it builds the UI first).`);
 
   const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as { version: string };
-  const manifest = prepareManifest(JSON.parse(fs.readFileSync(path.join(REPO, "manifest.json"), "utf8")), { version: pkg.version, backendUrl, host });
+  const manifest = prepareManifest(JSON.parse(fs.readFileSync(path.join(REPO, "manifest.json"), "utf8")), { version: pkg.version, backendUrl, host, ...(httpsPort ? { httpsPort } : {}) });
 
   fs.mkdirSync(outDir, { recursive: true });
   // The UI is replaced whole so stale hashed bundles never linger in the plugin.
@@ -98,7 +109,7 @@ export async function buildPlugin(options: BuildPluginOptions = {}): Promise<{ o
     fs.copyFileSync(path.join(REPO, "plugin/index.html"), path.join(outDir, "index.html"));
     if (fs.existsSync(path.join(REPO, "plugin/icons"))) copyDir(path.join(REPO, "plugin/icons"), path.join(outDir, "icons"));
   }
-  await buildShell(path.join(outDir, "shell.js"), backendUrl, host);
+  await buildShell(path.join(outDir, "shell.js"), backendUrl, host, httpsPort);
   ensureIcons(outDir, iconFiles(manifest));
   fs.writeFileSync(path.join(outDir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   return { outDir, manifest };

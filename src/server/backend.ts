@@ -6,6 +6,7 @@ import { FrameStore } from "./files/frameStore.js";
 import { SimulatedProject } from "./harness/simulatedProject.js";
 import { buildHttpApp } from "./http/app.js";
 import { startLoopbackTls } from "./http/loopbackTls.js";
+import { ArtifactLinks, resolveLinkSecret } from "./http/artifactLinks.js";
 import { resolveToken } from "./http/security.js";
 import { Ledger } from "./ledger/ledger.js";
 import { ComfyUIProvider } from "./providers/comfyui/comfyuiProvider.js";
@@ -23,6 +24,8 @@ export interface Backend {
   events: JobEvents;
   director: Director;
   project?: SimulatedProject;
+  /** Signs and checks the short-lived artifact links the panel opens in the system browser. */
+  links: ArtifactLinks;
 }
 
 /** How long a stopping backend waits for takes in flight to record what they are doing. */
@@ -46,6 +49,7 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
   const token = resolveToken(config.token, config.dataDir);
   if (token && config.token === undefined) log("API token: see the file \"token\" in the data dir.");
   config = { ...config, token };
+  const links = new ArtifactLinks(resolveLinkSecret(config.dataDir));
   const ledger = Ledger.open(config.dataDir);
   const frames = new FrameStore(ledger, config.dataDir);
   const { luma, runway, comfyui: comfyConfig } = config.providers;
@@ -73,7 +77,7 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
     ledger.close();
     throw error;
   }
-  const backend: Backend = { config, ledger, frames, providers, events, director, project };
+  const backend: Backend = { config, ledger, frames, providers, events, director, project, links };
   const app = await buildHttpApp(backend);
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -90,8 +94,8 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-  // The TLS port is the next one (5177 → 5178), or random when the plain one is (tests).
-  const tls = await startLoopbackTls(app, { host: config.host, port: config.port, dataDir: config.dataDir, log });
+  // The TLS port is RETAKE_HTTPS_PORT, else the next one (5177 → 5178), or random when the plain one is (tests).
+  const tls = await startLoopbackTls(app, { host: config.host, port: config.port, ...(config.httpsPort ? { httpsPort: config.httpsPort } : {}), dataDir: config.dataDir, log });
   const resumed = director.resumeUnfinished();
   if (resumed > 0) log(`Resumed ${resumed} unfinished take(s) from the ledger.`);
   return {

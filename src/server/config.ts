@@ -4,6 +4,11 @@ import path from "node:path";
 export interface ServerConfig {
   host: string;
   port: number;
+  /**
+   * Port of the loopback HTTPS twin (RETAKE_HTTPS_PORT), served when `retake cert` made a
+   * certificate; undefined: the next port after `port` (5177 → 5178).
+   */
+  httpsPort?: number;
   dataDir: string;
   /**
    * Every /v1 request must carry the token (Bearer header or ?token=).
@@ -59,10 +64,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError(`RETAKE_PORT must be a port number between 0 and 65535, not "${portText}".`);
   }
+  const httpsPort = optionalPort(env, "RETAKE_HTTPS_PORT");
+  if (httpsPort !== undefined && httpsPort === port) {
+    throw new ConfigError(`RETAKE_HTTPS_PORT must differ from RETAKE_PORT (both are ${port}): the HTTPS twin listens beside the plain port.`);
+  }
   const root = process.cwd();
   return {
     host: env.RETAKE_HOST || "127.0.0.1",
     port,
+    ...(httpsPort === undefined ? {} : { httpsPort }),
     dataDir: path.resolve(root, env.RETAKE_DATA_DIR || ".retake"),
     token: env.RETAKE_TOKEN || undefined,
     allowedOrigins: (env.RETAKE_ALLOWED_ORIGINS ?? "")
@@ -83,6 +93,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     harness: env.RETAKE_HARNESS !== "0",
     ...overrides,
   };
+}
+
+/** An optional port setting: unset or empty is undefined; anything but 1–65535 is a ConfigError. */
+function optionalPort(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === "") return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new ConfigError(`${name} must be a port number between 1 and 65535, not "${text}".`);
+  return value;
 }
 
 function usd(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -140,6 +140,22 @@ describe("history", () => {
     expect(await request.locator("pre").innerText()).toMatch(/"renderer": "previz-camera",[^]*"duration": 2,/);
     expect(await take1.getByRole("list", { name: "Take 1 outputs" }).innerText()).toMatch(/Master: .*\.mov · \d+(\.\d)? [KMG]B/);
 
+    // A file opens in a new browser tab (the system browser, in Premiere) through a short-lived
+    // signed link: the browser loads it without the token, and so does anyone else holding it.
+    const proxyLink = take1.getByRole("list", { name: "Take 1 outputs" }).getByRole("listitem").filter({ hasText: /^Proxy:/ }).getByRole("link");
+    expect(await proxyLink.getAttribute("href")).not.toMatch(/token=/);
+    const loaded = s.page.context().waitForEvent("response", (r) => /\/v1\/artifacts\/[^/?]+\?expires=\d+&sig=/.test(r.url()));
+    const popup = s.page.waitForEvent("popup");
+    await proxyLink.click();
+    const response = await loaded;
+    expect([200, 206]).toContain(response.status());
+    expect(response.url()).not.toMatch(/token=/);
+    const opened = await fetch(response.url());
+    expect(opened.status).toBe(200);
+    expect(opened.headers.get("content-type")).toBe("video/mp4");
+    expect((await opened.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    await (await popup).close();
+
     const before = await harnessClips();
     await take1.getByRole("button", { name: "Import" }).click();
     await poll(async () => harnessClips(), 60_000).toBe(before + 1);

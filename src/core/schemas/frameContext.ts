@@ -112,6 +112,14 @@ export const SequenceContext = z.object({
   frameRate: FrameRate,
   dropFrame: z.boolean(),
   colorSpace: SequenceColorSpace,
+  /**
+   * True when the host cannot read the sequence's color space and the editor has not set one for
+   * Retake (Premiere: no `Retake.ColorSpace` on the sequence, and its UXP API has no working color
+   * space getter; After Effects: OCIO or an unlisted working space, with no kept choice).
+   * `colorSpace` is then Rec.709 by assumption, wrong for an HDR sequence: the panel says so and
+   * offers the choice (host.setSequenceColorSpace).
+   */
+  colorSpaceAssumed: z.literal(true).optional(),
   maxBitDepth: z.boolean().optional(),
   compositeInLinear: z.boolean().optional(),
   playhead: TimePoint,

@@ -65,6 +65,13 @@ export const Artifact = z.object({
 });
 export type Artifact = z.infer<typeof Artifact>;
 
+/**
+ * `POST /v1/artifacts/:id/link`: a short-lived link to one artifact that works without the token
+ * (signed by the backend), for the system browser; `expiresAt` is when it stops working.
+ */
+export const ArtifactLink = z.object({ url: z.url(), expiresAt: z.iso.datetime() });
+export type ArtifactLink = z.infer<typeof ArtifactLink>;
+
 export const Money = z.object({ usd: z.number().nonnegative(), estimated: z.boolean() });
 export type Money = z.infer<typeof Money>;
 

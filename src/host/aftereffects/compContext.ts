@@ -58,6 +58,7 @@ export function readCompContext(ae: AfterEffectsModule): LiveComp {
       frameRate,
       dropFrame,
       colorSpace: color.colorSpace,
+      ...(color.settings.colorSpaceFrom === "default" ? { colorSpaceAssumed: true as const } : {}),
       maxBitDepth: color.settings.bitsPerChannel === 32,
       compositeInLinear: color.settings.linearize,
       playhead: compTimePoint(comp.time, frameRate, dropFrame, comp.displayStartTime ?? 0),

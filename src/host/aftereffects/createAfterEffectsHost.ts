@@ -20,6 +20,8 @@ export interface AfterEffectsHostDeps {
   fetch?: FetchLike;
   /** Backend used until the editor sets one in Settings (the build's configured backend). */
   defaultBackendUrl?: string;
+  /** The backend's loopback HTTPS port the build was given (RETAKE_HTTPS_PORT); port + 1 when absent. */
+  backendHttpsPort?: number;
   /** How long a frame render may take (30 s by default). */
   renderTimeoutMs?: number;
 }

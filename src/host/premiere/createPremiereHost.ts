@@ -15,6 +15,8 @@ export interface PremiereHostDeps {
   fetch?: FetchLike;
   /** Backend used until the editor sets one in Settings (the build's configured backend). */
   defaultBackendUrl?: string;
+  /** The backend's loopback HTTPS port the build was given (RETAKE_HTTPS_PORT); port + 1 when absent. */
+  backendHttpsPort?: number;
   onImportTimings?: (timings: ImportTimings) => void;
   /** How long to wait for an imported item to show up in the bin (5 s by default). */
   importSettleMs?: number;

@@ -56,7 +56,8 @@ async function readFullContext(ppro: PremiereApi, project: PProject, sequence: P
       pixelAspect,
       frameRate,
       dropFrame,
-      colorSpace,
+      colorSpace: colorSpace.value,
+      ...(colorSpace.assumed ? { colorSpaceAssumed: true as const } : {}),
       ...(maxBitDepth === undefined ? {} : { maxBitDepth }),
       ...(compositeInLinear === undefined ? {} : { compositeInLinear }),
       playhead: playheadPoint(playhead.ticks, frameRate, dropFrame, zeroPoint),
@@ -170,14 +171,20 @@ export function parsePixelAspect(raw: string): number {
   return Number.isFinite(value) && value > 0 ? value : 1;
 }
 
-async function readColorSpace(ppro: PremiereApi, sequence: PSequence) {
+/**
+ * The color space set for Retake on the sequence, or Rec.709 *assumed*: the sequence's own settings
+ * cannot tell HDR (26.3's SequenceSettings has bit depth and linear compositing, which SDR
+ * sequences use too, and no working or output color space), so without the property the panel
+ * is told it is a guess rather than shown Rec.709 as fact.
+ */
+async function readColorSpace(ppro: PremiereApi, sequence: PSequence): Promise<{ value: SequenceColorSpace; assumed: boolean }> {
   try {
     const props = await ppro.Properties.getProperties(sequence);
-    if (!props.hasValue(COLOR_SPACE_PROPERTY)) return "rec709" as const;
+    if (!props.hasValue(COLOR_SPACE_PROPERTY)) return { value: "rec709", assumed: true };
     const parsed = SequenceColorSpace.safeParse(props.getValue(COLOR_SPACE_PROPERTY));
-    return parsed.success ? parsed.data : ("rec709" as const);
+    return parsed.success ? { value: parsed.data, assumed: false } : { value: "rec709", assumed: true };
   } catch {
-    return "rec709" as const;
+    return { value: "rec709", assumed: true };
   }
 }
 

@@ -7,7 +7,8 @@ import type { FetchLike } from "./types.js";
  * http:// on macOS (ppro-docs recipes/network:55 and :336); whether loopback is exempt is
  * unconfirmed, and a port-specific http domain has been refused on one build and allowed on a
  * later one. So for a loopback http URL the host tries it, and when the request itself is refused
- * (a network error, not an HTTP answer) it tries the same backend over HTTPS on the next port,
+ * (a network error, not an HTTP answer) it tries the same backend over HTTPS on the next port
+ * (or the port the plugin was built with, RETAKE_HTTPS_PORT),
  * which `retake cert` sets up (src/server/http/loopbackTls.ts). The route that answered is kept
  * until a request on it fails. Any other URL is used as it is.
  */
@@ -15,14 +16,15 @@ import type { FetchLike } from "./types.js";
 const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):(\d+)$/i;
 const PROBE_TIMEOUT_MS = 3_000;
 
-/** The HTTPS twin of a loopback http URL (port + 1), or undefined for any other URL. */
-export function loopbackTlsTwin(url: string): string | undefined {
+/** The HTTPS twin of a loopback http URL (on `tlsPort`, else port + 1), or undefined for any other URL. */
+export function loopbackTlsTwin(url: string, tlsPort?: number): string | undefined {
   const m = LOOPBACK.exec(url);
   if (!m) return undefined;
-  return `https://${m[1]}:${Number(m[2]) + 1}`;
+  return `https://${m[1]}:${tlsPort ?? Number(m[2]) + 1}`;
 }
 
-export function createBackendRoute(fetchFn: FetchLike) {
+/** `tlsPort`: the backend's HTTPS port as the plugin was built (RETAKE_HTTPS_PORT); port + 1 when absent. */
+export function createBackendRoute(fetchFn: FetchLike, tlsPort?: number) {
   /** settings URL → the URL that answered. */
   const chosen = new Map<string, string>();
 
@@ -43,7 +45,7 @@ export function createBackendRoute(fetchFn: FetchLike) {
   return {
     /** The connection with the URL that works from this host (probing once per settings URL). */
     async resolve(connection: BackendConnection): Promise<BackendConnection> {
-      const twin = loopbackTlsTwin(connection.url);
+      const twin = loopbackTlsTwin(connection.url, tlsPort);
       if (!twin) return connection;
       const known = chosen.get(connection.url);
       if (known) return { ...connection, url: known };

@@ -16,10 +16,10 @@ export interface HostServices {
 }
 
 /** What every UXP host builds first: secure storage, the backend connection and its HTTP client. */
-export function createHostServices(deps: { uxp: UxpApi; fetch?: FetchLike; defaultBackendUrl?: string }): HostServices {
+export function createHostServices(deps: { uxp: UxpApi; fetch?: FetchLike; defaultBackendUrl?: string; backendHttpsPort?: number }): HostServices {
   const fetchFn: FetchLike = deps.fetch ?? ((input, init) => globalThis.fetch(input, init as RequestInit));
   const secrets = createSecrets(deps.uxp);
-  const route = createBackendRoute(fetchFn);
+  const route = createBackendRoute(fetchFn, deps.backendHttpsPort);
   // Settings' URL, switched to loopback HTTPS when this host refuses plain http (backendRoute.ts).
   const connection = async () => route.resolve(await readBackend(secrets, deps.defaultBackendUrl ?? DEFAULT_BACKEND_URL));
   const backend = createBackendHttp(fetchFn, connection, async () => route.forget((await readBackend(secrets, deps.defaultBackendUrl ?? DEFAULT_BACKEND_URL)).url));

@@ -6,7 +6,7 @@ import { loopbackTlsFiles, makeLoopbackCertificate, readLoopbackCertificate, tls
  * `retake cert [--renew] [--no-trust]`: makes the loopback HTTPS certificate in the data dir (no
  * network, nothing leaves the machine) and asks the OS to trust it for this user, once. Needed
  * only where a host refuses http:// to 127.0.0.1 (Premiere on macOS, per Adobe's network docs);
- * the panel then reaches the backend on https://127.0.0.1:<port + 1> by itself.
+ * the panel then reaches the backend on https://127.0.0.1:<port + 1> (or RETAKE_HTTPS_PORT) by itself.
  */
 export async function certCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const config = loadConfig(env);
@@ -33,6 +33,6 @@ export async function certCommand(args: string[], env: NodeJS.ProcessEnv = proce
       return 1;
     }
   }
-  process.stdout.write(`Restart the backend: it then also serves https://127.0.0.1:${tlsPortFor(config.port)}, which the panel uses when http:// is refused.\n`);
+  process.stdout.write(`Restart the backend: it then also serves https://127.0.0.1:${tlsPortFor(config.port, config.httpsPort)}, which the panel uses when http:// is refused.\n`);
   return 0;
 }

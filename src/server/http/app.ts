@@ -19,7 +19,7 @@ export const VERSION = "0.1.0";
 
 /** The backend's HTTP face: `/v1` (DESIGN.md), the harness routes, and the built web pages. */
 export async function buildHttpApp(backend: Backend, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
-  const { config, ledger, director, events, frames, providers, project } = backend;
+  const { config, ledger, director, events, frames, providers, project, links } = backend;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 2 * 1024 * 1024 });
   // Every route as registered, so a test can hold the OpenAPI document to all of them.
   const routes: string[] = [];
@@ -43,7 +43,7 @@ export async function buildHttpApp(backend: Backend, options: { logger?: boolean
   });
 
   // Host, Origin, CORS and token checks (see security.ts), before any route runs.
-  registerSecurity(app, { host: config.host, token: config.token ?? null, allowedOrigins: config.allowedOrigins });
+  registerSecurity(app, { host: config.host, token: config.token ?? null, allowedOrigins: config.allowedOrigins, links });
 
   app.get("/v1/health", async () => ({ ok: true, version: VERSION }));
   app.get("/v1/providers", async () => ({ providers: providers.list() }));
@@ -57,7 +57,7 @@ export async function buildHttpApp(backend: Backend, options: { logger?: boolean
   );
   registerFrameRoutes(app, { ledger, frames });
   registerJobRoutes(app, { ledger, director, events });
-  registerArtifactRoutes(app, { ledger });
+  registerArtifactRoutes(app, { ledger, links });
   registerConformRoutes(app, { ledger, dataDir: config.dataDir, events });
   if (project) registerHarnessRoutes(app, { project });
 

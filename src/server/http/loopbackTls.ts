@@ -3,7 +3,7 @@
  * "Premiere disallows http:// URLs on macOS", ppro-docs recipes/network:336, and it is unconfirmed
  * whether loopback is exempt). The way local development tools do it: a certificate made on this
  * machine, never sent anywhere, trusted once by the editor with one command (`retake cert`), and
- * served beside the plain listener on the next port (5177 → 5178). The panel tries http first and
+ * served beside the plain listener on the next port (5177 → 5178; RETAKE_HTTPS_PORT picks another). The panel tries http first and
  * falls back to https by itself (src/host/uxp/backendRoute.ts).
  *
  * Why `selfsigned` (pure JS over @peculiar/x509 and WebCrypto): node:crypto cannot issue X.509
@@ -30,8 +30,12 @@ export function loopbackTlsFiles(dataDir: string): LoopbackTlsFiles {
   return { dir, cert: path.join(dir, "loopback-cert.pem"), key: path.join(dir, "loopback-key.pem") };
 }
 
-/** The HTTPS port beside a plain one: the next port (a random plain port gives a random TLS port). */
-export function tlsPortFor(httpPort: number): number {
+/**
+ * The HTTPS port beside a plain one: RETAKE_HTTPS_PORT when set, else the next port (a random
+ * plain port gives a random TLS port).
+ */
+export function tlsPortFor(httpPort: number, httpsPort?: number): number {
+  if (httpsPort !== undefined) return httpsPort;
   return httpPort === 0 ? 0 : httpPort + 1;
 }
 
@@ -95,7 +99,7 @@ export function trustCommand(certPath: string, platform: NodeJS.Platform = proce
  */
 export async function startLoopbackTls(
   app: FastifyInstance,
-  options: { host: string; port: number; dataDir: string; log?: (line: string) => void },
+  options: { host: string; port: number; httpsPort?: number; dataDir: string; log?: (line: string) => void },
 ): Promise<{ url: string; close(): Promise<void> } | undefined> {
   const log = options.log ?? (() => undefined);
   if (!isLoopbackHost(options.host)) return undefined;
@@ -105,14 +109,14 @@ export async function startLoopbackTls(
     return undefined;
   }
   const server = https.createServer({ cert: found.cert, key: found.key }, (req, res) => app.routing(req, res));
-  const port = tlsPortFor(options.port);
+  const port = tlsPortFor(options.port, options.httpsPort);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, options.host, () => resolve());
     });
   } catch (error) {
-    log(`HTTPS on loopback: port ${port} is taken (${(error as Error).message}); serving plain http only.`);
+    log(`HTTPS on loopback: port ${port} is taken (${(error as Error).message}); serving plain http only. Free it, or set RETAKE_HTTPS_PORT (and build the plugin with the same).`);
     return undefined;
   }
   const address = server.address();

@@ -1,9 +1,11 @@
 import { z } from "zod";
+import { ARTIFACT_LINK_TTL_SECONDS } from "./artifactLinks.js";
 import { ConformRequest } from "./routes/conformRoutes.js";
 import {
   ApiError,
   BridgeSpan,
   Artifact,
+  ArtifactLink,
   CostEstimate,
   CreateJobRequest,
   EnhanceRequest,
@@ -39,10 +41,19 @@ export function buildOpenApi(version: string) {
     openapi: "3.1.0",
     info: { title: "Retake backend", version, description: "Generation backend for the Retake panel. Local on loopback by default." },
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "RETAKE_TOKEN, when the backend is configured with one" } },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "RETAKE_TOKEN, when the backend is configured with one" },
+        signedLink: {
+          type: "apiKey",
+          in: "query",
+          name: "sig",
+          description: "A signed link from POST /v1/artifacts/{id}/link (with its `expires`): GET/HEAD of that one artifact until it expires",
+        },
+      },
       schemas: {
         ApiError: schemaOf(ApiError),
         Artifact: schemaOf(Artifact),
+        ArtifactLink: schemaOf(ArtifactLink),
         CreateJobRequest: schemaOf(CreateJobRequest, "input"),
         FrameContext: schemaOf(FrameContext),
         FrameUploadContext: schemaOf(z.object({ sequence: SequenceContext, mode: PlacementMode.optional(), bridge: BridgeSpan.optional() }), "input"),
@@ -131,9 +142,28 @@ export function buildOpenApi(version: string) {
       },
       "/v1/artifacts/{id}": {
         get: {
-          summary: "An artifact's file (HTTP Range supported)",
-          parameters: [idParam, { name: "Range", in: "header", schema: { type: "string" } }],
-          responses: { "200": { description: "Whole file" }, "206": { description: "Partial content" }, "416": { description: "Range not satisfiable" }, ...errorResponses },
+          summary: "An artifact's file (HTTP Range supported). With `expires` and `sig` from a signed link it needs no token (GET and HEAD of that one artifact only)",
+          parameters: [
+            idParam,
+            { name: "Range", in: "header", schema: { type: "string" } },
+            { name: "expires", in: "query", required: false, schema: { type: "integer" }, description: "Signed link: when it stops working (Unix seconds)" },
+            { name: "sig", in: "query", required: false, schema: { type: "string" }, description: "Signed link: HMAC-SHA256 over the artifact id and `expires`, base64url" },
+          ],
+          security: [{ bearer: [] }, { signedLink: [] }],
+          responses: {
+            "200": { description: "Whole file" },
+            "206": { description: "Partial content" },
+            "403": { description: "Signed link expired (`link_expired`), altered or for another file (`link_invalid`)", content: json("ApiError") },
+            "416": { description: "Range not satisfiable" },
+            ...errorResponses,
+          },
+        },
+      },
+      "/v1/artifacts/{id}/link": {
+        post: {
+          summary: `A short-lived signed link to the artifact for the system browser: it opens this one file (GET/HEAD, Range) without the token until \`expiresAt\` (${ARTIFACT_LINK_TTL_SECONDS / 60} minutes)`,
+          parameters: [idParam],
+          responses: { "200": { description: "The link", content: json("ArtifactLink") }, ...errorResponses },
         },
       },
       "/v1/estimate": {

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { carriesLinkSignature, type ArtifactLinks } from "./artifactLinks.js";
 import { sendError } from "./errors.js";
 
 /**
@@ -16,7 +17,9 @@ import { sendError } from "./errors.js";
  * 3. CORS: only those origins get `Access-Control-Allow-Origin`, so no other page reads answers.
  * 4. Token: every /v1 request carries the backend's token (Bearer header, or `?token=` for
  *    img/video/EventSource URLs, which cannot send headers). The harness page gets it from
- *    /harness/state, same-origin only; the plugin asks the editor once.
+ *    /harness/state, same-origin only; the plugin asks the editor once. In place of the token, a
+ *    signed link (artifactLinks.ts) lets the system browser GET/HEAD exactly one artifact until
+ *    it expires: the token itself never leaves the panel.
  *
  * The plugin's webview loads local content (`plugin:/index.html`, UXP ≥ 8.0). What Origin such a
  * page sends is not documented: Chromium/WebView2 and WKWebView send `null` for local-scheme
@@ -33,6 +36,8 @@ export interface SecurityOptions {
   token: string | null;
   /** Extra allowed origins, exact match (RETAKE_ALLOWED_ORIGINS). */
   allowedOrigins: string[];
+  /** Verifies signed artifact links (artifactLinks.ts); without it only the token opens /v1. */
+  links?: ArtifactLinks;
 }
 
 const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -144,6 +149,12 @@ export function registerSecurity(app: FastifyInstance, options: SecurityOptions)
     const header = request.headers.authorization;
     const query = (request.query as { token?: unknown } | undefined)?.token;
     const given = header?.startsWith("Bearer ") ? header.slice(7).trim() : typeof query === "string" ? query : undefined;
+    if (!given && options.links && carriesLinkSignature(request.query)) {
+      // A signed link opened in the system browser: valid for reading its one artifact only.
+      const verdict = options.links.verify({ method: request.method, pathname, query: request.query });
+      if (verdict.ok) return;
+      return sendError(reply, 403, verdict.code, verdict.message);
+    }
     if (!given || !sameSecret(given, expected)) {
       return sendError(
         reply,

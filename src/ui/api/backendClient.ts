@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   ApiError,
+  ArtifactLink,
   ColorTags,
   CostEstimate,
   EstimateRequest,
@@ -181,6 +182,11 @@ export function createBackendClient(connection: BackendConnection, options: Back
 
     frameImageUrl: (frameId: string) => withToken(`${base}/v1/frames/${enc(frameId)}/image`),
     artifactUrl: (artifactId: string) => withToken(`${base}/v1/artifacts/${enc(artifactId)}`),
+    /**
+     * A short-lived signed link to an artifact that works without the token: what the panel hands
+     * to the system browser, which must never see the token.
+     */
+    artifactLink: (artifactId: string) => request("POST", `/v1/artifacts/${enc(artifactId)}/link`, ArtifactLink),
 
     /**
      * Follow a job's events. EventSource reconnects by itself and sends Last-Event-ID, and the

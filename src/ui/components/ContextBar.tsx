@@ -1,5 +1,6 @@
 import { isHdr } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
+import { ColorSpaceChoice } from "./ColorSpaceChoice.js";
 import { formatColorSpace, formatFrameSize, formatRate } from "../format.js";
 import { hostWords } from "../hostWords.js";
 import { usePanelStore } from "../state/createPanelStore.js";
@@ -23,7 +24,13 @@ export function ContextBar() {
           </span>
           <span className="context-item">{formatRate(context.frameRate, context.dropFrame)}</span>
           <span className="context-item">{formatFrameSize(context.frameSize)}</span>
-          <span className={`badge${isHdr(context.colorSpace) ? " badge-hdr" : ""}`}>{formatColorSpace(context.colorSpace)}</span>
+          <span
+            className={`badge${isHdr(context.colorSpace) ? " badge-hdr" : ""}${context.colorSpaceAssumed ? " badge-assumed" : ""}`}
+            title={context.colorSpaceAssumed ? "Assumed: the host cannot say" : undefined}
+          >
+            {formatColorSpace(context.colorSpace)}
+            {context.colorSpaceAssumed ? "?" : ""}
+          </span>
           <span className="timecode" aria-label={`${words.Playhead} ${context.playhead.timecode}`}>
             {context.playhead.timecode}
           </span>
@@ -32,6 +39,7 @@ export function ContextBar() {
         <span className="muted">{connection === "connecting" ? "Connecting to the host…" : words.nothingOpen}</span>
       )}
       {moved && <span className="warning-chip">{words.Playhead} moved since capture</span>}
+      {context?.colorSpaceAssumed && <ColorSpaceChoice context={context} />}
       {connection === "failed" && (
         <button type="button" className="button button-small" onClick={() => void controller.connect()} disabled={connecting}>
           Reconnect

@@ -1,5 +1,6 @@
 import { useState, type MouseEvent } from "react";
 import type { Artifact, Take } from "../../core/schemas/index.js";
+import { withoutToken } from "../controller/createPanelController.js";
 import { messageOf } from "../controller/errors.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { formatBytes, formatCost } from "../format.js";
@@ -21,16 +22,17 @@ export function TakeRecord({ take, name }: { take: Take; name: string }) {
   const controller = usePanelController();
   const outputs = Object.values(take.outputs).filter((a): a is Artifact => a !== undefined);
   const [linkError, setLinkError] = useState<string | null>(null);
-  // A UXP webview does not follow target="_blank": ask the host to open the browser, and fall
-  // back to the plain link where no host offers that (the harness page opened alone).
-  const openLink = (event: MouseEvent<HTMLAnchorElement>, url: string) => {
+  // A UXP webview does not follow target="_blank": ask the host to open the browser, and open
+  // the link here where no host offers that (the panel page opened alone). Either way the browser
+  // gets a short-lived signed link, never the token.
+  const openLink = (event: MouseEvent<HTMLAnchorElement>, artifact: Artifact) => {
     event.preventDefault();
     setLinkError(null);
-    controller.openExternal(url).then(
-      (opened) => {
+    controller.openArtifact(artifact.id).then(
+      ({ url, opened }) => {
         if (!opened) window.open(url, "_blank", "noopener,noreferrer");
       },
-      (error: unknown) => setLinkError(messageOf(error)),
+      (error: unknown) => setLinkError(`${artifact.fileName} did not open: ${messageOf(error)}`),
     );
   };
   return (
@@ -48,8 +50,9 @@ export function TakeRecord({ take, name }: { take: Take; name: string }) {
             return (
               <li key={artifact.id}>
                 {OUTPUT_LABEL[artifact.kind]}:{" "}
+                {/* href without the token: "Copy link address" must not carry it (clicks sign a link). */}
                 {url ? (
-                  <a href={url} target="_blank" rel="noreferrer" onClick={(event) => openLink(event, url)}>
+                  <a href={withoutToken(url)} target="_blank" rel="noreferrer" onClick={(event) => openLink(event, artifact)}>
                     {artifact.fileName}
                   </a>
                 ) : (

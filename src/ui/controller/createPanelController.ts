@@ -1,6 +1,6 @@
 import { jobOfTake, spanSeconds } from "../state/bridgeSelectors.js";
 import type { BridgeClient } from "../../core/bridge/index.js";
-import { jobSettled, type CreateJobInput, type FrameContext, type Job } from "../../core/schemas/index.js";
+import { jobSettled, type CreateJobInput, type FrameContext, type Job, type SequenceColorSpace } from "../../core/schemas/index.js";
 import { createBackendClient, type BackendClient, type BackendClientOptions } from "../api/backendClient.js";
 import { pickedModel, type CapturedFrame, type PanelState, type PanelStoreApi, type TakeAction } from "../state/createPanelStore.js";
 import { historyQueryOf, type HistoryFilters } from "../state/historyQuery.js";
@@ -139,6 +139,21 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
       fail("context", error);
     } finally {
       contextInFlight = false;
+    }
+  }
+
+  /**
+   * Records which color space the sequence is in (the host keeps it on the sequence, one undo
+   * step), for a host that cannot read it itself; the context shown is the host's answer.
+   */
+  async function setSequenceColorSpace(colorSpace: SequenceColorSpace): Promise<void> {
+    if (!bridge) return;
+    state().clearNotices("colorSpace");
+    try {
+      const context = await bridge.call("host.setSequenceColorSpace", { colorSpace });
+      if (!disposed) state().setHostContext(context);
+    } catch (error) {
+      fail("colorSpace", error);
     }
   }
 
@@ -484,8 +499,8 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
 
   /**
    * Opens a link through the host (a UXP webview ignores `target="_blank"`). The backend token
-   * is stripped first: the system browser keeps history and this page cannot control it, so an
-   * artifact link opened there asks for the token (the backend answers 401) rather than leak it.
+   * is stripped first, whatever the caller passed: the system browser keeps history and this page
+   * cannot control it. Artifacts go through `openArtifact`, which opens a signed link instead.
    * Resolves false when there is no host to ask or it lacks the method (the caller falls back
    * to the plain link); rejects with the host's reason when it refused.
    */
@@ -500,6 +515,18 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     }
   }
 
+  /**
+   * Opens an artifact in the system browser: asks the backend for a short-lived signed link (the
+   * token must not leave the panel, and a link without it would be answered 401) and opens that.
+   * Resolves the link and whether the host opened it (false: no host offers it; the caller opens
+   * the link itself). Rejects with the backend's or the host's reason.
+   */
+  async function openArtifact(artifactId: string): Promise<{ url: string; opened: boolean }> {
+    if (!backend) throw new Error("Waiting for the backend connection: the file cannot be opened yet.");
+    const { url } = await backend.artifactLink(artifactId);
+    return { url, opened: await openExternal(url) };
+  }
+
   function dispose() {
     disposed = true;
     stopFollowing();
@@ -512,6 +539,7 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     },
     connect,
     refreshContext,
+    setSequenceColorSpace,
     loadProviders,
     capture,
     draft,
@@ -531,6 +559,7 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     refreshOpenedJob,
     artifactUrl,
     openExternal,
+    openArtifact,
     dispose,
   };
 }

@@ -14,10 +14,12 @@ import type { AfterEffectsModule } from "../types.js";
 declare const require: (name: string) => unknown;
 /** Replaced by the build with the backend the manifest allows (RETAKE_BACKEND_URL). */
 declare const __RETAKE_BACKEND_URL__: string;
+/** Replaced by the build with RETAKE_HTTPS_PORT (null: the backend's next port). */
+declare const __RETAKE_HTTPS_PORT__: number | null;
 
 startPanelShell(() => {
   const ae = require("aftereffects") as AfterEffectsModule;
   const uxp = require("uxp") as UxpApi;
   const fs = uxpFsFromModule(require("fs"), ["rmdir"] as const);
-  return withTimeouts(createAfterEffectsHost({ ae, uxp, fs, defaultBackendUrl: __RETAKE_BACKEND_URL__ }));
+  return withTimeouts(createAfterEffectsHost({ ae, uxp, fs, defaultBackendUrl: __RETAKE_BACKEND_URL__, ...(__RETAKE_HTTPS_PORT__ ? { backendHttpsPort: __RETAKE_HTTPS_PORT__ } : {}) }));
 });

@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ArtifactLink } from "../../../core/schemas/index.js";
 import type { Ledger } from "../../ledger/ledger.js";
+import type { ArtifactLinks } from "../artifactLinks.js";
 import { HttpError } from "../errors.js";
 
 /** Parses a single `bytes=` range; multi-range requests are answered with the whole file. */
@@ -54,12 +56,23 @@ export function sendFileWithRange(request: FastifyRequest, reply: FastifyReply, 
   return reply.send(fs.createReadStream(filePath, { start, end }));
 }
 
-export function registerArtifactRoutes(app: FastifyInstance, deps: { ledger: Ledger }) {
+export function registerArtifactRoutes(app: FastifyInstance, deps: { ledger: Ledger; links: ArtifactLinks }) {
   const handler = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
     const found = deps.ledger.getArtifact(request.params.id);
     if (!found) throw new HttpError(404, "artifact_not_found", `No artifact ${request.params.id}.`);
     return sendFileWithRange(request, reply, found.path, found.artifact.mediaType, found.artifact.fileName);
   };
-  // Fastify exposes HEAD for every GET route; the handler answers it without a body.
+  // HEAD is registered by hand, first: Fastify's automatic HEAD route answers a body-less reply
+  // with Content-Length 0, hiding the file's size from a browser or host asking for it.
+  app.head("/v1/artifacts/:id", handler);
   app.get("/v1/artifacts/:id", handler);
+
+  // A short-lived signed link for the system browser (the panel never hands it the token). The
+  // link names the origin this request reached (http, or the https twin; the Host header was
+  // checked by security.ts), so the browser reaches the backend the way the panel did.
+  app.post<{ Params: { id: string } }>("/v1/artifacts/:id/link", async (request, reply): Promise<ArtifactLink> => {
+    if (!deps.ledger.getArtifact(request.params.id)) throw new HttpError(404, "artifact_not_found", `No artifact ${request.params.id}.`);
+    reply.header("Cache-Control", "no-store");
+    return deps.links.create(`${request.protocol}://${request.headers.host}`, request.params.id);
+  });
 }

@@ -53,10 +53,22 @@ describe("host.context in After Effects", () => {
     expect((await env.client.call("host.context")).colorSpace).toBe("rec2100-hlg");
     env.cleanup();
     env = await setupAeHost({ fake: { layers, color: { colorManagementSystem: 1, workingSpace: "ACEScg", ocioConfigurationFile: "/configs/studio-config-v2.ocio" } } });
-    expect(await env.client.call("host.context")).toMatchObject({
+    const ocio = await env.client.call("host.context");
+    expect(ocio).toMatchObject({
       colorSpace: "rec709",
+      // Rec.709 here is a guess (OCIO says nothing Retake can map): the panel is told so.
+      colorSpaceAssumed: true,
       projectColor: { engine: "ocio", workingSpace: "ACEScg", ocioConfig: "/configs/studio-config-v2.ocio", colorSpaceFrom: "default" },
     });
+    // The editor says which: kept in the project, no longer a guess.
+    const chosen = await env.client.call("host.setSequenceColorSpace", { colorSpace: "rec2100-hlg" });
+    expect(chosen.colorSpaceAssumed).toBeUndefined();
+    expect((await env.client.call("host.context")).colorSpace).toBe("rec2100-hlg");
+  });
+
+  it("a working space that decides is not a guess", async () => {
+    env = await setupAeHost({ fake: { layers, color: { workingSpace: "HDTV (Rec. 709)" } } });
+    expect((await env.client.call("host.context")).colorSpaceAssumed).toBeUndefined();
   });
 
   it("says clearly when there is no project, no active item, or the active item is not a comp", async () => {

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BridgeError } from "../../../../src/core/bridge/index.js";
 import { COLOR_SPACE_PROPERTY } from "../../../../src/host/premiere/sequenceContext.js";
 import { clip, DISPLAY_2997_NON_DROP, secondsTicks } from "./fake/fakePremiere.js";
+import { createPanelController } from "../../../../src/ui/controller/createPanelController.js";
+import { createPanelStore } from "../../../../src/ui/state/createPanelStore.js";
 import { setupHost } from "./setup.js";
 
 let env: Awaited<ReturnType<typeof setupHost>> | undefined;
@@ -63,6 +65,33 @@ describe("host.context", () => {
       maxBitDepth: true,
       compositeInLinear: true,
     });
+    expect(ctx.colorSpaceAssumed).toBeUndefined();
+  });
+
+  it("an HDR-looking sequence with no color space set for Retake is Rec.709 *assumed*, and the panel can say which it is", async () => {
+    // Max bit depth and linear compositing are all Premiere's UXP API shows; SDR sequences use them too.
+    env = await setupHost({ fake: { sequence: { width: 3840, height: 2160, maxBitDepth: true, compositeInLinear: true } } });
+    const store = createPanelStore();
+    const controller = createPanelController({ bridge: env.client, store });
+    try {
+      await controller.refreshContext();
+      expect(store.getState().hostContext).toMatchObject({ colorSpace: "rec709", colorSpaceAssumed: true });
+      await controller.setSequenceColorSpace("rec2100-pq");
+      expect(store.getState().hostContext?.colorSpace).toBe("rec2100-pq");
+      expect(store.getState().hostContext?.colorSpaceAssumed).toBeUndefined();
+      // Kept on the sequence: the next read says the same without guessing.
+      const again = await env.client.call("host.context");
+      expect(again.colorSpace).toBe("rec2100-pq");
+      expect(again.colorSpaceAssumed).toBeUndefined();
+      expect(store.getState().notices).toEqual([]);
+    } finally {
+      controller.dispose();
+    }
+  });
+
+  it("a damaged color space value on the sequence is a guess too, not an error", async () => {
+    env = await setupHost({ fake: { sequence: { properties: { [COLOR_SPACE_PROPERTY]: "rec2020-ish" } } } });
+    expect(await env.client.call("host.context")).toMatchObject({ colorSpace: "rec709", colorSpaceAssumed: true });
   });
 
   it("reads 29.97 as drop-frame and an anamorphic pixel aspect", async () => {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendOrigin, iconFiles, prepareManifest, validateManifest } from "../../../../scripts/buildManifest.js";
-import { buildPlugin, buildUi, REPO } from "../../../../scripts/buildPlugin.js";
+import { buildPlugin, buildUi, httpsPortFromEnv, REPO } from "../../../../scripts/buildPlugin.js";
 import { packagePlugin } from "../../../../scripts/packagePlugin.js";
 import { utf8Decode } from "../../../../src/host/uxp/bytes.js";
 import { createFakePremiere } from "./fake/fakePremiere.js";
@@ -51,6 +51,17 @@ describe("manifest", () => {
     expect(() => validateManifest({ ...source(), host: [source().host] })).toThrow(/host/);
     expect(() => validateManifest({ ...source(), requiredPermissions: { ...source().requiredPermissions, localFileSystem: "request" } })).toThrow(/fullAccess/);
     expect(() => prepareManifest(source(), { version: "1.0.0", backendUrl: "ftp://x" })).toThrow(/http/);
+  });
+
+  it("allows the loopback backend's HTTPS twin on the port it is built with (RETAKE_HTTPS_PORT), and only that one", () => {
+    const m = prepareManifest(source(), { version: "1.0.0", backendUrl: "http://127.0.0.1:5177", httpsPort: 8443 });
+    expect(m.requiredPermissions.network).toEqual({ domains: ["http://127.0.0.1:5177", "https://127.0.0.1:8443"] });
+    expect(m.requiredPermissions.webview?.domains).toEqual(["http://127.0.0.1:5177", "https://127.0.0.1:8443"]);
+    // A twin on another host is not a twin.
+    const other = { ...source().requiredPermissions, network: { domains: ["http://127.0.0.1:5177", "https://example.com:8443"] } };
+    expect(() => validateManifest({ ...source(), requiredPermissions: other })).toThrow(/exactly the configured backend/);
+    expect(() => httpsPortFromEnv("5178x")).toThrow(/RETAKE_HTTPS_PORT must be a port number/);
+    expect(httpsPortFromEnv("")).toBeUndefined();
   });
 });
 

@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loopbackTlsFiles, makeLoopbackCertificate, readLoopbackCertificate, trustCommand } from "../../../../src/server/http/loopbackTls.js";
 import { createHostServices } from "../../../../src/host/uxp/hostServices.js";
 import type { FetchLike } from "../../../../src/host/uxp/types.js";
+import { startBackend } from "../../../../src/server/backend.js";
+import { loadConfig } from "../../../../src/server/config.js";
 import { startTestBackend } from "../../../helpers/backend.js";
 import { createFakeUxp } from "../premiere/fake/fakeUxp.js";
 import { createNodeUxpFs } from "../premiere/fake/nodeUxpFs.js";
@@ -55,11 +57,19 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-function hostServices(fetch: FetchLike, url: string) {
+function hostServices(fetch: FetchLike, url: string, backendHttpsPort?: number) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "retake-route-"));
   cleanups.push(() => fs.rmSync(root, { recursive: true, force: true }));
   const { uxp } = createFakeUxp(createNodeUxpFs({ root }));
-  return createHostServices({ uxp, fetch, defaultBackendUrl: url });
+  return createHostServices({ uxp, fetch, defaultBackendUrl: url, ...(backendHttpsPort ? { backendHttpsPort } : {}) });
+}
+
+/** A free port (closed again, so the backend can take it). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  const port = await new Promise<number>((r) => server.listen(0, "127.0.0.1", () => r((server.address() as net.AddressInfo).port)));
+  await new Promise((r) => server.close(r));
+  return port;
 }
 
 describe("reaching the backend whichever rule the host applies to loopback", () => {
@@ -79,6 +89,29 @@ describe("reaching the backend whichever rule the host applies to loopback", () 
     // Where http:// is allowed (Windows, or a macOS build that exempts loopback), nothing changes.
     const plain = hostServices((input, init) => fetch(input, init as RequestInit), backend.url);
     expect(await plain.handlers["host.backend"]!({})).toEqual({ url: backend.url });
+  });
+
+  it("with RETAKE_HTTPS_PORT the backend serves its twin on that port, and a panel built with it goes there", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-tls-"));
+    const made = await makeLoopbackCertificate(dataDir);
+    const httpsPort = await freePort();
+    const config = loadConfig({ RETAKE_HTTPS_PORT: String(httpsPort) }, { port: 0, dataDir, harness: false, token: null });
+    const backend = await startBackend(config);
+    cleanups.push(async () => {
+      await backend.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+    expect(backend.tlsUrl).toBe(`https://127.0.0.1:${httpsPort}`);
+    const services = hostServices(macLikeFetch(fs.readFileSync(made.cert, "utf8")), backend.url, httpsPort);
+    expect(await services.handlers["host.backend"]!({})).toEqual({ url: backend.tlsUrl });
+    const { response } = await services.backend.request("/v1/health");
+    expect(await response.json()).toMatchObject({ ok: true });
+  });
+
+  it("refuses a RETAKE_HTTPS_PORT that is not a port, or is the plain port, saying which", () => {
+    expect(() => loadConfig({ RETAKE_HTTPS_PORT: "https" })).toThrow(/RETAKE_HTTPS_PORT must be a port number between 1 and 65535, not "https"/);
+    expect(() => loadConfig({ RETAKE_PORT: "6000", RETAKE_HTTPS_PORT: "6000" })).toThrow(/must differ from RETAKE_PORT/);
+    expect(loadConfig({}).httpsPort).toBeUndefined();
   });
 
   it("when neither route works, the message says what to run", async () => {
