@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Artifact, Job, JobEvent, SequenceColorSpace, Take } from "../../../src/core/schemas/index.js";
 import { JobEvents } from "../../../src/server/director/jobEvents.js";
 import { HttpError, sendError } from "../../../src/server/http/errors.js";
+import { ArtifactLinks } from "../../../src/server/http/artifactLinks.js";
 import { registerArtifactRoutes } from "../../../src/server/http/routes/artifactRoutes.js";
 import { registerConformRoutes } from "../../../src/server/http/routes/conformRoutes.js";
 import { Ledger } from "../../../src/server/ledger/ledger.js";
@@ -57,7 +58,7 @@ beforeAll(async () => {
     return sendError(reply, 500, "internal", String(error));
   });
   registerConformRoutes(app, { ledger, dataDir: dir, events });
-  registerArtifactRoutes(app, { ledger });
+  registerArtifactRoutes(app, { ledger, links: new ArtifactLinks(Buffer.alloc(32, 1)) });
   await app.ready();
   await Promise.all([
     run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=1", "-c:v", "libx264", "-preset", "ultrafast",
