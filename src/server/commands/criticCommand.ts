@@ -55,7 +55,9 @@ export async function criticCommand(args: string[]): Promise<number> {
   const critique = await critiqueClip(clip, { direction, framePath: frame });
   if (json) process.stdout.write(`${JSON.stringify(critique, null, 2)}\n`);
   else {
-    process.stdout.write(`${path.basename(clip)}: ${critique.score}/100\n${critique.critique}\n`);
+    // A move that could not be measured costs nothing: say so beside the number, so it does not read as perfect.
+    const partial = critique.camera.measurable === false ? " (over what could be measured: camera not measured)" : "";
+    process.stdout.write(`${path.basename(clip)}: ${critique.score}/100${partial}\n${critique.critique}\n`);
     const c = critique.camera;
     const trust = c.measurable === false ? `could not be measured: ${c.unmeasured ?? "the background could not be seen well enough"}` : "measured";
     process.stdout.write(`camera: ${trust} (confidence ${(c.confidence ?? 1).toFixed(2)}); velocity x ${c.velocity.x.toFixed(3)}/s, y ${c.velocity.y.toFixed(3)}/s, zoom ${c.zoomRate.toFixed(3)}/s\n`);

@@ -4,7 +4,7 @@ import { createSyncedPlayback, type SyncedPlayback } from "../compare/syncedPlay
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { formatCost } from "../format.js";
 import { usePanelStore, type CompareScope } from "../state/createPanelStore.js";
-import { critiqueOf } from "../state/selectors.js";
+import { critiqueOf, notMeasuredWords } from "../state/selectors.js";
 
 /** How often the scrub bar follows playback (the videos themselves are kept in sync every frame). */
 const SCRUB_REFRESH_MS = 100;
@@ -110,7 +110,8 @@ export function CompareView({ takes, names, rate, scope }: { takes: [Take, Take]
               <figcaption>
                 <p className="compare-facts">
                   <strong>{names[i]}</strong>
-                  {critique ? ` · Score ${Math.round(critique.score)}` : " · not scored"} · {formatCost(take.cost)}
+                  {critique ? ` · Score ${Math.round(critique.score)}` : " · not scored"}
+                  {critique && notMeasuredWords(critique) && <span className="text-warning"> ({notMeasuredWords(critique)})</span>} · {formatCost(take.cost)}
                 </p>
                 {critique && <p className="small">{critique.critique}</p>}
                 {critique && critique.issues.length > 0 && (

@@ -4,7 +4,7 @@ import { usePanelController } from "../controller/PanelControllerContext.js";
 import { TAKE_STATE_LABEL, colorTagsInWords, formatCost } from "../format.js";
 import { hostWords, importedInWords } from "../hostWords.js";
 import { usePanelStore, type CompareScope } from "../state/createPanelStore.js";
-import { canLiftToHdr, critiqueOf, importNeedsConform } from "../state/selectors.js";
+import { canLiftToHdr, critiqueOf, importNeedsConform, notMeasuredWords } from "../state/selectors.js";
 import { Spinner } from "./Spinner.js";
 import { TakeMarks } from "./TakeMarks.js";
 import { TakeRecord } from "./TakeRecord.js";
@@ -77,8 +77,16 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
         )}
         <span className={`state-chip state-${take.state}`}>{TAKE_STATE_LABEL[take.state]}</span>
         {critique && (
-          <span className="score-chip" title="The critic's score against the direction (0–100)">
+          <span
+            className={`score-chip${notMeasuredWords(critique) ? " score-partial" : ""}`}
+            title={
+              notMeasuredWords(critique)
+                ? "The critic's score against the direction (0–100), over what it could measure only: what it could not measure neither costs nor earns points"
+                : "The critic's score against the direction (0–100)"
+            }
+          >
             Score {Math.round(critique.score)}
+            {notMeasuredWords(critique) && <span className="text-warning"> · {notMeasuredWords(critique)}</span>}
           </span>
         )}
         <span className="take-cost" title={take.cost.estimated ? "Estimated cost" : "Cost"}>

@@ -95,6 +95,20 @@ const CritiqueView = z.object({
 });
 export type CritiqueView = z.infer<typeof CritiqueView>;
 
+/**
+ * What the score leaves out, in words for the score chip ("camera not measured"), or null. A move
+ * the critic could not measure costs nothing, so its score would otherwise read like a perfect
+ * match (docs/critic.md "Score and words").
+ */
+export function notMeasuredWords(critique: CritiqueView): string | null {
+  const parts: string[] = [];
+  if (critique.camera.measurable === false) parts.push("camera");
+  const subjects = critique.adherence?.subjects.filter((s) => !s.measurable) ?? [];
+  if (subjects.length === 1) parts.push(subjects[0]!.label ? `"${subjects[0]!.label}"` : "subject path");
+  else if (subjects.length > 1) parts.push(`${subjects.length} subject paths`);
+  return parts.length ? `${parts.join(" and ")} not measured` : null;
+}
+
 /** The critic's verdict on a take (score, sentence, issues), or null when absent or unreadable. */
 export function critiqueOf(take: Take): CritiqueView | null {
   const parsed = CritiqueView.safeParse(take.critique);

@@ -7,8 +7,8 @@ import { Critique, critiqueClip } from "../../../src/server/critic/index.js";
 import { renderCase, scoreCase, TARGETS, TRUTH_CASES, type TruthCase } from "./truthSet.js";
 
 // Real footage (test/fixtures/footage, CC BY 4.0 © Intel Corporation) with known moves laid over
-// it: the subjects inside move on their own. Held-out cases only (the ones the method was not
-// tuned on; docs/critic.md), on the tripod clips, whose own camera is static.
+// it: the subjects inside move on their own. Dev cases (seen while tuning, not the held-out rows
+// the targets are judged on, which only the bench runs; docs/critic.md "Split").
 let dir: string;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-"));
@@ -21,9 +21,9 @@ const byName = (name: string): TruthCase => {
   return c;
 };
 
-async function run(name: string) {
+async function run(name: string, width = 384) {
   const c = byName(name);
-  const r = await renderCase(c, dir, 384);
+  const r = await renderCase(c, dir, width);
   const critique = await critiqueClip(r.clip, { direction: r.direction });
   return { c, r, critique, row: scoreCase(c, r, critique, critique.elapsed) };
 }
@@ -31,7 +31,7 @@ async function run(name: string) {
 describe("critic on real footage: the camera is the background, not the subject", () => {
   it("reads a static tripod shot as static while hands take and put back bottles", async () => {
     const { critique, row } = await run("bottles C static (a hand takes a bottle)");
-    expect(row.split).toBe("held-out");
+    expect(row.split).toBe("dev");
     expect(row.worstPosition).toBeLessThan(TARGETS.staticPosition);
     expect(row.worstZoom).toBeLessThan(TARGETS.staticZoom);
     expect(critique.camera.measurable).toBe(true);
@@ -71,13 +71,14 @@ describe("critic on real footage: the camera is the background, not the subject"
   });
 
   it("measures a subject sliding left while the camera pans right: the camera's move is taken out of the subject's", async () => {
-    const { critique } = await run("composite: monitor slides left over the room, pan right");
+    // At the bench's size (480 px): at 384 the room's few corners are too soft to hold, and the
+    // critic says it could not measure the camera instead.
+    const { critique } = await run("composite: monitor slides left over the room, pan right", 480);
     const a = critique.adherence!;
     expect(a.cameraMoves.map((m) => m.annotationId)).toEqual(["camera"]);
     expect(a.cameraMoves[0]!.measurable).toBe(true);
     expect(a.cameraMoves[0]!.directionError).toBeLessThan(TARGETS.direction);
-    // The webcam under this clip reframes itself by about 1.5 % of the frame: 10 % of a 12 % pan.
-    expect(Math.abs(a.cameraMoves[0]!.amountError)).toBeLessThan(20);
+    expect(Math.abs(a.cameraMoves[0]!.amountError)).toBeLessThan(TARGETS.amount);
     expect(a.subjects.map((s) => s.annotationId)).toEqual(["subject"]);
     const s = a.subjects[0]!;
     expect(s.measurable).toBe(true);
@@ -144,7 +145,7 @@ describe("retake critic --json on real footage", () => {
     expect(critique.camera.method).toBe("features");
     expect(critique.adherence!.subjects[0]!.measurable).toBe(true);
     const text = execFileSync(process.execPath, [bin, "critic", r.clip, "--direction", file], { encoding: "utf8" });
-    expect(text).toMatch(/camera: measured \(confidence 0\.\d\d\)/);
+    expect(text).toMatch(/camera: measured \(confidence (0\.\d\d|1\.00)\)/);
     expect(text).toMatch(/subject "subject": follows its path/);
   });
 });

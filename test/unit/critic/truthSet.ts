@@ -9,12 +9,20 @@
  * annotations give the window, its subject path the sprite, so the critic can be run against the
  * very direction the clip was made from, and every adherence error is a measurement error.
  *
- * Split: cases marked "tune" were looked at while choosing the method and its thresholds; the
- * "held-out" ones were not, and the targets are reported on them (docs/critic.md).
+ * Split (docs/critic.md "Split"), fixed before the tuning it governs:
+ * - "tune": looked at while choosing the method and its thresholds;
+ * - "dev": the former "held-out" rows of the first sessions. Their figures were seen while tuning,
+ *   so they are development rows, reported apart, never as the targets' evidence;
+ * - "held-out": the "HO" rows, chosen and committed on 2026-12-03 at 12:58 UTC (commit 07f4a2e),
+ *   after a first look at the old rows and before any change to the method; first run in the
+ *   final bench, not tuned on. Targets are judged on these.
+ * Kinds of scene: "tripod" (the bottle clip), "webcam" (the ASL clips; see sourceMoves), and
+ * "previz" (a previz render over a real still, what a draft without a provider looks like).
  */
 import { spawn, execFileSync } from "node:child_process";
 import path from "node:path";
-import { cameraPathEvaluator, compileDirection } from "../../../src/core/direction/index.js";
+import { cameraPathEvaluator, compileDirection, sampleCameraPath } from "../../../src/core/direction/index.js";
+import { renderPreviz } from "../../../src/server/providers/previz/renderPreviz.js";
 import type { AnnotationInput } from "../../../src/core/schemas/annotation.js";
 import type { Direction } from "../../../src/core/schemas/direction.js";
 
@@ -37,6 +45,8 @@ export const SOURCES = {
   bottleA: { file: "bottle-detection.mp4", start: 9.5, width: 640, height: 360, fps: 29.83 },
   bottleB: { file: "bottle-detection.mp4", start: 15.5, width: 640, height: 360, fps: 29.83 },
   bottleC: { file: "bottle-detection.mp4", start: 33, width: 640, height: 360, fps: 29.83 },
+  bottleD: { file: "bottle-detection.mp4", start: 2, width: 640, height: 360, fps: 29.83 },
+  bottleE: { file: "bottle-detection.mp4", start: 22, width: 640, height: 360, fps: 29.83 },
 } satisfies Record<string, Source>;
 export type SourceName = keyof typeof SOURCES;
 
@@ -51,9 +61,14 @@ export interface Sprite {
 
 export interface TruthCase {
   name: string;
-  split: "tune" | "held-out";
-  /** The scene: a real clip, or a plain sky. */
-  background: SourceName | "sky";
+  split: "tune" | "dev" | "held-out";
+  /**
+   * The scene: a real clip, a plain sky, or "previz": the direction rendered by the previz
+   * renderer (src/server/providers/previz) over one frame of a real clip (`still`), like a draft.
+   */
+  background: SourceName | "sky" | "previz";
+  /** For "previz": the clip and time the still is taken from (centre crop to 16:9). */
+  still?: { source: SourceName; at: number };
   /** Seconds. */
   duration: number;
   annotations: AnnotationInput[];
@@ -64,12 +79,17 @@ export interface TruthCase {
 }
 
 /**
- * The ASL clips come from a webcam that reframes itself (it drifts about 1.5 % of the frame and
- * zooms about 4 % over 3 s: compare their first and last frames). Their truth is therefore the
- * laid-over move *relative to the same clip without one*; the absolute static targets are judged
- * on the bottle clips, shot from a tripod.
+ * The ASL clips come from a webcam. Earlier sessions read it as a camera that reframes itself
+ * (1.5 % of the frame, 4 % zoom) and scored those rows relative to the same clip without a laid
+ * move, as measured by the critic. Measured on the *whole* uncropped clip (the bench prints it:
+ * `sourceMotion`), the webcam holds still within 0.11 % of the frame and 0.09 % zoom at 256, 384 and
+ * 512 px; the "reframing" was the tracker pulled by the signer in the 1.5× crop. So the truth of
+ * these rows is absolute, like the tripod's; they are kept apart in the table as "webcam" (a
+ * large textured subject over plain walls) and the source's own motion is printed beside them.
  */
 export const sourceMoves = (c: TruthCase): boolean => c.background.startsWith("asl");
+export const sceneKind = (c: TruthCase): "tripod" | "webcam" | "previz" | "sky" =>
+  c.background === "previz" ? "previz" : c.background === "sky" ? "sky" : sourceMoves(c) ? "webcam" : "tripod";
 
 const pan = (dx: number, dy: number, start: number, end: number): AnnotationInput => ({
   id: "camera",
@@ -110,26 +130,66 @@ export const TRUTH_CASES: TruthCase[] = [
   { name: "bottles A tilt down 15%", split: "tune", background: "bottleA", duration: 5, annotations: [pan(0, 0.15, 0.5, 4.5)], expect: "measured" },
   { name: "composite: torso walks right over bottles, static", split: "tune", background: "bottleA", duration: 4, sprite: torso, annotations: [subject([0.25, 0.55], [0.7, 0.5], 0.3, 3.5)], expect: "measured" },
   { name: "composite: large subject over sky, pan", split: "tune", background: "sky", duration: 3, sprite: bigTorso, annotations: [pan(0.15, 0, 0.3, 2.7), subject([0.4, 0.5], [0.6, 0.5], 0.3, 2.7)], expect: "unmeasurable" },
-  // --- held out
-  { name: "asl-book static", split: "held-out", background: "aslBook", duration: 3.6, annotations: [], expect: "measured" },
-  { name: "asl-book pan left 20%", split: "held-out", background: "aslBook", duration: 3.6, annotations: [pan(-0.2, 0, 0.3, 3.3)], expect: "measured" },
-  { name: "asl-book tilt up 12%", split: "held-out", background: "aslBook", duration: 3.6, annotations: [pan(0, -0.12, 0.3, 3.3)], expect: "measured" },
-  { name: "asl-again static", split: "held-out", background: "aslAgain", duration: 2.5, annotations: [], expect: "measured" },
-  { name: "asl-again push-in 1.3", split: "held-out", background: "aslAgain", duration: 2.5, annotations: [push(1.3, 2.3)], expect: "measured" },
-  { name: "asl-again pan right + up (diagonal)", split: "held-out", background: "aslAgain", duration: 2.5, annotations: [pan(0.16, -0.1, 0.2, 2.3)], expect: "measured" },
-  { name: "bottles B static (hands move bottles)", split: "held-out", background: "bottleB", duration: 5, annotations: [], expect: "measured" },
-  { name: "bottles B pan left 25%", split: "held-out", background: "bottleB", duration: 5, annotations: [pan(-0.25, 0, 0.5, 4.5)], expect: "measured" },
-  { name: "bottles C static (a hand takes a bottle)", split: "held-out", background: "bottleC", duration: 5, annotations: [], expect: "measured" },
-  { name: "bottles C pan right 20%", split: "held-out", background: "bottleC", duration: 5, annotations: [pan(0.2, 0, 0.5, 4.5)], expect: "measured" },
-  { name: "bottles C tilt up 10%", split: "held-out", background: "bottleC", duration: 5, annotations: [pan(0, -0.1, 0.5, 4.5)], expect: "measured" },
-  { name: "bottles C push-in 1.4", split: "held-out", background: "bottleC", duration: 5, annotations: [push(1.4, 4.5)], expect: "measured" },
-  { name: "composite: monitor slides left over the room, pan right", split: "held-out", background: "aslAgain", duration: 2.5, sprite: monitor, annotations: [pan(0.12, 0, 0.2, 2.3), subject([0.7, 0.45], [0.35, 0.55], 0.2, 2.3)], expect: "measured" },
-  { name: "composite: torso rises over bottles, tilt down", split: "held-out", background: "bottleC", duration: 4, sprite: torso, annotations: [pan(0, 0.12, 0.3, 3.7), subject([0.6, 0.7], [0.45, 0.4], 0.3, 3.7)], expect: "measured" },
-  { name: "composite: large subject over sky, static", split: "held-out", background: "sky", duration: 3, sprite: bigTorso, annotations: [subject([0.35, 0.5], [0.62, 0.45], 0.2, 2.8)], expect: "unmeasurable" },
+  // --- dev: the first sessions' "held-out" rows, seen while tuning
+  { name: "asl-book static", split: "dev", background: "aslBook", duration: 3.6, annotations: [], expect: "measured" },
+  { name: "asl-book pan left 20%", split: "dev", background: "aslBook", duration: 3.6, annotations: [pan(-0.2, 0, 0.3, 3.3)], expect: "measured" },
+  { name: "asl-book tilt up 12%", split: "dev", background: "aslBook", duration: 3.6, annotations: [pan(0, -0.12, 0.3, 3.3)], expect: "measured" },
+  { name: "asl-again static", split: "dev", background: "aslAgain", duration: 2.5, annotations: [], expect: "measured" },
+  { name: "asl-again push-in 1.3", split: "dev", background: "aslAgain", duration: 2.5, annotations: [push(1.3, 2.3)], expect: "measured" },
+  { name: "asl-again pan right + up (diagonal)", split: "dev", background: "aslAgain", duration: 2.5, annotations: [pan(0.16, -0.1, 0.2, 2.3)], expect: "measured" },
+  { name: "bottles B static (hands move bottles)", split: "dev", background: "bottleB", duration: 5, annotations: [], expect: "measured" },
+  { name: "bottles B pan left 25%", split: "dev", background: "bottleB", duration: 5, annotations: [pan(-0.25, 0, 0.5, 4.5)], expect: "measured" },
+  { name: "bottles C static (a hand takes a bottle)", split: "dev", background: "bottleC", duration: 5, annotations: [], expect: "measured" },
+  { name: "bottles C pan right 20%", split: "dev", background: "bottleC", duration: 5, annotations: [pan(0.2, 0, 0.5, 4.5)], expect: "measured" },
+  { name: "bottles C tilt up 10%", split: "dev", background: "bottleC", duration: 5, annotations: [pan(0, -0.1, 0.5, 4.5)], expect: "measured" },
+  { name: "bottles C push-in 1.4", split: "dev", background: "bottleC", duration: 5, annotations: [push(1.4, 4.5)], expect: "measured" },
+  { name: "composite: monitor slides left over the room, pan right", split: "dev", background: "aslAgain", duration: 2.5, sprite: monitor, annotations: [pan(0.12, 0, 0.2, 2.3), subject([0.7, 0.45], [0.35, 0.55], 0.2, 2.3)], expect: "measured" },
+  { name: "composite: torso rises over bottles, tilt down", split: "dev", background: "bottleC", duration: 4, sprite: torso, annotations: [pan(0, 0.12, 0.3, 3.7), subject([0.6, 0.7], [0.45, 0.4], 0.3, 3.7)], expect: "measured" },
+  { name: "composite: large subject over sky, static", split: "dev", background: "sky", duration: 3, sprite: bigTorso, annotations: [subject([0.35, 0.5], [0.62, 0.45], 0.2, 2.8)], expect: "unmeasurable" },
+  // --- held out: chosen before this session's changes to the method (2026-12-03 12:58 UTC), new segments and moves
+  { name: "HO asl-walk tilt down 10%", split: "held-out", background: "aslWalk", duration: 2.9, annotations: [pan(0, 0.1, 0.2, 2.6)], expect: "measured" },
+  { name: "HO asl-book push-in 1.25", split: "held-out", background: "aslBook", duration: 3.6, annotations: [push(1.25, 3.3)], expect: "measured" },
+  { name: "HO asl-again pan left 15%", split: "held-out", background: "aslAgain", duration: 2.5, annotations: [pan(-0.15, 0, 0.2, 2.3)], expect: "measured" },
+  { name: "HO asl-book pan right + down (diagonal)", split: "held-out", background: "aslBook", duration: 3.6, annotations: [pan(0.14, 0.08, 0.3, 3.3)], expect: "measured" },
+  { name: "HO bottles D static", split: "held-out", background: "bottleD", duration: 5, annotations: [], expect: "measured" },
+  { name: "HO bottles D pan right 15%", split: "held-out", background: "bottleD", duration: 5, annotations: [pan(0.15, 0, 0.5, 4.5)], expect: "measured" },
+  { name: "HO bottles E push-in 1.3", split: "held-out", background: "bottleE", duration: 5, annotations: [push(1.3, 4.5)], expect: "measured" },
+  { name: "HO bottles E tilt down 12%", split: "held-out", background: "bottleE", duration: 5, annotations: [pan(0, 0.12, 0.5, 4.5)], expect: "measured" },
+  { name: "HO composite: monitor rises over bottles, pan left", split: "held-out", background: "bottleD", duration: 4, sprite: monitor, annotations: [pan(-0.12, 0, 0.3, 3.7), subject([0.55, 0.7], [0.6, 0.35], 0.3, 3.7)], expect: "measured" },
+  { name: "HO previz: push-in 1.3 over a signer still", split: "held-out", background: "previz", still: { source: "aslAgain", at: 1.0 }, duration: 3, annotations: [push(1.3, 2.7)], expect: "measured" },
+  { name: "HO previz: pan right 12% over a signer still", split: "held-out", background: "previz", still: { source: "aslWalk", at: 0.5 }, duration: 3, annotations: [pan(0.12, 0, 0.3, 2.7)], expect: "measured" },
+  { name: "HO previz: tilt up 10% over the bottles still", split: "held-out", background: "previz", still: { source: "bottleE", at: 1.0 }, duration: 3, annotations: [pan(0, -0.1, 0.3, 2.7)], expect: "measured" },
+  { name: "HO previz: push-in 1.4 over the bottles still", split: "held-out", background: "previz", still: { source: "bottleD", at: 1.0 }, duration: 3, annotations: [push(1.4, 2.7)], expect: "measured" },
 ];
 
 export function truthDirection(c: TruthCase, aspect: number): Direction {
   return compileDirection({ prompt: c.name, annotations: c.annotations, duration: c.duration }, { frameSize: { width: Math.round(360 * aspect), height: 360 } });
+}
+
+/**
+ * The source clip's own camera motion, measured on the whole uncropped clip (1.5× the field of
+ * view the cases see, at `analysisWidth`): the evidence that the truth of the webcam rows is
+ * exact. Returns the worst distance from the first frame (% of width) and worst zoom change (%).
+ */
+export async function sourceMotion(
+  name: SourceName,
+  duration: number,
+  dir: string,
+  critique: (clip: string, analysisWidth: number) => Promise<{ camera: { path: PathLike[]; confidence?: number } }>,
+  analysisWidth = 384,
+): Promise<{ position: number; zoom: number; confidence: number }> {
+  const src = SOURCES[name];
+  const clip = path.join(dir, `source-${name}.mp4`);
+  execFileSync("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-ss", String(src.start), "-i", path.join(FOOTAGE, src.file), "-t", String(duration), "-c:v", "libx264", "-preset", "veryfast", "-crf", "10", "-pix_fmt", "yuv420p", clip]);
+  const c = await critique(clip, analysisWidth);
+  const aspect = src.width / src.height;
+  let position = 0;
+  let zoom = 0;
+  for (const p of c.camera.path) {
+    position = Math.max(position, (Math.hypot((p.x - 0.5) * aspect, p.y - 0.5) / aspect) * 100);
+    zoom = Math.max(zoom, Math.abs(p.zoom - 1) * 100);
+  }
+  return { position, zoom, confidence: c.camera.confidence ?? 1 };
 }
 
 /** Decodes `duration` seconds of a source at its own size as RGB frames. */
@@ -191,6 +251,7 @@ export interface RenderedCase {
  * 30 fps, into `dir`.
  */
 export async function renderCase(c: TruthCase, dir: string, width = 480): Promise<RenderedCase> {
+  if (c.background === "previz") return renderPrevizCase(c, dir, width);
   const sceneSrc: Source = c.background === "sky" ? { file: "", start: 0, width: 640, height: 360, fps: 30 } : SOURCES[c.background];
   const fps = 30;
   const frames = Math.round(c.duration * fps);
@@ -281,9 +342,36 @@ export async function renderCase(c: TruthCase, dir: string, width = 480): Promis
   return { clip, direction, width, height };
 }
 
+/**
+ * A previz case: one frame of a real clip (centre crop to 16:9) as the still, the direction's
+ * camera rendered over it by the product's previz renderer (draft quality: the master is half the
+ * sequence size, so 1.0× `width` here means a `width`-wide master), like a draft take.
+ */
+async function renderPrevizCase(c: TruthCase, dir: string, width: number): Promise<RenderedCase> {
+  const src = SOURCES[c.still!.source];
+  const still = path.join(dir, `${c.name.replace(/[^a-z0-9]+/gi, "-")}-still.png`);
+  const h = Math.round((src.width * 9) / 16 / 2) * 2;
+  execFileSync("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-ss", String(src.start + c.still!.at), "-i", path.join(FOOTAGE, src.file), "-frames:v", "1", "-vf", `crop=${src.width}:${h}`, still]);
+  const direction = truthDirection(c, 16 / 9);
+  const fps = { num: 30, den: 1 };
+  const height = Math.round((width * 9) / 16 / 2) * 2;
+  const result = await renderPreviz({
+    stillPath: still,
+    outDir: path.join(dir, c.name.replace(/[^a-z0-9]+/gi, "-")),
+    samples: sampleCameraPath(direction.camera.keyframes, fps, c.duration),
+    fps,
+    width: width * 2,
+    height: height * 2,
+    colorSpace: "rec709",
+    quality: "draft",
+  });
+  return { clip: result.master.path, direction, width: result.master.width, height: result.master.height };
+}
+
 export interface CaseResult {
   name: string;
   split: TruthCase["split"];
+  scene: ReturnType<typeof sceneKind>;
   kind: "static" | "pan" | "push" | "unmeasurable";
   /** End of the take: the truth and what was measured (first-frame fractions, zoom). */
   truthEnd: { x: number; y: number; zoom: number };
@@ -312,16 +400,12 @@ interface PathLike {
   zoom: number;
 }
 
-/**
- * Scores one case. `base` is the critique of the same source without a laid move (for sources
- * whose own camera moves, see sourceMoves): its path is taken out first.
- */
+/** Scores one case against its exact truth (the laid window; every source's own camera is still). */
 export function scoreCase(
   c: TruthCase,
   r: RenderedCase,
   critique: { camera: { path: PathLike[]; confidence?: number; measurable?: boolean }; adherence: { subjects: Array<{ amountError: number | null; directionError: number | null; measurable: boolean; phrase: string }> } | null },
   seconds: number,
-  base?: { camera: { path: PathLike[] } },
 ): CaseResult {
   const aspect = r.width / r.height;
   const at = cameraPathEvaluator(r.direction.camera.keyframes);
@@ -330,11 +414,7 @@ export function scoreCase(
     const s = at(t);
     return { x: 0.5 + (s.x - s0.x) * s0.zoom, y: 0.5 + (s.y - s0.y) * s0.zoom, zoom: s.zoom / s0.zoom };
   };
-  const basePath = base?.camera.path;
-  const path = critique.camera.path.map((p, i) => {
-    const b = basePath?.[Math.min(i, basePath.length - 1)];
-    return b ? { t: p.t, x: p.x - (b.x - 0.5), y: p.y - (b.y - 0.5), zoom: p.zoom / b.zoom } : p;
-  });
+  const path = critique.camera.path;
   let worstPosition = 0;
   let worstZoom = 0;
   for (const p of path) {
@@ -372,6 +452,7 @@ export function scoreCase(
   return {
     name: c.name,
     split: c.split,
+    scene: sceneKind(c),
     kind,
     truthEnd: te,
     measuredEnd: { x: last.x, y: last.y, zoom: last.zoom },

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Artifact, ColorTags, ProviderInfo, SequenceContext, Take } from "../../../src/core/schemas/index.js";
 import { createPanelStore } from "../../../src/ui/state/createPanelStore.js";
 import { mergeTake } from "../../../src/ui/state/takeMerge.js";
-import { canLiftToHdr, critiqueOf, importNeedsConform } from "../../../src/ui/state/selectors.js";
+import { canLiftToHdr, critiqueOf, importNeedsConform, notMeasuredWords } from "../../../src/ui/state/selectors.js";
 
 const sequence = (colorSpace: SequenceContext["colorSpace"]) => ({ colorSpace }) as SequenceContext;
 const tags = (transfer: number): ColorTags => ({
@@ -100,6 +100,17 @@ describe("take card facts", () => {
     expect(critiqueOf(take({ critique: { score: 60, critique: "Soft.", issues: "n/a" } }))?.issues).toEqual([]);
     expect(critiqueOf(take({ critique: { score: "high" } }))).toBeNull();
     expect(critiqueOf(take())).toBeNull();
+  });
+
+  it("says beside the score what the critic could not measure, so an unscored move does not read as perfect", () => {
+    const view = (critique: unknown) => critiqueOf(take({ critique }))!;
+    const subject = (label: string, measurable: boolean) => ({ annotationId: label || "s", label, phrase: "p", measurable, amountError: null, directionError: null, timingError: null });
+    expect(notMeasuredWords(view({ score: 100, critique: "Does what was asked, cleanly.", camera: { measurable: true, confidence: 0.9 } }))).toBeNull();
+    expect(notMeasuredWords(view({ score: 100, critique: "Pan right asked, but…", camera: { measurable: false, confidence: 0.2 } }))).toBe("camera not measured");
+    expect(notMeasuredWords(view({ score: 100, critique: "x", camera: { measurable: false }, adherence: { subjects: [subject("dog", false)] } }))).toBe('camera and "dog" not measured');
+    expect(notMeasuredWords(view({ score: 95, critique: "x", camera: { measurable: true }, adherence: { subjects: [subject("a", false), subject("b", false), subject("c", true)] } }))).toBe("2 subject paths not measured");
+    // Critiques from before issue 12 carry no confidence: read as measured, as before.
+    expect(notMeasuredWords(view({ score: 90, critique: "x" }))).toBeNull();
   });
 
   it("a retried take (later attempt) replaces the failed one; the failed attempt never comes back", () => {
