@@ -368,6 +368,15 @@ describe("fal: failures cost nothing, cancels are requests, expired links are cl
     expect(take.cost).toEqual({ usd: 0, estimated: false });
   });
 
+  it("a validation error from the run itself (COMPLETED, result 422) fails the take naming the field, at no cost", async () => {
+    fakeFal(SEEDANCE, "req-422-run", [], { status: 422, body: { detail: [{ loc: ["body", "image_url"], msg: "Image is too small (min 300 px)", type: "value_error" }] } });
+    const take = (await settled(backend, (await createJob({ mode: "draft", model: SEEDANCE })).id)).takes[0]!;
+    expect(take.state).toBe("failed");
+    expect(take.error).toMatchObject({ code: "invalid_input" });
+    expect(take.error!.message).toContain("image_url: Image is too small");
+    expect(take.cost).toEqual({ usd: 0, estimated: false });
+  });
+
   it("cancel while in progress sends PUT …/cancel and the card says it is only a request", async () => {
     const seen = fakeFal(VEO_DRAFT, "req-cancel", Array.from({ length: 100_000 }, () => ({ status: "IN_PROGRESS" })), { body: {} });
     const job = await createJob({ mode: "draft" });
