@@ -310,10 +310,16 @@ describe("fal: request bodies per model family (documented field names)", () => 
   });
 
   it("LTX-2.3 takes the frame inline as a data URI (no storage upload), 2160p for a UHD final; the ledger record holds no base64", async () => {
-    const seen = fakeFal(LTX, "req-ltx", [], { body: {} });
+    const url = serveVideo("ltx.mp4", clip(1, true));
+    const seen = fakeFal(LTX, "req-ltx", [{ status: "IN_PROGRESS" }], { body: { video: { url, content_type: "video/mp4", file_name: "ltx.mp4", width: 3840, height: 2160, fps: 25, duration: 8, num_frames: 201 } } });
     const uhd = input(LTX, { mode: "final", duration: 8 });
     uhd.frame = { ...uhd.frame, sequence: { ...uhd.frame.sequence, frameSize: { width: 3840, height: 2160 } } };
-    const submitted = await provider().submit(uhd);
+    const p = provider();
+    const submitted = await p.submit(uhd);
+    expect(await p.status(submitted.providerJobId)).toMatchObject({ state: "running" });
+    expect(await p.status(submitted.providerJobId)).toMatchObject({ state: "succeeded" });
+    const [master] = await p.fetchOutputs(submitted.providerJobId, path.join(tmp, "ltx-out"));
+    expect(master).toMatchObject({ kind: "master", width: 3840, height: 2160, hasAudio: true });
     expect(seen.submits[0]!.body.image_url).toMatch(/^data:image\/png;base64,/);
     expect(seen.submits[0]!.body).toMatchObject({ duration: "8", resolution: "2160p" });
     expect(seen.uploads).toHaveLength(0);
@@ -321,12 +327,19 @@ describe("fal: request bodies per model family (documented field names)", () => 
   });
 
   it("Wan FLF2V: start_image_url + end_image_url, 81 frames at 16 fps", async () => {
-    const seen = fakeFal(WAN, "req-wan", [], { body: {} });
+    const url = serveVideo("wan.mp4", clip(1, false));
+    const seen = fakeFal(WAN, "req-wan", [{ status: "IN_QUEUE", queue_position: 4 }], { body: { video: { url } } });
     const endFramePath = path.join(tmp, "end.png");
     fs.writeFileSync(endFramePath, makeStillPng(320, 180));
     const span: BridgeSpan = { kind: "gap", trackIndex: 0, a: { name: "A", start: 0, end: 2 }, b: { name: "B", start: 5, end: 8 }, start: 2, end: 5, frames: 72, startAnchor: 2, endAnchor: 5 };
-    await provider().submit(input(WAN, { duration: 3, bridge: { span, endFramePath } }));
+    const p = provider();
+    const submitted = await p.submit(input(WAN, { duration: 3, bridge: { span, endFramePath } }));
     expect(seen.submits[0]!.body).toMatchObject({ start_image_url: expect.stringContaining(FAL_CDN), end_image_url: expect.stringContaining(FAL_CDN), num_frames: 81, frames_per_second: 16 });
+    expect(await p.status(submitted.providerJobId)).toMatchObject({ state: "queued", message: "In fal's queue, position 5" });
+    expect(await p.status(submitted.providerJobId)).toMatchObject({ state: "succeeded" });
+    const [master] = await p.fetchOutputs(submitted.providerJobId, path.join(tmp, "wan-out"));
+    expect(master!.hasAudio).toBeUndefined();
+    expect(fs.statSync(master!.path).size).toBe(clip(1, false).length);
   });
 
   it("SeedVR2 upscale: the take's master uploaded, target 2160p, ProRes out; the .mov is downloaded", async () => {
@@ -376,6 +389,14 @@ describe("fal: failures cost nothing, cancels are requests, expired links are cl
     expect(take.error!.message).toContain("image_url: Image is too small");
     expect(take.cost).toEqual({ usd: 0, estimated: false });
   });
+
+  it("a request error after fal's own retries (504 request_timeout) ends the take at no cost instead of polling on", async () => {
+    fakeFal(HAILUO, "req-timeout", [], { status: 504, body: { detail: "Request timed out after 600 s", error_type: "request_timeout" } });
+    const take = (await settled(backend, (await createJob({ mode: "draft", model: HAILUO, duration: 6 })).id)).takes[0]!;
+    expect(take.state).toBe("failed");
+    expect(take.error).toMatchObject({ code: "request_timeout", raw: expect.stringContaining("timed out") });
+    expect(take.cost).toEqual({ usd: 0, estimated: false });
+  }, 30_000);
 
   it("cancel while in progress sends PUT …/cancel and the card says it is only a request", async () => {
     const seen = fakeFal(VEO_DRAFT, "req-cancel", Array.from({ length: 100_000 }, () => ({ status: "IN_PROGRESS" })), { body: {} });

@@ -237,13 +237,8 @@ export class FalProvider implements Provider, HostedProviderExtras {
       this.results.set(providerJobId, video.data);
       return { state: "succeeded", progress: 1, message: "Generated" };
     } catch (error) {
-      if (error instanceof ApiError && error.status !== 429 && error.status < 500 && error.status !== 401 && error.status !== 404) {
-        const named = falError(error, "this take");
-        return failedStatus(named.code === "invalid_request" ? "invalid_input" : "generation_failed", named.message, named.options.raw ?? (detailOf(error.body) || undefined));
-      }
-      if (error instanceof ApiError && error.status === 500) {
-        return failedStatus("generation_failed", `fal could not make this take (500)${detailOf(error.body) ? `: ${detailOf(error.body).slice(0, 300)}` : ""}.`, detailOf(error.body) || undefined);
-      }
+      const outcome = failedRun(error);
+      if (outcome) return outcome;
       throw falError(error, "the request's result");
     }
   }
@@ -320,6 +315,28 @@ function limitsFor(mode: "draft" | "final"): ModeLimits {
     note: `${model.label} renders ${model.lengths?.seconds.join("/") ?? "?"} s; each model its own lengths (trimmed on import)`,
     defaultModel: model.id,
   };
+}
+
+/**
+ * The result call's error answers that end the take: a request error (`{detail, error_type}`,
+ * e.g. request_timeout 504 or runner_scheduling_failure 503 once fal's own retries are spent:
+ * fal.ai/docs/documentation/model-apis/request-errors), a model's validation error (422 with a
+ * `detail` array naming the fields) or its failure (other 4xx, 500). Anything else (429, 502–504
+ * without an error_type, 401, 404, network) is a question to ask again.
+ */
+function failedRun(error: unknown): HostedStatus | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  const detail = detailOf(error.body);
+  const errorType = typeof (error.body as { error_type?: unknown } | undefined)?.error_type === "string" ? (error.body as { error_type: string }).error_type : undefined;
+  if (errorType) return failedStatus(errorType, `fal could not make this take (${errorType}, HTTP ${error.status})${detail ? `: ${detail.slice(0, 300)}` : ""}.`, detail || undefined);
+  if (error.status === 422) {
+    const named = falError(error, "this take");
+    return failedStatus("invalid_input", named.message, named.options.raw);
+  }
+  if (error.status === 500 || (error.status >= 400 && error.status < 500 && ![401, 404, 408, 429].includes(error.status))) {
+    return failedStatus("generation_failed", `fal could not make this take (HTTP ${error.status})${detail ? `: ${detail.slice(0, 300)}` : ""}.`, detail || undefined);
+  }
+  return undefined;
 }
 
 function failedStatus(code: string, message: string, raw?: string): HostedStatus {
