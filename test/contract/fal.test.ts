@@ -342,6 +342,18 @@ describe("fal: request bodies per model family (documented field names)", () => 
     expect(fs.statSync(master!.path).size).toBe(clip(1, false).length);
   });
 
+  it("an Enhance of a bridge goes to Veo 3.1 first+last frame; a model outside the catalogue is refused with the choices", async () => {
+    const flf = "fal-ai/veo3.1/first-last-frame-to-video";
+    const seen = fakeFal(flf, "req-flf", [], { body: {} });
+    const endFramePath = path.join(tmp, "end2.png");
+    fs.writeFileSync(endFramePath, makeStillPng(320, 180));
+    const span: BridgeSpan = { kind: "gap", trackIndex: 0, a: { name: "A", start: 0, end: 2 }, b: { name: "B", start: 5, end: 8 }, start: 2, end: 5, frames: 72, startAnchor: 2, endAnchor: 5 };
+    const submitted = await provider().submit(input("fal-ai/veo3.1/image-to-video", { mode: "final", duration: 4, bridge: { span, endFramePath } }));
+    expect(submitted.providerJobId.startsWith(`${flf}#`)).toBe(true);
+    expect(seen.submits[0]!.body).toMatchObject({ first_frame_url: expect.stringContaining(FAL_CDN), last_frame_url: expect.stringContaining(FAL_CDN), duration: "4s", resolution: "720p" });
+    await expect(provider().submit(input("fal-ai/not-in-the-catalogue"))).rejects.toThrow(/not one Retake offers for draft takes; use fal-ai\/veo3\.1\/fast\/image-to-video/);
+  });
+
   it("SeedVR2 upscale: the take's master uploaded, target 2160p, ProRes out; the .mov is downloaded", async () => {
     const source = path.join(tmp, "take.mp4");
     fs.writeFileSync(source, clip(1, false));

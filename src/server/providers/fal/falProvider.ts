@@ -92,7 +92,8 @@ export class FalProvider implements Provider, HostedProviderExtras {
         modes: ["draft", "final"],
         durations: { min: MIN_DURATION, max: MAX_DURATION, step: 0.5 },
         maxCount: MAX_COUNT,
-        colorSpaces: ["rec709"],
+        // SDR models, conformed into any sequence (SDR white at 203 cd/m² in HDR), as ComfyUI's.
+        colorSpaces: ["rec709", "rec2100-pq", "rec2100-hlg"],
         models: FAL_CATALOGUE.filter((m) => m.uses.includes("draft") || m.uses.includes("final")).map((m) => m.id),
         limits: { draft: limitsFor("draft"), final: limitsFor("final") },
         bridge: {
@@ -129,12 +130,7 @@ export class FalProvider implements Provider, HostedProviderExtras {
   async submit(input: SubmitInput): Promise<SubmitResult> {
     const client = this.requireClient();
     if (input.upscale) return this.submitUpscale(client, input, input.upscale);
-    const use = input.bridge ? "bridge" : input.mode;
-    const model = falModel(input.model);
-    if (!model || !model.uses.includes(use)) {
-      const offered = falModelsFor(use).map((m) => m.id);
-      throw new ProviderRequestError("invalid_request", `fal model "${input.model}" is not one Retake offers for ${use} takes; use ${offered.join(", ")} (docs/fal.md says how to add one).`);
-    }
+    const model = modelForSubmit(input);
     const longest = model.lengths?.seconds.at(-1);
     if (!input.bridge && longest !== undefined && input.duration > longest + 0.05) {
       throw new ProviderRequestError("invalid_request", `${model.label} renders at most ${Math.round(longest * 10) / 10} s; ask for ${Math.floor(longest)} s or less, or pick a model with longer takes.`);
@@ -301,6 +297,28 @@ export class FalProvider implements Provider, HostedProviderExtras {
     if (!this.client) throw new ProviderRequestError("provider_unavailable", "fal is not configured: set FAL_KEY and restart the backend.");
     return this.client;
   }
+}
+
+/**
+ * The catalogue entry a take is sent to. Draft and final models serve either quality (`uses`
+ * names their defaults); a bridge needs one that takes an end frame: a final of a bridge drafted
+ * on another model (Enhance names the final default) goes to Veo 3.1's first+last frame endpoint.
+ */
+function modelForSubmit(input: SubmitInput): FalModel {
+  const model = falModel(input.model);
+  if (input.bridge) {
+    if (model?.uses.includes("bridge")) return model;
+    if (!model || model.uses.includes("upscale")) throw unknownModel(input.model, "bridge");
+    const bridges = falModelsFor("bridge");
+    return (input.mode === "final" ? bridges.find((m) => m.id === "fal-ai/veo3.1/first-last-frame-to-video") : undefined) ?? bridges[0]!;
+  }
+  if (model && (model.uses.includes("draft") || model.uses.includes("final"))) return model;
+  throw unknownModel(input.model, input.mode);
+}
+
+function unknownModel(id: string, use: string): ProviderRequestError {
+  const offered = falModelsFor(use as FalModel["uses"][number]).map((m) => m.id);
+  return new ProviderRequestError("invalid_request", `fal model "${id}" is not one Retake offers for ${use} takes; use ${offered.join(", ")} (docs/fal.md says how to add one).`);
 }
 
 function limitsFor(mode: "draft" | "final"): ModeLimits {
