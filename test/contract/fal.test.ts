@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -83,7 +84,7 @@ function clip(seconds: number, sound: boolean): Buffer {
 }
 
 interface FakeFal {
-  submits: Array<{ endpoint: string; body: any; headers: Headers }>;
+  submits: Array<{ endpoint: string; body: any; headers: Headers; url: string }>;
   uploads: Array<{ contentType: string; bytes: Buffer }>;
   cancels: string[];
   statusPolls: number;
@@ -108,7 +109,7 @@ function fakeFal(endpoint: string, requestId: string, statuses: Array<Record<str
       return new HttpResponse(null, { status: 200 });
     }),
     http.post(`${FAL_QUEUE}/${endpoint}`, async ({ request }) => {
-      seen.submits.push({ endpoint, body: await request.json(), headers: request.headers });
+      seen.submits.push({ endpoint, body: await request.json(), headers: request.headers, url: request.url });
       if (submitError) return HttpResponse.json(submitError.body as Record<string, unknown>, { status: submitError.status });
       const base = `${FAL_QUEUE}/${app}/requests/${requestId}`;
       return HttpResponse.json({ request_id: requestId, gateway_request_id: requestId, status_url: `${base}/status`, response_url: base, cancel_url: `${base}/cancel`, queue_position: 0 });
@@ -429,5 +430,76 @@ describe("fal: failures cost nothing, cancels are requests, expired links are cl
     expect(take.error).toMatchObject({ code: "output_expired", retryable: true });
     expect(take.error!.message).toMatch(/expired/);
     expect(take.cost.usd).toBeGreaterThan(0);
+  });
+});
+
+describe("fal: webhooks (signed deliveries; polling stays the fallback)", () => {
+  const JWKS = "https://rest.alpha.fal.contract.test/.well-known/jwks.json";
+  const WEBHOOK = "https://retake.example.test/fal/webhook";
+  const falKeys = crypto.generateKeyPairSync("ed25519");
+  const forger = crypto.generateKeyPairSync("ed25519");
+  let hooked: TestBackend;
+
+  beforeAll(async () => {
+    hooked = await startProviderBackend({
+      providers: { luma: { baseUrl: LUMA_BASE }, runway: { baseUrl: RUNWAY_BASE }, comfyui: {}, fal: { ...falConfig, webhookUrl: WEBHOOK, jwksUrl: JWKS } },
+    });
+  });
+  afterAll(async () => stopBackend(hooked));
+
+  function signed(body: unknown, options: { key?: crypto.KeyObject; timestamp?: number; requestId?: string } = {}) {
+    const raw = Buffer.from(JSON.stringify(body));
+    const requestId = options.requestId ?? (body as { request_id: string }).request_id;
+    const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+    const message = `${requestId}\nuser-1\n${timestamp}\n${crypto.createHash("sha256").update(raw).digest("hex")}`;
+    const signature = crypto.sign(null, Buffer.from(message), options.key ?? falKeys.privateKey).toString("hex");
+    return {
+      method: "POST",
+      body: raw,
+      headers: { "content-type": "application/json", "x-fal-webhook-request-id": requestId, "x-fal-webhook-user-id": "user-1", "x-fal-webhook-timestamp": timestamp, "x-fal-webhook-signature": signature },
+    };
+  }
+
+  it("a verified delivery finishes the take (fal only ever says IN_PROGRESS here); a repeat changes nothing; forged, stale or unsigned ones are refused", async () => {
+    server.use(http.get(JWKS, () => HttpResponse.json({ keys: [{ ...falKeys.publicKey.export({ format: "jwk" }), kid: "k1" }] })));
+    const url = serveVideo("hooked.mp4", clip(4, false));
+    const seen = fakeFal(VEO_DRAFT, "req-hook", Array.from({ length: 100_000 }, () => ({ status: "IN_PROGRESS" })), { status: 500, body: { detail: "the result call is not needed" } });
+    const frameId = await uploadFrame(hooked, sequenceContext());
+    const created = (await (await api(hooked, "/v1/jobs", { body: { frameId, provider: "fal", duration: 4, prompt: "Gulls over the pier" } })).json()) as Job;
+    await waitFor(async () => ((await getJob(hooked, created.id)).takes[0]!.state === "running" ? true : undefined), 10_000, 20);
+    expect(new URL(seen.submits[0]!.url).searchParams.get("fal_webhook")).toBe(WEBHOOK);
+
+    const delivery = { request_id: "req-hook", gateway_request_id: "req-hook", status: "OK", payload: { video: { url, content_type: "video/mp4" } } };
+    const hook = `${hooked.url}/fal/webhook`;
+    // Refused: no signature, a stale timestamp, a key that is not fal's. Nothing changes.
+    expect((await fetch(hook, { method: "POST", body: JSON.stringify(delivery), headers: { "content-type": "application/json" } })).status).toBe(401);
+    expect((await fetch(hook, signed(delivery, { timestamp: Math.floor(Date.now() / 1000) - 3600 }))).status).toBe(401);
+    expect((await fetch(hook, signed(delivery, { key: forger.privateKey }))).status).toBe(401);
+    expect((await getJob(hooked, created.id)).takes[0]!.state).toBe("running");
+
+    const first = await fetch(hook, signed(delivery));
+    expect(first.status, await first.clone().text()).toBe(200);
+    expect(await first.json()).toEqual({ ok: true, duplicate: false });
+    const job = await settled(hooked, created.id, 20_000);
+    expect(job.takes[0]!.state, JSON.stringify(job.takes[0]!.error)).toBe("succeeded");
+    const again = await fetch(hook, signed(delivery));
+    expect(await again.json()).toEqual({ ok: true, duplicate: true });
+    expect((await getJob(hooked, created.id)).takes[0]!.state).toBe("succeeded");
+  });
+
+  it("an ERROR delivery fails the take with fal's words, at no cost; without FAL_WEBHOOK_URL there is no webhook route at all", async () => {
+    server.use(http.get(JWKS, () => HttpResponse.json({ keys: [falKeys.publicKey.export({ format: "jwk" })] })));
+    fakeFal(KLING, "req-hook-err", Array.from({ length: 100_000 }, () => ({ status: "IN_PROGRESS" })), { status: 500, body: {} });
+    const frameId = await uploadFrame(hooked, sequenceContext());
+    const created = (await (await api(hooked, "/v1/jobs", { body: { frameId, provider: "fal", model: KLING, duration: 4, prompt: "Gulls" } })).json()) as Job;
+    await waitFor(async () => ((await getJob(hooked, created.id)).takes[0]!.state === "running" ? true : undefined), 10_000, 20);
+    const delivery = { request_id: "req-hook-err", status: "ERROR", error: "Invalid status code: 422", payload: { detail: [{ loc: ["body", "start_image_url"], msg: "Image could not be downloaded", type: "value_error" }] } };
+    expect((await fetch(`${hooked.url}/fal/webhook`, signed(delivery))).status).toBe(200);
+    const take = (await settled(hooked, created.id, 20_000)).takes[0]!;
+    expect(take.state).toBe("failed");
+    expect(take.error!.message).toContain("start_image_url: Image could not be downloaded");
+    expect(take.cost).toEqual({ usd: 0, estimated: false });
+
+    expect((await fetch(`${backend.url}/fal/webhook`, signed(delivery))).status).toBe(404);
   });
 });

@@ -14,6 +14,7 @@ import type { Provider, ProviderOutput, SubmitInput, SubmitResult } from "../pro
 import { defaultFalModel, FAL_CATALOGUE, falModel, falModelsFor, lengthValue, modelInfoOf, renderedSecondsOf, type FalModel } from "./catalogue.js";
 import { detailOf, FAL_API_DEFAULT, FAL_QUEUE_DEFAULT, FAL_REST_DEFAULT, falError, makeFalClient } from "./falClient.js";
 import { FalPricing } from "./falPricing.js";
+import { FalWebhookInbox } from "./falWebhook.js";
 
 export interface FalProviderOptions {
   apiKey?: string;
@@ -21,6 +22,10 @@ export interface FalProviderOptions {
   restUrl?: string;
   apiUrl?: string;
   pollIntervalMs?: number;
+  /** The public URL fal should POST results to (this backend's /fal/webhook); unset: polling only. */
+  webhookUrl?: string;
+  /** fal's webhook signing keys (JWKS); a stand-in in tests. */
+  jwksUrl?: string;
   log?: (line: string) => void;
 }
 
@@ -63,6 +68,9 @@ export class FalProvider implements Provider, HostedProviderExtras {
   readonly rerunAfterRestart = false;
   readonly cancelMessage = CANCEL_MESSAGE;
   readonly pricing: FalPricing;
+  /** Verified webhook deliveries (when FAL_WEBHOOK_URL is set); status() reads them before asking fal. */
+  readonly webhooks: FalWebhookInbox;
+  readonly webhookUrl?: string;
   private readonly client?: FalClient;
   /** Finished results read while polling (COMPLETED → GET result), for fetchOutputs. */
   private readonly results = new Map<string, FalVideoResult>();
@@ -72,6 +80,8 @@ export class FalProvider implements Provider, HostedProviderExtras {
   constructor(private readonly options: FalProviderOptions) {
     this.pollIntervalMs = options.pollIntervalMs ?? 3000;
     this.pricing = new FalPricing({ apiUrl: options.apiUrl ?? FAL_API_DEFAULT, key: options.apiKey, log: options.log });
+    this.webhooks = new FalWebhookInbox({ jwksUrl: options.jwksUrl });
+    this.webhookUrl = options.webhookUrl || undefined;
     if (options.apiKey) {
       this.client = makeFalClient(options.apiKey, { queueUrl: options.queueUrl ?? FAL_QUEUE_DEFAULT, restUrl: options.restUrl ?? FAL_REST_DEFAULT });
       void this.pricing.refresh();
@@ -183,7 +193,11 @@ export class FalProvider implements Provider, HostedProviderExtras {
 
   private async enqueue(client: FalClient, model: FalModel, body: Record<string, unknown>): Promise<string> {
     try {
-      const queued = await client.queue.submit(model.id, { input: body, storageSettings: { expiresIn: OUTPUT_LIFETIME } });
+      const queued = await client.queue.submit(model.id, {
+        input: body,
+        storageSettings: { expiresIn: OUTPUT_LIFETIME },
+        ...(this.webhookUrl ? { webhookUrl: this.webhookUrl } : {}),
+      });
       return queued.request_id;
     } catch (error) {
       throw falError(error, `the ${model.label} request`);
@@ -209,6 +223,8 @@ export class FalProvider implements Provider, HostedProviderExtras {
   async status(providerJobId: string): Promise<HostedStatus> {
     const client = this.requireClient();
     const { endpoint, requestId } = parseJobId(providerJobId);
+    const delivered = this.fromWebhook(providerJobId, requestId);
+    if (delivered) return delivered;
     let raw: unknown;
     try {
       raw = await client.queue.status(endpoint, { requestId, logs: false });
@@ -237,6 +253,20 @@ export class FalProvider implements Provider, HostedProviderExtras {
       if (outcome) return outcome;
       throw falError(error, "the request's result");
     }
+  }
+
+  /** A verified webhook delivery answers the poll without asking fal; an unreadable payload falls back to polling. */
+  private fromWebhook(providerJobId: string, requestId: string): HostedStatus | undefined {
+    const delivery = this.webhooks.delivered(requestId);
+    if (!delivery) return undefined;
+    if (delivery.status === "ERROR") {
+      const detail = detailOf(delivery.payload) || delivery.error || "the run failed";
+      return failedStatus("generation_failed", `fal could not make this take: ${detail.slice(0, 300)}.`, detail);
+    }
+    const video = FalVideoResult.safeParse(delivery.payload);
+    if (!video.success) return undefined;
+    this.results.set(providerJobId, video.data);
+    return { state: "succeeded", progress: 1, message: "Generated" };
   }
 
   async cancel(providerJobId: string): Promise<void> {
@@ -274,6 +304,7 @@ export class FalProvider implements Provider, HostedProviderExtras {
       await downloadTo(result.video.url, file);
     }
     this.results.delete(providerJobId);
+    this.webhooks.forget(parseJobId(providerJobId).requestId);
     const hasAudio = await hasAudioStream(file);
     return [
       {
