@@ -385,6 +385,16 @@ describe("fal: failures cost nothing, cancels are requests, expired links are cl
     expect(take.cost).toEqual({ usd: 0, estimated: false });
   });
 
+  it("a refused key (401 on submit) says to check FAL_KEY, never shows it, and costs nothing", async () => {
+    fakeFal(VEO_DRAFT, "req-401", [], { body: {} }, { status: 401, body: { detail: "Invalid key" } });
+    const take = (await settled(backend, (await createJob({ mode: "draft" })).id)).takes[0]!;
+    expect(take.state).toBe("failed");
+    expect(take.error).toMatchObject({ code: "unauthorized" });
+    expect(take.error!.message).toContain("FAL_KEY");
+    expect(JSON.stringify(take)).not.toContain("fal-secret");
+    expect(take.cost).toEqual({ usd: 0, estimated: false });
+  });
+
   it("a failed generation (COMPLETED, result 500) keeps fal's reason and costs 0 in the ledger", async () => {
     fakeFal(KLING, "req-fail", [{ status: "IN_PROGRESS" }], { status: 500, body: { detail: "Generation failed: content policy violation" } });
     const job = await settled(backend, (await createJob({ mode: "draft", model: KLING })).id);
