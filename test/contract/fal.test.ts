@@ -91,10 +91,11 @@ interface FakeFal {
 }
 
 /**
- * A fal queue for one endpoint: the request goes through `statuses`, then COMPLETED, and the
+ * A fal queue for one endpoint: the request goes through `statuses` (a list, or one per poll from a
+ * function; undefined = done), then COMPLETED, and the
  * result call answers `result` (a {video} body, or an error status).
  */
-function fakeFal(endpoint: string, requestId: string, statuses: Array<Record<string, unknown>>, result: { status?: number; body: unknown }, submitError?: { status: number; body: unknown }): FakeFal {
+function fakeFal(endpoint: string, requestId: string, statuses: Array<Record<string, unknown>> | ((poll: number) => Record<string, unknown> | undefined), result: { status?: number; body: unknown }, submitError?: { status: number; body: unknown }): FakeFal {
   const seen: FakeFal = { submits: [], uploads: [], cancels: [], statusPolls: 0 };
   const app = endpoint.split("/").slice(0, 2).join("/");
   let uploadCount = 0;
@@ -115,7 +116,8 @@ function fakeFal(endpoint: string, requestId: string, statuses: Array<Record<str
       return HttpResponse.json({ request_id: requestId, gateway_request_id: requestId, status_url: `${base}/status`, response_url: base, cancel_url: `${base}/cancel`, queue_position: 0 });
     }),
     http.get(`${FAL_QUEUE}/${app}/requests/${requestId}/status`, () => {
-      const s = statuses[seen.statusPolls++] ?? { status: "COMPLETED", logs: [], metrics: { inference_time: 12.3 } };
+      const poll = seen.statusPolls++;
+      const s = (typeof statuses === "function" ? statuses(poll) : statuses[poll]) ?? { status: "COMPLETED", logs: [], metrics: { inference_time: 12.3 } };
       return HttpResponse.json({ request_id: requestId, response_url: "", status_url: "", cancel_url: "", ...s });
     }),
     http.get(`${FAL_QUEUE}/${app}/requests/${requestId}`, () => HttpResponse.json(result.body as Record<string, unknown>, { status: result.status ?? 200 })),
@@ -512,4 +514,40 @@ describe("fal: webhooks (signed deliveries; polling stays the fallback)", () => 
 
     expect((await fetch(`${backend.url}/fal/webhook`, signed(delivery))).status).toBe(404);
   });
+});
+
+describe("fal: backend restart and secrets", () => {
+  it("resumes polling a paid request after a restart (endpoint#request_id in the ledger), never submitting it twice", async () => {
+    const url = serveVideo("restart.mp4", clip(4, false));
+    let completed = false;
+    const seen = fakeFal(SEEDANCE, "req-restart", () => (completed ? undefined : { status: "IN_PROGRESS" }), { body: { video: { url } } });
+    const providers = { luma: { baseUrl: LUMA_BASE }, runway: { baseUrl: RUNWAY_BASE }, comfyui: {}, fal: falConfig };
+    const first = await startProviderBackend({ providers });
+    const frameId = await uploadFrame(first, sequenceContext());
+    const job = (await (await api(first, "/v1/jobs", { body: { frameId, provider: "fal", model: SEEDANCE, duration: 4 } })).json()) as Job;
+    await waitFor(async () => ((await getJob(first, job.id)).takes[0]!.state === "running" ? true : undefined), 10_000, 20);
+    await first.close();
+
+    completed = true;
+    const second = await startProviderBackend({ providers, dataDir: first.dataDir });
+    try {
+      const done = await settled(second, job.id, 30_000);
+      expect(done.takes[0]!.state, JSON.stringify(done.takes[0]!.error)).toBe("succeeded");
+      expect(seen.submits).toHaveLength(1);
+      // Nothing in the data dir holds the key (ledger, artifacts, work files).
+      const files: string[] = [];
+      const walk = (dir: string) => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+          const p = path.join(dir, entry.name);
+          if (entry.isDirectory()) walk(p);
+          else files.push(p);
+        }
+      };
+      walk(second.dataDir);
+      expect(files.length).toBeGreaterThan(3);
+      for (const file of files) expect(fs.readFileSync(file).includes(Buffer.from("fal-secret")), file).toBe(false);
+    } finally {
+      await stopBackend(second);
+    }
+  }, 60_000);
 });
