@@ -9,6 +9,7 @@ import { startLoopbackTls } from "./http/loopbackTls.js";
 import { ArtifactLinks, resolveLinkSecret } from "./http/artifactLinks.js";
 import { resolveToken } from "./http/security.js";
 import { Ledger } from "./ledger/ledger.js";
+import { FalProvider } from "./providers/fal/falProvider.js";
 import { ComfyUIProvider } from "./providers/comfyui/comfyuiProvider.js";
 import { LumaProvider } from "./providers/luma/lumaProvider.js";
 import { PrevizProvider } from "./providers/previz/previzProvider.js";
@@ -52,11 +53,11 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
   const links = new ArtifactLinks(resolveLinkSecret(config.dataDir));
   const ledger = Ledger.open(config.dataDir);
   const frames = new FrameStore(ledger, config.dataDir);
-  const { luma, runway, comfyui: comfyConfig } = config.providers;
+  const { luma, runway, fal, comfyui: comfyConfig } = config.providers;
   const comfyui = new ComfyUIProvider(comfyConfig);
-  const providers = new ProviderRegistry([new PrevizProvider(), new LumaProvider(luma), new RunwayProvider(runway), comfyui]);
+  const providers = new ProviderRegistry([new PrevizProvider(), new LumaProvider(luma), new RunwayProvider(runway), new FalProvider({ ...fal, log }), comfyui]);
   const events = new JobEvents();
-  const silenceTimeoutMs = Math.min(luma.silenceTimeoutMs ?? Infinity, runway.silenceTimeoutMs ?? Infinity);
+  const silenceTimeoutMs = Math.min(luma.silenceTimeoutMs ?? Infinity, runway.silenceTimeoutMs ?? Infinity, fal?.silenceTimeoutMs ?? Infinity);
   const director = new Director({
     ledger,
     providers,

@@ -24,6 +24,8 @@ export interface ServerConfig {
   providers: {
     luma: { apiKey?: string; baseUrl: string } & ProviderTuning;
     runway: { apiKey?: string; baseUrl: string } & ProviderTuning;
+    /** fal.ai: FAL_KEY, and the three hosts a proxy or stand-in may replace. Absent (older test configs): no key. */
+    fal?: { apiKey?: string; queueUrl: string; restUrl: string; apiUrl: string; webhookUrl?: string; jwksUrl?: string } & ProviderTuning;
     comfyui: { url?: string; workflowsDir?: string } & ProviderTuning;
   };
   /** Directory holding the built web pages (panel + harness). */
@@ -87,6 +89,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     providers: {
       luma: { apiKey: env.LUMA_API_KEY || undefined, baseUrl: env.LUMA_BASE_URL || "https://agents.lumalabs.ai/v1" },
       runway: { apiKey: env.RUNWAY_API_KEY || undefined, baseUrl: env.RUNWAY_BASE_URL || "https://api.dev.runwayml.com" },
+      fal: {
+        apiKey: env.FAL_KEY || undefined,
+        queueUrl: env.FAL_QUEUE_URL || "https://queue.fal.run",
+        restUrl: env.FAL_REST_URL || "https://rest.fal.ai",
+        apiUrl: env.FAL_API_URL || "https://api.fal.ai",
+        webhookUrl: env.FAL_WEBHOOK_URL || undefined,
+        jwksUrl: env.FAL_JWKS_URL || undefined,
+      },
       comfyui: { url: env.COMFYUI_URL || undefined, workflowsDir: env.COMFYUI_WORKFLOWS ? path.resolve(root, env.COMFYUI_WORKFLOWS) : undefined },
     },
     webDir: path.resolve(root, "build/web"),

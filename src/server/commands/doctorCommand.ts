@@ -94,6 +94,7 @@ export function checkProviders(providers: ServerConfig["providers"]): Check {
     "previz (built in)",
     `Luma: ${providers.luma.apiKey ? "LUMA_API_KEY set" : "LUMA_API_KEY not set"}`,
     `Runway: ${providers.runway.apiKey ? "RUNWAY_API_KEY set" : "RUNWAY_API_KEY not set"}`,
+    `fal: ${providers.fal?.apiKey ? "FAL_KEY set" : "FAL_KEY not set"}`,
   ];
   return { what: "providers", state: "note", found: parts.join("; ") };
 }

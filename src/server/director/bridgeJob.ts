@@ -32,7 +32,7 @@ export function bridgePlanFor(frame: FrameContext, info: ProviderInfo): BridgePl
   }
   const capability = info.capabilities.bridge;
   if (!capability) {
-    throw new BridgeJobError(400, "bridge_unsupported", `${info.label} cannot bridge (it takes no end frame): choose Previz, Luma (ray-3.2), Runway (veo3.1) or ComfyUI (wan-flf / ltx-flf).`, "provider");
+    throw new BridgeJobError(400, "bridge_unsupported", `${info.label} cannot bridge (it takes no end frame): choose Previz, Luma (ray-3.2), Runway (veo3.1), fal (Veo 3.1 first+last frame, Kling, Seedance, Hailuo, LTX, Wan) or ComfyUI (wan-flf / ltx-flf).`, "provider");
   }
   const seconds = spanSeconds(frame, span);
   return { span, fit: fitBridge(seconds, capability.lengths), spanSeconds: seconds };

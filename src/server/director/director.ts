@@ -38,7 +38,7 @@ import { newId } from "../ids.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { Provider, ProviderRegistry } from "../providers/provider.js";
 import type { JobEvents } from "./jobEvents.js";
-import { checkAgainstLimits, limitsFor, ProviderRequestError, refundsFailures, type HostedStatus, type HostedSubmitInput } from "./providerExtras.js";
+import { cancelMessage, checkAgainstLimits, limitsFor, ProviderRequestError, refundsFailures, type HostedStatus, type HostedSubmitInput } from "./providerExtras.js";
 import { ServiceError } from "../serviceError.js";
 
 /** A failure the HTTP layer turns into a status code and an editor-readable message. */
@@ -171,7 +171,7 @@ export class Director {
       if (take.providerJobId && provider) provider.cancel(take.providerJobId).catch(() => undefined);
       this.transition(take.id, {
         state: "canceled",
-        message: "Canceled",
+        message: take.providerJobId ? cancelMessage(provider) : "Canceled",
         progress: take.progress,
         // Nothing was sent, nothing is spent; a submitted take may still be charged by the provider.
         ...(take.providerJobId ? {} : { cost: { usd: 0, estimated: false } }),

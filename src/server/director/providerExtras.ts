@@ -22,6 +22,8 @@ export interface HostedStatus extends ProviderStatus {
 export interface HostedProviderExtras {
   /** A failed generation costs nothing (Luma refunds failures). */
   readonly refundsFailures?: boolean;
+  /** What a canceled take's card says, where the provider's cancel is only a request (fal). */
+  readonly cancelMessage?: string;
 }
 
 /**
@@ -40,6 +42,10 @@ export class ProviderRequestError extends Error {
   get retryable(): boolean {
     return this.options.retryable ?? false;
   }
+}
+
+export function cancelMessage(provider: Provider | undefined): string {
+  return (provider as (Provider & HostedProviderExtras) | undefined)?.cancelMessage ?? "Canceled";
 }
 
 export function refundsFailures(provider: Provider): boolean {

@@ -14,6 +14,7 @@ import { registerConformRoutes } from "./routes/conformRoutes.js";
 import { registerFrameRoutes } from "./routes/frameRoutes.js";
 import { registerHarnessRoutes } from "./routes/harnessRoutes.js";
 import { registerJobRoutes } from "./routes/jobRoutes.js";
+import { registerFalWebhookRoute } from "../providers/fal/falWebhookRoute.js";
 
 export const VERSION = "0.1.0";
 
@@ -60,6 +61,7 @@ export async function buildHttpApp(backend: Backend, options: { logger?: boolean
   registerArtifactRoutes(app, { ledger, links });
   registerConformRoutes(app, { ledger, dataDir: config.dataDir, events });
   if (project) registerHarnessRoutes(app, { project });
+  await registerFalWebhookRoute(app, providers);
 
   // The built pages: the panel at /panel/, the harness at /.
   const webDir = config.webDir;

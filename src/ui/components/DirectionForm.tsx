@@ -1,7 +1,7 @@
 import { useId, useMemo } from "react";
 import { AUTO_MAX_ROUNDS, JobMode, MAX_DURATION, MIN_DURATION, PlacementMode } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
-import { defaultModelFor, durationRangeFor, maxCountFor, modelChoices, offersExr, pickedModel, usePanelStore } from "../state/createPanelStore.js";
+import { defaultModelFor, durationRangeFor, maxCountFor, modelChoices, modelLabel, offersExr, pickedModel, usePanelStore } from "../state/createPanelStore.js";
 import { hostWords } from "../hostWords.js";
 import { bridgePlan, canBridge } from "../state/bridgeSelectors.js";
 import { NumberField } from "./NumberField.js";
@@ -160,10 +160,10 @@ export function DirectionForm() {
         <div className="field">
           <label htmlFor={modelSelectId}>Model</label>
           <select id={modelSelectId} value={model ?? ""} disabled={!provider} onChange={(event) => setModel(event.target.value || null)}>
-            <option value="">{defaultModel ? `Default (${defaultModel})` : "Default"}</option>
+            <option value="">{defaultModel ? `Default (${modelLabel(provider, defaultModel)})` : "Default"}</option>
             {models.map((m) => (
               <option key={m} value={m}>
-                {m}
+                {modelLabel(provider, m)}
               </option>
             ))}
           </select>

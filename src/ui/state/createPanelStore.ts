@@ -365,6 +365,11 @@ export function modelChoices(provider: ProviderInfo | undefined, placement: Plac
   return placement === "bridge" ? (provider.capabilities.bridge?.models ?? []) : provider.capabilities.models;
 }
 
+/** A model's name for the editor: its catalogue label where the provider has one (fal), else its id. */
+export function modelLabel(provider: ProviderInfo | undefined, model: string): string {
+  return provider?.capabilities.modelInfo?.find((m) => m.id === model)?.label ?? model;
+}
+
 /** The model the backend uses when the request names none (Bridge: the first bridge model). */
 export function defaultModelFor(provider: ProviderInfo | undefined, mode: JobMode, placement: PlacementMode): string | undefined {
   if (!provider) return undefined;

@@ -23,7 +23,7 @@ const freePort = () =>
 
 function doctor(env: Record<string, string | undefined>) {
   const base = { ...process.env };
-  for (const key of ["RETAKE_FFMPEG", "RETAKE_FFPROBE", "LUMA_API_KEY", "RUNWAY_API_KEY"]) delete base[key];
+  for (const key of ["RETAKE_FFMPEG", "RETAKE_FFPROBE", "LUMA_API_KEY", "RUNWAY_API_KEY", "FAL_KEY"]) delete base[key];
   return spawnSync(process.execPath, [bin, "doctor"], { env: { ...base, ...env }, encoding: "utf8", timeout: 60_000 });
 }
 
@@ -51,6 +51,7 @@ describe("retake doctor", () => {
         RETAKE_DATA_DIR: path.join(readOnly, "data"),
         RETAKE_PORT: String(port),
         LUMA_API_KEY: "luma-secret-value-123",
+        FAL_KEY: "fal-id:fal-secret-value-456",
       });
       expect(result.status).toBe(1);
       const out = result.stdout;
@@ -59,6 +60,8 @@ describe("retake doctor", () => {
       expect(out).toMatch(new RegExp(`FIX port +127\\.0\\.0\\.1:${port} is in use.*\\n\\s+→ .*RETAKE_PORT`));
       expect(out).toContain("Luma: LUMA_API_KEY set; Runway: RUNWAY_API_KEY not set");
       expect(out).not.toContain("luma-secret-value-123");
+      expect(out).toContain("fal: FAL_KEY set");
+      expect(out).not.toContain("fal-secret-value-456");
       expect(out).toMatch(/3 things to fix/);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     } finally {
