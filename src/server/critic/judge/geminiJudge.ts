@@ -89,7 +89,7 @@ export class GeminiJudge implements Judge {
       res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-goog-api-key": this.options.apiKey }, body: JSON.stringify(body), signal });
       json = (await res.json().catch(() => ({}))) as GenerateContentResponse;
     } catch (error) {
-      if (timeout.aborted && !request.signal?.aborted) throw new JudgeError("timeout", `${this.label} gave no answer within ${Math.round(timeoutMs / 1000)} s.`);
+      if (timeout.aborted && !request.signal?.aborted) throw new JudgeError("timeout", `${this.label} gave no answer within ${(timeoutMs / 1000).toFixed(timeoutMs < 10_000 ? 1 : 0)} s.`);
       if (request.signal?.aborted) throw error;
       throw new JudgeError("http", `${this.label} could not be reached: ${(error as Error).message}.`);
     }
