@@ -75,7 +75,23 @@ export type Money = z.infer<typeof Money>;
  * (steadyCamera), a drifting "static" camera (lockedOff), a stall in a directed move (keepMoving),
  * a pinned region that drifted (pinned).
  */
-export const RefinementGuard = z.enum(["continuous", "steadyExposure", "startOnFrame", "endOnFrame", "steadyCamera", "lockedOff", "keepMoving", "pinned"]);
+export const RefinementGuard = z.enum([
+  "continuous",
+  "steadyExposure",
+  "startOnFrame",
+  "endOnFrame",
+  "steadyCamera",
+  "lockedOff",
+  "keepMoving",
+  "pinned",
+  // From the vision-model judge's findings (issue 20): a reworded ask and negative words in the text.
+  "followPrompt",
+  "stableAnatomy",
+  "legibleText",
+  "noPops",
+  "sameIdentity",
+  "plausiblePhysics",
+]);
 export type RefinementGuard = z.infer<typeof RefinementGuard>;
 
 /** How the camera directives are phrased for text-reading models (the seed's "varying wording"). */
