@@ -14,7 +14,8 @@ export const JUDGE_FRAME_COUNT = 6;
 const MAX_SIDE = 768;
 
 export function frameTimes(duration: number, count = JUDGE_FRAME_COUNT): number[] {
-  return Array.from({ length: count }, (_, i) => Math.round(((i + 0.5) * duration * 1000) / count) / 1000);
+  // To the hundredth: the model is told the times in hundredths and names its frames by them.
+  return Array.from({ length: count }, (_, i) => Math.round(((i + 0.5) * duration * 100) / count) / 100);
 }
 
 /** The size an image of width × height is scaled to (fit in 768×768, even sides, never enlarged). */

@@ -98,8 +98,9 @@ function fromAnswer(answer: JudgeAnswer, duration: number, times: number[]): Pic
   const findings: JudgeFinding[] = answer.artefacts.map((a) => {
     const placed = a.x !== undefined && a.y !== undefined && a.w !== undefined && a.h !== undefined;
     return {
-      // The model names the frame by its time; a time between frames is kept, one past the end is not.
-      t: Math.min(duration, Math.max(0, a.t)),
+      // The model names the frame by its time: a time within 0.1 s of a frame's is that frame's;
+      // one between frames is kept as said, one past the end is not.
+      t: snap(Math.min(duration, Math.max(0, a.t)), times),
       kind: a.kind,
       confidence: a.confidence,
       where: placed ? { x: a.x!, y: a.y!, w: Math.min(a.w!, 1 - a.x!), h: Math.min(a.h!, 1 - a.y!) } : null,
@@ -107,8 +108,12 @@ function fromAnswer(answer: JudgeAnswer, duration: number, times: number[]): Pic
     };
   });
   findings.sort((x, y) => x.t - y.t || y.confidence - x.confidence);
-  void times;
   return { subject: answer.subject, action: answer.action, findings };
+}
+
+function snap(t: number, times: number[]): number {
+  const nearest = times.reduce((best, x) => (Math.abs(x - t) < Math.abs(best - t) ? x : best), times[0] ?? t);
+  return Math.abs(nearest - t) <= 0.1 ? nearest : t;
 }
 
 function add(total: JudgeUsage, more: JudgeUsage) {
