@@ -53,7 +53,9 @@ describe("Gemini judge: the documented contract", () => {
 
     expect(out.frameTimes).toHaveLength(6);
     expect(out.subject).toEqual(GOOD.subject);
-    expect(out.findings).toEqual([{ t: 1.75, kind: "morphing", confidence: 0.8, where: { x: 0.4, y: 0.2, w: 0.2, h: 0.3 }, note: "the left hand melts into the sleeve" }]);
+    // 1.75 s names the frame at 1.73 s (the fourth of six over this 2.97 s clip): snapped to it.
+    expect(out.frameTimes[3]).toBeCloseTo(1.73, 2);
+    expect(out.findings).toEqual([{ t: out.frameTimes[3], kind: "morphing", confidence: 0.8, where: { x: 0.4, y: 0.2, w: 0.2, h: 0.3 }, note: "the left hand melts into the sleeve" }]);
     // Counted from usageMetadata: 2100 in, 180 + 420 thinking out, at $0.30 / $2.50 per million.
     expect(out.cost).toEqual({ usd: 0.00213, estimated: true, inputTokens: 2100, outputTokens: 600 });
     expect(out.attempts).toBe(1);

@@ -2,6 +2,7 @@ import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CostEstimate, Job, JudgeInfo } from "../../src/core/schemas/index.js";
 import { Critique } from "../../src/server/critic/critiqueSchema.js";
+import { promptText } from "../../src/server/providers/luma/lumaProvider.js";
 import { sequenceContext, startTestBackend, uploadFrame, waitFor } from "../helpers/backend.js";
 import { GEMINI_TEST_BASE, GEMINI_TEST_KEY, geminiAnswer, geminiHandlers, type GeminiCall } from "../helpers/geminiStandIn.js";
 
@@ -35,16 +36,17 @@ afterAll(async () => {
 });
 
 const get = async <T>(url: string) => (await (await fetch(url)).json()) as T;
-async function draft(url: string, projectName: string): Promise<Job> {
+async function draft(url: string, projectName: string, extra: Record<string, unknown> = {}): Promise<Job> {
   const sequence = sequenceContext({ projectName });
   const { frameId } = await uploadFrame(url, sequence);
-  const res = await fetch(`${url}/v1/jobs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ frameId, provider: "previz", mode: "draft", duration: 2, prompt: "A test pattern", annotations: [] }) });
+  const res = await fetch(`${url}/v1/jobs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ frameId, provider: "previz", mode: "draft", duration: 2, prompt: "A test pattern", annotations: [], ...extra }) });
   expect(res.status, await res.clone().text()).toBe(201);
   const job = (await res.json()) as Job;
   return waitFor(async () => {
     const j = await get<Job>(`${url}/v1/jobs/${job.id}`);
-    return j.takes.every((t) => ["succeeded", "failed"].includes(t.state)) ? j : undefined;
-  }, 120_000, 100);
+    const settled = j.takes.every((t) => ["succeeded", "failed"].includes(t.state)) && (!j.auto || j.loop?.state === "done");
+    return settled ? j : undefined;
+  }, 240_000, 100);
 }
 
 describe("the judge in the backend", () => {
@@ -91,5 +93,21 @@ describe("the judge in the backend", () => {
     // previz is free: the take's cost is the judge's, counted from the answer's usage.
     expect(take.cost).toEqual({ usd: critique.judge!.cost.usd, estimated: true });
     expect(critique.judge!.cost.usd).toBeCloseTo((2100 * 0.3 + 600 * 2.5) / 1e6, 8);
+  });
+
+  it("auto-refine turns the judge's findings into the next round's request and says so in the reasoning log", async () => {
+    const project = encodeURIComponent("Auto project");
+    await fetch(`${backend.url}/v1/projects/settings?project=${project}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ judge: true }) });
+    const before = calls.length;
+    // previz draws exactly what was asked (measured 100); the judge's pop keeps every take under 95.
+    const job = await draft(backend.url, "Auto project", { count: 1, auto: { target: 95, rounds: 1 } });
+    expect(job.takes).toHaveLength(2);
+    expect(calls.length - before).toBe(2);
+    const refine = job.log.find((l) => l.kind === "refine")!;
+    expect(refine.text).toContain("negative words against popping objects: the judge (gemini-2.5-flash) believes take 1 shows an object pops in or out at 0.5 s");
+    const second = job.takes.find((t) => t.iteration === 1)!;
+    expect(second.variant!.guards).toContain("noPops");
+    // The words a prompt-reading provider would be sent for it (previz reads no prompt).
+    expect(promptText(job.direction, second.variant)).toContain("Avoid: objects appearing or vanishing, popping.");
   });
 });
