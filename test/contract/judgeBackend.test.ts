@@ -103,7 +103,7 @@ describe("the judge in the backend", () => {
     const job = await draft(backend.url, "Auto project", { count: 1, auto: { target: 95, rounds: 1 } });
     expect(job.takes).toHaveLength(2);
     expect(calls.length - before).toBe(2);
-    const refine = job.log.find((l) => l.kind === "refine")!;
+    const refine = (job.log ?? []).find((l) => l.kind === "refine")!;
     expect(refine.text).toContain("negative words against popping objects: the judge (gemini-2.5-flash) believes take 1 shows an object pops in or out at 0.5 s");
     const second = job.takes.find((t) => t.iteration === 1)!;
     expect(second.variant!.guards).toContain("noPops");

@@ -34,12 +34,19 @@ export async function clipSize(file: string, signal?: AbortSignal): Promise<{ wi
   return { width: s.width, height: s.height, duration };
 }
 
-async function jpeg(input: string[], size: { width: number; height: number }, signal?: AbortSignal): Promise<string> {
+/**
+ * JPEGs of the frames at `times` of `input`, in one ffmpeg run: one input per time, each seeked
+ * with -ss before -i (exact: ffmpeg decodes from the keyframe before it), one output each.
+ */
+async function jpegs(input: string, times: Array<number | null>, size: { width: number; height: number }, signal?: AbortSignal): Promise<string[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-judge-"));
-  const out = path.join(dir, "frame.jpg");
   try {
-    await runFfmpeg([...input, "-frames:v", "1", "-vf", `scale=${size.width}:${size.height}:flags=bicubic,format=yuvj420p`, "-q:v", "4", "-f", "image2", "-c:v", "mjpeg", out], { signal });
-    return fs.readFileSync(out).toString("base64");
+    const args: string[] = [];
+    for (const t of times) args.push(...(t === null ? [] : ["-ss", t.toFixed(3)]), "-i", input);
+    const outs = times.map((_, i) => path.join(dir, `frame-${i}.jpg`));
+    outs.forEach((out, i) => args.push("-map", `${i}:v:0`, "-frames:v", "1", "-vf", `scale=${size.width}:${size.height}:flags=bicubic,format=yuvj420p`, "-q:v", "4", "-f", "image2", "-c:v", "mjpeg", out));
+    await runFfmpeg(args, { signal });
+    return outs.map((out) => fs.readFileSync(out).toString("base64"));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -53,11 +60,11 @@ export async function judgeImages(clip: string, options: { framePath?: string; c
     const frameProbe = await ffprobeJson(options.framePath, ["-show_streams"], { signal: options.signal });
     const f = frameProbe.streams?.[0];
     const fsize = fittedSize(f?.width ?? width, f?.height ?? height);
-    images.push({ label: "The captured start frame the take was asked to begin on:", t: null, mimeType: "image/jpeg", data: await jpeg(["-i", options.framePath], fsize, options.signal), ...fsize });
+    const [data] = await jpegs(options.framePath, [null], fsize, options.signal);
+    images.push({ label: "The captured start frame the take was asked to begin on:", t: null, mimeType: "image/jpeg", data: data!, ...fsize });
   }
-  for (const t of frameTimes(duration, options.count)) {
-    // -ss before -i seeks to the frame at t exactly (ffmpeg decodes from the keyframe before it).
-    images.push({ label: `Take frame at ${t.toFixed(2)} s:`, t, mimeType: "image/jpeg", data: await jpeg(["-ss", t.toFixed(3), "-i", clip], size, options.signal), ...size });
-  }
+  const times = frameTimes(duration, options.count);
+  const frames = await jpegs(clip, times, size, options.signal);
+  times.forEach((t, i) => images.push({ label: `Take frame at ${t.toFixed(2)} s:`, t, mimeType: "image/jpeg", data: frames[i]!, ...size }));
   return { images, duration };
 }
