@@ -110,4 +110,18 @@ describe("the judge in the backend", () => {
     // The words a prompt-reading provider would be sent for it (previz reads no prompt).
     expect(promptText(job.direction, second.variant)).toContain("Avoid: objects appearing or vanishing, popping.");
   });
+
+  it("refuses a job whose budget cannot cover the judge's estimate too, with the figures", async () => {
+    const project = encodeURIComponent("Tight project");
+    await fetch(`${backend.url}/v1/projects/settings?project=${project}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ judge: true }) });
+    const { frameId } = await uploadFrame(backend.url, sequenceContext({ projectName: "Tight project" }));
+    const body = { frameId, provider: "previz", mode: "draft", duration: 2, prompt: "x", annotations: [], count: 2, budgetUsd: 0.01 };
+    const res = await fetch(`${backend.url}/v1/jobs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect(res.status).toBe(402);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/over its budget of \$0\.01/);
+    // The same job on a project without the judge is free, so allowed.
+    const { frameId: other } = await uploadFrame(backend.url, sequenceContext({ projectName: "Untouched project" }));
+    const ok = await fetch(`${backend.url}/v1/jobs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...body, frameId: other }) });
+    expect(ok.status).toBe(201);
+  });
 });

@@ -4,16 +4,19 @@
  * model to leave camera moves to the measurements (the critic measures those far better than a
  * model guessing from six stills).
  */
+import { renderForProvider } from "../../../core/direction/renderForProvider.js";
 import type { Direction } from "../../../core/schemas/index.js";
 
 export function judgeInstruction(input: { direction: Direction; hasStartFrame: boolean; times: number[] }): string {
   const words = input.direction.prompt.trim() || "(no prompt: judge only artefacts, and answer subject and action as \"yes\" with confidence 0)";
-  const notes = input.direction.notes.map((n) => `- at (${n.at.x.toFixed(2)}, ${n.at.y.toFixed(2)}) of the frame: ${n.text.trim()}`);
+  // The drawn direction in the words a text-reading model is sent (camera, subjects, holds, notes):
+  // context for "does the action happen"; the camera itself is measured, not judged.
+  const drawn = renderForProvider(input.direction, "prompt").directives;
   return [
     "You are checking one generated video take for a film editor. You see still frames of it, each labelled with its time in seconds" +
       (input.hasStartFrame ? ", and first the captured frame the take was asked to start from." : "."),
     `The take was asked for: ${words}`,
-    ...(notes.length ? ["The editor's notes on the frame:", ...notes] : []),
+    ...(drawn.length ? ["The editor's drawn direction, in words:", ...drawn.map((d) => `- ${d}`)] : []),
     `Frames were taken at ${input.times.map((t) => `${t.toFixed(2)} s`).join(", ")}.`,
     "Answer three things, only from what you can see:",
     "1. subject: does the take show the subject(s) the request asks for? verdict yes, partly or no; confidence 0..1; a short note.",
