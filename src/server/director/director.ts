@@ -31,7 +31,6 @@ import { critiqueClip } from "../critic/analyseClip.js";
 import { Critique } from "../critic/critiqueSchema.js";
 import type { Judge } from "../critic/judge/judge.js";
 import { estimateJudgeUsd, runJudge } from "../critic/judge/runJudge.js";
-import { GEMINI_PRICES } from "../critic/judge/judgePrices.js";
 import { JUDGE_FRAME_COUNT } from "../critic/judge/judgeFrames.js";
 import { foldJudge } from "../critic/score.js";
 import { decideAfterRound, takeNumber, type LogLine, type RoundDecision } from "./autoLoop.js";
@@ -223,7 +222,7 @@ export class Director {
       needsConfirmation: (maxTotalUsd ?? totalUsd) > budget.confirmAboveUsd,
       ...(refusal ? { refusal } : {}),
       ...(info.pricing ? { pricing: info.pricing } : {}),
-      ...(judgeUsd > 0 && this.deps.judge ? { judge: { service: this.deps.judge.service, model: this.deps.judge.model, perTakeUsd: roundCost(judgeUsd), pricing: GEMINI_PRICES.pricing } } : {}),
+      ...(judgeUsd > 0 && this.deps.judge ? { judge: { service: this.deps.judge.service, model: this.deps.judge.model, perTakeUsd: roundCost(judgeUsd), pricing: this.deps.judge.pricing } } : {}),
     };
   }
 
@@ -238,7 +237,7 @@ export class Director {
       model: judge.model,
       framesPerTake: JUDGE_FRAME_COUNT + 1,
       perTakeUsd: roundCost(estimateJudgeUsd(judge, { width: 1920, height: 1080, withStartFrame: true }).usd),
-      pricing: GEMINI_PRICES.pricing,
+      pricing: judge.pricing,
     };
   }
 

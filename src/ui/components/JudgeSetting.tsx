@@ -52,15 +52,13 @@ export function JudgeSetting() {
   return (
     <fieldset className="judge-setting">
       <legend className="section-title">Judge (vision model)</legend>
-      <div className="field">
-        <label htmlFor={id} className="checkbox">
-          <input id={id} type="checkbox" checked={on} disabled={!info.available || saving} onChange={(e) => void toggle(e.target.checked)} />
-          Let a vision model judge this project's takes
-        </label>
-      </div>
+      <label htmlFor={id} className="check">
+        <input id={id} type="checkbox" checked={on} disabled={!info.available || saving} onChange={(e) => void toggle(e.target.checked)} />
+        Let a vision model judge this project's takes
+      </label>
       {info.available ? (
         <p className="hint">
-          When on, {info.framesPerTake} frames of every take in “{project || "this project"}” (and the captured frame) are sent as JPEG to{" "}
+          When on, {info.framesPerTake} pictures of every take in “{project || "this project"}” (six of its frames and the captured frame) are sent as JPEG to{" "}
           <strong>{info.label}</strong> ({info.model}), about ${(info.perTakeUsd ?? 0).toFixed(4)} a take at most (estimated
           {info.pricing && !info.pricing.confirmed ? `, prices of ${info.pricing.takenOn} unconfirmed` : ""}). Its findings are shown apart from the
           measurements and count in the score. Off: nothing leaves this machine for judging.

@@ -14,7 +14,7 @@
  * both billed as output).
  */
 import { JudgeAnswer, JUDGE_RESPONSE_SCHEMA } from "./judgeAnswer.js";
-import { geminiPriceUsd } from "./judgePrices.js";
+import { GEMINI_PRICES, geminiPriceUsd } from "./judgePrices.js";
 import { JudgeError, type Judge, type JudgeReply, type JudgeRequest, type JudgeUsage } from "./judge.js";
 
 export interface GeminiJudgeOptions {
@@ -42,6 +42,7 @@ export class GeminiJudge implements Judge {
   readonly label = "Google Gemini API";
   readonly model: string;
   readonly maxOutputTokens: number;
+  readonly pricing = GEMINI_PRICES.pricing;
   private readonly thinkingBudget: number;
 
   constructor(private readonly options: GeminiJudgeOptions) {

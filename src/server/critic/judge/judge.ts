@@ -3,6 +3,7 @@
  * adding OpenAI's or Anthropic's is one more file and a line in createJudge.ts. A judge only
  * talks to its service: frames, the prompt and the retry-once rule are runJudge.ts's.
  */
+import type { PriceSource } from "../../../core/schemas/index.js";
 import type { JudgeAnswer } from "./judgeAnswer.js";
 
 export interface JudgeImage {
@@ -58,6 +59,8 @@ export interface Judge {
   readonly model: string;
   /** Tokens an image of this size counts as input, by the service's documented rule. */
   imageTokens(width: number, height: number): number;
+  /** Where and when its prices were taken; costs are estimates while `confirmed` is false. */
+  readonly pricing: PriceSource;
   /** USD for these tokens, from the dated price table (judgePrices.ts). */
   priceUsd(usage: JudgeUsage): number;
   /** Output tokens to budget for one answer (the most the request allows, so an estimate is an upper bound). */

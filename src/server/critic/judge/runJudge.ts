@@ -8,7 +8,6 @@ import type { Direction } from "../../../core/schemas/index.js";
 import type { JudgeFinding, JudgeSection } from "../critiqueSchema.js";
 import { JUDGE_FRAME_COUNT, fittedSize, frameTimes, judgeImages } from "./judgeFrames.js";
 import { judgeInstruction } from "./judgePrompt.js";
-import { GEMINI_PRICES } from "./judgePrices.js";
 import { JudgeError, type Judge, type JudgeImage, type JudgeUsage } from "./judge.js";
 import type { JudgeAnswer } from "./judgeAnswer.js";
 
@@ -42,7 +41,7 @@ export interface RunJudgeInput {
 export async function runJudge(input: RunJudgeInput): Promise<JudgeOutcome> {
   const { judge } = input;
   const started = performance.now();
-  const confirmed = GEMINI_PRICES.pricing.confirmed && judge.service === "gemini";
+  const confirmed = judge.pricing.confirmed;
   const spent: JudgeUsage = { inputTokens: 0, outputTokens: 0 };
   let attempts = 0;
   let times: number[] = [];
