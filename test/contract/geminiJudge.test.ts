@@ -106,6 +106,21 @@ describe("Gemini judge: the documented contract", () => {
     expect(JSON.stringify(out)).not.toContain(GEMINI_TEST_KEY);
   });
 
+  it("reports a rejected key with the service's own words, and an answer cut off at the token limit as malformed", async () => {
+    server.use(...geminiHandlers([{ status: 400, json: { error: { code: 400, message: "API key not valid. Please pass a valid API key.", status: "INVALID_ARGUMENT" } } }]));
+    const rejected = await runJudge({ judge: judge(), clip: CLIP, direction, roomUsd: 1 });
+    expect(rejected.error).toEqual({ code: "http", message: "Google Gemini API answered 400 INVALID_ARGUMENT: API key not valid. Please pass a valid API key." });
+
+    const cut = geminiAnswer('{"subject": {"verdict": "yes", "confid');
+    cut.candidates[0]!.finishReason = "MAX_TOKENS";
+    const calls: GeminiCall[] = [];
+    server.use(...geminiHandlers([{ json: cut }], calls));
+    const out = await runJudge({ judge: judge(), clip: CLIP, direction, roomUsd: 1 });
+    expect(calls).toHaveLength(2);
+    expect(out.error?.code).toBe("malformed");
+    expect(out.error?.message).toContain("cut off at 3072 tokens");
+  });
+
   it("gives up after its timeout and says so", async () => {
     server.use(...geminiHandlers([{ json: geminiAnswer(GOOD), delayMs: 5_000 }]));
     const out = await runJudge({ judge: judge(400), clip: CLIP, direction, roomUsd: 1 });

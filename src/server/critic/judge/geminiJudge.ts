@@ -104,7 +104,7 @@ export class GeminiJudge implements Judge {
       throw new JudgeError("rate_limited", `${this.label} is rate-limiting this key (429 ${json.error?.status ?? "RESOURCE_EXHAUSTED"})${retryAfterMs ? `; it asks to wait ${Math.round(retryAfterMs / 1000)} s` : ""}. The take is kept, judged by measurements only.`, usage, retryAfterMs);
     }
     if (!res.ok) {
-      throw new JudgeError("http", `${this.label} answered ${res.status}${json.error?.status ? ` ${json.error.status}` : ""}: ${json.error?.message ?? "no message"}.`, usage);
+      throw new JudgeError("http", `${this.label} answered ${res.status}${json.error?.status ? ` ${json.error.status}` : ""}: ${(json.error?.message ?? "no message").replace(/\.$/, "")}.`, usage);
     }
     const block = json.promptFeedback?.blockReason;
     if (block) throw new JudgeError("refused", `${this.label} refused to look at the frames (blocked: ${block}).`, usage);
