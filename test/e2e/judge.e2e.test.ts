@@ -44,7 +44,7 @@ describe("the judge in the panel", () => {
   it("is turned on per project in Settings, then shows its findings apart, with markers that seek the preview", async () => {
     const p = s.panel();
     await p.getByText("Settings", { exact: true }).click();
-    const box = p.getByLabel("Let a vision model judge this project's takes");
+    const box = p.getByLabel("Judge this project with a vision model");
     await box.waitFor({ state: "visible", timeout: 30_000 });
     expect(await box.isChecked()).toBe(false);
     await poll(() => p.locator(".judge-setting").innerText()).toContain("Google Gemini API");

@@ -54,7 +54,7 @@ export function JudgeSetting() {
       <legend className="section-title">Judge (vision model)</legend>
       <label htmlFor={id} className="check">
         <input id={id} type="checkbox" checked={on} disabled={!info.available || saving} onChange={(e) => void toggle(e.target.checked)} />
-        Let a vision model judge this project's takes
+        Judge this project with a vision model
       </label>
       {info.available ? (
         <p className="hint">
