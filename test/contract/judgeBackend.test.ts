@@ -93,6 +93,8 @@ describe("the judge in the backend", () => {
     // previz is free: the take's cost is the judge's, counted from the answer's usage.
     expect(take.cost).toEqual({ usd: critique.judge!.cost.usd, estimated: true });
     expect(critique.judge!.cost.usd).toBeCloseTo((2100 * 0.3 + 600 * 2.5) / 1e6, 8);
+    // …and it is what the job's budget and the day's cap read.
+    expect(backend.ledger.spentInJob(job.id)).toBeCloseTo(critique.judge!.cost.usd, 8);
   });
 
   it("auto-refine turns the judge's findings into the next round's request and says so in the reasoning log", async () => {
