@@ -1,3 +1,4 @@
+import { createJudge } from "./critic/judge/createJudge.js";
 import type { FastifyInstance } from "fastify";
 import type { ServerConfig } from "./config.js";
 import { Director } from "./director/director.js";
@@ -65,6 +66,7 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
     dataDir: config.dataDir,
     log,
     budget: config.budget,
+    judge: createJudge(config.judge),
     ...(Number.isFinite(silenceTimeoutMs) ? { silenceTimeoutMs } : {}),
   });
   let project: SimulatedProject | undefined;

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { judgeSettingsFromEnv, type JudgeSettings } from "./critic/judge/createJudge.js";
 
 /** Backend configuration, read once from the environment (DESIGN.md "Backend config"). */
 export interface ServerConfig {
@@ -28,6 +29,8 @@ export interface ServerConfig {
     fal?: { apiKey?: string; queueUrl: string; restUrl: string; apiUrl: string; webhookUrl?: string; jwksUrl?: string } & ProviderTuning;
     comfyui: { url?: string; workflowsDir?: string } & ProviderTuning;
   };
+  /** The vision-model judge (issue 20): GEMINI_API_KEY + GEMINI_BASE_URL; none without a key. */
+  judge?: JudgeSettings;
   /** Directory holding the built web pages (panel + harness). */
   webDir: string;
   /** Serve the browser harness (the simulated Premiere) at `/`. */
@@ -99,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       },
       comfyui: { url: env.COMFYUI_URL || undefined, workflowsDir: env.COMFYUI_WORKFLOWS ? path.resolve(root, env.COMFYUI_WORKFLOWS) : undefined },
     },
+    judge: judgeSettingsFromEnv(env),
     webDir: path.resolve(root, "build/web"),
     harness: env.RETAKE_HARNESS !== "0",
     ...overrides,

@@ -77,7 +77,9 @@ export function colorTagsInWords(tags: ColorTags): string {
 
 /** "$0.00", "~$0.42" for an estimate. */
 export function formatCost(cost: Money): string {
-  return `${cost.estimated ? "~" : ""}$${cost.usd.toFixed(2)}`;
+  // Under a cent (a judged previz take: only the judge's fraction of a cent) shows its digits, not $0.00.
+  const digits = cost.usd > 0 && cost.usd < 0.01 ? 4 : 2;
+  return `${cost.estimated ? "~" : ""}$${cost.usd.toFixed(digits)}`;
 }
 
 export const TAKE_STATE_LABEL: Record<TakeState, string> = {

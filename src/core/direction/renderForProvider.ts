@@ -41,6 +41,12 @@ export const GUARD_SENTENCES: Readonly<Record<RefinementGuard, string>> = {
   lockedOff: "The camera is locked off on a tripod: no drift at all.",
   keepMoving: "Keep the motion going to the very end: no pauses or freezes.",
   pinned: "Keep the pinned regions fixed in place in the frame.",
+  followPrompt: "Show exactly what is described above, clearly in frame, and make the described action happen on screen.",
+  stableAnatomy: "Faces, hands and bodies keep their shape throughout. Avoid: morphing, melting faces, extra fingers, extra or missing limbs.",
+  legibleText: "Any text or signage stays sharp and unchanged. Avoid: garbled text, gibberish lettering.",
+  noPops: "Objects stay as they are from frame to frame. Avoid: objects appearing or vanishing, popping.",
+  sameIdentity: "The people keep the same face, hair and clothes as in the start frame. Avoid: identity drift, face swaps.",
+  plausiblePhysics: "Physically plausible motion and contact. Avoid: objects passing through each other, floating, impossible motion.",
 };
 
 export interface PromptRendering {

@@ -82,7 +82,23 @@ export type Money = z.infer<typeof Money>;
  * (steadyCamera), a drifting "static" camera (lockedOff), a stall in a directed move (keepMoving),
  * a pinned region that drifted (pinned).
  */
-export const RefinementGuard = z.enum(["continuous", "steadyExposure", "startOnFrame", "endOnFrame", "steadyCamera", "lockedOff", "keepMoving", "pinned"]);
+export const RefinementGuard = z.enum([
+  "continuous",
+  "steadyExposure",
+  "startOnFrame",
+  "endOnFrame",
+  "steadyCamera",
+  "lockedOff",
+  "keepMoving",
+  "pinned",
+  // From the vision-model judge's findings (issue 20): a reworded ask and negative words in the text.
+  "followPrompt",
+  "stableAnatomy",
+  "legibleText",
+  "noPops",
+  "sameIdentity",
+  "plausiblePhysics",
+]);
 export type RefinementGuard = z.infer<typeof RefinementGuard>;
 
 /** How the camera directives are phrased for text-reading models (the seed's "varying wording"). */
@@ -391,6 +407,32 @@ export const EstimateRequest = z.object({
 });
 export type EstimateRequest = z.infer<typeof EstimateRequest>;
 
+/**
+ * Settings the editor keeps per project (GET/PUT /v1/projects/settings?project=…), in the ledger.
+ * `judge`: the vision-model judge may see this project's frames (off by default: frames leave
+ * the machine only where the editor said so).
+ */
+export const ProjectSettings = z.object({
+  judge: z.boolean().default(false),
+});
+export type ProjectSettings = z.infer<typeof ProjectSettings>;
+
+/** The backend's judge, as the settings show it: which service would see the frames, at what cost. */
+export const JudgeInfo = z.object({
+  available: z.boolean(),
+  /** Why not ("set GEMINI_API_KEY"). */
+  reason: z.string().optional(),
+  service: z.string().optional(),
+  label: z.string().optional(),
+  model: z.string().optional(),
+  /** Pictures sent per take: the take's frames, plus the captured frame. */
+  framesPerTake: z.number().int().optional(),
+  /** Upper-bound estimate per take (USD), from the dated price table. */
+  perTakeUsd: z.number().optional(),
+  pricing: PriceSource.optional(),
+});
+export type JudgeInfo = z.infer<typeof JudgeInfo>;
+
 export const CostEstimate = z.object({
   provider: z.string(),
   model: z.string(),
@@ -410,6 +452,8 @@ export const CostEstimate = z.object({
   /** Set when the backend would refuse the job; says why, with the figures. */
   refusal: z.string().optional(),
   pricing: PriceSource.optional(),
+  /** When the judge will look at this project's takes: its share of `perTake` (estimated, an upper bound). */
+  judge: z.object({ service: z.string(), model: z.string(), perTakeUsd: z.number(), pricing: PriceSource }).optional(),
 });
 export type CostEstimate = z.infer<typeof CostEstimate>;
 

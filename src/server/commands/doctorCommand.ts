@@ -114,10 +114,18 @@ export function checkTestBrowser(): Check {
   }
 }
 
+/** The vision-model judge (issue 20): whether there is a key (never its value), and that it is per project. */
+export function checkJudge(judge: ServerConfig["judge"]): Check {
+  const found = judge?.gemini.apiKey
+    ? `GEMINI_API_KEY set: ${judge.gemini.model ?? "gemini-2.5-flash"} judges takes of projects where the editor turns it on (off by default)`
+    : "GEMINI_API_KEY not set: no vision-model judge (scores are the measurements alone)";
+  return { what: "judge", state: "note", found };
+}
+
 /** Every check `retake doctor` makes, in the order it prints them. */
 export async function doctorChecks(config: ServerConfig): Promise<Check[]> {
   const media = await checkMedia();
-  return [checkNode(), ...media.checks, checkTestBrowser(), checkDataDir(config.dataDir), await checkPort(config.host, config.port), checkProviders(config.providers)];
+  return [checkNode(), ...media.checks, checkTestBrowser(), checkDataDir(config.dataDir), await checkPort(config.host, config.port), checkProviders(config.providers), checkJudge(config.judge)];
 }
 
 const MARK: Record<CheckState, string> = { ok: "ok  ", problem: "FIX ", note: "    " };

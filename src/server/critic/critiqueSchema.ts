@@ -201,6 +201,54 @@ export const Adherence = z.object({
   notMeasured: z.array(z.string()),
 });
 
+/**
+ * What a vision-language model believes about the take (issue 20), kept apart from the
+ * measurements above: the critic measured those; the judge looked at a handful of frames and
+ * says what it sees, each finding with the time of the frame it saw it in and its own confidence.
+ */
+export const JudgeArtefactKind = z.enum(["morphing", "extraLimbs", "missingLimbs", "garbledText", "pop", "identityDrift", "physics", "other"]);
+export type JudgeArtefactKind = z.infer<typeof JudgeArtefactKind>;
+
+export const JudgeFinding = z.object({
+  /** Seconds from the take's start (the frame the model saw it in). */
+  t: z.number(),
+  kind: JudgeArtefactKind,
+  /** 0..1, the model's own: a belief, not a measurement. */
+  confidence: z.number().min(0).max(1),
+  /** Where in the frame (fractions, origin top-left), when the model said. */
+  where: z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }).nullable(),
+  /** The model's words, shown to the editor as they came. */
+  note: z.string(),
+});
+export type JudgeFinding = z.infer<typeof JudgeFinding>;
+
+/** "yes" | "partly" | "no", with the model's confidence, and why in its words. */
+export const JudgeVerdict = z.object({ verdict: z.enum(["yes", "partly", "no"]), confidence: z.number().min(0).max(1), note: z.string() });
+export type JudgeVerdict = z.infer<typeof JudgeVerdict>;
+
+export const JudgeSection = z.object({
+  /** The service that saw the frames, and its model ("gemini", "gemini-2.5-flash"). */
+  service: z.string(),
+  model: z.string(),
+  /** "judged": the answer below; "failed": no answer (`error` says why) and nothing was scored. */
+  state: z.enum(["judged", "failed"]),
+  error: z.object({ code: z.enum(["refused", "rate_limited", "timeout", "malformed", "http", "frames", "budget"]), message: z.string() }).nullable(),
+  /** Does the take show what the prompt asks, and does the asked action happen. */
+  subject: JudgeVerdict.nullable(),
+  action: JudgeVerdict.nullable(),
+  findings: z.array(JudgeFinding),
+  /** Times (s) of the take's frames the model was shown. */
+  frameTimes: z.array(z.number()),
+  /** What the call cost: estimated before, counted from the response's usage after (still a price-table figure: `estimated` stays true until the price is confirmed). */
+  cost: z.object({ usd: z.number(), estimated: z.boolean(), inputTokens: z.number(), outputTokens: z.number() }),
+  /** Attempts made (a malformed answer is asked again once). */
+  attempts: z.number().int(),
+  latencyMs: z.number(),
+  /** The score from the measurements alone, before the judge's penalties were added. */
+  measuredScore: z.number(),
+});
+export type JudgeSection = z.infer<typeof JudgeSection>;
+
 export const Critique = z.object({
   version: z.literal(1),
   clip: z.object({
@@ -227,6 +275,8 @@ export const Critique = z.object({
   issues: z.array(z.string()),
   /** Seconds the analysis took. */
   elapsed: z.number(),
+  /** The vision-model judge's findings (issue 20); absent when no judge looked (no key, or off for the project). */
+  judge: JudgeSection.optional(),
 });
 export type Critique = z.infer<typeof Critique>;
 export type Adherence = z.infer<typeof Adherence>;

@@ -5,7 +5,7 @@
  * Tolerances match what the critic can measure (docs/critic.md): direction within 5°, amount
  * within 10 %, timing within 0.2 s, zoom within 5 % cost nothing.
  */
-import type { Critique } from "./critiqueSchema.js";
+import type { Critique, JudgeArtefactKind, JudgeSection, JudgeVerdict } from "./critiqueSchema.js";
 
 type Findings = Omit<Critique, "score" | "penalties" | "critique" | "issues" | "elapsed">;
 
@@ -120,4 +120,59 @@ export function scoreFindings(f: Findings): { score: number; penalties: Penalty[
   const parts = [...adherencePhrases, ...unmeasured, ...others];
   const sentence = parts.length > 0 ? parts.join("; ") : a ? "does what was asked, cleanly" : "clean: no cuts, flicker, shake or exposure problems found";
   return { score, penalties, critique: `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.`, issues };
+}
+
+/**
+ * Judge weights (docs/critic.md, "The judge"): points at full confidence. A finding costs its
+ * weight times the model's confidence; findings under JUDGE_MIN_CONFIDENCE cost nothing (shown,
+ * not scored), and the judge's points together are capped at JUDGE_CAP so a model's belief never
+ * outweighs everything the critic measured.
+ */
+export const JUDGE_WEIGHTS = {
+  subject: { no: 30, partly: 12 },
+  action: { no: 20, partly: 8 },
+  artefact: { morphing: 15, extraLimbs: 15, missingLimbs: 12, identityDrift: 12, pop: 10, physics: 10, garbledText: 8, other: 5 } satisfies Record<JudgeArtefactKind, number>,
+} as const;
+export const JUDGE_MIN_CONFIDENCE = 0.5;
+export const JUDGE_CAP = 50;
+
+export const ARTEFACT_WORDS: Record<JudgeArtefactKind, string> = {
+  morphing: "a face or body morphs",
+  extraLimbs: "extra limbs",
+  missingLimbs: "missing limbs",
+  garbledText: "garbled text",
+  pop: "an object pops in or out",
+  identityDrift: "the subject drifts from who is in the start frame",
+  physics: "physics breaks",
+  other: "an artefact",
+};
+
+/**
+ * Adds the judge's penalties to a measured critique. The measured penalties and sentence stay as
+ * they were; the judge's are named "judge …" and its sentence says it is a model's belief.
+ */
+export function foldJudge(measured: Critique, judge: Omit<JudgeSection, "measuredScore">): Critique {
+  const section: JudgeSection = { ...judge, measuredScore: measured.score };
+  const base = { ...measured, judge: section };
+  if (judge.state !== "judged") return base;
+  const points: Penalty[] = [];
+  const verdict = (name: "subject" | "action", v: JudgeVerdict | null, words: (v: JudgeVerdict) => string) => {
+    if (!v || v.verdict === "yes" || v.confidence < JUDGE_MIN_CONFIDENCE) return;
+    points.push({ aspect: `judge ${name}`, points: JUDGE_WEIGHTS[name][v.verdict] * v.confidence, reason: words(v) });
+  };
+  verdict("subject", judge.subject, (v) => `the judge (${judge.model}) believes the take ${v.verdict === "no" ? "does not show" : "only partly shows"} what the prompt asks: ${v.note}`);
+  verdict("action", judge.action, (v) => `the judge (${judge.model}) believes the asked action ${v.verdict === "no" ? "does not happen" : "only partly happens"}: ${v.note}`);
+  for (const f of judge.findings) {
+    if (f.confidence < JUDGE_MIN_CONFIDENCE) continue;
+    points.push({ aspect: `judge ${f.kind}`, points: JUDGE_WEIGHTS.artefact[f.kind] * f.confidence, reason: `the judge believes ${ARTEFACT_WORDS[f.kind]} at ${secs(f.t)} (${Math.round(f.confidence * 100)}%): ${f.note}` });
+  }
+  // Scale down together when over the cap, so the ranking between findings is kept.
+  const total = points.reduce((s, p) => s + p.points, 0);
+  const scale = total > JUDGE_CAP ? JUDGE_CAP / total : 1;
+  const judged = points.map((p) => ({ ...p, points: Math.round(p.points * scale * 10) / 10 })).filter((p) => p.points > 0.05);
+  if (judged.length === 0) return base;
+  const penalties = [...measured.penalties, ...judged].sort((x, y) => y.points - x.points);
+  const score = Math.round(Math.max(0, Math.min(100, measured.score - judged.reduce((s, p) => s + p.points, 0))));
+  const critique = `${measured.critique} A vision model (${judge.model}) believes: ${judged.map((p) => p.reason.replace(/^the judge(?: \([^)]*\))? believes /, "")).join("; ")}.`;
+  return { ...base, score, penalties, issues: penalties.map((p) => p.reason), critique };
 }

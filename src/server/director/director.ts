@@ -12,6 +12,7 @@ import {
   type EstimateRequest,
   type Job,
   type JobLogEntry,
+  type JudgeInfo,
   type JobMode,
   type Money,
   type ProviderInfo,
@@ -27,6 +28,11 @@ import {
 import { bestTake, takeScore } from "../../core/takeRanking.js";
 import type { BudgetSettings } from "../config.js";
 import { critiqueClip } from "../critic/analyseClip.js";
+import { Critique } from "../critic/critiqueSchema.js";
+import type { Judge } from "../critic/judge/judge.js";
+import { estimateJudgeUsd, runJudge } from "../critic/judge/runJudge.js";
+import { JUDGE_FRAME_COUNT } from "../critic/judge/judgeFrames.js";
+import { foldJudge } from "../critic/score.js";
 import { decideAfterRound, takeNumber, type LogLine, type RoundDecision } from "./autoLoop.js";
 import { Budget, round2, usd } from "./budget.js";
 import { firstRoundVariants, type PlanCapabilities } from "./refinePlan.js";
@@ -61,6 +67,8 @@ export interface DirectorDeps {
   maxPollIntervalMs?: number;
   /** Seeds for take variants (tests pass a deterministic one). */
   randomSeed?: () => number;
+  /** The vision-model judge (issue 20); absent without a key, and then scoring is as before. */
+  judge?: Judge;
 }
 
 /**
@@ -114,7 +122,9 @@ export class Director {
     });
     const model = bridge ? bridgeModel(info, request.model) : request.model ?? defaultModel(provider, info, request.mode);
     const cost = this.estimateTake(provider, { mode: request.mode, model, duration: generated, exr: request.exr, sequence: frame.frame.sequence });
-    const refusal = this.budget.refusal(cost.usd * count, { budgetUsd: request.budgetUsd, count, perTakeUsd: cost.usd });
+    // The judge's estimate counts against the budget too; the take records it once it is counted.
+    const checked = cost.usd + this.judgeEstimateUsd(frame.frame.sequence.projectName);
+    const refusal = this.budget.refusal(checked * count, { budgetUsd: request.budgetUsd, count, perTakeUsd: checked });
     if (refusal) throw new DirectorError(402, "over_budget", refusal, "budgetUsd");
     const now = new Date().toISOString();
     const jobId = newId("job");
@@ -185,7 +195,9 @@ export class Director {
     const provider = this.knownProvider(request.provider);
     const info = provider.info();
     const model = request.model ?? defaultModel(provider, info, request.mode);
-    const perTake = this.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr });
+    const generation = this.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr });
+    const judgeUsd = this.judgeEstimateUsd(request.projectName);
+    const perTake: Money = judgeUsd > 0 ? { usd: roundCost(generation.usd + judgeUsd), estimated: true } : generation;
     const count = request.count ?? defaultCount(info, request.auto !== undefined);
     const totalUsd = round2(perTake.usd * count);
     const budget = this.budget.settings;
@@ -210,7 +222,35 @@ export class Director {
       needsConfirmation: (maxTotalUsd ?? totalUsd) > budget.confirmAboveUsd,
       ...(refusal ? { refusal } : {}),
       ...(info.pricing ? { pricing: info.pricing } : {}),
+      ...(judgeUsd > 0 && this.deps.judge ? { judge: { service: this.deps.judge.service, model: this.deps.judge.model, perTakeUsd: roundCost(judgeUsd), pricing: this.deps.judge.pricing } } : {}),
     };
+  }
+
+  /** The judge as the settings show it (GET /v1/judge): which service would see the frames, at what cost. */
+  judgeInfo(): JudgeInfo {
+    const judge = this.deps.judge;
+    if (!judge) return { available: false, reason: "No judge: set GEMINI_API_KEY on the backend (and GEMINI_BASE_URL for a proxy) to have a vision model look at each take." };
+    return {
+      available: true,
+      service: judge.service,
+      label: judge.label,
+      model: judge.model,
+      framesPerTake: JUDGE_FRAME_COUNT + 1,
+      perTakeUsd: roundCost(estimateJudgeUsd(judge, { width: 1920, height: 1080, withStartFrame: true }).usd),
+      pricing: judge.pricing,
+    };
+  }
+
+  /** Whether the judge looks at this project's takes: a key on the backend and the editor's yes for the project. */
+  private judgeOn(projectName: string | undefined): boolean {
+    return Boolean(this.deps.judge) && this.deps.ledger.projectSettings(projectName ?? "").judge;
+  }
+
+  /** Upper-bound judge cost per take for a project (0 when the judge will not look). */
+  private judgeEstimateUsd(projectName: string | undefined): number {
+    if (!this.deps.judge || !this.judgeOn(projectName)) return 0;
+    // Frames are scaled to fit 768×768 whatever the sequence size, so the size here only sets the aspect.
+    return estimateJudgeUsd(this.deps.judge, { width: 1920, height: 1080, withStartFrame: true }).usd;
   }
 
   /** Spend per day, project and job, from the ledger (GET /v1/spend). */
@@ -538,7 +578,7 @@ export class Director {
         job,
         providerLabel: info.label,
         capabilities: planCapabilities(info),
-        perTakeUsd: perTake.usd,
+        perTakeUsd: perTake.usd + this.judgeEstimateUsd(job.frame.sequence.projectName),
         budgetLeftUsd: room.jobLeftUsd,
         dailyLeftUsd: room.dayLeftUsd,
         randomSeed: this.randomSeed,
@@ -792,8 +832,18 @@ export class Director {
       this.transition(take.id, { state: "failed", message: "Failed", error: { code: "no_master", message: `${provider.info().label} finished without a master file.` } });
       return;
     }
-    const critique = await this.critique(job, take.id, recorded.master, signal);
+    const measured = await this.critique(job, take.id, recorded.master, signal);
     if (signal.aborted) return;
+    const judged = measured ? await this.judge(job, take.id, recorded, measured, signal) : null;
+    if (signal.aborted) return;
+    const critique = judged?.critique ?? measured;
+    if (judged?.costUsd) {
+      // The judge's counted cost joins the take's (its generation's, then the judge's): the spend
+      // the budget and the daily cap read.
+      const current = this.deps.ledger.getTake(take.id)!;
+      const attempt = attemptCost(current);
+      this.transition(take.id, { cost: { usd: roundCost(attempt.usd + judged.costUsd), estimated: attempt.estimated || judged.estimated } });
+    }
     if (retime) notes.push(retimeNote(retime.generatedFrames, retime.placedFrames, retime.speed));
     this.transition(take.id, { state: "succeeded", progress: 1, message: "Ready", outputs: recorded, critique, ...(notes.length ? { notes } : {}), ...(retime ? { retime } : {}) });
     fs.rmSync(path.join(this.deps.dataDir, "work", take.id), { recursive: true, force: true });
@@ -814,6 +864,33 @@ export class Director {
       return await critiqueClip(file.path, { direction: job.direction, ...(framePath ? { framePath } : {}), ...(endPath ? { endFramePath: endPath } : {}), signal });
     } catch (error) {
       if (!signal.aborted) this.deps.log?.(`critique of take ${takeId} failed: ${error instanceof Error ? error.message : String(error)}`);
+      return null;
+    }
+  }
+
+  /**
+   * The vision-model judge, where the editor turned it on for the project and the backend has a
+   * key: its findings go beside the measurements and into the score. Any failure (refusal, rate
+   * limit, timeout, malformed twice, budget) is written in the critique's judge section and the
+   * take keeps its measured score.
+   */
+  private async judge(job: Job, takeId: string, outputs: Take["outputs"], measured: NonNullable<Take["critique"]>, signal: AbortSignal): Promise<{ critique: Take["critique"]; costUsd: number; estimated: boolean } | null> {
+    const judge = this.deps.judge;
+    if (!judge || !this.judgeOn(job.frame.sequence.projectName)) return null;
+    const parsed = Critique.safeParse(measured);
+    if (!parsed.success) return null;
+    const source = outputs.proxy ?? outputs.master;
+    const clip = source ? this.deps.ledger.getArtifact(source.id)?.path : undefined;
+    if (!clip) return null;
+    this.transition(takeId, { message: `Judging with ${judge.label}`, progress: 0.995 });
+    const room = this.budget.roomFor(job);
+    const framePath = this.deps.ledger.getFrame(job.frame.frameId)?.imagePath;
+    try {
+      const outcome = await runJudge({ judge, clip, direction: job.direction, roomUsd: Math.min(room.jobLeftUsd, room.dayLeftUsd), signal, ...(framePath ? { framePath } : {}) });
+      if (outcome.error) this.deps.log?.(`judge of take ${takeId}: ${outcome.error.code}: ${outcome.error.message}`);
+      return { critique: foldJudge(parsed.data, outcome), costUsd: outcome.cost.usd, estimated: outcome.cost.estimated };
+    } catch (error) {
+      if (!signal.aborted) this.deps.log?.(`judge of take ${takeId} failed: ${error instanceof Error ? error.message : String(error)}`);
       return null;
     }
   }
@@ -898,6 +975,8 @@ function bestRef(takes: readonly Take[]): { takeId: string; score: number } | nu
   const best = bestTake(takes);
   return best ? { takeId: best.id, score: takeScore(best)! } : null;
 }
+
+const roundCost = (v: number) => Math.round(v * 1e6) / 1e6;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

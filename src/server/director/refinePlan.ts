@@ -14,7 +14,8 @@
 import { shiftedSpan } from "../../core/direction/applyVariant.js";
 import { moveWords } from "../../core/direction/renderForProvider.js";
 import type { Annotation, AnnotationEmphasis, DirectiveWording, Direction, RefinementGuard, Take, TakeVariant } from "../../core/schemas/index.js";
-import { Critique } from "../critic/critiqueSchema.js";
+import { Critique, type JudgeArtefactKind } from "../critic/critiqueSchema.js";
+import { ARTEFACT_WORDS, JUDGE_MIN_CONFIDENCE } from "../critic/score.js";
 
 export interface PlanCapabilities {
   /** The provider takes a seed (the same seed can be sent again). */
@@ -94,6 +95,8 @@ export function planRefinement(ctx: PlanContext, best: { take: Take; number: num
   const notes: string[] = [];
   let wording = base.wording;
   let pathKeyframes = base.pathKeyframes;
+  /** The judge saw artefacts: they may come from the seed, so no take keeps it. */
+  let freshSeeds = false;
   const annotations = new Map(ctx.direction.annotations.map((a) => [a.id, a]));
   const emphasisOf = (id: string): AnnotationEmphasis => base.emphasis.find((e) => e.annotationId === id) ?? { annotationId: id, amount: 1, lead: 0 };
   const correction = (id: string, name: string): Correction => {
@@ -169,6 +172,31 @@ export function planRefinement(ctx: PlanContext, best: { take: Take; number: num
     const last = c.continuity.lastFrame;
     if (last && last.similarity < 0.9) addGuard("endOnFrame", `${label} ends away from B's frame (similarity ${last.similarity.toFixed(2)})`);
     else if (last && last.arrivesEarly > 0.25) addGuard("endOnFrame", `${label} reaches B's framing ${last.arrivesEarly.toFixed(1)} s early and holds`);
+
+    // What the vision-model judge believes (issue 20), said as its belief in the reasoning log.
+    const j = c.judge;
+    if (j?.state === "judged") {
+      const judgeSays = `the judge (${j.model}) believes ${label}`;
+      const missed = [j.subject && j.subject.verdict !== "yes" && j.subject.confidence >= JUDGE_MIN_CONFIDENCE ? `${j.subject.verdict === "no" ? "does not show" : "only partly shows"} what the prompt asks` : null, j.action && j.action.verdict !== "yes" && j.action.confidence >= JUDGE_MIN_CONFIDENCE ? `${j.action.verdict === "no" ? "misses" : "only partly does"} the asked action` : null].filter((x): x is string => x !== null);
+      if (missed.length > 0) {
+        addGuard("followPrompt", `${judgeSays} ${missed.join(" and ")}`);
+        // Reworded: the editor's prompt leads again when the camera sentence had been put first.
+        if (wording === "cameraFirst") {
+          wording = "plain";
+          notes.push("the prompt put first again, before the camera directive");
+        }
+      }
+      const sure = j.findings.filter((f) => f.confidence >= JUDGE_MIN_CONFIDENCE);
+      for (const kind of new Set(sure.map((f) => f.kind))) {
+        const guard = ARTEFACT_GUARDS[kind];
+        const at = sure.filter((f) => f.kind === kind).map((f) => `${f.t.toFixed(1)} s`);
+        if (guard) addGuard(guard, `${judgeSays} shows ${ARTEFACT_WORDS[kind]} at ${at.join(", ")}`);
+      }
+      if (sure.length > 0 && ctx.capabilities.seed && base.seed !== undefined) {
+        freshSeeds = true;
+        notes.push(`new seeds for every take: ${label}'s artefacts may come from its seed`);
+      }
+    }
   }
   if (pathKeyframes && !base.pathKeyframes && !notes.some((n) => n.includes("keyframes"))) notes.push("the directed camera path added as keyframes");
 
@@ -189,7 +217,7 @@ export function planRefinement(ctx: PlanContext, best: { take: Take; number: num
     const spread = CORRECTION_SPREAD[i % CORRECTION_SPREAD.length]!;
     const emphasis: AnnotationEmphasis[] = mergeEmphasis(base.emphasis, active.map((k) => spreadCorrection(k, spread)));
     const takeWording = i < 2 ? wording : WORDINGS[(WORDINGS.indexOf(wording) + i - 1) % WORDINGS.length]!;
-    const keepSeed = i === 0 && ctx.capabilities.seed && base.seed !== undefined;
+    const keepSeed = i === 0 && ctx.capabilities.seed && base.seed !== undefined && !freshSeeds;
     const seed = keepSeed ? base.seed! : ctx.randomSeed();
     const changes = [
       ...active.map((k) => correctionWords(k, emphasis.find((e) => e.annotationId === k.annotationId)!)),
@@ -211,6 +239,24 @@ const GUARD_WORDS: Record<RefinementGuard, string> = {
   lockedOff: "a locked-off camera asked",
   keepMoving: "asked to keep moving to the end",
   pinned: "held regions asked for firmly",
+  followPrompt: "asked to show what the prompt describes",
+  stableAnatomy: "negative words against morphing and extra limbs",
+  legibleText: "negative words against garbled text",
+  noPops: "negative words against popping objects",
+  sameIdentity: "asked to keep the people from the start frame",
+  plausiblePhysics: "negative words against impossible physics",
+};
+
+/** The guard each artefact the judge saw adds to the next request ("other" only changes the seed). */
+const ARTEFACT_GUARDS: Record<JudgeArtefactKind, RefinementGuard | null> = {
+  morphing: "stableAnatomy",
+  extraLimbs: "stableAnatomy",
+  missingLimbs: "stableAnatomy",
+  garbledText: "legibleText",
+  pop: "noPops",
+  identityDrift: "sameIdentity",
+  physics: "plausiblePhysics",
+  other: null,
 };
 
 /** The correction scaled for one take: the logarithm of the amount, and the lead, times `spread`. */

@@ -1,3 +1,4 @@
+import { registerProjectRoutes } from "./routes/projectRoutes.js";
 import fs from "node:fs";
 import path from "node:path";
 import fastifyMultipart from "@fastify/multipart";
@@ -59,6 +60,7 @@ export async function buildHttpApp(backend: Backend, options: { logger?: boolean
   registerFrameRoutes(app, { ledger, frames });
   registerJobRoutes(app, { ledger, director, events });
   registerArtifactRoutes(app, { ledger, links });
+  registerProjectRoutes(app, { ledger, director });
   registerConformRoutes(app, { ledger, dataDir: config.dataDir, events });
   if (project) registerHarnessRoutes(app, { project });
   await registerFalWebhookRoute(app, providers);

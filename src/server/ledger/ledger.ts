@@ -6,6 +6,8 @@ import {
   FrameContext,
   Job,
   JobLogEntry,
+  ProjectSettings,
+  type ProjectSettings as ProjectSettingsT,
   Take,
   TERMINAL_TAKE_STATES,
   type Artifact as ArtifactT,
@@ -278,5 +280,18 @@ export class Ledger {
     const row = this.db.prepare("SELECT path, json FROM artifacts WHERE id = ?").get(id) as { path: string; json: string } | undefined;
     return row ? { artifact: Artifact.parse(JSON.parse(row.json)), path: row.path } : undefined;
   }
-}
 
+  /** A project's settings; the defaults (judge off) for a project never set. */
+  projectSettings(project: string): ProjectSettingsT {
+    const row = this.db.prepare("SELECT json FROM project_settings WHERE project = ?").get(project) as { json: string } | undefined;
+    return ProjectSettings.parse(row ? JSON.parse(row.json) : {});
+  }
+
+  setProjectSettings(project: string, settings: ProjectSettingsT): ProjectSettingsT {
+    const valid = ProjectSettings.parse(settings);
+    this.db
+      .prepare("INSERT INTO project_settings (project, updated_at, json) VALUES (?, ?, ?) ON CONFLICT(project) DO UPDATE SET updated_at = excluded.updated_at, json = excluded.json")
+      .run(project, new Date().toISOString(), JSON.stringify(valid));
+    return valid;
+  }
+}

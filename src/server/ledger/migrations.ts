@@ -94,6 +94,19 @@ export function refreshJobAggregates(db: Database.Database, jobId: string): void
   ).run(jobId, jobId);
 }
 
+/**
+ * v3, per-project settings (issue 20): one row per project name (the host's project, as jobs
+ * record it in frame.sequence.projectName), its settings as JSON. The first is whether the
+ * vision-model judge may see the project's frames, off until the editor turns it on.
+ */
+const V3 = `
+CREATE TABLE project_settings (
+  project TEXT PRIMARY KEY,
+  updated_at TEXT NOT NULL,
+  json TEXT NOT NULL
+);
+`;
+
 const STEPS: Array<(db: Database.Database) => void> = [
   (db) => db.exec(V1),
   (db) => {
@@ -105,6 +118,7 @@ const STEPS: Array<(db: Database.Database) => void> = [
       refreshJobAggregates(db, id);
     }
   },
+  (db) => db.exec(V3),
 ];
 
 export const LEDGER_VERSION = STEPS.length;

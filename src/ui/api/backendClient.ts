@@ -9,6 +9,8 @@ import {
   HistoryPage,
   Job,
   JobEvent,
+  JudgeInfo,
+  ProjectSettings,
   ProviderInfo,
   SpendTotals,
   Take,
@@ -93,6 +95,8 @@ export const ConformResult = z.looseObject({
 });
 export type ConformResult = z.infer<typeof ConformResult>;
 
+const ProjectSettingsReply = z.object({ project: z.string(), settings: ProjectSettings });
+
 export function createBackendClient(connection: BackendConnection, options: BackendClientOptions = {}) {
   const base = connection.url.replace(/\/+$/, "");
   const token = connection.token || undefined;
@@ -162,6 +166,10 @@ export function createBackendClient(connection: BackendConnection, options: Back
     /** What a job set up like this would cost, and whether the budget allows it. */
     estimate: (input: EstimateInput) => request("POST", "/v1/estimate", CostEstimate, input),
     spend: () => request("GET", "/v1/spend", SpendTotals),
+    /** The backend's vision-model judge: whether there is one, which service sees the frames, its cost per take. */
+    judgeInfo: () => request("GET", "/v1/judge", JudgeInfo),
+    projectSettings: (project: string) => request("GET", `/v1/projects/settings?project=${enc(project)}`, ProjectSettingsReply),
+    setProjectSettings: (project: string, settings: ProjectSettings) => request("PUT", `/v1/projects/settings?project=${enc(project)}`, ProjectSettingsReply, settings),
     /** Send a failed take again (only when its error says `retryable`). */
     retryTake: (takeId: string) => request("POST", `/v1/takes/${enc(takeId)}/retry`, Take),
     /** Lift an SDR take to HDR: a new one-take job (the format follows the sequence when absent). */

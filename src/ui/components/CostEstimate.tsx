@@ -24,6 +24,9 @@ export function useCostEstimate(): EstimateState {
   const exr = usePanelStore((s) => s.mode === "final" && s.exr);
   const autoTarget = usePanelStore((s) => autoSettingsOf(s)?.target);
   const autoRounds = usePanelStore((s) => autoSettingsOf(s)?.rounds);
+  // The judge's share depends on whether it is on for this project (a project setting).
+  const projectName = usePanelStore((s) => s.hostContext?.projectName);
+  const judgeVersion = usePanelStore((s) => s.judgeSettingVersion);
   const [state, setState] = useState<EstimateState>({ status: "idle" });
   const backend = controller.backend;
 
@@ -39,6 +42,7 @@ export function useCostEstimate(): EstimateState {
           duration,
           count,
           ...(exr ? { exr: true } : {}),
+          ...(projectName !== undefined ? { projectName } : {}),
           ...(autoTarget !== undefined && autoRounds !== undefined ? { auto: { target: autoTarget, rounds: autoRounds } } : {}),
         })
         .then((estimate) => live && setState({ status: "ready", estimate }))
@@ -48,7 +52,7 @@ export function useCostEstimate(): EstimateState {
       live = false;
       clearTimeout(timer);
     };
-  }, [backend, providerId, model, count, duration, mode, exr, autoTarget, autoRounds]);
+  }, [backend, providerId, model, count, duration, mode, exr, autoTarget, autoRounds, projectName, judgeVersion]);
   return state;
 }
 
@@ -67,6 +71,7 @@ export function CostEstimate({ state }: { state: EstimateState }) {
       {estimate.perTake.usd !== estimate.total.usd ? ` (${formatUsd(estimate.perTake.usd)} a take)` : ""}
       {estimate.maxTotal ? ` for the first round · up to ${estimate.maxTotal.estimated ? "≈ " : ""}${formatUsd(estimate.maxTotal.usd)} if every round runs` : ""}
       {unconfirmed ? " · list prices unconfirmed" : ""}
+      {estimate.judge ? ` · includes ≈ $${estimate.judge.perTakeUsd.toFixed(4)} a take for the judge (${estimate.judge.model})` : ""}
       {` · today ${formatUsd(estimate.budget.spentTodayUsd)} of ${formatUsd(estimate.budget.dailyCapUsd)}`}
       {estimate.refusal ? ` · ${estimate.refusal}` : ""}
     </span>

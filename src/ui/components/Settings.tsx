@@ -3,6 +3,7 @@ import type { BridgeClient } from "../../core/bridge/index.js";
 import { waitForHost } from "../bridge/transport.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { hostWords } from "../hostWords.js";
+import { JudgeSetting } from "./JudgeSetting.js";
 import { usePanelStore } from "../state/createPanelStore.js";
 
 /** Secure-storage keys the host reads the backend connection from (src/host/uxp/backendSettings.ts). */
@@ -141,6 +142,7 @@ export function Settings() {
           manifest allows (set when the plugin is built).
         </p>
       </form>
+      <JudgeSetting />
     </details>
   );
 }

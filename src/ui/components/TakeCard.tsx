@@ -1,10 +1,14 @@
-import { memo, useId } from "react";
+import { memo, useId, useRef } from "react";
 import { COLOR_SPACE_LABEL, type FrameRate, type Take } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { TAKE_STATE_LABEL, colorTagsInWords, formatCost } from "../format.js";
 import { hostWords, importedInWords } from "../hostWords.js";
 import { usePanelStore, type CompareScope } from "../state/createPanelStore.js";
 import { canLiftToHdr, critiqueOf, importNeedsConform, notMeasuredWords } from "../state/selectors.js";
+import { JudgeFindings } from "./JudgeFindings.js";
+
+/** The critic's own findings: the judge's are shown apart, by JudgeFindings. */
+const measuredIssues = (issues: string[]) => issues.filter((i) => !i.startsWith("the judge "));
 import { Spinner } from "./Spinner.js";
 import { TakeMarks } from "./TakeMarks.js";
 import { TakeRecord } from "./TakeRecord.js";
@@ -63,6 +67,14 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
   const retryable = scope === "direct" && take.state === "failed" && take.error?.retryable === true;
   const conformOffered = importNeedsConform(importStatus) || conform?.state === "conforming";
   const changes = take.variant?.changes ?? [];
+  const videoRef = useRef<HTMLVideoElement | null>(null);
+  /** A judge finding's marker: show the preview at that time, paused, so the editor sees what the model saw. */
+  const seek = (t: number) => {
+    const video = videoRef.current;
+    if (!video) return;
+    video.pause();
+    video.currentTime = t;
+  };
 
   return (
     <article className={`take-card take-${take.state}${best ? " take-best" : ""}`} aria-label={name}>
@@ -113,6 +125,7 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
 
       {proxyUrl ? (
         <video
+          ref={videoRef}
           className="take-video"
           src={proxyUrl}
           poster={posterUrl ?? undefined}
@@ -137,7 +150,7 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
 
       {critique && (
         <div className="take-critique">
-          <p className="small">{critique.critique}</p>
+          <p className="small">{critique.judge ? critique.critique.split(" A vision model (")[0] : critique.critique}</p>
           {critique.camera.measurable === false && (
             <p className="small text-warning">
               Camera move could not be measured: {critique.camera.unmeasured ?? "the background could not be seen well enough"}. It is neither rewarded nor
@@ -153,9 +166,10 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
               ))}
             </ul>
           )}
-          {critique.issues.length > 0 && (
-            <ul className="small muted">
-              {critique.issues.map((issue) => (
+          {critique.judge && <JudgeFindings judge={critique.judge} duration={critique.clip?.duration} name={name} onSeek={seek} />}
+          {measuredIssues(critique.issues).length > 0 && (
+            <ul className="small muted" aria-label={`What the critic measured in ${name}`}>
+              {measuredIssues(critique.issues).map((issue) => (
                 <li key={issue}>{issue}</li>
               ))}
             </ul>

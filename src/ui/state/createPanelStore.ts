@@ -176,11 +176,14 @@ export interface PanelData {
   stream: StreamStatus;
   busy: Record<BusyKey, boolean>;
   notices: Notice[];
+  /** Bumped when the editor turns the judge on or off for the project: the cost estimate asks again. */
+  judgeSettingVersion: number;
 }
 
 export interface PanelActions {
   setConnection(status: ConnectionStatus, backendUrl?: string | null): void;
   setHostContext(context: SequenceContext | null): void;
+  judgeSettingChanged(): void;
   /** A new capture; annotations are kept (they are in frame fractions) and selection cleared. */
   setFrame(frame: CapturedFrame | null): void;
 
@@ -294,6 +297,7 @@ export function initialPanelData(): PanelData {
   return {
     connection: { status: "connecting", backendUrl: null },
     hostContext: null,
+    judgeSettingVersion: 0,
     frame: null,
     annotations: [],
     history: { past: [], future: [] },
@@ -445,6 +449,7 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
         if (current === hostContext || (current && hostContext && JSON.stringify(current) === JSON.stringify(hostContext))) return;
         set({ hostContext });
       },
+      judgeSettingChanged: () => set((s) => ({ judgeSettingVersion: s.judgeSettingVersion + 1 })),
       setFrame: (frame) => set({ frame, selectedId: null }),
 
       applyAnnotationChanges: (changes) => {

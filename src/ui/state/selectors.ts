@@ -84,8 +84,27 @@ const SubjectView = z.object({
   directionError: z.number().nullable().catch(null),
   timingError: z.number().nullable().catch(null),
 });
+/** What the vision-model judge believes (issue 20), apart from the measurements; absent when no judge looked. */
+const JudgeView = z.object({
+  service: z.string(),
+  model: z.string(),
+  state: z.enum(["judged", "failed"]),
+  error: z.object({ code: z.string(), message: z.string() }).nullable().catch(null),
+  subject: z.object({ verdict: z.string(), confidence: z.number(), note: z.string() }).nullable().catch(null),
+  action: z.object({ verdict: z.string(), confidence: z.number(), note: z.string() }).nullable().catch(null),
+  findings: z
+    .array(z.object({ t: z.number(), kind: z.string(), confidence: z.number(), note: z.string(), where: z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }).nullable().catch(null) }))
+    .catch([]),
+  measuredScore: z.number(),
+  cost: z.object({ usd: z.number(), estimated: z.boolean() }),
+});
+export type JudgeView = z.infer<typeof JudgeView>;
+
 const CritiqueView = z.object({
   score: z.number(),
+  /** The take's length, for placing findings on the scrubber. */
+  clip: z.object({ duration: z.number() }).optional().catch(undefined),
+  judge: JudgeView.optional().catch(undefined),
   critique: z.string(),
   issues: z.array(z.string()).catch([]),
   /** Whether the camera's path could be measured (absent before issue 12: it was taken as measured). */

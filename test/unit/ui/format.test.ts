@@ -42,6 +42,7 @@ describe("words for the editor", () => {
   it("writes costs in dollars, marking estimates", () => {
     expect(formatCost({ usd: 0, estimated: false })).toBe("$0.00");
     expect(formatCost({ usd: 0.416, estimated: true })).toBe("~$0.42");
+    expect(formatCost({ usd: 0.00213, estimated: true })).toBe("~$0.0021");
   });
 
   it("describes drawings without repeating a tool's name (tests find tools by it)", () => {
