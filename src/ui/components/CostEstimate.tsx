@@ -5,12 +5,13 @@ import { pickedModel, usePanelStore } from "../state/createPanelStore.js";
 import { formatUsd } from "../format.js";
 import { bridgePlan } from "../state/bridgeSelectors.js";
 import { autoSettingsOf } from "../state/selectors.js";
+import { soundChoice } from "../state/soundSelectors.js";
 
 type EstimateState = { status: "idle" } | { status: "ready"; estimate: CostEstimateT } | { status: "error"; message: string };
 
 /**
  * Asks the backend what the job as set up now would cost (POST /v1/estimate), again whenever
- * the provider, quality, EXR, count, duration or auto settings change. The backend's figures are
+ * the provider, quality, EXR, sound, count, duration or auto settings change. The backend's figures are
  * the ones it enforces.
  */
 export function useCostEstimate(): EstimateState {
@@ -24,6 +25,7 @@ export function useCostEstimate(): EstimateState {
   const exr = usePanelStore((s) => s.mode === "final" && s.exr);
   const autoTarget = usePanelStore((s) => autoSettingsOf(s)?.target);
   const autoRounds = usePanelStore((s) => autoSettingsOf(s)?.rounds);
+  const audio = usePanelStore(soundChoice);
   const [state, setState] = useState<EstimateState>({ status: "idle" });
   const backend = controller.backend;
 
@@ -39,6 +41,7 @@ export function useCostEstimate(): EstimateState {
           duration,
           count,
           ...(exr ? { exr: true } : {}),
+          ...(audio !== undefined ? { audio } : {}),
           ...(autoTarget !== undefined && autoRounds !== undefined ? { auto: { target: autoTarget, rounds: autoRounds } } : {}),
         })
         .then((estimate) => live && setState({ status: "ready", estimate }))
@@ -48,7 +51,7 @@ export function useCostEstimate(): EstimateState {
       live = false;
       clearTimeout(timer);
     };
-  }, [backend, providerId, model, count, duration, mode, exr, autoTarget, autoRounds]);
+  }, [backend, providerId, model, count, duration, mode, exr, audio, autoTarget, autoRounds]);
   return state;
 }
 

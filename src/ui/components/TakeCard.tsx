@@ -1,4 +1,4 @@
-import { memo, useId } from "react";
+import { memo, useEffect, useId, useRef, useState } from "react";
 import { COLOR_SPACE_LABEL, type FrameRate, type Take } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { TAKE_STATE_LABEL, colorTagsInWords, formatCost } from "../format.js";
@@ -9,6 +9,7 @@ import { Spinner } from "./Spinner.js";
 import { TakeMarks } from "./TakeMarks.js";
 import { TakeRecord } from "./TakeRecord.js";
 import { BridgeSpeed } from "./BridgeSpeed.js";
+import { soundInWords } from "../soundWords.js";
 
 interface TakeCardProps {
   take: Take;
@@ -63,6 +64,18 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
   const retryable = scope === "direct" && take.state === "failed" && take.error?.retryable === true;
   const conformOffered = importNeedsConform(importStatus) || conform?.state === "conforming";
   const changes = take.variant?.changes ?? [];
+  // The master's sound (what lands on the timeline) and whether the proxy can play it here.
+  const sound = take.outputs.master?.audio;
+  const proxySound = take.outputs.proxy?.audio !== undefined;
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const [listening, setListening] = useState(false);
+  // Previews start muted (a grid of takes must not all play sound); unmuted only on demand.
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!video) return;
+    video.muted = !listening;
+    if (listening) void video.play().catch(() => undefined);
+  }, [listening]);
 
   return (
     <article className={`take-card take-${take.state}${best ? " take-best" : ""}`} aria-label={name}>
@@ -79,6 +92,11 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
         {critique && (
           <span className="score-chip" title="The critic's score against the direction (0–100)">
             Score {Math.round(critique.score)}
+          </span>
+        )}
+        {sound && (
+          <span className="sound-chip" data-testid="take-sound" title={`This take has sound: ${soundInWords(sound)}. It lands on the timeline linked to the picture.`}>
+            <span aria-hidden="true">♪</span> Sound · {soundInWords(sound)}
           </span>
         )}
         <span className="take-cost" title={take.cost.estimated ? "Estimated cost" : "Cost"}>
@@ -105,6 +123,7 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
 
       {proxyUrl ? (
         <video
+          ref={videoRef}
           className="take-video"
           src={proxyUrl}
           poster={posterUrl ?? undefined}
@@ -117,6 +136,11 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
         />
       ) : (
         posterUrl && <img className="take-video" src={posterUrl} alt={`${name} poster frame`} loading="lazy" decoding="async" />
+      )}
+      {proxyUrl && proxySound && (
+        <button type="button" className="button button-small" aria-pressed={listening} onClick={() => setListening((on) => !on)}>
+          {listening ? "Mute" : "Play with sound"}
+        </button>
       )}
 
       {changes.length > 0 && (
