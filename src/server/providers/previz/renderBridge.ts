@@ -15,6 +15,7 @@ import type { CameraState } from "../../../core/schemas/direction.js";
 import type { ClliBox } from "../../../core/schemas/color.js";
 import { encoderColorArgs, MASTERING_DISPLAY_P3_D65_1000, writeHdr10Boxes } from "../../media/colorConvert.js";
 import { runFfmpeg } from "../../media/ffmpeg.js";
+import { lengthArgs } from "../../media/audioTrack.js";
 import { testSoundInput, testSoundMasterArgs } from "./testSound.js";
 import { renderPreviz, type PrevizInput, type RenderedFile } from "./renderPreviz.js";
 
@@ -64,7 +65,7 @@ export async function renderBridge(input: BridgeRenderInput): Promise<BridgeRend
     [
       "-y", "-i", a.master.path, "-i", b.master.path, ...(input.sound ? testSoundInput((frames * input.fps.den) / input.fps.num) : []),
       "-filter_complex", `[0:v][1:v]blend=all_expr='${expr}',format=yuv422p10le[m]`,
-      "-map", "[m]", "-frames:v", String(frames), "-r", rate,
+      "-map", "[m]", ...lengthArgs(frames, input.fps, input.sound === true), "-r", rate,
       "-c:v", "prores_ks", "-profile:v", "hq", "-vendor", "apl0", "-qscale:v", String(PRORES_QUANT[input.quality]), "-pix_fmt", "yuv422p10le",
       ...encoderColorArgs(input.colorSpace), ...(input.sound ? testSoundMasterArgs(2, (frames * input.fps.den) / input.fps.num) : ["-an"]), "-f", "mov", master,
     ],
