@@ -31,6 +31,7 @@ import { decideAfterRound, takeNumber, type LogLine, type RoundDecision } from "
 import { Budget, round2, usd } from "./budget.js";
 import { firstRoundVariants, type PlanCapabilities } from "./refinePlan.js";
 import { deliverOutputs } from "./deliverOutputs.js";
+import { checkSoundChoice } from "./soundChoice.js";
 import { directionForGeneratedLength } from "../../core/bridgeFit.js";
 import { bridgeModel, bridgePlanFor, endFramePath, retimeNote } from "./bridgeJob.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
@@ -113,6 +114,7 @@ export class Director {
       frameSize: frame.frame.sequence.frameSize,
     });
     const model = bridge ? bridgeModel(info, request.model) : request.model ?? defaultModel(provider, info, request.mode);
+    checkSoundChoice(info, model, request.audio);
     const cost = this.estimateTake(provider, { mode: request.mode, model, duration: generated, exr: request.exr, audio: request.audio, sequence: frame.frame.sequence });
     const refusal = this.budget.refusal(cost.usd * count, { budgetUsd: request.budgetUsd, count, perTakeUsd: cost.usd });
     if (refusal) throw new DirectorError(402, "over_budget", refusal, "budgetUsd");
@@ -186,6 +188,7 @@ export class Director {
     const provider = this.knownProvider(request.provider);
     const info = provider.info();
     const model = request.model ?? defaultModel(provider, info, request.mode);
+    checkSoundChoice(info, model, request.audio);
     const perTake = this.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr, audio: request.audio });
     const count = request.count ?? defaultCount(info, request.auto !== undefined);
     const totalUsd = round2(perTake.usd * count);
