@@ -16,3 +16,9 @@ export function soundInWords(audio: NonNullable<Artifact["audio"]>): string {
   const channels = audio.channels === 1 ? "mono" : audio.channels === 2 ? "stereo" : `${audio.channels} ch`;
   return `${codec} · ${rate} · ${channels}`;
 }
+
+/** The Sound switch's price line: what one take costs more (or less) with sound, from two estimates. */
+export function soundPriceWords(delta: { usd: number; estimated: boolean }): string {
+  if (delta.usd === 0) return "same price with or without";
+  return `${delta.estimated ? "≈ " : ""}${delta.usd > 0 ? "+" : "−"}$${Math.abs(delta.usd).toFixed(2)} a take with sound`;
+}

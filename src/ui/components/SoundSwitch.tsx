@@ -3,7 +3,7 @@ import { usePanelController } from "../controller/PanelControllerContext.js";
 import { pickedModel, usePanelStore } from "../state/createPanelStore.js";
 import { bridgePlan } from "../state/bridgeSelectors.js";
 import { soundChoice, soundSwitch } from "../state/soundSelectors.js";
-import { formatUsd } from "../format.js";
+import { soundPriceWords } from "../soundWords.js";
 
 /**
  * Sound on/off, shown only where the job's model has the switch (ModelInfo.audio.switchable).
@@ -23,7 +23,7 @@ export function SoundSwitch() {
         <input id={id} type="checkbox" checked={on === true} onChange={(event) => setSound(event.target.checked)} /> Sound
       </label>
       <span className="muted small" data-testid="sound-price">
-        {delta === null ? "" : delta.usd === 0 ? "same price with or without" : `${delta.usd > 0 ? "+" : "−"}${delta.estimated ? "≈ " : ""}${formatUsd(Math.abs(delta.usd))} a take with sound`}
+        {delta === null ? "" : soundPriceWords(delta)}
       </span>
       {sw.note && <span className="hint small">{sw.note}</span>}
     </div>
