@@ -174,6 +174,24 @@ describe("delivery", () => {
     expect(Math.abs(proxySync.offset)).toBeLessThan(FRAME);
   });
 
+  it("a bridge take with sound: conformed whole, fitted to the span with its sound stretched, the note on the card", async () => {
+    const out = fs.mkdtempSync(path.join(dir, "deliver-"));
+    // 72 generated frames (flash 30) fitted into a 60-frame span.
+    const delivery = await deliverOutputs({
+      outputs: [{ kind: "master", path: at("h264_aac_24.mp4"), mediaType: "video/mp4", hasAudio: true }],
+      sequence, duration: 2.5, dir: out, fitFrames: 60,
+    });
+    const master = delivery.outputs.find((o) => o.kind === "master")!;
+    expect(delivery.retime).toMatchObject({ generatedFrames: 72, placedFrames: 60 });
+    expect(master.audio).toEqual({ codec: "pcm_s24le", sampleRate: 48000, channels: 2 });
+    expect(delivery.notes.join(" ")).toMatch(/sound follows the speed change \(120 % speed, pitch kept\)/);
+    const sync = await syncOf(master.path, 24);
+    expect(sync.frames).toBe(60);
+    expect(Math.abs(sync.offset)).toBeLessThan(FRAME);
+    expect(sync.soundSeconds).toBe(2.5);
+    expect(delivery.outputs.find((o) => o.kind === "proxy")!.audio).toMatchObject({ codec: "aac" });
+  });
+
   it("a provider's file without sound: every output is picture only", async () => {
     const out = fs.mkdtempSync(path.join(dir, "deliver-"));
     const delivery = await deliverOutputs({ outputs: [{ kind: "master", path: at("h264_silent.mp4"), mediaType: "video/mp4" }], sequence, duration: 2, dir: out });
