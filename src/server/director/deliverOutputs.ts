@@ -6,8 +6,8 @@ import type { BridgeRetime } from "../../core/schemas/index.js";
 import { conformMaster } from "../conform/conformMaster.js";
 import { retimeMaster } from "../conform/retime.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
-import { toSdrRgbFilter } from "../media/colorConvert.js";
-import { artifactAudio, isMasterPcm, probeAudio, PROXY_AUDIO_ARGS } from "../media/audioTrack.js";
+import { toSdrRgbFilter, writeHdr10Boxes } from "../media/colorConvert.js";
+import { artifactAudio, isMasterPcm, masterAudioArgs, probeAudio, PROXY_AUDIO_ARGS } from "../media/audioTrack.js";
 import { ffprobeJson, runFfmpeg } from "../media/ffmpeg.js";
 import type { ProviderOutput } from "../providers/provider.js";
 import type { Artifact } from "../../core/schemas/index.js";
@@ -51,6 +51,12 @@ export async function deliverOutputs(input: {
    * change), then retimed to exactly these frames at the sequence's rate.
    */
   fitFrames?: number;
+  /**
+   * A file whose sound the master should carry when the provider's file has none: an upscale
+   * (SeedVR2 and the like return picture only) of a take that had sound. Laid under the final
+   * master from its first frame, cut to the picture's length; the pictures are copied.
+   */
+  soundFrom?: string;
 }): Promise<Delivery> {
   const { sequence, dir, signal } = input;
   let retime: BridgeRetime | undefined;
@@ -125,6 +131,17 @@ export async function deliverOutputs(input: {
     }
   }
 
+  if (input.soundFrom && !sound) {
+    const current = outputs.find((o) => o.kind === "master")!;
+    const borrowed = await borrowSound(current.path, input.soundFrom, dir, sequence.colorSpace, signal);
+    if (borrowed) {
+      if (current.path !== master.path) fs.rmSync(current.path, { force: true });
+      else if (!outputs.some((o) => o.kind === "source")) outputs.push({ ...master, kind: "source" });
+      outputs = outputs.map((o) => (o === current ? { ...current, path: borrowed } : o));
+      notes.push("The provider returned picture only; the sound of the take it was made from is laid under it, from the first frame, cut to its length.");
+    }
+  }
+
   const finalMaster = outputs.find((o) => o.kind === "master")!;
   if (!outputs.some((o) => o.kind === "proxy")) {
     const proxy = await makeProxyAndPoster(finalMaster.path, dir, signal);
@@ -142,6 +159,38 @@ async function withSound(outputs: ProviderOutput[], signal?: AbortSignal): Promi
       return audio ? { ...o, audio: artifactAudio(audio) } : o;
     }),
   );
+}
+
+/**
+ * The master with `soundFile`'s sound under it (pictures copied, sound as the master's: PCM 48 kHz
+ * in a .mov, AAC in an .mp4), or undefined when that file has no sound.
+ */
+async function borrowSound(masterPath: string, soundFile: string, dir: string, colorSpace: SequenceContext["colorSpace"], signal?: AbortSignal): Promise<string | undefined> {
+  if (!(await probeAudio(soundFile, signal).catch(() => undefined))) return undefined;
+  const probe = await ffprobeJson(masterPath, ["-select_streams", "v:0", "-count_packets", "-show_streams"], signal ? { signal } : {});
+  const stream = probe.streams?.[0] as { r_frame_rate?: string; nb_read_packets?: string } | undefined;
+  const [num, den] = (stream?.r_frame_rate ?? "").split("/").map(Number);
+  const frames = Number(stream?.nb_read_packets ?? 0);
+  if (!num || !den || !frames) return undefined;
+  const container = path.extname(masterPath).toLowerCase() === ".mp4" ? "mp4" : "mov";
+  const out = freePath(dir, "master-sound", path.extname(masterPath));
+  await runFfmpeg(
+    ["-y", "-i", masterPath, "-i", soundFile, "-map", "0:v:0", "-c:v", "copy", "-map", "1:a:0", ...masterAudioArgs(container, (frames * den) / num), "-f", container, out],
+    signal ? { signal } : {},
+  );
+  // A remux must not cost the master its color: HDR10 boxes carried over, and the gate must
+  // say of the new file what it said of the old, else the picture-only master is kept.
+  const before = await readColorTagsFromFile(masterPath);
+  let after = await readColorTagsFromFile(out);
+  if (before.mdcv && before.clli && !(after.mdcv && after.clli)) {
+    await writeHdr10Boxes(out, { mdcv: before.mdcv, clli: before.clli });
+    after = await readColorTagsFromFile(out);
+  }
+  if (gateImport(before, colorSpace).ok && !gateImport(after, colorSpace).ok) {
+    fs.rmSync(out, { force: true });
+    return undefined;
+  }
+  return out;
 }
 
 /** The source's own rate and whole length, so conform keeps every frame of a bridge take. */

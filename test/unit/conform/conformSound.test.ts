@@ -192,6 +192,24 @@ describe("delivery", () => {
     expect(delivery.outputs.find((o) => o.kind === "proxy")!.audio).toMatchObject({ codec: "aac" });
   });
 
+  it("an upscale (picture only) of a take with sound: the take's sound is laid under the new master, in sync, its length", async () => {
+    const out = fs.mkdtempSync(path.join(dir, "deliver-"));
+    const picture = at("upscaled.mov");
+    await ffmpeg("-i", at("prores_aac_24.mov"), "-map", "0:v:0", "-c", "copy", picture);
+    const delivery = await deliverOutputs({
+      outputs: [{ kind: "master", path: picture, mediaType: "video/quicktime" }],
+      sequence, duration: 2, dir: out, soundFrom: at("prores_aac_24.mov"),
+    });
+    const master = delivery.outputs.find((o) => o.kind === "master")!;
+    expect(master.audio).toEqual({ codec: "pcm_s24le", sampleRate: 48000, channels: 2 });
+    expect(delivery.notes.join(" ")).toMatch(/picture only; the sound of the take it was made from is laid under it/);
+    const sync = await syncOf(master.path, 24);
+    expect(sync.flashFrame).toBe(12);
+    expect(Math.abs(sync.offset)).toBeLessThan(FRAME);
+    expect(sync.soundSeconds).toBe(2);
+    expect(gateImport(await readColorTagsFromFile(master.path), "rec709")).toMatchObject({ ok: true });
+  });
+
   it("a provider's file without sound: every output is picture only", async () => {
     const out = fs.mkdtempSync(path.join(dir, "deliver-"));
     const delivery = await deliverOutputs({ outputs: [{ kind: "master", path: at("h264_silent.mp4"), mediaType: "video/mp4" }], sequence, duration: 2, dir: out });
