@@ -3,6 +3,7 @@ import type { Artifact, Take } from "../../core/schemas/index.js";
 import { messageOf } from "../controller/errors.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { formatBytes, formatCost } from "../format.js";
+import { soundInWords } from "../soundWords.js";
 
 const OUTPUT_LABEL: Record<Artifact["kind"], string> = {
   master: "Master",
@@ -60,6 +61,7 @@ export function TakeRecord({ take, name }: { take: Take; name: string }) {
                   · {formatBytes(artifact.bytes)}
                   {artifact.width && artifact.height ? ` · ${artifact.width}×${artifact.height}` : ""}
                   {artifact.codec ? ` · ${artifact.codec}` : ""}
+                  {artifact.audio ? ` · sound ${soundInWords(artifact.audio)}` : ""}
                 </span>
               </li>
             );
