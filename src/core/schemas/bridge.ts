@@ -48,6 +48,12 @@ export const ImportTakeResult = z.object({
   placement: Placement,
   colorTags: ColorTags,
   /**
+   * Where the take's sound landed, read back from the host (Premiere: the audio track, 0-based,
+   * holding the clip's audio linked to its picture; After Effects: the layer's own audio, track
+   * index 0). Absent: the take has no sound, or it did not land (then `guidance` says so).
+   */
+  sound: z.object({ trackIndex: z.number().int().nonnegative(), start: z.number(), end: z.number() }).optional(),
+  /**
    * What the editor must still set by hand, in sentences (After Effects with OCIO: which media
    * color space to give the footage, and why). Absent when nothing is left to do.
    */

@@ -22,6 +22,8 @@ export interface AddTakeLayerInput {
   /** The project's XMP with this take recorded, given the layer it became. */
   recordXmp: (xmp: string, layer: AeLayer) => string;
   undoLabel: string;
+  /** The take has a sound track: the layer must carry it, audio switch on. */
+  sound: boolean;
 }
 
 /**
@@ -31,8 +33,12 @@ export interface AddTakeLayerInput {
  * XMP. One Undo in After Effects takes it all back. Should any step fail, what this edit made is
  * removed before the group closes, so the project is left as it was: no half-added layer, no
  * orphan footage item, no empty folder.
+ *
+ * Sound: in After Effects a movie's sound is the layer's own audio (AVLayer.hasAudio), not a
+ * separate track. A take with sound gets its layer's audio switch turned on (it is on by default;
+ * set anyway, so a preference cannot leave it off); `soundOn` reports what the layer then says.
  */
-export function addTakeLayer(ae: AfterEffectsModule, input: AddTakeLayerInput): { placement: Placement; footageName: string } {
+export function addTakeLayer(ae: AfterEffectsModule, input: AddTakeLayerInput): { placement: Placement; footageName: string; soundOn: boolean } {
   const { project, comp } = input;
   let footage: AeFootageItem | undefined;
   let layer: AeLayer | undefined;
@@ -52,6 +58,9 @@ export function addTakeLayer(ae: AfterEffectsModule, input: AddTakeLayerInput): 
         else layer.moveToBeginning();
         layer.name = input.layerName;
         layer.comment = input.comment;
+        // Only a layer with an audio component has the switch (setting it on one without is an error).
+        if (input.sound && layer.hasAudio) layer.audioEnabled = true;
+        const soundOn = layer.hasAudio && layer.audioEnabled;
         project.xmpPacket = input.recordXmp(project.xmpPacket ?? "", layer);
         const placed = layer;
         return {
@@ -63,6 +72,7 @@ export function addTakeLayer(ae: AfterEffectsModule, input: AddTakeLayerInput): 
             layer: { index: placed.index, name: placed.name },
           },
           footageName: footage.name,
+          soundOn,
         };
       } catch (error) {
         takeBack([layer, footage, createdFolder]);

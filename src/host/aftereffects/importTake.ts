@@ -92,13 +92,22 @@ export async function importTake(deps: AeImportDeps, params: { jobId: string; ta
       recordXmp: (xmp, layer) =>
         withTakeRecord(xmp, { provenance, compName: initial.comp.name, layerId: layer.id, layerName, mediaPath: media.mediaPath, importedAt: new Date().toISOString() }),
       undoLabel: `Retake: add take ${take.index + 1}`,
+      // An EXR delivery has no sound (its frames carry none); the movie master does when the take has it.
+      sound: !media.sequence && take.outputs.master?.audio !== undefined,
     });
   } catch (error) {
     await media.remove();
     throw error;
   }
-  const guidance = ocioGuidance(added.footageName, media.delivered, settings);
-  return { mediaPath: media.mediaPath, binName: FOLDER_NAME, placement: added.placement, colorTags: media.tags, ...(guidance ? { guidance } : {}) };
+  const hasSound = take.outputs.master?.audio !== undefined;
+  const soundMissing = hasSound && !added.soundOn
+    ? media.sequence
+      ? "The take has sound, but EXR frames carry none: import the take's master movie as well to hear it."
+      : `The take has sound, but After Effects shows no audio on the layer "${added.placement.layer?.name ?? layerName}". Check the footage's audio in the Project panel.`
+    : undefined;
+  const guidance = [ocioGuidance(added.footageName, media.delivered, settings), soundMissing].filter(Boolean).join(" ") || undefined;
+  const sound = added.soundOn ? { sound: { trackIndex: added.placement.trackIndex, start: added.placement.start, end: added.placement.end } } : {};
+  return { mediaPath: media.mediaPath, binName: FOLDER_NAME, placement: added.placement, colorTags: media.tags, ...sound, ...(guidance ? { guidance } : {}) };
 }
 
 /** Insert: at the current time, above the topmost selected layer (or on top). Extend: at the selected layer's out point, above it. */

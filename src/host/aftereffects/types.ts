@@ -84,6 +84,10 @@ export interface AeLayer {
   /** RW, comp seconds. */
   outPoint: number;
   readonly hasVideo: boolean;
+  /** avlayer.md: "`true` if the layer contains an audio component, regardless of whether it is audio-enabled or soloed." */
+  readonly hasAudio: boolean;
+  /** avlayer.md, RW: "When `true`, the layer's audio is enabled. This value corresponds to the audio toggle switch in the Timeline panel." */
+  audioEnabled: boolean;
   enabled: boolean;
   locked: boolean;
   /** avlayer.md: "The source AVItem for this layer. The value is null in a Text layer." */

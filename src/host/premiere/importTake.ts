@@ -10,6 +10,7 @@ import { markerComment, provenanceOf, withProvenance } from "../uxp/provenance.j
 import type { Secrets } from "../uxp/secrets.js";
 import { downloadVerifiedMaster, fetchFinishedTake } from "../uxp/takeMedia.js";
 import { bridgePlacement } from "./bridgeAnchors.js";
+import { chooseAudioTrack, readBackSound } from "./placeSound.js";
 import { placeTake, readBackPlacement } from "./placeTake.js";
 import { BIN_NAME, ensureRetakeBin, fileHeldByPremiere, importIntoBin } from "./retakeBin.js";
 import { readSequenceContext } from "./sequenceContext.js";
@@ -88,8 +89,13 @@ export async function importTake(
     deps.ppro.Metadata.getXMPMetadata(item).catch(() => ""),
   ]);
   const markerName = `Retake · take ${take.index + 1}${provenance.prompt ? ` · ${provenance.prompt.slice(0, 40)}` : ""}`;
+  const halfFrame = now.context.frameRate.den / now.context.frameRate.num / 2;
+  // A take with sound brings it along, on an audio track where it overwrites nothing of the editor's.
+  const hasSound = take.outputs.master?.audio !== undefined;
+  const audioTrackIndex = hasSound ? await chooseAudioTrack(deps.ppro, now.sequence, placement, halfFrame) : -1;
   throwIfCancelled(signal, `the take was imported into the "${BIN_NAME}" bin but not placed`);
   const outcome = placeTake(deps.ppro, {
+    audioTrackIndex,
     project: now.project,
     sequence: now.sequence,
     item,
@@ -101,17 +107,22 @@ export async function importTake(
     xmp: withProvenance(existingXmp, provenance),
     undoLabel: `Retake: place take ${take.index + 1}`,
   });
-  const rate = now.context.frameRate;
-  const placed = await readBackPlacement(deps.ppro, now.sequence, item, placement, rate.den / rate.num / 2);
+  const placed = await readBackPlacement(deps.ppro, now.sequence, item, placement, halfFrame);
+  const sound = hasSound ? await readBackSound(deps.ppro, now.sequence, item, audioTrackIndex, placed.start, halfFrame) : undefined;
   deps.onTimings?.({ totalMs: Date.now() - started, transferMs: transfer.transferMs, bytes: transfer.bytes });
-  const guidance = outcome.provenanceWritten
-    ? undefined
-    : `The take is placed, but Premiere did not keep its provenance metadata (${outcome.provenanceError}). The marker on the sequence still names the job and take.`;
+  const notes = [
+    outcome.provenanceWritten ? undefined : `The take is placed, but Premiere did not keep its provenance metadata (${outcome.provenanceError}). The marker on the sequence still names the job and take.`,
+    hasSound && !sound
+      ? `The picture is placed on V${placement.trackIndex + 1}, but its sound did not land on A${audioTrackIndex + 1}. The clip in the "${BIN_NAME}" bin has it: drag its audio onto a free audio track.`
+      : undefined,
+  ].filter((n): n is string => n !== undefined);
+  const guidance = notes.length ? notes.join(" ") : undefined;
   return {
     mediaPath: target.nativePath,
     binName: BIN_NAME,
     placement: { ...placement, start: placed.start, end: placed.end },
     colorTags: tags,
+    ...(sound ? { sound } : {}),
     ...(guidance ? { guidance } : {}),
   };
 }

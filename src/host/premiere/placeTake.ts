@@ -15,6 +15,8 @@ export interface PlaceTakeInput {
   markerComment: string;
   xmp: string;
   undoLabel: string;
+  /** The audio track for the take's sound (placeSound.chooseAudioTrack); absent or -1: picture only. */
+  audioTrackIndex?: number;
 }
 
 export interface PlaceTakeOutcome {
@@ -38,7 +40,9 @@ export function commentMarkerType(ppro: PremiereApi): string {
  *
  * Onto an existing track the take is overwritten (never ripples). Onto a new track it is
  * *inserted* at the index past the last track, the one edit Adobe documents as creating a track;
- * with limitShift only that (empty) track could shift. Audio goes nowhere (-1). Whatever the
+ * with limitShift only that (empty) track could shift. A take with sound sends it to
+ * `audioTrackIndex` in the same edit (Premiere places the item's audio there, linked to its
+ * picture); a take without sound passes -1, audio nowhere. Whatever the
  * transaction answers, the caller reads the timeline back (readBackPlacement).
  */
 export function placeTake(ppro: PremiereApi, input: PlaceTakeInput): PlaceTakeOutcome {
@@ -46,6 +50,7 @@ export function placeTake(ppro: PremiereApi, input: PlaceTakeInput): PlaceTakeOu
   const start = ppro.TickTime.createWithTicks(input.startTicks ?? secondsToTicks(placement.start).toString());
   const duration = ppro.TickTime.createWithTicks(secondsToTicks(placement.end - placement.start).toString());
   const editor = ppro.SequenceEditor.getEditor(sequence);
+  const audioIndex = input.audioTrackIndex ?? -1;
   let committed = false;
   let failure: unknown;
   try {
@@ -53,8 +58,8 @@ export function placeTake(ppro: PremiereApi, input: PlaceTakeInput): PlaceTakeOu
       committed = project.executeTransaction((compound) => {
         compound.addAction(
           placement.newTrack
-            ? editor.createInsertProjectItemAction(item, start, placement.trackIndex, -1, true)
-            : editor.createOverwriteItemAction(item, start, placement.trackIndex, -1),
+            ? editor.createInsertProjectItemAction(item, start, placement.trackIndex, audioIndex, true)
+            : editor.createOverwriteItemAction(item, start, placement.trackIndex, audioIndex),
         );
         compound.addAction(input.markers.createAddMarkerAction(input.markerName, commentMarkerType(ppro), start, duration, input.markerComment));
       }, input.undoLabel);

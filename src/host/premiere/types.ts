@@ -66,6 +66,14 @@ export interface PVideoClipTrackItem {
   getProjectItem(): Promise<PProjectItem>;
 }
 
+/** A clip on an audio track (d.ts AudioClipTrackItem): the same read-back calls as a video clip. */
+export type PAudioClipTrackItem = PVideoClipTrackItem;
+
+export interface PAudioTrack {
+  readonly name: string;
+  getTrackItems(trackItemType: Constants.TrackItemType, includeEmptyTrackItems: boolean): PAudioClipTrackItem[];
+}
+
 export interface PVideoTrack {
   readonly name: string;
   getTrackItems(trackItemType: Constants.TrackItemType, includeEmptyTrackItems: boolean): PVideoClipTrackItem[];
@@ -84,6 +92,8 @@ export interface PSequence {
   getPlayerPosition(): Promise<PTickTime>;
   getVideoTrackCount(): Promise<number>;
   getVideoTrack(trackIndex: number): Promise<PVideoTrack>;
+  getAudioTrackCount(): Promise<number>;
+  getAudioTrack(trackIndex: number): Promise<PAudioTrack>;
   getSettings(): Promise<PSequenceSettings>;
   getEndTime(): Promise<PTickTime>;
   getFrameSize(): Promise<PRectF>;

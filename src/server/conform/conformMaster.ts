@@ -22,7 +22,9 @@ import path from "node:path";
 import { colrBoxesUnsettled, COLOR_SIGNAL_CODES, conformPlan, dolbyVisionUnusable, exrSequenceFrames, notConformable, withExrSequence, type ConformFormat } from "../../core/colorTags/index.js";
 import type { ClliBox, ColorAssumption, ColorTags, MdcvBox, SequenceColorSpace } from "../../core/schemas/color.js";
 import type { FrameRate } from "../../core/schemas/frameContext.js";
+import type { Artifact } from "../../core/schemas/index.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
+import { artifactAudio, isMasterPcm, lengthArgs, masterAudioArgs, MASTER_AUDIO_RATE, probeAudio, type AudioInfo } from "../media/audioTrack.js";
 import { encoderColorArgs, MASTERING_DISPLAY_P3_D65_1000, writeHdr10Boxes, type Resize } from "../media/colorConvert.js";
 import { FfmpegFeatureMissingError, ffprobeJson, requireFfmpegFeatures, runFfmpeg, type FfmpegFeature } from "../media/ffmpeg.js";
 import { METER_FILTER, METER_PIX_FMT, METER_TAIL, startLightMeter } from "./contentLight.js";
@@ -68,6 +70,8 @@ export interface ConformResult {
   notes: string[];
   contentLight?: ClliBox;
   frameCount: number;
+  /** The master's sound track, where the source had one (absent: picture only, none invented). */
+  audio?: NonNullable<Artifact["audio"]>;
 }
 
 /** The input cannot be conformed: the message says why, in words for the editor. */
@@ -99,8 +103,8 @@ interface SourceInfo {
   rate: FrameRate;
   frames: number;
   duration: number;
-  /** Asked only when it matters (ffprobe), so the in-place fast path starts no process. */
-  hasAudio: () => Promise<boolean>;
+  /** The sound track, asked once when it matters (ffprobe). */
+  audio: () => Promise<AudioInfo | undefined>;
   exrFrames?: string[];
 }
 
@@ -191,15 +195,13 @@ async function describeSource(inputPath: string, signal?: AbortSignal, exrAssump
       rate: { num: 0, den: 1 },
       frames: frames.length,
       duration: 0,
-      hasAudio: async () => false,
+      audio: async () => undefined,
       exrFrames: frames,
     };
   }
   const tags = await readColorTagsFromFile(inputPath);
-  const audio = async () => {
-    const p = await ffprobeJson<{ streams?: Array<Record<string, unknown>> }>(inputPath, ["-show_streams", "-select_streams", "a"], { signal });
-    return (p.streams ?? []).length > 0;
-  };
+  let probed: Promise<AudioInfo | undefined> | undefined;
+  const audio = () => (probed ??= probeAudio(inputPath, signal));
   // The container says it all for a well-formed movie: no ffprobe process on the fast path.
   const v0 = tags.video;
   if (v0?.width && v0.height && v0.frameRate && v0.frames) {
@@ -212,7 +214,7 @@ async function describeSource(inputPath: string, signal?: AbortSignal, exrAssump
       rate: v0.frameRate,
       frames: v0.frames,
       duration: (v0.frames * v0.frameRate.den) / v0.frameRate.num,
-      hasAudio: audio,
+      audio,
     };
   }
   const probe = await ffprobeJson<{ streams?: Array<Record<string, unknown>>; format?: { duration?: string } }>(
@@ -228,7 +230,6 @@ async function describeSource(inputPath: string, signal?: AbortSignal, exrAssump
   const frames = Number(v.nb_frames) > 0 ? Number(v.nb_frames) : Math.round((duration * rate.num) / rate.den);
   const sarMatch = /^(\d+):(\d+)$/.exec(String(v.sample_aspect_ratio ?? "1:1"));
   const sar = sarMatch && Number(sarMatch[1]) > 0 && Number(sarMatch[2]) > 0 ? Number(sarMatch[1]) / Number(sarMatch[2]) : 1;
-  const hasAudio = streams.some((s) => s.codec_type === "audio");
   return {
     tags,
     inputArgs: ["-i", inputPath],
@@ -238,7 +239,7 @@ async function describeSource(inputPath: string, signal?: AbortSignal, exrAssump
     rate,
     frames,
     duration,
-    hasAudio: async () => hasAudio,
+    audio,
   };
 }
 
@@ -253,7 +254,13 @@ async function retag(input: ConformInput, format: Exclude<ConformFormat, "exr-ac
   // place, when the file already has a colr box, the right sample entry and its HDR10 boxes.
   const pqReady = target.colorSpace !== "rec2100-pq" || (src.tags.mdcv !== undefined && src.tags.clli !== undefined);
   const entryReady = format !== "hevc-hdr10" || src.tags.sampleEntry === "hvc1";
-  if (pqReady && entryReady) {
+  const pictureSeconds = (src.frames * target.frameRate.den) / target.frameRate.num;
+  const sound = await src.audio();
+  // A byte copy keeps the sound as it is: only when it is already PCM 48 kHz, starting on the
+  // first frame and exactly the picture's length. Anything else is rewritten by the remux below.
+  const soundReady = !sound || (format !== "hevc-hdr10" && isMasterPcm(sound) && sound.startTime === 0 &&
+    sound.duration !== undefined && Math.abs(sound.duration - pictureSeconds) * MASTER_AUDIO_RATE < 1);
+  if (pqReady && entryReady && soundReady) {
     const codes = COLOR_SIGNAL_CODES[target.colorSpace];
     try {
       let done = false;
@@ -271,7 +278,7 @@ async function retag(input: ConformInput, format: Exclude<ConformFormat, "exr-ac
         if (target.colorSpace !== "rec2100-pq") await stripSampleEntryBoxes(tmp, ["mdcv", "clli"]);
         await fs.promises.rename(tmp, input.outputPath);
         const tags = await readColorTagsFromFile(input.outputPath);
-        return { path: input.outputPath, format, route: "retag", tags, notes, frameCount: src.frames, ...(tags.clli ? { contentLight: tags.clli } : {}) };
+        return { path: input.outputPath, format, route: "retag", tags, notes, frameCount: src.frames, ...(tags.clli ? { contentLight: tags.clli } : {}), ...(sound ? { audio: artifactAudio(sound) } : {}) };
       }
     } finally {
       await fs.promises.rm(tmp, { force: true });
@@ -279,12 +286,14 @@ async function retag(input: ConformInput, format: Exclude<ConformFormat, "exr-ac
   }
   try {
     await runFfmpeg(
-      ["-y", ...src.inputArgs, "-map", "0:v:0", "-c", "copy", ...(format === "hevc-hdr10" ? ["-tag:v", "hvc1"] : []),
-        ...encoderColorArgs(target.colorSpace), "-f", spec.mux, tmp],
+      ["-y", ...src.inputArgs, "-map", "0:v:0", "-c:v", "copy", ...(format === "hevc-hdr10" ? ["-tag:v", "hvc1"] : []),
+        ...encoderColorArgs(target.colorSpace),
+        ...(sound ? ["-map", "0:a:0", ...masterAudioArgs(spec.mux as "mov" | "mp4", pictureSeconds)] : ["-an"]),
+        "-f", spec.mux, tmp],
       { signal: input.signal, durationSeconds: src.duration, onProgress: input.onProgress },
     );
     notes.push("Only the container's color tags were wrong or missing: Retake rewrote them without re-encoding (the pictures are bit-for-bit the provider's).");
-    if (await src.hasAudio()) notes.push("The audio track was left out of the master.");
+    if (sound) notes.push(soundNote(sound, spec.mux as "mov" | "mp4"));
     let contentLight: ClliBox | undefined;
     if (target.colorSpace === "rec2100-pq") {
       let mdcv: MdcvBox = bs?.mdcv ?? src.tags.mdcv ?? MASTERING_DISPLAY_P3_D65_1000;
@@ -301,7 +310,7 @@ async function retag(input: ConformInput, format: Exclude<ConformFormat, "exr-ac
     await fs.promises.rm(tmp, { force: true });
   }
   const tags = await readColorTagsFromFile(input.outputPath);
-  return { path: input.outputPath, format, route: "retag", tags, notes, frameCount: src.frames, ...(target.colorSpace === "rec2100-pq" ? { contentLight: tags.clli } : {}) };
+  return { path: input.outputPath, format, route: "retag", tags, notes, frameCount: src.frames, ...(target.colorSpace === "rec2100-pq" ? { contentLight: tags.clli } : {}), ...(sound ? { audio: masterAudio(sound, spec.mux as "mov" | "mp4") } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -396,7 +405,8 @@ async function reencode(
   const geo = geometry(src, target, notes);
   const time = timing(src, target, wantFrames, notes);
   describeTransfer(source, target.colorSpace, format, notes, sourcePeakNits(src.tags, source));
-  if (await src.hasAudio()) notes.push("The audio track was left out of the master.");
+  const sound = format === "exr-aces" ? undefined : await src.audio();
+  if (format === "exr-aces" && (await src.audio())) notes.push("EXR frames carry no sound: the take's sound track stays in the provider's file (the source artifact).");
   const rate = `${target.frameRate.num}/${target.frameRate.den}`;
   const sar = sarText(target.pixelAspect);
   const post = [geo.pad, `setsar=${sar}`].filter(Boolean).join(",");
@@ -423,7 +433,10 @@ async function reencode(
       if (pq) contentLight = await meterChain(src, `${head}${meterColor},${post},${METER_TAIL}`, target, wantFrames, input.signal, tmpDir);
       codecArgs = [...codecArgs, "-x265-params", x265Params(target.colorSpace, mdcv, contentLight)];
     }
-    const common = [...codecArgs, "-pix_fmt", spec.pixFmt, ...encoderColorArgs(target.colorSpace), "-r", rate, "-frames:v", String(wantFrames), "-an", "-f", spec.mux, tmp];
+    const pictureSeconds = (wantFrames * target.frameRate.den) / target.frameRate.num;
+    const soundArgs = sound ? ["-map", "0:a:0", ...masterAudioArgs(spec.mux as "mov" | "mp4", pictureSeconds)] : ["-an"];
+    if (sound) notes.push(soundNote(sound, spec.mux as "mov" | "mp4"));
+    const common = [...codecArgs, "-pix_fmt", spec.pixFmt, ...encoderColorArgs(target.colorSpace), "-r", rate, ...lengthArgs(wantFrames, target.frameRate, sound !== undefined), ...soundArgs, "-f", spec.mux, tmp];
     const progress = { signal: input.signal, durationSeconds: wantFrames * target.frameRate.den / target.frameRate.num, onProgress: input.onProgress };
     if (pq && !hevc) {
       const meter = await startLightMeter(path.join(tmpDir, `.meter-${process.pid}-${Date.now()}.fifo`), target.width, target.height);
@@ -443,7 +456,7 @@ async function reencode(
         await meter.dispose();
       }
     } else {
-      await runFfmpeg(["-y", ...src.inputArgs, "-vf", chain, ...common], progress);
+      await runFfmpeg(["-y", ...src.inputArgs, "-map", "0:v:0", "-vf", chain, ...common], progress);
     }
     // A re-encode inherits the source's HDR10 side data; only a PQ master may carry it.
     if (!pq) await stripSampleEntryBoxes(tmp, ["mdcv", "clli"]);
@@ -463,8 +476,20 @@ async function reencode(
     tags,
     notes,
     frameCount: wantFrames,
+    ...(sound ? { audio: masterAudio(sound, spec.mux as "mov" | "mp4") } : {}),
     ...(contentLight ? { contentLight: { maxCLL: contentLight.maxCLL, maxFALL: contentLight.maxFALL } } : {}),
   };
+}
+
+/** What the master's sound track is after delivery (the codec and rate masterAudioArgs write). */
+function masterAudio(sound: AudioInfo, mux: "mov" | "mp4"): NonNullable<ConformResult["audio"]> {
+  return { codec: mux === "mov" ? "pcm_s24le" : "aac", sampleRate: MASTER_AUDIO_RATE, channels: sound.channels };
+}
+
+function soundNote(sound: AudioInfo, mux: "mov" | "mp4"): string {
+  const from = `${sound.codec} ${(sound.sampleRate / 1000).toFixed(1).replace(/\.0$/, "")} kHz, ${sound.channels === 1 ? "mono" : sound.channels === 2 ? "stereo" : `${sound.channels} channels`}`;
+  const to = mux === "mov" ? "24-bit PCM at 48 kHz" : "AAC at 48 kHz";
+  return `The sound track (${from}) is kept as ${to}, aligned on the first frame and cut or padded with silence to the picture's exact length.`;
 }
 
 function describeTransfer(source: SourceSpace, target: SequenceColorSpace, format: ConformFormat, notes: string[], peakNits: number): void {

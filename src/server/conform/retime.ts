@@ -12,6 +12,16 @@
  * The input is a ProRes master already in the sequence's color space (conform's output, or
  * previz's); the output is ProRes in the same profile and color, with PQ's mdcv/clli carried over
  * (a blend of two frames is never brighter than the brighter of them).
+ *
+ * Sound: a bridge's speed change applies to its sound too, or the sound would drift off the
+ * picture (a 20 % faster picture over sound at its own speed ends 20 % early). The sound is
+ * time-stretched by the same ratio with ffmpeg's `atempo` (pitch kept, so voices do not turn
+ * chipmunk or slur) and made exactly the output's length. The ratio is the one the frames follow:
+ * output frame i shows source position i·(S−1)/(M−1), so sound at output time t is source sound
+ * at t·((S−1)/source rate)/((M−1)/sequence rate). Beyond half or double speed, pitch-kept
+ * stretching smears speech and transients into something no editor would keep, so the sound is
+ * dropped from the fitted master with a note saying so (the provider's own file, kept as the
+ * take's `source`, still has it).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -20,6 +30,7 @@ import type { SequenceColorSpace } from "../../core/schemas/color.js";
 import type { FrameRate } from "../../core/schemas/frameContext.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { encoderColorArgs, setparamsFilter, writeHdr10Boxes } from "../media/colorConvert.js";
+import { artifactAudio, lengthArgs, masterAudioArgs, probeAudio } from "../media/audioTrack.js";
 import { ffprobeJson, locateTool } from "../media/ffmpeg.js";
 
 export interface RetimeInput {
@@ -38,7 +49,14 @@ export interface RetimeResult {
   frames: number;
   /** Source length over output length (1.2: plays 20 % faster). */
   speed: number;
+  /** The fitted master's sound track (absent: the source had none, or it was dropped: see notes). */
+  audio?: { codec: string; sampleRate: number; channels: number };
+  /** What happened to the sound, in sentences for the take card. */
+  notes: string[];
 }
+
+/** Pitch-kept time-stretching is kept within this range of speeds (either way); beyond, the sound is dropped. */
+export const SOUND_TEMPO_RANGE = { min: 0.5, max: 2 } as const;
 
 export class RetimeError extends Error {
   override readonly name = "RetimeError";
@@ -52,7 +70,7 @@ const LAYOUTS: Record<string, { bytes: 1 | 2; planes: (w: number, h: number) => 
 
 export async function retimeMaster(input: RetimeInput): Promise<RetimeResult> {
   const probe = await ffprobeJson(input.inputPath, ["-count_frames", "-select_streams", "v:0", "-show_streams"], input.signal ? { signal: input.signal } : {});
-  const stream = probe.streams?.[0] as { width?: number; height?: number; pix_fmt?: string; nb_read_frames?: string } | undefined;
+  const stream = probe.streams?.[0] as { width?: number; height?: number; pix_fmt?: string; nb_read_frames?: string; r_frame_rate?: string } | undefined;
   const sourceFrames = Number(stream?.nb_read_frames ?? 0);
   if (!stream?.width || !stream.height || !(sourceFrames > 0)) throw new RetimeError("The take's master has no readable video frames to retime.");
   // ProRes 4444 may decode with alpha; it is blended as 4:4:4 without it.
@@ -65,13 +83,32 @@ export async function retimeMaster(input: RetimeInput): Promise<RetimeResult> {
   const ffmpeg = locateTool("ffmpeg");
   const tmp = `${input.outputPath}.partial.mov`;
   const sourceTags = await readColorTagsFromFile(input.inputPath);
+  const notes: string[] = [];
+  const sound = await probeAudio(input.inputPath, input.signal);
+  let tempo: number | undefined;
+  if (sound) {
+    const [num, den] = (stream.r_frame_rate ?? "").split("/").map(Number);
+    const sourceRate = num && den ? num / den : input.frameRate.num / input.frameRate.den;
+    const outRate = input.frameRate.num / input.frameRate.den;
+    tempo = sourceFrames > 1 && input.frames > 1 ? ((sourceFrames - 1) / sourceRate) / ((input.frames - 1) / outRate) : undefined;
+    if (tempo === undefined || tempo < SOUND_TEMPO_RANGE.min || tempo > SOUND_TEMPO_RANGE.max) {
+      notes.push(`The sound was dropped from the fitted master: at ${tempo === undefined ? "a single frame" : `${Math.round(tempo * 100)} % speed`} time-stretching smears it beyond use (Retake stretches sound only between ${SOUND_TEMPO_RANGE.min * 100} % and ${SOUND_TEMPO_RANGE.max * 100} %). The provider's file keeps it.`);
+      tempo = undefined;
+    } else {
+      notes.push(`The sound follows the speed change (${Math.round(tempo * 100)} % speed, pitch kept) and is the fitted picture's exact length.`);
+    }
+  }
+  const keepSound = sound !== undefined && tempo !== undefined;
+  const outSeconds = (input.frames * input.frameRate.den) / input.frameRate.num;
 
   const decoder = spawn(ffmpeg, ["-v", "error", "-i", input.inputPath, "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", pixFmt, "-"], { stdio: ["ignore", "pipe", "pipe"] });
   const encoder = spawn(
     ffmpeg,
     ["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", pixFmt, "-s", `${width}x${height}`, "-r", rate, "-i", "-",
+      ...(keepSound ? ["-i", input.inputPath, "-map", "0:v:0", "-map", "1:a:0"] : []),
       // Raw frames carry no color: tag them (the ProRes frame header) and the stream (colr) alike.
-      "-vf", setparamsFilter(input.colorSpace), ...layout.encode, "-pix_fmt", pixFmt, ...encoderColorArgs(input.colorSpace), "-frames:v", String(input.frames), "-an", "-f", "mov", tmp],
+      "-vf", setparamsFilter(input.colorSpace), ...layout.encode, "-pix_fmt", pixFmt, ...encoderColorArgs(input.colorSpace), ...lengthArgs(input.frames, input.frameRate, keepSound),
+      ...(keepSound ? masterAudioArgs("mov", outSeconds, tempo) : ["-an"]), "-f", "mov", tmp],
     { stdio: ["pipe", "ignore", "pipe"] },
   );
   const abort = () => {
@@ -118,7 +155,14 @@ export async function retimeMaster(input: RetimeInput): Promise<RetimeResult> {
     input.signal?.removeEventListener("abort", abort);
     await fs.promises.rm(tmp, { force: true });
   }
-  return { path: input.outputPath, sourceFrames, frames: input.frames, speed: sourceFrames / input.frames };
+  return {
+    path: input.outputPath,
+    sourceFrames,
+    frames: input.frames,
+    speed: sourceFrames / input.frames,
+    ...(keepSound && sound ? { audio: { ...artifactAudio(sound), codec: "pcm_s24le", sampleRate: 48_000 } } : {}),
+    notes,
+  };
 }
 
 /** a·(1−w) + b·w per sample, rounded. */

@@ -6,12 +6,17 @@ import type { BridgeRetime } from "../../core/schemas/index.js";
 import { conformMaster } from "../conform/conformMaster.js";
 import { retimeMaster } from "../conform/retime.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
-import { toSdrRgbFilter } from "../media/colorConvert.js";
+import { toSdrRgbFilter, writeHdr10Boxes } from "../media/colorConvert.js";
+import { artifactAudio, isMasterPcm, masterAudioArgs, probeAudio, PROXY_AUDIO_ARGS } from "../media/audioTrack.js";
 import { ffprobeJson, runFfmpeg } from "../media/ffmpeg.js";
 import type { ProviderOutput } from "../providers/provider.js";
+import type { Artifact } from "../../core/schemas/index.js";
+
+/** A delivered file, with its sound track as read from the file (absent: picture only). */
+export type DeliveredOutput = ProviderOutput & { audio?: NonNullable<Artifact["audio"]> };
 
 export interface Delivery {
-  outputs: ProviderOutput[];
+  outputs: DeliveredOutput[];
   /** What was done to the provider's files, in sentences for the take card. */
   notes: string[];
   /** Bridge takes: the speed change that fitted the generated clip to the span. */
@@ -28,6 +33,11 @@ const PROXY_MAX_WIDTH = 960;
  * The provider's own file is never thrown away: it stays beside the master as the `source`
  * artifact, and when it cannot be conformed it remains the master, so a paid take is never lost
  * (the import gate then says why it cannot go on the timeline yet).
+ *
+ * Sound: a master whose file has a sound track keeps it (conform writes PCM 48 kHz, aligned on the
+ * first frame and cut to the picture's length; a bridge's retime stretches it with the picture or
+ * drops it with a note), and the proxy carries it as AAC so the take card can play it. What each
+ * file really holds is read back from the file, not taken from the provider's word.
  */
 export async function deliverOutputs(input: {
   outputs: ProviderOutput[];
@@ -41,6 +51,12 @@ export async function deliverOutputs(input: {
    * change), then retimed to exactly these frames at the sequence's rate.
    */
   fitFrames?: number;
+  /**
+   * A file whose sound the master should carry when the provider's file has none: an upscale
+   * (SeedVR2 and the like return picture only) of a take that had sound. Laid under the final
+   * master from its first frame, cut to the picture's length; the pictures are copied.
+   */
+  soundFrom?: string;
 }): Promise<Delivery> {
   const { sequence, dir, signal } = input;
   let retime: BridgeRetime | undefined;
@@ -53,7 +69,11 @@ export async function deliverOutputs(input: {
   const tags = await readColorTagsFromFile(master.path);
   const gate = gateImport(tags, sequence.colorSpace);
   const isProRes = tags.sampleEntry?.startsWith("ap") ?? false;
-  if (!gate.ok || !isProRes) {
+  const sound = await probeAudio(master.path, signal).catch(() => undefined);
+  if (master.hasAudio && !sound) notes.push("The provider said this take has sound, but its file holds no sound track: the take is picture only.");
+  // A ProRes master in the right color still goes through conform when its sound is not PCM
+  // 48 kHz (conform's retag route rewrites only the sound and the tags, the pictures are copied).
+  if (!gate.ok || !isProRes || (sound && !isMasterPcm(sound))) {
     const source = { ...master, kind: "source" as const };
     try {
       const result = await conformMaster({
@@ -101,6 +121,7 @@ export async function deliverOutputs(input: {
         speed: fitted.speed,
       };
       // The conformed (not yet fitted) master is not kept: the provider's file stays as `source`.
+      notes.push(...fitted.notes);
       if (current.path !== master.path) fs.rmSync(current.path, { force: true });
       else outputs.push({ ...master, kind: "source" });
       outputs = outputs.filter((o) => o.kind !== "proxy" && o.kind !== "poster" && o !== current);
@@ -110,12 +131,66 @@ export async function deliverOutputs(input: {
     }
   }
 
+  if (input.soundFrom && !sound) {
+    const current = outputs.find((o) => o.kind === "master")!;
+    const borrowed = await borrowSound(current.path, input.soundFrom, dir, sequence.colorSpace, signal);
+    if (borrowed) {
+      if (current.path !== master.path) fs.rmSync(current.path, { force: true });
+      else if (!outputs.some((o) => o.kind === "source")) outputs.push({ ...master, kind: "source" });
+      outputs = outputs.map((o) => (o === current ? { ...current, path: borrowed } : o));
+      notes.push("The provider returned picture only; the sound of the take it was made from is laid under it, from the first frame, cut to its length.");
+    }
+  }
+
   const finalMaster = outputs.find((o) => o.kind === "master")!;
   if (!outputs.some((o) => o.kind === "proxy")) {
     const proxy = await makeProxyAndPoster(finalMaster.path, dir, signal);
     outputs.push(...proxy);
   }
-  return { outputs, notes, ...(retime ? { retime } : {}) };
+  return { outputs: await withSound(outputs, signal), notes, ...(retime ? { retime } : {}) };
+}
+
+/** Each movie's sound track as the file holds it, for the artifact record (Artifact.audio). */
+async function withSound(outputs: ProviderOutput[], signal?: AbortSignal): Promise<DeliveredOutput[]> {
+  return Promise.all(
+    outputs.map(async (o) => {
+      if (!o.mediaType.startsWith("video/")) return o;
+      const audio = await probeAudio(o.path, signal).catch(() => undefined);
+      return audio ? { ...o, audio: artifactAudio(audio) } : o;
+    }),
+  );
+}
+
+/**
+ * The master with `soundFile`'s sound under it (pictures copied, sound as the master's: PCM 48 kHz
+ * in a .mov, AAC in an .mp4), or undefined when that file has no sound.
+ */
+async function borrowSound(masterPath: string, soundFile: string, dir: string, colorSpace: SequenceContext["colorSpace"], signal?: AbortSignal): Promise<string | undefined> {
+  if (!(await probeAudio(soundFile, signal).catch(() => undefined))) return undefined;
+  const probe = await ffprobeJson(masterPath, ["-select_streams", "v:0", "-count_packets", "-show_streams"], signal ? { signal } : {});
+  const stream = probe.streams?.[0] as { r_frame_rate?: string; nb_read_packets?: string } | undefined;
+  const [num, den] = (stream?.r_frame_rate ?? "").split("/").map(Number);
+  const frames = Number(stream?.nb_read_packets ?? 0);
+  if (!num || !den || !frames) return undefined;
+  const container = path.extname(masterPath).toLowerCase() === ".mp4" ? "mp4" : "mov";
+  const out = freePath(dir, "master-sound", path.extname(masterPath));
+  await runFfmpeg(
+    ["-y", "-i", masterPath, "-i", soundFile, "-map", "0:v:0", "-c:v", "copy", "-map", "1:a:0", ...masterAudioArgs(container, (frames * den) / num), "-f", container, out],
+    signal ? { signal } : {},
+  );
+  // A remux must not cost the master its color: HDR10 boxes carried over, and the gate must
+  // say of the new file what it said of the old, else the picture-only master is kept.
+  const before = await readColorTagsFromFile(masterPath);
+  let after = await readColorTagsFromFile(out);
+  if (before.mdcv && before.clli && !(after.mdcv && after.clli)) {
+    await writeHdr10Boxes(out, { mdcv: before.mdcv, clli: before.clli });
+    after = await readColorTagsFromFile(out);
+  }
+  if (gateImport(before, colorSpace).ok && !gateImport(after, colorSpace).ok) {
+    fs.rmSync(out, { force: true });
+    return undefined;
+  }
+  return out;
 }
 
 /** The source's own rate and whole length, so conform keeps every frame of a bridge take. */
@@ -145,7 +220,8 @@ async function makeProxyAndPoster(masterPath: string, dir: string, signal?: Abor
     [
       "-y", "-i", masterPath,
       "-filter_complex", `[0:v]${toSdr},split=2[p][q];[p]zscale=min=gbr:rin=full:m=709:r=limited,format=yuv420p[proxy];[q]select='eq(n,0)',zscale=min=gbr:rin=full:m=170m:r=full,format=yuvj420p[poster]`,
-      "-map", "[proxy]", "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "21",
+      // The master's sound, if it has one, as AAC: the card's player plays it on demand.
+      "-map", "[proxy]", "-map", "0:a:0?", ...PROXY_AUDIO_ARGS, "-c:v", "libx264", "-preset", "veryfast", "-crf", "21",
       "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv",
       "-movflags", "+faststart", proxyPath,
       "-map", "[poster]", "-frames:v", "1", "-q:v", "3", "-update", "1", posterPath,

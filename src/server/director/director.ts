@@ -37,6 +37,7 @@ import { decideAfterRound, takeNumber, type LogLine, type RoundDecision } from "
 import { Budget, round2, usd } from "./budget.js";
 import { firstRoundVariants, type PlanCapabilities } from "./refinePlan.js";
 import { deliverOutputs } from "./deliverOutputs.js";
+import { checkSoundChoice } from "./soundChoice.js";
 import { directionForGeneratedLength } from "../../core/bridgeFit.js";
 import { bridgeModel, bridgePlanFor, endFramePath, retimeNote } from "./bridgeJob.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
@@ -121,7 +122,8 @@ export class Director {
       frameSize: frame.frame.sequence.frameSize,
     });
     const model = bridge ? bridgeModel(info, request.model) : request.model ?? defaultModel(provider, info, request.mode);
-    const cost = this.estimateTake(provider, { mode: request.mode, model, duration: generated, exr: request.exr, sequence: frame.frame.sequence });
+    checkSoundChoice(info, model, request.audio);
+    const cost = this.estimateTake(provider, { mode: request.mode, model, duration: generated, exr: request.exr, audio: request.audio, sequence: frame.frame.sequence });
     // The judge's estimate counts against the budget too; the take records it once it is counted.
     const checked = cost.usd + this.judgeEstimateUsd(frame.frame.sequence.projectName);
     const refusal = this.budget.refusal(checked * count, { budgetUsd: request.budgetUsd, count, perTakeUsd: checked });
@@ -145,6 +147,7 @@ export class Director {
       budgetUsd: request.budgetUsd ?? null,
       budgetLimitUsd,
       ...(request.exr ? { exr: true } : {}),
+      ...(request.audio !== undefined ? { audio: request.audio } : {}),
       ...(request.auto ? { auto: request.auto, loop: { state: "running" as const, round: 0, best: null } } : {}),
       canceled: false,
       takes,
@@ -195,7 +198,8 @@ export class Director {
     const provider = this.knownProvider(request.provider);
     const info = provider.info();
     const model = request.model ?? defaultModel(provider, info, request.mode);
-    const generation = this.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr });
+    checkSoundChoice(info, model, request.audio);
+    const generation = this.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr, audio: request.audio });
     const judgeUsd = this.judgeEstimateUsd(request.projectName);
     const perTake: Money = judgeUsd > 0 ? { usd: roundCost(generation.usd + judgeUsd), estimated: true } : generation;
     const count = request.count ?? defaultCount(info, request.auto !== undefined);
@@ -273,7 +277,7 @@ export class Director {
     if (job.canceled) throw new DirectorError(409, "job_canceled", "This job was canceled.");
     const provider = providers.get(job.provider);
     if (!provider || !provider.info().available) throw new DirectorError(409, "provider_unavailable", `${job.provider} is unavailable.`);
-    const cost = this.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, sequence: job.frame.sequence });
+    const cost = this.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, audio: job.audio, sequence: job.frame.sequence });
     const refusal = this.budget.refusal(cost.usd, { limitUsd: this.budget.limitOf(job), count: 1, perTakeUsd: cost.usd, jobId: job.id });
     if (refusal) throw new DirectorError(402, "over_budget", refusal);
     // The round (iteration) stays: a retried take is the same take sent again. What it cost so
@@ -418,7 +422,7 @@ export class Director {
 
   private estimateTake(
     provider: Provider,
-    input: { mode: Job["mode"]; model: string; duration: number; exr?: boolean; sequence?: SequenceContext },
+    input: { mode: Job["mode"]; model: string; duration: number; exr?: boolean; audio?: boolean; sequence?: SequenceContext },
   ): Money {
     return provider.estimateCost(input as Parameters<Provider["estimateCost"]>[0]);
   }
@@ -572,7 +576,7 @@ export class Director {
       const why = info ? `${info.label} is no longer available (${info.reason ?? "unknown reason"})` : `its provider "${job.provider}" is no longer configured`;
       decision = { kind: "stop", loop: { ...job.loop, state: "done", stop: "failed", best }, log: [{ round: job.loop.round, kind: "stop", text: `Stopped: ${why}.` }] };
     } else {
-      const perTake = this.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, sequence: job.frame.sequence });
+      const perTake = this.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, audio: job.audio, sequence: job.frame.sequence });
       const room = this.budget.roomFor(job);
       decision = decideAfterRound({
         job,
@@ -697,6 +701,7 @@ export class Director {
         framePath: frame.imagePath,
         workDir,
         exr: job.exr ?? false,
+        ...(job.audio !== undefined ? { audio: job.audio } : {}),
         ...this.upconvertSource(job),
       };
       const submitted = await this.submitWhenAdmitted(take.id, provider, input, signal);
@@ -823,6 +828,7 @@ export class Director {
         codec: output.codec,
         colorTags: output.kind === "master" || output.kind === "source" ? await readColorTagsFromFile(output.path) : undefined,
         ...(output.colorAssumption ? { colorAssumption: output.colorAssumption } : {}),
+        ...(output.audio ? { audio: output.audio } : {}),
         createdAt: new Date().toISOString(),
       };
       this.deps.ledger.insertArtifact(artifact, output.path);

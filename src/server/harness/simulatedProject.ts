@@ -237,6 +237,8 @@ export class SimulatedProject {
         binName: BIN_NAME,
         placement: { trackIndex: placement.trackIndex, start: placement.start, end: placement.end, newTrack: placement.newTrack },
         colorTags: tags,
+        // The simulated sequence has video tracks only: say where the sound is rather than pretend it landed.
+        ...(master.audio ? { guidance: "This take has sound; the harness timeline has no audio tracks, so it stays in the imported file (Premiere places it on an audio track, linked)." } : {}),
       };
     } finally {
       fs.rmSync(partial, { force: true });

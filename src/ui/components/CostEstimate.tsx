@@ -5,12 +5,13 @@ import { pickedModel, usePanelStore } from "../state/createPanelStore.js";
 import { formatUsd } from "../format.js";
 import { bridgePlan } from "../state/bridgeSelectors.js";
 import { autoSettingsOf } from "../state/selectors.js";
+import { soundChoice } from "../state/soundSelectors.js";
 
 type EstimateState = { status: "idle" } | { status: "ready"; estimate: CostEstimateT } | { status: "error"; message: string };
 
 /**
  * Asks the backend what the job as set up now would cost (POST /v1/estimate), again whenever
- * the provider, quality, EXR, count, duration or auto settings change. The backend's figures are
+ * the provider, quality, EXR, sound, count, duration or auto settings change. The backend's figures are
  * the ones it enforces.
  */
 export function useCostEstimate(): EstimateState {
@@ -27,6 +28,7 @@ export function useCostEstimate(): EstimateState {
   // The judge's share depends on whether it is on for this project (a project setting).
   const projectName = usePanelStore((s) => s.hostContext?.projectName);
   const judgeVersion = usePanelStore((s) => s.judgeSettingVersion);
+  const audio = usePanelStore(soundChoice);
   const [state, setState] = useState<EstimateState>({ status: "idle" });
   const backend = controller.backend;
 
@@ -43,6 +45,7 @@ export function useCostEstimate(): EstimateState {
           count,
           ...(exr ? { exr: true } : {}),
           ...(projectName !== undefined ? { projectName } : {}),
+          ...(audio !== undefined ? { audio } : {}),
           ...(autoTarget !== undefined && autoRounds !== undefined ? { auto: { target: autoTarget, rounds: autoRounds } } : {}),
         })
         .then((estimate) => live && setState({ status: "ready", estimate }))
@@ -52,7 +55,7 @@ export function useCostEstimate(): EstimateState {
       live = false;
       clearTimeout(timer);
     };
-  }, [backend, providerId, model, count, duration, mode, exr, autoTarget, autoRounds, projectName, judgeVersion]);
+  }, [backend, providerId, model, count, duration, mode, exr, audio, autoTarget, autoRounds, projectName, judgeVersion]);
   return state;
 }
 

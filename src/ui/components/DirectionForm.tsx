@@ -1,6 +1,7 @@
 import { useId, useMemo } from "react";
 import { AUTO_MAX_ROUNDS, JobMode, MAX_DURATION, MIN_DURATION, PlacementMode } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
+import { SoundSwitch } from "./SoundSwitch.js";
 import { defaultModelFor, durationRangeFor, maxCountFor, modelChoices, modelLabel, offersExr, pickedModel, usePanelStore } from "../state/createPanelStore.js";
 import { hostWords } from "../hostWords.js";
 import { bridgePlan, canBridge } from "../state/bridgeSelectors.js";
@@ -168,6 +169,7 @@ export function DirectionForm() {
             ))}
           </select>
         </div>
+        <SoundSwitch />
         <div className="field">
           <label htmlFor={qualityId}>Quality</label>
           <select id={qualityId} value={mode} onChange={(event) => setMode(JobMode.parse(event.target.value))}>

@@ -1,4 +1,4 @@
-import { memo, useId, useRef } from "react";
+import { memo, useEffect, useId, useRef, useState } from "react";
 import { COLOR_SPACE_LABEL, type FrameRate, type Take } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { TAKE_STATE_LABEL, colorTagsInWords, formatCost } from "../format.js";
@@ -13,6 +13,7 @@ import { Spinner } from "./Spinner.js";
 import { TakeMarks } from "./TakeMarks.js";
 import { TakeRecord } from "./TakeRecord.js";
 import { BridgeSpeed } from "./BridgeSpeed.js";
+import { soundInWords } from "../soundWords.js";
 
 interface TakeCardProps {
   take: Take;
@@ -67,7 +68,18 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
   const retryable = scope === "direct" && take.state === "failed" && take.error?.retryable === true;
   const conformOffered = importNeedsConform(importStatus) || conform?.state === "conforming";
   const changes = take.variant?.changes ?? [];
+  // The master's sound (what lands on the timeline) and whether the proxy can play it here.
+  const sound = take.outputs.master?.audio;
+  const proxySound = take.outputs.proxy?.audio !== undefined;
   const videoRef = useRef<HTMLVideoElement | null>(null);
+  const [listening, setListening] = useState(false);
+  // Previews start muted (a grid of takes must not all play sound); unmuted only on demand.
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!video) return;
+    video.muted = !listening;
+    if (listening) void video.play().catch(() => undefined);
+  }, [listening]);
   /** A judge finding's marker: show the preview at that time, paused, so the editor sees what the model saw. */
   const seek = (t: number) => {
     const video = videoRef.current;
@@ -99,6 +111,11 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
           >
             Score {Math.round(critique.score)}
             {notMeasuredWords(critique) && <span className="text-warning"> · {notMeasuredWords(critique)}</span>}
+          </span>
+        )}
+        {sound && (
+          <span className="sound-chip" data-testid="take-sound" title={`This take has sound: ${soundInWords(sound)}. It lands on the timeline linked to the picture.`}>
+            <span aria-hidden="true">♪</span> Sound · {soundInWords(sound)}
           </span>
         )}
         <span className="take-cost" title={take.cost.estimated ? "Estimated cost" : "Cost"}>
@@ -138,6 +155,11 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
         />
       ) : (
         posterUrl && <img className="take-video" src={posterUrl} alt={`${name} poster frame`} loading="lazy" decoding="async" />
+      )}
+      {proxyUrl && proxySound && (
+        <button type="button" className="button button-small" aria-pressed={listening} onClick={() => setListening((on) => !on)}>
+          {listening ? "Mute" : "Play with sound"}
+        </button>
       )}
 
       {changes.length > 0 && (

@@ -4,6 +4,7 @@ import { withoutToken } from "../controller/createPanelController.js";
 import { messageOf } from "../controller/errors.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { formatBytes, formatCost } from "../format.js";
+import { soundInWords } from "../soundWords.js";
 
 const OUTPUT_LABEL: Record<Artifact["kind"], string> = {
   master: "Master",
@@ -63,6 +64,7 @@ export function TakeRecord({ take, name }: { take: Take; name: string }) {
                   · {formatBytes(artifact.bytes)}
                   {artifact.width && artifact.height ? ` · ${artifact.width}×${artifact.height}` : ""}
                   {artifact.codec ? ` · ${artifact.codec}` : ""}
+                  {artifact.audio ? ` · sound ${soundInWords(artifact.audio)}` : ""}
                 </span>
               </li>
             );

@@ -3,6 +3,7 @@ import type { BridgeClient } from "../../core/bridge/index.js";
 import { jobSettled, type CreateJobInput, type FrameContext, type Job, type SequenceColorSpace } from "../../core/schemas/index.js";
 import { createBackendClient, type BackendClient, type BackendClientOptions } from "../api/backendClient.js";
 import { pickedModel, type CapturedFrame, type PanelState, type PanelStoreApi, type TakeAction } from "../state/createPanelStore.js";
+import { soundChoice } from "../state/soundSelectors.js";
 import { historyQueryOf, type HistoryFilters } from "../state/historyQuery.js";
 import { autoSettingsOf, draftBlocker, enhanceProviderFor, jobInScope, upconvertProvider } from "../state/selectors.js";
 import { messageOf, codeOf } from "./errors.js";
@@ -215,6 +216,7 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
       duration: spanSeconds(s) ?? s.duration,
       count: s.count,
       ...(s.mode === "final" && s.exr ? { exr: true } : {}),
+      ...(soundChoice(s) !== undefined ? { audio: soundChoice(s) } : {}),
     };
     const auto = autoSettingsOf(s);
     if (auto) request.auto = auto;

@@ -158,6 +158,8 @@ export interface PanelData {
   providerId: string | null;
   /** The model picked for the provider; null: the mode's default (the backend picks it). */
   modelId: string | null;
+  /** Sound on or off where the model has the switch; null: the model's default (soundSelectors.ts). */
+  sound: boolean | null;
   job: Job | null;
   takes: Record<string, Take>;
   imports: Record<string, ImportStatus>;
@@ -229,6 +231,8 @@ export interface PanelActions {
   setProvider(id: string): void;
   /** Only one of the provider's models for the placement (Bridge: its bridge models); null: the default. */
   setModel(id: string | null): void;
+  /** Sound on or off (sent only where the model has the switch); a provider or model change resets it. */
+  setSound(on: boolean | null): void;
 
   /** A job was created: it becomes the current job; takes and import results start fresh. */
   startJob(job: Job): void;
@@ -317,6 +321,7 @@ export function initialPanelData(): PanelData {
     providers: [],
     providerId: null,
     modelId: null,
+    sound: null,
     job: null,
     takes: {},
     imports: {},
@@ -533,12 +538,13 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
         if (!provider || !provider.available) return;
         // Models are the provider's own: another provider starts from its default.
         const modelId = id === get().providerId ? get().modelId : null;
-        set({ providerId: id, modelId, count: clampCount(get().count, maxCountFor(provider)), ...fitToProvider(provider, get().mode) });
+        set({ providerId: id, modelId, count: clampCount(get().count, maxCountFor(provider)), ...fitToProvider(provider, get().mode), ...(id === get().providerId ? {} : { sound: null }) });
       },
       setModel: (id) => {
-        if (id === null) return set({ modelId: null });
-        if (modelChoices(currentProvider(), get().placement).includes(id)) set({ modelId: id });
+        if (id === null) return set({ modelId: null, sound: null });
+        if (modelChoices(currentProvider(), get().placement).includes(id)) set({ modelId: id, ...(id === get().modelId ? {} : { sound: null }) });
       },
+      setSound: (sound) => set({ sound }),
 
       startJob: (job) =>
         set((s) => ({ job, takes: mergeTakes({}, job.takes), imports: {}, conforms: {}, compare: { ...s.compare, direct: [] }, stream: "connecting" })),

@@ -79,6 +79,8 @@ export function registerConformRoutes(app: FastifyInstance, deps: { ledger: Ledg
         height: seq.frameSize.height,
         codec: result.tags.codec,
         colorTags: result.tags,
+        // The sound conform kept (PCM 48 kHz in a .mov), so the card and Import still know the take has it.
+        ...(result.audio ? { audio: result.audio } : {}),
         createdAt: new Date().toISOString(),
       };
       ledger.insertArtifact(artifact, out);

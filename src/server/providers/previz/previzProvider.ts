@@ -7,6 +7,7 @@ import { newId } from "../../ids.js";
 import type { Provider, ProviderOutput, ProviderStatus, SubmitInput, SubmitResult } from "../provider.js";
 import { renderBridge } from "./renderBridge.js";
 import { renderPreviz, type PrevizResult } from "./renderPreviz.js";
+import { TEST_SOUND_NOTE } from "./testSound.js";
 
 /**
  * Bridge lengths previz renders. Previz could render any length, but it renders whole seconds, as
@@ -19,6 +20,7 @@ interface PrevizRun {
   status: ProviderStatus;
   controller: AbortController;
   result?: Pick<PrevizResult, "master"> & Partial<Pick<PrevizResult, "proxy" | "poster">>;
+  sound: boolean;
 }
 
 /** Local renders at once; more would only make each take slower on a small machine. */
@@ -54,6 +56,15 @@ export class PrevizProvider implements Provider {
           models: ["previz-camera"],
           note: "A's picture makes the drawn move and dissolves into B's picture arriving at its own framing (a previz, not an invented shot).",
         },
+        modelInfo: [
+          {
+            id: "previz-camera",
+            label: "Previz camera",
+            uses: ["draft", "final", "bridge"],
+            // Off unless asked: it is a test sound, there to try the sound path without a key.
+            audio: { switchable: true, defaultOn: false, note: TEST_SOUND_NOTE },
+          },
+        ],
       },
     };
   }
@@ -77,11 +88,13 @@ export class PrevizProvider implements Provider {
       colorSpace: seq.colorSpace,
       keyframes: input.direction.camera.keyframes,
       ...(input.bridge ? { bridge: { startFrame: input.frame.frameId, endFrame: input.bridge.span.endFrameId, dissolve: "smoothstep" } } : {}),
+      ...(input.audio ? { sound: "test tone with a click every second" } : {}),
     };
     const providerJobId = newId("previz");
     const run: PrevizRun = {
       status: { state: "queued", progress: 0, message: "Waiting for the renderer" },
       controller: new AbortController(),
+      sound: input.audio === true,
     };
     this.runs.set(providerJobId, run);
     void this.render(run, input, samples);
@@ -107,13 +120,14 @@ export class PrevizProvider implements Provider {
     const run = this.runs.get(providerJobId);
     if (!run?.result) throw new Error("The previz render has no outputs.");
     const { master, proxy, poster } = run.result;
+    const sound = run.sound ? { hasAudio: true, notes: [TEST_SOUND_NOTE] } : {};
     const move = (from: string, name: string) => {
       const to = path.join(destDir, name);
       fs.renameSync(from, to);
       return to;
     };
     const outputs: ProviderOutput[] = [
-      { kind: "master", path: move(master.path, "master.mov"), mediaType: "video/quicktime", width: master.width, height: master.height, codec: "prores_hq" },
+      { kind: "master", path: move(master.path, "master.mov"), mediaType: "video/quicktime", width: master.width, height: master.height, codec: "prores_hq", ...sound },
     ];
     // A bridge has no proxy or poster of its own: delivery makes them from the fitted master.
     if (proxy) outputs.push({ kind: "proxy", path: move(proxy.path, "proxy.mp4"), mediaType: "video/mp4", width: proxy.width, height: proxy.height, codec: "h264" });
@@ -140,6 +154,7 @@ export class PrevizProvider implements Provider {
         height: seq.frameSize.height,
         colorSpace: seq.colorSpace,
         quality: input.mode,
+        sound: run.sound,
         signal: run.controller.signal,
         onProgress,
       };

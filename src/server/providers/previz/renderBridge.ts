@@ -15,6 +15,8 @@ import type { CameraState } from "../../../core/schemas/direction.js";
 import type { ClliBox } from "../../../core/schemas/color.js";
 import { encoderColorArgs, MASTERING_DISPLAY_P3_D65_1000, writeHdr10Boxes } from "../../media/colorConvert.js";
 import { runFfmpeg } from "../../media/ffmpeg.js";
+import { lengthArgs } from "../../media/audioTrack.js";
+import { testSoundInput, testSoundMasterArgs } from "./testSound.js";
 import { renderPreviz, type PrevizInput, type RenderedFile } from "./renderPreviz.js";
 
 const IDENTITY: CameraState = { x: 0.5, y: 0.5, zoom: 1, roll: 0 };
@@ -50,7 +52,8 @@ export function arrivingSamples(samples: readonly CameraState[]): CameraState[] 
 export async function renderBridge(input: BridgeRenderInput): Promise<BridgeRenderResult> {
   const frames = input.samples.length;
   const progress = (offset: number) => (fraction: number) => input.onProgress?.(offset + fraction * 0.4);
-  const common = { fps: input.fps, width: input.width, height: input.height, colorSpace: input.colorSpace, quality: input.quality, ...(input.signal ? { signal: input.signal } : {}) };
+  const common = { fps: input.fps, width: input.width, height: input.height, colorSpace: input.colorSpace, quality: input.quality, sound: false, ...(input.signal ? { signal: input.signal } : {}) };
+  // The sound goes on the blended master only (A's and B's renders are picture scratch).
   const a = await renderPreviz({ ...common, stillPath: input.startStillPath, outDir: path.join(input.outDir, "a"), samples: input.samples, onProgress: progress(0) });
   const b = await renderPreviz({ ...common, stillPath: input.endStillPath, outDir: path.join(input.outDir, "b"), samples: arrivingSamples(input.samples), onProgress: progress(0.4) });
   const master = path.join(input.outDir, "bridge.mov");
@@ -60,11 +63,11 @@ export async function renderBridge(input: BridgeRenderInput): Promise<BridgeRend
   const rate = `${input.fps.num}/${input.fps.den}`;
   await runFfmpeg(
     [
-      "-y", "-i", a.master.path, "-i", b.master.path,
+      "-y", "-i", a.master.path, "-i", b.master.path, ...(input.sound ? testSoundInput((frames * input.fps.den) / input.fps.num) : []),
       "-filter_complex", `[0:v][1:v]blend=all_expr='${expr}',format=yuv422p10le[m]`,
-      "-map", "[m]", "-frames:v", String(frames), "-r", rate,
+      "-map", "[m]", ...lengthArgs(frames, input.fps, input.sound === true), "-r", rate,
       "-c:v", "prores_ks", "-profile:v", "hq", "-vendor", "apl0", "-qscale:v", String(PRORES_QUANT[input.quality]), "-pix_fmt", "yuv422p10le",
-      ...encoderColorArgs(input.colorSpace), "-an", "-f", "mov", master,
+      ...encoderColorArgs(input.colorSpace), ...(input.sound ? testSoundMasterArgs(2, (frames * input.fps.den) / input.fps.num) : ["-an"]), "-f", "mov", master,
     ],
     { ...(input.signal ? { signal: input.signal } : {}), durationSeconds: (frames * input.fps.den) / input.fps.num, onProgress: (f: number) => input.onProgress?.(0.8 + f * 0.2) },
   );

@@ -34,6 +34,8 @@ import {
   type SdrLayout,
 } from "../../media/colorConvert.js";
 import { ffprobeJson, runFfmpeg, type FfprobeResult } from "../../media/ffmpeg.js";
+import { lengthArgs } from "../../media/audioTrack.js";
+import { testSoundInput, testSoundMasterArgs, testSoundProxyArgs } from "./testSound.js";
 
 export type PrevizQuality = "draft" | "final";
 
@@ -48,6 +50,8 @@ export interface PrevizInput {
   height: number;
   colorSpace: SequenceColorSpace;
   quality: PrevizQuality;
+  /** Add previz's test sound (testSound.ts) to the master and the proxy. */
+  sound?: boolean;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
 }
@@ -127,11 +131,13 @@ export async function renderPreviz(input: PrevizInput): Promise<PrevizResult> {
   const args = [
     "-y",
     "-i", input.stillPath,
+    ...(input.sound ? testSoundInput(duration) : []),
     "-filter_complex_script", files.graph,
-    "-map", "[master]", "-frames:v", String(frames), "-r", rate,
+    // With sound, `-t` cuts the picture (ffmpeg 5 ends the whole output at `-frames:v`, cutting the sound short).
+    "-map", "[master]", ...lengthArgs(frames, fps, input.sound === true), "-r", rate,
     "-c:v", "prores_ks", "-profile:v", "hq", "-vendor", "apl0", "-qscale:v", String(PRORES_QUANT[quality]), "-pix_fmt", "yuv422p10le",
-    ...encoderColorArgs(colorSpace), "-f", "mov", files.master,
-    "-map", "[proxy]", "-frames:v", String(frames), "-r", rate,
+    ...encoderColorArgs(colorSpace), ...(input.sound ? testSoundMasterArgs(1, duration) : []), "-f", "mov", files.master,
+    "-map", "[proxy]", ...(input.sound ? testSoundProxyArgs(1, duration) : []), ...lengthArgs(frames, fps, input.sound === true), "-r", rate,
     "-c:v", "libx264", "-preset", final ? "veryfast" : "ultrafast", "-crf", final ? "20" : "23",
     "-pix_fmt", "yuv420p", ...encoderColorArgs("rec709"), "-movflags", "+faststart", "-f", "mp4", files.proxy,
     "-map", "[poster]", "-frames:v", "1", "-c:v", "mjpeg", "-q:v", "3", "-f", "image2", "-update", "1", files.poster,

@@ -4,7 +4,7 @@ import { Job, type SequenceColorSpace } from "../../../../src/core/schemas/index
 import { makeStillPng, sequenceContext, waitFor } from "../../../helpers/backend.js";
 
 /** A finished previz take on a real backend: frame upload → job → wait until the master exists. */
-export async function finishedJob(url: string, token: string, opts: { colorSpace?: SequenceColorSpace; prompt?: string; duration?: number } = {}): Promise<Job> {
+export async function finishedJob(url: string, token: string, opts: { colorSpace?: SequenceColorSpace; prompt?: string; duration?: number; audio?: boolean } = {}): Promise<Job> {
   const auth = { authorization: `Bearer ${token}` };
   const sequence = sequenceContext({}, opts.colorSpace ?? "rec709");
   const form = new FormData();
@@ -16,7 +16,7 @@ export async function finishedJob(url: string, token: string, opts: { colorSpace
   const created = await fetch(`${url}/v1/jobs`, {
     method: "POST",
     headers: { ...auth, "content-type": "application/json" },
-    body: JSON.stringify({ frameId, duration: opts.duration ?? 2, prompt: opts.prompt ?? "slow push toward the ridge", provider: "previz" }),
+    body: JSON.stringify({ frameId, duration: opts.duration ?? 2, prompt: opts.prompt ?? "slow push toward the ridge", provider: "previz", ...(opts.audio !== undefined ? { audio: opts.audio } : {}) }),
   });
   if (created.status !== 201) throw new Error(`job: ${created.status} ${await created.text()}`);
   const { id } = Job.parse(await created.json());

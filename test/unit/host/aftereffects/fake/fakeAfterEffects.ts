@@ -61,6 +61,7 @@ interface ItemRec {
   conformFrameRate?: number;
   frames?: number;
   movieSeconds?: number;
+  hasAudio?: boolean;
 }
 
 interface LayerRec {
@@ -73,6 +74,9 @@ interface LayerRec {
   inPoint: number;
   outPoint: number;
   hasVideo: boolean;
+  /** The source movie has a sound track (ffprobe, as After Effects reads it). */
+  hasAudio: boolean;
+  audioEnabled: boolean;
   selected: boolean;
 }
 
@@ -121,6 +125,8 @@ export interface FakeAeOptions {
   stillPng?: Buffer;
   /** A step After Effects refuses (throws), to prove the adapter takes back what it did before it. */
   failOn?: "importFile" | "addLayer" | "moveBefore" | "layerName" | "xmpPacket";
+  /** New layers start with their audio switch off, to prove the adapter turns it on rather than assuming it is. */
+  audioSwitchOff?: boolean;
   /** The "Sequence Footage" import preference. */
   sequenceFootageFps?: number;
 }
@@ -139,6 +145,8 @@ export interface FakeAfterEffects {
   imports: { file: string; sequence: boolean }[];
   /** The comp's layers as the Timeline shows them, top first. */
   timeline(): { name: string; start: number; in: number; out: number; source?: string }[];
+  /** Each layer's audio, top first: whether it has an audio component and whether its audio switch is on. */
+  sound(): { name: string; hasAudio: boolean; audioEnabled: boolean }[];
   /** Project panel items (footage and folders), with their folder. */
   projectItems(): { kind: string; name: string; folder: string; comment: string }[];
   readonly xmpPacket: string;
@@ -374,6 +382,18 @@ export function createFakeAfterEffects(options: FakeAeOptions = {}): FakeAfterEf
     get hasVideo() {
       return this.rec.hasVideo;
     }
+    get hasAudio() {
+      return this.rec.hasAudio;
+    }
+    get audioEnabled() {
+      return this.rec.audioEnabled;
+    }
+    set audioEnabled(value: boolean) {
+      const rec = this.rec;
+      // A layer without an audio component has no audio switch to set.
+      if (!rec.hasAudio) throw new AeRuleError("audioEnabled: this layer has no audio");
+      change("Layer Audio Switch", () => void (rec.audioEnabled = value));
+    }
     enabled = true;
     locked = false;
     get source(): AeItem | null {
@@ -472,7 +492,8 @@ export function createFakeAfterEffects(options: FakeAeOptions = {}): FakeAfterEf
             const id = newId();
             // "Create Layers at Composition Start Time" (on by default): the layer starts at 0.
             const length = src.kind === "footage" && src.isStill ? (duration ?? item(compId).duration!) : footageSeconds(src);
-            state.layers.set(id, { id, compId, name: src.name, comment: "", sourceId: src.id, startTime: 0, inPoint: 0, outPoint: length, hasVideo: true, selected: false });
+            const hasAudio = src.kind === "footage" && src.hasAudio === true;
+            state.layers.set(id, { id, compId, name: src.name, comment: "", sourceId: src.id, startTime: 0, inPoint: 0, outPoint: length, hasVideo: true, hasAudio, audioEnabled: hasAudio && !options.audioSwitchOff, selected: false });
             const comp = item(compId);
             comp.layerIds = [id, ...comp.layerIds!];
             return new LayerView(id);
@@ -547,7 +568,13 @@ export function createFakeAfterEffects(options: FakeAeOptions = {}): FakeAfterEf
         throw new AeRuleError(`After Effects error: "${path.basename(opts.file)}" is not a file format After Effects can import`);
       }
       const [num, den] = (/r_frame_rate=(\d+)\/(\d+)/.exec(probed) ?? [, "0", "1"]).slice(1).map(Number) as [number, number];
-      Object.assign(rec, { isStill: false, nativeFrameRate: num / den, movieSeconds: Number(/duration=([\d.]+)/.exec(probed)?.[1] ?? 0) });
+      let hasAudio = false;
+      try {
+        hasAudio = execFileSync("ffprobe", ["-v", "error", "-select_streams", "a", "-show_entries", "stream=index", "-of", "csv=p=0", opts.file]).toString().trim() !== "";
+      } catch {
+        hasAudio = false;
+      }
+      Object.assign(rec, { isStill: false, nativeFrameRate: num / den, movieSeconds: Number(/duration=([\d.]+)/.exec(probed)?.[1] ?? 0), hasAudio });
     }
     return change("Import File", () => {
       rec.id = newId();
@@ -612,7 +639,7 @@ export function createFakeAfterEffects(options: FakeAeOptions = {}): FakeAfterEf
     const footageId = newId();
     state.items.set(footageId, { id: footageId, kind: "footage", name: `${spec.name}.mov`, comment: "", parentId: ROOT, file: `/media/${spec.name}.mov`, isStill: false, nativeFrameRate: c.frameRate, movieSeconds: spec.outPoint - spec.inPoint });
     const id = newId();
-    state.layers.set(id, { id, compId, name: spec.name, comment: "", sourceId: footageId, startTime: spec.inPoint, inPoint: spec.inPoint, outPoint: spec.outPoint, hasVideo: spec.hasVideo ?? true, selected: spec.selected ?? false });
+    state.layers.set(id, { id, compId, name: spec.name, comment: "", sourceId: footageId, startTime: spec.inPoint, inPoint: spec.inPoint, outPoint: spec.outPoint, hasVideo: spec.hasVideo ?? true, hasAudio: false, audioEnabled: false, selected: spec.selected ?? false });
     const comp = item(compId);
     comp.layerIds = [id, ...comp.layerIds!];
   }
@@ -652,6 +679,7 @@ export function createFakeAfterEffects(options: FakeAeOptions = {}): FakeAfterEf
         const src = l.sourceId === null ? undefined : state.items.get(l.sourceId);
         return { name: l.name, start: l.startTime, in: l.inPoint, out: l.outPoint, ...(src ? { source: src.name } : {}) };
       }),
+    sound: () => item(compId).layerIds!.map((id) => ({ name: layerRec(id).name, hasAudio: layerRec(id).hasAudio, audioEnabled: layerRec(id).audioEnabled })),
     projectItems: () =>
       [...state.items.values()]
         .filter((i) => i.id !== ROOT && i.kind !== "comp" && !(i.file ?? "").startsWith("/media/"))

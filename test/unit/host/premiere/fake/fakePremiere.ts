@@ -15,7 +15,13 @@
  *   answers true and places nothing (the CEP bug of record); insert does add it (documented);
  * - marker types must be Premiere's constants; an XMP packet with a property twice is refused;
  * - bins and track items handed out before a transaction go stale after it;
- * - every call into the API is counted (`calls`), to measure the load a poll puts on Premiere.
+ * - every call into the API is counted (`calls`), to measure the load a poll puts on Premiere;
+ * - sound: an item whose file has an audio stream (ffprobe, as Premiere reads it) lands with its
+ *   audio clip on the audio track the edit names, linked to the video clip (same `linkId`), as a
+ *   drag from the bin does; an item without sound puts nothing on any audio track whatever index
+ *   is passed. An audio index of −1 places no sound; an overwrite onto an audio index past the
+ *   last track places no sound (undocumented, so the strict reading); an insert there adds the
+ *   audio track (documented for insert).
  * Media files are real files (written by the adapter through the fake fs); durations are read
  * with ffprobe, as Premiere would read them from the file.
  */
@@ -60,6 +66,8 @@ export interface FakeItem {
   type: number;
   mediaPath?: string;
   durationTicks?: bigint;
+  /** The file has a sound track (Premiere would make audio clips from it). */
+  hasAudio?: boolean;
   children?: FakeItem[];
   xmp?: string;
 }
@@ -69,6 +77,8 @@ export interface FakeClip {
   start: bigint;
   end: bigint;
   item: FakeItem;
+  /** Clips placed by one edit of an item with picture and sound share this (Premiere's A/V link). */
+  linkId?: string;
 }
 
 export interface FakeTrack {
@@ -92,6 +102,7 @@ export interface FakeSequenceState {
   pixelAspect: string;
   playhead: bigint;
   tracks: FakeTrack[];
+  audioTracks: FakeTrack[];
   markers: FakeMarker[];
   properties: Record<string, string>;
   maxBitDepth: boolean;
@@ -122,6 +133,8 @@ export interface FakeOptions {
   overwriteFails?: boolean;
   /** The overwrite "succeeds" and places nothing (as CEP's did onto a missing audio track). */
   overwriteIgnored?: boolean;
+  /** The edit places the picture but no sound (how a build that ignores the audio index would behave). */
+  audioIgnored?: boolean;
   /** PNG bytes the exporter "renders". */
   stillPng?: Buffer;
   /** The exported file lands this long after exportSequenceFrame resolved (0: before). */
@@ -168,6 +181,7 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
     pixelAspect: "1:1",
     playhead: 0n,
     tracks: [{ name: "Video 1", clips: [] }],
+    audioTracks: [{ name: "Audio 1", clips: [] }],
     markers: [],
     properties: {},
     maxBitDepth: false,
@@ -268,6 +282,12 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
       if (!track) throw new Error(`no video track ${i}`);
       return trackView(track);
     },
+    getAudioTrackCount: async () => state.audioTracks.length,
+    getAudioTrack: async (i) => {
+      const track = state.audioTracks[i];
+      if (!track) throw new Error(`no audio track ${i}`);
+      return trackView(track);
+    },
     getSettings: async () => settings,
     getEndTime: async () => tickTime(state.tracks.flatMap((t) => t.clips).reduce((m, c) => (c.end > m ? c.end : m), 0n)),
     getFrameSize: async () => ({ width: state.width, height: state.height }),
@@ -297,13 +317,17 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
    * track that does not exist it "succeeds" and places nothing: adding a track is documented only
    * for insert, and the CEP overwrite to a missing track did exactly this.
    */
-  const overwrite = (item: FakeItem, start: bigint, trackIndex: number) => {
+  const overwrite = (item: FakeItem, start: bigint, trackIndex: number, audioIndex: number) => {
     if (options.overwriteFails) throw new Error("overwrite failed (test mode)");
     if (!item.durationTicks) throw new Error(`"${item.name}" has no duration`);
     if (trackIndex < 0) throw new Error(`video track index ${trackIndex} out of range`);
     if (trackIndex >= state.tracks.length || options.overwriteIgnored) return;
-    const track = state.tracks[trackIndex]!;
-    const end = start + item.durationTicks;
+    const linkId = item.hasAudio && audioIndex >= 0 && audioIndex < state.audioTracks.length && !options.audioIgnored ? newId() : undefined;
+    overwriteOn(state.tracks[trackIndex]!, item, start, linkId);
+    if (linkId) overwriteOn(state.audioTracks[audioIndex]!, item, start, linkId);
+  };
+  const overwriteOn = (track: FakeTrack, item: FakeItem, start: bigint, linkId: string | undefined) => {
+    const end = start + item.durationTicks!;
     const kept: FakeClip[] = [];
     for (const c of track.clips) {
       if (c.end <= start || c.start >= end) kept.push(c);
@@ -312,13 +336,13 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
         if (c.end > end) kept.push({ ...c, start: end });
       }
     }
-    kept.push({ name: item.name, start, end, item });
+    kept.push({ name: item.name, start, end, item, ...(linkId ? { linkId } : {}) });
     kept.sort((a, b) => (a.start < b.start ? -1 : 1));
     track.clips = kept;
   };
 
   /** Insert: documented to add a track past the last one; limitShift moves only that track's later clips. */
-  const insert = (item: FakeItem, start: bigint, trackIndex: number, limitShift: boolean) => {
+  const insert = (item: FakeItem, start: bigint, trackIndex: number, audioIndex: number, limitShift: boolean) => {
     if (options.overwriteFails) throw new Error("insert failed (test mode)");
     if (!item.durationTicks) throw new Error(`"${item.name}" has no duration`);
     if (trackIndex < 0) throw new Error(`video track index ${trackIndex} out of range`);
@@ -327,17 +351,28 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
       trackIndex = state.tracks.length;
       state.tracks.push({ name: `Video ${trackIndex + 1}`, clips: [] });
     }
-    const track = state.tracks[trackIndex]!;
-    const length = item.durationTicks;
+    const withSound = item.hasAudio && audioIndex >= 0 && !options.audioIgnored;
+    if (withSound && audioIndex >= state.audioTracks.length) {
+      audioIndex = state.audioTracks.length;
+      state.audioTracks.push({ name: `Audio ${audioIndex + 1}`, clips: [] });
+    }
+    const linkId = withSound ? newId() : undefined;
+    insertOn(state.tracks[trackIndex]!, item, start, linkId);
+    if (linkId) insertOn(state.audioTracks[audioIndex]!, item, start, linkId);
+  };
+  const insertOn = (track: FakeTrack, item: FakeItem, start: bigint, linkId: string | undefined) => {
+    const length = item.durationTicks!;
     const shifted = track.clips.map((c) => (c.start >= start ? { ...c, start: c.start + length, end: c.end + length } : c));
-    shifted.push({ name: item.name, start, end: start + length, item });
+    shifted.push({ name: item.name, start, end: start + length, item, ...(linkId ? { linkId } : {}) });
     shifted.sort((a, b) => (a.start < b.start ? -1 : 1));
     track.clips = shifted;
   };
 
   const snapshotState = () => {
-    const saved = structuredClone({ tracks: state.tracks.map((t) => ({ name: t.name, clips: t.clips.map((c) => ({ ...c, item: undefined })) })), markers: state.markers, properties: state.properties });
+    const bare = (tracks: FakeTrack[]) => tracks.map((t) => ({ name: t.name, clips: t.clips.map((c) => ({ ...c, item: undefined })) }));
+    const saved = structuredClone({ tracks: bare(state.tracks), audioTracks: bare(state.audioTracks), markers: state.markers, properties: state.properties });
     const items = state.tracks.map((t) => t.clips.map((c) => c.item));
+    const audioItems = state.audioTracks.map((t) => t.clips.map((c) => c.item));
     const xmp = new Map<FakeItem, string | undefined>();
     const visit = (i: FakeItem) => {
       xmp.set(i, i.xmp);
@@ -347,6 +382,7 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
     const rootChildren = root.children!.map((c) => ({ c, kids: c.children?.slice() }));
     return () => {
       state.tracks = saved.tracks.map((t, ti) => ({ name: t.name, clips: t.clips.map((c, ci) => ({ ...c, item: items[ti]![ci]! })) }));
+      state.audioTracks = saved.audioTracks.map((t, ti) => ({ name: t.name, clips: t.clips.map((c, ci) => ({ ...c, item: audioItems[ti]![ci]! })) }));
       state.markers = saved.markers;
       state.properties = saved.properties;
       for (const [i, x] of xmp) i.xmp = x;
@@ -369,14 +405,16 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
       for (const p of paths) {
         if (!fs.existsSync(p) || fs.statSync(p).size === 0) return false;
         let seconds: number;
+        let hasAudio: boolean;
         try {
           seconds = Number(execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", p]).toString().trim());
+          hasAudio = execFileSync("ffprobe", ["-v", "error", "-select_streams", "a", "-show_entries", "stream=index", "-of", "csv=p=0", p]).toString().trim() !== "";
         } catch {
           return false; // Premiere cannot read it either
         }
         if (asNumberedStills) return false;
         const reported = options.reportPath ? options.reportPath(p) : p;
-        arriving.push({ id: newId(), name: path.basename(p), type: TYPE_CLIP, mediaPath: reported, durationTicks: roundToFrame(secondsTicks(seconds), state.ticksPerFrame) });
+        arriving.push({ id: newId(), name: path.basename(p), type: TYPE_CLIP, mediaPath: reported, durationTicks: roundToFrame(secondsTicks(seconds), state.ticksPerFrame), ...(hasAudio ? { hasAudio } : {}) });
       }
       // Nothing promises the item is in the bin when the promise resolves: it arrives a little later.
       const land = () => bin.children!.push(...arriving);
@@ -432,15 +470,15 @@ export function createFakePremiere(options: FakeOptions = {}): FakePremiere {
   };
 
   const editor: PSequenceEditor = {
-    createOverwriteItemAction: (projectItem, time, videoTrackIndex) => {
+    createOverwriteItemAction: (projectItem, time, videoTrackIndex, audioTrackIndex) => {
       const item = unwrap(projectItem);
       const start = BigInt(time.ticks);
-      return action("createOverwriteItemAction", () => overwrite(item, start, videoTrackIndex));
+      return action("createOverwriteItemAction", () => overwrite(item, start, videoTrackIndex, audioTrackIndex));
     },
-    createInsertProjectItemAction: (projectItem, time, videoTrackIndex, _audioTrackIndex, limitShift) => {
+    createInsertProjectItemAction: (projectItem, time, videoTrackIndex, audioTrackIndex, limitShift) => {
       const item = unwrap(projectItem);
       const start = BigInt(time.ticks);
-      return action("createInsertProjectItemAction", () => insert(item, start, videoTrackIndex, limitShift));
+      return action("createInsertProjectItemAction", () => insert(item, start, videoTrackIndex, audioTrackIndex, limitShift));
     },
   };
 
