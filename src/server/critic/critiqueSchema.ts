@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UpscaleCheck } from "./upscaleCheck.js";
 
 /**
  * What the critic says about one take (Take.critique). Every number is a measurement of the
@@ -227,6 +228,8 @@ export const Critique = z.object({
   issues: z.array(z.string()),
   /** Seconds the analysis took. */
   elapsed: z.number(),
+  /** Upscale takes: whether the upscale kept its source take's picture (upscaleCheck.ts). */
+  upscale: UpscaleCheck.optional(),
 });
 export type Critique = z.infer<typeof Critique>;
 export type Adherence = z.infer<typeof Adherence>;

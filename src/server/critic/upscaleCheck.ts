@@ -232,3 +232,24 @@ function framingFit(source: Float32Array, upscaled: Float32Array, width: number,
     match: fit.ncc,
   };
 }
+
+/** Points a failed upscale check costs the take's score: enough to rank it under any faithful take. */
+export const UPSCALE_PENALTY = 40;
+
+/**
+ * The upscale take's critique with the check in it (`upscale`): a failed check is a penalty and
+ * the first issue. Without a critique (the critic could not run) the check still stands alone.
+ */
+export function applyUpscaleCheck(critique: unknown, check: UpscaleCheck): unknown {
+  if (!critique || typeof critique !== "object") return { upscale: check };
+  const c = critique as { score?: number; penalties?: unknown[]; issues?: string[] };
+  if (check.passed || typeof c.score !== "number") return { ...c, upscale: check };
+  const reason = `Upscale: ${check.reasons[0] ?? check.summary}`;
+  return {
+    ...c,
+    upscale: check,
+    score: Math.max(0, c.score - UPSCALE_PENALTY),
+    penalties: [{ aspect: "upscale", points: UPSCALE_PENALTY, reason }, ...(c.penalties ?? [])],
+    issues: [reason, ...(c.issues ?? [])],
+  };
+}

@@ -53,7 +53,11 @@ export async function deliverOutputs(input: {
   const tags = await readColorTagsFromFile(master.path);
   const gate = gateImport(tags, sequence.colorSpace);
   const isProRes = tags.sampleEntry?.startsWith("ap") ?? false;
-  if (!gate.ok || !isProRes) {
+  // A ProRes master in the right color but at another size (an upscaler's output, a provider's
+  // 720p) is conformed too: the master is delivered at the size asked.
+  const size = await frameSizeOf(master.path, signal);
+  const sizeOk = !size || (size.width === sequence.frameSize.width && size.height === sequence.frameSize.height);
+  if (!gate.ok || !isProRes || !sizeOk) {
     const source = { ...master, kind: "source" as const };
     try {
       const result = await conformMaster({
@@ -116,6 +120,12 @@ export async function deliverOutputs(input: {
     outputs.push(...proxy);
   }
   return { outputs, notes, ...(retime ? { retime } : {}) };
+}
+
+async function frameSizeOf(file: string, signal?: AbortSignal): Promise<{ width: number; height: number } | undefined> {
+  const probe = await ffprobeJson(file, ["-select_streams", "v:0", "-show_streams"], signal ? { signal } : {});
+  const s = probe.streams?.[0];
+  return s?.width && s.height ? { width: s.width, height: s.height } : undefined;
 }
 
 /** The source's own rate and whole length, so conform keeps every frame of a bridge take. */

@@ -23,6 +23,8 @@ import {
   type TakeState,
   type TakeVariant,
   type UpconvertRequest,
+  type UpscaleRequest,
+  TARGET_SIZE_PIXELS,
 } from "../../core/schemas/index.js";
 import { bestTake, takeScore } from "../../core/takeRanking.js";
 import type { BudgetSettings } from "../config.js";
@@ -33,6 +35,8 @@ import { firstRoundVariants, type PlanCapabilities } from "./refinePlan.js";
 import { deliverOutputs } from "./deliverOutputs.js";
 import { directionForGeneratedLength } from "../../core/bridgeFit.js";
 import { bridgeModel, bridgePlanFor, endFramePath, retimeNote } from "./bridgeJob.js";
+import { checkSizeForSequence, deliverySize, pickUpscaler, planSize, SIZE_WORDS, upscaleCost, upscaleSourcePath, type SizePlan } from "./upscaleJob.js";
+import { applyUpscaleCheck, checkUpscale } from "../critic/upscaleCheck.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { newId } from "../ids.js";
 import type { Ledger } from "../ledger/ledger.js";
@@ -192,14 +196,33 @@ export class Director {
     const jobUsd = request.budgetUsd ?? budget.perJobUsd;
     const limitProblem = checkAgainstLimits(info, request);
     const autoProblem = request.auto && request.mode !== "draft" ? "Auto mode refines drafts; render the chosen draft as a final with Enhance." : undefined;
-    const refusal = limitProblem?.message ?? autoProblem ?? this.budget.refusal(totalUsd, { budgetUsd: request.budgetUsd, count, perTakeUsd: perTake.usd });
+    let sized: SizePlan | undefined;
+    let sizeProblem: string | undefined;
+    if (request.size) {
+      try {
+        const frameSize = request.frameSize ?? TARGET_SIZE_PIXELS[request.size];
+        sized = planSize({ providers: this.deps.providers, info, model, size: request.size, frameSize, duration: request.duration, ...(request.upscaleProvider ? { upscaleProvider: request.upscaleProvider } : {}) });
+      } catch (error) {
+        if (!(error instanceof ServiceError)) throw error;
+        sizeProblem = error.message;
+      }
+    }
+    const upscale = sized && !sized.native ? sized.estimate : undefined;
+    const upscaleUsd = upscale?.cost.usd ?? 0;
+    const refusal =
+      limitProblem?.message ??
+      autoProblem ??
+      sizeProblem ??
+      this.budget.refusal(totalUsd + upscaleUsd, { budgetUsd: request.budgetUsd, count, perTakeUsd: perTake.usd });
     // Auto: every round at full count, but never past the job budget (the loop stops there).
     const maxTotalUsd = request.auto ? round2(Math.min(perTake.usd * count * (request.auto.rounds + 1), Math.max(totalUsd, jobUsd))) : undefined;
     return {
       provider: provider.id,
       model,
       perTake,
-      total: { usd: totalUsd, estimated: perTake.estimated },
+      total: { usd: round2(totalUsd + upscaleUsd), estimated: perTake.estimated || (upscale?.cost.estimated ?? false) },
+      ...(upscale ? { upscale } : {}),
+      ...(sized?.native ? { nativeSize: request.size } : {}),
       ...(maxTotalUsd !== undefined ? { maxTotal: { usd: maxTotalUsd, estimated: perTake.estimated } } : {}),
       budget: {
         jobUsd,
@@ -207,7 +230,7 @@ export class Director {
         spentTodayUsd: round2(this.budget.spentToday()),
         confirmAboveUsd: budget.confirmAboveUsd,
       },
-      needsConfirmation: (maxTotalUsd ?? totalUsd) > budget.confirmAboveUsd,
+      needsConfirmation: (maxTotalUsd ?? totalUsd) + upscaleUsd > budget.confirmAboveUsd,
       ...(refusal ? { refusal } : {}),
       ...(info.pricing ? { pricing: info.pricing } : {}),
     };
@@ -284,6 +307,103 @@ export class Director {
   }
 
   /**
+   * Lifts a finished take to a larger picture size on an upscale provider (POST
+   * /v1/takes/:id/upscale, and the step after an enhance whose provider cannot render the size):
+   * a new one-take job with `upscaleOf`, on the same frame and direction, so the take stays as it
+   * was. Conform delivers its master at the size in the sequence's color; the critic checks it
+   * against the take (upscaleCheck.ts).
+   */
+  upscaleTake(takeId: string, request: UpscaleRequest, beforeStart?: (job: Job) => void): Job {
+    const { ledger, providers } = this.deps;
+    const source = ledger.getTake(takeId);
+    if (!source) throw new DirectorError(404, "take_not_found", `No take ${takeId}.`);
+    const sourceJob = ledger.getJob(source.jobId)!;
+    if (source.state !== "succeeded" || !source.outputs.master) throw new DirectorError(409, "take_not_ready", "Only a finished take can be upscaled.");
+    const problem = checkSizeForSequence(request.size, sourceJob.frame.sequence.frameSize);
+    if (problem) throw new DirectorError(400, "size_unsupported", problem, "size");
+    const file = upscaleSourcePath(ledger, source, request.size);
+    if (!file) throw new DirectorError(409, "take_not_ready", "This take has no master file any more.");
+    const px = TARGET_SIZE_PIXELS[request.size];
+    if ((file.width ?? 0) >= px.width && (file.height ?? 0) >= px.height) {
+      throw new DirectorError(409, "already_at_size", `Take ${takeNumber(source)} is already ${file.width}×${file.height}: there is nothing to upscale to ${SIZE_WORDS[request.size]}.`, "size");
+    }
+    const upscaler = pickUpscaler(providers, request.size, { ...(request.provider ? { provider: request.provider } : {}), ...(request.model ? { model: request.model } : {}) });
+    const cost = upscaleCost(upscaler, request.size, sourceJob.duration, file.path);
+    const refusal = this.budget.refusal(cost.usd, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: cost.usd });
+    if (refusal) throw new DirectorError(402, "over_budget", refusal, "budgetUsd");
+    return this.startFollowUpJob(sourceJob, {
+      provider: upscaler.provider,
+      model: upscaler.model,
+      cost,
+      colorSpace: sourceJob.frame.sequence.colorSpace,
+      message: `Queued for upscaling to ${SIZE_WORDS[request.size]}`,
+      link: { upscaleOf: { takeId, size: request.size }, targetSize: request.size },
+      budgetUsd: request.budgetUsd,
+      beforeStart: (job) => {
+        this.log(job.id, {
+          round: 0,
+          kind: "enhance",
+          text: `Upscaling take ${takeNumber(source)} of job ${sourceJob.id} (${file.width ?? "?"}×${file.height ?? "?"}) to ${SIZE_WORDS[request.size]} on ${upscaler.info.label} (${upscaler.model}, ${usd(cost.usd)}); the master is conformed to the sequence's color and the critic checks the picture was kept.`,
+          takeIds: [source.id],
+        });
+        beforeStart?.(job);
+      },
+    });
+  }
+
+  /**
+   * After an enhance's take is final: start the upscale it planned (upscaleNext), once, with what
+   * is left of the enhance's budget. A refusal (the day's cap reached meanwhile, the upscaler gone)
+   * is written on the enhance job and its log, never thrown: the final itself is kept.
+   */
+  private startPlannedUpscale(jobId: string): void {
+    const job = this.deps.ledger.getJob(jobId);
+    const next = job?.upscaleNext;
+    const take = job?.takes[0];
+    if (!job || !next || next.jobId || next.refused || take?.state !== "succeeded" || job.canceled) return;
+    const left = round2(Math.max(0, this.budget.limitOf(job) - this.deps.ledger.spentInJob(job.id)));
+    try {
+      const upscale = this.upscaleTake(take.id, { size: next.size, provider: next.provider, model: next.model, budgetUsd: left }, (up) =>
+        this.updateJob(jobId, { upscaleNext: { ...next, jobId: up.id } }),
+      );
+      this.log(jobId, { round: 0, kind: "enhance", text: `Final ready; upscaling it to ${SIZE_WORDS[next.size]} (job ${upscale.id}).`, takeIds: [take.id] });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.updateJob(jobId, { upscaleNext: { ...next, refused: message } });
+      this.log(jobId, { round: 0, kind: "enhance", text: `The final is kept at its own size, but the upscale to ${SIZE_WORDS[next.size]} was not started: ${message}`, takeIds: [take.id] });
+    }
+  }
+
+  /** For an upscale job: the take's file to lift and the size asked. */
+  private upscaleInput(job: Job): Pick<HostedSubmitInput, "upscale"> {
+    if (!job.upscaleOf) return {};
+    const source = this.deps.ledger.getTake(job.upscaleOf.takeId);
+    const file = source && upscaleSourcePath(this.deps.ledger, source, job.upscaleOf.size);
+    if (!file) throw new ProviderRequestError("source_missing", "The take to upscale has no master file any more.");
+    return { upscale: { sourceVideoPath: file.path, size: job.upscaleOf.size, ...TARGET_SIZE_PIXELS[job.upscaleOf.size] } };
+  }
+
+  /**
+   * An upscale job's critique also says whether the upscale kept the take's picture (frames,
+   * framing, structure); a failed check costs score and leads the issues. A check that cannot
+   * run leaves the critique as it was.
+   */
+  private async upscaleChecked(job: Job, takeId: string, critique: Take["critique"], master: Artifact, signal: AbortSignal): Promise<Take["critique"]> {
+    if (!job.upscaleOf || signal.aborted) return critique;
+    const source = this.deps.ledger.getTake(job.upscaleOf.takeId);
+    const from = source && upscaleSourcePath(this.deps.ledger, source, job.upscaleOf.size);
+    const upscaled = this.deps.ledger.getArtifact(master.id);
+    if (!from || !upscaled) return critique;
+    this.transition(takeId, { message: "Checking the upscale against its source", progress: 0.995 });
+    try {
+      return applyUpscaleCheck(critique, await checkUpscale(from.path, upscaled.path, { signal }));
+    } catch (error) {
+      if (!signal.aborted) this.deps.log?.(`upscale check of take ${takeId} failed: ${error instanceof Error ? error.message : String(error)}`);
+      return critique;
+    }
+  }
+
+  /**
    * A one-take final job on an earlier job's frame and direction (an upconversion, an enhance),
    * so the take it starts from stays as it was. Inserted and started; `beforeStart` writes what
    * must be in the ledger before the take can change (the reasoning log).
@@ -296,7 +416,7 @@ export class Director {
       cost: Money;
       colorSpace: SequenceColorSpace;
       message: string;
-      link: Pick<Job, "upconvertOf" | "enhanceOf">;
+      link: Pick<Job, "upconvertOf" | "enhanceOf" | "upscaleOf" | "targetSize" | "upscaleNext">;
       variant?: TakeVariant;
       budgetUsd?: number;
       exr?: boolean;
@@ -449,8 +569,27 @@ export class Director {
     if (limitProblem) throw new DirectorError(400, "unsupported_combination", limitProblem.message, limitProblem.field);
     const model = request.model ?? defaultModel(provider, info, "final");
     const cost = this.estimateTake(provider, { mode: "final", model, duration: sourceJob.duration, exr: request.exr, sequence: sourceJob.frame.sequence });
-    const refusal = this.budget.refusal(cost.usd, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: cost.usd });
-    if (refusal) throw new DirectorError(402, "over_budget", refusal, "budgetUsd");
+    // A target size: rendered natively, or the final is followed by an upscale the budget covers too.
+    const sized = request.size
+      ? planSize({ providers, info, model, size: request.size, frameSize: sourceJob.frame.sequence.frameSize, duration: sourceJob.duration, ...(request.upscaleProvider ? { upscaleProvider: request.upscaleProvider } : {}) })
+      : undefined;
+    const upscaleUsd = sized && !sized.native ? sized.cost.usd : 0;
+    const both = round2(cost.usd + upscaleUsd);
+    const refused = this.budget.refusal(both, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: both });
+    if (refused) {
+      const parts = sized && !sized.native ? ` It is the final on ${info.label} (${usd(cost.usd)}) and its upscale to ${SIZE_WORDS[request.size!]} on ${sized.upscaler.info.label} (${usd(upscaleUsd)}).` : "";
+      throw new DirectorError(402, "over_budget", refused + parts, "budgetUsd");
+    }
+    const sizeLink: Pick<Job, "targetSize" | "upscaleNext"> = !sized || !request.size
+      ? {}
+      : sized.native
+        ? { targetSize: request.size }
+        : { upscaleNext: { provider: sized.upscaler.provider.id, model: sized.upscaler.model, size: request.size, usd: upscaleUsd } };
+    const sizeWords = !sized || !request.size
+      ? ""
+      : sized.native
+        ? ` Delivered at ${SIZE_WORDS[request.size]}, which ${info.label} renders itself.`
+        : ` Then lifted to ${SIZE_WORDS[request.size]} by ${sized.upscaler.info.label} (${sized.upscaler.model}, ${usd(upscaleUsd)}), since ${info.label} does not render that size; the critic checks the upscale kept the picture.`;
 
     const sameProvider = provider.id === sourceJob.provider;
     const drafted = source.variant;
@@ -478,7 +617,7 @@ export class Director {
       cost,
       colorSpace: deliveredColorSpace(info, "final", sourceJob.frame.sequence.colorSpace),
       message: "Queued for the final master",
-      link: { enhanceOf: { jobId: sourceJob.id, takeId: source.id } },
+      link: { enhanceOf: { jobId: sourceJob.id, takeId: source.id }, ...sizeLink },
       variant,
       budgetUsd: request.budgetUsd,
       exr: request.exr,
@@ -486,7 +625,7 @@ export class Director {
         this.log(job.id, {
           round: 0,
           kind: "enhance",
-          text: `Rendering ${what} of job ${sourceJob.id} as a final on ${info.label} (${usd(cost.usd)}): the same frame and direction${carried.length > 0 ? `, with ${carried.join(", ")}` : ""}.${!sameProvider && drafted && drafted.emphasis.length > 0 ? ` The draft's corrections are not sent: they answered ${draftLabel}'s habits, not ${info.label}'s.` : ""}`,
+          text: `Rendering ${what} of job ${sourceJob.id} as a final on ${info.label} (${usd(cost.usd)}): the same frame and direction${carried.length > 0 ? `, with ${carried.join(", ")}` : ""}.${sizeWords}${!sameProvider && drafted && drafted.emphasis.length > 0 ? ` The draft's corrections are not sent: they answered ${draftLabel}'s habits, not ${info.label}'s.` : ""}`,
           takeIds: [source.id],
         });
         this.log(sourceJob.id, { round: sourceJob.loop?.round ?? 0, kind: "enhance", text: `Take ${takeNumber(source)} sent to ${info.label} for its final master (job ${job.id}).`, takeIds: [source.id] });
@@ -627,7 +766,10 @@ export class Director {
       .finally(() => {
         this.running.delete(take.id);
         this.inFlight.delete(run);
-        if (!controller.signal.aborted) this.advanceLoop(job.id);
+        if (!controller.signal.aborted) {
+          this.advanceLoop(job.id);
+          this.startPlannedUpscale(job.id);
+        }
       });
     this.inFlight.add(run);
   }
@@ -658,6 +800,7 @@ export class Director {
         workDir,
         exr: job.exr ?? false,
         ...this.upconvertSource(job),
+        ...this.upscaleInput(job),
       };
       const submitted = await this.submitWhenAdmitted(take.id, provider, input, signal);
       if (!submitted) return;
@@ -761,7 +904,7 @@ export class Director {
     const span = job.frame.mode === "bridge" ? job.frame.bridge : undefined;
     const { outputs, notes, retime } = await deliverOutputs({
       outputs: fetched,
-      sequence: job.frame.sequence,
+      sequence: { ...job.frame.sequence, frameSize: deliverySize(job, job.frame) },
       duration: job.duration,
       dir: artifactsDir,
       signal,
@@ -792,7 +935,7 @@ export class Director {
       this.transition(take.id, { state: "failed", message: "Failed", error: { code: "no_master", message: `${provider.info().label} finished without a master file.` } });
       return;
     }
-    const critique = await this.critique(job, take.id, recorded.master, signal);
+    const critique = await this.upscaleChecked(job, take.id, await this.critique(job, take.id, recorded.master, signal), recorded.master, signal);
     if (signal.aborted) return;
     if (retime) notes.push(retimeNote(retime.generatedFrames, retime.placedFrames, retime.speed));
     this.transition(take.id, { state: "succeeded", progress: 1, message: "Ready", outputs: recorded, critique, ...(notes.length ? { notes } : {}), ...(retime ? { retime } : {}) });
