@@ -41,6 +41,12 @@ export async function deliverOutputs(input: {
    * change), then retimed to exactly these frames at the sequence's rate.
    */
   fitFrames?: number;
+  /**
+   * The master must be at the sequence's frame size even when it is already ProRes in the right
+   * color (an upscale, a final at a target size). Otherwise a ProRes master of another size is
+   * kept as made (previz drafts render at half size on purpose).
+   */
+  exactSize?: boolean;
 }): Promise<Delivery> {
   const { sequence, dir, signal } = input;
   let retime: BridgeRetime | undefined;
@@ -53,9 +59,9 @@ export async function deliverOutputs(input: {
   const tags = await readColorTagsFromFile(master.path);
   const gate = gateImport(tags, sequence.colorSpace);
   const isProRes = tags.sampleEntry?.startsWith("ap") ?? false;
-  // A ProRes master in the right color but at another size (an upscaler's output, a provider's
-  // 720p) is conformed too: the master is delivered at the size asked.
-  const size = await frameSizeOf(master.path, signal);
+  // At a target size, a ProRes master in the right color but of another size (an upscaler's
+  // output) is conformed too: the master is delivered at the size asked.
+  const size = input.exactSize ? await frameSizeOf(master.path, signal) : undefined;
   const sizeOk = !size || (size.width === sequence.frameSize.width && size.height === sequence.frameSize.height);
   if (!gate.ok || !isProRes || !sizeOk) {
     const source = { ...master, kind: "source" as const };

@@ -905,6 +905,7 @@ export class Director {
     const { outputs, notes, retime } = await deliverOutputs({
       outputs: fetched,
       sequence: { ...job.frame.sequence, frameSize: deliverySize(job, job.frame) },
+      ...(job.upscaleOf || job.targetSize ? { exactSize: true } : {}),
       duration: job.duration,
       dir: artifactsDir,
       signal,

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkUpscale, UpscaleCheck } from "../../../src/server/critic/upscaleCheck.js";
+import { applyUpscaleCheck, checkUpscale, UPSCALE_PENALTY, UpscaleCheck } from "../../../src/server/critic/upscaleCheck.js";
 
 // Real footage (test/fixtures/footage, CC BY 4.0 © Intel Corporation): a person signing, hands
 // moving before a static room. The "source take" is 2 s of it as a ProRes master; each upscale
@@ -71,5 +71,35 @@ describe("the critic checks that an upscale kept the picture (real footage)", ()
     expect(check.passed).toBe(false);
     expect(check.upscaled.frames).toBe(58);
     expect(check.reasons[0]).toBe("it has 58 frames where the source has 60 (2 dropped): it would run short and drift out of sync on the timeline.");
+  });
+});
+
+describe("an upscale's verdict in its take's critique", () => {
+  const base = { score: 82, penalties: [], issues: ["The pan ran 10% short."], critique: "…" };
+  const check = (passed: boolean): UpscaleCheck => ({
+    passed,
+    summary: passed ? "The upscale kept the picture." : "The upscale did not keep the picture: it has 58 frames where the source has 60 (2 dropped): …",
+    reasons: passed ? [] : ["it has 58 frames where the source has 60 (2 dropped): it would run short and drift out of sync on the timeline."],
+    source: { width: 640, height: 480, frames: 60, fps: 30 },
+    upscaled: { width: 1280, height: 960, frames: passed ? 60 : 58, fps: 30 },
+    ssim: { mean: 0.98, min: 0.97, worstFrame: 3 },
+    worstRegions: 0.9,
+    edges: 0.99,
+    framing: { shiftX: 0, shiftY: 0, scale: 1, match: 1 },
+    elapsed: 1,
+  });
+
+  it("ranks a failed upscale under a faithful one and leads its issues with why", () => {
+    const failed = applyUpscaleCheck(base, check(false)) as typeof base & { upscale: UpscaleCheck };
+    expect(failed.score).toBe(82 - UPSCALE_PENALTY);
+    expect(failed.issues[0]).toBe("Upscale: it has 58 frames where the source has 60 (2 dropped): it would run short and drift out of sync on the timeline.");
+    expect(failed.upscale.passed).toBe(false);
+    const kept = applyUpscaleCheck(base, check(true)) as typeof base & { upscale: UpscaleCheck };
+    expect(kept.score).toBe(82);
+    expect(kept.issues).toEqual(base.issues);
+  });
+
+  it("keeps the check when the critic itself could not run", () => {
+    expect(applyUpscaleCheck(null, check(false))).toEqual({ upscale: check(false) });
   });
 });
