@@ -56,7 +56,7 @@ export interface Upscaler {
 
 /**
  * The upscale provider for `size`: the one asked for (refused, saying why, when it cannot), else
- * the first available one that can. The refusal names the providers that could, and how to enable them.
+ * the first available one that can, previz's plain resize last. The refusal names the providers that could, and how to enable them.
  */
 export function pickUpscaler(providers: ProviderRegistry, size: TargetSize, requested?: { provider?: string; model?: string }): Upscaler {
   const all = providers.list();
@@ -77,7 +77,8 @@ export function pickUpscaler(providers: ProviderRegistry, size: TargetSize, requ
     if (!info.available) throw new UpscaleJobError(409, "provider_unavailable", `${info.label} is unavailable: ${info.reason ?? "unknown reason"}.`, "upscaleProvider");
     return { provider, info, model: upscaleModel(info, requested.model) };
   }
-  const info = all.find((i) => can(i) && i.available);
+  // Previz's upscale is a plain resize: it is the choice only when no real upscaler is available.
+  const info = [...all.filter((i) => i.id !== "previz"), ...all.filter((i) => i.id === "previz")].find((i) => can(i) && i.available);
   if (!info) {
     throw new UpscaleJobError(409, "no_upscaler", `No available provider can upscale to ${SIZE_WORDS[size]}.${alternatives(all, size)}`, "size");
   }
