@@ -37,7 +37,8 @@ export async function resizeUpscale(input: {
       "-map", "0:v:0", ...(hasAudio ? ["-map", "0:a:0", "-c:a", "pcm_s24le"] : ["-an"]),
       // Lanczos on the coded Y'CbCr: no color conversion, so the picture's values are only resampled.
       "-vf", `scale=${input.width}:${input.height}:flags=lanczos+accurate_rnd+full_chroma_int`,
-      "-c:v", "prores_ks", "-profile:v", "hq", "-vendor", "apl0", "-pix_fmt", "yuv422p10le",
+      // A fixed quantiser as previz finals use (renderPreviz: 10× faster than prores_ks searching for one).
+      "-c:v", "prores_ks", "-profile:v", "hq", "-vendor", "apl0", "-qscale:v", "2", "-pix_fmt", "yuv422p10le",
       ...tag("-color_primaries", video.color_primaries), ...tag("-color_trc", video.color_transfer),
       ...tag("-colorspace", video.color_space), ...tag("-color_range", video.color_range),
       "-f", "mov", out,
