@@ -63,7 +63,7 @@ export async function run(report: Report): Promise<void> {
 
     const uhd = await withChildPeak(() => resizeUpscale({ sourcePath: take.master.path, outDir: path.join(tmp, "uhd"), width: 3840, height: 2160 }));
     report("previz 4K: 5 s 1080p24 take → UHD ProRes 422 HQ (Lanczos)", `${uhd.seconds.toFixed(2)} s`, "as low as possible (ffmpeg-bound)");
-    report("  peak RSS of ffmpeg (streams frames)", `${uhd.peakMb.toFixed(0)} MB`, "flat in the take's length");
+    report("  peak RSS of ffmpeg (streams frames)", `${uhd.peakMb.toFixed(0)} MB`, "≤ 1 GB (ffmpeg streams frames)");
 
     const dci = await withChildPeak(() => resizeUpscale({ sourcePath: take.master.path, outDir: path.join(tmp, "dci"), width: 4096, height: 2160 }));
     report("previz 4K: 5 s 1080p24 take → DCI 4K ProRes 422 HQ", `${dci.seconds.toFixed(2)} s`, "as low as possible");
@@ -79,7 +79,7 @@ export async function run(report: Report): Promise<void> {
       }),
     );
     report("conform 5 s UHD → ProRes 422 HQ Rec.2100 PQ (re-encode)", `${conformed.seconds.toFixed(2)} s`, "as low as possible (ffmpeg-bound)");
-    report("  peak RSS of ffmpeg", `${conformed.peakMb.toFixed(0)} MB`, "flat in the take's length");
+    report("  peak RSS of ffmpeg", `${conformed.peakMb.toFixed(0)} MB`, "≤ 1 GB (ffmpeg streams frames)");
     report("  backend (Node) RSS growth meanwhile", `${conformed.nodePeakMb.toFixed(0)} MB`, "≈ 0: frames never pass through Node");
 
     const check = await withChildPeak(() => checkUpscale(take.master.path, uhd.result.path));

@@ -35,8 +35,7 @@ import { firstRoundVariants, type PlanCapabilities } from "./refinePlan.js";
 import { deliverOutputs } from "./deliverOutputs.js";
 import { directionForGeneratedLength } from "../../core/bridgeFit.js";
 import { bridgeModel, bridgePlanFor, endFramePath, retimeNote } from "./bridgeJob.js";
-import { checkSizeForSequence, deliverySize, pickUpscaler, planSize, SIZE_WORDS, upscaleCost, upscaleSourcePath, type SizePlan } from "./upscaleJob.js";
-import { applyUpscaleCheck, checkUpscale } from "../critic/upscaleCheck.js";
+import { checkedUpscale, checkSizeForSequence, deliverySize, enhanceAtSize, pickUpscaler, planSize, SIZE_WORDS, upscaleCost, upscaleInput, upscaleSourcePath, type SizePlan } from "./upscaleJob.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { newId } from "../ids.js";
 import type { Ledger } from "../ledger/ledger.js";
@@ -374,35 +373,6 @@ export class Director {
     }
   }
 
-  /** For an upscale job: the take's file to lift and the size asked. */
-  private upscaleInput(job: Job): Pick<HostedSubmitInput, "upscale"> {
-    if (!job.upscaleOf) return {};
-    const source = this.deps.ledger.getTake(job.upscaleOf.takeId);
-    const file = source && upscaleSourcePath(this.deps.ledger, source, job.upscaleOf.size);
-    if (!file) throw new ProviderRequestError("source_missing", "The take to upscale has no master file any more.");
-    return { upscale: { sourceVideoPath: file.path, size: job.upscaleOf.size, ...TARGET_SIZE_PIXELS[job.upscaleOf.size] } };
-  }
-
-  /**
-   * An upscale job's critique also says whether the upscale kept the take's picture (frames,
-   * framing, structure); a failed check costs score and leads the issues. A check that cannot
-   * run leaves the critique as it was.
-   */
-  private async upscaleChecked(job: Job, takeId: string, critique: Take["critique"], master: Artifact, signal: AbortSignal): Promise<Take["critique"]> {
-    if (!job.upscaleOf || signal.aborted) return critique;
-    const source = this.deps.ledger.getTake(job.upscaleOf.takeId);
-    const from = source && upscaleSourcePath(this.deps.ledger, source, job.upscaleOf.size);
-    const upscaled = this.deps.ledger.getArtifact(master.id);
-    if (!from || !upscaled) return critique;
-    this.transition(takeId, { message: "Checking the upscale against its source", progress: 0.995 });
-    try {
-      return applyUpscaleCheck(critique, await checkUpscale(from.path, upscaled.path, { signal }));
-    } catch (error) {
-      if (!signal.aborted) this.deps.log?.(`upscale check of take ${takeId} failed: ${error instanceof Error ? error.message : String(error)}`);
-      return critique;
-    }
-  }
-
   /**
    * A one-take final job on an earlier job's frame and direction (an upconversion, an enhance),
    * so the take it starts from stays as it was. Inserted and started; `beforeStart` writes what
@@ -571,25 +541,11 @@ export class Director {
     const cost = this.estimateTake(provider, { mode: "final", model, duration: sourceJob.duration, exr: request.exr, sequence: sourceJob.frame.sequence });
     // A target size: rendered natively, or the final is followed by an upscale the budget covers too.
     const sized = request.size
-      ? planSize({ providers, info, model, size: request.size, frameSize: sourceJob.frame.sequence.frameSize, duration: sourceJob.duration, ...(request.upscaleProvider ? { upscaleProvider: request.upscaleProvider } : {}) })
+      ? enhanceAtSize(planSize({ providers, info, model, size: request.size, frameSize: sourceJob.frame.sequence.frameSize, duration: sourceJob.duration, ...(request.upscaleProvider ? { upscaleProvider: request.upscaleProvider } : {}) }), request.size, info, cost)
       : undefined;
-    const upscaleUsd = sized && !sized.native ? sized.cost.usd : 0;
-    const both = round2(cost.usd + upscaleUsd);
+    const both = round2(cost.usd + (sized?.upscaleUsd ?? 0));
     const refused = this.budget.refusal(both, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: both });
-    if (refused) {
-      const parts = sized && !sized.native ? ` It is the final on ${info.label} (${usd(cost.usd)}) and its upscale to ${SIZE_WORDS[request.size!]} on ${sized.upscaler.info.label} (${usd(upscaleUsd)}).` : "";
-      throw new DirectorError(402, "over_budget", refused + parts, "budgetUsd");
-    }
-    const sizeLink: Pick<Job, "targetSize" | "upscaleNext"> = !sized || !request.size
-      ? {}
-      : sized.native
-        ? { targetSize: request.size }
-        : { upscaleNext: { provider: sized.upscaler.provider.id, model: sized.upscaler.model, size: request.size, usd: upscaleUsd } };
-    const sizeWords = !sized || !request.size
-      ? ""
-      : sized.native
-        ? ` Delivered at ${SIZE_WORDS[request.size]}, which ${info.label} renders itself.`
-        : ` Then lifted to ${SIZE_WORDS[request.size]} by ${sized.upscaler.info.label} (${sized.upscaler.model}, ${usd(upscaleUsd)}), since ${info.label} does not render that size; the critic checks the upscale kept the picture.`;
+    if (refused) throw new DirectorError(402, "over_budget", refused + (sized?.costWords ?? ""), "budgetUsd");
 
     const sameProvider = provider.id === sourceJob.provider;
     const drafted = source.variant;
@@ -617,7 +573,7 @@ export class Director {
       cost,
       colorSpace: deliveredColorSpace(info, "final", sourceJob.frame.sequence.colorSpace),
       message: "Queued for the final master",
-      link: { enhanceOf: { jobId: sourceJob.id, takeId: source.id }, ...sizeLink },
+      link: { enhanceOf: { jobId: sourceJob.id, takeId: source.id }, ...sized?.link },
       variant,
       budgetUsd: request.budgetUsd,
       exr: request.exr,
@@ -625,7 +581,7 @@ export class Director {
         this.log(job.id, {
           round: 0,
           kind: "enhance",
-          text: `Rendering ${what} of job ${sourceJob.id} as a final on ${info.label} (${usd(cost.usd)}): the same frame and direction${carried.length > 0 ? `, with ${carried.join(", ")}` : ""}.${sizeWords}${!sameProvider && drafted && drafted.emphasis.length > 0 ? ` The draft's corrections are not sent: they answered ${draftLabel}'s habits, not ${info.label}'s.` : ""}`,
+          text: `Rendering ${what} of job ${sourceJob.id} as a final on ${info.label} (${usd(cost.usd)}): the same frame and direction${carried.length > 0 ? `, with ${carried.join(", ")}` : ""}.${sized?.logWords ?? ""}${!sameProvider && drafted && drafted.emphasis.length > 0 ? ` The draft's corrections are not sent: they answered ${draftLabel}'s habits, not ${info.label}'s.` : ""}`,
           takeIds: [source.id],
         });
         this.log(sourceJob.id, { round: sourceJob.loop?.round ?? 0, kind: "enhance", text: `Take ${takeNumber(source)} sent to ${info.label} for its final master (job ${job.id}).`, takeIds: [source.id] });
@@ -800,7 +756,7 @@ export class Director {
         workDir,
         exr: job.exr ?? false,
         ...this.upconvertSource(job),
-        ...this.upscaleInput(job),
+        ...upscaleInput(this.deps.ledger, job),
       };
       const submitted = await this.submitWhenAdmitted(take.id, provider, input, signal);
       if (!submitted) return;
@@ -936,7 +892,14 @@ export class Director {
       this.transition(take.id, { state: "failed", message: "Failed", error: { code: "no_master", message: `${provider.info().label} finished without a master file.` } });
       return;
     }
-    const critique = await this.upscaleChecked(job, take.id, await this.critique(job, take.id, recorded.master, signal), recorded.master, signal);
+    const scored = await this.critique(job, take.id, recorded.master, signal);
+    const critique = job.upscaleOf
+      ? await checkedUpscale(this.deps.ledger, job, scored, recorded.master, {
+          signal,
+          onStart: () => this.transition(take.id, { message: "Checking the upscale against its source", progress: 0.995 }),
+          ...(this.deps.log ? { log: this.deps.log } : {}),
+        })
+      : scored;
     if (signal.aborted) return;
     if (retime) notes.push(retimeNote(retime.generatedFrames, retime.placedFrames, retime.speed));
     this.transition(take.id, { state: "succeeded", progress: 1, message: "Ready", outputs: recorded, critique, ...(notes.length ? { notes } : {}), ...(retime ? { retime } : {}) });

@@ -1,7 +1,9 @@
-import { TARGET_SIZE_PIXELS, type CostEstimate, type FrameContext, type Money, type ProviderInfo, type Take, type TargetSize } from "../../core/schemas/index.js";
+import { TARGET_SIZE_PIXELS, type Artifact, type CostEstimate, type FrameContext, type Job, type Money, type ProviderInfo, type Take, type TargetSize } from "../../core/schemas/index.js";
+import { applyUpscaleCheck, checkUpscale } from "../critic/upscaleCheck.js";
 import type { Ledger } from "../ledger/ledger.js";
-import type { Provider, ProviderRegistry } from "../providers/provider.js";
+import type { Provider, ProviderRegistry, SubmitInput } from "../providers/provider.js";
 import { ServiceError } from "../serviceError.js";
+import { ProviderRequestError } from "./providerExtras.js";
 
 /**
  * Finals in 4K, in the director: which sizes a sequence may ask for, whether the final's provider
@@ -159,4 +161,60 @@ export function planSize(input: {
 
 export function upscaleCost(upscaler: Upscaler, size: TargetSize, duration: number, sourceVideoPath: string): Money {
   return upscaler.provider.estimateCost({ mode: "final", model: upscaler.model, duration, upscale: { sourceVideoPath, size, ...TARGET_SIZE_PIXELS[size] } });
+}
+
+/** For an upscale job: the take's file to lift and the size asked (SubmitInput.upscale). */
+export function upscaleInput(ledger: Ledger, job: Job): Pick<SubmitInput, "upscale"> {
+  if (!job.upscaleOf) return {};
+  const source = ledger.getTake(job.upscaleOf.takeId);
+  const file = source && upscaleSourcePath(ledger, source, job.upscaleOf.size);
+  if (!file) throw new ProviderRequestError("source_missing", "The take to upscale has no master file any more.");
+  return { upscale: { sourceVideoPath: file.path, size: job.upscaleOf.size, ...TARGET_SIZE_PIXELS[job.upscaleOf.size] } };
+}
+
+/**
+ * An upscale take's critique with the check that the upscale kept the picture of the file it
+ * lifted (frames, framing, structure: critic/upscaleCheck.ts); a failed check costs score and
+ * leads the issues. A check that cannot run leaves the critique as it was.
+ */
+export async function checkedUpscale(
+  ledger: Ledger,
+  job: Job,
+  critique: Take["critique"],
+  master: Artifact,
+  options: { signal: AbortSignal; onStart?: () => void; log?: (message: string) => void },
+): Promise<Take["critique"]> {
+  if (!job.upscaleOf || options.signal.aborted) return critique;
+  const source = ledger.getTake(job.upscaleOf.takeId);
+  const from = source && upscaleSourcePath(ledger, source, job.upscaleOf.size);
+  const upscaled = ledger.getArtifact(master.id);
+  if (!from || !upscaled) return critique;
+  options.onStart?.();
+  try {
+    return applyUpscaleCheck(critique, await checkUpscale(from.path, upscaled.path, { signal: options.signal }));
+  } catch (error) {
+    if (!options.signal.aborted) options.log?.(`upscale check of take ${master.takeId} failed: ${error instanceof Error ? error.message : String(error)}`);
+    return critique;
+  }
+}
+
+/**
+ * What an enhance at a size adds to the final job: `targetSize` (native) or the planned upscale
+ * (`upscaleNext`), its cost for the budget check, and the sentences for the refusal and the log.
+ */
+export function enhanceAtSize(plan: SizePlan, size: TargetSize, info: ProviderInfo, finalCost: Money): {
+  link: Pick<Job, "targetSize" | "upscaleNext">;
+  upscaleUsd: number;
+  costWords: string;
+  logWords: string;
+} {
+  if (plan.native) return { link: { targetSize: size }, upscaleUsd: 0, costWords: "", logWords: ` Delivered at ${SIZE_WORDS[size]}, which ${info.label} renders itself.` };
+  const { upscaler, cost } = plan;
+  const usd = (v: number) => `$${v.toFixed(2)}`;
+  return {
+    link: { upscaleNext: { provider: upscaler.provider.id, model: upscaler.model, size, usd: cost.usd } },
+    upscaleUsd: cost.usd,
+    costWords: ` It is the final on ${info.label} (${usd(finalCost.usd)}) and its upscale to ${SIZE_WORDS[size]} on ${upscaler.info.label} (${usd(cost.usd)}).`,
+    logWords: ` Then lifted to ${SIZE_WORDS[size]} by ${upscaler.info.label} (${upscaler.model}, ${usd(cost.usd)}), since ${info.label} does not render that size; the critic checks the upscale kept the picture.`,
+  };
 }
