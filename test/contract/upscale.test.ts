@@ -16,9 +16,9 @@ import { api, getJob, modelTestBed, settled, uploadFrame } from "./providerHarne
 const bed = modelTestBed();
 const PAN = { id: "pan", kind: "cameraMove", from: { x: 0.4, y: 0.5 }, to: { x: 0.6, y: 0.5 }, start: 0.5, end: 1.5 } as const;
 
-async function previzDraft(colorSpace: "rec709" | "rec2100-pq" = "rec709", frameSize = { width: 320, height: 180 }, mode: "draft" | "final" = "draft"): Promise<Job> {
+async function previzDraft(colorSpace: "rec709" | "rec2100-pq" = "rec709", frameSize = { width: 320, height: 180 }, mode: "draft" | "final" = "draft", duration = 2): Promise<Job> {
   const frameId = await uploadFrame(bed.backend, sequenceContext({ frameSize }, colorSpace), softStillPng());
-  const res = await api(bed.backend, "/v1/jobs", { body: { frameId, provider: "previz", mode, duration: 2, prompt: "Dunes", annotations: [PAN] } });
+  const res = await api(bed.backend, "/v1/jobs", { body: { frameId, provider: "previz", mode, duration, prompt: "Dunes", annotations: [PAN] } });
   expect(res.status, await res.clone().text()).toBe(201);
   const job = await settled(bed.backend, ((await res.json()) as Job).id);
   expect(job.takes[0]!.state).toBe("succeeded");
@@ -101,6 +101,15 @@ describe("Finals at a target size", () => {
     const at = await api(bed.backend, `/v1/takes/${full.takes[0]!.id}/upscale`, { body: { size: "1080p" } });
     expect(at.status).toBe(409);
     expect((await at.json()).error).toMatchObject({ code: "already_at_size", message: "Take 1 is already 1920×1080: there is nothing to upscale to 1080p (1920×1080)." });
+  });
+
+  it("checks the budget against the final and its upscale together, naming both", async () => {
+    const draft = await previzDraft("rec709", { width: 320, height: 180 }, "draft", 5);
+    const res = await api(bed.backend, `/v1/jobs/${draft.id}/enhance`, { body: { provider: "luma", size: "2160p", budgetUsd: 0.1 } });
+    expect(res.status, await res.clone().text()).toBe(402);
+    const { error } = await res.json();
+    expect(error.code).toBe("over_budget");
+    expect(error.message).toBe("This job would cost $0.30 (1 × $0.30), over its budget of $0.10. Make fewer takes, or raise the job budget. It is the final on Luma Ray 3.2 ($0.30) and its upscale to UHD 2160p (3840×2160) on Previz (local) ($0.00).");
   });
 
   it("estimates both parts: a final its provider renders natively, and one that needs an upscale", async () => {
