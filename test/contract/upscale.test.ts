@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { CostEstimate, type Job } from "../../src/core/schemas/index.js";
 import { sequenceContext, waitFor } from "../helpers/backend.js";
 import { softStillPng } from "../helpers/fakeVideoModel.js";
-import { api, getJob, modelTestBed, settled, uploadFrame } from "./providerHarness.js";
+import { Ledger } from "../../src/server/ledger/ledger.js";
+import { api, getJob, modelTestBed, settled, startProviderBackend, stopBackend, uploadFrame, type TestBackend } from "./providerHarness.js";
 
 /**
  * Finals at a target size: an enhance whose provider cannot render the size is followed by an
@@ -16,11 +17,11 @@ import { api, getJob, modelTestBed, settled, uploadFrame } from "./providerHarne
 const bed = modelTestBed();
 const PAN = { id: "pan", kind: "cameraMove", from: { x: 0.4, y: 0.5 }, to: { x: 0.6, y: 0.5 }, start: 0.5, end: 1.5 } as const;
 
-async function previzDraft(colorSpace: "rec709" | "rec2100-pq" = "rec709", frameSize = { width: 320, height: 180 }, mode: "draft" | "final" = "draft", duration = 2): Promise<Job> {
-  const frameId = await uploadFrame(bed.backend, sequenceContext({ frameSize }, colorSpace), softStillPng());
-  const res = await api(bed.backend, "/v1/jobs", { body: { frameId, provider: "previz", mode, duration, prompt: "Dunes", annotations: [PAN] } });
+async function previzDraft(colorSpace: "rec709" | "rec2100-pq" = "rec709", frameSize = { width: 320, height: 180 }, mode: "draft" | "final" = "draft", duration = 2, backend: TestBackend = bed.backend): Promise<Job> {
+  const frameId = await uploadFrame(backend, sequenceContext({ frameSize }, colorSpace), softStillPng());
+  const res = await api(backend, "/v1/jobs", { body: { frameId, provider: "previz", mode, duration, prompt: "Dunes", annotations: [PAN] } });
   expect(res.status, await res.clone().text()).toBe(201);
-  const job = await settled(bed.backend, ((await res.json()) as Job).id);
+  const job = await settled(backend, ((await res.json()) as Job).id);
   expect(job.takes[0]!.state).toBe("succeeded");
   return job;
 }
@@ -130,5 +131,27 @@ describe("Finals at a target size", () => {
     expect(dci.refusal).toMatch(/offered only for a DCI-shaped sequence; this one is 1920×1080/);
     const dciOk = await ask({ provider: "previz", size: "dci4k", frameSize: { width: 4096, height: 2160 } });
     expect(dciOk.nativeSize).toBe("dci4k");
+  });
+
+  it("starts a planned upscale on the next start when the backend stopped before it began", async () => {
+    const first = await startProviderBackend();
+    const draft = await previzDraft("rec709", { width: 320, height: 180 }, "draft", 2, first);
+    const res = await api(first, `/v1/jobs/${draft.id}/enhance`, { body: {} });
+    const final = await settled(first, ((await res.json()) as Job).id);
+    await first.close();
+    // As if the backend had stopped after the final was delivered, before its upscale started.
+    const ledger = Ledger.open(first.dataDir);
+    ledger.updateJob(final.id, { upscaleNext: { provider: "previz", model: "previz-resize", size: "1080p", usd: 0 } });
+    ledger.close();
+
+    const second = await startProviderBackend({ dataDir: first.dataDir });
+    try {
+      const started = await waitFor(async () => (await getJob(second, final.id)).upscaleNext?.jobId, 60_000, 50);
+      const upscale = await settled(second, started);
+      expect(upscale.upscaleOf).toEqual({ takeId: final.takes[0]!.id, size: "1080p" });
+      expect(upscale.takes[0]!.state).toBe("succeeded");
+    } finally {
+      await stopBackend(second);
+    }
   });
 });

@@ -510,6 +510,8 @@ export class Director {
     }
     // An auto job whose round had settled when the backend stopped, before the next was drafted.
     for (const jobId of ledger.runningLoops()) this.advanceLoop(jobId);
+    // An enhance at a size whose final was done when the backend stopped, before its upscale started.
+    for (const job of ledger.listJobs(200)) if (job.upscaleNext && !job.upscaleNext.jobId && !job.upscaleNext.refused) this.startPlannedUpscale(job.id);
     return resumed;
   }
 
