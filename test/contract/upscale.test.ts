@@ -67,6 +67,8 @@ describe("Finals at a target size", () => {
     expect(check.source.width).toBe(320);
     expect(check.upscaled.width).toBe(1920);
     expect(check.summary).toMatch(/^The upscale kept the picture: all 48 frames/);
+    // The card shows both pictures: the source take's poster is named in the check.
+    expect((take.critique as { upscale: { sourceTake: unknown } }).upscale.sourceTake).toEqual({ takeId: withUpscale.takes[0]!.id, posterId: withUpscale.takes[0]!.outputs.poster!.id });
     expect((take.critique as { score: number }).score).toBeGreaterThan(0);
   });
 

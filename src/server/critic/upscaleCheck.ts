@@ -43,6 +43,8 @@ export const UpscaleCheck = z.object({
   /** Framing fit of the upscale onto the source: shift in % of the frame, scale (1: same framing). */
   framing: z.object({ shiftX: z.number(), shiftY: z.number(), scale: z.number(), match: z.number() }),
   elapsed: z.number(),
+  /** The source take and its poster artifact, so the card can show both pictures (set by the director). */
+  sourceTake: z.object({ takeId: z.string(), posterId: z.string().optional() }).optional(),
 });
 export type UpscaleCheck = z.infer<typeof UpscaleCheck>;
 

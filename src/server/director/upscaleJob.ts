@@ -191,7 +191,9 @@ export async function checkedUpscale(
   if (!from || !upscaled) return critique;
   options.onStart?.();
   try {
-    return applyUpscaleCheck(critique, await checkUpscale(from.path, upscaled.path, { signal: options.signal }));
+    const check = await checkUpscale(from.path, upscaled.path, { signal: options.signal });
+    const posterId = source.outputs.poster?.id;
+    return applyUpscaleCheck(critique, { ...check, sourceTake: { takeId: source.id, ...(posterId ? { posterId } : {}) } });
   } catch (error) {
     if (!options.signal.aborted) options.log?.(`upscale check of take ${master.takeId} failed: ${error instanceof Error ? error.message : String(error)}`);
     return critique;

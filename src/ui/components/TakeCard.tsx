@@ -35,11 +35,25 @@ interface TakeCardProps {
  * An upscale take's two pictures, source and upscaled, with the critic's verdict on whether the
  * upscale kept the picture (frames, framing, structure), so nobody imports a reframed 4K by mistake.
  */
-function UpscaleVerdict({ take, size }: { take: Take; size: TargetSize }) {
+function UpscaleVerdict({ take, size, artifactUrl }: { take: Take; size: TargetSize; artifactUrl: (id: string) => string | null }) {
   const check = upscaleCheckOf(take);
   const to = take.outputs.master;
+  const sourcePoster = check?.sourceTake?.posterId ? artifactUrl(check.sourceTake.posterId) : null;
+  const upscaledPoster = take.outputs.poster ? artifactUrl(take.outputs.poster.id) : null;
   return (
     <div className={`upscale-verdict ${check ? (check.passed ? "upscale-kept" : "upscale-changed") : ""}`} aria-label="Upscale check">
+      {sourcePoster && upscaledPoster && (
+        <div className="upscale-pair">
+          <figure>
+            <img src={sourcePoster} alt="Source take's poster frame" loading="lazy" decoding="async" />
+            <figcaption className="small muted">Source</figcaption>
+          </figure>
+          <figure>
+            <img src={upscaledPoster} alt="Upscaled take's poster frame" loading="lazy" decoding="async" />
+            <figcaption className="small muted">Upscaled</figcaption>
+          </figure>
+        </div>
+      )}
       <p className="small">
         {check
           ? `Source ${check.source.width}×${check.source.height} (${check.source.frames} frames) → upscaled ${check.upscaled.width}×${check.upscaled.height} (${check.upscaled.frames} frames)`
@@ -153,7 +167,7 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
         posterUrl && <img className="take-video" src={posterUrl} alt={`${name} poster frame`} loading="lazy" decoding="async" />
       )}
 
-      {upscaleSize && <UpscaleVerdict take={take} size={upscaleSize} />}
+      {upscaleSize && <UpscaleVerdict take={take} size={upscaleSize} artifactUrl={(id) => controller.artifactUrl(id)} />}
 
       {changes.length > 0 && (
         <ul className="take-changes small" aria-label={`What ${name} changed`}>

@@ -103,6 +103,7 @@ const UpscaleCheckView = z.object({
   reasons: z.array(z.string()).catch([]),
   source: z.object({ width: z.number(), height: z.number(), frames: z.number() }),
   upscaled: z.object({ width: z.number(), height: z.number(), frames: z.number() }),
+  sourceTake: z.object({ takeId: z.string(), posterId: z.string().optional() }).optional(),
 });
 export type UpscaleCheckView = z.infer<typeof UpscaleCheckView>;
 
