@@ -759,6 +759,7 @@ export class Director {
         exr: job.exr ?? false,
         ...this.upconvertSource(job),
         ...upscaleInput(this.deps.ledger, job),
+        ...(job.targetSize && !job.upscaleOf ? { targetSize: { size: job.targetSize, ...TARGET_SIZE_PIXELS[job.targetSize] } } : {}),
       };
       const submitted = await this.submitWhenAdmitted(take.id, provider, input, signal);
       if (!submitted) return;
