@@ -286,6 +286,16 @@ export const Job = z.object({
   enhanceOf: z.object({ jobId: z.string(), takeId: z.string() }).optional(),
   /** An upscale job: the take it lifts to a larger size, and that size. */
   upscaleOf: z.object({ takeId: z.string(), size: TargetSize }).optional(),
+  /** The size the master is delivered at (an enhance rendered natively at it, an upscale); absent: the sequence's frame size. */
+  targetSize: TargetSize.optional(),
+  /**
+   * An enhance whose provider cannot render the asked size: once its take is final, the director
+   * starts an upscale job on `provider` (recorded in `jobId` when started, `refused` when the
+   * budget no longer allowed it).
+   */
+  upscaleNext: z
+    .object({ provider: z.string(), model: z.string(), size: TargetSize, usd: z.number().nonnegative(), jobId: z.string().optional(), refused: z.string().optional() })
+    .optional(),
   /** Sound asked on or off (absent: the model's default). */
   audio: z.boolean().optional(),
   auto: AutoSettings.optional(),
@@ -404,6 +414,11 @@ export const EstimateRequest = z.object({
   auto: AutoSettings.optional(),
   /** Sound on or off where the model has the switch (it may change the price). */
   audio: z.boolean().optional(),
+  /** Enhance's target size: where the provider cannot render it, the estimate adds the upscale. */
+  size: TargetSize.optional(),
+  upscaleProvider: z.string().optional(),
+  /** The sequence's frame size, to say whether DCI 4K fits it (the panel sends its sequence's). */
+  frameSize: z.object({ width: z.number().int().positive(), height: z.number().int().positive() }).optional(),
 });
 export type EstimateRequest = z.infer<typeof EstimateRequest>;
 
@@ -454,6 +469,13 @@ export const CostEstimate = z.object({
   pricing: PriceSource.optional(),
   /** When the judge will look at this project's takes: its share of `perTake` (estimated, an upper bound). */
   judge: z.object({ service: z.string(), model: z.string(), perTakeUsd: z.number(), pricing: PriceSource }).optional(),
+  /**
+   * A target size the provider cannot render: the upscale that follows the final, on which
+   * provider and model, at what cost. `total` includes it; `perTake` is the final alone.
+   */
+  upscale: z.object({ provider: z.string(), model: z.string(), size: TargetSize, cost: Money, note: z.string().optional() }).optional(),
+  /** The target size is rendered by the provider itself (no upscale). */
+  nativeSize: TargetSize.optional(),
 });
 export type CostEstimate = z.infer<typeof CostEstimate>;
 
@@ -471,6 +493,19 @@ export const UpconvertRequest = z.object({
   provider: z.string().default("runway"),
 });
 export type UpconvertRequest = z.infer<typeof UpconvertRequest>;
+
+/**
+ * Lift a finished take to a larger picture size (POST /v1/takes/:id/upscale): a new one-take job
+ * on an upscale provider; the take stays as it was. Absent provider: the first available one that
+ * can upscale to `size`.
+ */
+export const UpscaleRequest = z.object({
+  size: TargetSize,
+  provider: z.string().optional(),
+  model: z.string().optional(),
+  budgetUsd: z.number().nonnegative().optional(),
+});
+export type UpscaleRequest = z.infer<typeof UpscaleRequest>;
 
 /**
  * Render a draft as a final master (POST /v1/jobs/:id/enhance): the take the editor picked, or the
@@ -547,6 +582,7 @@ export const JobSummary = z.object({
   auto: z.boolean(),
   enhanceOf: z.object({ jobId: z.string(), takeId: z.string() }).optional(),
   upconvertOf: z.object({ takeId: z.string(), format: z.string() }).optional(),
+  upscaleOf: z.object({ takeId: z.string(), size: TargetSize }).optional(),
 });
 export type JobSummary = z.infer<typeof JobSummary>;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UpscaleCheck } from "./upscaleCheck.js";
 
 /**
  * What the critic says about one take (Take.critique). Every number is a measurement of the
@@ -277,6 +278,8 @@ export const Critique = z.object({
   elapsed: z.number(),
   /** The vision-model judge's findings (issue 20); absent when no judge looked (no key, or off for the project). */
   judge: JudgeSection.optional(),
+  /** Upscale takes: whether the upscale kept its source take's picture (upscaleCheck.ts). */
+  upscale: UpscaleCheck.optional(),
 });
 export type Critique = z.infer<typeof Critique>;
 export type Adherence = z.infer<typeof Adherence>;

@@ -57,6 +57,12 @@ export async function deliverOutputs(input: {
    * master from its first frame, cut to the picture's length; the pictures are copied.
    */
   soundFrom?: string;
+  /**
+   * The master must be at the sequence's frame size even when it is already ProRes in the right
+   * color (an upscale, a final at a target size). Otherwise a ProRes master of another size is
+   * kept as made (previz drafts render at half size on purpose).
+   */
+  exactSize?: boolean;
 }): Promise<Delivery> {
   const { sequence, dir, signal } = input;
   let retime: BridgeRetime | undefined;
@@ -71,9 +77,13 @@ export async function deliverOutputs(input: {
   const isProRes = tags.sampleEntry?.startsWith("ap") ?? false;
   const sound = await probeAudio(master.path, signal).catch(() => undefined);
   if (master.hasAudio && !sound) notes.push("The provider said this take has sound, but its file holds no sound track: the take is picture only.");
+  // At a target size, a ProRes master in the right color but of another size (an upscaler's
+  // output) is conformed too: the master is delivered at the size asked.
+  const size = input.exactSize ? await frameSizeOf(master.path, signal) : undefined;
+  const sizeOk = !size || (size.width === sequence.frameSize.width && size.height === sequence.frameSize.height);
   // A ProRes master in the right color still goes through conform when its sound is not PCM
   // 48 kHz (conform's retag route rewrites only the sound and the tags, the pictures are copied).
-  if (!gate.ok || !isProRes || (sound && !isMasterPcm(sound))) {
+  if (!gate.ok || !isProRes || !sizeOk || (sound && !isMasterPcm(sound))) {
     const source = { ...master, kind: "source" as const };
     try {
       const result = await conformMaster({
@@ -191,6 +201,12 @@ async function borrowSound(masterPath: string, soundFile: string, dir: string, c
     return undefined;
   }
   return out;
+}
+
+async function frameSizeOf(file: string, signal?: AbortSignal): Promise<{ width: number; height: number } | undefined> {
+  const probe = await ffprobeJson(file, ["-select_streams", "v:0", "-show_streams"], signal ? { signal } : {});
+  const s = probe.streams?.[0];
+  return s?.width && s.height ? { width: s.width, height: s.height } : undefined;
 }
 
 /** The source's own rate and whole length, so conform keeps every frame of a bridge take. */

@@ -24,6 +24,8 @@ import {
   type TakeState,
   type TakeVariant,
   type UpconvertRequest,
+  type UpscaleRequest,
+  TARGET_SIZE_PIXELS,
 } from "../../core/schemas/index.js";
 import { bestTake, takeScore } from "../../core/takeRanking.js";
 import type { BudgetSettings } from "../config.js";
@@ -40,6 +42,7 @@ import { deliverOutputs } from "./deliverOutputs.js";
 import { checkSoundChoice } from "./soundChoice.js";
 import { directionForGeneratedLength } from "../../core/bridgeFit.js";
 import { bridgeModel, bridgePlanFor, endFramePath, retimeNote } from "./bridgeJob.js";
+import { checkedUpscale, checkSizeForSequence, deliverySize, enhanceAtSize, pickUpscaler, planSize, SIZE_WORDS, upscaleCost, upscaleInput, upscaleSourcePath, type SizePlan } from "./upscaleJob.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { newId } from "../ids.js";
 import type { Ledger } from "../ledger/ledger.js";
@@ -208,14 +211,33 @@ export class Director {
     const jobUsd = request.budgetUsd ?? budget.perJobUsd;
     const limitProblem = checkAgainstLimits(info, request);
     const autoProblem = request.auto && request.mode !== "draft" ? "Auto mode refines drafts; render the chosen draft as a final with Enhance." : undefined;
-    const refusal = limitProblem?.message ?? autoProblem ?? this.budget.refusal(totalUsd, { budgetUsd: request.budgetUsd, count, perTakeUsd: perTake.usd });
+    let sized: SizePlan | undefined;
+    let sizeProblem: string | undefined;
+    if (request.size) {
+      try {
+        const frameSize = request.frameSize ?? TARGET_SIZE_PIXELS[request.size];
+        sized = planSize({ providers: this.deps.providers, info, model, size: request.size, frameSize, duration: request.duration, ...(request.upscaleProvider ? { upscaleProvider: request.upscaleProvider } : {}) });
+      } catch (error) {
+        if (!(error instanceof ServiceError)) throw error;
+        sizeProblem = error.message;
+      }
+    }
+    const upscale = sized && !sized.native ? sized.estimate : undefined;
+    const upscaleUsd = upscale?.cost.usd ?? 0;
+    const refusal =
+      limitProblem?.message ??
+      autoProblem ??
+      sizeProblem ??
+      this.budget.refusal(totalUsd + upscaleUsd, { budgetUsd: request.budgetUsd, count, perTakeUsd: perTake.usd });
     // Auto: every round at full count, but never past the job budget (the loop stops there).
     const maxTotalUsd = request.auto ? round2(Math.min(perTake.usd * count * (request.auto.rounds + 1), Math.max(totalUsd, jobUsd))) : undefined;
     return {
       provider: provider.id,
       model,
       perTake,
-      total: { usd: totalUsd, estimated: perTake.estimated },
+      total: { usd: round2(totalUsd + upscaleUsd), estimated: perTake.estimated || (upscale?.cost.estimated ?? false) },
+      ...(upscale ? { upscale } : {}),
+      ...(sized?.native ? { nativeSize: request.size } : {}),
       ...(maxTotalUsd !== undefined ? { maxTotal: { usd: maxTotalUsd, estimated: perTake.estimated } } : {}),
       budget: {
         jobUsd,
@@ -223,7 +245,7 @@ export class Director {
         spentTodayUsd: round2(this.budget.spentToday()),
         confirmAboveUsd: budget.confirmAboveUsd,
       },
-      needsConfirmation: (maxTotalUsd ?? totalUsd) > budget.confirmAboveUsd,
+      needsConfirmation: (maxTotalUsd ?? totalUsd) + upscaleUsd > budget.confirmAboveUsd,
       ...(refusal ? { refusal } : {}),
       ...(info.pricing ? { pricing: info.pricing } : {}),
       ...(judgeUsd > 0 && this.deps.judge ? { judge: { service: this.deps.judge.service, model: this.deps.judge.model, perTakeUsd: roundCost(judgeUsd), pricing: this.deps.judge.pricing } } : {}),
@@ -328,6 +350,74 @@ export class Director {
   }
 
   /**
+   * Lifts a finished take to a larger picture size on an upscale provider (POST
+   * /v1/takes/:id/upscale, and the step after an enhance whose provider cannot render the size):
+   * a new one-take job with `upscaleOf`, on the same frame and direction, so the take stays as it
+   * was. Conform delivers its master at the size in the sequence's color; the critic checks it
+   * against the take (upscaleCheck.ts).
+   */
+  upscaleTake(takeId: string, request: UpscaleRequest, beforeStart?: (job: Job) => void): Job {
+    const { ledger, providers } = this.deps;
+    const source = ledger.getTake(takeId);
+    if (!source) throw new DirectorError(404, "take_not_found", `No take ${takeId}.`);
+    const sourceJob = ledger.getJob(source.jobId)!;
+    if (source.state !== "succeeded" || !source.outputs.master) throw new DirectorError(409, "take_not_ready", "Only a finished take can be upscaled.");
+    const problem = checkSizeForSequence(request.size, sourceJob.frame.sequence.frameSize);
+    if (problem) throw new DirectorError(400, "size_unsupported", problem, "size");
+    const file = upscaleSourcePath(ledger, source, request.size);
+    if (!file) throw new DirectorError(409, "take_not_ready", "This take has no master file any more.");
+    const px = TARGET_SIZE_PIXELS[request.size];
+    if ((file.width ?? 0) >= px.width && (file.height ?? 0) >= px.height) {
+      throw new DirectorError(409, "already_at_size", `Take ${takeNumber(source)} is already ${file.width}×${file.height}: there is nothing to upscale to ${SIZE_WORDS[request.size]}.`, "size");
+    }
+    const upscaler = pickUpscaler(providers, request.size, { ...(request.provider ? { provider: request.provider } : {}), ...(request.model ? { model: request.model } : {}) });
+    const cost = upscaleCost(upscaler, request.size, sourceJob.duration, file.path);
+    const refusal = this.budget.refusal(cost.usd, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: cost.usd });
+    if (refusal) throw new DirectorError(402, "over_budget", refusal, "budgetUsd");
+    return this.startFollowUpJob(sourceJob, {
+      provider: upscaler.provider,
+      model: upscaler.model,
+      cost,
+      colorSpace: sourceJob.frame.sequence.colorSpace,
+      message: `Queued for upscaling to ${SIZE_WORDS[request.size]}`,
+      link: { upscaleOf: { takeId, size: request.size }, targetSize: request.size },
+      budgetUsd: request.budgetUsd,
+      beforeStart: (job) => {
+        this.log(job.id, {
+          round: 0,
+          kind: "enhance",
+          text: `Upscaling take ${takeNumber(source)} of job ${sourceJob.id} (${file.width ?? "?"}×${file.height ?? "?"}) to ${SIZE_WORDS[request.size]} on ${upscaler.info.label} (${upscaler.model}, ${usd(cost.usd)}); the master is conformed to the sequence's color and the critic checks the picture was kept.`,
+          takeIds: [source.id],
+        });
+        beforeStart?.(job);
+      },
+    });
+  }
+
+  /**
+   * After an enhance's take is final: start the upscale it planned (upscaleNext), once, with what
+   * is left of the enhance's budget. A refusal (the day's cap reached meanwhile, the upscaler gone)
+   * is written on the enhance job and its log, never thrown: the final itself is kept.
+   */
+  private startPlannedUpscale(jobId: string): void {
+    const job = this.deps.ledger.getJob(jobId);
+    const next = job?.upscaleNext;
+    const take = job?.takes[0];
+    if (!job || !next || next.jobId || next.refused || take?.state !== "succeeded" || job.canceled) return;
+    const left = round2(Math.max(0, this.budget.limitOf(job) - this.deps.ledger.spentInJob(job.id)));
+    try {
+      const upscale = this.upscaleTake(take.id, { size: next.size, provider: next.provider, model: next.model, budgetUsd: left }, (up) =>
+        this.updateJob(jobId, { upscaleNext: { ...next, jobId: up.id } }),
+      );
+      this.log(jobId, { round: 0, kind: "enhance", text: `Final ready; upscaling it to ${SIZE_WORDS[next.size]} (job ${upscale.id}).`, takeIds: [take.id] });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.updateJob(jobId, { upscaleNext: { ...next, refused: message } });
+      this.log(jobId, { round: 0, kind: "enhance", text: `The final is kept at its own size, but the upscale to ${SIZE_WORDS[next.size]} was not started: ${message}`, takeIds: [take.id] });
+    }
+  }
+
+  /**
    * A one-take final job on an earlier job's frame and direction (an upconversion, an enhance),
    * so the take it starts from stays as it was. Inserted and started; `beforeStart` writes what
    * must be in the ledger before the take can change (the reasoning log).
@@ -340,7 +430,7 @@ export class Director {
       cost: Money;
       colorSpace: SequenceColorSpace;
       message: string;
-      link: Pick<Job, "upconvertOf" | "enhanceOf">;
+      link: Pick<Job, "upconvertOf" | "enhanceOf" | "upscaleOf" | "targetSize" | "upscaleNext">;
       variant?: TakeVariant;
       budgetUsd?: number;
       exr?: boolean;
@@ -464,6 +554,8 @@ export class Director {
     }
     // An auto job whose round had settled when the backend stopped, before the next was drafted.
     for (const jobId of ledger.runningLoops()) this.advanceLoop(jobId);
+    // An enhance at a size whose final was done when the backend stopped, before its upscale started.
+    for (const job of ledger.listJobs(200)) if (job.upscaleNext && !job.upscaleNext.jobId && !job.upscaleNext.refused) this.startPlannedUpscale(job.id);
     return resumed;
   }
 
@@ -493,8 +585,13 @@ export class Director {
     if (limitProblem) throw new DirectorError(400, "unsupported_combination", limitProblem.message, limitProblem.field);
     const model = request.model ?? defaultModel(provider, info, "final");
     const cost = this.estimateTake(provider, { mode: "final", model, duration: sourceJob.duration, exr: request.exr, sequence: sourceJob.frame.sequence });
-    const refusal = this.budget.refusal(cost.usd, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: cost.usd });
-    if (refusal) throw new DirectorError(402, "over_budget", refusal, "budgetUsd");
+    // A target size: rendered natively, or the final is followed by an upscale the budget covers too.
+    const sized = request.size
+      ? enhanceAtSize(planSize({ providers, info, model, size: request.size, frameSize: sourceJob.frame.sequence.frameSize, duration: sourceJob.duration, ...(request.upscaleProvider ? { upscaleProvider: request.upscaleProvider } : {}) }), request.size, info, cost)
+      : undefined;
+    const both = round2(cost.usd + (sized?.upscaleUsd ?? 0));
+    const refused = this.budget.refusal(both, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: both });
+    if (refused) throw new DirectorError(402, "over_budget", refused + (sized?.costWords ?? ""), "budgetUsd");
 
     const sameProvider = provider.id === sourceJob.provider;
     const drafted = source.variant;
@@ -522,7 +619,7 @@ export class Director {
       cost,
       colorSpace: deliveredColorSpace(info, "final", sourceJob.frame.sequence.colorSpace),
       message: "Queued for the final master",
-      link: { enhanceOf: { jobId: sourceJob.id, takeId: source.id } },
+      link: { enhanceOf: { jobId: sourceJob.id, takeId: source.id }, ...sized?.link },
       variant,
       budgetUsd: request.budgetUsd,
       exr: request.exr,
@@ -530,7 +627,7 @@ export class Director {
         this.log(job.id, {
           round: 0,
           kind: "enhance",
-          text: `Rendering ${what} of job ${sourceJob.id} as a final on ${info.label} (${usd(cost.usd)}): the same frame and direction${carried.length > 0 ? `, with ${carried.join(", ")}` : ""}.${!sameProvider && drafted && drafted.emphasis.length > 0 ? ` The draft's corrections are not sent: they answered ${draftLabel}'s habits, not ${info.label}'s.` : ""}`,
+          text: `Rendering ${what} of job ${sourceJob.id} as a final on ${info.label} (${usd(cost.usd)}): the same frame and direction${carried.length > 0 ? `, with ${carried.join(", ")}` : ""}.${sized?.logWords ?? ""}${!sameProvider && drafted && drafted.emphasis.length > 0 ? ` The draft's corrections are not sent: they answered ${draftLabel}'s habits, not ${info.label}'s.` : ""}`,
           takeIds: [source.id],
         });
         this.log(sourceJob.id, { round: sourceJob.loop?.round ?? 0, kind: "enhance", text: `Take ${takeNumber(source)} sent to ${info.label} for its final master (job ${job.id}).`, takeIds: [source.id] });
@@ -671,7 +768,10 @@ export class Director {
       .finally(() => {
         this.running.delete(take.id);
         this.inFlight.delete(run);
-        if (!controller.signal.aborted) this.advanceLoop(job.id);
+        if (!controller.signal.aborted) {
+          this.advanceLoop(job.id);
+          this.startPlannedUpscale(job.id);
+        }
       });
     this.inFlight.add(run);
   }
@@ -703,6 +803,8 @@ export class Director {
         exr: job.exr ?? false,
         ...(job.audio !== undefined ? { audio: job.audio } : {}),
         ...this.upconvertSource(job),
+        ...upscaleInput(this.deps.ledger, job),
+        ...(job.targetSize && !job.upscaleOf ? { targetSize: { size: job.targetSize, ...TARGET_SIZE_PIXELS[job.targetSize] } } : {}),
       };
       const submitted = await this.submitWhenAdmitted(take.id, provider, input, signal);
       if (!submitted) return;
@@ -806,7 +908,8 @@ export class Director {
     const span = job.frame.mode === "bridge" ? job.frame.bridge : undefined;
     const { outputs, notes, retime } = await deliverOutputs({
       outputs: fetched,
-      sequence: job.frame.sequence,
+      sequence: { ...job.frame.sequence, frameSize: deliverySize(job, job.frame) },
+      ...(job.upscaleOf || job.targetSize ? { exactSize: true } : {}),
       duration: job.duration,
       dir: artifactsDir,
       signal,
@@ -838,7 +941,14 @@ export class Director {
       this.transition(take.id, { state: "failed", message: "Failed", error: { code: "no_master", message: `${provider.info().label} finished without a master file.` } });
       return;
     }
-    const measured = await this.critique(job, take.id, recorded.master, signal);
+    const scored = await this.critique(job, take.id, recorded.master, signal);
+    const measured = job.upscaleOf
+      ? await checkedUpscale(this.deps.ledger, job, scored, recorded.master, {
+          signal,
+          onStart: () => this.transition(take.id, { message: "Checking the upscale against its source", progress: 0.995 }),
+          ...(this.deps.log ? { log: this.deps.log } : {}),
+        })
+      : scored;
     if (signal.aborted) return;
     const judged = measured ? await this.judge(job, take.id, recorded, measured, signal) : null;
     if (signal.aborted) return;

@@ -6,7 +6,7 @@ import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyInstance } from "fastify";
 import { ServiceError } from "../serviceError.js";
 import type { Backend } from "../backend.js";
-import { EstimateRequest, UpconvertRequest } from "../../core/schemas/index.js";
+import { EstimateRequest, UpconvertRequest, UpscaleRequest } from "../../core/schemas/index.js";
 import { parseOr400, sendError } from "./errors.js";
 import { buildOpenApi } from "./openapi.js";
 import { registerSecurity } from "./security.js";
@@ -56,6 +56,9 @@ export async function buildHttpApp(backend: Backend, options: { logger?: boolean
   app.post<{ Params: { id: string } }>("/v1/takes/:id/retry", async (request) => director.retryTake(request.params.id));
   app.post<{ Params: { id: string } }>("/v1/takes/:id/upconvert", async (request, reply) =>
     reply.code(201).send(director.upconvertTake(request.params.id, parseOr400(UpconvertRequest, request.body ?? {}, "Upconvert request"))),
+  );
+  app.post<{ Params: { id: string } }>("/v1/takes/:id/upscale", async (request, reply) =>
+    reply.code(201).send(director.upscaleTake(request.params.id, parseOr400(UpscaleRequest, request.body ?? {}, "Upscale request"))),
   );
   registerFrameRoutes(app, { ledger, frames });
   registerJobRoutes(app, { ledger, director, events });

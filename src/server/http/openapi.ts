@@ -24,6 +24,7 @@ import {
   Take,
   TakePatch,
   UpconvertRequest,
+  UpscaleRequest,
 } from "../../core/schemas/index.js";
 
 /** JSON Schema for one zod schema, as it is when the API *sends* it (defaults applied). */
@@ -72,6 +73,7 @@ export function buildOpenApi(version: string) {
         EnhanceRequest: schemaOf(EnhanceRequest, "input"),
         HistoryPage: schemaOf(HistoryPage),
         UpconvertRequest: schemaOf(UpconvertRequest, "input"),
+        UpscaleRequest: schemaOf(UpscaleRequest, "input"),
         ConformRequest: schemaOf(ConformRequest, "input"),
       },
     },
@@ -125,7 +127,8 @@ export function buildOpenApi(version: string) {
       "/v1/jobs/{id}/cancel": { post: { summary: "Cancel every unfinished take (and an auto job's loop)", parameters: [idParam], responses: { "200": { description: "OK", content: json("Job") }, ...errorResponses } } },
       "/v1/jobs/{id}/enhance": {
         post: {
-          summary: "Render a draft (the named take, or the best-scored one) as a final master: a new one-take job with the same direction, wording and, where the provider allows, seed",
+          summary:
+            "Render a draft (the named take, or the best-scored one) as a final master: a new one-take job with the same direction, wording and, where the provider allows, seed. With `size` (1080p, 2160p, dci4k where the sequence is DCI-shaped) the master is delivered at that size: rendered natively where the provider's final limits list it, else the final is followed by an upscale job (`upscaleNext` on the job, then a job with `upscaleOf`); the budget covers both.",
           parameters: [idParam],
           requestBody: { required: false, content: json("EnhanceRequest") },
           responses: {
@@ -229,6 +232,20 @@ export function buildOpenApi(version: string) {
           parameters: [idParam],
           requestBody: { required: false, content: json("UpconvertRequest") },
           responses: { "201": { description: "Created", content: json("Job") }, "402": { description: "Over budget", content: json("ApiError") }, ...errorResponses },
+        },
+      },
+      "/v1/takes/{id}/upscale": {
+        post: {
+          summary:
+            "Lift a finished take to a larger size (1080p, 2160p, dci4k) on an upscale provider (capabilities.upscale; the named one, else the first available): a new one-take job with `upscaleOf`, conformed to the size in the sequence's color; its critique carries `upscale`, the check that the picture was kept",
+          parameters: [idParam],
+          requestBody: { required: true, content: json("UpscaleRequest") },
+          responses: {
+            "201": { description: "Created", content: json("Job") },
+            "402": { description: "Over budget", content: json("ApiError") },
+            "409": { description: "Take not finished, already at the size, no available upscaler for the size, or provider unavailable", content: json("ApiError") },
+            ...errorResponses,
+          },
         },
       },
       "/v1/providers": {

@@ -111,6 +111,7 @@ interface JobRecordFields {
   loop?: { state: string };
   enhanceOf?: JobSummary["enhanceOf"];
   upconvertOf?: JobSummary["upconvertOf"];
+  upscaleOf?: JobSummary["upscaleOf"];
 }
 
 function summarise(row: JobRow, takes: TakeRow[]): JobSummary {
@@ -145,6 +146,7 @@ function summarise(row: JobRow, takes: TakeRow[]): JobSummary {
     auto: job.auto !== undefined,
     ...(job.enhanceOf ? { enhanceOf: job.enhanceOf } : {}),
     ...(job.upconvertOf ? { upconvertOf: job.upconvertOf } : {}),
+    ...(job.upscaleOf ? { upscaleOf: job.upscaleOf } : {}),
   };
 }
 

@@ -31,7 +31,7 @@ import { checkLedgerVersion, migrate, refreshJobAggregates, reindexJobSearch } f
 type JobRecord = Omit<JobT, "takes" | "log">;
 
 /** What may change on a job record after it is made (takes and log lines have their own calls). */
-export type JobChange = Partial<Pick<JobRecord, "canceled" | "loop">>;
+export type JobChange = Partial<Pick<JobRecord, "canceled" | "loop" | "upscaleNext">>;
 
 /** A job's changes in event order, for an SSE replay after `afterSeq`. */
 export type JobReplayItem =

@@ -35,6 +35,12 @@ export interface SubmitInput {
    * (`width`×`height`); `mode` is then "final" and `model` one of capabilities.upscale.models.
    */
   upscale?: { sourceVideoPath: string; size: TargetSize; width: number; height: number };
+  /**
+   * A final asked at a size the provider renders natively (Enhance's `size`, the provider's final
+   * limits or model listing it): render at this size. Absent: the provider's own final size.
+   * Delivery conforms the master to it either way.
+   */
+  targetSize?: { size: TargetSize; width: number; height: number };
 }
 
 export interface SubmitResult {

@@ -1,9 +1,10 @@
-import { useId } from "react";
-import type { Job, Take } from "../../core/schemas/index.js";
+import { useEffect, useId, useState } from "react";
+import type { CostEstimate, Job, ProviderInfo, Take, TargetSize } from "../../core/schemas/index.js";
+import { formatUsd } from "../format.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { spentInWords } from "../loopWords.js";
 import { usePanelStore } from "../state/createPanelStore.js";
-import { canEnhance, enhanceProviderFor, finalProviders, spentOn } from "../state/selectors.js";
+import { canEnhance, enhanceProviderFor, enhanceSizes, finalProviders, SIZE_LABELS, spentOn } from "../state/selectors.js";
 import { Spinner } from "./Spinner.js";
 
 /** The cost so far against the job's budget, as a meter with the figures beside it. */
@@ -33,6 +34,11 @@ export function EnhanceControls({ job, takes }: { job: Job; takes: readonly Take
   const picked = usePanelStore((s) => s.enhanceProviderId);
   const setPicked = usePanelStore((s) => s.setEnhanceProvider);
   const busy = usePanelStore((s) => s.busy.enhancing);
+  const size = usePanelStore((s) => s.enhanceSize);
+  const setSize = usePanelStore((s) => s.setEnhanceSize);
+  const sizeId = useId();
+  const chosenForEstimate = enhanceProviderFor(job, providers, picked);
+  const estimate = useEnhanceEstimate(job, chosenForEstimate, size);
   if (job.mode !== "draft" || !takes.some((t) => canEnhance(job, t))) return null;
   const able = finalProviders(providers);
   const chosen = enhanceProviderFor(job, providers, picked);
@@ -61,11 +67,62 @@ export function EnhanceControls({ job, takes }: { job: Job; takes: readonly Take
           </option>
         ))}
       </select>
+      <label className="small muted" htmlFor={sizeId}>
+        at
+      </label>
+      <select id={sizeId} className="select-small" value={size ?? ""} onChange={(event) => setSize((event.target.value || null) as TargetSize | null)}>
+        <option value="">its own size</option>
+        {enhanceSizes(job.frame.sequence.frameSize).map((s) => (
+          <option key={s.size} value={s.size}>
+            {s.label}
+          </option>
+        ))}
+      </select>
+      {size && <EnhanceEstimateLine state={estimate} size={size} finalLabel={chosen.label} />}
       {busy && (
         <span className="muted small" role="status">
           Sending the final…
         </span>
       )}
+    </span>
+  );
+}
+
+type EnhanceEstimate = { status: "idle" } | { status: "ready"; estimate: CostEstimate } | { status: "error"; message: string };
+
+/** What an Enhance at a size costs: the final, and the upscale after it where its provider cannot render the size. */
+function useEnhanceEstimate(job: Job, provider: ProviderInfo | null, size: TargetSize | null): EnhanceEstimate {
+  const backend = usePanelController().backend;
+  const [state, setState] = useState<EnhanceEstimate>({ status: "idle" });
+  const providerId = provider?.id;
+  const { width, height } = job.frame.sequence.frameSize;
+  useEffect(() => {
+    if (!backend || !providerId || !size) return setState({ status: "idle" });
+    let live = true;
+    backend
+      .estimate({ provider: providerId, mode: "final", duration: job.duration, size, frameSize: { width, height } })
+      .then((estimate) => live && setState({ status: "ready", estimate }))
+      .catch((error: unknown) => live && setState({ status: "error", message: error instanceof Error ? error.message : String(error) }));
+    return () => {
+      live = false;
+    };
+  }, [backend, providerId, size, job.duration, width, height]);
+  return state;
+}
+
+function EnhanceEstimateLine({ state, size, finalLabel }: { state: EnhanceEstimate; size: TargetSize; finalLabel: string }) {
+  if (state.status === "idle") return null;
+  if (state.status === "error") return <span className="muted small">Cost unknown: {state.message}</span>;
+  const { estimate } = state;
+  const approx = (m: { estimated: boolean }) => (m.estimated ? "≈ " : "");
+  if (estimate.refusal) return <span className="draft-reason">{estimate.refusal}</span>;
+  if (!estimate.upscale) {
+    return <span className="muted small" data-testid="enhance-estimate">{`${SIZE_LABELS[size]} rendered by ${finalLabel} itself · ${approx(estimate.total)}${formatUsd(estimate.total.usd)}`}</span>;
+  }
+  const up = estimate.upscale;
+  return (
+    <span className="muted small" data-testid="enhance-estimate" title={up.note}>
+      {`Final ${approx(estimate.perTake)}${formatUsd(estimate.perTake.usd)} + upscale to ${SIZE_LABELS[size]} on ${up.provider} (${up.model}) ${approx(up.cost)}${formatUsd(up.cost.usd)} = ${approx(estimate.total)}${formatUsd(estimate.total.usd)}`}
     </span>
   );
 }

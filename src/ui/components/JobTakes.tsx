@@ -59,6 +59,7 @@ export function JobTakes({ job, takes, scope }: { job: Job; takes: readonly Take
                   best={take.id === best}
                   enhanceable={canEnhance(job, take) && finalOn !== undefined}
                   finalOn={finalOn}
+                  {...(job.upscaleOf ? { upscaleSize: job.upscaleOf.size } : {})}
                   preload={scope === "direct" && group.iteration === newest ? "auto" : "metadata"}
                 />
               ))}

@@ -1,10 +1,10 @@
 import { memo, useEffect, useId, useRef, useState } from "react";
-import { COLOR_SPACE_LABEL, type FrameRate, type Take } from "../../core/schemas/index.js";
+import { COLOR_SPACE_LABEL, type FrameRate, type Take, type TargetSize } from "../../core/schemas/index.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { TAKE_STATE_LABEL, colorTagsInWords, formatCost } from "../format.js";
 import { hostWords, importedInWords } from "../hostWords.js";
 import { usePanelStore, type CompareScope } from "../state/createPanelStore.js";
-import { canLiftToHdr, critiqueOf, importNeedsConform, notMeasuredWords } from "../state/selectors.js";
+import { canLiftToHdr, critiqueOf, importNeedsConform, notMeasuredWords, SIZE_LABELS, upscaleCheckOf } from "../state/selectors.js";
 import { JudgeFindings } from "./JudgeFindings.js";
 
 /** The critic's own findings: the judge's are shown apart, by JudgeFindings. */
@@ -32,6 +32,49 @@ interface TakeCardProps {
   finalOn?: string;
   /** Older rounds and history cards load their video only when played (a grid may hold 20). */
   preload?: "auto" | "metadata";
+  /** An upscale job's take: the size it lifts its source take to (job.upscaleOf). */
+  upscaleSize?: TargetSize;
+}
+
+/**
+ * An upscale take's two pictures, source and upscaled, with the critic's verdict on whether the
+ * upscale kept the picture (frames, framing, structure), so nobody imports a reframed 4K by mistake.
+ */
+function UpscaleVerdict({ take, size, artifactUrl }: { take: Take; size: TargetSize; artifactUrl: (id: string) => string | null }) {
+  const check = upscaleCheckOf(take);
+  const to = take.outputs.master;
+  const sourcePoster = check?.sourceTake?.posterId ? artifactUrl(check.sourceTake.posterId) : null;
+  const upscaledPoster = take.outputs.poster ? artifactUrl(take.outputs.poster.id) : null;
+  return (
+    <div className={`upscale-verdict ${check ? (check.passed ? "upscale-kept" : "upscale-changed") : ""}`} aria-label="Upscale check">
+      {sourcePoster && upscaledPoster && (
+        <div className="upscale-pair">
+          <figure>
+            <img src={sourcePoster} alt="Source take's poster frame" loading="lazy" decoding="async" />
+            <figcaption className="small muted">Source</figcaption>
+          </figure>
+          <figure>
+            <img src={upscaledPoster} alt="Upscaled take's poster frame" loading="lazy" decoding="async" />
+            <figcaption className="small muted">Upscaled</figcaption>
+          </figure>
+        </div>
+      )}
+      <p className="small">
+        {check
+          ? `Source ${check.source.width}×${check.source.height} (${check.source.frames} frames) → upscaled ${check.upscaled.width}×${check.upscaled.height} (${check.upscaled.frames} frames)`
+          : `Upscale to ${SIZE_LABELS[size]}${to?.width ? `: ${to.width}×${to.height}` : ""}`}
+      </p>
+      {check ? (
+        <p className={check.passed ? "small" : "draft-reason"} role={check.passed ? undefined : "alert"}>
+          {check.passed ? "✓ " : "✗ "}
+          {check.summary}
+          {check.reasons.length > 1 ? ` Also: ${check.reasons.slice(1).join(" ")}` : ""}
+        </p>
+      ) : (
+        take.state === "succeeded" && <p className="small muted">The upscale could not be checked against its source.</p>
+      )}
+    </div>
+  );
 }
 
 /** "12% short, 4° off, 0.3 s late" — a subject path's errors, or "as drawn" within tolerance. */
@@ -47,7 +90,7 @@ function subjectFigures(s: { amountError: number | null; directionError: number 
  * One take: progress while it renders, then the proxy to watch, its score and critique, what its
  * request changed, tags and cost; Import, star, note, compare, enhance and the other card actions.
  */
-export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, scope, best = false, enhanceable = false, finalOn, preload = "auto" }: TakeCardProps) {
+export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, scope, best = false, enhanceable = false, finalOn, preload = "auto", upscaleSize }: TakeCardProps) {
   const controller = usePanelController();
   const importStatus = usePanelStore((s) => s.imports[take.id]);
   const action = usePanelStore((s) => s.takeActions[take.id]);
@@ -100,6 +143,11 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
           </span>
         )}
         <span className={`state-chip state-${take.state}`}>{TAKE_STATE_LABEL[take.state]}</span>
+        {upscaleSize && (
+          <span className="best-chip" title="An upscale of a finished take: the same picture at a larger size">
+            Upscale · {SIZE_LABELS[upscaleSize]}
+          </span>
+        )}
         {critique && (
           <span
             className={`score-chip${notMeasuredWords(critique) ? " score-partial" : ""}`}
@@ -161,6 +209,8 @@ export const TakeCard = memo(function TakeCard({ take, name, rate, dropFrame, sc
           {listening ? "Mute" : "Play with sound"}
         </button>
       )}
+
+      {upscaleSize && <UpscaleVerdict take={take} size={upscaleSize} artifactUrl={(id) => controller.artifactUrl(id)} />}
 
       {changes.length > 0 && (
         <ul className="take-changes small" aria-label={`What ${name} changed`}>

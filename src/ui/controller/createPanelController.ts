@@ -88,6 +88,7 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
       onDone: () => {
         closeStream = null;
         if (state().job?.id === job.id) state().setStream("done");
+        if (job.upscaleNext && state().job?.id === job.id) void followPlannedUpscale(job.id);
       },
       onError: (error) => {
         fail("stream", error);
@@ -97,6 +98,29 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
         }
       },
     });
+  }
+
+  /**
+   * An enhance at a size its provider cannot render: once the final is done the backend starts the
+   * upscale job (upscaleNext.jobId); the panel then follows that job, or says why it was not started.
+   */
+  async function followPlannedUpscale(jobId: string): Promise<void> {
+    const client = backend;
+    if (!client) return;
+    for (let tries = 0; tries < 40 && !disposed; tries++) {
+      const job = await client.getJob(jobId).catch(() => undefined);
+      const next = job?.upscaleNext;
+      if (!job || !next || job.takes[0]?.state !== "succeeded") return;
+      if (next.refused) return void state().notify("error", `The final is kept; its upscale was not started: ${next.refused}`, "enhance");
+      if (next.jobId) {
+        const upscale = await client.getJob(next.jobId);
+        if (disposed || state().job?.id !== jobId) return;
+        state().startJob(upscale);
+        follow(upscale);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 
   /** Ask the host where the backend is, then load the sequence context and the providers. */
@@ -408,7 +432,8 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     if (!provider) return void s.notify("error", "No available provider renders finals, so this draft cannot be enhanced.", "enhance");
     const client = backend;
     const run = async () => {
-      const final = await client.enhanceJob(jobId, { ...(takeId ? { takeId } : {}), ...(provider.id !== job!.provider ? { provider: provider.id } : {}) });
+      const size = state().enhanceSize;
+      const final = await client.enhanceJob(jobId, { ...(takeId ? { takeId } : {}), ...(provider.id !== job!.provider ? { provider: provider.id } : {}), ...(size ? { size } : {}) });
       if (disposed) return;
       state().startJob(final);
       follow(final);

@@ -1,4 +1,5 @@
 import { createContext, useContext } from "react";
+import type { TargetSize } from "../../core/schemas/job.js";
 import { useStore } from "zustand";
 import { createStore, type StoreApi } from "zustand/vanilla";
 import {
@@ -172,6 +173,8 @@ export interface PanelData {
   compare: Record<CompareScope, string[]>;
   /** The provider to render finals on (Enhance); null: the job's own when it renders finals. */
   enhanceProviderId: string | null;
+  /** The size Enhance delivers the master at; null: the final provider's own size. */
+  enhanceSize: TargetSize | null;
   view: PanelView;
   jobHistory: JobHistory;
   openedJob: OpenedJob | null;
@@ -253,6 +256,7 @@ export interface PanelActions {
   toggleCompare(scope: CompareScope, takeId: string): void;
   clearCompare(scope: CompareScope): void;
   setEnhanceProvider(id: string | null): void;
+  setEnhanceSize(size: TargetSize | null): void;
   setView(view: PanelView): void;
 
   setHistoryFilters(patch: Partial<HistoryFilters>): void;
@@ -330,6 +334,7 @@ export function initialPanelData(): PanelData {
     marks: {},
     compare: { direct: [], history: [] },
     enhanceProviderId: null,
+    enhanceSize: null,
     view: "direct",
     jobHistory: {
       filters: EMPTY_HISTORY_FILTERS,
@@ -617,6 +622,7 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
         }),
       clearCompare: (scope) => set((s) => (s.compare[scope].length === 0 ? s : { compare: { ...s.compare, [scope]: [] } })),
       setEnhanceProvider: (enhanceProviderId) => set({ enhanceProviderId }),
+      setEnhanceSize: (enhanceSize) => set({ enhanceSize }),
       setView: (view) => set({ view }),
 
       setHistoryFilters: (patch) => set((s) => ({ jobHistory: { ...s.jobHistory, filters: { ...s.jobHistory.filters, ...patch } } })),

@@ -11,6 +11,7 @@ import {
   type ProviderInfo,
   type SequenceContext,
   type Take,
+  type TargetSize,
 } from "../../core/schemas/index.js";
 import type { CompareScope, PanelState } from "./createPanelStore.js";
 import { takesOfJob } from "./takeMerge.js";
@@ -127,6 +128,39 @@ export function notMeasuredWords(critique: CritiqueView): string | null {
   else if (subjects.length > 1) parts.push(`${subjects.length} subject paths`);
   return parts.length ? `${parts.join(" and ")} not measured` : null;
 }
+
+/** An upscale take's check against its source take (the critic's upscaleCheck), as the card shows it. */
+const UpscaleCheckView = z.object({
+  passed: z.boolean(),
+  summary: z.string(),
+  reasons: z.array(z.string()).catch([]),
+  source: z.object({ width: z.number(), height: z.number(), frames: z.number() }),
+  upscaled: z.object({ width: z.number(), height: z.number(), frames: z.number() }),
+  sourceTake: z.object({ takeId: z.string(), posterId: z.string().optional() }).optional(),
+});
+export type UpscaleCheckView = z.infer<typeof UpscaleCheckView>;
+
+/** The upscale check in a take's critique, or null (not an upscale, or the check could not run). */
+export function upscaleCheckOf(take: Take): UpscaleCheckView | null {
+  const parsed = UpscaleCheckView.safeParse((take.critique as { upscale?: unknown } | null)?.upscale);
+  return parsed.success ? parsed.data : null;
+}
+
+/** DCI's 256:135 within 1 % (the backend's rule, upscaleJob.ts): DCI 4K is offered only there. */
+export function isDciShaped(frameSize: { width: number; height: number }): boolean {
+  return Math.abs(frameSize.width / frameSize.height / (4096 / 2160) - 1) < 0.01;
+}
+
+/** The sizes Enhance offers for a sequence, with their words. */
+export function enhanceSizes(frameSize: { width: number; height: number }): Array<{ size: TargetSize; label: string }> {
+  const sizes: Array<{ size: TargetSize; label: string }> = [
+    { size: "1080p", label: "1080p" },
+    { size: "2160p", label: "UHD 2160p" },
+  ];
+  return isDciShaped(frameSize) ? [...sizes, { size: "dci4k", label: "DCI 4K" }] : sizes;
+}
+
+export const SIZE_LABELS: Record<TargetSize, string> = { "1080p": "1080p", "2160p": "UHD 2160p", dci4k: "DCI 4K" };
 
 /** The critic's verdict on a take (score, sentence, issues), or null when absent or unreadable. */
 export function critiqueOf(take: Take): CritiqueView | null {

@@ -66,7 +66,16 @@ beforeAll(async () => {
       return json(201, job([take({ id: "a1" })], { id: "job-1", count: body.count ?? 4, ...(body.auto ? { auto: body.auto, loop: { state: "running", round: 0, best: null } } : {}) }));
     const enhance = path.match(/^\/v1\/jobs\/([^/]+)\/enhance$/);
     if (enhance && req.method === "POST")
-      return json(201, job([take({ id: "final-1", jobId: "job-final" })], { id: "job-final", mode: "final", count: 1, enhanceOf: { jobId: enhance[1]!, takeId: body.takeId ?? "a1" } }));
+      return json(
+        201,
+        job([take({ id: "final-1", jobId: "job-final" })], {
+          id: "job-final",
+          mode: "final",
+          count: 1,
+          enhanceOf: { jobId: enhance[1]!, takeId: body.takeId ?? "a1" },
+          ...(body.size ? { upscaleNext: { provider: "previz", model: "previz-resize", size: body.size, usd: 0 } } : {}),
+        }),
+      );
     const patch = path.match(/^\/v1\/takes\/([^/]+)$/);
     if (patch && req.method === "PATCH")
       return json(200, scored(patch[1]!, 70, { jobId: patch[1] === "h1" ? "job-old" : "job-1", ...body, updatedAt: "2025-01-01T00:05:00.000Z" }));
@@ -208,6 +217,53 @@ describe("enhance", () => {
     controller.dispose();
   });
 });
+
+describe("enhance at a size", () => {
+  it("sends the size; when the final is done the panel follows the upscale job the backend started", async () => {
+    const { controller, s } = await setup();
+    await controller.capture();
+    await controller.draft();
+    s().setEnhanceSize("2160p");
+    await controller.enhance("job-1", "a1");
+    expect(bodyOf("POST", "/v1/jobs/job-1/enhance")).toEqual({ takeId: "a1", size: "2160p" });
+    const next = { provider: "previz", model: "previz-resize", size: "2160p" as const, usd: 0 };
+    jobs.set("job-final", [
+      job([scored("final-1", 80, { jobId: "job-final" })], { id: "job-final", mode: "final", count: 1, upscaleNext: next }),
+      job([scored("final-1", 80, { jobId: "job-final" })], { id: "job-final", mode: "final", count: 1, upscaleNext: { ...next, jobId: "job-up" } }),
+    ]);
+    jobs.set("job-up", [job([take({ id: "up-1", jobId: "job-up" })], { id: "job-up", mode: "final", count: 1, upscaleOf: { takeId: "final-1", size: "2160p" }, targetSize: "2160p" })]);
+    FakeEventSource.last!.emit("done", {});
+    await waitUntil(() => s().job?.id === "job-up");
+    expect(s().job).toMatchObject({ upscaleOf: { takeId: "final-1", size: "2160p" } });
+    expect(FakeEventSource.last!.url).toBe(`${url}/v1/jobs/job-up/events`);
+    controller.dispose();
+  });
+
+  it("says why when the backend could not start the upscale, keeping the final", async () => {
+    const { controller, s } = await setup();
+    await controller.capture();
+    await controller.draft();
+    s().setEnhanceSize("2160p");
+    await controller.enhance("job-1", "a1");
+    const refused = "This job would cost $1.00; $49.50 is already spent today, and the daily cap is $50.00 (RETAKE_DAILY_CAP_USD).";
+    jobs.set("job-final", [
+      job([scored("final-1", 80, { jobId: "job-final" })], { id: "job-final", mode: "final", count: 1, upscaleNext: { provider: "fal", model: "seedvr2", size: "2160p", usd: 1, refused } }),
+    ]);
+    FakeEventSource.last!.emit("done", {});
+    await waitUntil(() => s().notices.length > 0);
+    expect(s().notices.map((n) => n.message)).toEqual([`The final is kept; its upscale was not started: ${refused}`]);
+    expect(s().job?.id).toBe("job-final");
+    controller.dispose();
+  });
+});
+
+async function waitUntil(ok: () => boolean, ms = 3000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > until) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe("star and note", () => {
   it("patches the take and shows what the backend stored; a refused note says why on the card", async () => {

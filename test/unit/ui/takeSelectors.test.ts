@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Artifact, ColorTags, ProviderInfo, SequenceContext, Take } from "../../../src/core/schemas/index.js";
 import { createPanelStore } from "../../../src/ui/state/createPanelStore.js";
 import { mergeTake } from "../../../src/ui/state/takeMerge.js";
-import { canLiftToHdr, critiqueOf, importNeedsConform, notMeasuredWords } from "../../../src/ui/state/selectors.js";
+import { canLiftToHdr, critiqueOf, enhanceSizes, importNeedsConform, notMeasuredWords, upscaleCheckOf } from "../../../src/ui/state/selectors.js";
 
 const sequence = (colorSpace: SequenceContext["colorSpace"]) => ({ colorSpace }) as SequenceContext;
 const tags = (transfer: number): ColorTags => ({
@@ -160,5 +160,19 @@ describe("quality, durations and EXR follow the provider", () => {
     expect(s().exr).toBe(true);
     s().setProvider("previz"); // no final, no EXR there
     expect(s()).toMatchObject({ mode: "draft", exr: false });
+  });
+});
+
+describe("Enhance sizes and the upscale card", () => {
+  it("offers DCI 4K only where the sequence is DCI-shaped", () => {
+    expect(enhanceSizes({ width: 1920, height: 1080 }).map((s) => s.label)).toEqual(["1080p", "UHD 2160p"]);
+    expect(enhanceSizes({ width: 4096, height: 2160 }).map((s) => s.label)).toEqual(["1080p", "UHD 2160p", "DCI 4K"]);
+  });
+
+  it("reads an upscale's check from its critique, even where the critic's own score is missing", () => {
+    const check = { passed: false, summary: "The upscale did not keep the picture: …", reasons: ["its framing is not the source's"], source: { width: 1920, height: 1080, frames: 120 }, upscaled: { width: 3840, height: 2160, frames: 120 } };
+    expect(upscaleCheckOf({ critique: { upscale: check } } as unknown as Take)).toMatchObject({ passed: false, upscaled: { width: 3840 } });
+    expect(upscaleCheckOf({ critique: { score: 80 } } as unknown as Take)).toBeNull();
+    expect(upscaleCheckOf({ critique: null } as unknown as Take)).toBeNull();
   });
 });

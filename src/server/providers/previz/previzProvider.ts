@@ -8,6 +8,7 @@ import type { Provider, ProviderOutput, ProviderStatus, SubmitInput, SubmitResul
 import { renderBridge } from "./renderBridge.js";
 import { renderPreviz, type PrevizResult } from "./renderPreviz.js";
 import { TEST_SOUND_NOTE } from "./testSound.js";
+import { PLAIN_RESIZE_NOTE, resizeUpscale } from "./resizeUpscale.js";
 
 /**
  * Bridge lengths previz renders. Previz could render any length, but it renders whole seconds, as
@@ -19,7 +20,7 @@ export const PREVIZ_BRIDGE_LENGTHS = [2, 3, 4, 5, 6, 7, 8, 9, 10];
 interface PrevizRun {
   status: ProviderStatus;
   controller: AbortController;
-  result?: Pick<PrevizResult, "master"> & Partial<Pick<PrevizResult, "proxy" | "poster">>;
+  result?: Pick<PrevizResult, "master"> & Partial<Pick<PrevizResult, "proxy" | "poster">> & { notes?: string[]; hasAudio?: boolean };
   sound: boolean;
 }
 
@@ -65,6 +66,11 @@ export class PrevizProvider implements Provider {
             audio: { switchable: true, defaultOn: false, note: TEST_SOUND_NOTE },
           },
         ],
+        upscale: {
+          sizes: ["1080p", "2160p", "dci4k"],
+          models: ["previz-resize"],
+          note: "A plain resize (Lanczos), not a generative upscale: for trying the 4K flow without a key.",
+        },
       },
     };
   }
@@ -74,6 +80,7 @@ export class PrevizProvider implements Provider {
   }
 
   async submit(input: SubmitInput): Promise<SubmitResult> {
+    if (input.upscale) return this.submitUpscale(input, input.upscale);
     const seq = input.frame.sequence;
     const samples = sampleCameraPath(input.direction.camera.keyframes, seq.frameRate, input.duration);
     const request = {
@@ -101,6 +108,20 @@ export class PrevizProvider implements Provider {
     return { providerJobId, request };
   }
 
+  /** The 4K path: a plain Lanczos resize of the take (resizeUpscale.ts), queued like any render. */
+  private submitUpscale(input: SubmitInput, upscale: NonNullable<SubmitInput["upscale"]>): SubmitResult {
+    const request = { renderer: "previz-resize", filter: "lanczos", size: upscale.size, width: upscale.width, height: upscale.height, source: path.basename(upscale.sourceVideoPath) };
+    const providerJobId = newId("previz");
+    // A resize carries the take's own sound, if any (resizeUpscale copies it); no test sound is added.
+    const run: PrevizRun = { status: { state: "queued", progress: 0, message: "Waiting for the renderer" }, controller: new AbortController(), sound: false };
+    this.runs.set(providerJobId, run);
+    void this.runExclusive(run, "Resizing", async (onProgress) => {
+      const out = await resizeUpscale({ sourcePath: upscale.sourceVideoPath, outDir: input.workDir, width: upscale.width, height: upscale.height, signal: run.controller.signal, onProgress });
+      return { master: { path: out.path, width: out.width, height: out.height }, notes: [PLAIN_RESIZE_NOTE], hasAudio: out.hasAudio };
+    });
+    return { providerJobId, request };
+  }
+
   async status(providerJobId: string): Promise<ProviderStatus> {
     const run = this.runs.get(providerJobId);
     if (!run) {
@@ -119,15 +140,26 @@ export class PrevizProvider implements Provider {
   async fetchOutputs(providerJobId: string, destDir: string): Promise<ProviderOutput[]> {
     const run = this.runs.get(providerJobId);
     if (!run?.result) throw new Error("The previz render has no outputs.");
-    const { master, proxy, poster } = run.result;
-    const sound = run.sound ? { hasAudio: true, notes: [TEST_SOUND_NOTE] } : {};
+    const { master, proxy, poster, notes: resultNotes, hasAudio: resultAudio } = run.result;
+    // The test sound (a render with sound on) or a resized take's own sound.
+    const hasAudio = run.sound || resultAudio === true;
+    const notes = [...(resultNotes ?? []), ...(run.sound ? [TEST_SOUND_NOTE] : [])];
     const move = (from: string, name: string) => {
       const to = path.join(destDir, name);
       fs.renameSync(from, to);
       return to;
     };
     const outputs: ProviderOutput[] = [
-      { kind: "master", path: move(master.path, "master.mov"), mediaType: "video/quicktime", width: master.width, height: master.height, codec: "prores_hq", ...sound },
+      {
+        kind: "master",
+        path: move(master.path, "master.mov"),
+        mediaType: "video/quicktime",
+        width: master.width,
+        height: master.height,
+        codec: "prores_hq",
+        ...(notes.length > 0 ? { notes } : {}),
+        ...(hasAudio ? { hasAudio } : {}),
+      },
     ];
     // A bridge has no proxy or poster of its own: delivery makes them from the fitted master.
     if (proxy) outputs.push({ kind: "proxy", path: move(proxy.path, "proxy.mp4"), mediaType: "video/mp4", width: proxy.width, height: proxy.height, codec: "h264" });
@@ -136,15 +168,9 @@ export class PrevizProvider implements Provider {
     return outputs;
   }
 
-  private async render(run: PrevizRun, input: SubmitInput, samples: ReturnType<typeof sampleCameraPath>): Promise<void> {
-    await this.acquire();
-    try {
-      if (run.controller.signal.aborted) return;
-      run.status = { state: "running", progress: 0, message: input.mode === "draft" ? "Rendering draft" : "Rendering master" };
+  private render(run: PrevizRun, input: SubmitInput, samples: ReturnType<typeof sampleCameraPath>): Promise<void> {
+    return this.runExclusive(run, input.mode === "draft" ? "Rendering draft" : "Rendering master", (onProgress) => {
       const seq = input.frame.sequence;
-      const onProgress = (fraction: number) => {
-        run.status = { ...run.status, progress: Math.min(0.99, fraction), message: `${input.mode === "draft" ? "Rendering draft" : "Rendering master"} ${Math.round(fraction * 100)}%` };
-      };
       // The same picture settings for a plain take and a bridge; a bridge adds B's frame to arrive on.
       const common = {
         outDir: input.workDir,
@@ -158,9 +184,22 @@ export class PrevizProvider implements Provider {
         signal: run.controller.signal,
         onProgress,
       };
-      run.result = input.bridge
-        ? await renderBridge({ ...common, startStillPath: input.framePath, endStillPath: input.bridge.endFramePath })
-        : await renderPreviz({ ...common, stillPath: input.framePath });
+      return input.bridge
+        ? renderBridge({ ...common, startStillPath: input.framePath, endStillPath: input.bridge.endFramePath })
+        : renderPreviz({ ...common, stillPath: input.framePath });
+    });
+  }
+
+  /** One local render at a time (MAX_PARALLEL_RENDERS), its progress and outcome on the run's status. */
+  private async runExclusive(run: PrevizRun, words: string, work: (onProgress: (fraction: number) => void) => Promise<NonNullable<PrevizRun["result"]>>): Promise<void> {
+    await this.acquire();
+    try {
+      if (run.controller.signal.aborted) return;
+      run.status = { state: "running", progress: 0, message: words };
+      const onProgress = (fraction: number) => {
+        run.status = { ...run.status, progress: Math.min(0.99, fraction), message: `${words} ${Math.round(fraction * 100)}%` };
+      };
+      run.result = await work(onProgress);
       run.status = { state: "succeeded", progress: 1, message: "Rendered" };
     } catch (error) {
       if (run.controller.signal.aborted) {
