@@ -86,6 +86,25 @@ describe("Finals at a target size", () => {
     expect((take.critique as { upscale: { passed: boolean } }).upscale.passed).toBe(true);
   });
 
+  it("an upscale of a take with sound keeps the sound, in sync and as long as the picture", async () => {
+    const frameId = await uploadFrame(bed.backend, sequenceContext({ frameSize: { width: 320, height: 180 } }, "rec709"), softStillPng());
+    const res = await api(bed.backend, "/v1/jobs", { body: { frameId, provider: "previz", mode: "draft", duration: 2, prompt: "Dunes", annotations: [PAN], audio: true } });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const draft = await settled(bed.backend, ((await res.json()) as Job).id);
+    expect(draft.takes[0]!.outputs.master!.audio).toMatchObject({ sampleRate: 48000 });
+    const up = await api(bed.backend, `/v1/takes/${draft.takes[0]!.id}/upscale`, { body: { size: "1080p" } });
+    expect(up.status, await up.clone().text()).toBe(201);
+    const job = await settled(bed.backend, ((await up.json()) as Job).id);
+    const take = job.takes[0]!;
+    expect(take.state, JSON.stringify(take.error)).toBe("succeeded");
+    expect(take.outputs.master).toMatchObject({ width: 1920, height: 1080, audio: { codec: "pcm_s24le", sampleRate: 48000 } });
+    const durations = execFileSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_type,duration", "-of", "json", await masterPath(job)]).toString();
+    const streams = (JSON.parse(durations) as { streams: Array<{ codec_type: string; duration: string }> }).streams;
+    const video = Number(streams.find((x) => x.codec_type === "video")!.duration);
+    const audio = Number(streams.find((x) => x.codec_type === "audio")!.duration);
+    expect(Math.abs(audio - video)).toBeLessThan(1 / 24);
+  });
+
   it("refuses clearly: DCI 4K on a 16:9 sequence, an upscaler that cannot upscale, a take already at the size", async () => {
     const draft = await previzDraft();
     const dci = await api(bed.backend, `/v1/jobs/${draft.id}/enhance`, { body: { size: "dci4k" } });
@@ -94,7 +113,7 @@ describe("Finals at a target size", () => {
 
     const runway = await api(bed.backend, `/v1/takes/${draft.takes[0]!.id}/upscale`, { body: { size: "2160p", provider: "runway" } });
     expect(runway.status).toBe(400);
-    expect((await runway.json()).error).toMatchObject({ code: "upscale_unsupported", message: "Runway Gen-4 cannot upscale a take. Previz (local) can." });
+    expect((await runway.json()).error).toMatchObject({ code: "upscale_unsupported", message: expect.stringMatching(/^Runway Gen-4 cannot upscale a take\. Previz \(local\), fal \(unavailable: no API key: set FAL_KEY .*\) can\.$/) });
 
     const unknown = await api(bed.backend, `/v1/takes/${draft.takes[0]!.id}/upscale`, { body: { size: "4k" } });
     expect(unknown.status).toBe(400);

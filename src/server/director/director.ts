@@ -42,7 +42,7 @@ import { deliverOutputs } from "./deliverOutputs.js";
 import { checkSoundChoice } from "./soundChoice.js";
 import { directionForGeneratedLength } from "../../core/bridgeFit.js";
 import { bridgeModel, bridgePlanFor, endFramePath, retimeNote } from "./bridgeJob.js";
-import { checkedUpscale, checkSizeForSequence, deliverySize, enhanceAtSize, pickUpscaler, planSize, SIZE_WORDS, upscaleCost, upscaleInput, upscaleSourcePath, type SizePlan } from "./upscaleJob.js";
+import { checkedUpscale, checkSizeForSequence, deliverySize, enhanceAtSize, pickUpscaler, planSize, SIZE_WORDS, upscaleCost, upscaleInput, upscaleSoundFrom, upscaleSourcePath, type SizePlan } from "./upscaleJob.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { newId } from "../ids.js";
 import type { Ledger } from "../ledger/ledger.js";
@@ -906,6 +906,7 @@ export class Director {
     const fetched = await provider.fetchOutputs(providerJobId, artifactsDir);
     this.transition(take.id, { message: "Delivering the master", progress: 0.98 });
     const span = job.frame.mode === "bridge" ? job.frame.bridge : undefined;
+    const soundFrom = upscaleSoundFrom(this.deps.ledger, job);
     const { outputs, notes, retime } = await deliverOutputs({
       outputs: fetched,
       sequence: { ...job.frame.sequence, frameSize: deliverySize(job, job.frame) },
@@ -914,6 +915,7 @@ export class Director {
       dir: artifactsDir,
       signal,
       ...(span ? { fitFrames: span.frames } : {}),
+      ...(soundFrom ? { soundFrom } : {}),
     });
     if (signal.aborted) return;
     const recorded: Take["outputs"] = {};

@@ -173,6 +173,18 @@ export function upscaleInput(ledger: Ledger, job: Job): Pick<SubmitInput, "upsca
 }
 
 /**
+ * For an upscale job: the source take's master when it has sound, so delivery lays that sound
+ * under the upscaled picture (generative upscalers such as SeedVR2 return picture only, and a
+ * take that had sound must not lose it on the way to 4K).
+ */
+export function upscaleSoundFrom(ledger: Ledger, job: Job): string | undefined {
+  if (!job.upscaleOf) return undefined;
+  const master = ledger.getTake(job.upscaleOf.takeId)?.outputs.master;
+  if (!master?.audio) return undefined;
+  return ledger.getArtifact(master.id)?.path;
+}
+
+/**
  * An upscale take's critique with the check that the upscale kept the picture of the file it
  * lifted (frames, framing, structure: critic/upscaleCheck.ts); a failed check costs score and
  * leads the issues. A check that cannot run leaves the critique as it was.
