@@ -8,12 +8,12 @@
 import { alignSimilarity, buildPyramid, cabs, IDENTITY_WARP } from "./align.js";
 import { round } from "./stability.js";
 
-/** Mean SSIM over non-overlapping 8×8 blocks of two signals (0..1 nominal). */
-export function blockSsim(a: Float32Array, b: Float32Array, width: number, height: number, block = 8): number {
+/** SSIM of every non-overlapping 8×8 block of two signals (0..1 nominal), row by row. */
+export function blockSsims(a: Float32Array, b: Float32Array, width: number, height: number, block = 8): number[] {
   const C1 = 0.01 ** 2;
   const C2 = 0.03 ** 2;
-  let sum = 0;
-  let count = 0;
+  const out: number[] = [];
+  const n = block * block;
   for (let by = 0; by + block <= height; by += block) {
     for (let bx = 0; bx + block <= width; bx += block) {
       let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
@@ -25,17 +25,19 @@ export function blockSsim(a: Float32Array, b: Float32Array, width: number, heigh
           sa += va; sb += vb; saa += va * va; sbb += vb * vb; sab += va * vb;
         }
       }
-      const n = block * block;
       const ma = sa / n;
       const mb = sb / n;
-      const va = saa / n - ma * ma;
-      const vb = sbb / n - mb * mb;
       const cov = sab / n - ma * mb;
-      sum += ((2 * ma * mb + C1) * (2 * cov + C2)) / ((ma * ma + mb * mb + C1) * (va + vb + C2));
-      count++;
+      out.push(((2 * ma * mb + C1) * (2 * cov + C2)) / ((ma * ma + mb * mb + C1) * (saa / n - ma * ma + sbb / n - mb * mb + C2)));
     }
   }
-  return count ? sum / count : 0;
+  return out;
+}
+
+/** Mean SSIM over non-overlapping 8×8 blocks of two signals (0..1 nominal). */
+export function blockSsim(a: Float32Array, b: Float32Array, width: number, height: number, block = 8): number {
+  const blocks = blockSsims(a, b, width, height, block);
+  return blocks.length ? blocks.reduce((sum, v) => sum + v, 0) / blocks.length : 0;
 }
 
 export function compareFirstFrame(captured: Float32Array, first: Float32Array, width: number, height: number): { similarity: number; offset: { x: number; y: number; zoom: number }; alignedMatch: number } {

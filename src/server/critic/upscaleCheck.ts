@@ -19,6 +19,7 @@
  * compared frame by frame as it arrives, never held.
  */
 import { z } from "zod";
+import { blockSsims } from "./continuity.js";
 import { alignSimilarity, buildPyramid, cabs, IDENTITY_WARP } from "./align.js";
 import { analysisSize, decodeLuma, probeClip, type ClipInfo } from "./frames.js";
 import { round } from "./stability.js";
@@ -169,32 +170,6 @@ export function judge(r: Pick<UpscaleCheck, "source" | "upscaled" | "ssim" | "ed
     reasons.push(`frame ${r.ssim.worstFrame + 1} differs from the source's (SSIM ${r.ssim.min.toFixed(2)}): the upscaler changed the picture there.`);
   }
   return reasons;
-}
-
-/** SSIM of every 8×8 block of two frames (the blocks continuity.ts's blockSsim averages). */
-export function blockSsims(a: Float32Array, b: Float32Array, width: number, height: number, block = 8): number[] {
-  const C1 = 0.01 ** 2;
-  const C2 = 0.03 ** 2;
-  const out: number[] = [];
-  const n = block * block;
-  for (let by = 0; by + block <= height; by += block) {
-    for (let bx = 0; bx + block <= width; bx += block) {
-      let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-      for (let y = by; y < by + block; y++) {
-        for (let x = bx; x < bx + block; x++) {
-          const i = y * width + x;
-          const va = a[i]!;
-          const vb = b[i]!;
-          sa += va; sb += vb; saa += va * va; sbb += vb * vb; sab += va * vb;
-        }
-      }
-      const ma = sa / n;
-      const mb = sb / n;
-      const cov = sab / n - ma * mb;
-      out.push(((2 * ma * mb + C1) * (2 * cov + C2)) / ((ma * ma + mb * mb + C1) * (saa / n - ma * ma + sbb / n - mb * mb + C2)));
-    }
-  }
-  return out;
 }
 
 /** Correlation of two frames' gradient magnitudes: where the edges are, regardless of fine texture. */
