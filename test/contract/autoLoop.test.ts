@@ -3,7 +3,7 @@ import type { Job, JobEvent } from "../../src/core/schemas/index.js";
 import { Critique } from "../../src/server/critic/critiqueSchema.js";
 import { Ledger } from "../../src/server/ledger/ledger.js";
 import { sequenceContext, waitFor } from "../helpers/backend.js";
-import { softStillPng } from "../helpers/fakeVideoModel.js";
+import { texturedStillPng } from "../helpers/fakeVideoModel.js";
 import { readSse } from "../helpers/sse.js";
 import { api, getJob, modelTestBed, startProviderBackend, stopBackend, TOKEN, uploadFrame, type TestBackend } from "./providerHarness.js";
 
@@ -20,7 +20,7 @@ const bed = modelTestBed();
 const PAN = { id: "pan", kind: "cameraMove", from: { x: 0.3, y: 0.5 }, to: { x: 0.65, y: 0.5 }, start: 1, end: 4 } as const;
 
 async function createAutoJob(target: TestBackend, body: Record<string, unknown>): Promise<Response> {
-  const frameId = await uploadFrame(target, sequenceContext(), softStillPng());
+  const frameId = await uploadFrame(target, sequenceContext(), texturedStillPng());
   return api(target, "/v1/jobs", { body: { frameId, provider: "luma", mode: "draft", duration: 5, prompt: "Dunes at dusk", annotations: [PAN], ...body } });
 }
 

@@ -91,6 +91,27 @@ export function habitualPath(moves: AskedMove[], habits: FakeModelHabits): Camer
  * lowered so nothing clips or crushes (a clipped test card would cost every take exposure points
  * that no request can win back).
  */
+/**
+ * A start frame with a faint texture everywhere (a cellular automaton's pattern under testsrc2's
+ * shapes, contrast lowered like softStillPng), so that every take of a long pan over it is judged
+ * alike by the critic. Over softStillPng the fully corrected pan reads "camera not measured" (its
+ * window ends on the card's plain bars, one textured patch) while a slightly short one is measured,
+ * and since an unmeasured take ranks after measured ones the loop could not stop on the target.
+ * Over this still the whole picture moves as one (a pan over a still), which the critic still
+ * calls "the subject fills the frame", on every take alike: a limit of renders over a still, said
+ * in docs/critic.md.
+ */
+export function texturedStillPng(width = 320, height = 180): Buffer {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-textured-still-"));
+  const out = path.join(dir, "still.png");
+  execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", `cellauto=rule=110:size=${width}x${height}:rate=1:random_seed=7:scroll=0:start_full=1`,
+    "-f", "lavfi", "-i", `testsrc2=size=${width}x${height}:rate=1`,
+    "-filter_complex", "[0:v]format=gray,boxblur=1,format=yuv420p[c];[1:v]format=yuv420p[t];[t][c]blend=all_mode=average,eq=contrast=0.55:brightness=0.03", "-frames:v", "1", out]);
+  const bytes = fs.readFileSync(out);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return bytes;
+}
+
 export function softStillPng(width = 320, height = 180): Buffer {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-soft-still-"));
   const out = path.join(dir, "still.png");
