@@ -142,6 +142,17 @@ describe("Runway: image to video", () => {
     expect(seen.deleted).toEqual(["task-cancel"]);
     expect((await getJob(backend, job.id)).takes[0]!.state).toBe("canceled");
   });
+
+  it("a cancel Runway refuses is said in the job's log: the take may still be charged", async () => {
+    fakeRunway("task-stuck", Array.from({ length: 10_000 }, () => ({ status: "RUNNING", progress: 0.2 })), { status: "SUCCEEDED" });
+    server.use(http.delete(`${RUNWAY_BASE}/v1/tasks/task-stuck`, () => HttpResponse.json({ error: "Task cannot be cancelled" }, { status: 400 })));
+    const job = await createJob({ mode: "draft" });
+    await waitFor(async () => ((await getJob(backend, job.id)).takes[0]!.state === "running" ? true : undefined), 10_000, 20);
+    expect((await api(backend, `/v1/jobs/${job.id}/cancel`, { method: "POST" })).status).toBe(200);
+    const logged = await waitFor(async () => (await getJob(backend, job.id)).log?.find((l) => /did not confirm the cancel/.test(l.text)), 5000, 20);
+    expect(logged.text).toMatch(/^Take 1: Runway .* did not confirm the cancel \(.+\); it may still finish the take and charge for it\.$/);
+    expect((await getJob(backend, job.id)).takes[0]!.state).toBe("canceled");
+  });
 });
 
 describe("Runway: HDR upconversion (video_to_hdr, ruby)", () => {

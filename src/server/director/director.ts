@@ -184,7 +184,7 @@ export class Director {
       // Already generated (and paid): it is delivered and kept rather than thrown away.
       if (this.delivering.has(take.id)) continue;
       this.running.get(take.id)?.abort();
-      if (take.providerJobId && provider) provider.cancel(take.providerJobId).catch(() => undefined);
+      if (take.providerJobId && provider) this.sendCancel(job, take, provider, take.providerJobId);
       this.transition(take.id, {
         state: "canceled",
         message: take.providerJobId ? cancelMessage(provider) : "Canceled",
@@ -194,6 +194,23 @@ export class Director {
       });
     }
     return this.deps.ledger.getJob(jobId)!;
+  }
+
+  /**
+   * Asks the provider to stop a submitted take. The take is canceled in the ledger at once (the
+   * editor asked); a cancel the provider refuses or never answers is said in the job's log, since
+   * the provider may then finish the take and charge for it.
+   */
+  private sendCancel(job: Job, take: Take, provider: Provider, providerJobId: string): void {
+    provider.cancel(providerJobId).catch((error: unknown) => {
+      const why = error instanceof Error ? error.message : String(error);
+      this.log(job.id, {
+        round: job.loop?.round ?? 0,
+        kind: "stop",
+        text: `Take ${takeNumber(take)}: ${provider.info().label} did not confirm the cancel (${why}); it may still finish the take and charge for it.`,
+        takeIds: [take.id],
+      });
+    });
   }
 
   /** What a job would cost and whether the backend would accept it (POST /v1/estimate). */
