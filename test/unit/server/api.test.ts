@@ -67,7 +67,12 @@ describe("frames", () => {
     expect(frame.image).toMatchObject({ width: 320, height: 180, mediaType: "image/png" });
     const image = await fetch(`${url}/v1/frames/${frameId}/image`);
     expect(image.headers.get("content-type")).toBe("image/png");
-    expect(Buffer.from(await image.arrayBuffer()).subarray(1, 4).toString()).toBe("PNG");
+    const bytes = Buffer.from(await image.arrayBuffer());
+    expect(bytes.subarray(1, 4).toString()).toBe("PNG");
+    // HEAD says the image's real size (Fastify's automatic HEAD route said 0).
+    const head = await fetch(`${url}/v1/frames/${frameId}/image`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get("content-length"))).toBe(bytes.length);
   });
 
   it("refuses an upload that is not an image, saying what to send", async () => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { BridgeSpan, PlacementMode, SequenceContext } from "../../../core/schemas/index.js";
 import { MAX_FRAME_BYTES, type FrameStore } from "../../files/frameStore.js";
@@ -44,9 +44,12 @@ export function registerFrameRoutes(app: FastifyInstance, deps: { ledger: Ledger
     return found.frame;
   });
 
-  app.get<{ Params: { id: string } }>("/v1/frames/:id/image", async (request, reply) => {
+  const image = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
     const found = deps.ledger.getFrame(request.params.id);
     if (!found) throw new HttpError(404, "frame_not_found", `No frame ${request.params.id}.`);
     return sendFileWithRange(request, reply, found.imagePath, found.frame.image.mediaType);
-  });
+  };
+  // HEAD by hand, first, as for artifacts: Fastify's automatic HEAD answers Content-Length 0.
+  app.head("/v1/frames/:id/image", image);
+  app.get("/v1/frames/:id/image", image);
 }
