@@ -131,7 +131,7 @@ describe("Finals at a target size", () => {
     expect(res.status, await res.clone().text()).toBe(402);
     const { error } = await res.json();
     expect(error.code).toBe("over_budget");
-    expect(error.message).toBe("This job would cost $0.30 (1 × $0.30), over its budget of $0.10. Make fewer takes, or raise the job budget. It is the final on Luma Ray 3.2 ($0.30) and its upscale to UHD 2160p (3840×2160) on Previz (local) ($0.00).");
+    expect(error.message).toBe("This job would cost $0.30 (1 × $0.30), over its budget of $0.10. Raise the job budget, or choose a cheaper provider, model or size. It is the final on Luma Ray 3.2 ($0.30) and its upscale to UHD 2160p (3840×2160) on Previz (local) ($0.00).");
   });
 
   it("estimates both parts: a final its provider renders natively, and one that needs an upscale", async () => {

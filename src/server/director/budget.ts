@@ -39,7 +39,9 @@ export class Budget {
     const jobBudget = input.limitUsd ?? input.budgetUsd ?? this.settings.perJobUsd;
     const spentInJob = input.jobId ? this.ledger.spentInJob(input.jobId) : 0;
     if (spentInJob + totalUsd > jobBudget + 1e-9) {
-      return `This job would cost ${usd(spentInJob + totalUsd)} (${input.count} × ${usd(input.perTakeUsd)}${spentInJob ? ` + ${usd(spentInJob)} already spent` : ""}), over its budget of ${usd(jobBudget)}. Make fewer takes, or raise the job budget.`;
+      // One take (a final, an upscale, a retry) cannot be made smaller by asking for fewer.
+      const advice = input.count > 1 ? "Make fewer takes, or raise the job budget." : "Raise the job budget, or choose a cheaper provider, model or size.";
+      return `This job would cost ${usd(spentInJob + totalUsd)} (${input.count} × ${usd(input.perTakeUsd)}${spentInJob ? ` + ${usd(spentInJob)} already spent` : ""}), over its budget of ${usd(jobBudget)}. ${advice}`;
     }
     const spentToday = this.spentToday();
     if (spentToday + totalUsd > this.settings.dailyCapUsd + 1e-9) {
