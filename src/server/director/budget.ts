@@ -56,11 +56,11 @@ export class Budget {
     const sum = <K extends string>(key: (r: (typeof rows)[number]) => K) => {
       const totals = new Map<K, number>();
       for (const r of rows) totals.set(key(r), (totals.get(key(r)) ?? 0) + r.usd);
-      return [...totals.entries()].map(([k, value]) => [k, round2(value)] as const);
+      return [...totals.entries()].map(([k, value]) => [k, roundTotal(value)] as const);
     };
     const day = today();
     return {
-      today: { day, usd: round2(this.ledger.spentOn(day)) },
+      today: { day, usd: roundTotal(this.ledger.spentOn(day)) },
       days: sum((r) => r.day)
         .map(([d, value]) => ({ day: d, usd: value }))
         .sort((a, b) => b.day.localeCompare(a.day)),
@@ -68,6 +68,11 @@ export class Budget {
       jobs: sum((r) => r.jobId).map(([jobId, value]) => ({ jobId, usd: value })),
     };
   }
+}
+
+/** Spend totals keep tenths of a cent: a judge's look costs about $0.002, which cents would hide. */
+function roundTotal(value: number): number {
+  return Math.round(value * 10_000) / 10_000;
 }
 
 export function round2(value: number): number {
