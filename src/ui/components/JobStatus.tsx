@@ -37,11 +37,11 @@ export function EnhanceControls({ job, takes }: { job: Job; takes: readonly Take
   const size = usePanelStore((s) => s.enhanceSize);
   const setSize = usePanelStore((s) => s.setEnhanceSize);
   const sizeId = useId();
-  const chosenForEstimate = enhanceProviderFor(job, providers, picked);
-  const estimate = useEnhanceEstimate(job, chosenForEstimate, size);
+  // Chosen before the early return: the estimate hook must run on every render.
+  const chosen = enhanceProviderFor(job, providers, picked);
+  const estimate = useEnhanceEstimate(job, chosen, size);
   if (job.mode !== "draft" || !takes.some((t) => canEnhance(job, t))) return null;
   const able = finalProviders(providers);
-  const chosen = enhanceProviderFor(job, providers, picked);
   if (!chosen) return <span className="hint">No available provider renders finals, so drafts cannot be enhanced here.</span>;
 
   return (
