@@ -45,20 +45,29 @@ export async function finishedBridgeJob(url: string, token: string, frameId: str
 }
 
 /**
+ * Fetches `req` from `target` whole and writes its status and headers to `res` (the full
+ * Content-Length, as the backend sent it); the body is the caller's to send, all or in part.
+ */
+async function relayHead(target: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<Buffer> {
+  const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: req.headers.authorization ? { authorization: req.headers.authorization } : {} });
+  const body = Buffer.from(await upstream.arrayBuffer());
+  const headers: Record<string, string> = {};
+  upstream.headers.forEach((v, k) => (headers[k] = v));
+  delete headers["content-encoding"];
+  delete headers["transfer-encoding"];
+  headers["content-length"] = String(body.length);
+  res.writeHead(upstream.status, headers);
+  return body;
+}
+
+/**
  * A proxy in front of the backend that, when `cut` is on, sends the artifact's full
  * Content-Length, half the bytes, and then drops the connection: a download cut halfway.
  */
 export async function startCuttingProxy(target: string) {
   const state = { cut: false };
   const server = http.createServer(async (req, res) => {
-    const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: req.headers.authorization ? { authorization: req.headers.authorization } : {} });
-    const body = Buffer.from(await upstream.arrayBuffer());
-    const headers: Record<string, string> = {};
-    upstream.headers.forEach((v, k) => (headers[k] = v));
-    delete headers["content-encoding"];
-    delete headers["transfer-encoding"];
-    headers["content-length"] = String(body.length);
-    res.writeHead(upstream.status, headers);
+    const body = await relayHead(target, req, res);
     if (state.cut && req.url?.startsWith("/v1/artifacts/")) {
       res.write(body.subarray(0, Math.floor(body.length / 2)), () => setTimeout(() => res.socket?.destroy(), 20));
       return;
@@ -81,14 +90,7 @@ export async function startSlowProxy(target: string, holdMs: number) {
   const requests: string[] = [];
   const server = http.createServer(async (req, res) => {
     requests.push(req.url ?? "");
-    const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: req.headers.authorization ? { authorization: req.headers.authorization } : {} });
-    const body = Buffer.from(await upstream.arrayBuffer());
-    const headers: Record<string, string> = {};
-    upstream.headers.forEach((v, k) => (headers[k] = v));
-    delete headers["content-encoding"];
-    delete headers["transfer-encoding"];
-    headers["content-length"] = String(body.length);
-    res.writeHead(upstream.status, headers);
+    const body = await relayHead(target, req, res);
     if (!req.url?.startsWith("/v1/artifacts/")) return void res.end(body);
     const half = Math.floor(body.length / 2);
     res.write(body.subarray(0, half));
