@@ -3,7 +3,7 @@ import { ProviderInfo, type Job } from "../../src/core/schemas/index.js";
 import { sequenceContext, waitFor } from "../helpers/backend.js";
 import { ComfyStandIn, type StandInOptions } from "../helpers/comfyStandIn.js";
 import { startComfyBackend } from "./comfyBackend.js";
-import { api, getJob, settled, stopBackend, uploadFrame, type TestBackend } from "./providerHarness.js";
+import { api, createJobOnFrame, getJob, settled, stopBackend, type TestBackend } from "./providerHarness.js";
 
 /**
  * ComfyUI contract (research/backends.md §4): POST /prompt with client_id, progress over /ws,
@@ -49,11 +49,7 @@ function ready(b: TestBackend): Promise<ProviderInfo> {
 }
 
 async function createJob(b: TestBackend, body: Record<string, unknown>): Promise<Job> {
-  const seq = sequenceContext({ frameSize: { width: 320, height: 180 } });
-  const frameId = await uploadFrame(b, seq);
-  const res = await api(b, "/v1/jobs", { body: { frameId, provider: "comfyui", duration: 2, prompt: "A rider crosses the dunes", ...body } });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json()) as Job;
+  return createJobOnFrame(b, { provider: "comfyui", duration: 2, prompt: "A rider crosses the dunes", ...body }, sequenceContext({ frameSize: { width: 320, height: 180 } }));
 }
 
 const panRight = { id: "cam", kind: "cameraMove", from: { x: 0.3, y: 0.5 }, to: { x: 0.7, y: 0.5 }, start: 0, end: 2 };

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Job } from "../../src/core/schemas/index.js";
 import { sequenceContext, waitFor } from "../helpers/backend.js";
 import { softStillPng } from "../helpers/fakeVideoModel.js";
-import { api, getJob, makeVideo, modelTestBed, RUNWAY_BASE, RUNWAY_CDN, settled, uploadFrame } from "./providerHarness.js";
+import { api, createJobOnFrame, getJob, makeVideo, modelTestBed, RUNWAY_BASE, RUNWAY_CDN, settled } from "./providerHarness.js";
 
 /**
  * Enhance: a chosen (or the best) draft rendered as a final master with the same direction —
@@ -34,10 +34,7 @@ function fakeRunway(): Array<{ path: string; body: any }> {
 const PAN = { id: "pan", kind: "cameraMove", from: { x: 0.3, y: 0.5 }, to: { x: 0.65, y: 0.5 }, start: 1, end: 4 } as const;
 
 async function createJob(body: Record<string, unknown>): Promise<Job> {
-  const frameId = await uploadFrame(bed.backend, sequenceContext(), softStillPng());
-  const res = await api(bed.backend, "/v1/jobs", { body: { frameId, duration: 5, prompt: "Dunes at dusk", annotations: [PAN], ...body } });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json()) as Job;
+  return createJobOnFrame(bed.backend, { duration: 5, prompt: "Dunes at dusk", annotations: [PAN], ...body }, sequenceContext(), softStillPng());
 }
 
 async function enhance(jobId: string, body: Record<string, unknown> = {}): Promise<Response> {

@@ -11,7 +11,7 @@ import { ProviderInfo, type BridgeSpan, type FrameContext, type Job, type Sequen
 import { FalProvider } from "../../src/server/providers/fal/falProvider.js";
 import type { SubmitInput } from "../../src/server/providers/provider.js";
 import { makeStillPng, sequenceContext, waitFor } from "../helpers/backend.js";
-import { api, FAST, getJob, LUMA_BASE, RUNWAY_BASE, settled, startProviderBackend, stopBackend, TOKEN, uploadFrame, type TestBackend } from "./providerHarness.js";
+import { api, createJobOnFrame, FAST, getJob, LUMA_BASE, RUNWAY_BASE, settled, startProviderBackend, stopBackend, TOKEN, uploadFrame, type TestBackend } from "./providerHarness.js";
 
 /**
  * fal queue API contract (research/providers-2.md §1.4, §3, §5; @fal-ai/client 1.10.1 source):
@@ -135,11 +135,8 @@ function serveVideo(name: string, bytes: Buffer, status = 200): string {
   return url;
 }
 
-async function createJob(body: Record<string, unknown>, seq = sequenceContext()): Promise<Job> {
-  const frameId = await uploadFrame(backend, seq);
-  const res = await api(backend, "/v1/jobs", { body: { frameId, provider: "fal", duration: 4, prompt: "Slow push toward the lighthouse", ...body } });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json()) as Job;
+function createJob(body: Record<string, unknown>, seq = sequenceContext()): Promise<Job> {
+  return createJobOnFrame(backend, { provider: "fal", duration: 4, prompt: "Slow push toward the lighthouse", ...body }, seq);
 }
 
 async function falInfo(): Promise<ProviderInfo> {

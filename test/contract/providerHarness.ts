@@ -6,7 +6,7 @@ import { Job, type Job as JobT, type SequenceContext } from "../../src/core/sche
 import { startBackend, type RunningBackend } from "../../src/server/backend.js";
 import { loadConfig, type ProviderTuning, type ServerConfig } from "../../src/server/config.js";
 import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { makeStillPng, waitFor } from "../helpers/backend.js";
 import { fakeLumaModel, type FakeLumaModel, type FakeModelHabits } from "../helpers/fakeVideoModel.js";
 
@@ -68,6 +68,14 @@ export async function uploadFrame(backend: RunningBackend, sequence: SequenceCon
   const res = await fetch(`${backend.url}/v1/frames`, { method: "POST", body: form, headers: { authorization: `Bearer ${TOKEN}` } });
   if (res.status !== 201) throw new Error(`frame upload failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { frameId: string }).frameId;
+}
+
+/** Uploads a frame of `sequence` and creates a job on it with `body`; the job must be accepted (201). */
+export async function createJobOnFrame(backend: RunningBackend, body: Record<string, unknown>, sequence: SequenceContext, image?: Buffer): Promise<JobT> {
+  const frameId = await uploadFrame(backend, sequence, image);
+  const res = await api(backend, "/v1/jobs", { body: { frameId, ...body } });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return (await res.json()) as JobT;
 }
 
 export async function getJob(backend: RunningBackend, id: string): Promise<JobT> {

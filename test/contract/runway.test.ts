@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Job } from "../../src/core/schemas/index.js";
 import { inlineImage } from "../../src/server/providers/luma/inlineImage.js";
 import { sequenceContext, waitFor } from "../helpers/backend.js";
-import { api, getJob, makeVideo, RUNWAY_BASE, RUNWAY_CDN, RUNWAY_KEY, settled, startProviderBackend, stopBackend, uploadFrame, type TestBackend } from "./providerHarness.js";
+import { api, createJobOnFrame, getJob, makeVideo, RUNWAY_BASE, RUNWAY_CDN, RUNWAY_KEY, settled, startProviderBackend, stopBackend, type TestBackend } from "./providerHarness.js";
 
 /**
  * Runway API contract (@runwayml/sdk 4.20.1 types; research/backends.md §3): POST
@@ -58,11 +58,8 @@ function fakeRunway(taskId: string, statuses: Array<Record<string, unknown>>, fi
   return seen;
 }
 
-async function createJob(body: Record<string, unknown>, seq = sequenceContext()): Promise<Job> {
-  const frameId = await uploadFrame(backend, seq);
-  const res = await api(backend, "/v1/jobs", { body: { frameId, provider: "runway", duration: 4, prompt: "Slow push toward the lighthouse", ...body } });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json()) as Job;
+function createJob(body: Record<string, unknown>, seq = sequenceContext()): Promise<Job> {
+  return createJobOnFrame(backend, { provider: "runway", duration: 4, prompt: "Slow push toward the lighthouse", ...body }, seq);
 }
 
 describe("Runway: image to video", () => {
