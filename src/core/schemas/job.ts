@@ -298,6 +298,8 @@ export const Job = z.object({
     .optional(),
   /** Sound asked on or off (absent: the model's default). */
   audio: z.boolean().optional(),
+  /** Team mode: the signed-in editor who made the job (absent in embedded mode, which has one editor). */
+  createdBy: z.object({ userId: z.string(), name: z.string() }).optional(),
   auto: AutoSettings.optional(),
   loop: JobLoop.optional(),
   /** The reasoning log, oldest first (auto and enhance jobs). */
