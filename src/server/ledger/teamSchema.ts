@@ -1,0 +1,50 @@
+import { sql, type Kysely } from "kysely";
+
+export type Dialect = "sqlite" | "postgres";
+
+/**
+ * Team mode's tables (ledger schema v4): editors, their API tokens (hashes only), the budgets an
+ * admin sets, and browser sign-ins in progress. One definition for both databases; the only
+ * dialect difference is the money column's type (SQLite's REAL is already 8 bytes; PostgreSQL's
+ * REAL is 4, too coarse for tenths of a cent summed over a studio's month).
+ *
+ * The ledger's migration list runs this as part of step v4 (which also records on each job who
+ * made it, `jobs.user_id`).
+ */
+export async function createTeamTables(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  const money = dialect === "postgres" ? sql.raw("DOUBLE PRECISION") : sql.raw("REAL");
+  await sql`CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    email TEXT,
+    admin INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    disabled_at TEXT
+  )`.execute(db);
+  await sql`CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    hash TEXT NOT NULL UNIQUE,
+    label TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+  )`.execute(db);
+  await sql`CREATE INDEX api_tokens_user ON api_tokens(user_id)`.execute(db);
+  await sql`CREATE TABLE budgets (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    period TEXT NOT NULL,
+    limit_usd ${money} NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (scope, key, period)
+  )`.execute(db);
+  await sql`CREATE TABLE pairings (
+    code TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    flow TEXT NOT NULL,
+    token TEXT,
+    claimed_at TEXT
+  )`.execute(db);
+}
