@@ -6,9 +6,10 @@
  * - One job per step: the queue's `exclusive` policy with `singletonKey = stepKey(step)` lets one
  *   job per key be queued, waiting to retry or running; a second `start` of the same step is a no-op.
  * - Finals before drafts: job priority (pg-boss fetches highest priority first).
- * - Fair share per editor: each job is in its editor's group, and workers take at most
- *   `editorConcurrency` running steps per editor across all machines (pg-boss groupConcurrency), so
- *   one editor's 100 drafts leave the other slots to other editors.
+ * - Fair share per editor: each job is in its editor's group, and a worker runs at most
+ *   `editorConcurrency` (and at most concurrency − 1) steps of one editor at a time (pg-boss
+ *   localGroupConcurrency), so one editor's 100 drafts leave a slot on every worker to other
+ *   editors. Needs worker concurrency ≥ 2; with 1, steps run oldest first by priority.
  * - Retries with exponential backoff for a thrown step; a step that throws `DoNotRetry` goes straight
  *   to the dead letters. A step that used up its retries is there too: `deadLetters()`, `redrive(id)`.
  * - Liveness: a running step's heartbeat is refreshed every second (also how a cancel reaches it);
@@ -43,7 +44,7 @@ export interface StepQueueOptions {
   connectionString: string;
   /** Postgres schema for the queue's tables, apart from the ledger's. */
   schema?: string;
-  /** Running steps per editor across all workers. Default 2. */
+  /** Running steps per editor on one worker machine (at most its concurrency − 1, so another editor always gets a slot). Default 2. */
   editorConcurrency?: number;
   /** Retries after the first attempt. Default 3. */
   retryLimit?: number;
@@ -112,17 +113,18 @@ export class StepQueue implements StepRunner {
     boss.on("error", (error) => console.error(`[team queue] ${error.message}`));
     await boss.start();
     await boss.createQueue(DEAD_LETTER_QUEUE, { retentionSeconds: 90 * 24 * 3600 });
-    await boss.createQueue(STEP_QUEUE, {
-      policy: "exclusive",
+    const settings = {
       notify: true,
       deadLetter: DEAD_LETTER_QUEUE,
       retryLimit: resolved.retryLimit,
       retryDelay: resolved.retryDelaySeconds,
       retryBackoff: true,
-      retryDelayMax: 300,
-      heartbeatSeconds: resolved.heartbeatSeconds,
       expireInSeconds: resolved.expireInSeconds,
-    });
+    };
+    await boss.createQueue(STEP_QUEUE, { ...settings, policy: "exclusive", retryDelayMax: 300, heartbeatSeconds: resolved.heartbeatSeconds });
+    // createQueue leaves an existing queue as it was: this applies changed settings to it. New jobs
+    // take them; queued jobs keep the ones they were sent with.
+    await boss.updateQueue(STEP_QUEUE, settings);
     const { connectionString: _omit, ...rest } = resolved as StepQueueOptions & typeof resolved;
     return new StepQueue(boss, rest);
   }
@@ -146,13 +148,19 @@ export class StepQueue implements StepRunner {
 
   /** Runs steps from the queue on this machine, `concurrency` at a time, until `close()`. */
   async work(handler: StepHandler, { concurrency }: { concurrency: number }): Promise<void> {
-    await this.boss.work<StepData, undefined, { localConcurrency: number; batchSize: 1; perJobResults: true; groupConcurrency: number; pollingIntervalSeconds: number; notifyPollingIntervalSeconds: number; heartbeatRefreshSeconds: number }>(
+    await this.boss.work<StepData, undefined, { localConcurrency: number; batchSize: 1; perJobResults: true; localGroupConcurrency: number; pollingIntervalSeconds: number; notifyPollingIntervalSeconds: number; heartbeatRefreshSeconds: number }>(
       STEP_QUEUE,
       {
         localConcurrency: concurrency,
         batchSize: 1,
         perJobResults: true,
-        groupConcurrency: this.options.editorConcurrency,
+        // Counted in this process, not in the database: pg-boss's global groupConcurrency counts
+        // committed claims, and this process's slots fetch in step (same poll timer, same NOTIFY),
+        // so two fetches at one instant both saw the editor under the limit and one editor got
+        // every slot (measured: another editor's draft ran 10th instead of 2nd). Per machine, one
+        // editor holds at most editorConcurrency slots, so with concurrency above it a slot is
+        // always left for other editors.
+        localGroupConcurrency: Math.min(this.options.editorConcurrency, Math.max(1, concurrency - 1)),
         pollingIntervalSeconds: this.options.pollingIntervalSeconds,
         // A worker slot that finished a step fetches again only after this, NOTIFY or not.
         notifyPollingIntervalSeconds: this.options.pollingIntervalSeconds,
