@@ -9,6 +9,12 @@ import { ServiceError } from "../../src/server/serviceError.js";
  */
 export async function buildTeamApp(options: TeamHttpOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
+  // Every route as registered (as app.ts keeps them), so a test can hold the OpenAPI paths to them.
+  const routes: Array<{ method: string; url: string }> = [];
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) routes.push({ method: String(method), url: route.url });
+  });
+  app.decorate("teamRoutes", routes);
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof ServiceError) return sendError(reply, error.status, error.code, error.message, error.field);
     const err = error as { statusCode?: number; code?: string; message?: string };

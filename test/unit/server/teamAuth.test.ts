@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SpendRow } from "../../../src/server/ledger/store.js";
 import { KyselyTeamStore } from "../../../src/server/ledger/teamRecords.js";
+import { teamOpenApiPaths } from "../../../src/server/identity/teamOpenApi.js";
 import { hashToken, issueToken } from "../../../src/server/identity/tokens.js";
 import { buildTeamApp } from "../../helpers/teamApp.js";
 import { openTeamTestDatabase, type TeamTestDatabase } from "../../helpers/teamDatabase.js";
@@ -196,5 +197,16 @@ describe.each(["sqlite", "postgres"] as const)("team auth and admin on %s", (dia
     // Its script is valid JavaScript as served (no build step checks it otherwise).
     const script = /<script>([\s\S]*)<\/script>/.exec(res.body)![1]!;
     expect(() => new Function(script)).not.toThrow();
+  });
+
+  it("describes every team /v1 route in its OpenAPI paths", () => {
+    const routes = (app as unknown as { teamRoutes: Array<{ method: string; url: string }> }).teamRoutes;
+    const paths = teamOpenApiPaths() as Record<string, Record<string, unknown>>;
+    const api = routes.filter((r) => r.url.startsWith("/v1/") && r.url !== "/v1/whoami" && r.method !== "HEAD");
+    expect(api.length).toBeGreaterThanOrEqual(9);
+    for (const route of api) {
+      const p = route.url.replace(/:(\w+)/g, "{$1}");
+      expect(paths[p]?.[route.method.toLowerCase()], `${route.method} ${p}`).toBeDefined();
+    }
   });
 });
