@@ -11,6 +11,7 @@ import { issueToken } from "./tokens.js";
  * Team mode's admin API (admins only; `requireAdmin`) and its page at /admin/:
  *   GET    /v1/admin/spend?from=DAY&to=DAY   spend by editor and by project (default: this month)
  *   GET    /v1/admin/users                   who exists (names for the budget form)
+ *   POST   /v1/admin/users/:id/disable|enable  an editor who left: all their tokens stop working
  *   GET    /v1/admin/tokens                  every token: whose, label, last use, revoked (never a secret or hash)
  *   POST   /v1/admin/tokens                  { user, admin?, label? } → a new token, shown once
  *   POST   /v1/admin/tokens/:id/revoke
@@ -101,6 +102,13 @@ export function registerAdminRoutes(app: FastifyInstance, options: AdminRouteOpt
   const { team } = options;
   const now = options.now ?? (() => new Date());
 
+  const setDisabled = async (id: string, disabledAt: string | null) => {
+    const user = await team.getUser(id);
+    if (!user) throw new ServiceError(404, "user_unknown", `No user with id "${id}" (GET /v1/admin/users lists them).`);
+    await team.setUserDisabled(id, disabledAt);
+    return { id, name: user.name, disabledAt };
+  };
+
   // Its own plugin scope, so the admin check guards these routes and nothing else.
   app.register(async (admin) => {
     admin.addHook("preHandler", async (request) => {
@@ -121,6 +129,10 @@ export function registerAdminRoutes(app: FastifyInstance, options: AdminRouteOpt
     admin.get("/v1/admin/users", async () => ({
       users: (await team.listUsers()).map((u) => ({ id: u.id, name: u.name, email: u.email, admin: u.admin, disabledAt: u.disabledAt })),
     }));
+
+    // An editor who leaves: every token of theirs stops working at once (and works again if enabled).
+    admin.post<{ Params: { id: string } }>("/v1/admin/users/:id/disable", async (request) => setDisabled(request.params.id, now().toISOString()));
+    admin.post<{ Params: { id: string } }>("/v1/admin/users/:id/enable", async (request) => setDisabled(request.params.id, null));
 
     admin.get("/v1/admin/tokens", async () => {
       const [tokens, users] = await Promise.all([team.listTokens(), team.listUsers()]);

@@ -42,6 +42,12 @@ export function teamOpenApiPaths(): Record<string, unknown> {
       },
     },
     "/v1/admin/users": { get: { summary: "Users", responses: { "200": { description: "{users}" }, ...adminErrors } } },
+    "/v1/admin/users/{id}/disable": {
+      post: { summary: "Disable a user: every token of theirs is refused (token_revoked) until enabled", parameters: [idParam], responses: { "200": { description: "{id, name, disabledAt}" }, "404": error, ...adminErrors } },
+    },
+    "/v1/admin/users/{id}/enable": {
+      post: { summary: "Enable a disabled user again", parameters: [idParam], responses: { "200": { description: "{id, name, disabledAt: null}" }, "404": error, ...adminErrors } },
+    },
     "/v1/admin/tokens": {
       get: { summary: "Every token: whose, label, created, last used, revoked (never a secret or hash)", responses: { "200": { description: "{tokens}" }, ...adminErrors } },
       post: { summary: "Issue a token to a user (made if new): {user, admin?, label?}; the token is shown once", responses: { "201": { description: "{id, token, user}" }, "400": error, ...adminErrors } },

@@ -156,6 +156,10 @@ export class KyselyTeamStore implements TeamStore {
   }
 
   async insertPairing(pairing: Pairing): Promise<void> {
+    // Anyone may start a sign-in (the route has no token), so old pairings are swept as new ones
+    // come: a pairing is useless an hour after it expired (a claimed one holds no token either).
+    const stale = new Date(Date.parse(pairing.createdAt) - 3_600_000).toISOString();
+    await this.db.deleteFrom("pairings").where("expires_at", "<", stale).execute();
     await this.db
       .insertInto("pairings")
       .values({

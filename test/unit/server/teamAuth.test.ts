@@ -162,12 +162,14 @@ describe.each(["sqlite", "postgres"] as const)("team auth and admin on %s", (dia
   it("refuses a disabled editor's token, saying the account is disabled", async () => {
     const ben = (await store.findUserByName("ben"))!;
     const { secret } = await issueToken(store, ben.id, "panel");
-    await store.setUserDisabled(ben.id, new Date(clock).toISOString());
+    const disabled = await send("POST", `/v1/admin/users/${ben.id}/disable`, adminToken);
+    expect(disabled.statusCode).toBe(200);
     const res = await get("/v1/whoami", secret);
     expect(res.json().error.code).toBe("token_revoked");
     expect(res.json().error.message).toMatch(/disabled/);
-    await store.setUserDisabled(ben.id, null);
+    expect((await send("POST", `/v1/admin/users/${ben.id}/enable`, adminToken)).statusCode).toBe(200);
     expect((await get("/v1/whoami", secret)).statusCode).toBe(200);
+    expect((await send("POST", "/v1/admin/users/user_nope/disable", adminToken)).statusCode).toBe(404);
   });
 
   it("sets, lists and removes budgets; checks what each budget is for", async () => {

@@ -108,6 +108,15 @@ describe.each(["sqlite", "postgres"] as const)("KyselyTeamStore on %s", (dialect
     expect(await store.claimPairing("pair-slow", LATER)).toBeUndefined(); // claimed too late
   });
 
+  it("sweeps pairings that expired over an hour before a new one starts", async () => {
+    await store.insertPairing({ code: "pair-ancient", createdAt: "2026-12-03T09:00:00.000Z", expiresAt: "2026-12-03T09:10:00.000Z", flow: "{}", token: null, claimedAt: null });
+    await store.insertPairing({ code: "pair-recent", createdAt: "2026-12-03T10:50:00.000Z", expiresAt: "2026-12-03T11:00:00.000Z", flow: "{}", token: null, claimedAt: null });
+    await store.insertPairing({ code: "pair-new", createdAt: "2026-12-03T11:30:00.000Z", expiresAt: "2026-12-03T11:40:00.000Z", flow: "{}", token: null, claimedAt: null });
+    expect(await store.getPairing("pair-ancient")).toBeUndefined();
+    expect(await store.getPairing("pair-recent")).toBeDefined();
+    expect(await store.getPairing("pair-new")).toBeDefined();
+  });
+
   it("hands a pairing's token to exactly one of many racing claimers", async () => {
     for (let round = 0; round < 5; round++) {
       const code = `race-${round}`;
