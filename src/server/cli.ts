@@ -20,6 +20,7 @@ const USAGE = `Usage: retake <command>
   critic <clip> [--direction <json>] [--frame <png>] --json   measure a take (camera, stability, exposure) against its direction
   comfyui check [workflow.json …]   what each ComfyUI server in COMFYUI_URL lacks for each workflow
   cert [--renew] [--no-trust]   make and trust the loopback HTTPS certificate (Premiere on macOS refuses http://)
+  token create --user NAME [--admin] [--label L] | revoke ID | list   team mode: per-user tokens (RETAKE_DATABASE_URL)
 `;
 
 /** Returns the process exit code; never throws a stack trace at the editor. */
@@ -48,6 +49,10 @@ export async function main(argv: string[]): Promise<number> {
         if (rest[0] === "check") return await comfyuiCheckCommand(rest.slice(1));
         process.stderr.write(`Usage: retake comfyui check [workflow.json …]\n`);
         return 1;
+      }
+      case "token": {
+        const { tokenCommand } = await import("./commands/tokenCommand.js");
+        return await tokenCommand(rest);
       }
       case "cert": {
         const { certCommand } = await import("./commands/certCommand.js");

@@ -201,6 +201,11 @@ export interface TeamStore {
   insertToken(token: ApiTokenRecord): Promise<void>;
   /** The live (not revoked, user not disabled) token with this hash, and its user. */
   tokenByHash(hash: string): Promise<{ token: ApiTokenRecord; user: User } | undefined>;
+  /**
+   * The token with this hash whatever its state (revoked, user disabled), so a refusal can say
+   * "revoked" rather than "unknown". Never use it to let a request in: that is `tokenByHash`.
+   */
+  tokenRecordByHash(hash: string): Promise<{ token: ApiTokenRecord; user: User } | undefined>;
   touchToken(id: string, at: string): Promise<void>;
   /** True when a live token was revoked now; false when unknown or already revoked. */
   revokeToken(id: string, at: string): Promise<boolean>;

@@ -1,0 +1,95 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ServiceError } from "../serviceError.js";
+import { OidcPairing, PAIR_COOKIE, PAIRING_TTL_MS } from "./oidcPairing.js";
+
+/**
+ * The panel's browser sign-in over HTTP (see oidcPairing.ts for the flow):
+ *   POST /v1/auth/pairings              → 201 { code, signInUrl, expiresAt }
+ *   GET  /auth/login?pair=CODE          → 302 to the identity provider
+ *   GET  /auth/callback                 → a page: "Signed in as … — return to Premiere"
+ *   POST /v1/auth/pairings/:code/claim  → 200 { token, user } once; 202 pending; 410 expired/used
+ * Without an identity provider, the /v1 routes answer 501 saying to ask an admin for a token.
+ */
+export function registerAuthRoutes(app: FastifyInstance, options: { pairing: OidcPairing | undefined }): void {
+  const pairing = (): OidcPairing => {
+    if (!options.pairing) {
+      throw new ServiceError(501, "sign_in_unavailable", "This Retake service has no identity provider for browser sign-in: ask an admin for a token (`retake token create --user NAME`).");
+    }
+    return options.pairing;
+  };
+
+  app.post("/v1/auth/pairings", async (request, reply) => {
+    const created = await pairing().createPairing(requestBase(request));
+    return reply.code(201).header("Cache-Control", "no-store").send(created);
+  });
+
+  app.post<{ Params: { code: string } }>("/v1/auth/pairings/:code/claim", async (request, reply) => {
+    const result = await pairing().claim(request.params.code);
+    reply.header("Cache-Control", "no-store");
+    if (result.status === "pending") return reply.code(202).header("Retry-After", "2").send(result);
+    return reply.code(200).send({ token: result.token, user: result.user });
+  });
+
+  app.get<{ Querystring: { pair?: string } }>("/auth/login", async (request, reply) => {
+    if (!options.pairing) return page(reply, 501, "Browser sign-in is not set up", "This Retake service has no identity provider. Ask your Retake admin for a token.");
+    const code = request.query.pair;
+    if (!code) return page(reply, 400, "Start from the panel", "This link needs its sign-in code. Start the sign-in from the Retake panel in Premiere.");
+    try {
+      const url = await options.pairing.authorizationUrl(code, requestBase(request));
+      const secure = requestBase(request).startsWith("https:") ? "; Secure" : "";
+      // Lax: the cookie comes back on the IdP's top-level redirect to /auth/callback, and only there.
+      reply.header(
+        "Set-Cookie",
+        `${PAIR_COOKIE}=${encodeURIComponent(code)}; Path=/auth/callback; Max-Age=${PAIRING_TTL_MS / 1000}; HttpOnly; SameSite=Lax${secure}`,
+      );
+      return reply.header("Cache-Control", "no-store").redirect(url.href, 302);
+    } catch (error) {
+      return failurePage(reply, error);
+    }
+  });
+
+  app.get("/auth/callback", async (request, reply) => {
+    if (!options.pairing) return page(reply, 501, "Browser sign-in is not set up", "This Retake service has no identity provider.");
+    const code = readCookie(request.headers.cookie, PAIR_COOKIE);
+    const base = requestBase(request);
+    try {
+      const user = await options.pairing.completeSignIn(code, new URL(request.url, base), base);
+      reply.header("Set-Cookie", `${PAIR_COOKIE}=; Path=/auth/callback; Max-Age=0; HttpOnly; SameSite=Lax`);
+      return page(reply, 200, `Signed in as ${user.name}`, "You can close this window and return to Premiere: the Retake panel is signing you in.");
+    } catch (error) {
+      return failurePage(reply, error);
+    }
+  });
+}
+
+/** This service's origin as the browser reached it (the redirect URI unless RETAKE_PUBLIC_URL says otherwise). */
+function requestBase(request: FastifyRequest): string {
+  return `${request.protocol}://${request.headers.host ?? request.hostname}`;
+}
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(rest.join("="));
+  }
+  return undefined;
+}
+
+function failurePage(reply: FastifyReply, error: unknown) {
+  if (error instanceof ServiceError) return page(reply, error.status, "Sign-in did not finish", error.message, error.code);
+  throw error;
+}
+
+function page(reply: FastifyReply, status: number, title: string, text: string, code?: string) {
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Retake — ${escapeHtml(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:15vh auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}code{color:#777}</style>
+</head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>${code ? `<p><code>${escapeHtml(code)}</code></p>` : ""}</body></html>`;
+  return reply.code(status).header("Cache-Control", "no-store").type("text/html; charset=utf-8").send(html);
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}

@@ -1,0 +1,249 @@
+import crypto from "node:crypto";
+import * as oidc from "openid-client";
+import { ConfigError } from "../config.js";
+import type { Pairing, TeamStore, User } from "../ledger/store.js";
+import { ServiceError } from "../serviceError.js";
+import { hashToken, issueToken } from "./tokens.js";
+
+/**
+ * Browser sign-in for the panel (issue 19; the AYON / Positron pattern in the research): the panel
+ * asks for a pairing, opens its sign-in URL in the system browser (UXP `shell.openExternal`), and
+ * polls the claim URL. The browser goes through the studio's identity provider (OIDC authorization
+ * code + PKCE); the callback issues the editor a token and attaches it to the pairing; the panel's
+ * next poll takes it, once. No loopback redirect into the panel, which UXP could not receive.
+ *
+ * The pairing code is the secret that claims the token, so it is long and random, lives ten
+ * minutes, and claims once. The state, nonce and PKCE verifier live with the pairing in the
+ * database, so any API process behind a load balancer can answer each step.
+ */
+
+export const PAIRING_TTL_MS = 10 * 60_000;
+/** The cookie that ties the IdP's redirect back to the browser that started the sign-in. */
+export const PAIR_COOKIE = "retake_pair";
+export const OIDC_SCOPE = "openid email profile";
+
+export interface OidcSettings {
+  issuer: URL;
+  clientId: string;
+  /** Unset: a public client (PKCE only). */
+  clientSecret?: string;
+  /** Lower-case email domains allowed to sign in; empty = any the IdP vouches for. */
+  allowedDomains: string[];
+  /** This service's URL as browsers reach it (for the redirect URI); unset = from the request. */
+  publicUrl?: string;
+}
+
+/** OIDC settings from the environment; undefined when no identity provider is configured. */
+export function oidcSettingsFromEnv(env: NodeJS.ProcessEnv): OidcSettings | undefined {
+  const issuer = env.RETAKE_OIDC_ISSUER?.trim();
+  const clientId = env.RETAKE_OIDC_CLIENT_ID?.trim();
+  if (!issuer && !clientId) return undefined;
+  if (!issuer || !clientId) {
+    throw new ConfigError("Browser sign-in needs both RETAKE_OIDC_ISSUER (the identity provider's issuer URL) and RETAKE_OIDC_CLIENT_ID; set both, or neither to use admin-issued tokens only.");
+  }
+  let issuerUrl: URL;
+  try {
+    issuerUrl = new URL(issuer);
+  } catch {
+    throw new ConfigError(`RETAKE_OIDC_ISSUER is not a URL: "${issuer}" (e.g. https://accounts.google.com).`);
+  }
+  return {
+    issuer: issuerUrl,
+    clientId,
+    clientSecret: env.RETAKE_OIDC_CLIENT_SECRET?.trim() || undefined,
+    allowedDomains: (env.RETAKE_OIDC_ALLOWED_DOMAINS ?? "")
+      .split(",")
+      .map((d) => d.trim().toLowerCase().replace(/^@/, ""))
+      .filter(Boolean),
+    publicUrl: env.RETAKE_PUBLIC_URL?.trim().replace(/\/+$/, "") || undefined,
+  };
+}
+
+/** What the pairing keeps for the IdP round trip (Pairing.flow, as JSON). */
+interface Flow {
+  state: string;
+  nonce: string;
+  verifier: string;
+  redirectUri?: string;
+}
+
+/** A sign-in that could not finish: shown to the editor on the browser page. */
+export class SignInError extends ServiceError {}
+
+export type ClaimResult =
+  | { status: "ready"; token: string; user: { name: string; admin: boolean } }
+  | { status: "pending"; expiresAt: string };
+
+export class OidcPairing {
+  private configuration: Promise<oidc.Configuration> | undefined;
+
+  constructor(
+    private readonly store: TeamStore,
+    private readonly settings: OidcSettings,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The redirect URI the IdP must have registered for this client. */
+  redirectUri(requestBase: string): string {
+    return `${this.settings.publicUrl ?? requestBase}/auth/callback`;
+  }
+
+  /** POST /v1/auth/pairings: a new sign-in for the panel to open and poll. */
+  async createPairing(requestBase: string): Promise<{ code: string; signInUrl: string; expiresAt: string }> {
+    const now = this.now();
+    const code = crypto.randomBytes(24).toString("base64url");
+    const flow: Flow = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier() };
+    const pairing: Pairing = {
+      code,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + PAIRING_TTL_MS).toISOString(),
+      flow: JSON.stringify(flow),
+      token: null,
+      claimedAt: null,
+    };
+    await this.store.insertPairing(pairing);
+    const base = this.settings.publicUrl ?? requestBase;
+    return { code, signInUrl: `${base}/auth/login?pair=${encodeURIComponent(code)}`, expiresAt: pairing.expiresAt };
+  }
+
+  /** GET /auth/login?pair=CODE: where to send the browser (the IdP's authorization endpoint). */
+  async authorizationUrl(code: string, requestBase: string): Promise<URL> {
+    const pairing = await this.livePairing(code);
+    const flow = JSON.parse(pairing.flow) as Flow;
+    const config = await this.config();
+    return oidc.buildAuthorizationUrl(config, {
+      redirect_uri: this.redirectUri(requestBase),
+      scope: OIDC_SCOPE,
+      state: flow.state,
+      nonce: flow.nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(flow.verifier),
+      code_challenge_method: "S256",
+      // Lets the IdP show its account chooser rather than silently reuse another studio's session.
+      prompt: "select_account",
+    });
+  }
+
+  /**
+   * GET /auth/callback: checks the IdP's answer (state, PKCE, the ID token's signature, issuer,
+   * audience, nonce), finds or creates the editor by email, issues a token and attaches it to
+   * the pairing. Returns who signed in.
+   */
+  async completeSignIn(code: string | undefined, callbackUrl: URL, requestBase: string): Promise<User> {
+    if (!code) {
+      throw new SignInError(400, "pairing_missing", "This browser did not start the sign-in (its cookie is missing). Start again from the Retake panel.");
+    }
+    const pairing = await this.livePairing(code);
+    const flow = JSON.parse(pairing.flow) as Flow;
+    const config = await this.config();
+    // The callback URL as the IdP redirected to it: the registered redirect URI plus its query.
+    const current = new URL(this.redirectUri(requestBase));
+    current.search = callbackUrl.search;
+    let claims: oidc.IDToken | undefined;
+    try {
+      const tokens = await oidc.authorizationCodeGrant(config, current, {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+        idTokenExpected: true,
+      });
+      claims = tokens.claims();
+    } catch (error) {
+      throw new SignInError(401, "sign_in_failed", `The identity provider's answer was refused: ${describeOidcError(error)}. Start again from the Retake panel.`);
+    }
+    if (!claims) throw new SignInError(401, "sign_in_failed", "The identity provider sent no ID token. Start again from the Retake panel.");
+    const email = typeof claims.email === "string" ? claims.email.trim().toLowerCase() : "";
+    if (!email) {
+      throw new SignInError(403, "email_missing", "The identity provider did not say your email address (the client needs the \"email\" scope). Ask your Retake admin.");
+    }
+    if (claims.email_verified === false) {
+      throw new SignInError(403, "email_unverified", `The identity provider has not verified ${email}. Verify it there, then sign in again.`);
+    }
+    const domain = email.slice(email.lastIndexOf("@") + 1);
+    if (this.settings.allowedDomains.length > 0 && !this.settings.allowedDomains.includes(domain)) {
+      throw new SignInError(
+        403,
+        "domain_not_allowed",
+        `${email} may not sign in to this Retake service: only ${this.settings.allowedDomains.map((d) => `@${d}`).join(", ")} accounts may. Sign in with your studio account.`,
+      );
+    }
+    const user = await this.userFor(email);
+    if (user.disabledAt) throw new SignInError(403, "user_disabled", `${email} is disabled on this Retake service: ask an admin to enable it.`);
+    const now = this.now();
+    const { secret, record } = await issueToken(this.store, user.id, `panel (browser sign-in ${now.toISOString().slice(0, 10)})`, now);
+    if (!(await this.store.completePairing(code, secret, now.toISOString()))) {
+      // Expired while the editor was at the IdP, or this callback was replayed: the token must
+      // not outlive a pairing nobody can claim.
+      await this.store.revokeToken(record.id, now.toISOString());
+      throw new SignInError(410, "pairing_expired", "This sign-in has expired or was already used. Start again from the Retake panel.");
+    }
+    return user;
+  }
+
+  /** POST /v1/auth/pairings/:code/claim: the token once it is there. */
+  async claim(code: string): Promise<ClaimResult> {
+    const now = this.now().toISOString();
+    const token = await this.store.claimPairing(code, now);
+    if (token) {
+      const owner = await this.store.tokenByHash(hashToken(token));
+      return { status: "ready", token, user: { name: owner?.user.name ?? "", admin: owner?.user.admin ?? false } };
+    }
+    const pairing = await this.store.getPairing(code);
+    if (!pairing) throw new ServiceError(404, "pairing_unknown", "No such sign-in: start again from the panel.");
+    if (pairing.claimedAt) throw new ServiceError(410, "pairing_claimed", "This sign-in's token was already handed over; start a new sign-in from the panel.");
+    if (pairing.expiresAt <= now) throw new ServiceError(410, "pairing_expired", "This sign-in expired before it finished: start again from the panel.");
+    return { status: "pending", expiresAt: pairing.expiresAt };
+  }
+
+  private async livePairing(code: string): Promise<Pairing> {
+    const pairing = await this.store.getPairing(code);
+    if (!pairing) throw new SignInError(404, "pairing_unknown", "This sign-in link is not known here. Start again from the Retake panel.");
+    if (pairing.token !== null || pairing.claimedAt !== null) {
+      throw new SignInError(410, "pairing_used", "This sign-in link was already used. Start again from the Retake panel.");
+    }
+    if (pairing.expiresAt <= this.now().toISOString()) {
+      throw new SignInError(410, "pairing_expired", "This sign-in link has expired (they last ten minutes). Start again from the Retake panel.");
+    }
+    return pairing;
+  }
+
+  private async userFor(email: string): Promise<User> {
+    const existing = await this.store.findUserByName(email);
+    if (existing) return existing;
+    try {
+      return await this.store.createUser({ name: email, email });
+    } catch (error) {
+      // Two first sign-ins of the same editor at once: the other one made the user.
+      const made = await this.store.findUserByName(email);
+      if (made) return made;
+      throw error;
+    }
+  }
+
+  private config(): Promise<oidc.Configuration> {
+    if (!this.configuration) {
+      const { issuer, clientId, clientSecret } = this.settings;
+      // Plain http only for an IdP on this machine (a developer's Keycloak); never across a network.
+      const loopback = issuer.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(issuer.hostname);
+      const execute = [oidc.enableNonRepudiationChecks, ...(loopback ? [oidc.allowInsecureRequests] : [])];
+      this.configuration = oidc
+        .discovery(issuer, clientId, clientSecret, clientSecret ? undefined : oidc.None(), { execute })
+        .catch((error: unknown) => {
+          this.configuration = undefined; // try again on the next sign-in
+          throw new SignInError(
+            502,
+            "idp_unreachable",
+            `Could not read the identity provider's configuration from ${issuer.href}: ${describeOidcError(error)}. Check RETAKE_OIDC_ISSUER.`,
+          );
+        });
+    }
+    return this.configuration;
+  }
+}
+
+/** An openid-client error in words, without any secret (its messages carry none). */
+function describeOidcError(error: unknown): string {
+  if (error instanceof oidc.AuthorizationResponseError) return `${error.error}${error.error_description ? ` (${error.error_description})` : ""}`;
+  if (error instanceof oidc.ResponseBodyError) return `${error.error}${error.error_description ? ` (${error.error_description})` : ""}`;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,196 @@
+import type { FastifyInstance } from "fastify";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { KyselyTeamStore } from "../../src/server/ledger/teamRecords.js";
+import { CLIENT_ID, CLIENT_SECRET, FakeIdp, IDP_ISSUER } from "../helpers/fakeIdp.js";
+import { buildTeamApp } from "../helpers/teamApp.js";
+import { openTeamTestDatabase, type TeamTestDatabase } from "../helpers/teamDatabase.js";
+
+/**
+ * The panel's browser sign-in end to end, against an OpenID Connect provider mocked at the HTTP
+ * boundary (discovery, token endpoint, JWKS; RS256 ID tokens): pairing → login redirect → the
+ * editor signs in at the IdP → callback → the panel's claim gets a working token, once.
+ * On PostgreSQL, as team mode runs.
+ */
+
+const idp = new FakeIdp();
+const server = setupServer(...idp.handlers());
+const SERVICE = "http://retake.studio.test:5177";
+const HOST = "retake.studio.test:5177";
+
+let database: TeamTestDatabase;
+let store: KyselyTeamStore;
+let app: FastifyInstance;
+let clock = Date.now();
+
+beforeAll(async () => {
+  server.listen({ onUnhandledRequest: "error" });
+  database = await openTeamTestDatabase("postgres");
+  store = new KyselyTeamStore(database.db, "postgres");
+  app = await buildTeamApp({
+    team: store,
+    ledger: { spendRows: async () => [] },
+    oidc: { issuer: new URL(IDP_ISSUER), clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, allowedDomains: ["studio.test"] },
+    now: () => new Date(clock),
+  });
+});
+beforeEach(() => {
+  clock = Date.now();
+});
+afterEach(() => server.resetHandlers());
+afterAll(async () => {
+  server.close();
+  await app?.close();
+  await database?.close();
+});
+
+async function startPairing() {
+  const res = await app.inject({ method: "POST", url: "/v1/auth/pairings", headers: { host: HOST } });
+  expect(res.statusCode).toBe(201);
+  return res.json() as { code: string; signInUrl: string; expiresAt: string };
+}
+
+/** The system browser opening the sign-in URL: our redirect to the IdP, and the pairing cookie. */
+async function openSignIn(signInUrl: string) {
+  const url = new URL(signInUrl);
+  const res = await app.inject({ method: "GET", url: url.pathname + url.search, headers: { host: HOST } });
+  expect(res.statusCode).toBe(302);
+  const cookie = String(res.headers["set-cookie"]).split(";")[0]!;
+  return { authorizationUrl: String(res.headers.location), cookie };
+}
+
+/** The IdP redirecting the browser back to our callback. */
+async function callback(back: URL, cookie: string | undefined) {
+  expect(`${back.origin}${back.pathname}`).toBe(`${SERVICE}/auth/callback`);
+  return app.inject({ method: "GET", url: back.pathname + back.search, headers: { host: HOST, ...(cookie ? { cookie } : {}) } });
+}
+
+const claim = (code: string) => app.inject({ method: "POST", url: `/v1/auth/pairings/${encodeURIComponent(code)}/claim`, headers: { host: HOST } });
+
+describe("browser sign-in by pairing", () => {
+  it("signs an editor in through the IdP and hands the panel a working token exactly once", async () => {
+    const pairing = await startPairing();
+    expect(pairing.signInUrl).toBe(`${SERVICE}/auth/login?pair=${pairing.code}`);
+    expect(pairing.code.length).toBeGreaterThanOrEqual(32); // the code is the claim's secret
+    expect(Date.parse(pairing.expiresAt) - clock).toBe(10 * 60_000);
+
+    const pending = await claim(pairing.code);
+    expect(pending.statusCode).toBe(202);
+    expect(pending.headers["retry-after"]).toBe("2");
+
+    const { authorizationUrl, cookie } = await openSignIn(pairing.signInUrl);
+    const authorize = new URL(authorizationUrl);
+    expect(authorize.searchParams.get("redirect_uri")).toBe(`${SERVICE}/auth/callback`);
+    expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
+    expect(authorize.searchParams.get("scope")).toBe("openid email profile");
+    expect(authorizationUrl).not.toContain(pairing.code); // the claim secret never goes to the IdP
+
+    const back = idp.authorize(authorizationUrl, { sub: "idp-ana", email: "Ana@Studio.test", email_verified: true, name: "Ana" });
+    const page = await callback(back, cookie);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain("Signed in as ana@studio.test");
+    expect(page.body).toContain("return to Premiere");
+    // The token endpoint got the PKCE verifier and our client's credentials.
+    const sent = idp.tokenRequests.at(-1)!;
+    expect(sent.get("code_verifier")).toBeTruthy();
+
+    const claimed = await claim(pairing.code);
+    expect(claimed.statusCode).toBe(200);
+    const { token, user } = claimed.json() as { token: string; user: { name: string; admin: boolean } };
+    expect(token).toMatch(/^rtk_[A-Za-z0-9_-]{43}$/);
+    expect(user).toEqual({ name: "ana@studio.test", admin: false });
+
+    const me = await app.inject({ method: "GET", url: "/v1/whoami", headers: { host: HOST, authorization: `Bearer ${token}` } });
+    expect(me.statusCode).toBe(200);
+    expect(me.json().name).toBe("ana@studio.test");
+
+    // A replayed claim gets nothing, and the secret is gone from the database.
+    const replay = await claim(pairing.code);
+    expect(replay.statusCode).toBe(410);
+    expect(replay.json().error.code).toBe("pairing_claimed");
+    expect((await store.getPairing(pairing.code))?.token).toBeNull();
+
+    // A replayed callback (the browser's back button) signs nobody in again.
+    const again = await callback(back, cookie);
+    expect(again.statusCode).toBe(410);
+    expect((await store.listTokens((await store.findUserByName("ana@studio.test"))!.id)).length).toBe(1);
+  });
+
+  it("signs the same editor in again as the same user, with a second token", async () => {
+    const first = await store.findUserByName("ana@studio.test");
+    const pairing = await startPairing();
+    const { authorizationUrl, cookie } = await openSignIn(pairing.signInUrl);
+    expect((await callback(idp.authorize(authorizationUrl, { sub: "idp-ana", email: "ana@studio.test" }), cookie)).statusCode).toBe(200);
+    expect((await claim(pairing.code)).statusCode).toBe(200);
+    expect((await store.findUserByName("ana@studio.test"))?.id).toBe(first?.id);
+    expect((await store.listTokens(first!.id)).length).toBe(2);
+  });
+
+  it("refuses an account outside the studio's domains, and the panel gets no token", async () => {
+    const pairing = await startPairing();
+    const { authorizationUrl, cookie } = await openSignIn(pairing.signInUrl);
+    const page = await callback(idp.authorize(authorizationUrl, { sub: "idp-mallory", email: "mallory@gmail.com", email_verified: true }), cookie);
+    expect(page.statusCode).toBe(403);
+    expect(page.body).toContain("domain_not_allowed");
+    expect(page.body).toContain("@studio.test");
+    expect(await store.findUserByName("mallory@gmail.com")).toBeUndefined();
+    expect((await claim(pairing.code)).statusCode).toBe(202);
+  });
+
+  it("refuses an email the IdP has not verified", async () => {
+    const pairing = await startPairing();
+    const { authorizationUrl, cookie } = await openSignIn(pairing.signInUrl);
+    const page = await callback(idp.authorize(authorizationUrl, { sub: "idp-x", email: "x@studio.test", email_verified: false }), cookie);
+    expect(page.statusCode).toBe(403);
+    expect(page.body).toContain("email_unverified");
+  });
+
+  it("refuses an ID token not signed by the IdP's published key", async () => {
+    const pairing = await startPairing();
+    const { authorizationUrl, cookie } = await openSignIn(pairing.signInUrl);
+    const back = idp.authorize(authorizationUrl, { sub: "idp-eve", email: "eve@studio.test" }, { signWith: idp.strangerKey.privateKey });
+    const page = await callback(back, cookie);
+    expect(page.statusCode).toBe(401);
+    expect(page.body).toContain("sign_in_failed");
+    expect(await store.findUserByName("eve@studio.test")).toBeUndefined();
+    expect((await claim(pairing.code)).statusCode).toBe(202);
+  });
+
+  it("refuses a callback in a browser that did not start the sign-in, or with another sign-in's state", async () => {
+    const pairing = await startPairing();
+    const { authorizationUrl, cookie } = await openSignIn(pairing.signInUrl);
+    const back = idp.authorize(authorizationUrl, { sub: "idp-ben", email: "ben@studio.test" });
+    const noCookie = await callback(back, undefined);
+    expect(noCookie.statusCode).toBe(400);
+    expect(noCookie.body).toContain("Start again from the Retake panel");
+
+    const other = await startPairing();
+    const otherLogin = await openSignIn(other.signInUrl);
+    // The IdP's answer to the first sign-in, delivered with the second one's cookie (login CSRF).
+    const crossed = await callback(back, otherLogin.cookie);
+    expect(crossed.statusCode).toBe(401);
+    expect(await store.findUserByName("ben@studio.test")).toBeUndefined();
+    expect(cookie).not.toBe(otherLogin.cookie);
+  });
+
+  it("answers 410 once a pairing has expired, to the panel and to the browser", async () => {
+    const pairing = await startPairing();
+    const { authorizationUrl, cookie } = await openSignIn(pairing.signInUrl);
+    const back = idp.authorize(authorizationUrl, { sub: "idp-cy", email: "cy@studio.test" });
+    clock += 10 * 60_000 + 1;
+    const late = await claim(pairing.code);
+    expect(late.statusCode).toBe(410);
+    expect(late.json().error.code).toBe("pairing_expired");
+    const page = await callback(back, cookie);
+    expect(page.statusCode).toBe(410);
+    expect((await claim(pairing.code)).statusCode).toBe(410);
+    const login = await app.inject({ method: "GET", url: `/auth/login?pair=${pairing.code}`, headers: { host: HOST } });
+    expect(login.statusCode).toBe(410);
+  });
+
+  it("says 404 for a code it never issued", async () => {
+    const res = await claim("not-a-real-code");
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe("pairing_unknown");
+  });
+});
