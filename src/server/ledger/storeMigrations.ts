@@ -111,11 +111,11 @@ async function sqliteVersion(db: LedgerDb): Promise<number> {
   return rows[0]!.user_version;
 }
 
-/** Brings an SQLite ledger to STORE_VERSION, a step per transaction. */
-export async function migrateSqlite(db: LedgerDb): Promise<void> {
+/** Brings an SQLite ledger to STORE_VERSION (tests: to `target`, to make an older ledger), a step per transaction. */
+export async function migrateSqlite(db: LedgerDb, target = STORE_VERSION): Promise<void> {
   const version = await sqliteVersion(db);
   if (version > STORE_VERSION) throw newerSchemaError(version, "sqlite");
-  for (let step = version; step < STORE_VERSION; step++) {
+  for (let step = version; step < target; step++) {
     await db.connection().execute(async (conn) => {
       // IMMEDIATE takes the write lock at once, so a second process waits here and then sees the step done.
       await sql`BEGIN IMMEDIATE`.execute(conn);
@@ -136,8 +136,8 @@ export async function migrateSqlite(db: LedgerDb): Promise<void> {
 /** Any constant shared by every Retake process; pg_advisory locks are per database. */
 const MIGRATION_LOCK = 7_190_419;
 
-/** Brings a PostgreSQL database to STORE_VERSION, a step per transaction under an advisory lock. */
-export async function migratePostgres(db: LedgerDb): Promise<void> {
+/** Brings a PostgreSQL database to STORE_VERSION (tests: to `target`), a step per transaction under an advisory lock. */
+export async function migratePostgres(db: LedgerDb, target = STORE_VERSION): Promise<void> {
   for (;;) {
     const done = await db.transaction().execute(async (trx) => {
       // Held until the transaction ends: a second process migrating at once waits, then re-reads the version.
@@ -147,7 +147,7 @@ export async function migratePostgres(db: LedgerDb): Promise<void> {
       if (rows.length === 0) await sql`INSERT INTO retake_schema (version) VALUES (0)`.execute(trx);
       const version = rows[0]?.version ?? 0;
       if (version > STORE_VERSION) throw newerSchemaError(version, "postgres");
-      if (version === STORE_VERSION) return true;
+      if (version >= target) return true;
       await STEPS[version]!(trx, "postgres");
       await sql`UPDATE retake_schema SET version = ${version + 1}`.execute(trx);
       return false;
