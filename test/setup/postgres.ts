@@ -56,7 +56,7 @@ function runAsOwner(cmd: string, args: string[]): void {
   if (result.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (exit ${String(result.status ?? result.signal)}):\n${result.stdout}${result.stderr}`);
 }
 
-async function startThrowawayCluster(): Promise<{ url: string; stop: () => void }> {
+export async function startThrowawayCluster(): Promise<{ url: string; stop: () => void }> {
   let bin = postgresBin();
   if (!bin && aptInstall(["postgresql"], (line) => console.log(`[test setup] ${line}`))) bin = postgresBin();
   if (!bin) {
