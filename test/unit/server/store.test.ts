@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import crypto from "node:crypto";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KyselyStore } from "../../../src/server/ledger/kyselyStore.js";
 import { BudgetRefusedError, type SpendGuard, type SpendSnapshot } from "../../../src/server/ledger/store.js";
@@ -133,6 +135,19 @@ describe.each(DIALECTS)("store on %s", (dialect) => {
     for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(BudgetRefusedError);
     const spent = (await store.spendRows()).filter((r) => r.project === project).reduce((sum, r) => sum + r.usd, 0);
     expect(spent).toBe(capUsd);
+  });
+
+  it.runIf(dialect === "sqlite")("lets exactly as many guarded jobs land as the cap allows when two backend processes share the file", async () => {
+    const dataDir = (t.location as { dataDir: string }).dataDir;
+    const project = "Two backends";
+    // Both start writing at the same moment, well after both have had time to start.
+    const startAt = String(Date.now() + 8000);
+    const run = () => promisify(execFile)(process.execPath, ["--import", "tsx", "test/helpers/guardedWriter.ts", dataDir, "20", project, "15", startAt], { env: process.env });
+    const outputs = await Promise.all([run(), run()]);
+    const landed = outputs.map((o) => Number(o.stdout.trim()));
+    expect(landed[0]! + landed[1]!).toBe(15);
+    const spent = (await store.spendRows()).filter((r) => r.project === project).reduce((sum, r) => sum + r.usd, 0);
+    expect(spent).toBe(15);
   });
 
   it("finds takes left running and auto loops left unfinished, for a restart to resume", async () => {
