@@ -52,12 +52,11 @@ export class KyselyStore implements Store, TeamStore {
   constructor(
     private readonly db: Kysely<LedgerTables>,
     readonly dialect: StoreDialect,
-    private readonly onClose: () => Promise<void> = async () => undefined,
   ) {}
 
+  /** Closes the SQLite file, or ends the PostgreSQL pool. */
   async close(): Promise<void> {
     await this.db.destroy();
-    await this.onClose();
   }
 
   /** One write transaction (see the class comment for how each database serialises it). */

@@ -16,6 +16,12 @@ import { migratePostgres, migrateSqlite, newerSchemaError, STORE_VERSION } from 
  */
 export type StoreLocation = { dataDir: string } | { databaseUrl: string; poolSize?: number };
 
+/** Team mode when RETAKE_DATABASE_URL is set, else the embedded file in the data dir. */
+export function storeLocation(dataDir: string, env: NodeJS.ProcessEnv = process.env): StoreLocation {
+  const url = env.RETAKE_DATABASE_URL?.trim();
+  return url ? { databaseUrl: url } : { dataDir };
+}
+
 export async function openStore(where: StoreLocation): Promise<KyselyStore> {
   if ("dataDir" in where) return openSqlite(where.dataDir);
   return openPostgres(where.databaseUrl, where.poolSize);
