@@ -244,3 +244,12 @@ describe("ledger migrations on postgres, several processes", () => {
     }
   });
 });
+
+describe("opening the team database", () => {
+  it("says where it could not connect and what to check, without the password", async () => {
+    const error = await openStore({ databaseUrl: "postgres://retake:s3cret-pass@127.0.0.1:1/studio" }).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/^Cannot open the team database at 127\.0\.0\.1:1\/studio \(ECONNREFUSED: .*\)\. Check RETAKE_DATABASE_URL and that PostgreSQL is running\.$/);
+    expect((error as Error).message).not.toContain("s3cret-pass");
+  });
+});
