@@ -6,7 +6,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
     // Installs (as root on Debian/Ubuntu) or asks for ffmpeg and Chromium before anything runs.
-    globalSetup: ["test/setup/provision.ts"],
+    // PostgreSQL for team mode's store: the machine's, CI's, or a throwaway cluster (RETAKE_TEST_PG_URL).
+    globalSetup: ["test/setup/provision.ts", "test/setup/postgres.ts"],
     // Hang guards, not speed targets (those live in `npm run bench`): generous, because a full
     // run shares two cores between ffmpeg renders, conforms and Chromium.
     testTimeout: 180_000,

@@ -15,7 +15,7 @@ const JOBS = 10_000;
 const TAKES_PER_JOB = 4;
 const WORDS = ["harbour", "dune", "rider", "forest", "mist", "canopy", "lighthouse", "truck", "road", "neon", "rain", "market", "bridge", "river", "skyline"];
 
-function job(i: number): Job {
+export function job(i: number): Job {
   const rand = mulberry(i + 1);
   const pick = () => WORDS[Math.floor(rand() * WORDS.length)]!;
   const prompt = `The ${pick()} at dusk, ${pick()} in the distance, slow ${pick()} mood`;

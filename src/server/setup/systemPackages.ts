@@ -12,6 +12,8 @@ import { findOnPath } from "../media/ffmpeg.js";
 export const SYSTEM_PACKAGES = {
   ffmpeg: { apt: ["ffmpeg"], brew: "ffmpeg", winget: "Gyan.FFmpeg" },
   chromium: { apt: ["chromium", "fonts-dejavu-core"], brew: "--cask chromium", winget: "Hibbiki.Chromium" },
+  // The tests' throwaway PostgreSQL server (team mode's store), when the machine runs none.
+  postgresql: { apt: ["postgresql"], brew: "postgresql@16", winget: "PostgreSQL.PostgreSQL.16" },
 } as const;
 export type SystemNeed = keyof typeof SYSTEM_PACKAGES;
 

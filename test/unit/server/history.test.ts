@@ -1,14 +1,15 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HistoryPage, Job, Take, type Job as JobT } from "../../../src/core/schemas/index.js";
-import { newId } from "../../../src/server/ids.js";
+import { HistoryPage, Job, Take, type HistoryQuery, type Job as JobT } from "../../../src/core/schemas/index.js";
+import type { KyselyStore } from "../../../src/server/ledger/kyselyStore.js";
 import { sequenceContext, startTestBackend, uploadFrame, waitFor } from "../../helpers/backend.js";
+import { DIALECTS, makeJob, poster, testId, testStore, type TestStore } from "../../helpers/stores.js";
 
 /**
- * The history over the ledger, through the HTTP API: search by prompt, drawn notes and take
- * notes; filters by provider, score, day and star; pages that never repeat or skip a job; a
- * star and a note that survive a restart. One real previz job is made through the API; the rest
- * of the ledger's history is that job's record copied with other prompts, days and scores.
+ * The history. Through the HTTP API: a bad query refused with its field, and a star and a note
+ * that are searchable and survive a restart, on one real previz job. Over the store, on SQLite
+ * and PostgreSQL alike ("history on …" below): search by prompt, drawn notes and take notes;
+ * filters by provider, score, day and star; pages that never repeat or skip a job.
  */
 
 let backend: Awaited<ReturnType<typeof startTestBackend>>;
@@ -45,102 +46,7 @@ async function history(query: Record<string, string | number | boolean> = {}): P
   return HistoryPage.parse(await res.json());
 }
 
-/** The real job's record again, as another job: other prompt, day, provider, scores. */
-function copyJob(input: { prompt: string; createdAt: string; provider?: string; scores: Array<number | null>; starred?: boolean }): JobT {
-  const id = newId("job");
-  const takes = input.scores.map((score, index): Take => {
-    const source = base.takes[0]!;
-    return {
-      ...source,
-      id: newId("take"),
-      jobId: id,
-      index,
-      state: score === null ? "failed" : "succeeded",
-      critique: score === null ? null : { ...(source.critique as object), score },
-      cost: { usd: 0.15, estimated: true },
-      ...(input.starred && index === 0 ? { starred: true } : {}),
-      createdAt: input.createdAt,
-      updatedAt: input.createdAt,
-    };
-  });
-  const job: JobT = {
-    ...base,
-    id,
-    createdAt: input.createdAt,
-    provider: input.provider ?? "luma",
-    direction: { ...base.direction, prompt: input.prompt, notes: [] },
-    takes,
-  };
-  backend.ledger.insertJob(job);
-  return job;
-}
-
-describe("history", () => {
-  let jobs: Record<string, JobT>;
-  beforeAll(() => {
-    jobs = {
-      harbour: copyJob({ prompt: "Harbour lights at night, slow push in", createdAt: "2026-11-02T10:00:00.000Z", scores: [72, 91], starred: true }),
-      desert: copyJob({ prompt: "Desert road, truck passes left to right", createdAt: "2026-11-10T10:00:00.000Z", provider: "runway", scores: [55] }),
-      forest: copyJob({ prompt: "Forest floor, mist, tilt up to the canopy", createdAt: "2026-11-20T10:00:00.000Z", scores: [null, 64] }),
-    };
-  });
-
-  it("lists every job newest first, with what the list shows", async () => {
-    const page = await history();
-    expect(page.total).toBe(4);
-    expect(page.jobs.map((j) => j.id)).toEqual([base.id, jobs.forest!.id, jobs.desert!.id, jobs.harbour!.id]);
-    const harbour = page.jobs.find((j) => j.id === jobs.harbour!.id)!;
-    expect(harbour).toMatchObject({
-      prompt: "Harbour lights at night, slow push in",
-      provider: "luma",
-      takes: 2,
-      succeeded: 2,
-      rounds: 1,
-      bestScore: 91,
-      bestTakeId: jobs.harbour!.takes[1]!.id,
-      starred: 1,
-      cost: { usd: 0.3, estimated: true },
-      running: false,
-      sequenceName: "Test sequence",
-    });
-    expect(harbour.poster?.kind).toBe("poster");
-    const real = page.jobs[0]!;
-    expect(real.notes).toEqual(["keep the lighthouse beam"]);
-    expect(real.bestScore).toBe((base.takes[0]!.critique as { score: number }).score);
-  });
-
-  it("finds jobs by words of the prompt (prefixes too) and of the notes drawn on the frame", async () => {
-    expect((await history({ q: "harbour" })).jobs.map((j) => j.id)).toEqual([jobs.harbour!.id]);
-    expect((await history({ q: "tru righ" })).jobs.map((j) => j.id)).toEqual([jobs.desert!.id]);
-    expect((await history({ q: "lighthouse beam" })).jobs.map((j) => j.id)).toEqual([base.id]);
-    expect((await history({ q: "mist harbour" })).total).toBe(0);
-    // FTS syntax typed by the editor is just words.
-    expect((await history({ q: 'forest" OR "desert' })).jobs.map((j) => j.id)).toEqual([]);
-    expect((await history({ q: "  !!  " })).total).toBe(4);
-  });
-
-  it("filters by provider, best score, day and star, together with search", async () => {
-    expect((await history({ provider: "runway" })).jobs.map((j) => j.id)).toEqual([jobs.desert!.id]);
-    const baseScore = (base.takes[0]!.critique as { score: number }).score;
-    expect((await history({ minScore: 90 })).jobs.map((j) => j.id)).toEqual([...(baseScore >= 90 ? [base.id] : []), jobs.harbour!.id]);
-    expect((await history({ minScore: 60, provider: "luma" })).jobs.map((j) => j.id)).toEqual([jobs.forest!.id, jobs.harbour!.id]);
-    expect((await history({ from: "2026-11-10", to: "2026-11-20" })).jobs.map((j) => j.id)).toEqual([jobs.forest!.id, jobs.desert!.id]);
-    expect((await history({ to: "2026-11-02" })).jobs.map((j) => j.id)).toEqual([jobs.harbour!.id]);
-    expect((await history({ starred: true })).jobs.map((j) => j.id)).toEqual([jobs.harbour!.id]);
-    expect((await history({ provider: "luma", minScore: 60, q: "canopy" })).jobs.map((j) => j.id)).toEqual([jobs.forest!.id]);
-  });
-
-  it("pages without repeating or skipping a job, even when a new one arrives between pages", async () => {
-    const first = await history({ limit: 2 });
-    expect(first.jobs).toHaveLength(2);
-    expect(first.nextBefore).not.toBeNull();
-    copyJob({ prompt: "Arrived while paging", createdAt: new Date().toISOString(), scores: [80] });
-    const second = await history({ limit: 2, before: first.nextBefore! });
-    expect(second.nextBefore).toBeNull();
-    const seen = [...first.jobs, ...second.jobs].map((j) => j.id);
-    expect(seen).toEqual([base.id, jobs.forest!.id, jobs.desert!.id, jobs.harbour!.id]);
-  });
-
+describe("history over the HTTP API", () => {
   it("refuses a bad query with the field and what to send", async () => {
     for (const [query, field] of [
       ["minScore=high", "minScore"],
@@ -188,5 +94,137 @@ describe("stars and notes on takes", () => {
     expect((await empty.json()).error.message).toBe("Take change: send starred, note, or both.");
     expect((await post(`/v1/takes/${take.id}`, { note: "x".repeat(2001) }, "PATCH")).status).toBe(400);
     expect((await post("/v1/takes/take-nope", { starred: true }, "PATCH")).status).toBe(404);
+  });
+});
+
+describe.each(DIALECTS)("history on %s", (dialect) => {
+  let t: TestStore;
+  let store: KyselyStore;
+  let jobs: Record<string, JobT>;
+
+  /** A job with takes scored (null: failed), each with a poster, the first starred if asked. */
+  function scoredJob(input: { prompt: string; note?: string; createdAt: string; provider?: string; scores: Array<number | null>; starred?: boolean }): JobT {
+    const id = testId("job");
+    return makeJob({
+      id,
+      prompt: input.prompt,
+      note: input.note,
+      createdAt: input.createdAt,
+      provider: input.provider,
+      takes: input.scores.map((score, index) => {
+        const takeId = testId("take");
+        return {
+          id: takeId,
+          state: score === null ? "failed" : "succeeded",
+          progress: 1,
+          critique: score === null ? null : { score },
+          outputs: { poster: poster(takeId) },
+          ...(input.starred && index === 0 ? { starred: true } : {}),
+        };
+      }),
+    });
+  }
+
+  async function ids(query: Partial<HistoryQuery>): Promise<string[]> {
+    return (await store.history({ limit: 50, ...query })).jobs.map((j) => j.id);
+  }
+
+  beforeAll(async () => {
+    t = await testStore(dialect);
+    store = t.store;
+    jobs = {
+      harbour: scoredJob({ prompt: "Harbour lights at night, slow push in", createdAt: "2026-11-02T10:00:00.000Z", scores: [72, 91], starred: true }),
+      desert: scoredJob({ prompt: "Desert road, truck passes left to right", createdAt: "2026-11-10T10:00:00.000Z", provider: "runway", scores: [55] }),
+      forest: scoredJob({ prompt: "Forest floor, mist, tilt up to the canopy", createdAt: "2026-11-20T10:00:00.000Z", scores: [null, 64] }),
+      cafe: scoredJob({ prompt: "Café terrace in the rain", note: "keep the lighthouse beam", createdAt: "2026-11-25T10:00:00.000Z", scores: [80] }),
+    };
+    for (const job of Object.values(jobs)) await store.insertJob(job);
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  it("lists every job newest first, with what the list shows", async () => {
+    const page = await store.history({ limit: 50 });
+    expect(page.total).toBe(4);
+    expect(page.jobs.map((j) => j.id)).toEqual([jobs.cafe!.id, jobs.forest!.id, jobs.desert!.id, jobs.harbour!.id]);
+    const harbour = page.jobs.find((j) => j.id === jobs.harbour!.id)!;
+    expect(harbour).toMatchObject({
+      prompt: "Harbour lights at night, slow push in",
+      provider: "luma",
+      takes: 2,
+      succeeded: 2,
+      rounds: 1,
+      bestScore: 91,
+      bestTakeId: jobs.harbour!.takes[1]!.id,
+      starred: 1,
+      cost: { usd: 0.3, estimated: true },
+      running: false,
+      sequenceName: "Test sequence",
+    });
+    expect(harbour.poster).toEqual(poster(jobs.harbour!.takes[1]!.id));
+    expect(page.jobs[0]!.notes).toEqual(["keep the lighthouse beam"]);
+  });
+
+  it("finds jobs by words of the prompt (prefixes too, accents folded) and of the notes drawn on the frame", async () => {
+    expect(await ids({ q: "harbour" })).toEqual([jobs.harbour!.id]);
+    expect(await ids({ q: "tru righ" })).toEqual([jobs.desert!.id]);
+    expect(await ids({ q: "lighthouse beam" })).toEqual([jobs.cafe!.id]);
+    expect(await ids({ q: "cafe" })).toEqual([jobs.cafe!.id]);
+    expect(await ids({ q: "CAFÉ TERR" })).toEqual([jobs.cafe!.id]);
+    expect((await store.history({ limit: 50, q: "mist harbour" })).total).toBe(0);
+    // Search syntax typed by the editor is just words.
+    expect(await ids({ q: 'forest" OR "desert' })).toEqual([]);
+    expect(await ids({ q: "forest & ! desert:*" })).toEqual([]);
+    expect((await store.history({ limit: 50, q: "  !!  " })).total).toBe(4);
+  });
+
+  it("filters by provider, best score, day and star, together with search", async () => {
+    expect(await ids({ provider: "runway" })).toEqual([jobs.desert!.id]);
+    expect(await ids({ minScore: 90 })).toEqual([jobs.harbour!.id]);
+    expect(await ids({ minScore: 60, provider: "luma" })).toEqual([jobs.cafe!.id, jobs.forest!.id, jobs.harbour!.id]);
+    expect(await ids({ from: "2026-11-10", to: "2026-11-20" })).toEqual([jobs.forest!.id, jobs.desert!.id]);
+    expect(await ids({ to: "2026-11-02" })).toEqual([jobs.harbour!.id]);
+    expect(await ids({ starred: true })).toEqual([jobs.harbour!.id]);
+    expect(await ids({ starred: false, provider: "luma" })).toEqual([jobs.cafe!.id, jobs.forest!.id]);
+    expect(await ids({ provider: "luma", minScore: 60, q: "canopy" })).toEqual([jobs.forest!.id]);
+  });
+
+  it("pages without repeating or skipping a job, even when a new one arrives between pages", async () => {
+    const first = await store.history({ limit: 2 });
+    expect(first.jobs).toHaveLength(2);
+    expect(first.nextBefore).not.toBeNull();
+    const arrived = scoredJob({ prompt: "Arrived while paging", createdAt: "2026-12-01T10:00:00.000Z", scores: [80] });
+    await store.insertJob(arrived);
+    const second = await store.history({ limit: 2, before: first.nextBefore! });
+    expect(second.nextBefore).toBeNull();
+    expect([...first.jobs, ...second.jobs].map((j) => j.id)).toEqual([jobs.cafe!.id, jobs.forest!.id, jobs.desert!.id, jobs.harbour!.id]);
+    // Jobs made in the same millisecond page by id, none lost.
+    const twins = [scoredJob({ prompt: "Twin", createdAt: "2026-10-01T00:00:00.000Z", scores: [1] }), scoredJob({ prompt: "Twin", createdAt: "2026-10-01T00:00:00.000Z", scores: [1] })];
+    for (const twin of twins) await store.insertJob(twin);
+    const a = await store.history({ limit: 1, q: "twin" });
+    const b = await store.history({ limit: 1, q: "twin", before: a.nextBefore! });
+    expect([...a.jobs, ...b.jobs].map((j) => j.id).sort()).toEqual(twins.map((j) => j.id).sort());
+    expect(b.nextBefore).toBeNull();
+  });
+
+  it("a star and a note are searchable and filterable at once, and kept when the store is opened again", async () => {
+    const take = jobs.desert!.takes[0]!;
+    await store.changeTake(take.id, (current) => ({ ...current, starred: true, note: "Client's pick: use for the open" }));
+    expect(await ids({ q: "client pick" })).toEqual([jobs.desert!.id]);
+    expect(await ids({ starred: true })).toEqual([jobs.desert!.id, jobs.harbour!.id]);
+    // A better score on the job's take lifts its best score.
+    await store.updateTake({ ...(await store.getTake(take.id))!, critique: { score: 97 } });
+    expect(await ids({ minScore: 95 })).toEqual([jobs.desert!.id]);
+    await store.changeTake(take.id, (current) => ({ ...current, starred: false, note: "Alternate opening" }));
+    const again = await t.reopen();
+    try {
+      expect((await again.history({ limit: 50, q: "client" })).total).toBe(0);
+      expect((await again.history({ limit: 50, q: "alternate" })).jobs.map((j) => j.id)).toEqual([jobs.desert!.id]);
+      expect((await again.history({ limit: 50, starred: true })).jobs.map((j) => j.id)).toEqual([jobs.harbour!.id]);
+      expect(await again.getTake(take.id)).toMatchObject({ starred: false, note: "Alternate opening" });
+    } finally {
+      await again.close();
+    }
   });
 });

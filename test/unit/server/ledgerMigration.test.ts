@@ -2,14 +2,20 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import { Ledger } from "../../../src/server/ledger/ledger.js";
-import { LEDGER_VERSION } from "../../../src/server/ledger/migrations.js";
+import type { LedgerTables } from "../../../src/server/ledger/dbTables.js";
+import { openStore, type StoreLocation } from "../../../src/server/ledger/openStore.js";
+import { migratePostgres, migrateSqlite, STORE_VERSION } from "../../../src/server/ledger/storeMigrations.js";
 import { sequenceContext } from "../../helpers/backend.js";
+import { freshDatabase, type TestDatabase } from "../../helpers/postgres.js";
+import { DIALECTS, type StoreDialect } from "../../helpers/stores.js";
 
 /**
- * A ledger written by the Retake before the reasoning loop (schema v1, no user_version) holds
- * paid takes: opening it with this Retake must bring it forward in place and lose nothing.
+ * A ledger written by an older Retake holds paid takes: opening it with this Retake must bring it
+ * forward in place and lose nothing. On SQLite the oldest is a v1 file from before numbering (no
+ * user_version); on PostgreSQL, a database left at an older step of the same list.
  */
 
 const V1_SCHEMA = `
@@ -22,15 +28,21 @@ CREATE INDEX takes_state ON takes(state);
 CREATE TABLE artifacts (id TEXT PRIMARY KEY, take_id TEXT NOT NULL REFERENCES takes(id), kind TEXT NOT NULL, path TEXT NOT NULL, json TEXT NOT NULL);
 `;
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 function tempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-ledger-"));
-  dirs.push(dir);
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+async function tempDatabase(): Promise<TestDatabase> {
+  const database = await freshDatabase("migration");
+  cleanups.push(() => database.drop());
+  return database;
 }
 
 const now = "2026-10-30T09:00:00.000Z";
@@ -68,54 +80,176 @@ const v1Take = {
   updatedAt: now,
 };
 
-function writeV1(dir: string): void {
-  const db = new Database(path.join(dir, "ledger.sqlite"));
-  db.exec(V1_SCHEMA);
-  db.prepare("INSERT INTO jobs VALUES (?, ?, ?, ?)").run(v1Job.id, now, "luma", JSON.stringify(v1Job));
-  db.prepare("INSERT INTO takes VALUES (?, ?, ?, ?, ?, ?, ?)").run(v1Take.id, v1Take.jobId, 0, "succeeded", 7, now, JSON.stringify(v1Take));
-  db.close();
+/** A kysely on the raw database, for writing what an older Retake wrote. */
+function rawDb(where: StoreLocation): { db: Kysely<LedgerTables>; raw?: Database.Database } {
+  if ("dataDir" in where) {
+    const raw = new Database(path.join(where.dataDir, "ledger.sqlite"));
+    return { db: new Kysely<LedgerTables>({ dialect: new SqliteDialect({ database: raw }) }), raw };
+  }
+  return { db: new Kysely<LedgerTables>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: where.databaseUrl, max: 2 }) }) }) };
 }
 
-describe("ledger migrations", () => {
-  it("brings a v1 ledger forward in place: its paid take intact, searchable, and its event sequence carried on", () => {
-    const dir = tempDir();
-    writeV1(dir);
-    const ledger = Ledger.open(dir);
+/** An empty place for a ledger, and the database's schema version as that database records it. */
+async function place(dialect: StoreDialect): Promise<{ where: StoreLocation; version: () => Promise<number>; setVersion: (v: number) => Promise<void> }> {
+  if (dialect === "sqlite") {
+    const dataDir = tempDir();
+    const file = path.join(dataDir, "ledger.sqlite");
+    return {
+      where: { dataDir },
+      version: async () => {
+        const raw = new Database(file);
+        const v = raw.pragma("user_version", { simple: true }) as number;
+        raw.close();
+        return v;
+      },
+      setVersion: async (v) => {
+        const raw = new Database(file);
+        raw.pragma(`user_version = ${v}`);
+        raw.close();
+      },
+    };
+  }
+  const database = await tempDatabase();
+  const query = async (text: string) => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
     try {
-      const job = ledger.getJob("job-old")!;
+      return (await client.query(text)).rows as Array<Record<string, unknown>>;
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    where: { databaseUrl: database.url },
+    version: async () => {
+      const rows = await query("SELECT version FROM retake_schema");
+      expect(rows).toHaveLength(1);
+      return rows[0]!.version as number;
+    },
+    setVersion: async (v) => void (await query(`UPDATE retake_schema SET version = ${v}`)),
+  };
+}
+
+/** The v1 ledger with its paid take: SQLite's pre-numbering file, or a PostgreSQL database at step 1. */
+async function writeV1(dialect: StoreDialect, where: StoreLocation): Promise<void> {
+  const { db, raw } = rawDb(where);
+  try {
+    if (raw) raw.exec(V1_SCHEMA);
+    else await migratePostgres(db, 1);
+    await sql`INSERT INTO jobs (id, created_at, provider, json) VALUES (${v1Job.id}, ${now}, 'luma', ${JSON.stringify(v1Job)})`.execute(db);
+    await sql`INSERT INTO takes (id, job_id, idx, state, seq, updated_at, json) VALUES (${v1Take.id}, ${v1Take.jobId}, 0, 'succeeded', 7, ${now}, ${JSON.stringify(v1Take)})`.execute(db);
+  } finally {
+    await db.destroy();
+  }
+  if (dialect === "sqlite") expect(fs.existsSync(path.join((where as { dataDir: string }).dataDir, "ledger.sqlite"))).toBe(true);
+}
+
+describe.each(DIALECTS)("ledger migrations on %s", (dialect) => {
+  it("brings a v1 ledger forward in place: its paid take intact, searchable, and its event sequence carried on", async () => {
+    const { where, version } = await place(dialect);
+    await writeV1(dialect, where);
+    const store = await openStore(where);
+    try {
+      const job = (await store.getJob("job-old"))!;
       expect(job.takes[0]).toMatchObject({ id: "take-old", providerJobId: "gen-paid-123", state: "succeeded", cost: { usd: 0.15 } });
       // v1 counted its one retry in `iteration`: now an attempt, in round 0 (v1 had no refinement rounds).
       expect(job.takes[0]).toMatchObject({ iteration: 0, attempt: 1 });
-      expect(ledger.history({ limit: 10 }).jobs[0]!.rounds).toBe(1);
+      expect((await store.history({ limit: 10 })).jobs[0]!.rounds).toBe(1);
       expect(job.log).toBeUndefined();
-      expect(ledger.spentInJob("job-old")).toBe(0.15);
-      const page = ledger.history({ q: "gulls", limit: 10, minScore: 80 });
+      expect(await store.spentInJob("job-old")).toBe(0.15);
+      const page = await store.history({ q: "gulls", limit: 10, minScore: 80 });
       expect(page.jobs.map((j) => [j.id, j.bestScore])).toEqual([["job-old", 83]]);
       // The next change continues the job's sequence (7 was its last), so an SSE replay holds.
-      const seq = ledger.updateTake({ ...job.takes[0]!, note: "hero shot" });
+      const seq = await store.updateTake({ ...job.takes[0]!, note: "hero shot" });
       expect(seq).toBe(8);
-      expect(ledger.appendLog("job-old", { at: now, round: 0, kind: "resume", text: "x" }).seq).toBe(9);
-      expect(ledger.history({ q: "hero", limit: 10 }).total).toBe(1);
+      expect((await store.appendLog("job-old", { at: now, round: 0, kind: "resume", text: "x" })).seq).toBe(9);
+      expect((await store.history({ q: "hero", limit: 10 })).total).toBe(1);
+      // v4: the job was made without sign-in, so its spend belongs to no editor.
+      expect(await store.spendRows()).toEqual([{ day: "2026-10-30", project: frame.sequence.projectName, jobId: "job-old", userId: null, usd: 0.15 }]);
     } finally {
-      ledger.close();
+      await store.close();
     }
-    const raw = new Database(path.join(dir, "ledger.sqlite"));
-    expect(raw.pragma("user_version", { simple: true })).toBe(LEDGER_VERSION);
-    raw.close();
+    expect(await version()).toBe(STORE_VERSION);
     // Opening again runs nothing twice.
-    const again = Ledger.open(dir);
-    expect(again.getJob("job-old")!.takes[0]!.note).toBe("hero shot");
-    again.close();
+    const again = await openStore(where);
+    expect((await again.getJob("job-old"))!.takes[0]!.note).toBe("hero shot");
+    await again.close();
+    expect(await version()).toBe(STORE_VERSION);
   });
 
-  it("refuses a ledger from a newer Retake, saying what to do, and leaves it untouched", () => {
-    const dir = tempDir();
-    writeV1(dir);
-    const db = new Database(path.join(dir, "ledger.sqlite"));
-    db.pragma("user_version = 99");
-    db.close();
-    const before = fs.readFileSync(path.join(dir, "ledger.sqlite"));
-    expect(() => Ledger.open(dir)).toThrow(/written by a newer Retake \(schema 99; this one knows \d\)\. Update Retake, or point RETAKE_DATA_DIR at another folder\./);
-    expect(fs.readFileSync(path.join(dir, "ledger.sqlite")).equals(before)).toBe(true);
+  it("brings a v3 ledger to v4: each job's editor from its record, and the team tables ready", async () => {
+    const { where, version } = await place(dialect);
+    const { db } = rawDb(where);
+    try {
+      if (dialect === "sqlite") await migrateSqlite(db, 3);
+      else await migratePostgres(db, 3);
+      const signedIn = { ...v1Job, id: "job-ana", createdBy: { userId: "user_ana", name: "ana" } };
+      for (const job of [v1Job, signedIn]) {
+        await sql`INSERT INTO jobs (id, created_at, provider, json, last_seq, job_seq) VALUES (${job.id}, ${now}, 'luma', ${JSON.stringify(job)}, 1, 0)`.execute(db);
+        const take = { ...v1Take, id: `take-${job.id}`, jobId: job.id, iteration: 0 };
+        await sql`INSERT INTO takes (id, job_id, idx, state, seq, updated_at, json, score, starred, cost_usd) VALUES (${take.id}, ${job.id}, 0, 'succeeded', 1, ${now}, ${JSON.stringify(take)}, 83, 0, 0.15)`.execute(db);
+      }
+    } finally {
+      await db.destroy();
+    }
+    expect(await version()).toBe(3);
+    const store = await openStore(where);
+    try {
+      expect(await version()).toBe(STORE_VERSION);
+      const rows = await store.spendRows();
+      expect(rows.map((r) => [r.jobId, r.userId, r.usd]).sort()).toEqual([
+        ["job-ana", "user_ana", 0.15],
+        ["job-old", null, 0.15],
+      ]);
+      const user = await store.createUser({ name: "ana" });
+      expect(await store.findUserByName("ana")).toEqual(user);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("refuses a ledger from a newer Retake, saying what to do, and leaves it untouched", async () => {
+    const { where, setVersion } = await place(dialect);
+    await writeV1(dialect, where);
+    if (dialect === "postgres") {
+      await (await openStore(where)).close();
+      await setVersion(99);
+      await expect(openStore(where)).rejects.toThrow(
+        /team database was written by a newer Retake \(schema 99; this one knows \d\)\. Update Retake, or point RETAKE_DATABASE_URL at another database\./,
+      );
+      return;
+    }
+    await setVersion(99);
+    const file = path.join((where as { dataDir: string }).dataDir, "ledger.sqlite");
+    const before = fs.readFileSync(file);
+    await expect(openStore(where)).rejects.toThrow(/written by a newer Retake \(schema 99; this one knows \d\)\. Update Retake, or point RETAKE_DATA_DIR at another folder\./);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
+  });
+});
+
+describe("ledger migrations on postgres, several processes", () => {
+  it("runs each step once when several API processes open an old database at once", async () => {
+    const { where, version } = await place("postgres");
+    await writeV1("postgres", where);
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(where)));
+    try {
+      expect(await version()).toBe(STORE_VERSION);
+      // Had v2 run twice, its ALTERs would have failed; had its data step run twice, the take's
+      // attempt would be 0 and its iteration lost.
+      for (const store of stores) expect((await store.getJob("job-old"))!.takes[0]).toMatchObject({ iteration: 0, attempt: 1 });
+      expect(await stores[0]!.spentInJob("job-old")).toBe(0.15);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+});
+
+describe("opening the team database", () => {
+  it("says where it could not connect and what to check, without the password", async () => {
+    const error = await openStore({ databaseUrl: "postgres://retake:s3cret-pass@127.0.0.1:1/studio" }).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/^Cannot open the team database at 127\.0\.0\.1:1\/studio \(ECONNREFUSED: .*\)\. Check RETAKE_DATABASE_URL and that PostgreSQL is running\.$/);
+    expect((error as Error).message).not.toContain("s3cret-pass");
   });
 });

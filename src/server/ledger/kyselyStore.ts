@@ -1,0 +1,577 @@
+import { sql, type Kysely } from "kysely";
+import {
+  Artifact,
+  FrameContext,
+  Job,
+  JobLogEntry,
+  ProjectSettings,
+  Take,
+  TERMINAL_TAKE_STATES,
+  type HistoryPage,
+  type HistoryQuery,
+} from "../../core/schemas/index.js";
+import { takeScore as scoreOf } from "../../core/takeRanking.js";
+import { newId } from "../ids.js";
+import type { LedgerTables } from "./dbTables.js";
+import {
+  BudgetRefusedError,
+  type ApiTokenRecord,
+  type BudgetLimit,
+  type JobChange,
+  type JobReplayItem,
+  type Pairing,
+  type SpendGuard,
+  type SpendRow,
+  type SpendSnapshot,
+  type Store,
+  type TeamStore,
+  type User,
+} from "./store.js";
+import { queryStoreHistory } from "./storeHistory.js";
+import { jsonText, refreshJobAggregates, reindexJobSearch, type LedgerDb, type StoreDialect } from "./storeSql.js";
+
+/**
+ * The ledger on Kysely: the same SQL for the embedded SQLite file and a studio's PostgreSQL
+ * (dialect differences live in storeSql.ts, the schema in storeMigrations.ts, the history query
+ * in storeHistory.ts). Open it with `openStore` (openStore.ts), which migrates first.
+ *
+ * Every method is one transaction. Writes on SQLite take the write lock at once (BEGIN
+ * IMMEDIATE) so two backends on one file queue instead of failing to upgrade a read lock. On
+ * PostgreSQL every write to a job first takes the job's next sequence number (an UPDATE of the
+ * job row), so writes to one job are serialised on that row in one order, and cannot deadlock.
+ */
+
+/** Any constant shared by every Retake process: guarded (spending) writes queue on it. */
+const SPEND_LOCK = 7_190_420;
+
+type TakeT = Take;
+type JobT = Job;
+type JobLogEntryT = JobLogEntry;
+
+export class KyselyStore implements Store, TeamStore {
+  constructor(
+    private readonly db: Kysely<LedgerTables>,
+    readonly dialect: StoreDialect,
+  ) {}
+
+  /** Closes the SQLite file, or ends the PostgreSQL pool. */
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  /** One write transaction (see the class comment for how each database serialises it). */
+  private async write<T>(fn: (db: LedgerDb) => Promise<T>): Promise<T> {
+    if (this.dialect === "postgres") return this.db.transaction().execute(fn);
+    return this.db.connection().execute(async (conn) => {
+      await sql`BEGIN IMMEDIATE`.execute(conn);
+      try {
+        const result = await fn(conn);
+        await sql`COMMIT`.execute(conn);
+        return result;
+      } catch (error) {
+        await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /** A read that sees one consistent state across its several queries. */
+  private async read<T>(fn: (db: LedgerDb) => Promise<T>): Promise<T> {
+    if (this.dialect === "postgres") return this.db.transaction().setIsolationLevel("repeatable read").execute(fn);
+    // One connection, one query at a time: Kysely's SQLite driver holds it for the whole callback.
+    return this.db.connection().execute(fn);
+  }
+
+  // ---- frames -----------------------------------------------------------------------------
+
+  async insertFrame(frame: FrameContext, imagePath: string): Promise<void> {
+    const valid = FrameContext.parse(frame);
+    await this.db.insertInto("frames").values({ id: valid.frameId, created_at: valid.capturedAt, image_path: imagePath, json: JSON.stringify(valid) }).execute();
+  }
+
+  async getFrame(id: string): Promise<{ frame: FrameContext; imagePath: string } | undefined> {
+    const row = await this.db.selectFrom("frames").select(["image_path", "json"]).where("id", "=", id).executeTakeFirst();
+    return row ? { frame: FrameContext.parse(JSON.parse(row.json)), imagePath: row.image_path } : undefined;
+  }
+
+  // ---- jobs and takes ---------------------------------------------------------------------
+
+  async insertJob(job: JobT, guard?: SpendGuard): Promise<void> {
+    const valid = Job.parse(job);
+    const { takes, log: _log, ...record } = valid;
+    await this.write(async (db) => {
+      if (guard) {
+        await this.checkSpend(db, guard, takes, { jobId: null, project: record.frame.sequence.projectName, userId: record.createdBy?.userId ?? null });
+      }
+      await db
+        .insertInto("jobs")
+        .values({ id: record.id, created_at: record.createdAt, provider: record.provider, json: JSON.stringify(record), last_seq: 0, job_seq: 0, best_score: null, user_id: record.createdBy?.userId ?? null })
+        .execute();
+      for (const take of takes) await this.insertTakeRow(db, take);
+      await refreshJobAggregates(db, record.id);
+      await reindexJobSearch(db, this.dialect, record.id);
+    });
+  }
+
+  async addTakes(jobId: string, takes: TakeT[], change: JobChange = {}, guard?: SpendGuard): Promise<{ takes: Array<{ seq: number; take: TakeT }>; jobSeq: number | null }> {
+    const valid = takes.map((t) => Take.parse(t));
+    return this.write(async (db) => {
+      if (guard) await this.checkSpendOfJob(db, guard, jobId, valid);
+      const added: Array<{ seq: number; take: TakeT }> = [];
+      for (const take of valid) added.push({ seq: await this.insertTakeRow(db, take), take });
+      await refreshJobAggregates(db, jobId);
+      return { takes: added, jobSeq: Object.keys(change).length > 0 ? await this.changeJob(db, jobId, change) : null };
+    });
+  }
+
+  async recordRound(
+    jobId: string,
+    log: Array<Omit<JobLogEntryT, "seq">>,
+    takes: TakeT[],
+    change: JobChange,
+    guard?: SpendGuard,
+  ): Promise<{ entries: JobLogEntryT[]; takes: Array<{ seq: number; take: TakeT }>; jobSeq: number | null }> {
+    const valid = takes.map((t) => Take.parse(t));
+    return this.write(async (db) => {
+      if (guard) await this.checkSpendOfJob(db, guard, jobId, valid);
+      const entries: JobLogEntryT[] = [];
+      for (const entry of log) entries.push(await this.insertLog(db, jobId, entry));
+      const added: Array<{ seq: number; take: TakeT }> = [];
+      for (const take of valid) added.push({ seq: await this.insertTakeRow(db, take), take });
+      if (valid.length > 0) await refreshJobAggregates(db, jobId);
+      return { entries, takes: added, jobSeq: Object.keys(change).length > 0 ? await this.changeJob(db, jobId, change) : null };
+    });
+  }
+
+  private async insertTakeRow(db: LedgerDb, take: TakeT): Promise<number> {
+    const seq = await this.nextSeq(db, take.jobId);
+    await db
+      .insertInto("takes")
+      .values({
+        id: take.id,
+        job_id: take.jobId,
+        idx: take.index,
+        state: take.state,
+        seq,
+        updated_at: take.updatedAt,
+        json: JSON.stringify(take),
+        score: scoreOf(take),
+        starred: take.starred ? 1 : 0,
+        cost_usd: take.cost.usd,
+      })
+      .execute();
+    return seq;
+  }
+
+  /** The job's next event sequence number (take changes, log lines and job changes share it); locks the job row on PostgreSQL. */
+  private async nextSeq(db: LedgerDb, jobId: string): Promise<number> {
+    const row = await db
+      .updateTable("jobs")
+      .set((eb) => ({ last_seq: eb("last_seq", "+", 1) }))
+      .where("id", "=", jobId)
+      .returning("last_seq")
+      .executeTakeFirst();
+    if (!row) throw new Error(`No job ${jobId} in the ledger.`);
+    return Number(row.last_seq);
+  }
+
+  async updateJob(id: string, change: JobChange): Promise<number> {
+    return this.write((db) => this.changeJob(db, id, change));
+  }
+
+  private async changeJob(db: LedgerDb, id: string, change: JobChange): Promise<number> {
+    const seq = await this.nextSeq(db, id);
+    const row = await db.selectFrom("jobs").select("json").where("id", "=", id).executeTakeFirstOrThrow();
+    await db.updateTable("jobs").set({ json: JSON.stringify({ ...JSON.parse(row.json), ...change }), job_seq: seq }).where("id", "=", id).execute();
+    return seq;
+  }
+
+  async appendLog(jobId: string, entry: Omit<JobLogEntryT, "seq">): Promise<JobLogEntryT> {
+    return this.write((db) => this.insertLog(db, jobId, entry));
+  }
+
+  private async insertLog(db: LedgerDb, jobId: string, entry: Omit<JobLogEntryT, "seq">): Promise<JobLogEntryT> {
+    const written = JobLogEntry.parse({ ...entry, seq: await this.nextSeq(db, jobId) });
+    await db.insertInto("job_log").values({ job_id: jobId, seq: written.seq, json: JSON.stringify(written) }).execute();
+    return written;
+  }
+
+  async logOf(jobId: string, afterSeq = 0): Promise<JobLogEntryT[]> {
+    return this.logIn(this.db, jobId, afterSeq);
+  }
+
+  private async logIn(db: LedgerDb, jobId: string, afterSeq: number): Promise<JobLogEntryT[]> {
+    const rows = await db.selectFrom("job_log").select("json").where("job_id", "=", jobId).where("seq", ">", afterSeq).orderBy("seq").execute();
+    return rows.map((r) => JobLogEntry.parse(JSON.parse(r.json)));
+  }
+
+  async getJob(id: string): Promise<JobT | undefined> {
+    return this.read((db) => this.jobIn(db, id));
+  }
+
+  private async jobIn(db: LedgerDb, id: string): Promise<JobT | undefined> {
+    const row = await db.selectFrom("jobs").select("json").where("id", "=", id).executeTakeFirst();
+    if (!row) return undefined;
+    const log = await this.logIn(db, id, 0);
+    return Job.parse({ ...JSON.parse(row.json), takes: await this.takesIn(db, id), ...(log.length > 0 ? { log } : {}) });
+  }
+
+  async changesSince(jobId: string, afterSeq: number): Promise<JobReplayItem[]> {
+    return this.read(async (db) => {
+      const items: JobReplayItem[] = [
+        ...(await this.takesChangedIn(db, jobId, afterSeq)).map(({ seq, take }) => ({ type: "take" as const, seq, take })),
+        ...(await this.logIn(db, jobId, afterSeq)).map((entry) => ({ type: "log" as const, seq: entry.seq, entry })),
+      ];
+      const row = await db.selectFrom("jobs").select("job_seq").where("id", "=", jobId).executeTakeFirst();
+      if (row && Number(row.job_seq) > afterSeq) {
+        const job = await this.jobIn(db, jobId);
+        if (job) items.push({ type: "job", seq: Number(row.job_seq), job });
+      }
+      return items.sort((a, b) => a.seq - b.seq);
+    });
+  }
+
+  async history(query: HistoryQuery): Promise<HistoryPage> {
+    return this.read((db) => queryStoreHistory(db, this.dialect, query));
+  }
+
+  async listJobs(limit = 50): Promise<JobT[]> {
+    return this.read(async (db) => {
+      const { rows } = await sql<{ id: string }>`SELECT id FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ${limit}`.execute(db);
+      const jobs: JobT[] = [];
+      for (const { id } of rows) {
+        const job = await this.jobIn(db, id);
+        if (job) jobs.push(job);
+      }
+      return jobs;
+    });
+  }
+
+  async takesOf(jobId: string): Promise<TakeT[]> {
+    return this.takesIn(this.db, jobId);
+  }
+
+  private async takesIn(db: LedgerDb, jobId: string): Promise<TakeT[]> {
+    const rows = await db.selectFrom("takes").select("json").where("job_id", "=", jobId).orderBy("idx").execute();
+    return rows.map((r) => Take.parse(JSON.parse(r.json)));
+  }
+
+  async getTake(id: string): Promise<TakeT | undefined> {
+    const row = await this.db.selectFrom("takes").select("json").where("id", "=", id).executeTakeFirst();
+    return row ? Take.parse(JSON.parse(row.json)) : undefined;
+  }
+
+  async updateTake(take: TakeT): Promise<number> {
+    const valid = Take.parse(take);
+    return this.write(async (db) => {
+      const seq = await this.nextSeq(db, valid.jobId);
+      const before = await this.lockedTake(db, valid.id);
+      if (!before) throw new Error(`No take ${valid.id} in the ledger.`);
+      await this.writeTake(db, before, valid, seq);
+      return seq;
+    });
+  }
+
+  async changeTake(takeId: string, change: (current: TakeT) => TakeT): Promise<{ take: TakeT; seq: number } | undefined> {
+    return this.write(async (db) => {
+      // A take never moves to another job, so its job id can be read before any lock.
+      const owner = await db.selectFrom("takes").select("job_id").where("id", "=", takeId).executeTakeFirst();
+      if (!owner) return undefined;
+      const seq = await this.nextSeq(db, owner.job_id);
+      const before = (await this.lockedTake(db, takeId))!;
+      const next = Take.parse(change(Take.parse(JSON.parse(before.json))));
+      if (next.id !== takeId || next.jobId !== owner.job_id) throw new Error(`A take change may not change the take's id or job (${takeId}).`);
+      await this.writeTake(db, before, next, seq);
+      return { take: next, seq };
+    });
+  }
+
+  /** The take's row, locked until the transaction ends on PostgreSQL (SQLite's write lock covers it). */
+  private async lockedTake(db: LedgerDb, id: string) {
+    let query = db.selectFrom("takes").select(["json", "state", "score", "starred"]).where("id", "=", id);
+    if (this.dialect === "postgres") query = query.forUpdate();
+    return query.executeTakeFirst();
+  }
+
+  private async writeTake(db: LedgerDb, before: { json: string; state: string; score: number | null; starred: number }, valid: TakeT, seq: number): Promise<void> {
+    const score = scoreOf(valid);
+    const starred = valid.starred ? 1 : 0;
+    await db
+      .updateTable("takes")
+      .set({ state: valid.state, seq, updated_at: valid.updatedAt, json: JSON.stringify(valid), score, starred, cost_usd: valid.cost.usd })
+      .where("id", "=", valid.id)
+      .execute();
+    // Progress updates come several times a second per take: the job's best score and starred
+    // count only change when a take's state, score or star does.
+    const beforeScore = before.score === null ? null : Number(before.score);
+    if (before.state !== valid.state || beforeScore !== score || Number(before.starred) !== starred) await refreshJobAggregates(db, valid.jobId);
+    const beforeNote = (JSON.parse(before.json) as { note?: string }).note ?? "";
+    if (beforeNote !== (valid.note ?? "")) await reindexJobSearch(db, this.dialect, valid.jobId);
+  }
+
+  async takesChangedSince(jobId: string, afterSeq: number): Promise<Array<{ seq: number; take: TakeT }>> {
+    return this.takesChangedIn(this.db, jobId, afterSeq);
+  }
+
+  private async takesChangedIn(db: LedgerDb, jobId: string, afterSeq: number): Promise<Array<{ seq: number; take: TakeT }>> {
+    const rows = await db.selectFrom("takes").select(["seq", "json"]).where("job_id", "=", jobId).where("seq", ">", afterSeq).orderBy("seq").execute();
+    return rows.map((r) => ({ seq: Number(r.seq), take: Take.parse(JSON.parse(r.json)) }));
+  }
+
+  async runningLoops(): Promise<string[]> {
+    const { rows } = await sql<{ id: string }>`SELECT id FROM jobs WHERE ${jsonText(this.dialect, "json", ["loop", "state"])} = 'running' ORDER BY created_at`.execute(this.db);
+    return rows.map((r) => r.id);
+  }
+
+  async unfinishedTakes(): Promise<TakeT[]> {
+    const rows = await this.db.selectFrom("takes").select("json").where("state", "not in", [...TERMINAL_TAKE_STATES]).orderBy("updated_at").execute();
+    return rows.map((r) => Take.parse(JSON.parse(r.json)));
+  }
+
+  // ---- spend ------------------------------------------------------------------------------
+
+  /** The UTC day of a take's creation, as SQL over its record. */
+  private takeDay(column = "json") {
+    return sql<string>`substr(${jsonText(this.dialect, column, ["createdAt"])}, 1, 10)`;
+  }
+
+  async spendRows(): Promise<SpendRow[]> {
+    const { rows } = await sql<{ day: string; project: string; jobId: string; userId: string | null; usd: number }>`
+      SELECT ${this.takeDay("t.json")} AS day,
+             COALESCE(${jsonText(this.dialect, "j.json", ["frame", "sequence", "projectName"])}, '') AS project,
+             t.job_id AS "jobId", j.user_id AS "userId",
+             COALESCE(SUM(t.cost_usd), 0) AS usd
+        FROM takes t JOIN jobs j ON j.id = t.job_id
+       GROUP BY 1, 2, t.job_id, j.user_id`.execute(this.db);
+    return rows.map((r) => ({ ...r, usd: Number(r.usd) }));
+  }
+
+  async spentOn(day: string): Promise<number> {
+    return this.spentOnIn(this.db, day);
+  }
+
+  private async spentOnIn(db: LedgerDb, day: string): Promise<number> {
+    const { rows } = await sql<{ usd: number }>`SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM takes WHERE ${this.takeDay()} = ${day}`.execute(db);
+    return Number(rows[0]!.usd);
+  }
+
+  async spentInJob(jobId: string): Promise<number> {
+    return this.spentInJobIn(this.db, jobId);
+  }
+
+  private async spentInJobIn(db: LedgerDb, jobId: string): Promise<number> {
+    const { rows } = await sql<{ usd: number }>`SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM takes WHERE job_id = ${jobId}`.execute(db);
+    return Number(rows[0]!.usd);
+  }
+
+  private async checkSpendOfJob(db: LedgerDb, guard: SpendGuard, jobId: string, takes: TakeT[]): Promise<void> {
+    const job = await db.selectFrom("jobs").select(["json", "user_id"]).where("id", "=", jobId).executeTakeFirst();
+    if (!job) throw new Error(`No job ${jobId} in the ledger.`);
+    const project = (JSON.parse(job.json) as { frame?: { sequence?: { projectName?: string } } }).frame?.sequence?.projectName ?? "";
+    await this.checkSpend(db, guard, takes, { jobId, project, userId: job.user_id });
+  }
+
+  /**
+   * Reads what is spent and asks the guard, inside the write's transaction and after taking the
+   * spend lock (SQLite's BEGIN IMMEDIATE already is one), so two guarded writes at once are
+   * checked one after the other, each seeing the other's spend.
+   */
+  private async checkSpend(db: LedgerDb, guard: SpendGuard, takes: TakeT[], of: { jobId: string | null; project: string; userId: string | null }): Promise<void> {
+    if (this.dialect === "postgres") await sql`SELECT pg_advisory_xact_lock(${SPEND_LOCK})`.execute(db);
+    const day = (takes[0]?.createdAt ?? new Date().toISOString()).slice(0, 10);
+    const projectOf = jsonText(this.dialect, "j.json", ["frame", "sequence", "projectName"]);
+    const sumOf = async (query: ReturnType<typeof sql<{ usd: number }>>) => Number((await query.execute(db)).rows[0]!.usd);
+    const spent: SpendSnapshot = {
+      dayUsd: await this.spentOnIn(db, day),
+      jobUsd: of.jobId ? await this.spentInJobIn(db, of.jobId) : 0,
+      projectDayUsd: await sumOf(
+        sql<{ usd: number }>`SELECT COALESCE(SUM(t.cost_usd), 0) AS usd FROM takes t JOIN jobs j ON j.id = t.job_id
+          WHERE ${this.takeDay("t.json")} = ${day} AND COALESCE(${projectOf}, '') = ${of.project}`,
+      ),
+      userDayUsd: of.userId
+        ? await sumOf(
+            sql<{ usd: number }>`SELECT COALESCE(SUM(t.cost_usd), 0) AS usd FROM takes t JOIN jobs j ON j.id = t.job_id
+              WHERE j.user_id = ${of.userId} AND ${this.takeDay("t.json")} = ${day}`,
+          )
+        : 0,
+    };
+    const refusal = guard(spent);
+    if (refusal !== undefined) throw new BudgetRefusedError(refusal);
+  }
+
+  // ---- artifacts and settings -------------------------------------------------------------
+
+  async insertArtifact(artifact: Artifact, filePath: string): Promise<void> {
+    const valid = Artifact.parse(artifact);
+    const row = { id: valid.id, take_id: valid.takeId, kind: valid.kind, path: filePath, json: JSON.stringify(valid) };
+    // INSERT OR REPLACE, in SQL both databases speak.
+    await this.db
+      .insertInto("artifacts")
+      .values(row)
+      .onConflict((oc) => oc.column("id").doUpdateSet({ take_id: row.take_id, kind: row.kind, path: row.path, json: row.json }))
+      .execute();
+  }
+
+  async getArtifact(id: string): Promise<{ artifact: Artifact; path: string } | undefined> {
+    const row = await this.db.selectFrom("artifacts").select(["path", "json"]).where("id", "=", id).executeTakeFirst();
+    return row ? { artifact: Artifact.parse(JSON.parse(row.json)), path: row.path } : undefined;
+  }
+
+  async projectSettings(project: string): Promise<ProjectSettings> {
+    const row = await this.db.selectFrom("project_settings").select("json").where("project", "=", project).executeTakeFirst();
+    return ProjectSettings.parse(row ? JSON.parse(row.json) : {});
+  }
+
+  async setProjectSettings(project: string, settings: ProjectSettings): Promise<ProjectSettings> {
+    const valid = ProjectSettings.parse(settings);
+    const updatedAt = new Date().toISOString();
+    await this.db
+      .insertInto("project_settings")
+      .values({ project, updated_at: updatedAt, json: JSON.stringify(valid) })
+      .onConflict((oc) => oc.column("project").doUpdateSet({ updated_at: updatedAt, json: JSON.stringify(valid) }))
+      .execute();
+    return valid;
+  }
+
+  // ---- team: users, tokens, budgets, pairings ---------------------------------------------
+
+  async createUser(user: { name: string; email?: string | null; admin?: boolean }): Promise<User> {
+    const created: User = { id: newId("user"), name: user.name, email: user.email ?? null, admin: user.admin ?? false, createdAt: new Date().toISOString(), disabledAt: null };
+    await this.db
+      .insertInto("users")
+      .values({ id: created.id, name: created.name, email: created.email, admin: created.admin ? 1 : 0, created_at: created.createdAt, disabled_at: null })
+      .execute();
+    return created;
+  }
+
+  async findUserByName(name: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom("users").selectAll().where("name", "=", name).executeTakeFirst();
+    return row ? userOf(row) : undefined;
+  }
+
+  async getUser(id: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+    return row ? userOf(row) : undefined;
+  }
+
+  async listUsers(): Promise<User[]> {
+    return (await this.db.selectFrom("users").selectAll().orderBy("name").execute()).map(userOf);
+  }
+
+  async setUserDisabled(id: string, disabledAt: string | null): Promise<void> {
+    await this.db.updateTable("users").set({ disabled_at: disabledAt }).where("id", "=", id).execute();
+  }
+
+  async insertToken(token: ApiTokenRecord): Promise<void> {
+    await this.db
+      .insertInto("api_tokens")
+      .values({ id: token.id, user_id: token.userId, hash: token.hash, label: token.label, created_at: token.createdAt, last_used_at: token.lastUsedAt, revoked_at: token.revokedAt })
+      .execute();
+  }
+
+  async tokenByHash(hash: string): Promise<{ token: ApiTokenRecord; user: User } | undefined> {
+    const row = await this.db
+      .selectFrom("api_tokens as t")
+      .innerJoin("users as u", "u.id", "t.user_id")
+      .select([
+        "t.id",
+        "t.user_id",
+        "t.hash",
+        "t.label",
+        "t.created_at",
+        "t.last_used_at",
+        "t.revoked_at",
+        "u.name",
+        "u.email",
+        "u.admin",
+        "u.created_at as user_created_at",
+        "u.disabled_at",
+      ])
+      .where("t.hash", "=", hash)
+      .where("t.revoked_at", "is", null)
+      .where("u.disabled_at", "is", null)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      token: tokenOf(row),
+      user: userOf({ id: row.user_id, name: row.name, email: row.email, admin: row.admin, created_at: row.user_created_at, disabled_at: row.disabled_at }),
+    };
+  }
+
+  async touchToken(id: string, at: string): Promise<void> {
+    await this.db.updateTable("api_tokens").set({ last_used_at: at }).where("id", "=", id).execute();
+  }
+
+  async revokeToken(id: string, at: string): Promise<boolean> {
+    const result = await this.db.updateTable("api_tokens").set({ revoked_at: at }).where("id", "=", id).where("revoked_at", "is", null).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async listTokens(userId?: string): Promise<ApiTokenRecord[]> {
+    let query = this.db.selectFrom("api_tokens").selectAll().orderBy("created_at").orderBy("id");
+    if (userId !== undefined) query = query.where("user_id", "=", userId);
+    return (await query.execute()).map(tokenOf);
+  }
+
+  async setBudget(limit: BudgetLimit): Promise<void> {
+    await this.db
+      .insertInto("budgets")
+      .values({ scope: limit.scope, key: limit.key, period: limit.period, limit_usd: limit.limitUsd, updated_at: limit.updatedAt })
+      .onConflict((oc) => oc.columns(["scope", "key", "period"]).doUpdateSet({ limit_usd: limit.limitUsd, updated_at: limit.updatedAt }))
+      .execute();
+  }
+
+  async removeBudget(scope: BudgetLimit["scope"], key: string, period: BudgetLimit["period"]): Promise<void> {
+    await this.db.deleteFrom("budgets").where("scope", "=", scope).where("key", "=", key).where("period", "=", period).execute();
+  }
+
+  async listBudgets(): Promise<BudgetLimit[]> {
+    const rows = await this.db.selectFrom("budgets").selectAll().orderBy("scope").orderBy("key").orderBy("period").execute();
+    return rows.map((r) => ({ scope: r.scope as BudgetLimit["scope"], key: r.key, period: r.period as BudgetLimit["period"], limitUsd: Number(r.limit_usd), updatedAt: r.updated_at }));
+  }
+
+  async insertPairing(pairing: Pairing): Promise<void> {
+    await this.db
+      .insertInto("pairings")
+      .values({ code: pairing.code, created_at: pairing.createdAt, expires_at: pairing.expiresAt, flow: pairing.flow, token: pairing.token, claimed_at: pairing.claimedAt })
+      .execute();
+  }
+
+  async getPairing(code: string): Promise<Pairing | undefined> {
+    const row = await this.db.selectFrom("pairings").selectAll().where("code", "=", code).executeTakeFirst();
+    return row ? { code: row.code, createdAt: row.created_at, expiresAt: row.expires_at, flow: row.flow, token: row.token, claimedAt: row.claimed_at } : undefined;
+  }
+
+  async completePairing(code: string, token: string, at: string): Promise<boolean> {
+    // One UPDATE with its conditions: of two completions at once, the second finds the token set.
+    const result = await this.db
+      .updateTable("pairings")
+      .set({ token })
+      .where("code", "=", code)
+      .where("token", "is", null)
+      .where("claimed_at", "is", null)
+      .where("expires_at", ">", at)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async claimPairing(code: string, at: string): Promise<string | undefined> {
+    return this.write(async (db) => {
+      // Row-locked on PostgreSQL: a second claimer waits, then finds the token already cleared.
+      let query = db.selectFrom("pairings").select("token").where("code", "=", code).where("token", "is not", null);
+      if (this.dialect === "postgres") query = query.forUpdate();
+      const row = await query.executeTakeFirst();
+      if (!row?.token) return undefined;
+      await db.updateTable("pairings").set({ token: null, claimed_at: at }).where("code", "=", code).execute();
+      return row.token;
+    });
+  }
+}
+
+function userOf(row: { id: string; name: string; email: string | null; admin: number; created_at: string; disabled_at: string | null }): User {
+  return { id: row.id, name: row.name, email: row.email, admin: Number(row.admin) === 1, createdAt: row.created_at, disabledAt: row.disabled_at };
+}
+
+function tokenOf(row: { id: string; user_id: string; hash: string; label: string; created_at: string; last_used_at: string | null; revoked_at: string | null }): ApiTokenRecord {
+  return { id: row.id, userId: row.user_id, hash: row.hash, label: row.label, createdAt: row.created_at, lastUsedAt: row.last_used_at, revokedAt: row.revoked_at };
+}
