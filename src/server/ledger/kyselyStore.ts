@@ -1,3 +1,4 @@
+import { KyselyTeamStore } from "./teamRecords.js";
 import { sql, type Kysely } from "kysely";
 import {
   Artifact,
@@ -11,21 +12,16 @@ import {
   type HistoryQuery,
 } from "../../core/schemas/index.js";
 import { takeScore as scoreOf } from "../../core/takeRanking.js";
-import { newId } from "../ids.js";
 import type { LedgerTables } from "./dbTables.js";
 import {
   BudgetRefusedError,
-  type ApiTokenRecord,
-  type BudgetLimit,
   type JobChange,
   type JobReplayItem,
-  type Pairing,
   type SpendGuard,
   type SpendRow,
   type SpendSnapshot,
   type Store,
   type TeamStore,
-  type User,
 } from "./store.js";
 import { queryStoreHistory } from "./storeHistory.js";
 import { jsonText, refreshJobAggregates, reindexJobSearch, type LedgerDb, type StoreDialect } from "./storeSql.js";
@@ -49,10 +45,14 @@ type JobT = Job;
 type JobLogEntryT = JobLogEntry;
 
 export class KyselyStore implements Store, TeamStore {
+  private readonly team: KyselyTeamStore;
+
   constructor(
     private readonly db: Kysely<LedgerTables>,
     readonly dialect: StoreDialect,
-  ) {}
+  ) {
+    this.team = new KyselyTeamStore(db as unknown as Kysely<any>, dialect);
+  }
 
   /** Closes the SQLite file, or ends the PostgreSQL pool. */
   async close(): Promise<void> {
@@ -433,145 +433,26 @@ export class KyselyStore implements Store, TeamStore {
     return valid;
   }
 
-  // ---- team: users, tokens, budgets, pairings ---------------------------------------------
+  // ---- team: users, tokens, budgets, pairings (teamRecords.ts, on the same connection) ----------
 
-  async createUser(user: { name: string; email?: string | null; admin?: boolean }): Promise<User> {
-    const created: User = { id: newId("user"), name: user.name, email: user.email ?? null, admin: user.admin ?? false, createdAt: new Date().toISOString(), disabledAt: null };
-    await this.db
-      .insertInto("users")
-      .values({ id: created.id, name: created.name, email: created.email, admin: created.admin ? 1 : 0, created_at: created.createdAt, disabled_at: null })
-      .execute();
-    return created;
-  }
-
-  async findUserByName(name: string): Promise<User | undefined> {
-    const row = await this.db.selectFrom("users").selectAll().where("name", "=", name).executeTakeFirst();
-    return row ? userOf(row) : undefined;
-  }
-
-  async getUser(id: string): Promise<User | undefined> {
-    const row = await this.db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
-    return row ? userOf(row) : undefined;
-  }
-
-  async listUsers(): Promise<User[]> {
-    return (await this.db.selectFrom("users").selectAll().orderBy("name").execute()).map(userOf);
-  }
-
-  async setUserDisabled(id: string, disabledAt: string | null): Promise<void> {
-    await this.db.updateTable("users").set({ disabled_at: disabledAt }).where("id", "=", id).execute();
-  }
-
-  async insertToken(token: ApiTokenRecord): Promise<void> {
-    await this.db
-      .insertInto("api_tokens")
-      .values({ id: token.id, user_id: token.userId, hash: token.hash, label: token.label, created_at: token.createdAt, last_used_at: token.lastUsedAt, revoked_at: token.revokedAt })
-      .execute();
-  }
-
-  async tokenByHash(hash: string): Promise<{ token: ApiTokenRecord; user: User } | undefined> {
-    const row = await this.db
-      .selectFrom("api_tokens as t")
-      .innerJoin("users as u", "u.id", "t.user_id")
-      .select([
-        "t.id",
-        "t.user_id",
-        "t.hash",
-        "t.label",
-        "t.created_at",
-        "t.last_used_at",
-        "t.revoked_at",
-        "u.name",
-        "u.email",
-        "u.admin",
-        "u.created_at as user_created_at",
-        "u.disabled_at",
-      ])
-      .where("t.hash", "=", hash)
-      .where("t.revoked_at", "is", null)
-      .where("u.disabled_at", "is", null)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    return {
-      token: tokenOf(row),
-      user: userOf({ id: row.user_id, name: row.name, email: row.email, admin: row.admin, created_at: row.user_created_at, disabled_at: row.disabled_at }),
-    };
-  }
-
-  async touchToken(id: string, at: string): Promise<void> {
-    await this.db.updateTable("api_tokens").set({ last_used_at: at }).where("id", "=", id).execute();
-  }
-
-  async revokeToken(id: string, at: string): Promise<boolean> {
-    const result = await this.db.updateTable("api_tokens").set({ revoked_at: at }).where("id", "=", id).where("revoked_at", "is", null).executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
-  }
-
-  async listTokens(userId?: string): Promise<ApiTokenRecord[]> {
-    let query = this.db.selectFrom("api_tokens").selectAll().orderBy("created_at").orderBy("id");
-    if (userId !== undefined) query = query.where("user_id", "=", userId);
-    return (await query.execute()).map(tokenOf);
-  }
-
-  async setBudget(limit: BudgetLimit): Promise<void> {
-    await this.db
-      .insertInto("budgets")
-      .values({ scope: limit.scope, key: limit.key, period: limit.period, limit_usd: limit.limitUsd, updated_at: limit.updatedAt })
-      .onConflict((oc) => oc.columns(["scope", "key", "period"]).doUpdateSet({ limit_usd: limit.limitUsd, updated_at: limit.updatedAt }))
-      .execute();
-  }
-
-  async removeBudget(scope: BudgetLimit["scope"], key: string, period: BudgetLimit["period"]): Promise<void> {
-    await this.db.deleteFrom("budgets").where("scope", "=", scope).where("key", "=", key).where("period", "=", period).execute();
-  }
-
-  async listBudgets(): Promise<BudgetLimit[]> {
-    const rows = await this.db.selectFrom("budgets").selectAll().orderBy("scope").orderBy("key").orderBy("period").execute();
-    return rows.map((r) => ({ scope: r.scope as BudgetLimit["scope"], key: r.key, period: r.period as BudgetLimit["period"], limitUsd: Number(r.limit_usd), updatedAt: r.updated_at }));
-  }
-
-  async insertPairing(pairing: Pairing): Promise<void> {
-    await this.db
-      .insertInto("pairings")
-      .values({ code: pairing.code, created_at: pairing.createdAt, expires_at: pairing.expiresAt, flow: pairing.flow, token: pairing.token, claimed_at: pairing.claimedAt })
-      .execute();
-  }
-
-  async getPairing(code: string): Promise<Pairing | undefined> {
-    const row = await this.db.selectFrom("pairings").selectAll().where("code", "=", code).executeTakeFirst();
-    return row ? { code: row.code, createdAt: row.created_at, expiresAt: row.expires_at, flow: row.flow, token: row.token, claimedAt: row.claimed_at } : undefined;
-  }
-
-  async completePairing(code: string, token: string, at: string): Promise<boolean> {
-    // One UPDATE with its conditions: of two completions at once, the second finds the token set.
-    const result = await this.db
-      .updateTable("pairings")
-      .set({ token })
-      .where("code", "=", code)
-      .where("token", "is", null)
-      .where("claimed_at", "is", null)
-      .where("expires_at", ">", at)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
-  }
-
-  async claimPairing(code: string, at: string): Promise<string | undefined> {
-    return this.write(async (db) => {
-      // Row-locked on PostgreSQL: a second claimer waits, then finds the token already cleared.
-      let query = db.selectFrom("pairings").select("token").where("code", "=", code).where("token", "is not", null);
-      if (this.dialect === "postgres") query = query.forUpdate();
-      const row = await query.executeTakeFirst();
-      if (!row?.token) return undefined;
-      await db.updateTable("pairings").set({ token: null, claimed_at: at }).where("code", "=", code).execute();
-      return row.token;
-    });
-  }
+  readonly createUser: TeamStore["createUser"] = (...args) => this.team.createUser(...args);
+  readonly findUserByName: TeamStore["findUserByName"] = (...args) => this.team.findUserByName(...args);
+  readonly getUser: TeamStore["getUser"] = (...args) => this.team.getUser(...args);
+  readonly listUsers: TeamStore["listUsers"] = (...args) => this.team.listUsers(...args);
+  readonly setUserDisabled: TeamStore["setUserDisabled"] = (...args) => this.team.setUserDisabled(...args);
+  readonly insertToken: TeamStore["insertToken"] = (...args) => this.team.insertToken(...args);
+  readonly tokenByHash: TeamStore["tokenByHash"] = (...args) => this.team.tokenByHash(...args);
+  readonly tokenRecordByHash: TeamStore["tokenRecordByHash"] = (...args) => this.team.tokenRecordByHash(...args);
+  readonly touchToken: TeamStore["touchToken"] = (...args) => this.team.touchToken(...args);
+  readonly revokeToken: TeamStore["revokeToken"] = (...args) => this.team.revokeToken(...args);
+  readonly listTokens: TeamStore["listTokens"] = (...args) => this.team.listTokens(...args);
+  readonly setBudget: TeamStore["setBudget"] = (...args) => this.team.setBudget(...args);
+  readonly removeBudget: TeamStore["removeBudget"] = (...args) => this.team.removeBudget(...args);
+  readonly listBudgets: TeamStore["listBudgets"] = (...args) => this.team.listBudgets(...args);
+  readonly insertPairing: TeamStore["insertPairing"] = (...args) => this.team.insertPairing(...args);
+  readonly getPairing: TeamStore["getPairing"] = (...args) => this.team.getPairing(...args);
+  readonly completePairing: TeamStore["completePairing"] = (...args) => this.team.completePairing(...args);
+  readonly claimPairing: TeamStore["claimPairing"] = (...args) => this.team.claimPairing(...args);
 }
 
-function userOf(row: { id: string; name: string; email: string | null; admin: number; created_at: string; disabled_at: string | null }): User {
-  return { id: row.id, name: row.name, email: row.email, admin: Number(row.admin) === 1, createdAt: row.created_at, disabledAt: row.disabled_at };
-}
 
-function tokenOf(row: { id: string; user_id: string; hash: string; label: string; created_at: string; last_used_at: string | null; revoked_at: string | null }): ApiTokenRecord {
-  return { id: row.id, userId: row.user_id, hash: row.hash, label: row.label, createdAt: row.created_at, lastUsedAt: row.last_used_at, revokedAt: row.revoked_at };
-}
