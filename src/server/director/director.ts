@@ -45,7 +45,7 @@ import { bridgeModel, bridgePlanFor, endFramePath, retimeNote } from "./bridgeJo
 import { checkedUpscale, checkSizeForSequence, deliverySize, enhanceAtSize, pickUpscaler, planSize, SIZE_WORDS, upscaleCost, upscaleInput, upscaleSoundFrom, upscaleSourcePath, type SizePlan } from "./upscaleJob.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
 import { newId } from "../ids.js";
-import type { Ledger } from "../ledger/ledger.js";
+import { BudgetRefusedError, type JobChange, type SpendGuard, type Store } from "../ledger/store.js";
 import type { Provider, ProviderRegistry } from "../providers/provider.js";
 import type { JobEvents } from "./jobEvents.js";
 import { cancelMessage, checkAgainstLimits, limitsFor, ProviderRequestError, refundsFailures, type HostedStatus, type HostedSubmitInput } from "./providerExtras.js";
@@ -55,7 +55,7 @@ import { ServiceError } from "../serviceError.js";
 export class DirectorError extends ServiceError {}
 
 export interface DirectorDeps {
-  ledger: Ledger;
+  store: Store;
   providers: ProviderRegistry;
   events: JobEvents;
   dataDir: string;
@@ -86,17 +86,19 @@ export class Director {
   private readonly delivering = new Set<string>();
   /** Every take's run, until it has written its last change (for settle()). */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Per auto job, the loop decision in progress (inOrder). */
+  private readonly chains = new Map<string, Promise<void>>();
   private readonly budget: Budget;
   private readonly randomSeed: () => number;
 
   constructor(private readonly deps: DirectorDeps) {
-    this.budget = new Budget(deps.ledger, deps.budget);
+    this.budget = new Budget(deps.store, deps.budget);
     this.randomSeed = deps.randomSeed ?? (() => randomInt(0, 2 ** 31 - 1));
   }
 
-  createJob(request: CreateJobRequest): Job {
-    const { ledger } = this.deps;
-    const frame = ledger.getFrame(request.frameId);
+  async createJob(request: CreateJobRequest): Promise<Job> {
+    const { store } = this.deps;
+    const frame = await store.getFrame(request.frameId);
     if (!frame) {
       throw new DirectorError(404, "frame_not_found", `No captured frame ${request.frameId}: capture the frame again, then draft.`, "frameId");
     }
@@ -114,7 +116,7 @@ export class Director {
     // Bridge: the span decides the length; the provider generates the nearest length it offers at
     // or above it (priced and limit-checked at that length), and delivery retimes it to fit.
     const bridge = bridgePlanFor(frame.frame, info);
-    if (bridge) endFramePath(ledger, bridge.span);
+    if (bridge) await endFramePath(store, bridge.span);
     const duration = bridge ? bridge.spanSeconds : request.duration;
     const generated = bridge ? bridge.fit.generatedSeconds : request.duration;
     const limitProblem = bridge ? undefined : checkAgainstLimits(info, request);
@@ -128,9 +130,9 @@ export class Director {
     checkSoundChoice(info, model, request.audio);
     const cost = this.estimateTake(provider, { mode: request.mode, model, duration: generated, exr: request.exr, audio: request.audio, sequence: frame.frame.sequence });
     // The judge's estimate counts against the budget too; the take records it once it is counted.
-    const checked = cost.usd + this.judgeEstimateUsd(frame.frame.sequence.projectName);
-    const refusal = this.budget.refusal(checked * count, { budgetUsd: request.budgetUsd, count, perTakeUsd: checked });
-    if (refusal) throw new DirectorError(402, "over_budget", refusal, "budgetUsd");
+    const checked = cost.usd + await this.judgeEstimateUsd(frame.frame.sequence.projectName);
+    // Checked inside the insert's transaction: two jobs at once that only one fits under cannot both land.
+    const guard = this.budget.guard(checked * count, { budgetUsd: request.budgetUsd, count, perTakeUsd: checked });
     const now = new Date().toISOString();
     const jobId = newId("job");
     const colorSpace = deliveredColorSpace(info, request.mode, frame.frame.sequence.colorSpace);
@@ -155,11 +157,11 @@ export class Director {
       canceled: false,
       takes,
     };
-    ledger.insertJob(job);
+    await insertGuarded(store, job, guard, "budgetUsd");
     if (request.auto) {
       const { target, rounds } = request.auto;
       const seeds = info.capabilities.seed ? `, each with its own seed` : "";
-      this.log(jobId, {
+      await this.log(jobId, {
         round: 0,
         kind: "round",
         text: `Round 1: drafting ${count} take${count === 1 ? "" : "s"} on ${info.label} in varied wording${seeds} (${usd(cost.usd)} each). Target score ${target}; up to ${rounds} refinement round${rounds === 1 ? "" : "s"}; budget ${usd(budgetLimitUsd)}.`,
@@ -167,17 +169,17 @@ export class Director {
       });
     }
     for (const take of takes) this.startTake(job, take, provider);
-    return this.deps.ledger.getJob(jobId)!;
+    return (await this.deps.store.getJob(jobId))!;
   }
 
-  cancelJob(jobId: string): Job {
-    const job = this.deps.ledger.getJob(jobId);
+  async cancelJob(jobId: string): Promise<Job> {
+    const job = await this.deps.store.getJob(jobId);
     if (!job) throw new DirectorError(404, "job_not_found", `No job ${jobId}.`);
     const loop = job.loop?.state === "running" ? { loop: { ...job.loop, state: "done" as const, stop: "canceled" as const, best: bestRef(job.takes) } } : {};
-    this.updateJob(jobId, { canceled: true, ...loop });
+    await this.updateJob(jobId, { canceled: true, ...loop });
     const spared = job.takes.filter((t) => !TERMINAL_TAKE_STATES.has(t.state) && this.delivering.has(t.id)).map(takeNumber);
     const keptWords = spared.length === 0 ? "" : ` ${spared.length === 1 ? `Take ${spared[0]} was` : `Takes ${spared.join(", ")} were`} already generated: delivered and kept, not thrown away.`;
-    if (job.loop?.state === "running") this.log(jobId, { round: job.loop.round, kind: "stop", text: `Stopped: canceled by the editor during round ${job.loop.round + 1}.${keptWords}` });
+    if (job.loop?.state === "running") await this.log(jobId, { round: job.loop.round, kind: "stop", text: `Stopped: canceled by the editor during round ${job.loop.round + 1}.${keptWords}` });
     const provider = this.deps.providers.get(job.provider);
     for (const take of job.takes) {
       if (TERMINAL_TAKE_STATES.has(take.state)) continue;
@@ -185,7 +187,7 @@ export class Director {
       if (this.delivering.has(take.id)) continue;
       this.running.get(take.id)?.abort();
       if (take.providerJobId && provider) this.sendCancel(job, take, provider, take.providerJobId);
-      this.transition(take.id, {
+      await this.transition(take.id, {
         state: "canceled",
         message: take.providerJobId ? cancelMessage(provider) : "Canceled",
         progress: take.progress,
@@ -193,7 +195,7 @@ export class Director {
         ...(take.providerJobId ? {} : { cost: { usd: 0, estimated: false } }),
       });
     }
-    return this.deps.ledger.getJob(jobId)!;
+    return (await this.deps.store.getJob(jobId))!;
   }
 
   /**
@@ -202,9 +204,9 @@ export class Director {
    * the provider may then finish the take and charge for it.
    */
   private sendCancel(job: Job, take: Take, provider: Provider, providerJobId: string): void {
-    provider.cancel(providerJobId).catch((error: unknown) => {
+    provider.cancel(providerJobId).catch(async (error: unknown) => {
       const why = error instanceof Error ? error.message : String(error);
-      this.log(job.id, {
+      await this.log(job.id, {
         round: job.loop?.round ?? 0,
         kind: "stop",
         text: `Take ${takeNumber(take)}: ${provider.info().label} did not confirm the cancel (${why}); it may still finish the take and charge for it.`,
@@ -214,13 +216,13 @@ export class Director {
   }
 
   /** What a job would cost and whether the backend would accept it (POST /v1/estimate). */
-  estimate(request: EstimateRequest): CostEstimate {
+  async estimate(request: EstimateRequest): Promise<CostEstimate> {
     const provider = this.knownProvider(request.provider);
     const info = provider.info();
     const model = request.model ?? defaultModel(provider, info, request.mode);
     checkSoundChoice(info, model, request.audio);
     const generation = this.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr, audio: request.audio });
-    const judgeUsd = this.judgeEstimateUsd(request.projectName);
+    const judgeUsd = await this.judgeEstimateUsd(request.projectName);
     const perTake: Money = judgeUsd > 0 ? { usd: roundCost(generation.usd + judgeUsd), estimated: true } : generation;
     const count = request.count ?? defaultCount(info, request.auto !== undefined);
     const totalUsd = round2(perTake.usd * count);
@@ -245,7 +247,7 @@ export class Director {
       limitProblem?.message ??
       autoProblem ??
       sizeProblem ??
-      this.budget.refusal(totalUsd + upscaleUsd, { budgetUsd: request.budgetUsd, count, perTakeUsd: perTake.usd });
+      await this.budget.refusal(totalUsd + upscaleUsd, { budgetUsd: request.budgetUsd, count, perTakeUsd: perTake.usd });
     // Auto: every round at full count, but never past the job budget (the loop stops there).
     const maxTotalUsd = request.auto ? round2(Math.min(perTake.usd * count * (request.auto.rounds + 1), Math.max(totalUsd, jobUsd))) : undefined;
     return {
@@ -259,7 +261,7 @@ export class Director {
       budget: {
         jobUsd,
         dailyCapUsd: budget.dailyCapUsd,
-        spentTodayUsd: round2(this.budget.spentToday()),
+        spentTodayUsd: round2(await this.budget.spentToday()),
         confirmAboveUsd: budget.confirmAboveUsd,
       },
       needsConfirmation: (maxTotalUsd ?? totalUsd) + upscaleUsd > budget.confirmAboveUsd,
@@ -285,19 +287,19 @@ export class Director {
   }
 
   /** Whether the judge looks at this project's takes: a key on the backend and the editor's yes for the project. */
-  private judgeOn(projectName: string | undefined): boolean {
-    return Boolean(this.deps.judge) && this.deps.ledger.projectSettings(projectName ?? "").judge;
+  private async judgeOn(projectName: string | undefined): Promise<boolean> {
+    return Boolean(this.deps.judge) && (await this.deps.store.projectSettings(projectName ?? "")).judge;
   }
 
   /** Upper-bound judge cost per take for a project (0 when the judge will not look). */
-  private judgeEstimateUsd(projectName: string | undefined): number {
-    if (!this.deps.judge || !this.judgeOn(projectName)) return 0;
+  private async judgeEstimateUsd(projectName: string | undefined): Promise<number> {
+    if (!this.deps.judge || !await this.judgeOn(projectName)) return 0;
     // Frames are scaled to fit 768×768 whatever the sequence size, so the size here only sets the aspect.
     return estimateJudgeUsd(this.deps.judge, { width: 1920, height: 1080, withStartFrame: true }).usd;
   }
 
   /** Spend per day, project and job, from the ledger (GET /v1/spend). */
-  spend(): SpendTotals {
+  spend(): Promise<SpendTotals> {
     return this.budget.totals();
   }
 
@@ -305,11 +307,11 @@ export class Director {
    * Sends a failed take again (a provider that went silent, a 429 that outlasted our patience, an
    * expired download): a fresh submit with the same job, counted against the budget again.
    */
-  retryTake(takeId: string): Take {
-    const { ledger, providers } = this.deps;
-    const take = ledger.getTake(takeId);
+  async retryTake(takeId: string): Promise<Take> {
+    const { store, providers } = this.deps;
+    const take = await store.getTake(takeId);
     if (!take) throw new DirectorError(404, "take_not_found", `No take ${takeId}.`);
-    const job = ledger.getJob(take.jobId)!;
+    const job = (await store.getJob(take.jobId))!;
     if (take.state !== "failed" || !take.error?.retryable) {
       throw new DirectorError(409, "not_retryable", take.state === "failed" ? "This take's failure would repeat: change the request and draft again." : "Only a failed take can be retried.");
     }
@@ -317,11 +319,11 @@ export class Director {
     const provider = providers.get(job.provider);
     if (!provider || !provider.info().available) throw new DirectorError(409, "provider_unavailable", `${job.provider} is unavailable.`);
     const cost = this.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, audio: job.audio, sequence: job.frame.sequence });
-    const refusal = this.budget.refusal(cost.usd, { limitUsd: this.budget.limitOf(job), count: 1, perTakeUsd: cost.usd, jobId: job.id });
+    const refusal = await this.budget.refusal(cost.usd, { limitUsd: this.budget.limitOf(job), count: 1, perTakeUsd: cost.usd, jobId: job.id });
     if (refusal) throw new DirectorError(402, "over_budget", refusal);
     // The round (iteration) stays: a retried take is the same take sent again. What it cost so
     // far stays in its cost, as its earlier attempts (a silent provider may well have charged).
-    this.transition(take.id, {
+    await this.transition(take.id, {
       earlierAttempts: take.cost,
       state: "queued",
       progress: 0,
@@ -333,7 +335,7 @@ export class Director {
       cost,
       outputs: {},
     });
-    const next = ledger.getTake(take.id)!;
+    const next = (await store.getTake(take.id))!;
     this.startTake(job, next, provider);
     return next;
   }
@@ -342,16 +344,16 @@ export class Director {
    * Lifts a finished SDR take to an HDR master with Runway's video_to_hdr (ruby): a new one-take
    * job on the same frame and direction, so the SDR original stays as it was.
    */
-  upconvertTake(takeId: string, request: UpconvertRequest): Job {
-    const { ledger, providers } = this.deps;
-    const source = ledger.getTake(takeId);
+  async upconvertTake(takeId: string, request: UpconvertRequest): Promise<Job> {
+    const { store, providers } = this.deps;
+    const source = await store.getTake(takeId);
     if (!source) throw new DirectorError(404, "take_not_found", `No take ${takeId}.`);
-    const sourceJob = ledger.getJob(source.jobId)!;
-    const master = source.outputs.master && ledger.getArtifact(source.outputs.master.id);
+    const sourceJob = (await store.getJob(source.jobId))!;
+    const master = source.outputs.master && await store.getArtifact(source.outputs.master.id);
     if (source.state !== "succeeded" || !master) throw new DirectorError(409, "take_not_ready", "Only a finished take can be lifted to HDR.");
     // Judge what the provider delivered (the `source` kept beside a conformed master): an SDR
     // take conformed into a PQ container is still SDR picture, and lifting it is the point.
-    const delivered = (source.outputs.source && ledger.getArtifact(source.outputs.source.id)) || master;
+    const delivered = (source.outputs.source && await store.getArtifact(source.outputs.source.id)) || master;
     const transfer = delivered.artifact.colorTags?.colr?.transfer;
     if (transfer === 16 || transfer === 18) throw new DirectorError(409, "already_hdr", "This take is already HDR.");
     if (!providers.get(request.provider)?.info().capabilities.upconvert) throw new DirectorError(400, "upconvert_unsupported", `${request.provider} cannot upconvert to HDR.`, "provider");
@@ -361,9 +363,8 @@ export class Director {
     const colorSpace = format === "hlg" ? "rec2100-hlg" : "rec2100-pq";
     const model = "ruby";
     const cost = this.estimateTake(provider, { mode: "final", model, duration: sourceJob.duration });
-    const refusal = this.budget.refusal(cost.usd, { count: 1, perTakeUsd: cost.usd });
-    if (refusal) throw new DirectorError(402, "over_budget", refusal);
-    return this.startFollowUpJob(sourceJob, { provider, model, cost, colorSpace, message: "Queued for HDR upconversion", link: { upconvertOf: { takeId, format } } });
+    const guard = this.budget.guard(cost.usd, { count: 1, perTakeUsd: cost.usd });
+    return await this.startFollowUpJob(sourceJob, { provider, model, cost, colorSpace, message: "Queued for HDR upconversion", link: { upconvertOf: { takeId, format } }, guard });
   }
 
   /**
@@ -373,15 +374,15 @@ export class Director {
    * was. Conform delivers its master at the size in the sequence's color; the critic checks it
    * against the take (upscaleCheck.ts).
    */
-  upscaleTake(takeId: string, request: UpscaleRequest, beforeStart?: (job: Job) => void): Job {
-    const { ledger, providers } = this.deps;
-    const source = ledger.getTake(takeId);
+  async upscaleTake(takeId: string, request: UpscaleRequest, beforeStart?: (job: Job) => Promise<void>): Promise<Job> {
+    const { store, providers } = this.deps;
+    const source = await store.getTake(takeId);
     if (!source) throw new DirectorError(404, "take_not_found", `No take ${takeId}.`);
-    const sourceJob = ledger.getJob(source.jobId)!;
+    const sourceJob = (await store.getJob(source.jobId))!;
     if (source.state !== "succeeded" || !source.outputs.master) throw new DirectorError(409, "take_not_ready", "Only a finished take can be upscaled.");
     const problem = checkSizeForSequence(request.size, sourceJob.frame.sequence.frameSize);
     if (problem) throw new DirectorError(400, "size_unsupported", problem, "size");
-    const file = upscaleSourcePath(ledger, source, request.size);
+    const file = await upscaleSourcePath(store, source, request.size);
     if (!file) throw new DirectorError(409, "take_not_ready", "This take has no master file any more.");
     const px = TARGET_SIZE_PIXELS[request.size];
     if ((file.width ?? 0) >= px.width && (file.height ?? 0) >= px.height) {
@@ -389,9 +390,10 @@ export class Director {
     }
     const upscaler = pickUpscaler(providers, request.size, { ...(request.provider ? { provider: request.provider } : {}), ...(request.model ? { model: request.model } : {}) });
     const cost = upscaleCost(upscaler, request.size, sourceJob.duration, file.path);
-    const refusal = this.budget.refusal(cost.usd, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: cost.usd });
-    if (refusal) throw new DirectorError(402, "over_budget", refusal, "budgetUsd");
-    return this.startFollowUpJob(sourceJob, {
+    const guard = this.budget.guard(cost.usd, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: cost.usd });
+    return await this.startFollowUpJob(sourceJob, {
+      guard,
+      field: "budgetUsd",
       provider: upscaler.provider,
       model: upscaler.model,
       cost,
@@ -399,14 +401,14 @@ export class Director {
       message: `Queued for upscaling to ${SIZE_WORDS[request.size]}`,
       link: { upscaleOf: { takeId, size: request.size }, targetSize: request.size },
       budgetUsd: request.budgetUsd,
-      beforeStart: (job) => {
-        this.log(job.id, {
+      beforeStart: async (job) => {
+        await this.log(job.id, {
           round: 0,
           kind: "enhance",
           text: `Upscaling take ${takeNumber(source)} of job ${sourceJob.id} (${file.width ?? "?"}×${file.height ?? "?"}) to ${SIZE_WORDS[request.size]} on ${upscaler.info.label} (${upscaler.model}, ${usd(cost.usd)}); the master is conformed to the sequence's color and the critic checks the picture was kept.`,
           takeIds: [source.id],
         });
-        beforeStart?.(job);
+        await beforeStart?.(job);
       },
     });
   }
@@ -416,21 +418,21 @@ export class Director {
    * is left of the enhance's budget. A refusal (the day's cap reached meanwhile, the upscaler gone)
    * is written on the enhance job and its log, never thrown: the final itself is kept.
    */
-  private startPlannedUpscale(jobId: string): void {
-    const job = this.deps.ledger.getJob(jobId);
+  private async startPlannedUpscale(jobId: string): Promise<void> {
+    const job = await this.deps.store.getJob(jobId);
     const next = job?.upscaleNext;
     const take = job?.takes[0];
     if (!job || !next || next.jobId || next.refused || take?.state !== "succeeded" || job.canceled) return;
-    const left = round2(Math.max(0, this.budget.limitOf(job) - this.deps.ledger.spentInJob(job.id)));
+    const left = round2(Math.max(0, this.budget.limitOf(job) - await this.deps.store.spentInJob(job.id)));
     try {
-      const upscale = this.upscaleTake(take.id, { size: next.size, provider: next.provider, model: next.model, budgetUsd: left }, (up) =>
-        this.updateJob(jobId, { upscaleNext: { ...next, jobId: up.id } }),
+      const upscale = await this.upscaleTake(take.id, { size: next.size, provider: next.provider, model: next.model, budgetUsd: left }, async (up) =>
+        await this.updateJob(jobId, { upscaleNext: { ...next, jobId: up.id } }),
       );
-      this.log(jobId, { round: 0, kind: "enhance", text: `Final ready; upscaling it to ${SIZE_WORDS[next.size]} (job ${upscale.id}).`, takeIds: [take.id] });
+      await this.log(jobId, { round: 0, kind: "enhance", text: `Final ready; upscaling it to ${SIZE_WORDS[next.size]} (job ${upscale.id}).`, takeIds: [take.id] });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.updateJob(jobId, { upscaleNext: { ...next, refused: message } });
-      this.log(jobId, { round: 0, kind: "enhance", text: `The final is kept at its own size, but the upscale to ${SIZE_WORDS[next.size]} was not started: ${message}`, takeIds: [take.id] });
+      await this.updateJob(jobId, { upscaleNext: { ...next, refused: message } });
+      await this.log(jobId, { round: 0, kind: "enhance", text: `The final is kept at its own size, but the upscale to ${SIZE_WORDS[next.size]} was not started: ${message}`, takeIds: [take.id] });
     }
   }
 
@@ -439,7 +441,7 @@ export class Director {
    * so the take it starts from stays as it was. Inserted and started; `beforeStart` writes what
    * must be in the ledger before the take can change (the reasoning log).
    */
-  private startFollowUpJob(
+  private async startFollowUpJob(
     source: Job,
     input: {
       provider: Provider;
@@ -451,9 +453,12 @@ export class Director {
       variant?: TakeVariant;
       budgetUsd?: number;
       exr?: boolean;
-      beforeStart?: (job: Job) => void;
+      beforeStart?: (job: Job) => Promise<void>;
+      /** The budget check, made atomically with the insert; a refusal is a 402 naming `field`. */
+      guard?: SpendGuard;
+      field?: string;
     },
-  ): Job {
+  ): Promise<Job> {
     const now = new Date().toISOString();
     const jobId = newId("job");
     const take = newTake({ jobId, index: 0, iteration: 0, cost: input.cost, colorSpace: input.colorSpace, now, variant: input.variant, message: input.message });
@@ -474,10 +479,10 @@ export class Director {
       canceled: false,
       takes: [take],
     };
-    this.deps.ledger.insertJob(job);
-    input.beforeStart?.(job);
+    await insertGuarded(this.deps.store, job, input.guard, input.field);
+    await input.beforeStart?.(job);
     this.startTake(job, take, input.provider);
-    return this.deps.ledger.getJob(jobId)!;
+    return (await this.deps.store.getJob(jobId))!;
   }
 
   /** A provider by id; an unknown one is the request's mistake (400, naming the field). */
@@ -508,7 +513,7 @@ export class Director {
       } catch (error) {
         const limited = error instanceof ProviderRequestError && error.code === "rate_limited";
         if (!limited || Date.now() >= giveUpAt || signal.aborted) throw error;
-        this.transition(takeId, { state: "queued", message: `Waiting for a free slot at ${provider.info().label}` });
+        await this.transition(takeId, { state: "queued", message: `Waiting for a free slot at ${provider.info().label}` });
         await sleep(Math.max(provider.pollIntervalMs, error.options.retryAfterMs ?? provider.pollIntervalMs * 4), signal);
         if (signal.aborted) return undefined;
       }
@@ -516,13 +521,13 @@ export class Director {
   }
 
   /** For an upconversion job: the SDR master to lift and the HDR delivery asked for. */
-  private upconvertSource(job: Job): { sourceVideoPath?: string; hdrFormat?: string } {
+  private async upconvertSource(job: Job): Promise<{ sourceVideoPath?: string; hdrFormat?: string }> {
     if (!job.upconvertOf) return {};
-    const source = this.deps.ledger.getTake(job.upconvertOf.takeId);
+    const source = await this.deps.store.getTake(job.upconvertOf.takeId);
     // Lift the provider's own SDR file when it was kept (smaller, and the picture as generated),
     // else the master.
     const kept = source?.outputs.source ?? source?.outputs.master;
-    const file = kept && this.deps.ledger.getArtifact(kept.id);
+    const file = kept && await this.deps.store.getArtifact(kept.id);
     if (!file) throw new ProviderRequestError("source_missing", "The take to upconvert has no master file any more.");
     return { sourceVideoPath: file.path, hdrFormat: job.upconvertOf.format };
   }
@@ -538,23 +543,23 @@ export class Director {
    * After a restart: free local takes run again; paid takes resume polling the job they already
    * submitted, so a paid generation is never lost.
    */
-  resumeUnfinished(): number {
-    const { ledger, providers } = this.deps;
+  async resumeUnfinished(): Promise<number> {
+    const { store, providers } = this.deps;
     let resumed = 0;
-    for (const take of ledger.unfinishedTakes()) {
-      const job = ledger.getJob(take.jobId);
+    for (const take of await store.unfinishedTakes()) {
+      const job = await store.getJob(take.jobId);
       const provider = job && providers.get(job.provider);
       if (!job || !provider) {
-        this.transition(take.id, { state: "failed", message: "Failed", error: { code: "provider_missing", message: "Its provider is no longer configured." } });
+        await this.transition(take.id, { state: "failed", message: "Failed", error: { code: "provider_missing", message: "Its provider is no longer configured." } });
         continue;
       }
       if (job.canceled) {
-        this.transition(take.id, { state: "canceled", message: "Canceled" });
+        await this.transition(take.id, { state: "canceled", message: "Canceled" });
         continue;
       }
       const resumeFrom = provider.rerunAfterRestart ? null : take.providerJobId;
       if (job.loop) {
-        this.log(job.id, {
+        await this.log(job.id, {
           round: take.iteration,
           kind: "resume",
           text: provider.rerunAfterRestart
@@ -565,14 +570,14 @@ export class Director {
           takeIds: [take.id],
         });
       }
-      if (provider.rerunAfterRestart) this.transition(take.id, { state: "queued", progress: 0, message: "Queued again after a backend restart", providerJobId: null });
-      this.startTake(job, ledger.getTake(take.id)!, provider, resumeFrom ?? undefined);
+      if (provider.rerunAfterRestart) await this.transition(take.id, { state: "queued", progress: 0, message: "Queued again after a backend restart", providerJobId: null });
+      this.startTake(job, (await store.getTake(take.id))!, provider, resumeFrom ?? undefined);
       resumed++;
     }
     // An auto job whose round had settled when the backend stopped, before the next was drafted.
-    for (const jobId of ledger.runningLoops()) this.advanceLoop(jobId);
+    for (const jobId of await store.runningLoops()) await this.inOrder(`loop:${jobId}`, () => this.advanceLoop(jobId));
     // An enhance at a size whose final was done when the backend stopped, before its upscale started.
-    for (const job of ledger.listJobs(200)) if (job.upscaleNext && !job.upscaleNext.jobId && !job.upscaleNext.refused) this.startPlannedUpscale(job.id);
+    for (const job of await store.listJobs(200)) if (job.upscaleNext && !job.upscaleNext.jobId && !job.upscaleNext.refused) await this.inOrder(`upscaleNext:${job.id}`, () => this.startPlannedUpscale(job.id));
     return resumed;
   }
 
@@ -582,9 +587,9 @@ export class Director {
    * where the same provider takes seeds. On another provider only the wording carries over: the
    * corrections answered the draft model's own habits.
    */
-  enhance(jobId: string, request: EnhanceRequest): Job {
-    const { ledger, providers } = this.deps;
-    const sourceJob = ledger.getJob(jobId);
+  async enhance(jobId: string, request: EnhanceRequest): Promise<Job> {
+    const { store, providers } = this.deps;
+    const sourceJob = await store.getJob(jobId);
     if (!sourceJob) throw new DirectorError(404, "job_not_found", `No job ${jobId}.`);
     const source = request.takeId ? sourceJob.takes.find((t) => t.id === request.takeId) : bestTake(sourceJob.takes);
     if (!source) {
@@ -607,8 +612,7 @@ export class Director {
       ? enhanceAtSize(planSize({ providers, info, model, size: request.size, frameSize: sourceJob.frame.sequence.frameSize, duration: sourceJob.duration, ...(request.upscaleProvider ? { upscaleProvider: request.upscaleProvider } : {}) }), request.size, info, cost)
       : undefined;
     const both = round2(cost.usd + (sized?.upscaleUsd ?? 0));
-    const refused = this.budget.refusal(both, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: both });
-    if (refused) throw new DirectorError(402, "over_budget", refused + (sized?.costWords ?? ""), "budgetUsd");
+    const guard = this.budget.guard(both, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: both }, sized?.costWords ?? "");
 
     const sameProvider = provider.id === sourceJob.provider;
     const drafted = source.variant;
@@ -630,7 +634,7 @@ export class Director {
         }
       : undefined;
     const draftLabel = providers.get(sourceJob.provider)?.info().label ?? sourceJob.provider;
-    return this.startFollowUpJob(sourceJob, {
+    return await this.startFollowUpJob(sourceJob, {
       provider,
       model,
       cost,
@@ -640,26 +644,28 @@ export class Director {
       variant,
       budgetUsd: request.budgetUsd,
       exr: request.exr,
-      beforeStart: (job) => {
-        this.log(job.id, {
+      guard,
+      field: "budgetUsd",
+      beforeStart: async (job) => {
+        await this.log(job.id, {
           round: 0,
           kind: "enhance",
           text: `Rendering ${what} of job ${sourceJob.id} as a final on ${info.label} (${usd(cost.usd)}): the same frame and direction${carried.length > 0 ? `, with ${carried.join(", ")}` : ""}.${sized?.logWords ?? ""}${!sameProvider && drafted && drafted.emphasis.length > 0 ? ` The draft's corrections are not sent: they answered ${draftLabel}'s habits, not ${info.label}'s.` : ""}`,
           takeIds: [source.id],
         });
-        this.log(sourceJob.id, { round: sourceJob.loop?.round ?? 0, kind: "enhance", text: `Take ${takeNumber(source)} sent to ${info.label} for its final master (job ${job.id}).`, takeIds: [source.id] });
+        await this.log(sourceJob.id, { round: sourceJob.loop?.round ?? 0, kind: "enhance", text: `Take ${takeNumber(source)} sent to ${info.label} for its final master (job ${job.id}).`, takeIds: [source.id] });
       },
     });
   }
 
   /** The editor's star and note on a take (PATCH /v1/takes/:id); the history searches the notes. */
-  patchTake(takeId: string, patch: TakePatch): Take {
-    const take = this.deps.ledger.getTake(takeId);
+  async patchTake(takeId: string, patch: TakePatch): Promise<Take> {
+    const take = await this.deps.store.getTake(takeId);
     if (!take) throw new DirectorError(404, "take_not_found", `No take ${takeId}.`);
     // A new updatedAt like any change: the record written is the ledger's latest state plus the
     // marks, so a snapshot read before it (an older job poll) cannot bring the old marks back.
-    this.transition(takeId, { ...(patch.starred !== undefined ? { starred: patch.starred } : {}), ...(patch.note !== undefined ? { note: patch.note.trim() } : {}) });
-    return this.deps.ledger.getTake(takeId)!;
+    await this.transition(takeId, { ...(patch.starred !== undefined ? { starred: patch.starred } : {}), ...(patch.note !== undefined ? { note: patch.note.trim() } : {}) });
+    return (await this.deps.store.getTake(takeId))!;
   }
 
   /**
@@ -668,16 +674,16 @@ export class Director {
    * round, so two takes settling together cannot both start a round; the round's takes and the
    * loop's new state are written in one transaction, so a crash leaves one or the other, never half.
    */
-  private advanceLoop(jobId: string): void {
-    const { ledger, providers } = this.deps;
-    const job = ledger.getJob(jobId);
+  private async advanceLoop(jobId: string): Promise<void> {
+    const { store, providers } = this.deps;
+    const job = await store.getJob(jobId);
     if (!job?.auto || !job.loop) return;
     // The best take can change after a round was decided (a later take of the round settling, a
     // retried take scoring): keep the loop's pick the one Enhance best would render.
     const best = bestRef(job.takes);
     const bestChanged = best?.takeId !== job.loop.best?.takeId || best?.score !== job.loop.best?.score;
     if (job.loop.state === "done") {
-      if (bestChanged) this.updateJob(jobId, { loop: { ...job.loop, best } });
+      if (bestChanged) await this.updateJob(jobId, { loop: { ...job.loop, best } });
       return;
     }
     const provider = providers.get(job.provider);
@@ -691,12 +697,12 @@ export class Director {
       decision = { kind: "stop", loop: { ...job.loop, state: "done", stop: "failed", best }, log: [{ round: job.loop.round, kind: "stop", text: `Stopped: ${why}.` }] };
     } else {
       const perTake = this.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, audio: job.audio, sequence: job.frame.sequence });
-      const room = this.budget.roomFor(job);
+      const room = await this.budget.roomFor(job);
       decision = decideAfterRound({
         job,
         providerLabel: info.label,
         capabilities: planCapabilities(info),
-        perTakeUsd: perTake.usd + this.judgeEstimateUsd(job.frame.sequence.projectName),
+        perTakeUsd: perTake.usd + await this.judgeEstimateUsd(job.frame.sequence.projectName),
         budgetLeftUsd: room.jobLeftUsd,
         dailyLeftUsd: room.dayLeftUsd,
         randomSeed: this.randomSeed,
@@ -708,36 +714,38 @@ export class Director {
       }
     }
     if (decision.kind === "wait") {
-      if (bestChanged) this.updateJob(jobId, { loop: { ...job.loop, best } });
+      if (bestChanged) await this.updateJob(jobId, { loop: { ...job.loop, best } });
       return;
     }
     // One transaction: the reasoning, the round's takes and the loop's state land together or not
     // at all, so a restart never repeats a half-written round. Listeners hear once it is written,
     // the reasoning ("round 2 refines take 3…") before the takes it explains.
-    const written = ledger.atomically(() => ({
-      entries: decision.log.map((line) => ledger.appendLog(jobId, { ...line, at: now })),
-      ...ledger.addTakes(jobId, takes, { loop: decision.loop }),
-    }));
+    const written = await store.recordRound(
+      jobId,
+      decision.log.map((line) => ({ ...line, at: now })),
+      takes,
+      { loop: decision.loop },
+    );
     for (const entry of written.entries) this.deps.events.emit(jobId, { type: "log", seq: entry.seq, entry });
     for (const { seq, take } of written.takes) this.deps.events.emit(jobId, { type: "take", seq, take });
-    if (written.jobSeq !== null) this.emitJob(jobId, written.jobSeq);
+    if (written.jobSeq !== null) await this.emitJob(jobId, written.jobSeq);
     if (takes.length === 0 || !provider) return;
-    const fresh = ledger.getJob(jobId)!;
+    const fresh = (await store.getJob(jobId))!;
     for (const take of takes) this.startTake(fresh, take, provider);
   }
 
-  private log(jobId: string, line: LogLine): JobLogEntry {
-    const entry = this.deps.ledger.appendLog(jobId, { ...line, at: new Date().toISOString() });
+  private async log(jobId: string, line: LogLine): Promise<JobLogEntry> {
+    const entry = await this.deps.store.appendLog(jobId, { ...line, at: new Date().toISOString() });
     this.deps.events.emit(jobId, { type: "log", seq: entry.seq, entry });
     return entry;
   }
 
-  private updateJob(jobId: string, change: Parameters<Ledger["updateJob"]>[1]): void {
-    this.emitJob(jobId, this.deps.ledger.updateJob(jobId, change));
+  private async updateJob(jobId: string, change: JobChange): Promise<void> {
+    await this.emitJob(jobId, await this.deps.store.updateJob(jobId, change));
   }
 
-  private emitJob(jobId: string, seq: number): void {
-    const job = this.deps.ledger.getJob(jobId);
+  private async emitJob(jobId: string, seq: number): Promise<void> {
+    const job = await this.deps.store.getJob(jobId);
     if (job) this.deps.events.emit(jobId, { type: "job", seq, job });
   }
 
@@ -762,35 +770,57 @@ export class Director {
   private startTake(job: Job, take: Take, provider: Provider, existingProviderJobId?: string): void {
     const controller = new AbortController();
     this.running.set(take.id, controller);
-    const run = this.runTake(job, take, provider, controller.signal, existingProviderJobId)
-      .catch((error: unknown) => {
-        if (controller.signal.aborted) return;
-        const message = error instanceof Error ? error.message : String(error);
-        this.deps.log?.(`take ${take.id} failed: ${message}`);
-        const current = this.deps.ledger.getTake(take.id);
-        const named = error instanceof ProviderRequestError;
-        this.transition(take.id, {
-          state: "failed",
-          message: "Failed",
-          error: {
-            code: named ? error.code : "internal",
-            message,
-            ...(named && error.options.raw ? { raw: error.options.raw } : {}),
-            ...(named && error.retryable ? { retryable: true } : {}),
-          },
-          // Never submitted, or refunded by the provider: it cost nothing.
-          ...(!current?.providerJobId || refundsFailures(provider) ? { cost: { usd: 0, estimated: false } } : {}),
-        });
-      })
-      .finally(() => {
+    const run = (async () => {
+      try {
+        await this.runTake(job, take, provider, controller.signal, existingProviderJobId);
+      } catch (error) {
+        if (!controller.signal.aborted) await this.failTake(take.id, provider, error);
+      } finally {
         this.running.delete(take.id);
-        this.inFlight.delete(run);
-        if (!controller.signal.aborted) {
-          this.advanceLoop(job.id);
-          this.startPlannedUpscale(job.id);
-        }
-      });
+      }
+      if (!controller.signal.aborted) {
+        await this.inOrder(`loop:${job.id}`, () => this.advanceLoop(job.id));
+        await this.inOrder(`upscaleNext:${job.id}`, () => this.startPlannedUpscale(job.id));
+      }
+    })()
+      .catch((error: unknown) => this.deps.log?.(`after take ${take.id}: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => this.inFlight.delete(run));
     this.inFlight.add(run);
+  }
+
+  /** A take's run threw: it fails, saying why; never submitted or refunded, it cost nothing. */
+  private async failTake(takeId: string, provider: Provider, error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    this.deps.log?.(`take ${takeId} failed: ${message}`);
+    const current = await this.deps.store.getTake(takeId);
+    const named = error instanceof ProviderRequestError;
+    await this.transition(takeId, {
+      state: "failed",
+      message: "Failed",
+      error: {
+        code: named ? error.code : "internal",
+        message,
+        ...(named && error.options.raw ? { raw: error.options.raw } : {}),
+        ...(named && error.retryable ? { retryable: true } : {}),
+      },
+      // Never submitted, or refunded by the provider: it cost nothing.
+      ...(!current?.providerJobId || refundsFailures(provider) ? { cost: { usd: 0, estimated: false } } : {}),
+    });
+  }
+
+  /**
+   * Runs `fn` after any earlier one queued under `key` has finished: an auto job's round is
+   * decided from a read and written later, so two takes settling together must not both decide.
+   */
+  private inOrder(key: string, fn: () => Promise<void>): Promise<void> {
+    const before = this.chains.get(key) ?? Promise.resolve();
+    const next = before.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.chains.set(key, tail);
+    void tail.then(() => {
+      if (this.chains.get(key) === tail) this.chains.delete(key);
+    });
+    return next;
   }
 
   private async runTake(job: Job, take: Take, provider: Provider, signal: AbortSignal, existingProviderJobId?: string): Promise<void> {
@@ -798,8 +828,8 @@ export class Director {
     fs.mkdirSync(workDir, { recursive: true });
     let providerJobId = existingProviderJobId;
     if (!providerJobId) {
-      const frame = this.deps.ledger.getFrame(job.frame.frameId);
-      if (!frame) throw new Error("The captured frame has gone from the ledger.");
+      const frame = await this.deps.store.getFrame(job.frame.frameId);
+      if (!frame) throw new Error("The captured frame has gone from the await store.");
       const bridge = bridgePlanFor(job.frame, provider.info());
       const input: HostedSubmitInput = {
         jobId: job.id,
@@ -808,7 +838,7 @@ export class Director {
         mode: job.mode,
         model: job.model,
         duration: bridge ? bridge.fit.generatedSeconds : job.duration,
-        ...(bridge ? { bridge: { span: bridge.span, endFramePath: endFramePath(this.deps.ledger, bridge.span) } } : {}),
+        ...(bridge ? { bridge: { span: bridge.span, endFramePath: await endFramePath(this.deps.store, bridge.span) } } : {}),
         // What is sent: the editor's direction with this take's corrections (auto mode, enhance).
         direction: bridge
           ? directionForGeneratedLength(applyVariant(job.direction, take.variant, job.frame.sequence.frameSize), bridge.fit.generatedSeconds)
@@ -820,7 +850,7 @@ export class Director {
         exr: job.exr ?? false,
         ...(job.audio !== undefined ? { audio: job.audio } : {}),
         ...this.upconvertSource(job),
-        ...upscaleInput(this.deps.ledger, job),
+        ...upscaleInput(this.deps.store, job),
         ...(job.targetSize && !job.upscaleOf ? { targetSize: { size: job.targetSize, ...TARGET_SIZE_PIXELS[job.targetSize] } } : {}),
       };
       const submitted = await this.submitWhenAdmitted(take.id, provider, input, signal);
@@ -829,16 +859,16 @@ export class Director {
       // Recorded first, whatever happened meanwhile: a generation the provider accepted is paid
       // for, and a restart must poll it, never submit it again.
       if (!signal.aborted) {
-        this.transition(take.id, { providerJobId, request: submitted.request, state: "queued", message: "Submitted" });
-      } else if (this.deps.ledger.getJob(job.id)?.canceled) {
+        await this.transition(take.id, { providerJobId, request: submitted.request, state: "queued", message: "Submitted" });
+      } else if ((await this.deps.store.getJob(job.id))?.canceled) {
         // Canceled while the request was in flight: the take stays canceled, but it was sent, so
         // it keeps its price (a provider without a cancel call charges it all the same).
-        this.transition(take.id, { providerJobId, request: submitted.request, cost: attemptCost(take) });
+        await this.transition(take.id, { providerJobId, request: submitted.request, cost: attemptCost(take) });
         await provider.cancel(providerJobId).catch(() => undefined);
         return;
       } else {
         // The backend is stopping: keep the take queued with its generation, to poll on restart.
-        this.transition(take.id, { providerJobId, request: submitted.request, message: "Submitted" });
+        await this.transition(take.id, { providerJobId, request: submitted.request, message: "Submitted" });
         return;
       }
     }
@@ -861,9 +891,9 @@ export class Director {
         const retryable = error instanceof ProviderRequestError && error.retryable;
         if (!retryable) throw error;
         if (Date.now() - lastAnswerAt >= silenceTimeoutMs) {
-          const current = this.deps.ledger.getTake(take.id);
+          const current = await this.deps.store.getTake(take.id);
           if (!current || TERMINAL_TAKE_STATES.has(current.state)) return;
-          this.transition(take.id, {
+          await this.transition(take.id, {
             state: "failed",
             message: "Failed",
             error: {
@@ -881,15 +911,15 @@ export class Director {
       }
       lastAnswerAt = Date.now();
       if (signal.aborted) return;
-      const current = this.deps.ledger.getTake(take.id);
+      const current = await this.deps.store.getTake(take.id);
       if (!current || TERMINAL_TAKE_STATES.has(current.state)) return;
       const actualCost = (status as HostedStatus).actualCost;
       if (status.state === "succeeded") {
-        if (actualCost) this.transition(take.id, { cost: actualCost });
+        if (actualCost) await this.transition(take.id, { cost: actualCost });
         break;
       }
       if (status.state === "failed" || status.state === "canceled") {
-        this.transition(take.id, {
+        await this.transition(take.id, {
           state: status.state,
           progress: current.progress,
           message: status.state === "failed" ? "Failed" : "Canceled",
@@ -899,7 +929,7 @@ export class Director {
         return;
       }
       if (current.state !== status.state || Math.abs(current.progress - status.progress) >= 0.01 || current.message !== status.message) {
-        this.transition(take.id, { state: status.state, progress: status.progress, message: status.message });
+        await this.transition(take.id, { state: status.state, progress: status.progress, message: status.message });
         delay = base;
       } else {
         delay = Math.min(ceiling, Math.round(delay * 1.5));
@@ -921,9 +951,9 @@ export class Director {
     const artifactsDir = path.join(this.deps.dataDir, "artifacts", take.id);
     fs.mkdirSync(artifactsDir, { recursive: true });
     const fetched = await provider.fetchOutputs(providerJobId, artifactsDir);
-    this.transition(take.id, { message: "Delivering the master", progress: 0.98 });
+    await this.transition(take.id, { message: "Delivering the master", progress: 0.98 });
     const span = job.frame.mode === "bridge" ? job.frame.bridge : undefined;
-    const soundFrom = upscaleSoundFrom(this.deps.ledger, job);
+    const soundFrom = await upscaleSoundFrom(this.deps.store, job);
     const { outputs, notes, retime } = await deliverOutputs({
       outputs: fetched,
       sequence: { ...job.frame.sequence, frameSize: deliverySize(job, job.frame) },
@@ -953,18 +983,18 @@ export class Director {
         ...(output.audio ? { audio: output.audio } : {}),
         createdAt: new Date().toISOString(),
       };
-      this.deps.ledger.insertArtifact(artifact, output.path);
+      await this.deps.store.insertArtifact(artifact, output.path);
       recorded[output.kind] = artifact;
     }
     if (!recorded.master) {
-      this.transition(take.id, { state: "failed", message: "Failed", error: { code: "no_master", message: `${provider.info().label} finished without a master file.` } });
+      await this.transition(take.id, { state: "failed", message: "Failed", error: { code: "no_master", message: `${provider.info().label} finished without a master file.` } });
       return;
     }
     const scored = await this.critique(job, take.id, recorded.master, signal);
     const measured = job.upscaleOf
-      ? await checkedUpscale(this.deps.ledger, job, scored, recorded.master, {
+      ? await checkedUpscale(this.deps.store, job, scored, recorded.master, {
           signal,
-          onStart: () => this.transition(take.id, { message: "Checking the upscale against its source", progress: 0.995 }),
+          onStart: () => void this.transition(take.id, { message: "Checking the upscale against its source", progress: 0.995 }),
           ...(this.deps.log ? { log: this.deps.log } : {}),
         })
       : scored;
@@ -975,12 +1005,12 @@ export class Director {
     if (judged?.costUsd) {
       // The judge's counted cost joins the take's (its generation's, then the judge's): the spend
       // the budget and the daily cap read.
-      const current = this.deps.ledger.getTake(take.id)!;
+      const current = (await this.deps.store.getTake(take.id))!;
       const attempt = attemptCost(current);
-      this.transition(take.id, { cost: { usd: roundCost(attempt.usd + judged.costUsd), estimated: attempt.estimated || judged.estimated } });
+      await this.transition(take.id, { cost: { usd: roundCost(attempt.usd + judged.costUsd), estimated: attempt.estimated || judged.estimated } });
     }
     if (retime) notes.push(retimeNote(retime.generatedFrames, retime.placedFrames, retime.speed));
-    this.transition(take.id, { state: "succeeded", progress: 1, message: "Ready", outputs: recorded, critique, ...(notes.length ? { notes } : {}), ...(retime ? { retime } : {}) });
+    await this.transition(take.id, { state: "succeeded", progress: 1, message: "Ready", outputs: recorded, critique, ...(notes.length ? { notes } : {}), ...(retime ? { retime } : {}) });
     fs.rmSync(path.join(this.deps.dataDir, "work", take.id), { recursive: true, force: true });
   }
 
@@ -989,13 +1019,13 @@ export class Director {
    * from scored takes. A critic failure never costs the take: it is ready, just unscored.
    */
   private async critique(job: Job, takeId: string, master: Artifact, signal: AbortSignal): Promise<Take["critique"]> {
-    const file = this.deps.ledger.getArtifact(master.id);
+    const file = await this.deps.store.getArtifact(master.id);
     if (!file) return null;
-    this.transition(takeId, { message: "Scoring against the direction", progress: 0.99 });
+    await this.transition(takeId, { message: "Scoring against the direction", progress: 0.99 });
     try {
-      const framePath = this.deps.ledger.getFrame(job.frame.frameId)?.imagePath;
+      const framePath = (await this.deps.store.getFrame(job.frame.frameId))?.imagePath;
       const endId = job.frame.mode === "bridge" ? job.frame.bridge?.endFrameId : undefined;
-      const endPath = endId ? this.deps.ledger.getFrame(endId)?.imagePath : undefined;
+      const endPath = endId ? (await this.deps.store.getFrame(endId))?.imagePath : undefined;
       return await critiqueClip(file.path, { direction: job.direction, ...(framePath ? { framePath } : {}), ...(endPath ? { endFramePath: endPath } : {}), signal });
     } catch (error) {
       if (!signal.aborted) this.deps.log?.(`critique of take ${takeId} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -1011,15 +1041,15 @@ export class Director {
    */
   private async judge(job: Job, takeId: string, outputs: Take["outputs"], measured: NonNullable<Take["critique"]>, signal: AbortSignal): Promise<{ critique: Take["critique"]; costUsd: number; estimated: boolean } | null> {
     const judge = this.deps.judge;
-    if (!judge || !this.judgeOn(job.frame.sequence.projectName)) return null;
+    if (!judge || !await this.judgeOn(job.frame.sequence.projectName)) return null;
     const parsed = Critique.safeParse(measured);
     if (!parsed.success) return null;
     const source = outputs.proxy ?? outputs.master;
-    const clip = source ? this.deps.ledger.getArtifact(source.id)?.path : undefined;
+    const clip = source ? (await this.deps.store.getArtifact(source.id))?.path : undefined;
     if (!clip) return null;
-    this.transition(takeId, { message: `Judging with ${judge.label}`, progress: 0.995 });
-    const room = this.budget.roomFor(job);
-    const framePath = this.deps.ledger.getFrame(job.frame.frameId)?.imagePath;
+    await this.transition(takeId, { message: `Judging with ${judge.label}`, progress: 0.995 });
+    const room = await this.budget.roomFor(job);
+    const framePath = (await this.deps.store.getFrame(job.frame.frameId))?.imagePath;
     try {
       const outcome = await runJudge({ judge, clip, direction: job.direction, roomUsd: Math.min(room.jobLeftUsd, room.dayLeftUsd), signal, ...(framePath ? { framePath } : {}) });
       if (outcome.error) this.deps.log?.(`judge of take ${takeId}: ${outcome.error.code}: ${outcome.error.message}`);
@@ -1034,16 +1064,31 @@ export class Director {
    * Applies a change to a take, records it, then tells listeners. A `cost` in the change is the
    * current attempt's; the take's cost adds what its earlier attempts cost.
    */
-  private transition(takeId: string, change: Partial<Take> & { state?: TakeState }): void {
-    const current = this.deps.ledger.getTake(takeId);
-    if (!current) return;
-    const next: Take = { ...current, ...change, updatedAt: new Date().toISOString() };
-    const earlier = next.earlierAttempts;
-    if (change.cost && earlier && earlier.usd > 0) {
-      next.cost = { usd: Math.round((change.cost.usd + earlier.usd) * 1e6) / 1e6, estimated: change.cost.estimated || earlier.estimated };
-    }
-    const seq = this.deps.ledger.updateTake(next);
-    this.deps.events.emit(next.jobId, { type: "take", seq, take: next });
+  private async transition(takeId: string, change: Partial<Take> & { state?: TakeState }): Promise<void> {
+    // Applied to the take as the store has it, in one transaction: a poll's progress and an
+    // editor's star landing together never overwrite each other.
+    const written = await this.deps.store.changeTake(takeId, (current) => {
+      const next: Take = { ...current, ...change, updatedAt: new Date().toISOString() };
+      const earlier = next.earlierAttempts;
+      if (change.cost && earlier && earlier.usd > 0) {
+        next.cost = { usd: Math.round((change.cost.usd + earlier.usd) * 1e6) / 1e6, estimated: change.cost.estimated || earlier.estimated };
+      }
+      return next;
+    });
+    if (written) this.deps.events.emit(written.take.jobId, { type: "take", seq: written.seq, take: written.take });
+  }
+}
+
+/**
+ * Inserts a job whose spend `guard` checks in the same transaction; a refusal is the editor's
+ * 402 with the figures (nothing was written).
+ */
+async function insertGuarded(store: Store, job: Job, guard: SpendGuard | undefined, field?: string): Promise<void> {
+  try {
+    await store.insertJob(job, guard);
+  } catch (error) {
+    if (error instanceof BudgetRefusedError) throw new DirectorError(402, "over_budget", error.message, field);
+    throw error;
   }
 }
 
