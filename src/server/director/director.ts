@@ -829,7 +829,7 @@ export class Director {
     let providerJobId = existingProviderJobId;
     if (!providerJobId) {
       const frame = await this.deps.store.getFrame(job.frame.frameId);
-      if (!frame) throw new Error("The captured frame has gone from the await store.");
+      if (!frame) throw new Error("The captured frame has gone from the ledger.");
       const bridge = bridgePlanFor(job.frame, provider.info());
       const input: HostedSubmitInput = {
         jobId: job.id,
@@ -849,8 +849,8 @@ export class Director {
         workDir,
         exr: job.exr ?? false,
         ...(job.audio !== undefined ? { audio: job.audio } : {}),
-        ...this.upconvertSource(job),
-        ...upscaleInput(this.deps.store, job),
+        ...(await this.upconvertSource(job)),
+        ...(await upscaleInput(this.deps.store, job)),
         ...(job.targetSize && !job.upscaleOf ? { targetSize: { size: job.targetSize, ...TARGET_SIZE_PIXELS[job.targetSize] } } : {}),
       };
       const submitted = await this.submitWhenAdmitted(take.id, provider, input, signal);
