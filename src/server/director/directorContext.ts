@@ -1,6 +1,5 @@
 import { randomInt } from "node:crypto";
-import type { JobLogEntry, Money, ProviderInfo, SequenceContext, Take, TakeState } from "../../core/schemas/index.js";
-import type { Job } from "../../core/schemas/index.js";
+import type { Job, JobLogEntry, Money, ProviderInfo, SequenceContext, Take, TakeState } from "../../core/schemas/index.js";
 import type { BudgetSettings } from "../config.js";
 import type { Judge } from "../critic/judge/judge.js";
 import { estimateJudgeUsd } from "../critic/judge/runJudge.js";
