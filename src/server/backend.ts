@@ -10,6 +10,8 @@ import { startLoopbackTls } from "./http/loopbackTls.js";
 import { ArtifactLinks, resolveLinkSecret } from "./http/artifactLinks.js";
 import { resolveToken } from "./http/security.js";
 import { Ledger } from "./ledger/ledger.js";
+import type { Store } from "./ledger/store.js";
+import { SyncLedgerStore } from "./ledger/syncLedgerStore.js";
 import { FalProvider } from "./providers/fal/falProvider.js";
 import { ComfyUIProvider } from "./providers/comfyui/comfyuiProvider.js";
 import { LumaProvider } from "./providers/luma/lumaProvider.js";
@@ -20,7 +22,8 @@ import { ProviderRegistry } from "./providers/provider.js";
 /** Composition root: every long-lived part of the backend, wired once. */
 export interface Backend {
   config: ServerConfig;
-  ledger: Ledger;
+  /** The ledger as a `Store`: every frame, job, take and artifact (the SQLite file in embedded mode). */
+  ledger: Store;
   frames: FrameStore;
   providers: ProviderRegistry;
   events: JobEvents;
@@ -52,15 +55,15 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
   if (token && config.token === undefined) log("API token: see the file \"token\" in the data dir.");
   config = { ...config, token };
   const links = new ArtifactLinks(resolveLinkSecret(config.dataDir));
-  const ledger = Ledger.open(config.dataDir);
-  const frames = new FrameStore(ledger, config.dataDir);
+  const store: Store = new SyncLedgerStore(Ledger.open(config.dataDir));
+  const frames = new FrameStore(store, config.dataDir);
   const { luma, runway, fal, comfyui: comfyConfig } = config.providers;
   const comfyui = new ComfyUIProvider(comfyConfig);
   const providers = new ProviderRegistry([new PrevizProvider(), new LumaProvider(luma), new RunwayProvider(runway), new FalProvider({ ...fal, log }), comfyui]);
   const events = new JobEvents();
   const silenceTimeoutMs = Math.min(luma.silenceTimeoutMs ?? Infinity, runway.silenceTimeoutMs ?? Infinity, fal?.silenceTimeoutMs ?? Infinity);
   const director = new Director({
-    ledger,
+    store,
     providers,
     events,
     dataDir: config.dataDir,
@@ -72,21 +75,21 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
   let project: SimulatedProject | undefined;
   try {
     if (config.harness) {
-      project = new SimulatedProject(config.dataDir, { ledger, frames, token: config.token ?? undefined });
+      project = new SimulatedProject(config.dataDir, { store, frames, token: config.token ?? undefined });
       await project.prepare();
     }
   } catch (error) {
     comfyui.close();
-    ledger.close();
+    await store.close();
     throw error;
   }
-  const backend: Backend = { config, ledger, frames, providers, events, director, project, links };
+  const backend: Backend = { config, ledger: store, frames, providers, events, director, project, links };
   const app = await buildHttpApp(backend);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     comfyui.close();
-    ledger.close();
+    await store.close();
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
       throw new PortInUseError(
         `Port ${config.port} on ${config.host} is already taken (is another Retake backend running?). Stop it, or start with RETAKE_PORT=<another port>.`,
@@ -99,7 +102,7 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   // The TLS port is RETAKE_HTTPS_PORT, else the next one (5177 → 5178), or random when the plain one is (tests).
   const tls = await startLoopbackTls(app, { host: config.host, port: config.port, ...(config.httpsPort ? { httpsPort: config.httpsPort } : {}), dataDir: config.dataDir, log });
-  const resumed = director.resumeUnfinished();
+  const resumed = await director.resumeUnfinished();
   if (resumed > 0) log(`Resumed ${resumed} unfinished take(s) from the ledger.`);
   return {
     ...backend,
@@ -111,7 +114,7 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
       // Let in-flight provider answers (a submit's generation id above all) reach the ledger.
       await Promise.all([director.settle(SETTLE_ON_CLOSE_MS), app.close(), tls?.close()]);
       comfyui.close();
-      ledger.close();
+      await store.close();
     },
   };
 }

@@ -94,7 +94,7 @@ describe("the judge in the backend", () => {
     expect(take.cost).toEqual({ usd: critique.judge!.cost.usd, estimated: true });
     expect(critique.judge!.cost.usd).toBeCloseTo((2100 * 0.3 + 600 * 2.5) / 1e6, 8);
     // …and it is what the job's budget and the day's cap read.
-    expect(backend.ledger.spentInJob(job.id)).toBeCloseTo(critique.judge!.cost.usd, 8);
+    expect(await backend.ledger.spentInJob(job.id)).toBeCloseTo(critique.judge!.cost.usd, 8);
     // The spend page shows it too (a fifth of a cent, which rounding to cents would hide).
     const spend = await get<{ jobs: Array<{ jobId: string; usd: number }> }>(`${backend.url}/v1/spend`);
     expect(spend.jobs.find((j) => j.jobId === job.id)!.usd).toBeCloseTo(critique.judge!.cost.usd, 4);

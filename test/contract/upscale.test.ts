@@ -35,7 +35,7 @@ function probe(file: string): { width: number; height: number; frames: number; t
 
 async function masterPath(job: Job): Promise<string> {
   const id = job.takes[0]!.outputs.master!.id;
-  return bed.backend.ledger.getArtifact(id)!.path;
+  return (await bed.backend.ledger.getArtifact(id))!.path;
 }
 
 describe("Finals at a target size", () => {

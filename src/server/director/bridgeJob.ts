@@ -1,6 +1,6 @@
 import { fitBridge, speedWords, type BridgeFit } from "../../core/bridgeFit.js";
 import type { BridgeSpan, FrameContext, ProviderInfo } from "../../core/schemas/index.js";
-import type { Ledger } from "../ledger/ledger.js";
+import type { Store } from "../ledger/store.js";
 import { ServiceError } from "../serviceError.js";
 
 /**
@@ -49,8 +49,8 @@ export function bridgeModel(info: ProviderInfo, requested: string | undefined): 
 }
 
 /** B's captured frame on disk. */
-export function endFramePath(ledger: Ledger, span: BridgeSpan): string {
-  const found = span.endFrameId ? ledger.getFrame(span.endFrameId) : undefined;
+export async function endFramePath(store: Store, span: BridgeSpan): Promise<string> {
+  const found = span.endFrameId ? await store.getFrame(span.endFrameId) : undefined;
   if (!found) throw new BridgeJobError(404, "frame_not_found", "B's frame for this bridge is no longer on the backend: capture the bridge again.", "frameId");
   return found.imagePath;
 }

@@ -1,6 +1,6 @@
 import { TARGET_SIZE_PIXELS, type Artifact, type CostEstimate, type FrameContext, type Job, type Money, type ProviderInfo, type Take, type TargetSize } from "../../core/schemas/index.js";
 import { applyUpscaleCheck, checkUpscale } from "../critic/upscaleCheck.js";
-import type { Ledger } from "../ledger/ledger.js";
+import type { Store } from "../ledger/store.js";
 import type { Provider, ProviderRegistry, SubmitInput } from "../providers/provider.js";
 import { ServiceError } from "../serviceError.js";
 import { ProviderRequestError } from "./providerExtras.js";
@@ -105,9 +105,9 @@ function alternatives(all: ProviderInfo[], size: TargetSize): string {
  * unless conform already scaled it to the target size or beyond (a 1080p provider's take in a UHD
  * sequence), in which case the provider's own smaller file kept as `source` is the real picture.
  */
-export function upscaleSourcePath(ledger: Ledger, take: Take, size: TargetSize): { path: string; width?: number; height?: number } | undefined {
-  const master = take.outputs.master && ledger.getArtifact(take.outputs.master.id);
-  const kept = take.outputs.source && ledger.getArtifact(take.outputs.source.id);
+export async function upscaleSourcePath(store: Store, take: Take, size: TargetSize): Promise<{ path: string; width?: number; height?: number } | undefined> {
+  const master = take.outputs.master && (await store.getArtifact(take.outputs.master.id));
+  const kept = take.outputs.source && (await store.getArtifact(take.outputs.source.id));
   const px = TARGET_SIZE_PIXELS[size];
   const reaches = (a: { width?: number }) => (a.width ?? 0) >= px.width;
   if (master && reaches(master.artifact) && kept && !reaches(kept.artifact) && kept.artifact.kind === "source") {
@@ -164,10 +164,10 @@ export function upscaleCost(upscaler: Upscaler, size: TargetSize, duration: numb
 }
 
 /** For an upscale job: the take's file to lift and the size asked (SubmitInput.upscale). */
-export function upscaleInput(ledger: Ledger, job: Job): Pick<SubmitInput, "upscale"> {
+export async function upscaleInput(store: Store, job: Job): Promise<Pick<SubmitInput, "upscale">> {
   if (!job.upscaleOf) return {};
-  const source = ledger.getTake(job.upscaleOf.takeId);
-  const file = source && upscaleSourcePath(ledger, source, job.upscaleOf.size);
+  const source = await store.getTake(job.upscaleOf.takeId);
+  const file = source && (await upscaleSourcePath(store, source, job.upscaleOf.size));
   if (!file) throw new ProviderRequestError("source_missing", "The take to upscale has no master file any more.");
   return { upscale: { sourceVideoPath: file.path, size: job.upscaleOf.size, ...TARGET_SIZE_PIXELS[job.upscaleOf.size] } };
 }
@@ -177,11 +177,11 @@ export function upscaleInput(ledger: Ledger, job: Job): Pick<SubmitInput, "upsca
  * under the upscaled picture (generative upscalers such as SeedVR2 return picture only, and a
  * take that had sound must not lose it on the way to 4K).
  */
-export function upscaleSoundFrom(ledger: Ledger, job: Job): string | undefined {
+export async function upscaleSoundFrom(store: Store, job: Job): Promise<string | undefined> {
   if (!job.upscaleOf) return undefined;
-  const master = ledger.getTake(job.upscaleOf.takeId)?.outputs.master;
+  const master = (await store.getTake(job.upscaleOf.takeId))?.outputs.master;
   if (!master?.audio) return undefined;
-  return ledger.getArtifact(master.id)?.path;
+  return (await store.getArtifact(master.id))?.path;
 }
 
 /**
@@ -190,16 +190,16 @@ export function upscaleSoundFrom(ledger: Ledger, job: Job): string | undefined {
  * leads the issues. A check that cannot run leaves the critique as it was.
  */
 export async function checkedUpscale(
-  ledger: Ledger,
+  store: Store,
   job: Job,
   critique: Take["critique"],
   master: Artifact,
   options: { signal: AbortSignal; onStart?: () => void; log?: (message: string) => void },
 ): Promise<Take["critique"]> {
   if (!job.upscaleOf || options.signal.aborted) return critique;
-  const source = ledger.getTake(job.upscaleOf.takeId);
-  const from = source && upscaleSourcePath(ledger, source, job.upscaleOf.size);
-  const upscaled = ledger.getArtifact(master.id);
+  const source = await store.getTake(job.upscaleOf.takeId);
+  const from = source && (await upscaleSourcePath(store, source, job.upscaleOf.size));
+  const upscaled = await store.getArtifact(master.id);
   if (!from || !upscaled) return critique;
   options.onStart?.();
   try {

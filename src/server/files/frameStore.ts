@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { FrameContext, type BridgeSpan, type PlacementMode, type SequenceContext } from "../../core/schemas/index.js";
 import { newId } from "../ids.js";
-import type { Ledger } from "../ledger/ledger.js";
+import type { Store } from "../ledger/store.js";
 import { ServiceError } from "../serviceError.js";
 
 export class FrameError extends ServiceError {}
@@ -38,7 +38,7 @@ export class FrameStore {
   private readonly dir: string;
 
   constructor(
-    private readonly ledger: Ledger,
+    private readonly store: Store,
     dataDir: string,
   ) {
     this.dir = path.join(dataDir, "frames");
@@ -46,8 +46,8 @@ export class FrameStore {
   }
 
   /** `bridge`: for A's frame of a bridge, the span (its endFrameId must be a frame already saved). */
-  save(bytes: Uint8Array, sequence: SequenceContext, mode: PlacementMode, bridge?: BridgeSpan): FrameContext {
-    if (bridge?.endFrameId && !this.ledger.getFrame(bridge.endFrameId)) {
+  async save(bytes: Uint8Array, sequence: SequenceContext, mode: PlacementMode, bridge?: BridgeSpan): Promise<FrameContext> {
+    if (bridge?.endFrameId && !(await this.store.getFrame(bridge.endFrameId))) {
       throw new FrameError(400, "frame_not_found", `B's frame ${bridge.endFrameId} is not on the backend: upload B's frame first, then A's with its id.`);
     }
     if (bytes.length === 0) throw new FrameError(400, "empty_image", "The frame image is empty: the host wrote no pixels. Capture again.");
@@ -64,7 +64,7 @@ export class FrameStore {
       sequence,
       ...(bridge ? { bridge } : {}),
     });
-    this.ledger.insertFrame(frame, filePath);
+    await this.store.insertFrame(frame, filePath);
     return frame;
   }
 }

@@ -24,7 +24,7 @@ import { timePointAt } from "../../core/time.js";
 import type { HarnessState } from "../../host/browser/harnessState.js";
 import type { FrameStore } from "../files/frameStore.js";
 import { readColorTagsFromFile } from "../files/fileRangedRead.js";
-import type { Ledger } from "../ledger/ledger.js";
+import type { Store } from "../ledger/store.js";
 import { ensureSampleClip, extractFrame } from "../media/sampleClip.js";
 import { ServiceError } from "../serviceError.js";
 
@@ -57,7 +57,7 @@ export class SimulatedProject {
 
   constructor(
     dataDir: string,
-    private readonly deps: { ledger: Ledger; frames: FrameStore; token?: string },
+    private readonly deps: { store: Store; frames: FrameStore; token?: string },
   ) {
     this.dir = path.join(dataDir, "harness");
     this.statePath = path.join(this.dir, "project.json");
@@ -160,14 +160,14 @@ export class SimulatedProject {
     const track = this.state.tracks.find((tr) => tr.index === span.trackIndex)!;
     const clipNamed = (ref: { name: string; start: number }) => track.clips.find((c) => c.name === ref.name && Math.abs(c.start - ref.start) < 1e-6)!;
     const endBytes = await this.frameOf(clipNamed(span.b), span.endAnchor);
-    const end = this.deps.frames.save(endBytes, sequence, "bridge");
+    const end = await this.deps.frames.save(endBytes, sequence, "bridge");
     const startBytes = await this.frameOf(clipNamed(span.a), span.startAnchor);
     return this.deps.frames.save(startBytes, sequence, "bridge", { ...span, endFrameId: end.frameId });
   }
 
   /** The picture of `clip` at sequence time `sequenceTime`, as a PNG (like exportSequenceFrame). */
   private async frameOf(clip: TrackClip, sequenceTime: number): Promise<Buffer> {
-    const source = this.sourceFor(clip);
+    const source = await this.sourceFor(clip);
     const offset = Math.max(0, sequenceTime - clip.start) + (clip.sourceIn ?? 0);
     const outPath = path.join(this.dir, `capture-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.png`);
     try {
@@ -184,14 +184,14 @@ export class SimulatedProject {
    * without moving anything. A refused import leaves the timeline and bin untouched.
    */
   async importTake(jobId: string, takeId: string, mode: PlacementMode): Promise<ImportTakeResult> {
-    const job = this.deps.ledger.getJob(jobId);
+    const job = await this.deps.store.getJob(jobId);
     const take = job?.takes.find((t) => t.id === takeId);
     if (!job || !take) throw new HarnessError(404, "take_not_found", `No take ${takeId} in job ${jobId}.`);
     const master = take.outputs.master;
     if (take.state !== "succeeded" || !master) {
       throw new HarnessError(409, "take_not_ready", `Take ${take.index + 1} has no master yet (it is ${take.state}).`);
     }
-    const artifact = this.deps.ledger.getArtifact(master.id);
+    const artifact = await this.deps.store.getArtifact(master.id);
     if (!artifact) throw new HarnessError(410, "master_missing", "The take's master is no longer on the backend.");
 
     const sequence = this.sequenceContext();
@@ -246,11 +246,11 @@ export class SimulatedProject {
   }
 
   /** Imported takes are read from their SDR proxy so a capture over them looks right. */
-  private sourceFor(clip: { mediaPath?: string }): string {
+  private async sourceFor(clip: { mediaPath?: string }): Promise<string> {
     const item = this.state.bin.find((b) => b.mediaPath === clip.mediaPath);
     if (item) {
-      const take = this.deps.ledger.getTake(item.takeId);
-      const proxy = take?.outputs.proxy && this.deps.ledger.getArtifact(take.outputs.proxy.id);
+      const take = await this.deps.store.getTake(item.takeId);
+      const proxy = take?.outputs.proxy && (await this.deps.store.getArtifact(take.outputs.proxy.id));
       if (proxy) return proxy.path;
     }
     return clip.mediaPath && fs.existsSync(clip.mediaPath) ? clip.mediaPath : this.requireSample().path;

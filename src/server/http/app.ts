@@ -21,7 +21,7 @@ export const VERSION = "0.1.0";
 
 /** The backend's HTTP face: `/v1` (DESIGN.md), the harness routes, and the built web pages. */
 export async function buildHttpApp(backend: Backend, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
-  const { config, ledger, director, events, frames, providers, project, links } = backend;
+  const { config, ledger: store, director, events, frames, providers, project, links } = backend;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 2 * 1024 * 1024 });
   // Every route as registered, so a test can hold the OpenAPI document to all of them.
   const routes: string[] = [];
@@ -55,16 +55,16 @@ export async function buildHttpApp(backend: Backend, options: { logger?: boolean
   app.get("/v1/spend", async () => director.spend());
   app.post<{ Params: { id: string } }>("/v1/takes/:id/retry", async (request) => director.retryTake(request.params.id));
   app.post<{ Params: { id: string } }>("/v1/takes/:id/upconvert", async (request, reply) =>
-    reply.code(201).send(director.upconvertTake(request.params.id, parseOr400(UpconvertRequest, request.body ?? {}, "Upconvert request"))),
+    reply.code(201).send(await director.upconvertTake(request.params.id, parseOr400(UpconvertRequest, request.body ?? {}, "Upconvert request"))),
   );
   app.post<{ Params: { id: string } }>("/v1/takes/:id/upscale", async (request, reply) =>
-    reply.code(201).send(director.upscaleTake(request.params.id, parseOr400(UpscaleRequest, request.body ?? {}, "Upscale request"))),
+    reply.code(201).send(await director.upscaleTake(request.params.id, parseOr400(UpscaleRequest, request.body ?? {}, "Upscale request"))),
   );
-  registerFrameRoutes(app, { ledger, frames });
-  registerJobRoutes(app, { ledger, director, events });
-  registerArtifactRoutes(app, { ledger, links });
-  registerProjectRoutes(app, { ledger, director });
-  registerConformRoutes(app, { ledger, dataDir: config.dataDir, events });
+  registerFrameRoutes(app, { store, frames });
+  registerJobRoutes(app, { store, director, events });
+  registerArtifactRoutes(app, { store, links });
+  registerProjectRoutes(app, { store, director });
+  registerConformRoutes(app, { store, dataDir: config.dataDir, events });
   if (project) registerHarnessRoutes(app, { project });
   await registerFalWebhookRoute(app, providers);
 

@@ -243,17 +243,18 @@ export class Ledger {
    * Spend recorded on takes (estimated until the provider says otherwise), grouped by UTC day,
    * project and job. Refunded and never-submitted takes carry 0, so they count nothing.
    */
-  spendRows(): { day: string; project: string; jobId: string; usd: number }[] {
+  spendRows(): { day: string; project: string; jobId: string; userId: string | null; usd: number }[] {
     return this.db
       .prepare(
         `SELECT substr(json_extract(t.json, '$.createdAt'), 1, 10) AS day,
                 COALESCE(json_extract(j.json, '$.frame.sequence.projectName'), '') AS project,
                 t.job_id AS jobId,
+                json_extract(j.json, '$.createdBy.userId') AS userId,
                 COALESCE(SUM(t.cost_usd), 0) AS usd
            FROM takes t JOIN jobs j ON j.id = t.job_id
           GROUP BY day, project, t.job_id`,
       )
-      .all() as { day: string; project: string; jobId: string; usd: number }[];
+      .all() as { day: string; project: string; jobId: string; userId: string | null; usd: number }[];
   }
 
   /** Total cost of takes created on one UTC day ("2026-11-24"). */
@@ -262,6 +263,36 @@ export class Ledger {
       .prepare("SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM takes WHERE substr(json_extract(json, '$.createdAt'), 1, 10) = ?")
       .get(day) as { usd: number };
     return row.usd;
+  }
+
+  /**
+   * What is already spent, for a spend guard (store.ts SpendSnapshot): the UTC day's takes, the
+   * job's, its project's that day and its editor's that day. Read inside `atomically` by the
+   * guarded writes of SyncLedgerStore, so the check and the write are one transaction.
+   */
+  spendSnapshot(input: { day: string; jobId: string; project: string; userId: string | null }): { dayUsd: number; jobUsd: number; projectDayUsd: number; userDayUsd: number } {
+    const dayUsd = this.spentOn(input.day);
+    const jobUsd = this.spentInJob(input.jobId);
+    const projectDayUsd = (
+      this.db
+        .prepare(
+          `SELECT COALESCE(SUM(t.cost_usd), 0) AS usd FROM takes t JOIN jobs j ON j.id = t.job_id
+            WHERE substr(json_extract(t.json, '$.createdAt'), 1, 10) = ? AND COALESCE(json_extract(j.json, '$.frame.sequence.projectName'), '') = ?`,
+        )
+        .get(input.day, input.project) as { usd: number }
+    ).usd;
+    const userDayUsd =
+      input.userId === null
+        ? 0
+        : (
+            this.db
+              .prepare(
+                `SELECT COALESCE(SUM(t.cost_usd), 0) AS usd FROM takes t JOIN jobs j ON j.id = t.job_id
+                  WHERE substr(json_extract(t.json, '$.createdAt'), 1, 10) = ? AND json_extract(j.json, '$.createdBy.userId') = ?`,
+              )
+              .get(input.day, input.userId) as { usd: number }
+          ).usd;
+    return { dayUsd, jobUsd, projectDayUsd, userDayUsd };
   }
 
   /** What a job's takes have cost so far (estimated until the provider says otherwise). */

@@ -12,6 +12,7 @@ import { ArtifactLinks } from "../../../src/server/http/artifactLinks.js";
 import { registerArtifactRoutes } from "../../../src/server/http/routes/artifactRoutes.js";
 import { registerConformRoutes } from "../../../src/server/http/routes/conformRoutes.js";
 import { Ledger } from "../../../src/server/ledger/ledger.js";
+import { SyncLedgerStore } from "../../../src/server/ledger/syncLedgerStore.js";
 import { copyWithEntryBoxes, dolbyVisionConfigBox } from "../../../src/server/conform/sampleEntryBoxes.js";
 import { sequenceContext } from "../../helpers/backend.js";
 
@@ -57,8 +58,10 @@ beforeAll(async () => {
     if (error instanceof HttpError) return sendError(reply, error.status, error.code, error.message);
     return sendError(reply, 500, "internal", String(error));
   });
-  registerConformRoutes(app, { ledger, dataDir: dir, events });
-  registerArtifactRoutes(app, { ledger, links: new ArtifactLinks(Buffer.alloc(32, 1)) });
+  // The routes see the async store; the fixtures seed and read the same SQLite file directly.
+  const store = new SyncLedgerStore(ledger);
+  registerConformRoutes(app, { store, dataDir: dir, events });
+  registerArtifactRoutes(app, { store, links: new ArtifactLinks(Buffer.alloc(32, 1)) });
   await app.ready();
   await Promise.all([
     run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=1", "-c:v", "libx264", "-preset", "ultrafast",

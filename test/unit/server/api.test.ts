@@ -168,7 +168,7 @@ describe("jobs", () => {
   it("marks a take failed with ffmpeg's last error line when the render fails, and keeps serving", async () => {
     const { frameId } = await uploadFrame(url, sequenceContext());
     // Corrupt the stored still behind the backend's back: the render must fail, not the server.
-    const frame = backend.ledger.getFrame(frameId)!;
+    const frame = (await backend.ledger.getFrame(frameId))!;
     fs.writeFileSync(frame.imagePath, Buffer.from("\x89PNG\r\n\x1a\n not really a png"));
     const created = Job.parse(await (await postJob({ frameId, duration: 2 })).json());
     const job = await finishedJob(created.id);

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ArtifactLink } from "../../../core/schemas/index.js";
-import type { Ledger } from "../../ledger/ledger.js";
+import type { Store } from "../../ledger/store.js";
 import type { ArtifactLinks } from "../artifactLinks.js";
 import { HttpError } from "../errors.js";
 
@@ -56,9 +56,9 @@ export function sendFileWithRange(request: FastifyRequest, reply: FastifyReply, 
   return reply.send(fs.createReadStream(filePath, { start, end }));
 }
 
-export function registerArtifactRoutes(app: FastifyInstance, deps: { ledger: Ledger; links: ArtifactLinks }) {
+export function registerArtifactRoutes(app: FastifyInstance, deps: { store: Store; links: ArtifactLinks }) {
   const handler = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-    const found = deps.ledger.getArtifact(request.params.id);
+    const found = await deps.store.getArtifact(request.params.id);
     if (!found) throw new HttpError(404, "artifact_not_found", `No artifact ${request.params.id}.`);
     return sendFileWithRange(request, reply, found.path, found.artifact.mediaType, found.artifact.fileName);
   };
@@ -71,7 +71,7 @@ export function registerArtifactRoutes(app: FastifyInstance, deps: { ledger: Led
   // link names the origin this request reached (http, or the https twin; the Host header was
   // checked by security.ts), so the browser reaches the backend the way the panel did.
   app.post<{ Params: { id: string } }>("/v1/artifacts/:id/link", async (request, reply): Promise<ArtifactLink> => {
-    if (!deps.ledger.getArtifact(request.params.id)) throw new HttpError(404, "artifact_not_found", `No artifact ${request.params.id}.`);
+    if (!(await deps.store.getArtifact(request.params.id))) throw new HttpError(404, "artifact_not_found", `No artifact ${request.params.id}.`);
     reply.header("Cache-Control", "no-store");
     return deps.links.create(`${request.protocol}://${request.headers.host}`, request.params.id);
   });

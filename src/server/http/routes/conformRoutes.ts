@@ -14,7 +14,7 @@ import type { Artifact, Take } from "../../../core/schemas/index.js";
 import { ConformError, conformMaster } from "../../conform/index.js";
 import type { JobEvents } from "../../director/jobEvents.js";
 import { newId } from "../../ids.js";
-import type { Ledger } from "../../ledger/ledger.js";
+import type { Store } from "../../ledger/store.js";
 import { FfmpegError, FfmpegMissingError } from "../../media/ffmpeg.js";
 import { HttpError, parseOr400 } from "../errors.js";
 
@@ -25,18 +25,18 @@ export const ConformRequest = z.object({
 
 const MEDIA_TYPE = { ".mov": "video/quicktime", ".mp4": "video/mp4" } as const;
 
-export function registerConformRoutes(app: FastifyInstance, deps: { ledger: Ledger; dataDir: string; events?: JobEvents }) {
-  const { ledger } = deps;
+export function registerConformRoutes(app: FastifyInstance, deps: { store: Store; dataDir: string; events?: JobEvents }) {
+  const { store } = deps;
   /** One conform per take at a time: a second click waits for nothing and is told so. */
   const running = new Set<string>();
 
   app.post<{ Params: { id: string } }>("/v1/takes/:id/conform", async (request) => {
     const { format } = parseOr400(ConformRequest, request.body ?? {}, "Conform request");
-    const take = ledger.getTake(request.params.id);
+    const take = await store.getTake(request.params.id);
     if (!take) throw new HttpError(404, "take_not_found", `No take ${request.params.id}.`);
-    const job = ledger.getJob(take.jobId);
+    const job = await store.getJob(take.jobId);
     if (!job) throw new HttpError(404, "job_not_found", `No job ${take.jobId}.`);
-    const master = take.outputs.master && ledger.getArtifact(take.outputs.master.id);
+    const master = take.outputs.master && (await store.getArtifact(take.outputs.master.id));
     if (take.state !== "succeeded" || !take.outputs.master) {
       throw new HttpError(409, "take_not_ready", `Take ${take.index + 1} has no master yet (it is ${take.state}).`);
     }
@@ -83,17 +83,17 @@ export function registerConformRoutes(app: FastifyInstance, deps: { ledger: Ledg
         ...(result.audio ? { audio: result.audio } : {}),
         createdAt: new Date().toISOString(),
       };
-      ledger.insertArtifact(artifact, out);
-      // Re-read: the take may have changed (critique, message) while we conformed.
-      const current = ledger.getTake(take.id) ?? take;
-      const next: Take = {
+      await store.insertArtifact(artifact, out);
+      // On the take as it is now: it may have changed (critique, message, a star) while we conformed.
+      const changed = await store.changeTake(take.id, (current) => ({
         ...current,
         outputs: { ...current.outputs, master: artifact },
         message: result.route === "retag" ? "Color tags fixed" : "Conformed to the sequence",
         updatedAt: new Date().toISOString(),
-      };
-      const seqNo = ledger.updateTake(next);
-      deps.events?.emit(next.jobId, { type: "take", seq: seqNo, take: next });
+      }));
+      if (!changed) throw new HttpError(404, "take_not_found", `No take ${take.id}.`);
+      const next: Take = changed.take;
+      deps.events?.emit(next.jobId, { type: "take", seq: changed.seq, take: next });
       return { take: next, artifact, notes: result.notes, route: result.route, gate };
     } catch (err) {
       fs.rmSync(out, { force: true });

@@ -3,44 +3,44 @@ import { z } from "zod";
 import { CreateJobRequest, EnhanceRequest, HistoryQuery, jobSettled, TakePatch, TERMINAL_TAKE_STATES, type JobEvent } from "../../../core/schemas/index.js";
 import type { Director } from "../../director/director.js";
 import type { JobEvents } from "../../director/jobEvents.js";
-import type { Ledger } from "../../ledger/ledger.js";
+import type { Store } from "../../ledger/store.js";
 import { HttpError, parseOr400 } from "../errors.js";
 
 const HEARTBEAT_MS = 15_000;
 
-export function registerJobRoutes(app: FastifyInstance, deps: { ledger: Ledger; director: Director; events: JobEvents }) {
-  const { ledger, director, events } = deps;
+export function registerJobRoutes(app: FastifyInstance, deps: { store: Store; director: Director; events: JobEvents }) {
+  const { store, director, events } = deps;
 
   app.post("/v1/jobs", async (request, reply) => {
     const body = parseOr400(CreateJobRequest, request.body, "Job request");
-    const job = director.createJob(body);
+    const job = await director.createJob(body);
     return reply.code(201).send(job);
   });
 
   app.get("/v1/jobs", async (request) => {
     const { limit } = parseOr400(z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }), request.query, "Query");
-    return { jobs: ledger.listJobs(limit) };
+    return { jobs: await store.listJobs(limit) };
   });
 
   app.get<{ Params: { id: string } }>("/v1/jobs/:id", async (request) => {
-    const job = ledger.getJob(request.params.id);
+    const job = await store.getJob(request.params.id);
     if (!job) throw new HttpError(404, "job_not_found", `No job ${request.params.id}.`);
     return job;
   });
 
-  app.post<{ Params: { id: string } }>("/v1/jobs/:id/cancel", async (request) => director.cancelJob(request.params.id));
+  app.post<{ Params: { id: string } }>("/v1/jobs/:id/cancel", async (request) => await director.cancelJob(request.params.id));
 
   /** Render a draft (the named take, or the job's best) as a final master: a new job. */
   app.post<{ Params: { id: string } }>("/v1/jobs/:id/enhance", async (request, reply) => {
     const body = parseOr400(EnhanceRequest, request.body ?? {}, "Enhance request");
-    return reply.code(201).send(director.enhance(request.params.id, body));
+    return reply.code(201).send(await director.enhance(request.params.id, body));
   });
 
-  app.patch<{ Params: { id: string } }>("/v1/takes/:id", async (request) => director.patchTake(request.params.id, parseOr400(TakePatch, request.body ?? {}, "Take change")));
+  app.patch<{ Params: { id: string } }>("/v1/takes/:id", async (request) => await director.patchTake(request.params.id, parseOr400(TakePatch, request.body ?? {}, "Take change")));
 
   /** Search and filters over every job in the ledger, newest first, paged. */
   app.get("/v1/history", async (request) => {
-    return ledger.history(parseOr400(HistoryQuery, request.query, "History query"));
+    return await store.history(parseOr400(HistoryQuery, request.query, "History query"));
   });
 
   /**
@@ -50,7 +50,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: { ledger: Ledger; 
    */
   app.get<{ Params: { id: string } }>("/v1/jobs/:id/events", async (request, reply) => {
     const jobId = request.params.id;
-    if (!ledger.getJob(jobId)) throw new HttpError(404, "job_not_found", `No job ${jobId}.`);
+    if (!(await store.getJob(jobId))) throw new HttpError(404, "job_not_found", `No job ${jobId}.`);
     const lastHeader = request.headers["last-event-id"];
     const lastQuery = (request.query as { lastEventId?: string }).lastEventId;
     const after = Number(Array.isArray(lastHeader) ? lastHeader[0] : (lastHeader ?? lastQuery ?? 0)) || 0;
@@ -75,17 +75,23 @@ export function registerJobRoutes(app: FastifyInstance, deps: { ledger: Ledger; 
     };
     // Done only when every take is terminal and an auto job's loop has finished: between rounds
     // every take may be terminal while the director is about to draft the next round.
-    const finishIfDone = () => {
-      const job = ledger.getJob(jobId);
-      if (job && jobSettled(job)) res.write(`event: done\ndata: {}\n\n`);
+    const finishIfDone = async () => {
+      const job = await store.getJob(jobId);
+      if (job && jobSettled(job) && !closed) res.write(`event: done\ndata: {}\n\n`);
     };
-    // Subscribe before replaying so nothing falls between the two; `send` drops duplicates.
-    const unsubscribe = events.subscribe(jobId, (event) => {
+    const live = (event: JobEvent) => {
       send(event);
-      if ((event.type === "take" && TERMINAL_TAKE_STATES.has(event.take.state)) || event.type === "job") finishIfDone();
-    });
-    for (const item of ledger.changesSince(jobId, after)) send(item);
-    finishIfDone();
+      if ((event.type === "take" && TERMINAL_TAKE_STATES.has(event.take.state)) || event.type === "job") void finishIfDone().catch(() => undefined);
+    };
+    // Subscribe before replaying so nothing falls between the two. Events heard while the replay
+    // is read wait for it: sent first, their higher seq would make `send` drop the older replay.
+    let held: JobEvent[] | null = [];
+    const unsubscribe = events.subscribe(jobId, (event) => (held ? held.push(event) : live(event)));
+    for (const item of await store.changesSince(jobId, after)) send(item);
+    const heard = held;
+    held = null;
+    for (const event of heard) send(event);
+    await finishIfDone();
 
     const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
     request.raw.on("close", () => {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { ProjectSettings } from "../../../core/schemas/index.js";
 import type { Director } from "../../director/director.js";
-import type { Ledger } from "../../ledger/ledger.js";
+import type { Store } from "../../ledger/store.js";
 import { parseOr400 } from "../errors.js";
 
 /**
@@ -11,19 +11,19 @@ import { parseOr400 } from "../errors.js";
  */
 const ProjectQuery = z.object({ project: z.string().max(500).default("") });
 
-export function registerProjectRoutes(app: FastifyInstance, deps: { ledger: Ledger; director: Director }) {
-  const { ledger, director } = deps;
+export function registerProjectRoutes(app: FastifyInstance, deps: { store: Store; director: Director }) {
+  const { store, director } = deps;
 
   app.get("/v1/judge", async () => director.judgeInfo());
 
   app.get("/v1/projects/settings", async (request) => {
     const { project } = parseOr400(ProjectQuery, request.query, "Query");
-    return { project, settings: ledger.projectSettings(project) };
+    return { project, settings: await store.projectSettings(project) };
   });
 
   app.put("/v1/projects/settings", async (request) => {
     const { project } = parseOr400(ProjectQuery, request.query, "Query");
     const settings = parseOr400(ProjectSettings.strict(), request.body ?? {}, "Project settings");
-    return { project, settings: ledger.setProjectSettings(project, settings) };
+    return { project, settings: await store.setProjectSettings(project, settings) };
   });
 }

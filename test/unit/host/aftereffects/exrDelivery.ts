@@ -18,7 +18,7 @@ export async function addExrDelivery(
   opts: { frames: number; drop?: number[]; lumaStyle?: { declared?: ColorAssumption } },
 ): Promise<Artifact> {
   const take = job.takes[0]!;
-  const master = backend.ledger.getArtifact(take.outputs.master!.id)!;
+  const master = (await backend.ledger.getArtifact(take.outputs.master!.id))!;
   const dir = path.join(backend.dataDir, "exr-fixtures", take.id);
   const framesDir = path.join(dir, "take");
   fs.mkdirSync(framesDir, { recursive: true });
@@ -52,8 +52,7 @@ export async function addExrDelivery(
     ...(opts.lumaStyle?.declared ? { colorAssumption: opts.lumaStyle.declared } : {}),
     createdAt: new Date().toISOString(),
   };
-  backend.ledger.insertArtifact(artifact, zipPath);
-  const current = backend.ledger.getTake(take.id)!;
-  backend.ledger.updateTake({ ...current, outputs: { ...current.outputs, exr: artifact } });
+  await backend.ledger.insertArtifact(artifact, zipPath);
+  await backend.ledger.changeTake(take.id, (current) => ({ ...current, outputs: { ...current.outputs, exr: artifact } }));
   return artifact;
 }

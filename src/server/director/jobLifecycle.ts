@@ -1,0 +1,291 @@
+import { compileDirection } from "../../core/direction/index.js";
+import {
+  TARGET_SIZE_PIXELS,
+  TERMINAL_TAKE_STATES,
+  type CostEstimate,
+  type CreateJobRequest,
+  type EstimateRequest,
+  type Job,
+  type JudgeInfo,
+  type Money,
+  type SpendTotals,
+  type Take,
+  type TakePatch,
+} from "../../core/schemas/index.js";
+import { estimateJudgeUsd } from "../critic/judge/runJudge.js";
+import { JUDGE_FRAME_COUNT } from "../critic/judge/judgeFrames.js";
+import { newId } from "../ids.js";
+import type { Provider } from "../providers/provider.js";
+import { ServiceError } from "../serviceError.js";
+import { takeNumber } from "./autoLoop.js";
+import { round2, usd } from "./budget.js";
+import { bridgeModel, bridgePlanFor, endFramePath } from "./bridgeJob.js";
+import { DirectorError, type DirectorContext } from "./directorContext.js";
+import { bestRef, defaultCount, defaultModel, deliveredColorSpace, insertGuarded, newTake, planCapabilities, roundCost } from "./jobParts.js";
+import { cancelMessage, checkAgainstLimits } from "./providerExtras.js";
+import { firstRoundVariants } from "./refinePlan.js";
+import { checkSoundChoice } from "./soundChoice.js";
+import type { Step } from "./steps.js";
+import { planSize, type SizePlan } from "./upscaleJob.js";
+
+/** What job lifecycle needs from whoever runs the takes. */
+export interface TakeControl {
+  /** Whether the take is generated and being delivered (a cancel spares it). */
+  isDelivering(takeId: string): boolean;
+  /** Stops the take's step wherever it runs. */
+  cancel(step: Step): Promise<void>;
+}
+
+/**
+ * A job's life as the editor drives it: create (checked and priced, its budget checked inside the
+ * insert), estimate, cancel, retry a failed take, star and note a take; and what the settings and
+ * the spend view show. The takes themselves run as steps (takeRunner.ts).
+ */
+export class JobLifecycle {
+  constructor(
+    private readonly ctx: DirectorContext,
+    private readonly takes: TakeControl,
+  ) {}
+
+  async createJob(request: CreateJobRequest): Promise<Job> {
+    const { store } = this.ctx;
+    const frame = await store.getFrame(request.frameId);
+    if (!frame) {
+      throw new DirectorError(404, "frame_not_found", `No captured frame ${request.frameId}: capture the frame again, then draft.`, "frameId");
+    }
+    const { provider, info } = this.ctx.availableProvider(request.provider);
+    if (!info.capabilities.modes.includes(request.mode)) {
+      throw new DirectorError(400, "mode_unsupported", `${info.label} cannot make ${request.mode} takes.`, "mode");
+    }
+    if (request.auto && request.mode !== "draft") {
+      throw new DirectorError(400, "auto_needs_drafts", "Auto mode refines drafts; render the chosen draft as a final with Enhance.", "auto");
+    }
+    const count = request.count ?? defaultCount(info, request.auto !== undefined);
+    if (count > info.capabilities.maxCount) {
+      throw new DirectorError(400, "count_too_large", `${info.label} makes at most ${info.capabilities.maxCount} takes per job.`, "count");
+    }
+    // Bridge: the span decides the length; the provider generates the nearest length it offers at
+    // or above it (priced and limit-checked at that length), and delivery retimes it to fit.
+    const bridge = bridgePlanFor(frame.frame, info);
+    if (bridge) await endFramePath(store, bridge.span);
+    const duration = bridge ? bridge.spanSeconds : request.duration;
+    const generated = bridge ? bridge.fit.generatedSeconds : request.duration;
+    const limitProblem = bridge ? undefined : checkAgainstLimits(info, request);
+    if (limitProblem) throw new DirectorError(400, "unsupported_combination", limitProblem.message, limitProblem.field);
+
+    // A bridge's direction is drawn (and judged) on the span; it is stretched to the generated length when sent.
+    const direction = compileDirection({ prompt: request.prompt, annotations: request.annotations, duration }, {
+      frameSize: frame.frame.sequence.frameSize,
+    });
+    const model = bridge ? bridgeModel(info, request.model) : request.model ?? defaultModel(provider, info, request.mode);
+    checkSoundChoice(info, model, request.audio);
+    const cost = this.ctx.estimateTake(provider, { mode: request.mode, model, duration: generated, exr: request.exr, audio: request.audio, sequence: frame.frame.sequence });
+    // The judge's estimate counts against the budget too; the take records it once it is counted.
+    const checked = cost.usd + await this.ctx.judgeEstimateUsd(frame.frame.sequence.projectName);
+    // Checked inside the insert's transaction: two jobs at once that only one fits under cannot both land.
+    const guard = this.ctx.budget.guard(checked * count, { budgetUsd: request.budgetUsd, count, perTakeUsd: checked });
+    const now = new Date().toISOString();
+    const jobId = newId("job");
+    const colorSpace = deliveredColorSpace(info, request.mode, frame.frame.sequence.colorSpace);
+    const variants = request.auto ? firstRoundVariants({ direction, capabilities: planCapabilities(info), count, randomSeed: this.ctx.randomSeed }) : [];
+    const takes = Array.from({ length: count }, (_, index) => newTake({ jobId, index, iteration: 0, cost, colorSpace, now, variant: variants[index] }));
+    const budgetLimitUsd = request.budgetUsd ?? this.ctx.budget.settings.perJobUsd;
+    const job: Job = {
+      id: jobId,
+      createdAt: now,
+      frame: frame.frame,
+      direction,
+      provider: provider.id,
+      model,
+      mode: request.mode,
+      count,
+      duration,
+      budgetUsd: request.budgetUsd ?? null,
+      budgetLimitUsd,
+      ...(request.exr ? { exr: true } : {}),
+      ...(request.audio !== undefined ? { audio: request.audio } : {}),
+      ...(request.auto ? { auto: request.auto, loop: { state: "running" as const, round: 0, best: null } } : {}),
+      canceled: false,
+      takes,
+    };
+    await insertGuarded(store, job, guard, "budgetUsd");
+    if (request.auto) {
+      const { target, rounds } = request.auto;
+      const seeds = info.capabilities.seed ? `, each with its own seed` : "";
+      await this.ctx.log(jobId, {
+        round: 0,
+        kind: "round",
+        text: `Round 1: drafting ${count} take${count === 1 ? "" : "s"} on ${info.label} in varied wording${seeds} (${usd(cost.usd)} each). Target score ${target}; up to ${rounds} refinement round${rounds === 1 ? "" : "s"}; budget ${usd(budgetLimitUsd)}.`,
+        takeIds: takes.map((t) => t.id),
+      });
+    }
+    for (const take of takes) await this.ctx.startTake(job, take.id);
+    return (await this.ctx.store.getJob(jobId))!;
+  }
+
+  async cancelJob(jobId: string): Promise<Job> {
+    const job = await this.ctx.store.getJob(jobId);
+    if (!job) throw new DirectorError(404, "job_not_found", `No job ${jobId}.`);
+    const loop = job.loop?.state === "running" ? { loop: { ...job.loop, state: "done" as const, stop: "canceled" as const, best: bestRef(job.takes) } } : {};
+    await this.ctx.updateJob(jobId, { canceled: true, ...loop });
+    const spared = job.takes.filter((t) => !TERMINAL_TAKE_STATES.has(t.state) && this.takes.isDelivering(t.id)).map(takeNumber);
+    const keptWords = spared.length === 0 ? "" : ` ${spared.length === 1 ? `Take ${spared[0]} was` : `Takes ${spared.join(", ")} were`} already generated: delivered and kept, not thrown away.`;
+    if (job.loop?.state === "running") await this.ctx.log(jobId, { round: job.loop.round, kind: "stop", text: `Stopped: canceled by the editor during round ${job.loop.round + 1}.${keptWords}` });
+    const provider = this.ctx.deps.providers.get(job.provider);
+    for (const take of job.takes) {
+      if (TERMINAL_TAKE_STATES.has(take.state)) continue;
+      // Already generated (and paid): it is delivered and kept rather than thrown away.
+      if (this.takes.isDelivering(take.id)) continue;
+      await this.takes.cancel({ kind: "take", jobId, takeId: take.id });
+      if (take.providerJobId && provider) this.sendCancel(job, take, provider, take.providerJobId);
+      await this.ctx.transition(take.id, {
+        state: "canceled",
+        message: take.providerJobId ? cancelMessage(provider) : "Canceled",
+        progress: take.progress,
+        // Nothing was sent, nothing is spent; a submitted take may still be charged by the provider.
+        ...(take.providerJobId ? {} : { cost: { usd: 0, estimated: false } }),
+      });
+    }
+    return (await this.ctx.store.getJob(jobId))!;
+  }
+
+  /**
+   * Asks the provider to stop a submitted take. The take is canceled in the ledger at once (the
+   * editor asked); a cancel the provider refuses or never answers is said in the job's log, since
+   * the provider may then finish the take and charge for it.
+   */
+  private sendCancel(job: Job, take: Take, provider: Provider, providerJobId: string): void {
+    provider.cancel(providerJobId).catch(async (error: unknown) => {
+      const why = error instanceof Error ? error.message : String(error);
+      await this.ctx.log(job.id, {
+        round: job.loop?.round ?? 0,
+        kind: "stop",
+        text: `Take ${takeNumber(take)}: ${provider.info().label} did not confirm the cancel (${why}); it may still finish the take and charge for it.`,
+        takeIds: [take.id],
+      });
+    });
+  }
+
+  /** What a job would cost and whether the backend would accept it (POST /v1/estimate). */
+  async estimate(request: EstimateRequest): Promise<CostEstimate> {
+    const provider = this.ctx.knownProvider(request.provider);
+    const info = provider.info();
+    const model = request.model ?? defaultModel(provider, info, request.mode);
+    checkSoundChoice(info, model, request.audio);
+    const generation = this.ctx.estimateTake(provider, { mode: request.mode, model, duration: request.duration, exr: request.exr, audio: request.audio });
+    const judgeUsd = await this.ctx.judgeEstimateUsd(request.projectName);
+    const perTake: Money = judgeUsd > 0 ? { usd: roundCost(generation.usd + judgeUsd), estimated: true } : generation;
+    const count = request.count ?? defaultCount(info, request.auto !== undefined);
+    const totalUsd = round2(perTake.usd * count);
+    const budget = this.ctx.budget.settings;
+    const jobUsd = request.budgetUsd ?? budget.perJobUsd;
+    const limitProblem = checkAgainstLimits(info, request);
+    const autoProblem = request.auto && request.mode !== "draft" ? "Auto mode refines drafts; render the chosen draft as a final with Enhance." : undefined;
+    let sized: SizePlan | undefined;
+    let sizeProblem: string | undefined;
+    if (request.size) {
+      try {
+        const frameSize = request.frameSize ?? TARGET_SIZE_PIXELS[request.size];
+        sized = planSize({ providers: this.ctx.deps.providers, info, model, size: request.size, frameSize, duration: request.duration, ...(request.upscaleProvider ? { upscaleProvider: request.upscaleProvider } : {}) });
+      } catch (error) {
+        if (!(error instanceof ServiceError)) throw error;
+        sizeProblem = error.message;
+      }
+    }
+    const upscale = sized && !sized.native ? sized.estimate : undefined;
+    const upscaleUsd = upscale?.cost.usd ?? 0;
+    const refusal =
+      limitProblem?.message ??
+      autoProblem ??
+      sizeProblem ??
+      await this.ctx.budget.refusal(totalUsd + upscaleUsd, { budgetUsd: request.budgetUsd, count, perTakeUsd: perTake.usd });
+    // Auto: every round at full count, but never past the job budget (the loop stops there).
+    const maxTotalUsd = request.auto ? round2(Math.min(perTake.usd * count * (request.auto.rounds + 1), Math.max(totalUsd, jobUsd))) : undefined;
+    return {
+      provider: provider.id,
+      model,
+      perTake,
+      total: { usd: round2(totalUsd + upscaleUsd), estimated: perTake.estimated || (upscale?.cost.estimated ?? false) },
+      ...(upscale ? { upscale } : {}),
+      ...(sized?.native ? { nativeSize: request.size } : {}),
+      ...(maxTotalUsd !== undefined ? { maxTotal: { usd: maxTotalUsd, estimated: perTake.estimated } } : {}),
+      budget: {
+        jobUsd,
+        dailyCapUsd: budget.dailyCapUsd,
+        spentTodayUsd: round2(await this.ctx.budget.spentToday()),
+        confirmAboveUsd: budget.confirmAboveUsd,
+      },
+      needsConfirmation: (maxTotalUsd ?? totalUsd) + upscaleUsd > budget.confirmAboveUsd,
+      ...(refusal ? { refusal } : {}),
+      ...(info.pricing ? { pricing: info.pricing } : {}),
+      ...(judgeUsd > 0 && this.ctx.deps.judge ? { judge: { service: this.ctx.deps.judge.service, model: this.ctx.deps.judge.model, perTakeUsd: roundCost(judgeUsd), pricing: this.ctx.deps.judge.pricing } } : {}),
+    };
+  }
+
+  /** The judge as the settings show it (GET /v1/judge): which service would see the frames, at what cost. */
+  judgeInfo(): JudgeInfo {
+    const judge = this.ctx.deps.judge;
+    if (!judge) return { available: false, reason: "No judge: set GEMINI_API_KEY on the backend (and GEMINI_BASE_URL for a proxy) to have a vision model look at each take." };
+    return {
+      available: true,
+      service: judge.service,
+      label: judge.label,
+      model: judge.model,
+      framesPerTake: JUDGE_FRAME_COUNT + 1,
+      perTakeUsd: roundCost(estimateJudgeUsd(judge, { width: 1920, height: 1080, withStartFrame: true }).usd),
+      pricing: judge.pricing,
+    };
+  }
+
+  /** Spend per day, project and job, from the ledger (GET /v1/spend). */
+  spend(): Promise<SpendTotals> {
+    return this.ctx.budget.totals();
+  }
+
+  /**
+   * Sends a failed take again (a provider that went silent, a 429 that outlasted our patience, an
+   * expired download): a fresh submit with the same job, counted against the budget again.
+   */
+  async retryTake(takeId: string): Promise<Take> {
+    const { store, providers } = this.ctx;
+    const take = await store.getTake(takeId);
+    if (!take) throw new DirectorError(404, "take_not_found", `No take ${takeId}.`);
+    const job = (await store.getJob(take.jobId))!;
+    if (take.state !== "failed" || !take.error?.retryable) {
+      throw new DirectorError(409, "not_retryable", take.state === "failed" ? "This take's failure would repeat: change the request and draft again." : "Only a failed take can be retried.");
+    }
+    if (job.canceled) throw new DirectorError(409, "job_canceled", "This job was canceled.");
+    const provider = providers.get(job.provider);
+    if (!provider || !provider.info().available) throw new DirectorError(409, "provider_unavailable", `${job.provider} is unavailable.`);
+    const cost = this.ctx.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, audio: job.audio, sequence: job.frame.sequence });
+    const refusal = await this.ctx.budget.refusal(cost.usd, { limitUsd: this.ctx.budget.limitOf(job), count: 1, perTakeUsd: cost.usd, jobId: job.id });
+    if (refusal) throw new DirectorError(402, "over_budget", refusal);
+    // The round (iteration) stays: a retried take is the same take sent again. What it cost so
+    // far stays in its cost, as its earlier attempts (a silent provider may well have charged).
+    await this.ctx.transition(take.id, {
+      earlierAttempts: take.cost,
+      state: "queued",
+      progress: 0,
+      message: "Queued again",
+      error: null,
+      providerJobId: null,
+      request: null,
+      attempt: (take.attempt ?? 0) + 1,
+      cost,
+      outputs: {},
+    });
+    const next = (await store.getTake(take.id))!;
+    await this.ctx.startTake(job, take.id);
+    return next;
+  }
+
+  /** The editor's star and note on a take (PATCH /v1/takes/:id); the history searches the notes. */
+  async patchTake(takeId: string, patch: TakePatch): Promise<Take> {
+    const take = await this.ctx.store.getTake(takeId);
+    if (!take) throw new DirectorError(404, "take_not_found", `No take ${takeId}.`);
+    // A new updatedAt like any change: the record written is the ledger's latest state plus the
+    // marks, so a snapshot read before it (an older job poll) cannot bring the old marks back.
+    await this.ctx.transition(takeId, { ...(patch.starred !== undefined ? { starred: patch.starred } : {}), ...(patch.note !== undefined ? { note: patch.note.trim() } : {}) });
+    return (await this.ctx.store.getTake(takeId))!;
+  }
+}
