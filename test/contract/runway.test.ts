@@ -78,7 +78,7 @@ describe("Runway: image to video", () => {
       const j = await getJob(backend, created.id);
       messages.add(`${j.takes[0]!.state}:${j.takes[0]!.message}`);
       return ["succeeded", "failed"].includes(j.takes[0]!.state) ? j : undefined;
-    }, 20_000, 5);
+    }, 90_000, 5);
 
     const { body, headers, path: p } = seen.created[0]!;
     expect(p).toBe("/v1/image_to_video");
