@@ -437,6 +437,9 @@ export class KyselyStore implements Store, TeamStore {
 
   readonly createUser: TeamStore["createUser"] = (...args) => this.team.createUser(...args);
   readonly findUserByName: TeamStore["findUserByName"] = (...args) => this.team.findUserByName(...args);
+  readonly findUserBySubject: TeamStore["findUserBySubject"] = (...args) => this.team.findUserBySubject(...args);
+  readonly findUserByEmail: TeamStore["findUserByEmail"] = (...args) => this.team.findUserByEmail(...args);
+  readonly linkUserSubject: TeamStore["linkUserSubject"] = (...args) => this.team.linkUserSubject(...args);
   readonly getUser: TeamStore["getUser"] = (...args) => this.team.getUser(...args);
   readonly listUsers: TeamStore["listUsers"] = (...args) => this.team.listUsers(...args);
   readonly setUserDisabled: TeamStore["setUserDisabled"] = (...args) => this.team.setUserDisabled(...args);

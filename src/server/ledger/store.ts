@@ -191,9 +191,24 @@ export interface Pairing {
   claimedAt: string | null;
 }
 
+/** The identity provider's account a user signs in as: its issuer URL and its `sub` claim. */
+export interface IdpSubject {
+  issuer: string;
+  subject: string;
+}
+
 export interface TeamStore {
-  createUser(user: { name: string; email?: string | null; admin?: boolean }): Promise<User>;
+  createUser(user: { name: string; email?: string | null; admin?: boolean; idp?: IdpSubject }): Promise<User>;
   findUserByName(name: string): Promise<User | undefined>;
+  /** The user signed in as this IdP account before (schema v5). */
+  findUserBySubject(idp: IdpSubject): Promise<{ user: User } | undefined>;
+  /**
+   * The user named by this email or holding it, and whether an IdP account is linked to them
+   * yet: browser sign-in links an admin-made user by email once, never a linked one again.
+   */
+  findUserByEmail(email: string): Promise<{ user: User; linked: boolean } | undefined>;
+  /** Links the IdP account to a user that has none yet; false if one is linked already. */
+  linkUserSubject(userId: string, idp: IdpSubject): Promise<boolean>;
   getUser(id: string): Promise<User | undefined>;
   listUsers(): Promise<User[]>;
   setUserDisabled(id: string, disabledAt: string | null): Promise<void>;
