@@ -135,7 +135,15 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     s.setBusy("connecting", true);
     try {
       const info = await bridge.call("host.backend");
-      backend = createBackendClient(info, backendOptions);
+      backend = createBackendClient(info, {
+        ...backendOptions,
+        // Team mode: a revoked or unknown token asks for a new sign-in; the drawing, the prompt and
+        // the takes stay as they are (nothing in the store is reset).
+        onSignInNeeded: (error) => {
+          if (!disposed) state().setSignInNeeded({ code: error.code, message: error.message });
+          backendOptions?.onSignInNeeded?.(error);
+        },
+      });
       if (disposed) return;
       state().setConnection("ready", backend.url);
       state().clearNotices("connect");
