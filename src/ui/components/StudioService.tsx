@@ -72,15 +72,25 @@ export function StudioService({ prompt = false }: { prompt?: boolean }) {
   }, []);
 
   // The service refused the token (revoked, say): both this part and the prompt offer a new
-  // sign-in; once the editor has signed in again (in either), both show who.
+  // sign-in; once the editor has signed in again (in either), both show who. The service URL is
+  // read again: it may have been saved in the other part meanwhile.
   useEffect(() => {
-    if (signInNeeded) setPhase((p) => (p.kind === "pairing" ? p : { kind: "signedOut" }));
-    else if (savedUrl && bridge.current) {
-      const client = bridge.current;
-      void client.call("host.secrets.get", { key: BACKEND_TOKEN_KEY }).then(({ value }) => {
-        if (value) void showWhoIsSignedIn(savedUrl, value);
-      });
-    }
+    const client = bridge.current;
+    if (!client) return;
+    let current = true;
+    void (async () => {
+      const [studio, token] = await Promise.all([
+        client.call("host.secrets.get", { key: STUDIO_URL_KEY }),
+        client.call("host.secrets.get", { key: BACKEND_TOKEN_KEY }),
+      ]);
+      if (!current) return;
+      setSavedUrl(studio.value ?? "");
+      if (signInNeeded) setPhase((p) => (p.kind === "pairing" ? p : { kind: "signedOut" }));
+      else if (studio.value && token.value) await showWhoIsSignedIn(studio.value, token.value);
+    })().catch(() => undefined);
+    return () => {
+      current = false;
+    };
   }, [signInNeeded]);
 
   /** Asks the service who the saved token belongs to; a refused token shows the ways to sign in. */
