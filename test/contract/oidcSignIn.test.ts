@@ -174,7 +174,9 @@ describe("browser sign-in by pairing", () => {
     page = await callback(idp.authorize(login.authorizationUrl, { sub: "idp-mallory", email: "ana@studio.test", email_verified: true }), login.cookie);
     expect(page.statusCode).toBe(403);
     expect(page.body).toContain("account_linked");
-    expect((await claim(pairing.code)).statusCode).toBe(202);
+    const refused = await claim(pairing.code);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe("sign_in_refused");
     expect((await store.listTokens(ana.id)).length).toBe(3);
   });
 
@@ -203,7 +205,12 @@ describe("browser sign-in by pairing", () => {
     expect(page.body).toContain("domain_not_allowed");
     expect(page.body).toContain("@studio.test");
     expect(await store.findUserByName("mallory@gmail.com")).toBeUndefined();
-    expect((await claim(pairing.code)).statusCode).toBe(202);
+    // The panel, polling, hears why at once instead of waiting out the pairing.
+    const refused = await claim(pairing.code);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe("sign_in_refused");
+    expect(refused.json().error.message).toContain("mallory@gmail.com may not sign in");
+    expect(refused.json().error.message).toContain("@studio.test");
   });
 
   it("refuses an email the IdP has not verified", async () => {
@@ -222,7 +229,9 @@ describe("browser sign-in by pairing", () => {
     expect(page.statusCode).toBe(401);
     expect(page.body).toContain("sign_in_failed");
     expect(await store.findUserByName("eve@studio.test")).toBeUndefined();
-    expect((await claim(pairing.code)).statusCode).toBe(202);
+    const refused = await claim(pairing.code);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.message).toContain("The identity provider's answer was refused");
   });
 
   it("refuses a callback in a browser that did not start the sign-in, or with another sign-in's state", async () => {

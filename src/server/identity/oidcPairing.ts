@@ -146,6 +146,17 @@ export class OidcPairing {
       throw new SignInError(400, "pairing_missing", "This browser did not start the sign-in (its cookie is missing). Start again from the Retake panel.");
     }
     const pairing = await this.livePairing(code);
+    try {
+      return await this.signIn(code, pairing, callbackUrl, requestBase);
+    } catch (error) {
+      // The panel is waiting on this pairing: tell it why, rather than let it wait ten minutes.
+      // (Not for an expired pairing or an unreachable IdP: 410 and 502 say so in the browser, and the claim says expired itself.)
+      if (error instanceof SignInError && (error.status === 401 || error.status === 403)) await this.store.failPairing(code, error.message, this.now().toISOString());
+      throw error;
+    }
+  }
+
+  private async signIn(code: string, pairing: Pairing, callbackUrl: URL, requestBase: string): Promise<User> {
     const flow = JSON.parse(pairing.flow) as Flow;
     const config = await this.config();
     // The callback URL as the IdP redirected to it: the registered redirect URI plus its query.
@@ -205,6 +216,7 @@ export class OidcPairing {
     if (!pairing) throw new ServiceError(404, "pairing_unknown", "No such sign-in: start again from the panel.");
     if (pairing.claimedAt) throw new ServiceError(410, "pairing_claimed", "This sign-in's token was already handed over; start a new sign-in from the panel.");
     if (pairing.expiresAt <= now) throw new ServiceError(410, "pairing_expired", "This sign-in expired before it finished: start again from the panel.");
+    if (pairing.failure) throw new ServiceError(403, "sign_in_refused", pairing.failure);
     return { status: "pending", expiresAt: pairing.expiresAt };
   }
 

@@ -455,6 +455,7 @@ export class KyselyStore implements Store, TeamStore {
   readonly insertPairing: TeamStore["insertPairing"] = (...args) => this.team.insertPairing(...args);
   readonly getPairing: TeamStore["getPairing"] = (...args) => this.team.getPairing(...args);
   readonly completePairing: TeamStore["completePairing"] = (...args) => this.team.completePairing(...args);
+  readonly failPairing: TeamStore["failPairing"] = (...args) => this.team.failPairing(...args);
   readonly claimPairing: TeamStore["claimPairing"] = (...args) => this.team.claimPairing(...args);
 }
 

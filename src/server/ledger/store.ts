@@ -189,6 +189,8 @@ export interface Pairing {
   /** Set once signed in: the secret token for the panel, handed over exactly once. */
   token: string | null;
   claimedAt: string | null;
+  /** Why the sign-in was refused, in words for the editor (schema v5); the panel's claim says it. */
+  failure?: string | null;
 }
 
 /** The identity provider's account a user signs in as: its issuer URL and its `sub` claim. */
@@ -234,6 +236,8 @@ export interface TeamStore {
   getPairing(code: string): Promise<Pairing | undefined>;
   /** Attaches the signed-in token to a live pairing; false if expired, unknown or already done. */
   completePairing(code: string, token: string, at: string): Promise<boolean>;
+  /** Records why a live pairing's sign-in was refused; false if it is done, expired or unknown. */
+  failPairing(code: string, failure: string, at: string): Promise<boolean>;
   /** Hands the token over once: returns it and clears it; undefined if not (yet) there. */
   claimPairing(code: string, at: string): Promise<string | undefined>;
 }

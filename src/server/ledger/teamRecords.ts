@@ -209,7 +209,27 @@ export class KyselyTeamStore implements TeamStore {
   async getPairing(code: string): Promise<Pairing | undefined> {
     const row = await this.db.selectFrom("pairings").selectAll().where("code", "=", code).executeTakeFirst();
     if (!row) return undefined;
-    return { code: row.code, createdAt: row.created_at, expiresAt: row.expires_at, flow: row.flow, token: row.token ?? null, claimedAt: row.claimed_at ?? null };
+    return {
+      code: row.code,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      flow: row.flow,
+      token: row.token ?? null,
+      claimedAt: row.claimed_at ?? null,
+      failure: row.failure ?? null,
+    };
+  }
+
+  async failPairing(code: string, failure: string, at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable("pairings")
+      .set({ failure })
+      .where("code", "=", code)
+      .where("token", "is", null)
+      .where("claimed_at", "is", null)
+      .where("expires_at", ">", at)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async completePairing(code: string, token: string, at: string): Promise<boolean> {

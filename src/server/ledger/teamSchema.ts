@@ -60,4 +60,7 @@ export async function addIdentitySubjects(db: Kysely<any>): Promise<void> {
   await sql`ALTER TABLE users ADD COLUMN idp_issuer TEXT`.execute(db);
   await sql`ALTER TABLE users ADD COLUMN idp_subject TEXT`.execute(db);
   await sql`CREATE UNIQUE INDEX users_idp_subject ON users(idp_issuer, idp_subject)`.execute(db);
+  // Why a browser sign-in was refused (domain, disabled user, account linked elsewhere), so the
+  // panel waiting on the pairing can say it instead of waiting out the ten minutes.
+  await sql`ALTER TABLE pairings ADD COLUMN failure TEXT`.execute(db);
 }
