@@ -144,7 +144,7 @@ export function StudioService({ prompt = false }: { prompt?: boolean }) {
     try {
       const pairing = await service.startPairing();
       setPhase({ kind: "pairing", pairing });
-      const opened = await controller.openExternal(pairing.signInUrl);
+      const opened = await controller.openExternal(pairing.signInUrl, "signIn");
       if (!opened) setMessage({ error: false, text: `Open ${pairing.signInUrl} in your browser to sign in.` });
       const signedIn = await waitForSignIn(service, pairing.code, abort.signal);
       setMessage(null);

@@ -539,10 +539,10 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
    * Resolves false when there is no host to ask or it lacks the method (the caller falls back
    * to the plain link); rejects with the host's reason when it refused.
    */
-  async function openExternal(url: string): Promise<boolean> {
+  async function openExternal(url: string, purpose?: "file" | "signIn"): Promise<boolean> {
     if (!bridge) return false;
     try {
-      await bridge.call("host.openExternal", { url: withoutToken(url) });
+      await bridge.call("host.openExternal", { url: withoutToken(url), ...(purpose ? { purpose } : {}) });
       return true;
     } catch (error) {
       if (codeOf(error) === "unknown_method") return false;
