@@ -1,6 +1,7 @@
 import { setupServer } from "msw/node";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { issueToken } from "../../src/server/identity/tokens.js";
 import { KyselyTeamStore } from "../../src/server/ledger/teamRecords.js";
 import { CLIENT_ID, CLIENT_SECRET, FakeIdp, IDP_ISSUER } from "../helpers/fakeIdp.js";
 import { captureFrame, clickDraft, clickOnFrame, dragOnFrame, drawings, openStudio, pressKey, type Studio } from "../helpers/studio.js";
@@ -23,6 +24,8 @@ let s: Studio;
 let database: TeamTestDatabase;
 let team: KyselyTeamStore;
 let service: TeamServiceStandIn;
+/** Who the editor signs in as at the IdP's login page. */
+let atIdp: Record<string, unknown> = { sub: "idp-ana", email: "ana@studio.test", email_verified: true, name: "Ana" };
 
 beforeAll(async () => {
   // The service's calls to the IdP are answered by msw; its calls to the embedded backend pass.
@@ -40,7 +43,7 @@ beforeAll(async () => {
   // The browser at the IdP's login page: the editor signs in as Ana, and the IdP sends the
   // browser back to the service's callback.
   await s.page.context().route(`${IDP_ISSUER}/**`, async (route) => {
-    const back = idp.authorize(route.request().url(), { sub: "idp-ana", email: "ana@studio.test", email_verified: true, name: "Ana" });
+    const back = idp.authorize(route.request().url(), atIdp);
     await route.fulfill({ status: 302, headers: { location: back.href } });
   });
 }, 180_000);
@@ -108,6 +111,34 @@ describe("signing in to a studio service from the panel", () => {
     // Nothing the editor made is lost.
     expect(await drawings(s)).toEqual(["Drawing 1: Camera pans right, 0–5 s"]);
     expect(await promptField.inputValue()).toBe("The door swings open on an empty hall");
+    await browser.close();
+
+    // An admin hands Ana a token; pasted into the prompt, the panel carries on where it was.
+    const { secret } = await issueToken(team, ana.id, "ana's Premiere");
+    await prompt.getByLabel("Token from your admin", { exact: true }).fill(secret);
+    await prompt.getByRole("button", { name: "Use token", exact: true }).click();
+    await poll(() => prompt.isVisible()).toBe(false);
+    await poll(() => studio.getByText("Signed in as ana@studio.test", { exact: true }).isVisible()).toBe(true);
+    expect(await drawings(s)).toEqual(["Drawing 1: Camera pans right, 0–5 s"]);
+    expect(await promptField.inputValue()).toBe("The door swings open on an empty hall");
+  }, 120_000);
+
+  it("says at once when the studio's sign-in refuses the account, and signs out saying the token lives until revoked", async () => {
+    const p = s.panel();
+    const studio = p.getByRole("group", { name: "Studio service" });
+    await studio.getByRole("button", { name: "Sign out", exact: true }).click();
+    await poll(() => studio.getByText(/Signed out on this machine\. The token itself keeps working until an admin revokes it/).isVisible()).toBe(true);
+
+    atIdp = { sub: "idp-mallory", email: "mallory@gmail.com", email_verified: true };
+    const popupOpened = s.page.context().waitForEvent("page");
+    await studio.getByRole("button", { name: "Sign in with your studio account", exact: true }).click();
+    const browser = await popupOpened;
+    await browser.getByRole("link", { name: "Continue to sign in" }).click();
+    await browser.getByRole("heading", { name: "Sign-in did not finish" }).waitFor({ timeout: 15_000 });
+    await poll(() => studio.getByRole("alert").innerText()).toContain(
+      "The studio's sign-in refused your account: mallory@gmail.com may not sign in to this Retake service: only @studio.test accounts may.",
+    );
+    expect(await studio.getByRole("button", { name: "Cancel", exact: true }).count()).toBe(0);
     await browser.close();
   }, 120_000);
 });
