@@ -19,6 +19,8 @@ import { usePanelStore, usePanelStoreApi } from "../state/createPanelStore.js";
 export const STUDIO_URL_KEY = "studio.url";
 const BACKEND_URL_KEY = "backend.url";
 const BACKEND_TOKEN_KEY = "backend.token";
+/** This machine's backend token, kept aside while a studio service is set. */
+const EMBEDDED_TOKEN_KEY = "embedded.token";
 
 type Phase =
   | { kind: "loading" }
@@ -114,10 +116,17 @@ export function StudioService({ prompt = false }: { prompt?: boolean }) {
     } catch {
       return setMessage({ error: true, text: `"${url}" is not a URL (e.g. https://retake.studio.example).` });
     }
+    if (clean === savedUrl) return setMessage({ error: false, text: "Saved." });
+    // The token belongs to the backend it was made for: moving to a service keeps this machine's
+    // backend token aside (and moving back restores it); another service's token means nothing here.
+    const current = (await client.call("host.secrets.get", { key: BACKEND_TOKEN_KEY })).value;
+    if (!savedUrl) await client.call("host.secrets.set", { key: EMBEDDED_TOKEN_KEY, value: current });
+    const embedded = clean ? null : (await client.call("host.secrets.get", { key: EMBEDDED_TOKEN_KEY })).value;
     await client.call("host.secrets.set", { key: STUDIO_URL_KEY, value: clean || null });
     await client.call("host.secrets.set", { key: BACKEND_URL_KEY, value: clean || null });
-    // Another service's token means nothing here; embedded mode has its own token in its data dir.
-    await client.call("host.secrets.set", { key: BACKEND_TOKEN_KEY, value: null });
+    await client.call("host.secrets.set", { key: BACKEND_TOKEN_KEY, value: embedded });
+    if (!clean) await client.call("host.secrets.set", { key: EMBEDDED_TOKEN_KEY, value: null });
+    store.getState().setSignInNeeded(null);
     setSavedUrl(clean);
     setPhase({ kind: "signedOut" });
     setMessage(clean ? { error: false, text: "Saved. Sign in to the studio service." } : { error: false, text: "No studio service: the panel works with the backend on this machine." });
