@@ -141,4 +141,21 @@ describe("signing in to a studio service from the panel", () => {
     expect(await studio.getByRole("button", { name: "Cancel", exact: true }).count()).toBe(0);
     await browser.close();
   }, 120_000);
+
+  it("goes back to this machine's backend when the service URL is emptied: no sign-in anywhere, work as before", async () => {
+    const p = s.panel();
+    const studio = p.getByRole("group", { name: "Studio service" });
+    await studio.getByLabel("Service URL", { exact: true }).fill("");
+    await studio.getByRole("button", { name: "Save", exact: true }).click();
+    await poll(() => p.getByRole("region", { name: "Sign in again" }).count()).toBe(0);
+    expect(await studio.getByRole("button", { name: "Sign in with your studio account" }).count()).toBe(0);
+    expect(await studio.getByLabel("Token from your admin", { exact: true }).count()).toBe(0);
+    // The panel talks to the embedded backend again: a new capture's frame comes from it, not the service.
+    const requested: string[] = [];
+    s.page.on("request", (request) => requested.push(request.url()));
+    await captureFrame(s);
+    await poll(() => requested.some((url) => url.startsWith(`${s.backend.url}/v1/frames/`))).toBe(true);
+    expect(requested.filter((url) => url.startsWith(service.url))).toEqual([]);
+    expect(await drawings(s)).toEqual(["Drawing 1: Camera pans right, 0–5 s"]);
+  }, 120_000);
 });
