@@ -154,7 +154,7 @@ describe("signing in to a studio service from the panel", () => {
     const requested: string[] = [];
     s.page.on("request", (request) => requested.push(request.url()));
     await captureFrame(s);
-    await poll(() => requested.some((url) => url.startsWith(`${s.backend.url}/v1/frames/`))).toBe(true);
+    await poll(async () => requested.some((url) => url.startsWith(`${s.backend.url}/v1/frames/`))).toBe(true);
     expect(requested.filter((url) => url.startsWith(service.url))).toEqual([]);
     expect(await drawings(s)).toEqual(["Drawing 1: Camera pans right, 0–5 s"]);
   }, 120_000);
