@@ -6,7 +6,7 @@ import crypto from "node:crypto";
  * sees that their panel does not show it, and stops: without it, anyone could start a pairing,
  * send its link to a colleague, and claim the colleague's token.
  *
- * Derived from the pairing code (which stays secret: 40 bits of its SHA-256 say nothing usable
+ * Derived from the pairing code (which stays secret: eight characters, about 40 bits, from its SHA-256 say nothing usable
  * about it), so no column holds it and every API process computes the same one. Letters and
  * digits that cannot be misread for each other (no 0/O, 1/I/L).
  */
