@@ -7,6 +7,7 @@ import { DirectionSummary } from "./components/DirectionSummary.js";
 import { DraftButton } from "./components/DraftButton.js";
 import { Notices } from "./components/Notices.js";
 import { Settings } from "./components/Settings.js";
+import { StudioService } from "./components/StudioService.js";
 import { TakeList } from "./components/TakeList.js";
 import { Toolbar } from "./components/Toolbar.js";
 import { HistoryView } from "./components/HistoryView.js";
@@ -45,6 +46,7 @@ function Panel() {
     <div className="panel">
       <ContextBar />
       <Notices />
+      <StudioService prompt />
       <ViewTabs />
       {/* The direct view stays mounted while hidden: the drawing surface and the takes' videos keep their state. */}
       <main className="workspace" id={tabPanelId("direct")} role="tabpanel" aria-labelledby={tabId("direct")} hidden={view !== "direct"}>

@@ -47,13 +47,24 @@ afterAll(async () => {
 async function startPairing() {
   const res = await app.inject({ method: "POST", url: "/v1/auth/pairings", headers: { host: HOST } });
   expect(res.statusCode).toBe(201);
-  return res.json() as { code: string; signInUrl: string; expiresAt: string };
+  return res.json() as { code: string; signInUrl: string; expiresAt: string; confirmation: string };
 }
 
-/** The system browser opening the sign-in URL: our redirect to the IdP, and the pairing cookie. */
-async function openSignIn(signInUrl: string) {
+/** The first page the sign-in URL shows: the confirmation code, and a link on to the IdP. */
+async function confirmationPage(signInUrl: string) {
   const url = new URL(signInUrl);
   const res = await app.inject({ method: "GET", url: url.pathname + url.search, headers: { host: HOST } });
+  expect(res.statusCode).toBe(200);
+  expect(res.headers["x-frame-options"]).toBe("DENY");
+  const next = /href="([^"]+)"/.exec(res.body)![1]!.replace(/&amp;/g, "&");
+  const cookie = String(res.headers["set-cookie"]).split(";")[0]!;
+  return { body: res.body, next, cookie, setCookie: String(res.headers["set-cookie"]) };
+}
+
+/** The system browser opening the sign-in URL and the editor pressing Continue: our redirect to the IdP, and the pairing cookie. */
+async function openSignIn(signInUrl: string) {
+  const confirm = await confirmationPage(signInUrl);
+  const res = await app.inject({ method: "GET", url: confirm.next, headers: { host: HOST, cookie: confirm.cookie } });
   expect(res.statusCode).toBe(302);
   const cookie = String(res.headers["set-cookie"]).split(";")[0]!;
   return { authorizationUrl: String(res.headers.location), cookie };
@@ -90,6 +101,7 @@ describe("browser sign-in by pairing", () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain("Signed in as ana@studio.test");
     expect(page.body).toContain("return to Premiere");
+    expect(page.body).toContain(pairing.confirmation); // the same code as the panel shows
     // The token endpoint got the PKCE verifier and our client's credentials.
     const sent = idp.tokenRequests.at(-1)!;
     expect(sent.get("code_verifier")).toBeTruthy();
@@ -100,9 +112,10 @@ describe("browser sign-in by pairing", () => {
     expect(token).toMatch(/^rtk_[A-Za-z0-9_-]{43}$/);
     expect(user).toEqual({ name: "ana@studio.test", admin: false });
 
-    const me = await app.inject({ method: "GET", url: "/v1/whoami", headers: { host: HOST, authorization: `Bearer ${token}` } });
+    const me = await app.inject({ method: "GET", url: "/v1/me", headers: { host: HOST, authorization: `Bearer ${token}` } });
     expect(me.statusCode).toBe(200);
-    expect(me.json().name).toBe("ana@studio.test");
+    expect(me.json()).toEqual({ user: { id: expect.stringMatching(/^user_/), name: "ana@studio.test", admin: false } });
+    expect((await app.inject({ method: "GET", url: "/v1/me", headers: { host: HOST } })).statusCode).toBe(401);
 
     // A replayed claim gets nothing, and the secret is gone from the database.
     const replay = await claim(pairing.code);
@@ -126,6 +139,64 @@ describe("browser sign-in by pairing", () => {
     expect((await store.listTokens(first!.id)).length).toBe(2);
   });
 
+  it("shows a confirmation code before the IdP, and reaches the IdP only from a click on that page", async () => {
+    const pairing = await startPairing();
+    expect(pairing.confirmation).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    const other = await startPairing();
+    expect(other.confirmation).not.toBe(pairing.confirmation);
+    const confirm = await confirmationPage(pairing.signInUrl);
+    expect(confirm.body).toContain(pairing.confirmation);
+    expect(confirm.body).toContain("Continue only if your panel shows this code");
+    expect(confirm.setCookie).toContain("SameSite=Strict");
+    expect(confirm.body).not.toContain(IDP_ISSUER); // no way to the IdP but through Continue
+    // A victim sent straight to the continue step (no cookie from our page) is not taken to the IdP.
+    const direct = await app.inject({ method: "GET", url: confirm.next, headers: { host: HOST } });
+    expect(direct.statusCode).toBe(400);
+    expect(direct.headers.location).toBeUndefined();
+    // Nor with the cookie of another sign-in's confirmation page.
+    const crossed = await app.inject({ method: "GET", url: confirm.next, headers: { host: HOST, cookie: (await confirmationPage(other.signInUrl)).cookie } });
+    expect(crossed.statusCode).toBe(400);
+  });
+
+  it("keys editors on the IdP account: a changed email stays the same user, another account with a taken email is refused", async () => {
+    // Ana (idp-ana) signed in above. Her email changes at the IdP: still her user, not a new one.
+    const ana = (await store.findUserByName("ana@studio.test"))!;
+    let pairing = await startPairing();
+    let login = await openSignIn(pairing.signInUrl);
+    let page = await callback(idp.authorize(login.authorizationUrl, { sub: "idp-ana", email: "ana.silva@studio.test" }), login.cookie);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain("Signed in as ana@studio.test");
+    expect(await store.findUserByName("ana.silva@studio.test")).toBeUndefined();
+
+    // nOAuth: another account whose (unverifiable) email claim says Ana's address gets nothing.
+    pairing = await startPairing();
+    login = await openSignIn(pairing.signInUrl);
+    page = await callback(idp.authorize(login.authorizationUrl, { sub: "idp-mallory", email: "ana@studio.test", email_verified: true }), login.cookie);
+    expect(page.statusCode).toBe(403);
+    expect(page.body).toContain("account_linked");
+    const refused = await claim(pairing.code);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe("sign_in_refused");
+    expect((await store.listTokens(ana.id)).length).toBe(3);
+  });
+
+  it("links a user an admin made by email to the first IdP account that signs in with it, once", async () => {
+    const dan = await store.createUser({ name: "dan@studio.test" });
+    let pairing = await startPairing();
+    let login = await openSignIn(pairing.signInUrl);
+    expect((await callback(idp.authorize(login.authorizationUrl, { sub: "idp-dan", email: "dan@studio.test" }), login.cookie)).statusCode).toBe(200);
+    const claimed = await claim(pairing.code);
+    expect(claimed.json().user.name).toBe("dan@studio.test");
+    expect((await store.listTokens(dan.id)).length).toBe(1);
+    expect((await store.findUserBySubject({ issuer: IDP_ISSUER, subject: "idp-dan" }))?.user.id).toBe(dan.id);
+
+    pairing = await startPairing();
+    login = await openSignIn(pairing.signInUrl);
+    const second = await callback(idp.authorize(login.authorizationUrl, { sub: "idp-dan-2", email: "dan@studio.test" }), login.cookie);
+    expect(second.statusCode).toBe(403);
+    expect((await store.listTokens(dan.id)).length).toBe(1);
+  });
+
   it("refuses an account outside the studio's domains, and the panel gets no token", async () => {
     const pairing = await startPairing();
     const { authorizationUrl, cookie } = await openSignIn(pairing.signInUrl);
@@ -134,7 +205,12 @@ describe("browser sign-in by pairing", () => {
     expect(page.body).toContain("domain_not_allowed");
     expect(page.body).toContain("@studio.test");
     expect(await store.findUserByName("mallory@gmail.com")).toBeUndefined();
-    expect((await claim(pairing.code)).statusCode).toBe(202);
+    // The panel, polling, hears why at once instead of waiting out the pairing.
+    const refused = await claim(pairing.code);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe("sign_in_refused");
+    expect(refused.json().error.message).toContain("mallory@gmail.com may not sign in");
+    expect(refused.json().error.message).toContain("@studio.test");
   });
 
   it("refuses an email the IdP has not verified", async () => {
@@ -153,7 +229,9 @@ describe("browser sign-in by pairing", () => {
     expect(page.statusCode).toBe(401);
     expect(page.body).toContain("sign_in_failed");
     expect(await store.findUserByName("eve@studio.test")).toBeUndefined();
-    expect((await claim(pairing.code)).statusCode).toBe(202);
+    const refused = await claim(pairing.code);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.message).toContain("The identity provider's answer was refused");
   });
 
   it("refuses a callback in a browser that did not start the sign-in, or with another sign-in's state", async () => {
@@ -186,6 +264,7 @@ describe("browser sign-in by pairing", () => {
     expect((await claim(pairing.code)).statusCode).toBe(410);
     const login = await app.inject({ method: "GET", url: `/auth/login?pair=${pairing.code}`, headers: { host: HOST } });
     expect(login.statusCode).toBe(410);
+    expect(login.body).not.toContain(pairing.confirmation);
   });
 
   it("says 404 for a code it never issued", async () => {

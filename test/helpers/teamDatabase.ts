@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
-import { createTeamTables, type Dialect } from "../../src/server/ledger/teamSchema.js";
+import { addIdentitySubjects, createTeamTables, type Dialect } from "../../src/server/ledger/teamSchema.js";
 import { freshDatabase } from "./postgres.js";
 
 /**
@@ -26,6 +26,7 @@ export async function openTeamTestDatabase(dialect: Dialect): Promise<TeamTestDa
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-team-"));
     const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(path.join(dir, "ledger.sqlite")) }) });
     await createTeamTables(db, "sqlite");
+    await addIdentitySubjects(db);
     return {
       dialect,
       db,
@@ -42,6 +43,7 @@ export async function openTeamTestDatabase(dialect: Dialect): Promise<TeamTestDa
   pool.on("connect", (client) => client.on("error", () => {}));
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
   await createTeamTables(db, "postgres");
+  await addIdentitySubjects(db);
   return {
     dialect,
     db,

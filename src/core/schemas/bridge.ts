@@ -87,7 +87,11 @@ export const BridgeMethods = {
    * Opens a link in the system browser (UXP webviews do not follow `target="_blank"`). Only
    * http/https; the caller strips secrets first: the system browser keeps history.
    */
-  "host.openExternal": { params: z.object({ url: z.string().min(1) }), result: z.object({ ok: z.literal(true) }) },
+  "host.openExternal": {
+    // `purpose` picks the words of the consent prompt UXP shows before opening (default: a take's file).
+    params: z.object({ url: z.string().min(1), purpose: z.enum(["file", "signIn"]).optional() }),
+    result: z.object({ ok: z.literal(true) }),
+  },
   "host.secrets.get": { params: z.object({ key: z.string().min(1) }), result: z.object({ value: z.string().nullable() }) },
   "host.secrets.set": {
     params: z.object({ key: z.string().min(1), value: z.string().nullable() }),

@@ -65,6 +65,13 @@ export function createBrowserHostHandlers(options: BrowserHostOptions): HostHand
     "host.backend": async () => {
       const state = await api.state();
       options.onState?.(state);
+      // A studio service set in the panel's settings (team mode): the panel talks to it with the
+      // token it signed in with, as the UXP hosts do with backend.url / backend.token.
+      const studio = secrets.get("studio.url");
+      if (studio) {
+        const token = secrets.get("backend.token");
+        return token ? { url: studio, token } : { url: studio };
+      }
       const url = options.backendUrl ?? window.location.origin;
       return state.token ? { url, token: state.token } : { url };
     },

@@ -31,7 +31,7 @@ export function createHostServices(deps: { uxp: UxpApi; fetch?: FetchLike; defau
       // The panel's own fetches use this URL: the route that works when one does, else the URL
       // as configured (the panel then reports its own failure; host requests name both routes).
       "host.backend": async () => connection().catch(() => readBackend(secrets, deps.defaultBackendUrl ?? DEFAULT_BACKEND_URL)),
-      "host.openExternal": async ({ url }) => openExternal(deps.uxp, url),
+      "host.openExternal": async ({ url, purpose }) => openExternal(deps.uxp, url, purpose),
       "host.secrets.get": async ({ key }) => ({ value: await secrets.get(key) }),
       "host.secrets.set": async ({ key, value }) => {
         await secrets.set(key, value);

@@ -5,7 +5,13 @@ import type { UxpApi } from "./types.js";
  * `target="_blank"`). Only http/https: the manifest's `launchProcess` allows just those schemes,
  * and anything else (file:, a custom scheme) would launch a local program.
  */
-export async function openExternal(uxp: UxpApi, url: string): Promise<{ ok: true }> {
+/** What UXP's consent prompt says before the browser opens. */
+const CONSENT = {
+  file: "Retake opens this take's file in your browser.",
+  signIn: "Retake opens your studio's sign-in page in your browser.",
+} as const;
+
+export async function openExternal(uxp: UxpApi, url: string, purpose: keyof typeof CONSENT = "file"): Promise<{ ok: true }> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -18,7 +24,7 @@ export async function openExternal(uxp: UxpApi, url: string): Promise<{ ok: true
   if (!uxp.shell) throw new Error("This host cannot open links in the browser (uxp.shell is missing): copy the link instead.");
   // UXP answers a string (empty on success, else why it did not open) in some versions; treat
   // a non-empty one as a refusal so the editor learns why nothing happened.
-  const answer = await uxp.shell.openExternal(parsed.href, "Retake opens this take's file in your browser.");
+  const answer = await uxp.shell.openExternal(parsed.href, CONSENT[purpose]);
   if (typeof answer === "string" && answer.length > 0) throw new Error(`The browser did not open: ${answer}`);
   return { ok: true };
 }

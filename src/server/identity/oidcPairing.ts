@@ -1,8 +1,9 @@
 import crypto from "node:crypto";
 import * as oidc from "openid-client";
 import { ConfigError } from "../config.js";
-import type { Pairing, TeamStore, User } from "../ledger/store.js";
+import type { IdpSubject, Pairing, TeamStore, User } from "../ledger/store.js";
 import { ServiceError } from "../serviceError.js";
+import { confirmationCode } from "./confirmationCode.js";
 import { hashToken, issueToken } from "./tokens.js";
 
 /**
@@ -20,6 +21,12 @@ import { hashToken, issueToken } from "./tokens.js";
 export const PAIRING_TTL_MS = 10 * 60_000;
 /** The cookie that ties the IdP's redirect back to the browser that started the sign-in. */
 export const PAIR_COOKIE = "retake_pair";
+/**
+ * The cookie the confirmation page sets and the continue step requires (SameSite=Strict): the
+ * IdP is reached only from a click on our own page that showed the confirmation code, never
+ * straight from a link someone sent.
+ */
+export const CONFIRM_COOKIE = "retake_confirm";
 export const OIDC_SCOPE = "openid email profile";
 
 export interface OidcSettings {
@@ -89,7 +96,7 @@ export class OidcPairing {
   }
 
   /** POST /v1/auth/pairings: a new sign-in for the panel to open and poll. */
-  async createPairing(requestBase: string): Promise<{ code: string; signInUrl: string; expiresAt: string }> {
+  async createPairing(requestBase: string): Promise<{ code: string; signInUrl: string; expiresAt: string; confirmation: string }> {
     const now = this.now();
     const code = crypto.randomBytes(24).toString("base64url");
     const flow: Flow = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier() };
@@ -103,7 +110,13 @@ export class OidcPairing {
     };
     await this.store.insertPairing(pairing);
     const base = this.settings.publicUrl ?? requestBase;
-    return { code, signInUrl: `${base}/auth/login?pair=${encodeURIComponent(code)}`, expiresAt: pairing.expiresAt };
+    return { code, signInUrl: `${base}/auth/login?pair=${encodeURIComponent(code)}`, expiresAt: pairing.expiresAt, confirmation: confirmationCode(code) };
+  }
+
+  /** GET /auth/login?pair=CODE: the live pairing's confirmation code, for the page that shows it before the IdP. */
+  async confirmation(code: string): Promise<string> {
+    await this.livePairing(code);
+    return confirmationCode(code);
   }
 
   /** GET /auth/login?pair=CODE: where to send the browser (the IdP's authorization endpoint). */
@@ -125,7 +138,7 @@ export class OidcPairing {
 
   /**
    * GET /auth/callback: checks the IdP's answer (state, PKCE, the ID token's signature, issuer,
-   * audience, nonce), finds or creates the editor by email, issues a token and attaches it to
+   * audience, nonce), finds the editor by the IdP account (or links or makes one), issues a token and attaches it to
    * the pairing. Returns who signed in.
    */
   async completeSignIn(code: string | undefined, callbackUrl: URL, requestBase: string): Promise<User> {
@@ -133,6 +146,17 @@ export class OidcPairing {
       throw new SignInError(400, "pairing_missing", "This browser did not start the sign-in (its cookie is missing). Start again from the Retake panel.");
     }
     const pairing = await this.livePairing(code);
+    try {
+      return await this.signIn(code, pairing, callbackUrl, requestBase);
+    } catch (error) {
+      // The panel is waiting on this pairing: tell it why, rather than let it wait ten minutes.
+      // (Not for an expired pairing or an unreachable IdP: 410 and 502 say so in the browser, and the claim says expired itself.)
+      if (error instanceof SignInError && (error.status === 401 || error.status === 403)) await this.store.failPairing(code, error.message, this.now().toISOString());
+      throw error;
+    }
+  }
+
+  private async signIn(code: string, pairing: Pairing, callbackUrl: URL, requestBase: string): Promise<User> {
     const flow = JSON.parse(pairing.flow) as Flow;
     const config = await this.config();
     // The callback URL as the IdP redirected to it: the registered redirect URI plus its query.
@@ -151,6 +175,7 @@ export class OidcPairing {
       throw new SignInError(401, "sign_in_failed", `The identity provider's answer was refused: ${describeOidcError(error)}. Start again from the Retake panel.`);
     }
     if (!claims) throw new SignInError(401, "sign_in_failed", "The identity provider sent no ID token. Start again from the Retake panel.");
+    const idp: IdpSubject = { issuer: String(claims.iss), subject: String(claims.sub) };
     const email = typeof claims.email === "string" ? claims.email.trim().toLowerCase() : "";
     if (!email) {
       throw new SignInError(403, "email_missing", "The identity provider did not say your email address (the client needs the \"email\" scope). Ask your Retake admin.");
@@ -166,7 +191,7 @@ export class OidcPairing {
         `${email} may not sign in to this Retake service: only ${this.settings.allowedDomains.map((d) => `@${d}`).join(", ")} accounts may. Sign in with your studio account.`,
       );
     }
-    const user = await this.userFor(email);
+    const user = await this.userFor(idp, email);
     if (user.disabledAt) throw new SignInError(403, "user_disabled", `${email} is disabled on this Retake service: ask an admin to enable it.`);
     const now = this.now();
     const { secret, record } = await issueToken(this.store, user.id, `panel (browser sign-in ${now.toISOString().slice(0, 10)})`, now);
@@ -191,6 +216,7 @@ export class OidcPairing {
     if (!pairing) throw new ServiceError(404, "pairing_unknown", "No such sign-in: start again from the panel.");
     if (pairing.claimedAt) throw new ServiceError(410, "pairing_claimed", "This sign-in's token was already handed over; start a new sign-in from the panel.");
     if (pairing.expiresAt <= now) throw new ServiceError(410, "pairing_expired", "This sign-in expired before it finished: start again from the panel.");
+    if (pairing.failure) throw new ServiceError(403, "sign_in_refused", pairing.failure);
     return { status: "pending", expiresAt: pairing.expiresAt };
   }
 
@@ -206,15 +232,33 @@ export class OidcPairing {
     return pairing;
   }
 
-  private async userFor(email: string): Promise<User> {
-    const existing = await this.store.findUserByName(email);
-    if (existing) return existing;
+  /**
+   * The user this IdP account is: by issuer + `sub`, which the IdP never reassigns. Email only
+   * links, once, a user an admin made by that email (or one who signed in before schema v5); a
+   * user already linked to another account is never taken over by someone whose email claim
+   * says the same address (on Entra ID that claim can be set by the account's owner: "nOAuth").
+   */
+  private async userFor(idp: IdpSubject, email: string): Promise<User> {
+    const known = await this.store.findUserBySubject(idp);
+    if (known) return known.user;
+    const byEmail = await this.store.findUserByEmail(email);
+    if (byEmail) {
+      if (!byEmail.linked && (await this.store.linkUserSubject(byEmail.user.id, idp))) return byEmail.user;
+      // Linked meanwhile by this same account (two sign-ins at once)? Then it is this user.
+      const raced = await this.store.findUserBySubject(idp);
+      if (raced) return raced.user;
+      throw new SignInError(
+        403,
+        "account_linked",
+        `The Retake user ${byEmail.user.name} already signs in with another ${idp.issuer} account. If that is you, sign in with that account; otherwise ask your Retake admin.`,
+      );
+    }
     try {
-      return await this.store.createUser({ name: email, email });
+      return await this.store.createUser({ name: email, email, idp });
     } catch (error) {
       // Two first sign-ins of the same editor at once: the other one made the user.
-      const made = await this.store.findUserByName(email);
-      if (made) return made;
+      const made = await this.store.findUserBySubject(idp);
+      if (made) return made.user;
       throw error;
     }
   }

@@ -15,7 +15,7 @@ export function teamOpenApiPaths(): Record<string, unknown> {
       post: {
         ...noToken,
         summary: "Start a browser sign-in for the panel: open signInUrl in the system browser, then poll the claim",
-        responses: { "201": { description: "{code, signInUrl, expiresAt}" }, "501": { ...error, description: "No identity provider configured" } },
+        responses: { "201": { description: "{code, signInUrl, expiresAt, confirmation}: show `confirmation` (XXXX-XXXX) in the panel; the browser pages show it too" }, "501": { ...error, description: "No identity provider configured" } },
       },
     },
     "/v1/auth/pairings/{code}/claim": {
@@ -30,6 +30,9 @@ export function teamOpenApiPaths(): Record<string, unknown> {
           "410": { ...error, description: "pairing_expired or pairing_claimed" },
         },
       },
+    },
+    "/v1/me": {
+      get: { summary: "Who this token belongs to (the panel's \"Signed in as …\")", responses: { "200": { description: "{user: {id, name, admin}}" }, "401": error } },
     },
     "/v1/admin/spend": {
       get: {

@@ -437,6 +437,9 @@ export class KyselyStore implements Store, TeamStore {
 
   readonly createUser: TeamStore["createUser"] = (...args) => this.team.createUser(...args);
   readonly findUserByName: TeamStore["findUserByName"] = (...args) => this.team.findUserByName(...args);
+  readonly findUserBySubject: TeamStore["findUserBySubject"] = (...args) => this.team.findUserBySubject(...args);
+  readonly findUserByEmail: TeamStore["findUserByEmail"] = (...args) => this.team.findUserByEmail(...args);
+  readonly linkUserSubject: TeamStore["linkUserSubject"] = (...args) => this.team.linkUserSubject(...args);
   readonly getUser: TeamStore["getUser"] = (...args) => this.team.getUser(...args);
   readonly listUsers: TeamStore["listUsers"] = (...args) => this.team.listUsers(...args);
   readonly setUserDisabled: TeamStore["setUserDisabled"] = (...args) => this.team.setUserDisabled(...args);
@@ -452,6 +455,7 @@ export class KyselyStore implements Store, TeamStore {
   readonly insertPairing: TeamStore["insertPairing"] = (...args) => this.team.insertPairing(...args);
   readonly getPairing: TeamStore["getPairing"] = (...args) => this.team.getPairing(...args);
   readonly completePairing: TeamStore["completePairing"] = (...args) => this.team.completePairing(...args);
+  readonly failPairing: TeamStore["failPairing"] = (...args) => this.team.failPairing(...args);
   readonly claimPairing: TeamStore["claimPairing"] = (...args) => this.team.claimPairing(...args);
 }
 

@@ -189,11 +189,28 @@ export interface Pairing {
   /** Set once signed in: the secret token for the panel, handed over exactly once. */
   token: string | null;
   claimedAt: string | null;
+  /** Why the sign-in was refused, in words for the editor (schema v5); the panel's claim says it. */
+  failure?: string | null;
+}
+
+/** The identity provider's account a user signs in as: its issuer URL and its `sub` claim. */
+export interface IdpSubject {
+  issuer: string;
+  subject: string;
 }
 
 export interface TeamStore {
-  createUser(user: { name: string; email?: string | null; admin?: boolean }): Promise<User>;
+  createUser(user: { name: string; email?: string | null; admin?: boolean; idp?: IdpSubject }): Promise<User>;
   findUserByName(name: string): Promise<User | undefined>;
+  /** The user signed in as this IdP account before (schema v5). */
+  findUserBySubject(idp: IdpSubject): Promise<{ user: User } | undefined>;
+  /**
+   * The user named by this email or holding it, and whether an IdP account is linked to them
+   * yet: browser sign-in links an admin-made user by email once, never a linked one again.
+   */
+  findUserByEmail(email: string): Promise<{ user: User; linked: boolean } | undefined>;
+  /** Links the IdP account to a user that has none yet; false if one is linked already. */
+  linkUserSubject(userId: string, idp: IdpSubject): Promise<boolean>;
   getUser(id: string): Promise<User | undefined>;
   listUsers(): Promise<User[]>;
   setUserDisabled(id: string, disabledAt: string | null): Promise<void>;
@@ -219,6 +236,8 @@ export interface TeamStore {
   getPairing(code: string): Promise<Pairing | undefined>;
   /** Attaches the signed-in token to a live pairing; false if expired, unknown or already done. */
   completePairing(code: string, token: string, at: string): Promise<boolean>;
+  /** Records why a live pairing's sign-in was refused; false if it is done, expired or unknown. */
+  failPairing(code: string, failure: string, at: string): Promise<boolean>;
   /** Hands the token over once: returns it and clears it; undefined if not (yet) there. */
   claimPairing(code: string, at: string): Promise<string | undefined>;
 }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import { createTeamTables } from "./teamSchema.js";
+import { addIdentitySubjects, createTeamTables } from "./teamSchema.js";
 import { jsonText, refreshJobAggregates, reindexJobSearch, type LedgerDb, type StoreDialect } from "./storeSql.js";
 
 /**
@@ -93,7 +93,10 @@ const v4: Step = async (db, dialect) => {
   await createTeamTables(db as Kysely<any>, dialect);
 };
 
-const STEPS: Step[] = [v1, v2, v3, v4];
+/** v5, sign-in by the identity provider's account (issuer + sub) rather than by email (teamSchema.ts says why). */
+const v5: Step = (db) => addIdentitySubjects(db as Kysely<any>);
+
+const STEPS: Step[] = [v1, v2, v3, v4, v5];
 
 export const STORE_VERSION = STEPS.length;
 

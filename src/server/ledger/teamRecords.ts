@@ -1,6 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import { newId } from "../ids.js";
-import type { ApiTokenRecord, BudgetLimit, Pairing, TeamStore, User } from "./store.js";
+import type { ApiTokenRecord, BudgetLimit, IdpSubject, Pairing, TeamStore, User } from "./store.js";
 import type { Dialect } from "./teamSchema.js";
 
 /**
@@ -18,7 +18,7 @@ export class KyselyTeamStore implements TeamStore {
     readonly dialect: Dialect,
   ) {}
 
-  async createUser(user: { name: string; email?: string | null; admin?: boolean }): Promise<User> {
+  async createUser(user: { name: string; email?: string | null; admin?: boolean; idp?: IdpSubject }): Promise<User> {
     const record: User = {
       id: newId("user"),
       name: user.name,
@@ -36,9 +36,42 @@ export class KyselyTeamStore implements TeamStore {
         admin: record.admin ? 1 : 0,
         created_at: record.createdAt,
         disabled_at: null,
+        ...(user.idp ? { idp_issuer: user.idp.issuer, idp_subject: user.idp.subject } : {}),
       })
       .execute();
     return record;
+  }
+
+  async findUserBySubject(idp: IdpSubject): Promise<{ user: User } | undefined> {
+    const row = await this.db
+      .selectFrom("users")
+      .selectAll()
+      .where("idp_issuer", "=", idp.issuer)
+      .where("idp_subject", "=", idp.subject)
+      .executeTakeFirst();
+    return row ? { user: toUser(row) } : undefined;
+  }
+
+  async findUserByEmail(email: string): Promise<{ user: User; linked: boolean } | undefined> {
+    // The name first: admins make users by name (`--user ana@studio.com`, as docs/team.md says).
+    const rows = await this.db
+      .selectFrom("users")
+      .selectAll()
+      .where((eb) => eb.or([eb("name", "=", email), eb("email", "=", email)]))
+      .execute();
+    const row = rows.find((r) => r.name === email) ?? rows[0];
+    return row ? { user: toUser(row), linked: row.idp_subject != null } : undefined;
+  }
+
+  async linkUserSubject(userId: string, idp: IdpSubject): Promise<boolean> {
+    // "is null" in the WHERE makes the link once-only even with two sign-ins racing.
+    const result = await this.db
+      .updateTable("users")
+      .set({ idp_issuer: idp.issuer, idp_subject: idp.subject })
+      .where("id", "=", userId)
+      .where("idp_subject", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async findUserByName(name: string): Promise<User | undefined> {
@@ -176,7 +209,27 @@ export class KyselyTeamStore implements TeamStore {
   async getPairing(code: string): Promise<Pairing | undefined> {
     const row = await this.db.selectFrom("pairings").selectAll().where("code", "=", code).executeTakeFirst();
     if (!row) return undefined;
-    return { code: row.code, createdAt: row.created_at, expiresAt: row.expires_at, flow: row.flow, token: row.token ?? null, claimedAt: row.claimed_at ?? null };
+    return {
+      code: row.code,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      flow: row.flow,
+      token: row.token ?? null,
+      claimedAt: row.claimed_at ?? null,
+      failure: row.failure ?? null,
+    };
+  }
+
+  async failPairing(code: string, failure: string, at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable("pairings")
+      .set({ failure })
+      .where("code", "=", code)
+      .where("token", "is", null)
+      .where("claimed_at", "is", null)
+      .where("expires_at", ">", at)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async completePairing(code: string, token: string, at: string): Promise<boolean> {

@@ -48,3 +48,19 @@ export async function createTeamTables(db: Kysely<any>, dialect: Dialect): Promi
     claimed_at TEXT
   )`.execute(db);
 }
+
+/**
+ * Ledger schema v5: the identity provider's account a user signs in as (issuer + `sub`). Email
+ * is not an identity: on Entra ID the `email` claim can be unverified and user-editable
+ * ("nOAuth"), so browser sign-in keys users on these two and uses email only to link, once, a
+ * user an admin made by that email. NULLs are distinct in a UNIQUE index on both databases, so
+ * every admin-made user without a sign-in yet fits.
+ */
+export async function addIdentitySubjects(db: Kysely<any>): Promise<void> {
+  await sql`ALTER TABLE users ADD COLUMN idp_issuer TEXT`.execute(db);
+  await sql`ALTER TABLE users ADD COLUMN idp_subject TEXT`.execute(db);
+  await sql`CREATE UNIQUE INDEX users_idp_subject ON users(idp_issuer, idp_subject)`.execute(db);
+  // Why a browser sign-in was refused (domain, disabled user, account linked elsewhere), so the
+  // panel waiting on the pairing can say it instead of waiting out the ten minutes.
+  await sql`ALTER TABLE pairings ADD COLUMN failure TEXT`.execute(db);
+}

@@ -69,7 +69,28 @@ export type EventSourceFactory = (url: string) => EventSourceLike;
 export interface BackendClientOptions {
   fetch?: typeof fetch;
   eventSource?: EventSourceFactory;
+  /**
+   * A studio service refused the token (401 token_revoked / token_invalid / token_missing): the
+   * panel asks the editor to sign in again, keeping what they were doing. Called before the
+   * request's promise rejects.
+   */
+  onSignInNeeded?: (error: BackendError) => void;
 }
+
+/** The 401 codes that mean "this token will not do: sign in again" (docs/team.md). */
+export const SIGN_IN_CODES = ["token_revoked", "token_invalid", "token_missing"] as const;
+
+const SignedInUser = z.object({ id: z.string(), name: z.string(), admin: z.boolean() });
+export type SignedInUser = z.infer<typeof SignedInUser>;
+const Me = z.object({ user: SignedInUser });
+/** POST /v1/auth/pairings: a browser sign-in for the panel to open and poll (docs/team.md). */
+export const Pairing = z.object({ code: z.string(), signInUrl: z.string(), expiresAt: z.string(), confirmation: z.string() });
+export type Pairing = z.infer<typeof Pairing>;
+const ClaimAnswer = z.union([
+  z.object({ token: z.string(), user: z.object({ name: z.string(), admin: z.boolean() }) }),
+  z.object({ status: z.literal("pending"), expiresAt: z.string() }),
+]);
+export type ClaimAnswer = z.infer<typeof ClaimAnswer>;
 
 const Health = z.object({ ok: z.literal(true), version: z.string() });
 const ProviderList = z.object({ providers: z.array(ProviderInfo) });
@@ -134,7 +155,9 @@ export function createBackendClient(connection: BackendConnection, options: Back
       const apiError = ApiError.safeParse(json);
       if (apiError.success) {
         const { code, message, field } = apiError.data.error;
-        throw new BackendError(response.status, code, message, field);
+        const error = new BackendError(response.status, code, message, field);
+        if (response.status === 401 && (SIGN_IN_CODES as readonly string[]).includes(code)) options.onSignInNeeded?.(error);
+        throw error;
       }
       const reason = response.statusText ? ` ${response.statusText}` : "";
       throw new BackendError(response.status, "http_error", `The backend answered ${method} ${path} with ${response.status}${reason}.`);
@@ -157,6 +180,12 @@ export function createBackendClient(connection: BackendConnection, options: Back
   return {
     url: base,
     health: () => request("GET", "/v1/health", Health),
+    /** Team mode: who this token belongs to ("Signed in as …"). */
+    me: async () => (await request("GET", "/v1/me", Me)).user,
+    /** Team mode: start a browser sign-in (no token needed). */
+    startPairing: () => request("POST", "/v1/auth/pairings", Pairing),
+    /** Team mode: the sign-in's token once the editor has signed in (`status: "pending"` until then). */
+    claimPairing: (code: string) => request("POST", `/v1/auth/pairings/${enc(code)}/claim`, ClaimAnswer),
     providers: async () => (await request("GET", "/v1/providers", ProviderList)).providers,
     getFrame: (frameId: string) => request("GET", `/v1/frames/${enc(frameId)}`, FrameContext),
     createJob: (input: CreateJobInput) => request("POST", "/v1/jobs", Job, input),

@@ -4,6 +4,7 @@ import { waitForHost } from "../bridge/transport.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { hostWords } from "../hostWords.js";
 import { JudgeSetting } from "./JudgeSetting.js";
+import { StudioService } from "./StudioService.js";
 import { usePanelStore } from "../state/createPanelStore.js";
 
 /** Secure-storage keys the host reads the backend connection from (src/host/uxp/backendSettings.ts). */
@@ -142,6 +143,7 @@ export function Settings() {
           manifest allows (set when the plugin is built).
         </p>
       </form>
+      <StudioService />
       <JudgeSetting />
     </details>
   );

@@ -135,7 +135,15 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
     s.setBusy("connecting", true);
     try {
       const info = await bridge.call("host.backend");
-      backend = createBackendClient(info, backendOptions);
+      backend = createBackendClient(info, {
+        ...backendOptions,
+        // Team mode: a revoked or unknown token asks for a new sign-in; the drawing, the prompt and
+        // the takes stay as they are (nothing in the store is reset).
+        onSignInNeeded: (error) => {
+          if (!disposed) state().setSignInNeeded({ code: error.code, message: error.message });
+          backendOptions?.onSignInNeeded?.(error);
+        },
+      });
       if (disposed) return;
       state().setConnection("ready", backend.url);
       state().clearNotices("connect");
@@ -531,10 +539,10 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
    * Resolves false when there is no host to ask or it lacks the method (the caller falls back
    * to the plain link); rejects with the host's reason when it refused.
    */
-  async function openExternal(url: string): Promise<boolean> {
+  async function openExternal(url: string, purpose?: "file" | "signIn"): Promise<boolean> {
     if (!bridge) return false;
     try {
-      await bridge.call("host.openExternal", { url: withoutToken(url) });
+      await bridge.call("host.openExternal", { url: withoutToken(url), ...(purpose ? { purpose } : {}) });
       return true;
     } catch (error) {
       if (codeOf(error) === "unknown_method") return false;

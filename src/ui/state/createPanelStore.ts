@@ -183,10 +183,13 @@ export interface PanelData {
   notices: Notice[];
   /** Bumped when the editor turns the judge on or off for the project: the cost estimate asks again. */
   judgeSettingVersion: number;
+  /** A studio service refused the panel's token: why, until the editor signs in again. */
+  signInNeeded: { code: string; message: string } | null;
 }
 
 export interface PanelActions {
   setConnection(status: ConnectionStatus, backendUrl?: string | null): void;
+  setSignInNeeded(reason: { code: string; message: string } | null): void;
   setHostContext(context: SequenceContext | null): void;
   judgeSettingChanged(): void;
   /** A new capture; annotations are kept (they are in frame fractions) and selection cleared. */
@@ -306,6 +309,7 @@ export function initialPanelData(): PanelData {
     connection: { status: "connecting", backendUrl: null },
     hostContext: null,
     judgeSettingVersion: 0,
+    signInNeeded: null,
     frame: null,
     annotations: [],
     history: { past: [], future: [] },
@@ -451,6 +455,7 @@ export function createPanelStore(initial: Partial<PanelData> = {}): PanelStoreAp
       ...initialPanelData(),
       ...initial,
 
+      setSignInNeeded: (signInNeeded) => set({ signInNeeded }),
       setConnection: (status, backendUrl) =>
         set((s) => ({ connection: { status, backendUrl: backendUrl === undefined ? s.connection.backendUrl : backendUrl } })),
       setHostContext: (hostContext) => {

@@ -208,6 +208,35 @@ describe.each(DIALECTS)("ledger migrations on %s", (dialect) => {
     }
   });
 
+  it("brings a v4 team database to v5: its users and tokens kept, an admin-made user linkable to an IdP account once", async () => {
+    const { where, version } = await place(dialect);
+    const { db } = rawDb(where);
+    try {
+      if (dialect === "sqlite") await migrateSqlite(db, 4);
+      else await migratePostgres(db, 4);
+      await sql`INSERT INTO users (id, name, email, admin, created_at) VALUES ('user_ana', 'ana@studio.test', NULL, 1, ${now})`.execute(db);
+      await sql`INSERT INTO api_tokens (id, user_id, hash, label, created_at) VALUES ('tok_1', 'user_ana', 'abc', 'panel', ${now})`.execute(db);
+    } finally {
+      await db.destroy();
+    }
+    expect(await version()).toBe(4);
+    const store = await openStore(where);
+    try {
+      expect(await version()).toBe(STORE_VERSION);
+      expect((await store.tokenByHash("abc"))?.user).toMatchObject({ id: "user_ana", name: "ana@studio.test", admin: true });
+      const idp = { issuer: "https://idp.studio.test", subject: "sub-ana" };
+      expect(await store.findUserByEmail("ana@studio.test")).toMatchObject({ user: { id: "user_ana" }, linked: false });
+      expect(await store.linkUserSubject("user_ana", idp)).toBe(true);
+      expect(await store.linkUserSubject("user_ana", { ...idp, subject: "sub-other" })).toBe(false);
+      expect((await store.findUserBySubject(idp))?.user.id).toBe("user_ana");
+      expect(await store.findUserByEmail("ana@studio.test")).toMatchObject({ linked: true });
+      // One IdP account is one user: a second user with the same issuer + sub is refused.
+      await expect(store.createUser({ name: "copy", idp })).rejects.toThrow();
+    } finally {
+      await store.close();
+    }
+  });
+
   it("refuses a ledger from a newer Retake, saying what to do, and leaves it untouched", async () => {
     const { where, setVersion } = await place(dialect);
     await writeV1(dialect, where);

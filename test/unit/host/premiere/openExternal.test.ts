@@ -21,6 +21,13 @@ describe("host.openExternal (links the webview cannot follow)", () => {
     expect(env.opened).toEqual(["https://127.0.0.1:5178/v1/artifacts/a1"]);
   });
 
+  it("asks the editor's consent in words that say what opens: a take's file, or the studio's sign-in page", async () => {
+    env = await setupHost();
+    await env.client.call("host.openExternal", { url: "https://127.0.0.1:5178/v1/artifacts/a1" });
+    await env.client.call("host.openExternal", { url: "https://retake.studio.test/auth/login?pair=abc", purpose: "signIn" });
+    expect(env.consent).toEqual(["Retake opens this take's file in your browser.", "Retake opens your studio's sign-in page in your browser."]);
+  });
+
   it("refuses file: and other schemes with a clear error, launching nothing", async () => {
     env = await setupHost();
     await expect(env.client.call("host.openExternal", { url: "file:///etc/passwd" })).rejects.toThrow(/only http and https/);

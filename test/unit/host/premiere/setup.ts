@@ -35,7 +35,7 @@ export async function setupHost(
   fs.mkdirSync(projectDir);
   const uxpFs = createNodeUxpFs({ root, readOnly: opts.readOnly ? [projectDir] : [], ...(opts.permission ? { permission: opts.permission } : {}) });
   const fake = createFakePremiere({ projectPath: path.join(projectDir, "Edit.prproj"), ...opts.fake });
-  const { uxp, store, lose, picker, opened } = createFakeUxp(uxpFs);
+  const { uxp, store, lose, picker, opened, consent } = createFakeUxp(uxpFs);
   const timings: ImportTimings[] = [];
   const host = createPremiereHost({
     ppro: fake.ppro,
@@ -64,6 +64,7 @@ export async function setupHost(
     lose,
     picker,
     opened,
+    consent,
     handlers,
     client,
     timings,

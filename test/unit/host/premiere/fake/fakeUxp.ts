@@ -13,15 +13,18 @@ export function createFakeUxp(fs: NodeUxpFs, folders: Record<string, UxpFolder> 
   const picker: { next: UxpFolder | null } = { next: null };
   /** Every URL `shell.openExternal` was asked to open (and allowed to). */
   const opened: string[] = [];
+  /** The consent prompt's words for each of those (UXP shows them before the browser opens). */
+  const consent: string[] = [];
   const uxp: UxpApi = {
     // UXP refuses a scheme the manifest's launchProcess does not list; the fake reads the real
     // manifest.json, so dropping the permission there fails the tests. (The exact refusal is
     // undocumented: a rejected promise here.)
     shell: {
-      openExternal: async (url) => {
+      openExternal: async (url, message) => {
         const scheme = new URL(url).protocol.replace(/:$/, "");
         if (!launchSchemes().includes(scheme)) throw new Error(`Permission denied: manifest launchProcess does not allow "${scheme}"`);
         opened.push(url);
+        consent.push(String(message ?? ""));
         return "";
       },
     },
@@ -57,7 +60,7 @@ export function createFakeUxp(fs: NodeUxpFs, folders: Record<string, UxpFolder> 
       removeItem: async (key) => void store.delete(key),
     },
   };
-  return { uxp, store, picker, opened, lose: () => store.clear() };
+  return { uxp, store, picker, opened, consent, lose: () => store.clear() };
 }
 
 function launchSchemes(): string[] {
