@@ -236,3 +236,21 @@ describe.skipIf(!teamNode)(`team mode: retake serve ×2 and retake worker ×2 on
     await api(apiA, ana).call("POST", `/v1/jobs/${made.body.id}/cancel`);
   }, 60_000);
 });
+
+describe("retake serve and retake worker without a team database", () => {
+  it.each(["serve", "worker"])("retake %s says what team mode needs and how to run one editor instead", async (command) => {
+    const env = { ...process.env, RETAKE_DATABASE_URL: "", RETAKE_PORT: "0" };
+    const res = await retake([command], env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("team mode needs RETAKE_DATABASE_URL");
+    expect(res.stderr).toContain("same shared folder");
+    expect(res.stderr).toContain("for one editor run `npm start`");
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it.skipIf(teamNode)("on Node older than 22.12, retake serve says which Node team mode needs", async () => {
+    const res = await retake(["serve"], { ...process.env, RETAKE_DATABASE_URL: "postgres://postgres@127.0.0.1:5432/none", RETAKE_PORT: "0" });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`Team mode needs Node ${TEAM_NODE_MINIMUM.replace(/\.0$/, "")} or newer`);
+  }, 60_000);
+});
