@@ -1,7 +1,7 @@
 import os from "node:os";
 import type { FastifyInstance } from "fastify";
 import type { Backend } from "../backend.js";
-import { buildProviders } from "../backend.js";
+import { buildProviders, PortInUseError } from "../backend.js";
 import { loadConfig, type ServerConfig } from "../config.js";
 import { createJudge } from "../critic/judge/createJudge.js";
 import { Director } from "../director/director.js";
@@ -88,7 +88,18 @@ export async function startTeamApi(options: { env?: NodeJS.ProcessEnv; log?: Jso
     return { ok: true, schema: STORE_VERSION };
   });
 
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await queue.close().catch(() => undefined);
+    await events.close();
+    comfyui.close();
+    await store.close();
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new PortInUseError(`Port ${config.port} on ${config.host} is already taken (another retake serve?). Start this one with RETAKE_PORT=<another port>.`);
+    }
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
