@@ -14,7 +14,7 @@ import { enhanceAtSize, planSize } from "./upscaleJob.js";
  * where the same provider takes seeds. On another provider only the wording carries over: the
  * corrections answered the draft model's own habits.
  */
-export async function enhance(ctx: DirectorContext, jobId: string, request: EnhanceRequest): Promise<Job> {
+export async function enhance(ctx: DirectorContext, jobId: string, request: EnhanceRequest, createdBy?: Job["createdBy"]): Promise<Job> {
   const { store, providers } = ctx;
   const sourceJob = await store.getJob(jobId);
   if (!sourceJob) throw new DirectorError(404, "job_not_found", `No job ${jobId}.`);
@@ -39,7 +39,7 @@ export async function enhance(ctx: DirectorContext, jobId: string, request: Enha
     ? enhanceAtSize(planSize({ providers, info, model, size: request.size, frameSize: sourceJob.frame.sequence.frameSize, duration: sourceJob.duration, ...(request.upscaleProvider ? { upscaleProvider: request.upscaleProvider } : {}) }), request.size, info, cost)
     : undefined;
   const both = round2(cost.usd + (sized?.upscaleUsd ?? 0));
-  const guard = ctx.budget.guard(both, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: both }, sized?.costWords ?? "");
+  const guard = await ctx.budget.guard(both, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: both }, sized?.costWords ?? "");
 
   const sameProvider = provider.id === sourceJob.provider;
   const drafted = source.variant;
@@ -73,6 +73,7 @@ export async function enhance(ctx: DirectorContext, jobId: string, request: Enha
     exr: request.exr,
     guard,
     field: "budgetUsd",
+    ...(createdBy ? { createdBy } : {}),
     beforeStart: async (job) => {
       await ctx.log(job.id, {
         round: 0,

@@ -47,7 +47,7 @@ export class JobLifecycle {
     private readonly takes: TakeControl,
   ) {}
 
-  async createJob(request: CreateJobRequest): Promise<Job> {
+  async createJob(request: CreateJobRequest, createdBy?: Job["createdBy"]): Promise<Job> {
     const { store } = this.ctx;
     const frame = await store.getFrame(request.frameId);
     if (!frame) {
@@ -83,7 +83,7 @@ export class JobLifecycle {
     // The judge's estimate counts against the budget too; the take records it once it is counted.
     const checked = cost.usd + await this.ctx.judgeEstimateUsd(frame.frame.sequence.projectName);
     // Checked inside the insert's transaction: two jobs at once that only one fits under cannot both land.
-    const guard = this.ctx.budget.guard(checked * count, { budgetUsd: request.budgetUsd, count, perTakeUsd: checked });
+    const guard = await this.ctx.budget.guard(checked * count, { budgetUsd: request.budgetUsd, count, perTakeUsd: checked });
     const now = new Date().toISOString();
     const jobId = newId("job");
     const colorSpace = deliveredColorSpace(info, request.mode, frame.frame.sequence.colorSpace);
@@ -106,6 +106,7 @@ export class JobLifecycle {
       ...(request.audio !== undefined ? { audio: request.audio } : {}),
       ...(request.auto ? { auto: request.auto, loop: { state: "running" as const, round: 0, best: null } } : {}),
       canceled: false,
+      ...(createdBy ? { createdBy } : {}),
       takes,
     };
     await insertGuarded(store, job, guard, "budgetUsd");
