@@ -12,7 +12,7 @@ export function teamDatabaseUrl(command: "serve" | "worker", env: NodeJS.Process
     throw new ConfigError(
       `retake ${command} is team mode, and team mode needs RETAKE_DATABASE_URL (the studio's PostgreSQL, postgres://user@host:5432/retake) ` +
         "and RETAKE_DATA_DIR set to the same shared folder on every serve and worker (frames, takes and conforms live there); " +
-        "for one editor run `npm start`.",
+        "for one editor run `npm start` (or `retake start --api-only` for the backend alone, which `retake serve` was before team mode).",
     );
   }
   if (!/^postgres(ql)?:\/\//i.test(url)) throw new ConfigError("RETAKE_DATABASE_URL must be a PostgreSQL URL (postgres://…).");
