@@ -122,7 +122,7 @@ export async function run(report: Report): Promise<void> {
     children.push(standIn);
     const standInPort = (JSON.parse(await standIn.waitForLine((l) => l.startsWith('{"ready"'), 30_000)) as { ready: number }).ready;
     const standInUrl = `http://127.0.0.1:${standInPort}`;
-    const counts = async () => (await (await fetch(`${standInUrl}/_counts`)).json()) as Awaited<ReturnType<FaultHooks["counts"]>>;
+    const counts = async () => (await (await fetch(`${standInUrl}/_counts`)).json()) as StandInCounts;
 
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
@@ -247,7 +247,7 @@ export async function run(report: Report): Promise<void> {
     // Invariants.
     await sleep(1000);
     const ledger = await readLedger(databaseUrl);
-    const standInCounts = (await counts()) as StandInCounts;
+    const standInCounts = await counts();
     const checks = checkInvariants(ledger, stats, standInCounts, budgets);
     console.log("");
     for (const c of checks) {

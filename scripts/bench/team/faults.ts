@@ -37,7 +37,7 @@ export interface FaultHooks {
   kill(pid: number): void;
   startReplacement(): void;
   jobs(): JobRecord[];
-  counts(): Promise<StandInCounts & { generations: Array<{ id: string; key: string; lastPollPort: number | null; lastPollAt: number | null; done: boolean }> }>;
+  counts(): Promise<StandInCounts>;
 }
 
 function lastSeen(jobs: JobRecord[], takeId: string): { job: JobRecord; message: string; state: string } | undefined {

@@ -18,7 +18,7 @@ export interface StandInCounts {
   submits: number;
   doubles: Array<{ key: string; n: number }>;
   perKey: Record<string, number>;
-  generations: Array<{ id: string; key: string; polls: number; downloads: number; done: boolean }>;
+  generations: Array<{ id: string; key: string; polls: number; downloads: number; done: boolean; lastPollPort: number | null; lastPollAt: number | null }>;
 }
 
 export interface Check {
