@@ -187,7 +187,7 @@ export async function run(report: Report): Promise<void> {
       jobs: () => jobs,
       counts,
     };
-    const editorsDone = runEditors({ base, editors, frameSize: { width: 1280, height: 720 }, stopAt, followDeadline: stopAt + plan.drainMs, thinkMs: 500, onJob: (j) => jobs.push(j) });
+    const editorsDone = runEditors({ base, editors, frameSize: { width: 960, height: 540 }, stopAt, followDeadline: stopAt + plan.drainMs, thinkMs: 500, onJob: (j) => jobs.push(j) });
     const faults = (async () => {
       const kills: KillRecord[] = [];
       await sleep(Math.max(0, start + plan.conformAt - Date.now()));

@@ -48,6 +48,8 @@ export interface EditorStats {
   jobs: JobRecord[];
   /** 402 over_budget answers (the guard refusing a job). */
   refusedOverBudget: number;
+  /** Editors who were refused at least once. */
+  refusedEditors: string[];
   /** POSTs that got no answer or a 5xx (e.g. during the database restart); retried under a new tag. */
   failedPosts: Array<{ editor: string; tag: string; status: number | string; at: number }>;
   /** Tags whose POST got no answer at all: the job may exist; the ledger check looks for them. */
@@ -170,7 +172,7 @@ export interface EditorRunOptions {
 }
 
 export async function runEditors(options: EditorRunOptions): Promise<EditorStats> {
-  const stats: EditorStats = { jobs: [], refusedOverBudget: 0, failedPosts: [], ambiguousTags: [] };
+  const stats: EditorStats = { jobs: [], refusedOverBudget: 0, refusedEditors: [], failedPosts: [], ambiguousTags: [] };
   const sequence = benchSequence(options.frameSize.width, options.frameSize.height);
   const png = makeStillPng(options.frameSize.width, options.frameSize.height);
   await Promise.all(
@@ -180,7 +182,6 @@ export async function runEditors(options: EditorRunOptions): Promise<EditorStats
       const frameId = await uploadFrame(options.base, editor.token, sequence, png);
       const following: Promise<void>[] = [];
       let n = 0;
-      let overBudget = false;
       while (Date.now() < options.stopAt) {
         const tag = `[bench ${editor.name} j${String(++n).padStart(3, "0")}]`;
         const body = { frameId, provider: editor.provider, mode: "draft", prompt: `${tag} slow push in on the subject`, duration: 2, count: 1 };
@@ -203,7 +204,7 @@ export async function runEditors(options: EditorRunOptions): Promise<EditorStats
           stats.refusedOverBudget++;
           await res.text();
           // Over the day's budget: the editor keeps asking now and then (each ask must be refused).
-          overBudget = true;
+          if (!stats.refusedEditors.includes(editor.name)) stats.refusedEditors.push(editor.name);
           await sleep(3000);
           continue;
         }
@@ -217,11 +218,10 @@ export async function runEditors(options: EditorRunOptions): Promise<EditorStats
         const job: JobRecord = { editor: editor.name, provider: editor.provider, tag, jobId: created.id, sentAt, createdAt: Date.now(), takeIds: (created.takes ?? []).map((t) => t.id), seen: [], streamDrops: 0 };
         stats.jobs.push(job);
         options.onJob?.(job);
-        // An editor waits for its draft before the next (as people do), but over budget they stop waiting.
+        // An editor waits for its draft before drafting again, as people do.
         const f = follow(options.base, editor.token, job, options.followDeadline);
         following.push(f);
         await f;
-        void overBudget;
         await sleep(options.thinkMs);
       }
       await Promise.all(following);

@@ -115,12 +115,11 @@ export function checkInvariants(ledger: LedgerTake[], editors: EditorStats, coun
   const spend = new Map<string, number>();
   for (const t of bench) if (t.userName) spend.set(t.userName, (spend.get(t.userName) ?? 0) + t.costUsd);
   const over = [...budgets].filter(([user, limit]) => (spend.get(user) ?? 0) > limit + 1e-9);
-  const hit = [...budgets].filter(([user, limit]) => (spend.get(user) ?? 0) + 0.15 > limit + 1e-9);
   checks.push({
     name: "no editor's spend above their day budget",
     ok: over.length === 0,
     detail:
-      `${budgets.size} budgets, ${hit.length} editors reached theirs, ${editors.refusedOverBudget} jobs refused over budget` +
+      `${budgets.size} budgets; ${editors.refusedEditors.length} editors refused over budget (${editors.refusedOverBudget} asks): ${editors.refusedEditors.map((u) => `${u} spent $${(spend.get(u) ?? 0).toFixed(2)} of $${(budgets.get(u) ?? 0).toFixed(2)}`).join(", ")}` +
       (over.length ? `; OVER: ${over.map(([u, l]) => `${u} $${(spend.get(u) ?? 0).toFixed(2)} > $${l.toFixed(2)}`).join(", ")}` : ""),
   });
   return checks;
