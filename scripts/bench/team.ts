@@ -75,7 +75,7 @@ async function adminQuery(url: string, sql: string): Promise<void> {
   }
 }
 
-/** Queue pickup per take step, from pg-boss's own table (first attempts only): created → started. */
+/** Queue pickup per take step, from pg-boss's own table (first attempts only): due (created, or a later start_after) → started. */
 async function queuePickups(databaseUrl: string): Promise<number[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -86,12 +86,33 @@ async function queuePickups(databaseUrl: string): Promise<number[]> {
     const out: number[] = [];
     for (const { table_schema } of schemas) {
       const { rows } = await client.query<{ ms: number }>(
-        `SELECT EXTRACT(EPOCH FROM (started_on - created_on)) * 1000 AS ms FROM "${table_schema}".job
+        `SELECT EXTRACT(EPOCH FROM (started_on - GREATEST(created_on, start_after))) * 1000 AS ms FROM "${table_schema}".job
           WHERE singleton_key LIKE 'take:%' AND started_on IS NOT NULL AND retry_count = 0`,
       );
       out.push(...rows.map((r) => Number(r.ms)));
     }
     return out;
+  } finally {
+    await client.end();
+  }
+}
+
+/** When a take's step was started again after a failed attempt (pg-boss's retry): the queue's side of recovering from a kill. */
+async function stepRestartedAt(databaseUrl: string, takeId: string): Promise<number | undefined> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows: schemas } = await client.query<{ table_schema: string }>(
+      "SELECT DISTINCT table_schema FROM information_schema.columns WHERE table_name = 'job' AND column_name = 'singleton_key'",
+    );
+    for (const { table_schema } of schemas) {
+      const { rows } = await client.query<{ at: Date }>(
+        `SELECT started_on AS at FROM "${table_schema}".job WHERE singleton_key = $1 AND retry_count > 0 AND started_on IS NOT NULL ORDER BY started_on LIMIT 1`,
+        [`take:${takeId}`],
+      );
+      if (rows[0]) return rows[0].at.getTime();
+    }
+    return undefined;
   } finally {
     await client.end();
   }
@@ -232,7 +253,8 @@ export async function run(report: Report): Promise<void> {
       const job = stats.jobs.find((j) => j.takeIds.includes(k.takeId ?? "") || j.tag === k.tag);
       const after = job?.seen.find((s) => s.at > k.killedAt);
       const ended = job?.seen.find((s) => s.at > k.killedAt && ["succeeded", "failed", "canceled"].includes(s.state));
-      report(`team: SIGKILL ${k.kind} → take moves again / ends`, `${secs(after ? after.at - k.killedAt : undefined)} / ${secs(ended ? ended.at - k.killedAt : undefined)}`, `${k.tag} (${k.phase}) ${ended ? `→ ${ended.state}` : "not heard ending"}`);
+      const restarted = k.takeId ? await stepRestartedAt(databaseUrl, k.takeId).catch(() => undefined) : undefined;
+      report(`team: SIGKILL ${k.kind} → step restarted / take moves / ends`, `${secs(restarted ? restarted - k.killedAt : undefined)} / ${secs(after ? after.at - k.killedAt : undefined)} / ${secs(ended ? ended.at - k.killedAt : undefined)}`, `${k.tag} (${k.phase}) ${ended ? `→ ${ended.state}` : "not heard ending"}`);
     }
     const afterRestart = restart.doneAt ?? restart.startedAt;
     const acceptedAfter = stats.jobs.filter((j) => j.createdAt > afterRestart).map((j) => j.createdAt).sort((a, b) => a - b)[0];
