@@ -53,7 +53,7 @@ interface Plan {
 }
 
 const FULL: Plan = { loadMs: 150_000, drainMs: 90_000, conformAt: 25_000, pollAt: 55_000, restartAt: 90_000, generationMs: 5000 };
-const QUICK: Plan = { loadMs: 45_000, drainMs: 60_000, conformAt: 8_000, pollAt: 18_000, restartAt: 30_000, generationMs: 4000 };
+const QUICK: Plan = { loadMs: 40_000, drainMs: 60_000, conformAt: 6_000, pollAt: 14_000, restartAt: 24_000, generationMs: 4000 };
 
 /** A small real MP4 (5 s, 960×540, H.264) for the stand-in to serve, made once per machine. */
 function standInMp4(): string {
