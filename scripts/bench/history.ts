@@ -8,7 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { compileDirection } from "../../src/core/direction/index.js";
 import type { HistoryQuery, Job, Take } from "../../src/core/schemas/index.js";
-import { Ledger } from "../../src/server/ledger/ledger.js";
+import { openStore } from "../../src/server/ledger/openStore.js";
+import type { Store } from "../../src/server/ledger/store.js";
 import type { Report } from "../bench.js";
 
 const JOBS = 10_000;
@@ -99,13 +100,13 @@ function mulberry(seed: number): () => number {
   };
 }
 
-function time(ledger: Ledger, query: Partial<HistoryQuery>, runs = 30): { p50: number; p95: number; total: number } {
+async function time(ledger: Store, query: Partial<HistoryQuery>, runs = 30): Promise<{ p50: number; p95: number; total: number }> {
   const full: HistoryQuery = { limit: 50, ...query };
   const walls: number[] = [];
   let total = 0;
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    total = ledger.history(full).total;
+    total = (await ledger.history(full)).total;
     walls.push(performance.now() - t0);
   }
   walls.sort((a, b) => a - b);
@@ -115,11 +116,9 @@ function time(ledger: Ledger, query: Partial<HistoryQuery>, runs = 30): { p50: n
 export async function run(report: Report): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-bench-history-"));
   try {
-    const ledger = Ledger.open(dir);
+    const ledger = await openStore({ dataDir: dir });
     const t0 = performance.now();
-    ledger.atomically(() => {
-      for (let i = 0; i < JOBS; i++) ledger.insertJob(job(i));
-    });
+    for (let i = 0; i < JOBS; i++) await ledger.insertJob(job(i));
     report(`history: fill a ledger with ${JOBS} jobs, ${JOBS * TAKES_PER_JOB} takes`, `${((performance.now() - t0) / 1000).toFixed(1)} s`, "(setup)");
     report("history:   ledger file size", `${(fs.statSync(path.join(dir, "ledger.sqlite")).size / 1e6).toFixed(0)} MB`, "");
 
@@ -134,7 +133,7 @@ export async function run(report: Report): Promise<void> {
       ["search + every filter", { q: "dune", provider: "luma", minScore: 50, from: "2026-02-01", to: "2026-06-30", starred: false }],
     ];
     for (const [label, query] of cases) {
-      const { p50, p95, total } = time(ledger, query);
+      const { p50, p95, total } = await time(ledger, query);
       report(`history: ${label} (${total} match)`, `${p50.toFixed(1)} / ${p95.toFixed(1)} ms`, "p50 / p95; ≤ 50 ms p95");
     }
     // Deep paging: follow nextBefore 40 pages down.
@@ -142,13 +141,13 @@ export async function run(report: Report): Promise<void> {
     const pageWalls: number[] = [];
     for (let i = 0; i < 40; i++) {
       const t = performance.now();
-      const page = ledger.history({ limit: 50, ...(before ? { before } : {}) });
+      const page = await ledger.history({ limit: 50, ...(before ? { before } : {}) });
       pageWalls.push(performance.now() - t);
       before = page.nextBefore ?? undefined;
     }
     pageWalls.sort((a, b) => a - b);
     report("history: paging 40 pages deep (per page)", `${pageWalls[20]!.toFixed(1)} / ${pageWalls[38]!.toFixed(1)} ms`, "p50 / p95; ≤ 50 ms p95");
-    ledger.close();
+    await ledger.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Job, JobEvent } from "../../src/core/schemas/index.js";
 import { Critique } from "../../src/server/critic/critiqueSchema.js";
-import { Ledger } from "../../src/server/ledger/ledger.js";
+import { openStore } from "../../src/server/ledger/openStore.js";
 import { sequenceContext, waitFor } from "../helpers/backend.js";
 import { texturedStillPng } from "../helpers/fakeVideoModel.js";
 import { readSse } from "../helpers/sse.js";
@@ -207,9 +207,9 @@ describe("auto mode: a round that settled just before the backend stopped", () =
     await first.close();
     // As if the backend had stopped after the take settled, before the loop decided: the loop
     // still running in round 1, with a target the take does not reach.
-    const ledger = Ledger.open(first.dataDir);
-    ledger.updateJob(created.id, { loop: { state: "running", round: 0, best: null }, auto: { target: 90, rounds: 1 } } as never);
-    ledger.close();
+    const ledger = await openStore({ dataDir: first.dataDir });
+    await ledger.updateJob(created.id, { loop: { state: "running", round: 0, best: null }, auto: { target: 90, rounds: 1 } } as never);
+    await ledger.close();
 
     const second = await startProviderBackend({ dataDir: first.dataDir });
     try {
@@ -231,9 +231,9 @@ describe("auto mode: nothing paid is lost", () => {
     const created = (await res.json()) as Job;
     await waitFor(() => (model.requests.length === 1 ? true : undefined), 10_000, 5);
     await first.close();
-    const ledger = Ledger.open(first.dataDir);
-    const recorded = ledger.getJob(created.id)!.takes[0]!;
-    ledger.close();
+    const ledger = await openStore({ dataDir: first.dataDir });
+    const recorded = (await ledger.getJob(created.id))!.takes[0]!;
+    await ledger.close();
     expect(recorded.providerJobId).toBe("gen-fake-1");
 
     const second = await startProviderBackend({ dataDir: first.dataDir });
@@ -284,9 +284,9 @@ describe("auto mode: nothing paid is lost", () => {
     const created = (await (await createAutoJob(first, { count: 1, auto: { target: 50, rounds: 1 } })).json()) as Job;
     await loopDone(first, created.id);
     await first.close();
-    const ledger = Ledger.open(first.dataDir);
-    ledger.updateJob(created.id, { loop: { state: "running", round: 0, best: null }, auto: { target: 90, rounds: 1 } } as never);
-    ledger.close();
+    const ledger = await openStore({ dataDir: first.dataDir });
+    await ledger.updateJob(created.id, { loop: { state: "running", round: 0, best: null }, auto: { target: 90, rounds: 1 } } as never);
+    await ledger.close();
     const keyless = await startProviderBackend({ dataDir: first.dataDir }, { luma: false, runway: false });
     try {
       const job = await loopDone(keyless, created.id);

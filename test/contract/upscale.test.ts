@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { CostEstimate, type Job } from "../../src/core/schemas/index.js";
 import { sequenceContext, waitFor } from "../helpers/backend.js";
 import { softStillPng } from "../helpers/fakeVideoModel.js";
-import { Ledger } from "../../src/server/ledger/ledger.js";
+import { openStore } from "../../src/server/ledger/openStore.js";
 import { api, getJob, modelTestBed, settled, startProviderBackend, stopBackend, uploadFrame, type TestBackend } from "./providerHarness.js";
 
 /**
@@ -161,9 +161,9 @@ describe("Finals at a target size", () => {
     const final = await settled(first, ((await res.json()) as Job).id);
     await first.close();
     // As if the backend had stopped after the final was delivered, before its upscale started.
-    const ledger = Ledger.open(first.dataDir);
-    ledger.updateJob(final.id, { upscaleNext: { provider: "previz", model: "previz-resize", size: "1080p", usd: 0 } });
-    ledger.close();
+    const ledger = await openStore({ dataDir: first.dataDir });
+    await ledger.updateJob(final.id, { upscaleNext: { provider: "previz", model: "previz-resize", size: "1080p", usd: 0 } });
+    await ledger.close();
 
     const second = await startProviderBackend({ dataDir: first.dataDir });
     try {

@@ -11,8 +11,8 @@ import { HttpError, sendError } from "../../../src/server/http/errors.js";
 import { ArtifactLinks } from "../../../src/server/http/artifactLinks.js";
 import { registerArtifactRoutes } from "../../../src/server/http/routes/artifactRoutes.js";
 import { registerConformRoutes } from "../../../src/server/http/routes/conformRoutes.js";
-import { Ledger } from "../../../src/server/ledger/ledger.js";
-import { SyncLedgerStore } from "../../../src/server/ledger/syncLedgerStore.js";
+import { openStore } from "../../../src/server/ledger/openStore.js";
+import type { Store } from "../../../src/server/ledger/store.js";
 import { copyWithEntryBoxes, dolbyVisionConfigBox } from "../../../src/server/conform/sampleEntryBoxes.js";
 import { sequenceContext } from "../../helpers/backend.js";
 
@@ -20,11 +20,11 @@ import { sequenceContext } from "../../helpers/backend.js";
 // in a PQ sequence; conforming replaces the master and says so on the job's event stream.
 const run = promisify(execFile);
 let dir = "";
-let ledger: Ledger;
+let ledger: Store;
 let app: FastifyInstance;
 const events = new JobEvents();
 
-function insertTake(id: string, colorSpace: SequenceColorSpace, masterPath: string, state: Take["state"] = "succeeded"): Take {
+async function insertTake(id: string, colorSpace: SequenceColorSpace, masterPath: string, state: Take["state"] = "succeeded"): Promise<Take> {
   const now = new Date().toISOString();
   const sequence = sequenceContext({}, colorSpace);
   const take: Take = {
@@ -40,26 +40,25 @@ function insertTake(id: string, colorSpace: SequenceColorSpace, masterPath: stri
     },
     takes: [take],
   };
-  ledger.insertJob(job);
+  await ledger.insertJob(job);
   const artifact: Artifact = {
     id: `art_${id}`, takeId: id, kind: "master", fileName: path.basename(masterPath), mediaType: "video/mp4", bytes: fs.statSync(masterPath).size, createdAt: now,
   };
-  ledger.insertArtifact(artifact, masterPath);
+  await ledger.insertArtifact(artifact, masterPath);
   const withMaster = { ...take, outputs: { master: artifact } };
-  ledger.updateTake(withMaster);
+  await ledger.updateTake(withMaster);
   return withMaster;
 }
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-"));
-  ledger = Ledger.open(dir);
+  ledger = await openStore({ dataDir: dir });
   app = Fastify();
   app.setErrorHandler((error, _req, reply) => {
     if (error instanceof HttpError) return sendError(reply, error.status, error.code, error.message);
     return sendError(reply, 500, "internal", String(error));
   });
-  // The routes see the async store; the fixtures seed and read the same SQLite file directly.
-  const store = new SyncLedgerStore(ledger);
+  const store = ledger;
   registerConformRoutes(app, { store, dataDir: dir, events });
   registerArtifactRoutes(app, { store, links: new ArtifactLinks(Buffer.alloc(32, 1)) });
   await app.ready();
@@ -79,13 +78,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  ledger?.close();
+  await ledger?.close();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe("POST /v1/takes/:id/conform", () => {
   it("conforms the master to the job's sequence, replaces it, and tells the event stream", async () => {
-    const take = insertTake("t1", "rec2100-pq", path.join(dir, "sdr.mp4"));
+    const take = await insertTake("t1", "rec2100-pq", path.join(dir, "sdr.mp4"));
     const seen: JobEvent[] = [];
     const off = events.subscribe(take.jobId, (e) => seen.push(e));
     const res = await app.inject({ method: "POST", url: `/v1/takes/${take.id}/conform`, payload: {} });
@@ -96,10 +95,10 @@ describe("POST /v1/takes/:id/conform", () => {
     expect(body.route).toBe("reencode");
     expect(body.notes.join(" ")).toMatch(/Frame rate converted from 30 to 24 fps/);
     expect(body.artifact).toMatchObject({ kind: "master", mediaType: "video/quicktime", width: 320, height: 180, colorTags: { colorSpace: "rec2100-pq", agree: true } });
-    const stored = ledger.getTake(take.id)!;
+    const stored = (await ledger.getTake(take.id))!;
     expect(stored.outputs.master?.id).toBe(body.artifact.id);
     // The new master on disk, judged by ffprobe rather than by Retake's own reader.
-    const file = ledger.getArtifact(body.artifact.id)!.path;
+    const file = (await ledger.getArtifact(body.artifact.id))!.path;
     const { stdout } = await run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries",
       "stream=codec_tag_string,color_primaries,color_transfer,color_space,color_range:stream_side_data=max_content", "-of", "json", file]);
     const stream = (JSON.parse(stdout) as { streams: Array<Record<string, unknown>> }).streams[0]!;
@@ -113,15 +112,15 @@ describe("POST /v1/takes/:id/conform", () => {
   });
 
   it("refuses what cannot be conformed, and leaves the take alone", async () => {
-    const take = insertTake("t2", "rec709", path.join(dir, "untagged.mp4"));
+    const take = await insertTake("t2", "rec709", path.join(dir, "untagged.mp4"));
     const res = await app.inject({ method: "POST", url: `/v1/takes/${take.id}/conform`, payload: { format: "prores422hq" } });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ error: { code: "not_conformable", message: expect.stringMatching(/no colr box/) } });
-    expect(ledger.getTake(take.id)?.outputs.master?.id).toBe(`art_${take.id}`);
+    expect((await ledger.getTake(take.id))?.outputs.master?.id).toBe(`art_${take.id}`);
   });
 
   it("refuses a Dolby Vision profile 5 master with the way to convert it", async () => {
-    const take = insertTake("t4", "rec2100-pq", path.join(dir, "dv5.mp4"));
+    const take = await insertTake("t4", "rec2100-pq", path.join(dir, "dv5.mp4"));
     const res = await app.inject({ method: "POST", url: `/v1/takes/${take.id}/conform`, payload: {} });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ error: { code: "not_conformable", message: expect.stringMatching(/Dolby Vision profile 5 .*wrong colors.*HDR10 or HLG delivery/) } });
@@ -129,7 +128,7 @@ describe("POST /v1/takes/:id/conform", () => {
 
   it("answers 404 for an unknown take, 409 for one not finished, 400 for an unknown format", async () => {
     expect((await app.inject({ method: "POST", url: "/v1/takes/nope/conform", payload: {} })).statusCode).toBe(404);
-    const running = insertTake("t3", "rec709", path.join(dir, "sdr.mp4"), "running");
+    const running = await insertTake("t3", "rec709", path.join(dir, "sdr.mp4"), "running");
     expect((await app.inject({ method: "POST", url: `/v1/takes/${running.id}/conform`, payload: {} })).statusCode).toBe(409);
     const bad = await app.inject({ method: "POST", url: `/v1/takes/t1/conform`, payload: { format: "avi" } });
     expect(bad.statusCode).toBe(400);

@@ -6,9 +6,8 @@ import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SpendTotals, type Job } from "../../../src/core/schemas/index.js";
 import { Budget } from "../../../src/server/director/budget.js";
-import { Ledger } from "../../../src/server/ledger/ledger.js";
+import { openStore } from "../../../src/server/ledger/openStore.js";
 import { BudgetRefusedError } from "../../../src/server/ledger/store.js";
-import { SyncLedgerStore } from "../../../src/server/ledger/syncLedgerStore.js";
 import { sequenceContext } from "../../helpers/backend.js";
 import { api, LUMA_BASE, LUMA_CDN, makeVideo, settled, startProviderBackend, stopBackend, uploadFrame, type TestBackend } from "../../contract/providerHarness.js";
 
@@ -93,7 +92,7 @@ describe("a guarded insert", () => {
 
   it("lands the first of two jobs that only one fits under and refuses the second with the figures, writing nothing for it", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-race-"));
-    const store = new SyncLedgerStore(Ledger.open(dir));
+    const store = await openStore({ dataDir: dir });
     try {
       const budget = new Budget(store, { perJobUsd: 3, dailyCapUsd: 0.2, confirmAboveUsd: 1 });
       const guard = () => budget.guard(0.15, { count: 1, perTakeUsd: 0.15 });
