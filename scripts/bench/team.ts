@@ -265,6 +265,11 @@ export async function run(report: Report): Promise<void> {
     report("team: jobs refused over budget (402) / POSTs failed", `${stats.refusedOverBudget} / ${stats.failedPosts.length}`, stats.failedPosts.length ? summarizeFailures(stats) : "");
     report("team: SSE streams dropped and resumed", String(stats.jobs.reduce((n, j) => n + j.streamDrops, 0)), "Last-Event-ID");
     console.log(`  run took ${secs(end - start)}`);
+    // A process that died on its own (not our SIGKILL) is a finding: the DB restart should not kill anyone.
+    const killedPids = new Set(kills.map((k) => k.pid));
+    const died = [serve, ...workers].filter((c) => (c.proc.exitCode !== null || c.proc.signalCode !== null) && !killedPids.has(c.pid));
+    report("team: processes that exited on their own during the run", String(died.length), died.map((c) => `${c.name} (${c.proc.exitCode ?? c.proc.signalCode}; ${c.logFile})`).join(", "));
+    if (died.length) failed = true;
 
     // Invariants.
     await sleep(1000);
