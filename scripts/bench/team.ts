@@ -188,14 +188,15 @@ export async function run(report: Report): Promise<void> {
     let workerCount = 0;
     const workers: Child[] = [];
     const startWorker = () => {
-      const w = startChild(`worker-${++workerCount}`, node.path, [retakeBin, "worker"], env, runDir);
+      const name = `worker-${++workerCount}`;
+      const w = startChild(name, node.path, [retakeBin, "worker"], { ...env, RETAKE_WORKER_ID: name }, runDir);
       workers.push(w);
       children.push(w);
       return w;
     };
     for (let i = 0; i < WORKERS; i++) startWorker();
-    await sleep(3000);
-    for (const w of workers) if (w.proc.exitCode !== null) throw new Error(`${w.name} exited at start (${w.proc.exitCode}); last lines:\n${w.lines.slice(-8).map((l) => l.line).join("\n")}`);
+    // A worker logs one JSON line {"msg":"ready",…} once it takes steps.
+    await Promise.all(workers.map((w) => w.waitForLine((l) => /"msg"\s*:\s*"ready"/.test(l), 60_000)));
 
     // The run: editors, and the faults on their schedule.
     const jobs: JobRecord[] = [];
