@@ -47,6 +47,15 @@ export interface RunningBackend extends Backend {
   close(): Promise<void>;
 }
 
+/** Every provider, with keys and settings from the config (the service's env in team mode). */
+export function buildProviders(config: ServerConfig, log: (line: string) => void): { providers: ProviderRegistry; comfyui: ComfyUIProvider; silenceTimeoutMs: number } {
+  const { luma, runway, fal, comfyui: comfyConfig } = config.providers;
+  const comfyui = new ComfyUIProvider(comfyConfig);
+  const providers = new ProviderRegistry([new PrevizProvider(), new LumaProvider(luma), new RunwayProvider(runway), new FalProvider({ ...fal, log }), comfyui]);
+  const silenceTimeoutMs = Math.min(luma.silenceTimeoutMs ?? Infinity, runway.silenceTimeoutMs ?? Infinity, fal?.silenceTimeoutMs ?? Infinity);
+  return { providers, comfyui, silenceTimeoutMs };
+}
+
 export async function startBackend(config: ServerConfig, options: { log?: (line: string) => void } = {}): Promise<RunningBackend> {
   const log = options.log ?? (() => undefined);
   // The token is settled before anything listens: a backend never runs open by accident.
@@ -56,11 +65,8 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
   const links = new ArtifactLinks(resolveLinkSecret(config.dataDir));
   const store: Store = await openStore({ dataDir: config.dataDir });
   const frames = new FrameStore(store, config.dataDir);
-  const { luma, runway, fal, comfyui: comfyConfig } = config.providers;
-  const comfyui = new ComfyUIProvider(comfyConfig);
-  const providers = new ProviderRegistry([new PrevizProvider(), new LumaProvider(luma), new RunwayProvider(runway), new FalProvider({ ...fal, log }), comfyui]);
+  const { providers, comfyui, silenceTimeoutMs } = buildProviders(config, log);
   const events = new JobEvents();
-  const silenceTimeoutMs = Math.min(luma.silenceTimeoutMs ?? Infinity, runway.silenceTimeoutMs ?? Infinity, fal?.silenceTimeoutMs ?? Infinity);
   const director = new Director({
     store,
     providers,

@@ -12,7 +12,9 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 const USAGE = `Usage: retake <command>
 
   start                 build the UI if needed, then serve the backend and the browser harness
-  serve                 serve the backend only (RETAKE_HARNESS=1 to add the harness)
+  start --api-only      the embedded backend alone, no harness or UI build (RETAKE_HARNESS=1 adds the harness)
+  serve                 team mode: one API process (RETAKE_DATABASE_URL; run any number behind a load balancer)
+  worker                team mode: runs takes from the queue (RETAKE_DATABASE_URL; run any number)
   doctor                what this machine has for Retake, and how to fix what it lacks
   probe <file> --json   color tags of a video or EXR file, with a verdict
                         (--decode: also compare ffprobe's first decoded frame on every file)
@@ -29,9 +31,17 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case "start":
+        if (rest.includes("--api-only")) return await serve({ buildUi: false, harness: process.env.RETAKE_HARNESS === "1", install: false });
         return await serve({ buildUi: true, harness: true, install: true });
-      case "serve":
-        return await serve({ buildUi: false, harness: process.env.RETAKE_HARNESS === "1", install: false });
+      case "serve": {
+        // Team mode. Imported here only: it loads pg-boss and pg, never better-sqlite3 (built for one Node).
+        const { serveCommand } = await import("./commands/serveCommand.js");
+        return await serveCommand({ webDir: path.join(projectRoot, "build/web") });
+      }
+      case "worker": {
+        const { workerCommand } = await import("./commands/workerCommand.js");
+        return await workerCommand({ retakeBin: path.join(projectRoot, "bin/retake.mjs") });
+      }
       case "doctor": {
         const { doctorCommand } = await import("./commands/doctorCommand.js");
         return await doctorCommand(loadConfig(process.env));

@@ -3,7 +3,7 @@ import path from "node:path";
 import { Direction } from "../../core/schemas/direction.js";
 import { critiqueClip } from "../critic/analyseClip.js";
 
-const USAGE = "Usage: retake critic <clip> [--direction <json file>] [--frame <png>] [--json]\n";
+const USAGE = "Usage: retake critic <clip> [--direction <json file>] [--frame <png>] [--end-frame <png>] [--json]\n";
 
 /**
  * `retake critic <clip> [--direction <file>] [--frame <png>] [--json]`: measures a take (camera
@@ -14,12 +14,14 @@ export async function criticCommand(args: string[]): Promise<number> {
   let clip: string | undefined;
   let directionFile: string | undefined;
   let frame: string | undefined;
+  let endFrame: string | undefined;
   let json = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--json") json = true;
     else if (a === "--direction") directionFile = args[++i];
     else if (a === "--frame") frame = args[++i];
+    else if (a === "--end-frame") endFrame = args[++i];
     else if (a.startsWith("--")) {
       process.stderr.write(`Unknown option ${a}.\n${USAGE}`);
       return 1;
@@ -29,7 +31,7 @@ export async function criticCommand(args: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return 1;
   }
-  for (const [what, file] of [["clip", clip], ["direction", directionFile], ["frame", frame]] as const) {
+  for (const [what, file] of [["clip", clip], ["direction", directionFile], ["frame", frame], ["end frame", endFrame]] as const) {
     if (file !== undefined && !fs.existsSync(file)) {
       process.stderr.write(`No such ${what} file: ${file}\n`);
       return 1;
@@ -52,7 +54,7 @@ export async function criticCommand(args: string[]): Promise<number> {
     }
     direction = parsed.data;
   }
-  const critique = await critiqueClip(clip, { direction, framePath: frame });
+  const critique = await critiqueClip(clip, { direction, framePath: frame, ...(endFrame ? { endFramePath: endFrame } : {}) });
   if (json) process.stdout.write(`${JSON.stringify(critique, null, 2)}\n`);
   else {
     // A move that could not be measured costs nothing: say so beside the number, so it does not read as perfect.

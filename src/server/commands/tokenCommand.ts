@@ -1,9 +1,8 @@
-import { Kysely, PostgresDialect, sql } from "kysely";
-import pg from "pg";
 import { ConfigError } from "../config.js";
 import { issueToken } from "../identity/tokens.js";
-import { KyselyTeamStore } from "../ledger/teamRecords.js";
-import { createTeamTables } from "../ledger/teamSchema.js";
+import type { KyselyStore } from "../ledger/kyselyStore.js";
+import { openStore } from "../ledger/openStore.js";
+import type { TeamStore } from "../ledger/store.js";
 
 /**
  * `retake token create --user NAME [--admin] [--label L]`, `retake token revoke ID|--user NAME`,
@@ -34,9 +33,8 @@ export async function tokenCommand(args: string[], env: NodeJS.ProcessEnv = proc
     process.stderr.write(`${options}\n\n${USAGE}`);
     return 1;
   }
-  const db = await openTeamDatabase(env);
+  const store = await openTeamDatabase(env);
   try {
-    const store = new KyselyTeamStore(db, "postgres");
     if (sub === "create") return await create(store, options);
     if (sub === "revoke") return await revoke(store, options);
     return await list(store, options);
@@ -45,7 +43,7 @@ export async function tokenCommand(args: string[], env: NodeJS.ProcessEnv = proc
     process.stderr.write(`${describeDatabaseError(message, env.RETAKE_DATABASE_URL ?? "")}\n`);
     return 1;
   } finally {
-    await db.destroy();
+    await store.close();
   }
 }
 
@@ -78,7 +76,7 @@ function parseOptions(args: string[]): Options | string {
   return options;
 }
 
-async function create(store: KyselyTeamStore, options: Options): Promise<number> {
+async function create(store: TeamStore, options: Options): Promise<number> {
   const name = options.user?.trim();
   if (!name) {
     process.stderr.write(`retake token create needs --user NAME.\n\n${USAGE}`);
@@ -115,7 +113,7 @@ async function create(store: KyselyTeamStore, options: Options): Promise<number>
   return 0;
 }
 
-async function revoke(store: KyselyTeamStore, options: Options): Promise<number> {
+async function revoke(store: TeamStore, options: Options): Promise<number> {
   const at = new Date().toISOString();
   if (options.user) {
     const user = await store.findUserByName(options.user);
@@ -146,7 +144,7 @@ async function revoke(store: KyselyTeamStore, options: Options): Promise<number>
   return 0;
 }
 
-async function list(store: KyselyTeamStore, options: Options): Promise<number> {
+async function list(store: TeamStore, options: Options): Promise<number> {
   const users = await store.listUsers();
   const names = new Map(users.map((u) => [u.id, u.name]));
   let userId: string | undefined;
@@ -179,12 +177,11 @@ async function list(store: KyselyTeamStore, options: Options): Promise<number> {
 }
 
 /**
- * The team database, with its team tables. Until the ledger's Kysely store lands (and with it
- * `openStore` and the versioned migrations, which make these tables as step v4), this makes the
- * team tables itself when they are missing, under an advisory lock so two commands at once do
- * not both try.
+ * The team database as a store: `openStore` brings it to this Retake's schema (the team tables
+ * are one of its migrations, run under the store's own lock), so this command works on a fresh
+ * database as well as on a running service's.
  */
-export async function openTeamDatabase(env: NodeJS.ProcessEnv): Promise<Kysely<any>> {
+export async function openTeamDatabase(env: NodeJS.ProcessEnv): Promise<KyselyStore> {
   const url = env.RETAKE_DATABASE_URL?.trim();
   if (!url) {
     throw new ConfigError(
@@ -194,20 +191,11 @@ export async function openTeamDatabase(env: NodeJS.ProcessEnv): Promise<Kysely<a
   if (!/^postgres(ql)?:\/\//i.test(url)) {
     throw new ConfigError(`RETAKE_DATABASE_URL must be a PostgreSQL URL (postgres://…), not "${redactUrl(url)}".`);
   }
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
-  pool.on("error", () => {}); // an idle connection dropping is not this command's failure
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
   try {
-    await db.transaction().execute(async (trx) => {
-      await sql`SELECT pg_advisory_xact_lock(hashtext('retake.team_tables'))`.execute(trx);
-      const found = await sql<{ present: boolean }>`SELECT to_regclass('users') IS NOT NULL AS present`.execute(trx);
-      if (!found.rows[0]?.present) await createTeamTables(trx, "postgres");
-    });
+    return await openStore({ databaseUrl: url, poolSize: 2 });
   } catch (error) {
-    await db.destroy();
     throw new ConfigError(describeDatabaseError(error instanceof Error ? error.message : String(error), url));
   }
-  return db;
 }
 
 /** The URL without its password, for messages. */

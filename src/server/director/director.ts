@@ -24,6 +24,9 @@ import { startPlannedUpscale, upscaleTake } from "./upscale.js";
 
 export { DirectorError, type DirectorDeps } from "./directorContext.js";
 
+/** Who made a job (team mode's signed-in editor), recorded on it as `createdBy`. */
+export type CreatedBy = NonNullable<Job["createdBy"]>;
+
 /**
  * Runs jobs: what the routes call. It turns requests into recorded jobs (jobLifecycle.ts, enhance,
  * upconvert, upscale) and has their work run as steps (steps.ts) by a StepRunner — in this process
@@ -64,8 +67,9 @@ export class Director {
     }
   };
 
-  createJob(request: CreateJobRequest): Promise<Job> {
-    return this.lifecycle.createJob(request);
+  /** `createdBy`: the signed-in editor (team mode); absent in embedded mode. */
+  createJob(request: CreateJobRequest, createdBy?: CreatedBy): Promise<Job> {
+    return this.lifecycle.createJob(request, createdBy);
   }
 
   cancelJob(jobId: string): Promise<Job> {
@@ -96,18 +100,18 @@ export class Director {
   }
 
   /** Renders a draft as a final master (POST /v1/jobs/:id/enhance): a new one-take job. */
-  enhance(jobId: string, request: EnhanceRequest): Promise<Job> {
-    return enhance(this.ctx, jobId, request);
+  enhance(jobId: string, request: EnhanceRequest, createdBy?: CreatedBy): Promise<Job> {
+    return enhance(this.ctx, jobId, request, createdBy);
   }
 
   /** Lifts a finished SDR take to HDR (POST /v1/takes/:id/upconvert): a new one-take job. */
-  upconvertTake(takeId: string, request: UpconvertRequest): Promise<Job> {
-    return upconvertTake(this.ctx, takeId, request);
+  upconvertTake(takeId: string, request: UpconvertRequest, createdBy?: CreatedBy): Promise<Job> {
+    return upconvertTake(this.ctx, takeId, request, createdBy);
   }
 
   /** Lifts a finished take to a larger size (POST /v1/takes/:id/upscale): a new one-take job. */
-  upscaleTake(takeId: string, request: UpscaleRequest): Promise<Job> {
-    return upscaleTake(this.ctx, takeId, request);
+  upscaleTake(takeId: string, request: UpscaleRequest, createdBy?: CreatedBy): Promise<Job> {
+    return upscaleTake(this.ctx, takeId, request, undefined, createdBy);
   }
 
   /** After a restart: starts again every take, loop and planned upscale the ledger says is unfinished. */

@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import type { Job, JobLogEntry, Money, ProviderInfo, SequenceContext, Take, TakeState } from "../../core/schemas/index.js";
 import type { BudgetSettings } from "../config.js";
 import type { Judge } from "../critic/judge/judge.js";
+import type { critiqueClip } from "../critic/analyseClip.js";
 import { estimateJudgeUsd } from "../critic/judge/runJudge.js";
 import type { JobChange, Store } from "../ledger/store.js";
 import type { Provider, ProviderRegistry } from "../providers/provider.js";
@@ -35,6 +36,12 @@ export interface DirectorDeps {
   judge?: Judge;
   /** Who runs the director's steps; the embedded in-process runner when absent. */
   steps?: StepRunner;
+  /**
+   * Measures a delivered take (the critic). In this process by default; a team worker runs it in a
+   * child process (critic/critiqueInChild.ts) so seconds of frame analysis never stall its event
+   * loop, whose queue heartbeat must keep beating.
+   */
+  critique?: typeof critiqueClip;
 }
 
 /**

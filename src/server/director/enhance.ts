@@ -14,7 +14,7 @@ import { enhanceAtSize, planSize } from "./upscaleJob.js";
  * where the same provider takes seeds. On another provider only the wording carries over: the
  * corrections answered the draft model's own habits.
  */
-export async function enhance(ctx: DirectorContext, jobId: string, request: EnhanceRequest): Promise<Job> {
+export async function enhance(ctx: DirectorContext, jobId: string, request: EnhanceRequest, createdBy?: Job["createdBy"]): Promise<Job> {
   const { store, providers } = ctx;
   const sourceJob = await store.getJob(jobId);
   if (!sourceJob) throw new DirectorError(404, "job_not_found", `No job ${jobId}.`);
@@ -73,6 +73,7 @@ export async function enhance(ctx: DirectorContext, jobId: string, request: Enha
     exr: request.exr,
     guard,
     field: "budgetUsd",
+    ...(createdBy ? { createdBy } : {}),
     beforeStart: async (job) => {
       await ctx.log(job.id, {
         round: 0,

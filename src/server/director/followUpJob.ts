@@ -27,6 +27,8 @@ export async function startFollowUpJob(
     /** The budget check, made atomically with the insert; a refusal is a 402 naming `field`. */
     guard?: SpendGuard;
     field?: string;
+    /** Who asked (team mode); by default whoever made the source job (a planned upscale after an enhance). */
+    createdBy?: Job["createdBy"];
   },
 ): Promise<Job> {
   const now = new Date().toISOString();
@@ -47,6 +49,7 @@ export async function startFollowUpJob(
     ...(input.exr ? { exr: true } : {}),
     ...input.link,
     canceled: false,
+    ...((input.createdBy ?? source.createdBy) ? { createdBy: input.createdBy ?? source.createdBy } : {}),
     takes: [take],
   };
   await insertGuarded(ctx.store, job, input.guard, input.field);

@@ -47,7 +47,7 @@ export class JobLifecycle {
     private readonly takes: TakeControl,
   ) {}
 
-  async createJob(request: CreateJobRequest): Promise<Job> {
+  async createJob(request: CreateJobRequest, createdBy?: Job["createdBy"]): Promise<Job> {
     const { store } = this.ctx;
     const frame = await store.getFrame(request.frameId);
     if (!frame) {
@@ -106,6 +106,7 @@ export class JobLifecycle {
       ...(request.audio !== undefined ? { audio: request.audio } : {}),
       ...(request.auto ? { auto: request.auto, loop: { state: "running" as const, round: 0, best: null } } : {}),
       canceled: false,
+      ...(createdBy ? { createdBy } : {}),
       takes,
     };
     await insertGuarded(store, job, guard, "budgetUsd");

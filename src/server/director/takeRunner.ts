@@ -267,7 +267,7 @@ export class TakeRunner {
       const framePath = (await this.ctx.store.getFrame(job.frame.frameId))?.imagePath;
       const endId = job.frame.mode === "bridge" ? job.frame.bridge?.endFrameId : undefined;
       const endPath = endId ? (await this.ctx.store.getFrame(endId))?.imagePath : undefined;
-      return await critiqueClip(file.path, { direction: job.direction, ...(framePath ? { framePath } : {}), ...(endPath ? { endFramePath: endPath } : {}), signal });
+      return await (this.ctx.deps.critique ?? critiqueClip)(file.path, { direction: job.direction, ...(framePath ? { framePath } : {}), ...(endPath ? { endFramePath: endPath } : {}), signal });
     } catch (error) {
       if (!signal.aborted) this.ctx.deps.log?.(`critique of take ${takeId} failed: ${error instanceof Error ? error.message : String(error)}`);
       return null;

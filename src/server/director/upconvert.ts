@@ -6,7 +6,7 @@ import { startFollowUpJob } from "./followUpJob.js";
  * Lifts a finished SDR take to an HDR master with Runway's video_to_hdr (ruby): a new one-take
  * job on the same frame and direction, so the SDR original stays as it was.
  */
-export async function upconvertTake(ctx: DirectorContext, takeId: string, request: UpconvertRequest): Promise<Job> {
+export async function upconvertTake(ctx: DirectorContext, takeId: string, request: UpconvertRequest, createdBy?: Job["createdBy"]): Promise<Job> {
   const { store, providers } = ctx;
   const source = await store.getTake(takeId);
   if (!source) throw new DirectorError(404, "take_not_found", `No take ${takeId}.`);
@@ -26,5 +26,5 @@ export async function upconvertTake(ctx: DirectorContext, takeId: string, reques
   const model = "ruby";
   const cost = ctx.estimateTake(provider, { mode: "final", model, duration: sourceJob.duration });
   const guard = ctx.budget.guard(cost.usd, { count: 1, perTakeUsd: cost.usd });
-  return await startFollowUpJob(ctx, sourceJob, { provider, model, cost, colorSpace, message: "Queued for HDR upconversion", link: { upconvertOf: { takeId, format } }, guard });
+  return await startFollowUpJob(ctx, sourceJob, { provider, model, cost, colorSpace, message: "Queued for HDR upconversion", link: { upconvertOf: { takeId, format } }, guard, ...(createdBy ? { createdBy } : {}) });
 }

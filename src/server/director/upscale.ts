@@ -18,7 +18,13 @@ import { checkSizeForSequence, pickUpscaler, SIZE_WORDS, upscaleCost, upscaleSou
  * was. Conform delivers its master at the size in the sequence's color; the critic checks it
  * against the take (upscaleCheck.ts).
  */
-export async function upscaleTake(ctx: DirectorContext, takeId: string, request: UpscaleRequest, beforeStart?: (job: Job) => Promise<void>): Promise<Job> {
+export async function upscaleTake(
+  ctx: DirectorContext,
+  takeId: string,
+  request: UpscaleRequest,
+  beforeStart?: (job: Job) => Promise<void>,
+  createdBy?: Job["createdBy"],
+): Promise<Job> {
   const { store, providers } = ctx;
   const source = await store.getTake(takeId);
   if (!source) throw new DirectorError(404, "take_not_found", `No take ${takeId}.`);
@@ -37,6 +43,7 @@ export async function upscaleTake(ctx: DirectorContext, takeId: string, request:
   const guard = ctx.budget.guard(cost.usd, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: cost.usd });
   return await startFollowUpJob(ctx, sourceJob, {
     guard,
+    ...(createdBy ? { createdBy } : {}),
     field: "budgetUsd",
     provider: upscaler.provider,
     model: upscaler.model,

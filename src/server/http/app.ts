@@ -8,6 +8,7 @@ import { ServiceError } from "../serviceError.js";
 import type { Backend } from "../backend.js";
 import { EstimateRequest, UpconvertRequest, UpscaleRequest } from "../../core/schemas/index.js";
 import { parseOr400, sendError } from "./errors.js";
+import { createdByOf } from "./requestUser.js";
 import { buildOpenApi } from "./openapi.js";
 import { registerSecurity } from "./security.js";
 import { registerArtifactRoutes } from "./routes/artifactRoutes.js";
@@ -15,12 +16,23 @@ import { registerConformRoutes } from "./routes/conformRoutes.js";
 import { registerFrameRoutes } from "./routes/frameRoutes.js";
 import { registerHarnessRoutes } from "./routes/harnessRoutes.js";
 import { registerJobRoutes } from "./routes/jobRoutes.js";
+import { registerTeamHttp } from "../identity/teamHttp.js";
+import type { TeamStore } from "../ledger/store.js";
 import { registerFalWebhookRoute } from "../providers/fal/falWebhookRoute.js";
 
 export const VERSION = "0.1.0";
 
 /** The backend's HTTP face: `/v1` (DESIGN.md), the harness routes, and the built web pages. */
-export async function buildHttpApp(backend: Backend, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+export interface HttpAppOptions {
+  logger?: boolean;
+  /**
+   * Team mode (`retake serve`): each editor's own token on every /v1 route in place of the single
+   * embedded token, sign-in and admin routes, and their OpenAPI paths. Absent in embedded mode.
+   */
+  team?: { store: TeamStore };
+}
+
+export async function buildHttpApp(backend: Backend, options: HttpAppOptions = {}): Promise<FastifyInstance> {
   const { config, ledger: store, director, events, frames, providers, project, links } = backend;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 2 * 1024 * 1024 });
   // Every route as registered, so a test can hold the OpenAPI document to all of them.
@@ -45,20 +57,22 @@ export async function buildHttpApp(backend: Backend, options: { logger?: boolean
   });
 
   // Host, Origin, CORS and token checks (see security.ts), before any route runs.
-  registerSecurity(app, { host: config.host, token: config.token ?? null, allowedOrigins: config.allowedOrigins, links });
+  // In team mode security.ts keeps Host/Origin/CORS and the team hook checks each editor's token.
+  registerSecurity(app, { host: config.host, token: options.team ? null : (config.token ?? null), allowedOrigins: config.allowedOrigins, links });
+  if (options.team) registerTeamHttp(app, { team: options.team.store, ledger: store, links });
 
   app.get("/v1/health", async () => ({ ok: true, version: VERSION }));
   app.get("/v1/providers", async () => ({ providers: providers.list() }));
-  app.get("/v1/openapi.json", async () => buildOpenApi(VERSION));
+  app.get("/v1/openapi.json", async () => buildOpenApi(VERSION, { team: Boolean(options.team) }));
   // Cost and budgets: estimate before submit, spend totals, and retrying a failed paid take.
   app.post("/v1/estimate", async (request) => director.estimate(parseOr400(EstimateRequest, request.body, "Estimate request")));
   app.get("/v1/spend", async () => director.spend());
   app.post<{ Params: { id: string } }>("/v1/takes/:id/retry", async (request) => director.retryTake(request.params.id));
   app.post<{ Params: { id: string } }>("/v1/takes/:id/upconvert", async (request, reply) =>
-    reply.code(201).send(await director.upconvertTake(request.params.id, parseOr400(UpconvertRequest, request.body ?? {}, "Upconvert request"))),
+    reply.code(201).send(await director.upconvertTake(request.params.id, parseOr400(UpconvertRequest, request.body ?? {}, "Upconvert request"), createdByOf(request))),
   );
   app.post<{ Params: { id: string } }>("/v1/takes/:id/upscale", async (request, reply) =>
-    reply.code(201).send(await director.upscaleTake(request.params.id, parseOr400(UpscaleRequest, request.body ?? {}, "Upscale request"))),
+    reply.code(201).send(await director.upscaleTake(request.params.id, parseOr400(UpscaleRequest, request.body ?? {}, "Upscale request"), createdByOf(request))),
   );
   registerFrameRoutes(app, { store, frames });
   registerJobRoutes(app, { store, director, events });

@@ -1,3 +1,4 @@
+import { teamOpenApiPaths } from "../identity/teamOpenApi.js";
 import { z } from "zod";
 import { ARTIFACT_LINK_TTL_SECONDS } from "./artifactLinks.js";
 import { ConformRequest } from "./routes/conformRoutes.js";
@@ -39,8 +40,8 @@ const errorResponses = {
 };
 
 /** The OpenAPI 3.1 document for `/v1`, generated from the same zod schemas the server enforces. */
-export function buildOpenApi(version: string) {
-  return {
+export function buildOpenApi(version: string, options: { team?: boolean } = {}) {
+  const doc = {
     openapi: "3.1.0",
     info: { title: "Retake backend", version, description: "Generation backend for the Retake panel. Local on loopback by default." },
     components: {
@@ -253,6 +254,9 @@ export function buildOpenApi(version: string) {
       },
     },
   };
+  // Team mode adds its sign-in and admin routes (identity/teamOpenApi.ts), beside the routes themselves.
+  if (options.team) Object.assign(doc.paths, teamOpenApiPaths());
+  return doc;
 }
 
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };

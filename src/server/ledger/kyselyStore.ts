@@ -54,6 +54,16 @@ export class KyselyStore implements Store, TeamStore {
     this.team = new KyselyTeamStore(db as unknown as Kysely<any>, dialect);
   }
 
+  /** The schema version the database is at, read now: a readiness check (throws when the database does not answer). */
+  async schemaVersion(): Promise<number> {
+    if (this.dialect === "postgres") {
+      const { rows } = await sql<{ version: number }>`SELECT version FROM retake_schema`.execute(this.db);
+      return rows[0]?.version ?? 0;
+    }
+    const { rows } = await sql<{ user_version: number }>`PRAGMA user_version`.execute(this.db);
+    return rows[0]?.user_version ?? 0;
+  }
+
   /** Closes the SQLite file, or ends the PostgreSQL pool. */
   async close(): Promise<void> {
     await this.db.destroy();

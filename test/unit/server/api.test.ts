@@ -275,7 +275,7 @@ describe("ledger and server lifecycle", () => {
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      const result = spawnSync("node", ["bin/retake.mjs", "serve"], {
+      const result = spawnSync("node", ["bin/retake.mjs", "start", "--api-only"], {
         env: { ...process.env, RETAKE_PORT: String(port), RETAKE_DATA_DIR: backend.dataDir + "-3" },
         encoding: "utf8",
         timeout: 30_000,
@@ -289,7 +289,7 @@ describe("ledger and server lifecycle", () => {
   });
 
   it("the retake command says how to install ffmpeg when it is missing, without a stack trace", () => {
-    const result = spawnSync("node", ["bin/retake.mjs", "serve"], {
+    const result = spawnSync("node", ["bin/retake.mjs", "start", "--api-only"], {
       env: { ...process.env, RETAKE_FFMPEG: "/nonexistent/ffmpeg", RETAKE_PORT: "0", RETAKE_DATA_DIR: backend.dataDir + "-4" },
       encoding: "utf8",
       timeout: 30_000,

@@ -5,6 +5,7 @@ import type { Director } from "../../director/director.js";
 import type { JobEvents } from "../../director/jobEvents.js";
 import type { Store } from "../../ledger/store.js";
 import { HttpError, parseOr400 } from "../errors.js";
+import { createdByOf } from "../requestUser.js";
 
 const HEARTBEAT_MS = 15_000;
 
@@ -13,7 +14,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: { store: Store; di
 
   app.post("/v1/jobs", async (request, reply) => {
     const body = parseOr400(CreateJobRequest, request.body, "Job request");
-    const job = await director.createJob(body);
+    const job = await director.createJob(body, createdByOf(request));
     return reply.code(201).send(job);
   });
 
@@ -33,7 +34,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: { store: Store; di
   /** Render a draft (the named take, or the job's best) as a final master: a new job. */
   app.post<{ Params: { id: string } }>("/v1/jobs/:id/enhance", async (request, reply) => {
     const body = parseOr400(EnhanceRequest, request.body ?? {}, "Enhance request");
-    return reply.code(201).send(await director.enhance(request.params.id, body));
+    return reply.code(201).send(await director.enhance(request.params.id, body, createdByOf(request)));
   });
 
   app.patch<{ Params: { id: string } }>("/v1/takes/:id", async (request) => await director.patchTake(request.params.id, parseOr400(TakePatch, request.body ?? {}, "Take change")));

@@ -1,0 +1,107 @@
+import os from "node:os";
+import { buildProviders } from "../backend.js";
+import { loadConfig } from "../config.js";
+import { critiqueInChild } from "../critic/critiqueInChild.js";
+import { createJudge } from "../critic/judge/createJudge.js";
+import { Director } from "../director/director.js";
+import { stepKey, type StepHandler } from "../director/steps.js";
+import { openStore } from "../ledger/openStore.js";
+import { jsonLog, type JsonLog } from "../team/jsonLog.js";
+import { PgJobEvents } from "../team/pgJobEvents.js";
+import { StepQueue } from "../team/stepQueue.js";
+import { teamDatabaseUrl } from "../team/teamEnv.js";
+
+/**
+ * `retake worker`: runs the director's steps (takes, auto rounds, planned upscales) from the team
+ * queue, RETAKE_WORKER_CONCURRENCY at a time (default 4). Provider keys come from this process's
+ * env: keys live on the service, never on editors' machines. RETAKE_DATA_DIR must be the same
+ * shared folder the API processes use (frames in, takes and conforms out).
+ *
+ * SIGTERM: stops taking steps; a step that ends within the queue's grace finishes; one that the
+ * stop interrupts is handed back (thrown, so the queue retries it elsewhere) and, because every
+ * step resumes from the ledger, nothing is submitted or paid twice.
+ */
+export interface TeamWorker {
+  id: string;
+  close(): Promise<void>;
+}
+
+export async function startTeamWorker(options: { env?: NodeJS.ProcessEnv; log?: JsonLog; retakeBin: string }): Promise<TeamWorker> {
+  const env = options.env ?? process.env;
+  const databaseUrl = teamDatabaseUrl("worker", env);
+  const id = env.RETAKE_WORKER_ID?.trim() || `${os.hostname()}:${process.pid}`;
+  const log = options.log ?? jsonLog({ role: "worker", worker: id, pid: process.pid });
+  const concurrency = Math.max(1, Number(env.RETAKE_WORKER_CONCURRENCY) || 4);
+  const config = loadConfig(env, { harness: false });
+  const text = (message: string) => log({ msg: message });
+
+  const store = await openStore({ databaseUrl });
+  let events: PgJobEvents | undefined;
+  let queue: StepQueue | undefined;
+  try {
+    // The worker's changes reach panels on every API process through NOTIFY.
+    events = await PgJobEvents.open({ connectionString: databaseUrl, store, onError: (error) => log({ msg: "job events trouble", level: "warn", error: error.message }) });
+    queue = await StepQueue.open({ connectionString: databaseUrl });
+  } catch (error) {
+    await events?.close();
+    await store.close();
+    throw error;
+  }
+  const { providers, comfyui, silenceTimeoutMs } = buildProviders(config, text);
+  const director = new Director({
+    store,
+    providers,
+    events,
+    dataDir: config.dataDir,
+    log: text,
+    budget: config.budget,
+    judge: createJudge(config.judge),
+    // Steps a step starts (the next auto round, a planned upscale) go on the queue too.
+    steps: queue,
+    // Frame analysis is seconds of CPU: in a child, so the heartbeat keeps beating.
+    critique: critiqueInChild(options.retakeBin),
+    ...(Number.isFinite(silenceTimeoutMs) ? { silenceTimeoutMs } : {}),
+  });
+
+  let stopping = false;
+  const handler: StepHandler = async (step, context) => {
+    const started = Date.now();
+    const key = stepKey(step);
+    log({ msg: "step started", step: key, kind: step.kind, jobId: step.jobId });
+    try {
+      await director.handler(step, context);
+    } catch (error) {
+      log({ msg: "step failed", level: "error", step: key, kind: step.kind, jobId: step.jobId, ms: Date.now() - started, error: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+    if (stopping && context.signal.aborted) {
+      // Interrupted by our own stop, not done: hand it back so another worker picks it up from the ledger.
+      log({ msg: "step handed back", step: key, kind: step.kind, jobId: step.jobId, ms: Date.now() - started });
+      throw new Error(`worker ${id} stopped before the step finished; handed back`);
+    }
+    log({ msg: context.signal.aborted ? "step canceled" : "step done", step: key, kind: step.kind, jobId: step.jobId, ms: Date.now() - started });
+  };
+  await queue.work(handler, { concurrency });
+  log({ msg: "ready", concurrency, dataDir: config.dataDir, providers: providers.list().filter((p) => p.available).map((p) => p.id) });
+  return {
+    id,
+    async close() {
+      stopping = true;
+      await queue!.close().catch((error: Error) => log({ msg: "queue stop trouble", level: "warn", error: error.message }));
+      await events!.close();
+      comfyui.close();
+      await store.close();
+    },
+  };
+}
+
+/** The CLI entry: works until SIGINT/SIGTERM, then stops cleanly. */
+export async function workerCommand(options: { retakeBin: string }): Promise<number> {
+  const worker = await startTeamWorker({ retakeBin: options.retakeBin });
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await worker.close();
+  return 0;
+}
