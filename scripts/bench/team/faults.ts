@@ -75,7 +75,7 @@ export async function killMidPoll(hooks: FaultHooks, windowMs: number): Promise<
     const live = hooks.livePids();
     const now = Date.now();
     for (const g of counts.generations) {
-      if (g.done || g.lastPollPort === null || g.lastPollAt === null || now - g.lastPollAt > 2500) continue;
+      if (g.done || g.lastPollPort === null || g.lastPollAt === null || now - g.lastPollAt > 4000) continue;
       const pid = pidOwningLocalPort(g.lastPollPort, live.map((w) => w.pid));
       if (!pid) continue;
       const job = hooks.jobs().find((j) => j.tag === g.key);
