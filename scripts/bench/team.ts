@@ -38,8 +38,12 @@ const secs = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ?
 
 const EDITORS = 20;
 const WORKERS = 3;
-/** A stand-in draft costs USD 0.15 (Ray 3.2, 540p SDR, one 5 s block): three fit, the fourth is refused. */
-const TIGHT_BUDGET_USD = 0.45;
+/**
+ * A stand-in draft costs USD 0.15 (Ray 3.2, 540p SDR, one 5 s block): two fit. These editors ask
+ * three at once first (racing their own budget), then keep asking, and every ask past two must be refused.
+ */
+const TIGHT_BUDGET_USD = 0.3;
+const TIGHT_BURST = 3;
 const ROOMY_BUDGET_USD = 50;
 const TIGHT_BUDGET_EDITORS = 4;
 
@@ -176,10 +180,13 @@ export async function run(report: Report): Promise<void> {
       if (res.status !== 201) throw new Error(`POST /v1/admin/tokens for ${name} answered ${res.status}: ${await res.text()}`);
       editors.push({ name, token: ((await res.json()) as { token: string }).token, provider: i % 2 === 0 ? "previz" : "luma" });
     }
+    const lumaEditors = editors.filter((e) => e.provider === "luma");
+    for (const editor of lumaEditors.slice(0, TIGHT_BUDGET_EDITORS)) {
+      editor.burst = TIGHT_BURST;
+    }
     console.log(`  ${EDITORS + 1} tokens made in ${secs(Date.now() - t0)}`);
     const users = ((await (await fetch(`${base}/v1/admin/users`, { headers: admin })).json()) as { users: Array<{ id: string; name: string }> }).users;
     const budgets = new Map<string, number>();
-    const lumaEditors = editors.filter((e) => e.provider === "luma");
     for (const editor of editors) {
       const limit = lumaEditors.indexOf(editor) >= 0 && lumaEditors.indexOf(editor) < TIGHT_BUDGET_EDITORS ? TIGHT_BUDGET_USD : ROOMY_BUDGET_USD;
       const user = users.find((u) => u.name === editor.name);
@@ -191,11 +198,20 @@ export async function run(report: Report): Promise<void> {
 
     let workerCount = 0;
     const workers: Child[] = [];
-    const startWorker = () => {
+    const killedByBench = new Set<number>();
+    let supervising = true;
+    const startWorker = (): Child => {
       const name = `worker-${++workerCount}`;
       const w = startChild(name, node.path, [retakeBin, "worker"], { ...env, RETAKE_WORKER_ID: name }, runDir);
       workers.push(w);
       children.push(w);
+      // A worker that dies on its own is restarted, as a supervisor would (and reported after the run).
+      void w.exited.then(() => {
+        if (supervising && !killedByBench.has(w.pid)) {
+          console.log(`  ${w.name} exited on its own; starting a replacement`);
+          startWorker();
+        }
+      });
       return w;
     };
     for (let i = 0; i < WORKERS; i++) startWorker();
@@ -208,7 +224,10 @@ export async function run(report: Report): Promise<void> {
     const stopAt = start + plan.loadMs;
     const hooks: FaultHooks = {
       livePids: () => workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null).map((w) => ({ name: w.name, pid: w.pid })),
-      kill: (pid) => workers.find((w) => w.pid === pid)?.proc.kill("SIGKILL"),
+      kill: (pid) => {
+        killedByBench.add(pid);
+        workers.find((w) => w.pid === pid)?.proc.kill("SIGKILL");
+      },
       startReplacement: () => void startWorker(),
       jobs: () => jobs,
       counts,
@@ -233,6 +252,7 @@ export async function run(report: Report): Promise<void> {
     }, 15_000);
     const [stats, { kills, restart }] = await Promise.all([editorsDone, faults]).finally(() => clearInterval(progress));
     const end = Date.now();
+    supervising = false;
 
     // Figures.
     const delivered = stats.jobs.filter((j) => j.deliveredAt);
@@ -275,8 +295,7 @@ export async function run(report: Report): Promise<void> {
     report("team: SSE streams dropped and resumed", String(stats.jobs.reduce((n, j) => n + j.streamDrops, 0)), "Last-Event-ID");
     console.log(`  run took ${secs(end - start)}`);
     // A process that died on its own (not our SIGKILL) is a finding: the DB restart should not kill anyone.
-    const killedPids = new Set(kills.map((k) => k.pid));
-    const died = [serve, ...workers].filter((c) => (c.proc.exitCode !== null || c.proc.signalCode !== null) && !killedPids.has(c.pid));
+    const died = [serve, ...workers].filter((c) => (c.proc.exitCode !== null || c.proc.signalCode !== null) && !killedByBench.has(c.pid));
     report("team: processes that exited on their own during the run", String(died.length), died.map((c) => `${c.name} (${c.proc.exitCode ?? c.proc.signalCode}; ${c.logFile})`).join(", "));
     if (died.length) failed = true;
 

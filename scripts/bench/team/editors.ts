@@ -17,6 +17,8 @@ export interface EditorSpec {
   name: string;
   token: string;
   provider: "previz" | "luma";
+  /** Drafts asked at once in the first round (default 1). */
+  burst?: number;
 }
 
 export interface TakeSeen {
@@ -182,7 +184,8 @@ export async function runEditors(options: EditorRunOptions): Promise<EditorStats
       const frameId = await uploadFrame(options.base, editor.token, sequence, png);
       const following: Promise<void>[] = [];
       let n = 0;
-      while (Date.now() < options.stopAt) {
+      /** One draft asked: the job's record when accepted, else why not (and a pause before the next ask). */
+      const ask = async (): Promise<JobRecord | number> => {
         const tag = `[bench ${editor.name} j${String(++n).padStart(3, "0")}]`;
         const body = { frameId, provider: editor.provider, mode: "draft", prompt: `${tag} slow push in on the subject`, duration: 2, count: 1 };
         const sentAt = Date.now();
@@ -197,32 +200,38 @@ export async function runEditors(options: EditorRunOptions): Promise<EditorStats
         } catch (error) {
           stats.failedPosts.push({ editor: editor.name, tag, status: (error as Error).name, at: sentAt });
           stats.ambiguousTags.push(tag);
-          await sleep(1000);
-          continue;
+          return 1000;
         }
         if (res.status === 402) {
           stats.refusedOverBudget++;
           await res.text();
           // Over the day's budget: the editor keeps asking now and then (each ask must be refused).
           if (!stats.refusedEditors.includes(editor.name)) stats.refusedEditors.push(editor.name);
-          await sleep(3000);
-          continue;
+          return 3000;
         }
         if (res.status !== 201) {
           stats.failedPosts.push({ editor: editor.name, tag, status: res.status, at: sentAt });
           await res.text();
-          await sleep(1000);
-          continue;
+          return 1000;
         }
         const created = (await res.json()) as { id: string; takes?: Array<{ id: string }> };
         const job: JobRecord = { editor: editor.name, provider: editor.provider, tag, jobId: created.id, sentAt, createdAt: Date.now(), takeIds: (created.takes ?? []).map((t) => t.id), seen: [], streamDrops: 0 };
         stats.jobs.push(job);
         options.onJob?.(job);
-        // An editor waits for its draft before drafting again, as people do.
-        const f = follow(options.base, editor.token, job, options.followDeadline);
+        return job;
+      };
+      let first = true;
+      while (Date.now() < options.stopAt) {
+        // The first round may be a burst of drafts at once (two asks racing one budget).
+        const asked = await Promise.all(Array.from({ length: first ? (editor.burst ?? 1) : 1 }, ask));
+        first = false;
+        const jobs = asked.filter((a): a is JobRecord => typeof a !== "number");
+        const pause = Math.max(0, ...asked.filter((a): a is number => typeof a === "number"));
+        // An editor waits for its drafts before drafting again, as people do.
+        const f = Promise.all(jobs.map((job) => follow(options.base, editor.token, job, options.followDeadline))).then(() => undefined);
         following.push(f);
         await f;
-        await sleep(options.thinkMs);
+        await sleep(Math.max(pause, options.thinkMs));
       }
       await Promise.all(following);
     }),
