@@ -1,6 +1,6 @@
 import type { Job, SpendTotals } from "../../core/schemas/index.js";
 import { DEFAULT_BUDGET, type BudgetSettings } from "../config.js";
-import type { SpendGuard, Store } from "../ledger/store.js";
+import type { BudgetLimit, SpendGuard, SpendSnapshot, Store, TeamStore } from "../ledger/store.js";
 
 /**
  * The backend's spending rules, from the ledger: a job may spend at most its budget (its own, or
@@ -45,12 +45,29 @@ export class Budget {
    * The same check as a spend guard for a store write (insertJob, addTakes): it runs inside the
    * write's transaction on what is spent there, so two jobs at once that only one fits under
    * cannot both land. `words` is added to a refusal (what else the figure covers).
+   *
+   * Team mode adds the admin's limits (studio, project, editor; per day or month, TeamStore):
+   * read here, before the write (the guard itself is synchronous, inside the transaction), and
+   * held against the figures the store reads in the transaction for the job's project and editor.
    */
-  guard(totalUsd: number, input: RefusalInput, words = ""): SpendGuard {
+  async guard(totalUsd: number, input: RefusalInput, words = ""): Promise<SpendGuard> {
+    const limits = await this.teamLimits();
+    const names = limits.some((l) => l.scope === "user") ? await this.userNames() : new Map<string, string>();
     return (spent) => {
-      const refused = this.refusalGiven(totalUsd, input, spent);
+      const refused = this.refusalGiven(totalUsd, input, spent) ?? teamRefusal(totalUsd, limits, names, spent);
       return refused === undefined ? undefined : refused + words;
     };
+  }
+
+  /** The admin's limits, when the store keeps them (the embedded SQLite store does too, empty unless set). */
+  private async teamLimits(): Promise<BudgetLimit[]> {
+    const team = this.store as Partial<TeamStore>;
+    return typeof team.listBudgets === "function" ? await team.listBudgets() : [];
+  }
+
+  private async userNames(): Promise<Map<string, string>> {
+    const team = this.store as Partial<TeamStore>;
+    return new Map(typeof team.listUsers === "function" ? (await team.listUsers()).map((u) => [u.id, u.name] as const) : []);
   }
 
   private refusalGiven(totalUsd: number, input: RefusalInput, spent: { jobUsd: number; dayUsd: number }): string | undefined {
@@ -87,6 +104,34 @@ export class Budget {
       jobs: sum((r) => r.jobId).map(([jobId, value]) => ({ jobId, usd: value })),
     };
   }
+}
+
+/**
+ * The first of the admin's limits (studio, then project, then editor; day before month) that
+ * spending `totalUsd` more would pass, said with its figures; undefined when all allow it.
+ */
+export function teamRefusal(totalUsd: number, limits: BudgetLimit[], names: Map<string, string>, spent: SpendSnapshot): string | undefined {
+  if (totalUsd <= 0 || limits.length === 0) return undefined;
+  const order = { studio: 0, project: 1, user: 2 } as const;
+  const applying = limits
+    .filter((l) => (l.scope === "studio" ? true : l.scope === "project" ? l.key === spent.project : spent.userId !== null && l.key === spent.userId))
+    .sort((a, b) => order[a.scope] - order[b.scope] || (a.period === b.period ? 0 : a.period === "day" ? -1 : 1));
+  for (const limit of applying) {
+    const month = limit.period === "month";
+    const already =
+      limit.scope === "studio" ? (month ? spent.monthUsd : spent.dayUsd)
+      : limit.scope === "project" ? (month ? spent.projectMonthUsd : spent.projectDayUsd)
+      : month ? spent.userMonthUsd : spent.userDayUsd;
+    if (already + totalUsd <= limit.limitUsd + 1e-9) continue;
+    const whose =
+      limit.scope === "studio" ? "The studio's"
+      : limit.scope === "project" ? `Project "${limit.key}"'s`
+      : `${names.get(limit.key) ?? "This editor"}'s`;
+    const period = month ? "monthly" : "daily";
+    const when = month ? "this month" : "today";
+    return `${whose} ${period} budget is ${usd(limit.limitUsd)}; ${usd(already)} is spent ${when}; this job would cost ${usd(totalUsd)}. Ask an admin to raise it, or wait for the next ${month ? "month" : "day"} (UTC).`;
+  }
+  return undefined;
 }
 
 interface RefusalInput {

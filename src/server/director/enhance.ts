@@ -39,7 +39,7 @@ export async function enhance(ctx: DirectorContext, jobId: string, request: Enha
     ? enhanceAtSize(planSize({ providers, info, model, size: request.size, frameSize: sourceJob.frame.sequence.frameSize, duration: sourceJob.duration, ...(request.upscaleProvider ? { upscaleProvider: request.upscaleProvider } : {}) }), request.size, info, cost)
     : undefined;
   const both = round2(cost.usd + (sized?.upscaleUsd ?? 0));
-  const guard = ctx.budget.guard(both, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: both }, sized?.costWords ?? "");
+  const guard = await ctx.budget.guard(both, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: both }, sized?.costWords ?? "");
 
   const sameProvider = provider.id === sourceJob.provider;
   const drafted = source.variant;

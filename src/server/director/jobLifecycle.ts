@@ -83,7 +83,7 @@ export class JobLifecycle {
     // The judge's estimate counts against the budget too; the take records it once it is counted.
     const checked = cost.usd + await this.ctx.judgeEstimateUsd(frame.frame.sequence.projectName);
     // Checked inside the insert's transaction: two jobs at once that only one fits under cannot both land.
-    const guard = this.ctx.budget.guard(checked * count, { budgetUsd: request.budgetUsd, count, perTakeUsd: checked });
+    const guard = await this.ctx.budget.guard(checked * count, { budgetUsd: request.budgetUsd, count, perTakeUsd: checked });
     const now = new Date().toISOString();
     const jobId = newId("job");
     const colorSpace = deliveredColorSpace(info, request.mode, frame.frame.sequence.colorSpace);

@@ -73,7 +73,7 @@ async function decideAndRecord(ctx: DirectorContext, jobId: string): Promise<voi
   }
   const guard =
     takes.length > 0
-      ? ctx.budget.guard(perTakeUsd * takes.length, { limitUsd: ctx.budget.limitOf(job), count: takes.length, perTakeUsd, jobId })
+      ? await ctx.budget.guard(perTakeUsd * takes.length, { limitUsd: ctx.budget.limitOf(job), count: takes.length, perTakeUsd, jobId })
       : undefined;
   // One transaction: the reasoning, the round's takes and the loop's state land together or not
   // at all, so a restart never repeats a half-written round. Listeners hear once it is written,

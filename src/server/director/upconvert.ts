@@ -25,6 +25,6 @@ export async function upconvertTake(ctx: DirectorContext, takeId: string, reques
   const colorSpace = format === "hlg" ? "rec2100-hlg" : "rec2100-pq";
   const model = "ruby";
   const cost = ctx.estimateTake(provider, { mode: "final", model, duration: sourceJob.duration });
-  const guard = ctx.budget.guard(cost.usd, { count: 1, perTakeUsd: cost.usd });
+  const guard = await ctx.budget.guard(cost.usd, { count: 1, perTakeUsd: cost.usd });
   return await startFollowUpJob(ctx, sourceJob, { provider, model, cost, colorSpace, message: "Queued for HDR upconversion", link: { upconvertOf: { takeId, format } }, guard, ...(createdBy ? { createdBy } : {}) });
 }

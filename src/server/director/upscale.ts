@@ -40,7 +40,7 @@ export async function upscaleTake(
   }
   const upscaler = pickUpscaler(providers, request.size, { ...(request.provider ? { provider: request.provider } : {}), ...(request.model ? { model: request.model } : {}) });
   const cost = upscaleCost(upscaler, request.size, sourceJob.duration, file.path);
-  const guard = ctx.budget.guard(cost.usd, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: cost.usd });
+  const guard = await ctx.budget.guard(cost.usd, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: cost.usd });
   return await startFollowUpJob(ctx, sourceJob, {
     guard,
     ...(createdBy ? { createdBy } : {}),

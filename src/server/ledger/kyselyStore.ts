@@ -391,6 +391,8 @@ export class KyselyStore implements Store, TeamStore {
     const day = (takes[0]?.createdAt ?? new Date().toISOString()).slice(0, 10);
     const projectOf = jsonText(this.dialect, "j.json", ["frame", "sequence", "projectName"]);
     const sumOf = async (query: ReturnType<typeof sql<{ usd: number }>>) => Number((await query.execute(db)).rows[0]!.usd);
+    const month = day.slice(0, 7);
+    const takeMonth = (column: string) => sql<string>`substr(${jsonText(this.dialect, column, ["createdAt"])}, 1, 7)`;
     const spent: SpendSnapshot = {
       dayUsd: await this.spentOnIn(db, day),
       jobUsd: of.jobId ? await this.spentInJobIn(db, of.jobId) : 0,
@@ -404,6 +406,19 @@ export class KyselyStore implements Store, TeamStore {
               WHERE j.user_id = ${of.userId} AND ${this.takeDay("t.json")} = ${day}`,
           )
         : 0,
+      monthUsd: await sumOf(sql<{ usd: number }>`SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM takes WHERE ${takeMonth("json")} = ${month}`),
+      projectMonthUsd: await sumOf(
+        sql<{ usd: number }>`SELECT COALESCE(SUM(t.cost_usd), 0) AS usd FROM takes t JOIN jobs j ON j.id = t.job_id
+          WHERE ${takeMonth("t.json")} = ${month} AND COALESCE(${projectOf}, '') = ${of.project}`,
+      ),
+      userMonthUsd: of.userId
+        ? await sumOf(
+            sql<{ usd: number }>`SELECT COALESCE(SUM(t.cost_usd), 0) AS usd FROM takes t JOIN jobs j ON j.id = t.job_id
+              WHERE j.user_id = ${of.userId} AND ${takeMonth("t.json")} = ${month}`,
+          )
+        : 0,
+      project: of.project,
+      userId: of.userId,
     };
     const refusal = guard(spent);
     if (refusal !== undefined) throw new BudgetRefusedError(refusal);

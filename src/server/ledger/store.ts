@@ -55,6 +55,15 @@ export interface SpendSnapshot {
   projectDayUsd: number;
   /** Takes of jobs made by the job's editor (createdBy.userId) that day; 0 without one. */
   userDayUsd: number;
+  /** All takes created in the UTC month (YYYY-MM) of the new spend. */
+  monthUsd: number;
+  /** Takes of the job's project created that month. */
+  projectMonthUsd: number;
+  /** Takes of jobs made by the job's editor that month; 0 without one. */
+  userMonthUsd: number;
+  /** Whose spend the figures are: the job's project and editor (null without sign-in), so a guard can pick the admin's limits that apply. */
+  project: string;
+  userId: string | null;
 }
 
 /**

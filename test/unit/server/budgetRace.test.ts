@@ -95,8 +95,8 @@ describe("a guarded insert", () => {
     const store = await openStore({ dataDir: dir });
     try {
       const budget = new Budget(store, { perJobUsd: 3, dailyCapUsd: 0.2, confirmAboveUsd: 1 });
-      const guard = () => budget.guard(0.15, { count: 1, perTakeUsd: 0.15 });
-      const results = await Promise.allSettled([store.insertJob(job("job_a", 0.15), guard()), store.insertJob(job("job_b", 0.15), guard())]);
+      const [guardA, guardB] = [await budget.guard(0.15, { count: 1, perTakeUsd: 0.15 }), await budget.guard(0.15, { count: 1, perTakeUsd: 0.15 })];
+      const results = await Promise.allSettled([store.insertJob(job("job_a", 0.15), guardA), store.insertJob(job("job_b", 0.15), guardB)]);
       expect(results[0].status).toBe("fulfilled");
       expect(results[1].status).toBe("rejected");
       const reason = (results[1] as PromiseRejectedResult).reason;

@@ -98,13 +98,13 @@ describe.each(DIALECTS)("store on %s", (dialect) => {
     };
     const retry = makeTake(first.id, 1, { createdAt: at, updatedAt: at, cost: { usd: 2, estimated: true } });
     await expect(store.addTakes(first.id, [retry], { canceled: false }, refuse)).rejects.toThrow(BudgetRefusedError);
-    expect(seen[0]).toEqual({ dayUsd: 1.75, jobUsd: 1.25, projectDayUsd: 1.25, userDayUsd: 1.25 });
+    expect(seen[0]).toMatchObject({ dayUsd: 1.75, jobUsd: 1.25, projectDayUsd: 1.25, userDayUsd: 1.25, monthUsd: 1.75, projectMonthUsd: 1.25, userMonthUsd: 1.25, project: "Guarded", userId: ana.userId });
     expect((await store.getJob(first.id))!.takes).toHaveLength(1);
     expect(await store.spentInJob(first.id)).toBe(1.25);
 
     const blocked = makeJob({ createdAt: at, project: "Guarded", createdBy: { userId: testId("user"), name: "bo" }, takes: [{ cost: { usd: 3, estimated: true } }] });
     await expect(store.insertJob(blocked, refuse)).rejects.toThrow("Over the studio's daily budget.");
-    expect(seen[1]).toEqual({ dayUsd: 1.75, jobUsd: 0, projectDayUsd: 1.25, userDayUsd: 0 });
+    expect(seen[1]).toMatchObject({ dayUsd: 1.75, jobUsd: 0, projectDayUsd: 1.25, userDayUsd: 0, monthUsd: 1.75, projectMonthUsd: 1.25, userMonthUsd: 0, project: "Guarded", userId: blocked.createdBy!.userId });
     expect(await store.getJob(blocked.id)).toBeUndefined();
     expect(await store.spentOn(day)).toBe(1.75);
 
@@ -116,7 +116,7 @@ describe.each(DIALECTS)("store on %s", (dialect) => {
       after = spent;
       return undefined;
     });
-    expect(after).toEqual({ dayUsd: 3.75, jobUsd: 3.25, projectDayUsd: 3.25, userDayUsd: 3.25 });
+    expect(after).toEqual({ dayUsd: 3.75, jobUsd: 3.25, projectDayUsd: 3.25, userDayUsd: 3.25, monthUsd: 3.75, projectMonthUsd: 3.25, userMonthUsd: 3.25, project: "Guarded", userId: ana.userId });
 
     const rows = (await store.spendRows()).filter((r) => r.day === day);
     expect(rows.find((r) => r.jobId === first.id)).toEqual({ day, project: "Guarded", jobId: first.id, userId: ana.userId, usd: 3.25 });
