@@ -202,7 +202,7 @@ describe.skipIf(!teamNode)(`team mode: retake serve ×2 and retake worker ×2 on
     process.stdout.write(`after SIGKILL of ${victim.name}, the job finished in ${Math.round((Date.now() - started) / 1000)} s\n`);
     expect(done.takes).toHaveLength(2);
     for (const take of done.takes) {
-      expect(take.state).toBe("succeeded");
+      expect(take.state, JSON.stringify(take.error)).toBe("succeeded");
       expect(take.outputs.master).toBeTruthy();
     }
     const survivor = victim === w1 ? w2 : w1;
@@ -211,6 +211,31 @@ describe.skipIf(!teamNode)(`team mode: retake serve ×2 and retake worker ×2 on
     const history = await readSse(apiA.url!, `/v1/jobs/${job.body.id}/events?token=${ana}`, { until: "done", timeoutMs: 30_000 });
     const successes = history.filter((e) => e.event === "take").map((e) => JSON.parse(e.data).take).filter((t) => t.state === "succeeded");
     expect(successes.map((t) => t.id).sort()).toEqual(done.takes.map((t: any) => t.id).sort());
+  }, 200_000);
+
+  it("a worker sent SIGTERM mid-take exits 0, finishing or handing back its step; the take still ends, once", async () => {
+    const w3 = start("w3", "worker", { RETAKE_WORKER_ID: "w3", RETAKE_WORKER_CONCURRENCY: "2" });
+    await ready(w3);
+    const live = [w1, w2, w3].filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+    const frame = await uploadFrame(apiA, ana);
+    const job = await api(apiA, ana).call("POST", "/v1/jobs", { frameId: frame, provider: "previz", mode: "draft", count: 2, duration: 4, prompt: "pan right" });
+    expect(job.status).toBe(201);
+    const takeIds = job.body.takes.map((t: any) => `take:${t.id}`);
+    const stopped = await waitFor(() => live.find((w) => w.lines.some((l) => l.msg === "step started" && takeIds.includes(l.step))), 30_000, 50);
+    const step = stopped.lines.find((l) => l.msg === "step started" && takeIds.includes(l.step))!.step as string;
+    const exited = new Promise<number | null>((resolve) => stopped.child.once("exit", (code) => resolve(code)));
+    const termAt = Date.now();
+    stopped.child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    const stopMs = Date.now() - termAt;
+    const outcome = stopped.lines.find((l) => (l.msg === "step done" || l.msg === "step handed back") && l.step === step)?.msg;
+    process.stdout.write(`SIGTERM: ${stopped.name} exited 0 in ${stopMs} ms; its step: ${outcome ?? "(no line)"}\n`);
+    expect(outcome === "step done" || outcome === "step handed back").toBe(true);
+    const done = await finished(apiB, ana, job.body.id, 150_000);
+    expect(done.takes.map((t: any) => t.state), JSON.stringify(done.takes.map((t: any) => t.error))).toEqual(["succeeded", "succeeded"]);
+    const history = await readSse(apiA.url!, `/v1/jobs/${job.body.id}/events?token=${ana}`, { until: "done", timeoutMs: 30_000 });
+    const successes = history.filter((e) => e.event === "take").map((e) => JSON.parse(e.data).take).filter((t) => t.state === "succeeded");
+    expect(successes).toHaveLength(2);
   }, 200_000);
 
   it("refuses an editor over their monthly budget with the figures, while the other editor's job is made", async () => {

@@ -1,12 +1,13 @@
 import os from "node:os";
 import type { FastifyInstance } from "fastify";
 import type { Backend } from "../backend.js";
-import { buildProviders } from "../backend.js";
+import { buildProviders, PortInUseError } from "../backend.js";
 import { loadConfig, type ServerConfig } from "../config.js";
 import { createJudge } from "../critic/judge/createJudge.js";
 import { Director } from "../director/director.js";
 import { FrameStore } from "../files/frameStore.js";
 import { buildHttpApp } from "../http/app.js";
+import { oidcSettingsFromEnv } from "../identity/oidcPairing.js";
 import { ArtifactLinks, resolveLinkSecret } from "../http/artifactLinks.js";
 import type { KyselyStore } from "../ledger/kyselyStore.js";
 import { openStore } from "../ledger/openStore.js";
@@ -33,6 +34,8 @@ export interface TeamApi {
 export async function startTeamApi(options: { env?: NodeJS.ProcessEnv; log?: JsonLog; webDir?: string } = {}): Promise<TeamApi> {
   const env = options.env ?? process.env;
   const databaseUrl = teamDatabaseUrl("serve", env);
+  // Browser sign-in when the studio has an identity provider (RETAKE_OIDC_*); else admin-issued tokens only.
+  const oidc = oidcSettingsFromEnv(env);
   const log = options.log ?? jsonLog({ role: "serve", pid: process.pid, host: os.hostname() });
   const config: ServerConfig = loadConfig(env, { harness: false, ...(options.webDir ? { webDir: options.webDir } : {}) });
   const text = (message: string) => log({ msg: message });
@@ -65,7 +68,7 @@ export async function startTeamApi(options: { env?: NodeJS.ProcessEnv; log?: Jso
   // The link secret is a file in the shared data dir, so a link signed by one API process opens on any.
   const links = new ArtifactLinks(resolveLinkSecret(config.dataDir));
   const backend: Backend = { config: { ...config, token: null }, ledger: store, frames: new FrameStore(store, config.dataDir), providers, events, director, links };
-  const app = await buildHttpApp(backend, { team: { store } });
+  const app = await buildHttpApp(backend, { team: { store, ...(oidc ? { oidc } : {}) } });
 
   // One line per request: who, what, how it went. No token: the query's token= is redacted and headers are not logged.
   app.addHook("onResponse", async (request, reply) => {
@@ -85,7 +88,18 @@ export async function startTeamApi(options: { env?: NodeJS.ProcessEnv; log?: Jso
     return { ok: true, schema: STORE_VERSION };
   });
 
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await queue.close().catch(() => undefined);
+    await events.close();
+    comfyui.close();
+    await store.close();
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new PortInUseError(`Port ${config.port} on ${config.host} is already taken (another retake serve?). Start this one with RETAKE_PORT=<another port>.`);
+    }
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;

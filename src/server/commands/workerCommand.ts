@@ -1,4 +1,5 @@
 import os from "node:os";
+import { TERMINAL_TAKE_STATES } from "../../core/schemas/index.js";
 import { buildProviders } from "../backend.js";
 import { loadConfig } from "../config.js";
 import { critiqueInChild } from "../critic/critiqueInChild.js";
@@ -63,12 +64,35 @@ export async function startTeamWorker(options: { env?: NodeJS.ProcessEnv; log?: 
     ...(Number.isFinite(silenceTimeoutMs) ? { silenceTimeoutMs } : {}),
   });
 
+  /**
+   * A local, free provider (previz, ComfyUI on the worker) keeps its jobs in the memory of the
+   * worker that submitted them: a take step picked up after that worker died or handed it back
+   * finds a provider job id no process knows. Such a take is rendered again from the start, as
+   * resumeUnfinished does after an embedded restart; paid providers' ids are polled as they are.
+   */
+  const renderLocalAgain = async (takeId: string) => {
+    const take = await store.getTake(takeId);
+    if (!take || !take.providerJobId || TERMINAL_TAKE_STATES.has(take.state)) return;
+    const job = await store.getJob(take.jobId);
+    if (!job || job.canceled || !providers.get(job.provider)?.rerunAfterRestart) return;
+    const written = await store.changeTake(takeId, (current) => ({
+      ...current,
+      state: "queued",
+      progress: 0,
+      message: "Queued again: the worker rendering it stopped",
+      providerJobId: null,
+      updatedAt: new Date().toISOString(),
+    }));
+    if (written) events!.emit(take.jobId, { type: "take", seq: written.seq, take: written.take });
+  };
+
   let stopping = false;
   const handler: StepHandler = async (step, context) => {
     const started = Date.now();
     const key = stepKey(step);
     log({ msg: "step started", step: key, kind: step.kind, jobId: step.jobId });
     try {
+      if (step.kind === "take") await renderLocalAgain(step.takeId);
       await director.handler(step, context);
     } catch (error) {
       log({ msg: "step failed", level: "error", step: key, kind: step.kind, jobId: step.jobId, ms: Date.now() - started, error: error instanceof Error ? error.message : String(error) });

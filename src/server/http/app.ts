@@ -17,6 +17,7 @@ import { registerFrameRoutes } from "./routes/frameRoutes.js";
 import { registerHarnessRoutes } from "./routes/harnessRoutes.js";
 import { registerJobRoutes } from "./routes/jobRoutes.js";
 import { registerTeamHttp } from "../identity/teamHttp.js";
+import type { OidcSettings } from "../identity/oidcPairing.js";
 import type { TeamStore } from "../ledger/store.js";
 import { registerFalWebhookRoute } from "../providers/fal/falWebhookRoute.js";
 
@@ -29,7 +30,7 @@ export interface HttpAppOptions {
    * Team mode (`retake serve`): each editor's own token on every /v1 route in place of the single
    * embedded token, sign-in and admin routes, and their OpenAPI paths. Absent in embedded mode.
    */
-  team?: { store: TeamStore };
+  team?: { store: TeamStore; oidc?: OidcSettings };
 }
 
 export async function buildHttpApp(backend: Backend, options: HttpAppOptions = {}): Promise<FastifyInstance> {
@@ -59,7 +60,7 @@ export async function buildHttpApp(backend: Backend, options: HttpAppOptions = {
   // Host, Origin, CORS and token checks (see security.ts), before any route runs.
   // In team mode security.ts keeps Host/Origin/CORS and the team hook checks each editor's token.
   registerSecurity(app, { host: config.host, token: options.team ? null : (config.token ?? null), allowedOrigins: config.allowedOrigins, links });
-  if (options.team) registerTeamHttp(app, { team: options.team.store, ledger: store, links });
+  if (options.team) registerTeamHttp(app, { team: options.team.store, ledger: store, links, ...(options.team.oidc ? { oidc: options.team.oidc } : {}) });
 
   app.get("/v1/health", async () => ({ ok: true, version: VERSION }));
   app.get("/v1/providers", async () => ({ providers: providers.list() }));
