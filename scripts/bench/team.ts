@@ -135,6 +135,8 @@ export async function run(report: Report): Promise<void> {
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-bench-team-"));
   console.log(`  run directory (logs, data): ${runDir}; Node ${node.version} for serve/worker; ${quick ? "quick" : "full"} run`);
   const children: Child[] = [];
+  /** While on, a serve or worker that exits on its own is restarted (off for the bench's own shutdown). */
+  const supervision = { on: true };
   let cluster: ThrowawayCluster | undefined;
   let failed = false;
   try {
@@ -163,8 +165,21 @@ export async function run(report: Report): Promise<void> {
       LUMA_BASE_URL: standInUrl,
       RETAKE_NODE22: node.path,
     };
-    const serve = startChild("serve", node.path, [retakeBin, "serve"], env, runDir);
-    children.push(serve);
+    // The API process is supervised like the workers (below): restarted on the same port if it dies on its own.
+    const serves: Child[] = [];
+    const startServe = (): Child => {
+      const s = startChild(serves.length ? `serve-${serves.length + 1}` : "serve", node.path, [retakeBin, "serve"], env, runDir);
+      serves.push(s);
+      children.push(s);
+      void s.exited.then(() => {
+        if (supervision.on) {
+          console.log(`  ${s.name} exited on its own; starting a replacement`);
+          startServe();
+        }
+      });
+      return s;
+    };
+    const serve = startServe();
     const serveReadyMs = await waitForHttp(`${base}/readyz`, 60_000, serve);
     report("team: serve ready (process start → /readyz 200)", secs(serveReadyMs), "");
 
@@ -199,7 +214,6 @@ export async function run(report: Report): Promise<void> {
     let workerCount = 0;
     const workers: Child[] = [];
     const killedByBench = new Set<number>();
-    let supervising = true;
     const startWorker = (): Child => {
       const name = `worker-${++workerCount}`;
       const w = startChild(name, node.path, [retakeBin, "worker"], { ...env, RETAKE_WORKER_ID: name }, runDir);
@@ -207,7 +221,7 @@ export async function run(report: Report): Promise<void> {
       children.push(w);
       // A worker that dies on its own is restarted, as a supervisor would (and reported after the run).
       void w.exited.then(() => {
-        if (supervising && !killedByBench.has(w.pid)) {
+        if (supervision.on && !killedByBench.has(w.pid)) {
           console.log(`  ${w.name} exited on its own; starting a replacement`);
           startWorker();
         }
@@ -252,7 +266,7 @@ export async function run(report: Report): Promise<void> {
     }, 15_000);
     const [stats, { kills, restart }] = await Promise.all([editorsDone, faults]).finally(() => clearInterval(progress));
     const end = Date.now();
-    supervising = false;
+    supervision.on = false;
 
     // Figures.
     const delivered = stats.jobs.filter((j) => j.deliveredAt);
@@ -295,7 +309,7 @@ export async function run(report: Report): Promise<void> {
     report("team: SSE streams dropped and resumed", String(stats.jobs.reduce((n, j) => n + j.streamDrops, 0)), "Last-Event-ID");
     console.log(`  run took ${secs(end - start)}`);
     // A process that died on its own (not our SIGKILL) is a finding: the DB restart should not kill anyone.
-    const died = [serve, ...workers].filter((c) => (c.proc.exitCode !== null || c.proc.signalCode !== null) && !killedByBench.has(c.pid));
+    const died = [...serves, ...workers].filter((c) => (c.proc.exitCode !== null || c.proc.signalCode !== null) && !killedByBench.has(c.pid));
     report("team: processes that exited on their own during the run", String(died.length), died.map((c) => `${c.name} (${c.proc.exitCode ?? c.proc.signalCode}; ${c.logFile})`).join(", "));
     if (died.length) failed = true;
 
@@ -313,7 +327,9 @@ export async function run(report: Report): Promise<void> {
   } catch (error) {
     failed = true;
     console.log(`  team bench stopped: ${(error as Error).message}`);
+
   } finally {
+    supervision.on = false;
     await Promise.all(children.map((c) => stopChild(c)));
     try {
       cluster?.stop();
