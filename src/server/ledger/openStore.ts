@@ -56,6 +56,10 @@ async function openPostgres(databaseUrl: string, poolSize = 10): Promise<KyselyS
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
   // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
   pool.on("error", () => undefined);
+  // A client checked out of the pool (between two queries of a transaction) has no idle-error
+  // listener: when the server restarts, its "error" event would be unhandled and end the process.
+  // The query that runs on it next fails instead, and the pool makes a new connection.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const db = new Kysely<LedgerTables>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migratePostgres(db);

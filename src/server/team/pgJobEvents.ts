@@ -50,6 +50,8 @@ export class PgJobEvents extends JobEvents {
     super();
     this.notifier = new pg.Pool({ connectionString: options.connectionString, max: 2, application_name: "retake job events (notify)" });
     this.notifier.on("error", (error) => this.report(error));
+    // Checked-out clients have no idle-error listener (see openStore.ts): a restart must not crash the process.
+    this.notifier.on("connect", (client) => client.on("error", (error) => this.report(error)));
     this.connected = this.connect();
   }
 
