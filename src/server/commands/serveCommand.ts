@@ -10,11 +10,9 @@ import { buildHttpApp } from "../http/app.js";
 import { oidcSettingsFromEnv } from "../identity/oidcPairing.js";
 import { ArtifactLinks, resolveLinkSecret } from "../http/artifactLinks.js";
 import type { KyselyStore } from "../ledger/kyselyStore.js";
-import { openStore } from "../ledger/openStore.js";
 import { STORE_VERSION } from "../ledger/storeMigrations.js";
 import { jsonLog, loggableUrl, type JsonLog } from "../team/jsonLog.js";
-import { PgJobEvents } from "../team/pgJobEvents.js";
-import { StepQueue } from "../team/stepQueue.js";
+import { openTeamConnections } from "../team/teamConnections.js";
 import { teamDatabaseUrl } from "../team/teamEnv.js";
 
 /**
@@ -40,18 +38,8 @@ export async function startTeamApi(options: { env?: NodeJS.ProcessEnv; log?: Jso
   const config: ServerConfig = loadConfig(env, { harness: false, ...(options.webDir ? { webDir: options.webDir } : {}) });
   const text = (message: string) => log({ msg: message });
 
-  const store: KyselyStore = await openStore({ databaseUrl });
-  let queue: StepQueue | undefined;
-  let events: PgJobEvents | undefined;
-  try {
-    events = await PgJobEvents.open({ connectionString: databaseUrl, store, onError: (error) => log({ msg: "job events trouble", level: "warn", error: error.message }) });
-    // Enqueue only: this process never calls queue.work, so it runs no steps.
-    queue = await StepQueue.open({ connectionString: databaseUrl });
-  } catch (error) {
-    await events?.close();
-    await store.close();
-    throw error;
-  }
+  // Enqueue only: this process never calls queue.work, so it runs no steps.
+  const { store, events, queue } = await openTeamConnections(databaseUrl, log);
   let queueStarted = true;
   const { providers, comfyui, silenceTimeoutMs } = buildProviders(config, text);
   const director = new Director({

@@ -3,6 +3,7 @@ import { issueToken } from "../identity/tokens.js";
 import type { KyselyStore } from "../ledger/kyselyStore.js";
 import { openStore } from "../ledger/openStore.js";
 import type { TeamStore } from "../ledger/store.js";
+import { redactDatabaseUrl } from "../team/jsonLog.js";
 
 /**
  * `retake token create --user NAME [--admin] [--label L]`, `retake token revoke ID|--user NAME`,
@@ -189,7 +190,7 @@ export async function openTeamDatabase(env: NodeJS.ProcessEnv): Promise<KyselySt
     );
   }
   if (!/^postgres(ql)?:\/\//i.test(url)) {
-    throw new ConfigError(`RETAKE_DATABASE_URL must be a PostgreSQL URL (postgres://…), not "${redactUrl(url)}".`);
+    throw new ConfigError(`RETAKE_DATABASE_URL must be a PostgreSQL URL (postgres://…), not "${redactDatabaseUrl(url)}".`);
   }
   try {
     return await openStore({ databaseUrl: url, poolSize: 2 });
@@ -198,19 +199,9 @@ export async function openTeamDatabase(env: NodeJS.ProcessEnv): Promise<KyselySt
   }
 }
 
-/** The URL without its password, for messages. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparseable URL)";
-  }
-}
 
 function describeDatabaseError(message: string, url: string): string {
-  const where = redactUrl(url);
+  const where = redactDatabaseUrl(url);
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|timeout/i.test(message)) {
     return `Could not reach the team database at ${where} (RETAKE_DATABASE_URL): ${message}. Is PostgreSQL running there?`;
   }

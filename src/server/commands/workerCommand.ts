@@ -6,10 +6,8 @@ import { critiqueInChild } from "../critic/critiqueInChild.js";
 import { createJudge } from "../critic/judge/createJudge.js";
 import { Director } from "../director/director.js";
 import { stepKey, type StepHandler } from "../director/steps.js";
-import { openStore } from "../ledger/openStore.js";
 import { jsonLog, type JsonLog } from "../team/jsonLog.js";
-import { PgJobEvents } from "../team/pgJobEvents.js";
-import { StepQueue } from "../team/stepQueue.js";
+import { openTeamConnections } from "../team/teamConnections.js";
 import { teamDatabaseUrl } from "../team/teamEnv.js";
 
 /**
@@ -36,18 +34,8 @@ export async function startTeamWorker(options: { env?: NodeJS.ProcessEnv; log?: 
   const config = loadConfig(env, { harness: false });
   const text = (message: string) => log({ msg: message });
 
-  const store = await openStore({ databaseUrl });
-  let events: PgJobEvents | undefined;
-  let queue: StepQueue | undefined;
-  try {
-    // The worker's changes reach panels on every API process through NOTIFY.
-    events = await PgJobEvents.open({ connectionString: databaseUrl, store, onError: (error) => log({ msg: "job events trouble", level: "warn", error: error.message }) });
-    queue = await StepQueue.open({ connectionString: databaseUrl });
-  } catch (error) {
-    await events?.close();
-    await store.close();
-    throw error;
-  }
+  // The worker's changes reach panels on every API process through NOTIFY.
+  const { store, events, queue } = await openTeamConnections(databaseUrl, log);
   const { providers, comfyui, silenceTimeoutMs } = buildProviders(config, text);
   const director = new Director({
     store,

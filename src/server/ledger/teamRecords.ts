@@ -220,29 +220,20 @@ export class KyselyTeamStore implements TeamStore {
     };
   }
 
+  /** An update of a pairing still waiting for its sign-in: no token yet, not claimed, not expired. */
+  private updateWaitingPairing(code: string, at: string) {
+    return this.db.updateTable("pairings").where("code", "=", code).where("token", "is", null).where("claimed_at", "is", null).where("expires_at", ">", at);
+  }
+
   async failPairing(code: string, failure: string, at: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable("pairings")
-      .set({ failure })
-      .where("code", "=", code)
-      .where("token", "is", null)
-      .where("claimed_at", "is", null)
-      .where("expires_at", ">", at)
-      .executeTakeFirst();
+    const result = await this.updateWaitingPairing(code, at).set({ failure }).executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
   async completePairing(code: string, token: string, at: string): Promise<boolean> {
     // One conditional UPDATE: a second callback (a reload of the IdP's redirect) or a late one
     // after expiry changes nothing.
-    const result = await this.db
-      .updateTable("pairings")
-      .set({ token })
-      .where("code", "=", code)
-      .where("token", "is", null)
-      .where("claimed_at", "is", null)
-      .where("expires_at", ">", at)
-      .executeTakeFirst();
+    const result = await this.updateWaitingPairing(code, at).set({ token }).executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
