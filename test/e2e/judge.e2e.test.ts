@@ -48,7 +48,9 @@ describe("the judge in the panel", () => {
     await box.waitFor({ state: "visible", timeout: 30_000 });
     expect(await box.isChecked()).toBe(false);
     await poll(() => p.locator(".judge-setting").innerText()).toContain("Google Gemini API");
-    await box.check();
+    // The box is controlled: it turns on once the backend has saved the setting, not at the click
+    // (Playwright's check() asserts at once and fails when the save is slower than the click).
+    await box.click();
     await poll(() => box.isChecked()).toBe(true);
 
     await captureFrame(s);
