@@ -1,7 +1,7 @@
 import { createJudge } from "./critic/judge/createJudge.js";
 import type { FastifyInstance } from "fastify";
 import type { ServerConfig } from "./config.js";
-import { Director } from "./director/director.js";
+import { Director, type DirectorDeps } from "./director/director.js";
 import { JobEvents } from "./director/jobEvents.js";
 import { FrameStore } from "./files/frameStore.js";
 import { SimulatedProject } from "./harness/simulatedProject.js";
@@ -48,12 +48,28 @@ export interface RunningBackend extends Backend {
 }
 
 /** Every provider, with keys and settings from the config (the service's env in team mode). */
-export function buildProviders(config: ServerConfig, log: (line: string) => void): { providers: ProviderRegistry; comfyui: ComfyUIProvider; silenceTimeoutMs: number } {
+/**
+ * The providers and the director over them, the same in every process that runs or starts takes
+ * (the embedded backend, `retake serve`, `retake worker`); what differs is passed in: the store,
+ * how events travel, who runs steps, where the critic runs.
+ */
+export function buildDirector(
+  config: ServerConfig,
+  parts: Pick<DirectorDeps, "store" | "events" | "steps" | "critique"> & { log: (line: string) => void },
+): { director: Director; providers: ProviderRegistry; comfyui: ComfyUIProvider } {
   const { luma, runway, fal, comfyui: comfyConfig } = config.providers;
   const comfyui = new ComfyUIProvider(comfyConfig);
-  const providers = new ProviderRegistry([new PrevizProvider(), new LumaProvider(luma), new RunwayProvider(runway), new FalProvider({ ...fal, log }), comfyui]);
+  const providers = new ProviderRegistry([new PrevizProvider(), new LumaProvider(luma), new RunwayProvider(runway), new FalProvider({ ...fal, log: parts.log }), comfyui]);
   const silenceTimeoutMs = Math.min(luma.silenceTimeoutMs ?? Infinity, runway.silenceTimeoutMs ?? Infinity, fal?.silenceTimeoutMs ?? Infinity);
-  return { providers, comfyui, silenceTimeoutMs };
+  const director = new Director({
+    ...parts,
+    providers,
+    dataDir: config.dataDir,
+    budget: config.budget,
+    judge: createJudge(config.judge),
+    ...(Number.isFinite(silenceTimeoutMs) ? { silenceTimeoutMs } : {}),
+  });
+  return { director, providers, comfyui };
 }
 
 export async function startBackend(config: ServerConfig, options: { log?: (line: string) => void } = {}): Promise<RunningBackend> {
@@ -65,18 +81,8 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
   const links = new ArtifactLinks(resolveLinkSecret(config.dataDir));
   const store: Store = await openStore({ dataDir: config.dataDir });
   const frames = new FrameStore(store, config.dataDir);
-  const { providers, comfyui, silenceTimeoutMs } = buildProviders(config, log);
   const events = new JobEvents();
-  const director = new Director({
-    store,
-    providers,
-    events,
-    dataDir: config.dataDir,
-    log,
-    budget: config.budget,
-    judge: createJudge(config.judge),
-    ...(Number.isFinite(silenceTimeoutMs) ? { silenceTimeoutMs } : {}),
-  });
+  const { director, providers, comfyui } = buildDirector(config, { store, events, log });
   let project: SimulatedProject | undefined;
   try {
     if (config.harness) {

@@ -1,10 +1,8 @@
 import os from "node:os";
 import type { FastifyInstance } from "fastify";
 import type { Backend } from "../backend.js";
-import { buildProviders, PortInUseError } from "../backend.js";
+import { buildDirector, PortInUseError } from "../backend.js";
 import { loadConfig, type ServerConfig } from "../config.js";
-import { createJudge } from "../critic/judge/createJudge.js";
-import { Director } from "../director/director.js";
 import { FrameStore } from "../files/frameStore.js";
 import { buildHttpApp } from "../http/app.js";
 import { oidcSettingsFromEnv } from "../identity/oidcPairing.js";
@@ -41,18 +39,7 @@ export async function startTeamApi(options: { env?: NodeJS.ProcessEnv; log?: Jso
   // Enqueue only: this process never calls queue.work, so it runs no steps.
   const { store, events, queue } = await openTeamConnections(databaseUrl, log);
   let queueStarted = true;
-  const { providers, comfyui, silenceTimeoutMs } = buildProviders(config, text);
-  const director = new Director({
-    store,
-    providers,
-    events,
-    dataDir: config.dataDir,
-    log: text,
-    budget: config.budget,
-    judge: createJudge(config.judge),
-    steps: queue,
-    ...(Number.isFinite(silenceTimeoutMs) ? { silenceTimeoutMs } : {}),
-  });
+  const { director, providers, comfyui } = buildDirector(config, { store, events, log: text, steps: queue });
   // The link secret is a file in the shared data dir, so a link signed by one API process opens on any.
   const links = new ArtifactLinks(resolveLinkSecret(config.dataDir));
   const backend: Backend = { config: { ...config, token: null }, ledger: store, frames: new FrameStore(store, config.dataDir), providers, events, director, links };

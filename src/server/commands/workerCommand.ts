@@ -1,10 +1,8 @@
 import os from "node:os";
 import { TERMINAL_TAKE_STATES } from "../../core/schemas/index.js";
-import { buildProviders } from "../backend.js";
+import { buildDirector } from "../backend.js";
 import { loadConfig } from "../config.js";
 import { critiqueInChild } from "../critic/critiqueInChild.js";
-import { createJudge } from "../critic/judge/createJudge.js";
-import { Director } from "../director/director.js";
 import { stepKey, type StepHandler } from "../director/steps.js";
 import { jsonLog, type JsonLog } from "../team/jsonLog.js";
 import { openTeamConnections } from "../team/teamConnections.js";
@@ -36,20 +34,14 @@ export async function startTeamWorker(options: { env?: NodeJS.ProcessEnv; log?: 
 
   // The worker's changes reach panels on every API process through NOTIFY.
   const { store, events, queue } = await openTeamConnections(databaseUrl, log);
-  const { providers, comfyui, silenceTimeoutMs } = buildProviders(config, text);
-  const director = new Director({
+  const { director, providers, comfyui } = buildDirector(config, {
     store,
-    providers,
     events,
-    dataDir: config.dataDir,
     log: text,
-    budget: config.budget,
-    judge: createJudge(config.judge),
     // Steps a step starts (the next auto round, a planned upscale) go on the queue too.
     steps: queue,
     // Frame analysis is seconds of CPU: in a child, so the heartbeat keeps beating.
     critique: critiqueInChild(options.retakeBin),
-    ...(Number.isFinite(silenceTimeoutMs) ? { silenceTimeoutMs } : {}),
   });
 
   /**
