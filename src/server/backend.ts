@@ -7,6 +7,7 @@ import { FrameStore } from "./files/frameStore.js";
 import { SimulatedProject } from "./harness/simulatedProject.js";
 import { buildHttpApp } from "./http/app.js";
 import { startLoopbackTls } from "./http/loopbackTls.js";
+import type { HttpLogSetting } from "./http/httpLog.js";
 import { ArtifactLinks, resolveLinkSecret } from "./http/artifactLinks.js";
 import { resolveToken } from "./http/security.js";
 import type { Store } from "./ledger/store.js";
@@ -72,7 +73,7 @@ export function buildDirector(
   return { director, providers, comfyui };
 }
 
-export async function startBackend(config: ServerConfig, options: { log?: (line: string) => void } = {}): Promise<RunningBackend> {
+export async function startBackend(config: ServerConfig, options: { log?: (line: string) => void; httpLog?: HttpLogSetting } = {}): Promise<RunningBackend> {
   const log = options.log ?? (() => undefined);
   // The token is settled before anything listens: a backend never runs open by accident.
   const token = resolveToken(config.token, config.dataDir);
@@ -95,7 +96,7 @@ export async function startBackend(config: ServerConfig, options: { log?: (line:
     throw error;
   }
   const backend: Backend = { config, ledger: store, frames, providers, events, director, project, links };
-  const app = await buildHttpApp(backend);
+  const app = await buildHttpApp(backend, { logger: options.httpLog });
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {

@@ -10,6 +10,7 @@ import { EstimateRequest, UpconvertRequest, UpscaleRequest } from "../../core/sc
 import { parseOr400, sendError } from "./errors.js";
 import { createdByOf } from "./requestUser.js";
 import { buildOpenApi } from "./openapi.js";
+import { httpLoggerOptions, type HttpLogSetting } from "./httpLog.js";
 import { registerSecurity } from "./security.js";
 import { registerArtifactRoutes } from "./routes/artifactRoutes.js";
 import { registerConformRoutes } from "./routes/conformRoutes.js";
@@ -25,7 +26,8 @@ export const VERSION = "0.1.0";
 
 /** The backend's HTTP face: `/v1` (DESIGN.md), the harness routes, and the built web pages. */
 export interface HttpAppOptions {
-  logger?: boolean;
+  /** Fastify's request log (off unless asked for); `?token=` never reaches it (httpLog.ts). */
+  logger?: HttpLogSetting;
   /**
    * Team mode (`retake serve`): each editor's own token on every /v1 route in place of the single
    * embedded token, sign-in and admin routes, and their OpenAPI paths. Absent in embedded mode.
@@ -35,7 +37,7 @@ export interface HttpAppOptions {
 
 export async function buildHttpApp(backend: Backend, options: HttpAppOptions = {}): Promise<FastifyInstance> {
   const { config, ledger: store, director, events, frames, providers, project, links } = backend;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 2 * 1024 * 1024 });
+  const app = Fastify({ logger: httpLoggerOptions(options.logger), bodyLimit: 2 * 1024 * 1024 });
   // Every route as registered, so a test can hold the OpenAPI document to all of them.
   const routes: string[] = [];
   app.addHook("onRoute", (route) => {

@@ -1,7 +1,7 @@
 import type { Generated } from "kysely";
 
 /**
- * The ledger's tables as Kysely sees them (schema v4), one definition for SQLite and PostgreSQL.
+ * The ledger's tables as Kysely sees them (schema v6), one definition for SQLite and PostgreSQL.
  * Records are validated JSON text in `json`; the other columns are the few the ledger queries on.
  * Times are ISO-8601 text on both databases, so ordering and day prefixes behave the same.
  */
@@ -38,6 +38,10 @@ export interface TakesTable {
   score: number | null;
   starred: Generated<number>;
   cost_usd: Generated<number>;
+  /** The refinement round (`take.iteration`), 1 when `take.cost.estimated`, and `take.outputs.poster` as JSON text: what a history page shows (v6). */
+  iteration: Generated<number>;
+  cost_estimated: Generated<number>;
+  poster: string | null;
 }
 
 export interface JobLogTable {

@@ -168,6 +168,7 @@ export class KyselyStore implements Store, TeamStore {
         score: scoreOf(take),
         starred: take.starred ? 1 : 0,
         cost_usd: take.cost.usd,
+        ...historyColumns(take),
       })
       .execute();
     return seq;
@@ -308,7 +309,7 @@ export class KyselyStore implements Store, TeamStore {
     const starred = valid.starred ? 1 : 0;
     await db
       .updateTable("takes")
-      .set({ state: valid.state, seq, updated_at: valid.updatedAt, json: JSON.stringify(valid), score, starred, cost_usd: valid.cost.usd })
+      .set({ state: valid.state, seq, updated_at: valid.updatedAt, json: JSON.stringify(valid), score, starred, cost_usd: valid.cost.usd, ...historyColumns(valid) })
       .where("id", "=", valid.id)
       .execute();
     // Progress updates come several times a second per take: the job's best score and starred
@@ -484,4 +485,7 @@ export class KyselyStore implements Store, TeamStore {
   readonly claimPairing: TeamStore["claimPairing"] = (...args) => this.team.claimPairing(...args);
 }
 
-
+/** What a history page shows of a take besides score, star and cost (schema v6), so it never reads the take's JSON. */
+function historyColumns(take: TakeT): { iteration: number; cost_estimated: number; poster: string | null } {
+  return { iteration: take.iteration, cost_estimated: take.cost.estimated ? 1 : 0, poster: take.outputs.poster ? JSON.stringify(take.outputs.poster) : null };
+}

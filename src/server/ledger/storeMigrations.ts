@@ -96,7 +96,32 @@ const v4: Step = async (db, dialect) => {
 /** v5, sign-in by the identity provider's account (issuer + sub) rather than by email (teamSchema.ts says why). */
 const v5: Step = (db) => addIdentitySubjects(db as Kysely<any>);
 
-const STEPS: Step[] = [v1, v2, v3, v4, v5];
+/**
+ * v6, the history's take fields as columns: a take's refinement round, whether its cost is an
+ * estimate, and its poster. A history page summarised them from each take's JSON, and PostgreSQL
+ * (json or jsonb alike) parses the whole record to read any field of it: a page of 50 jobs read
+ * ~1 MB of takes, most of it critiques' camera paths. The store writes these beside score,
+ * starred and cost_usd on every take write.
+ */
+const v6: Step = async (db, dialect) => {
+  await run(db, [
+    `ALTER TABLE takes ADD COLUMN iteration INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE takes ADD COLUMN cost_estimated INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE takes ADD COLUMN poster TEXT`,
+  ]);
+  if (dialect === "sqlite") {
+    // json_extract gives an object as its JSON text, true as 1.
+    await run(db, [
+      `UPDATE takes SET iteration = COALESCE(json_extract(json, '$.iteration'), 0), cost_estimated = COALESCE(json_extract(json, '$.cost.estimated'), 0), poster = json_extract(json, '$.outputs.poster')`,
+    ]);
+  } else {
+    await run(db, [
+      `UPDATE takes SET iteration = COALESCE((json::jsonb ->> 'iteration')::integer, 0), cost_estimated = CASE WHEN (json::jsonb #>> '{cost,estimated}') = 'true' THEN 1 ELSE 0 END, poster = (json::jsonb #> '{outputs,poster}')::text`,
+    ]);
+  }
+};
+
+const STEPS: Step[] = [v1, v2, v3, v4, v5, v6];
 
 export const STORE_VERSION = STEPS.length;
 

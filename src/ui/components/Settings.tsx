@@ -1,7 +1,6 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from "react";
-import type { BridgeClient } from "../../core/bridge/index.js";
-import { waitForHost } from "../bridge/transport.js";
+import { useId, useState, type FormEvent } from "react";
 import { usePanelController } from "../controller/PanelControllerContext.js";
+import { useHostBridge } from "../hooks/useHostBridge.js";
 import { hostWords } from "../hostWords.js";
 import { JudgeSetting } from "./JudgeSetting.js";
 import { StudioService } from "./StudioService.js";
@@ -18,47 +17,32 @@ type Status = { kind: "idle" | "saving" | "saved" | "error"; message?: string };
  * That storage is tied to the OS user account and documented as a cache that can be lost, so the
  * panel says plainly that keys may need entering again. Saving reconnects the panel.
  *
- * It opens its own bridge client: replies are matched by request id, so two clients on the same
- * channel never take each other's answers.
+ * It opens its own bridge client (useHostBridge).
  */
 export function Settings() {
   const urlId = useId();
   const tokenId = useId();
   const controller = usePanelController();
-  const bridge = useRef<BridgeClient | null>(null);
-  const [available, setAvailable] = useState(false);
   const [url, setUrl] = useState("");
   const [token, setToken] = useState("");
   const [hasToken, setHasToken] = useState(false);
   const [status, setStatus] = useState<Status>({ kind: "idle" });
   const words = hostWords(usePanelStore((s) => s.hostContext?.host));
 
-  useEffect(() => {
-    let cancelled = false;
-    void (async () => {
-      const client = await waitForHost();
-      if (cancelled || !client) return client?.dispose();
-      bridge.current = client;
-      setAvailable(true);
-      try {
-        const [savedUrl, current, savedToken] = await Promise.all([
-          client.call("host.secrets.get", { key: BACKEND_URL_KEY }),
-          client.call("host.backend"),
-          client.call("host.secrets.get", { key: BACKEND_TOKEN_KEY }),
-        ]);
-        if (cancelled) return;
-        setUrl(savedUrl.value ?? current.url);
-        setHasToken(Boolean(savedToken.value));
-      } catch (error) {
-        if (!cancelled) setStatus({ kind: "error", message: error instanceof Error ? error.message : String(error) });
-      }
-    })();
-    return () => {
-      cancelled = true;
-      bridge.current?.dispose();
-      bridge.current = null;
-    };
-  }, []);
+  const { bridge, available } = useHostBridge(async (client, stillMounted) => {
+    try {
+      const [savedUrl, current, savedToken] = await Promise.all([
+        client.call("host.secrets.get", { key: BACKEND_URL_KEY }),
+        client.call("host.backend"),
+        client.call("host.secrets.get", { key: BACKEND_TOKEN_KEY }),
+      ]);
+      if (!stillMounted()) return;
+      setUrl(savedUrl.value ?? current.url);
+      setHasToken(Boolean(savedToken.value));
+    } catch (error) {
+      if (stillMounted()) setStatus({ kind: "error", message: error instanceof Error ? error.message : String(error) });
+    }
+  });
 
   async function save(event: FormEvent) {
     event.preventDefault();

@@ -1,9 +1,8 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
-import type { BridgeClient } from "../../core/bridge/index.js";
 import { createBackendClient, type Pairing } from "../api/backendClient.js";
-import { waitForHost } from "../bridge/transport.js";
 import { usePanelController } from "../controller/PanelControllerContext.js";
 import { signInFailureWords, waitForSignIn } from "../controller/studioSignIn.js";
+import { useHostBridge } from "../hooks/useHostBridge.js";
 import { usePanelStore, usePanelStoreApi } from "../state/createPanelStore.js";
 
 /**
@@ -35,43 +34,30 @@ export function StudioService({ prompt = false }: { prompt?: boolean }) {
   const controller = usePanelController();
   const store = usePanelStoreApi();
   const signInNeeded = usePanelStore((s) => s.signInNeeded);
-  const bridge = useRef<BridgeClient | null>(null);
   const pairingAbort = useRef<AbortController | null>(null);
-  const [available, setAvailable] = useState(false);
   const [savedUrl, setSavedUrl] = useState("");
   const [url, setUrl] = useState("");
   const [pasted, setPasted] = useState("");
   const [phase, setPhase] = useState<Phase>({ kind: "loading" });
   const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
 
-  useEffect(() => {
-    let cancelled = false;
-    void (async () => {
-      const client = await waitForHost();
-      if (cancelled || !client) return client?.dispose();
-      bridge.current = client;
-      setAvailable(true);
-      try {
-        const [studio, token] = await Promise.all([
-          client.call("host.secrets.get", { key: STUDIO_URL_KEY }),
-          client.call("host.secrets.get", { key: BACKEND_TOKEN_KEY }),
-        ]);
-        if (cancelled) return;
-        setSavedUrl(studio.value ?? "");
-        setUrl(studio.value ?? "");
-        if (studio.value && token.value) await showWhoIsSignedIn(studio.value, token.value);
-        else if (!cancelled) setPhase({ kind: "signedOut" });
-      } catch (error) {
-        if (!cancelled) setMessage({ error: true, text: error instanceof Error ? error.message : String(error) });
-      }
-    })();
-    return () => {
-      cancelled = true;
-      pairingAbort.current?.abort();
-      bridge.current?.dispose();
-      bridge.current = null;
-    };
-  }, []);
+  const { bridge, available } = useHostBridge(async (client, stillMounted) => {
+    try {
+      const [studio, token] = await Promise.all([
+        client.call("host.secrets.get", { key: STUDIO_URL_KEY }),
+        client.call("host.secrets.get", { key: BACKEND_TOKEN_KEY }),
+      ]);
+      if (!stillMounted()) return;
+      setSavedUrl(studio.value ?? "");
+      setUrl(studio.value ?? "");
+      if (studio.value && token.value) await showWhoIsSignedIn(studio.value, token.value);
+      else if (stillMounted()) setPhase({ kind: "signedOut" });
+    } catch (error) {
+      if (stillMounted()) setMessage({ error: true, text: error instanceof Error ? error.message : String(error) });
+    }
+  });
+  // A sign-in still waiting for the browser stops with the part.
+  useEffect(() => () => pairingAbort.current?.abort(), []);
 
   // The service refused the token (revoked, say): both this part and the prompt offer a new
   // sign-in; once the editor has signed in again (in either), both show who. The service URL is

@@ -237,6 +237,41 @@ describe.each(DIALECTS)("ledger migrations on %s", (dialect) => {
     }
   });
 
+  it("brings a v5 ledger to v6: the history still shows each old job's rounds, estimated cost and poster", async () => {
+    const { where, version } = await place(dialect);
+    const { db } = rawDb(where);
+    const poster = { id: "art-poster", takeId: "take-r1", kind: "poster", fileName: "poster.jpg", mediaType: "image/jpeg", bytes: 2048, createdAt: now };
+    try {
+      if (dialect === "sqlite") await migrateSqlite(db, 5);
+      else await migratePostgres(db, 5);
+      await sql`INSERT INTO jobs (id, created_at, provider, json, last_seq, job_seq) VALUES (${v1Job.id}, ${now}, 'luma', ${JSON.stringify(v1Job)}, 2, 0)`.execute(db);
+      // A refined job as v5 wrote it: round 0's take without a poster, round 1's with one, both estimates.
+      const takes = [
+        { ...v1Take, id: "take-r0", index: 0, iteration: 0 },
+        { ...v1Take, id: "take-r1", index: 1, iteration: 1, outputs: { poster } },
+      ];
+      for (const take of takes) {
+        await sql`INSERT INTO takes (id, job_id, idx, state, seq, updated_at, json, score, starred, cost_usd) VALUES (${take.id}, ${v1Job.id}, ${take.index}, 'succeeded', ${take.index + 1}, ${now}, ${JSON.stringify(take)}, 83, 0, 0.15)`.execute(db);
+      }
+    } finally {
+      await db.destroy();
+    }
+    expect(await version()).toBe(5);
+    const store = await openStore(where);
+    try {
+      expect(await version()).toBe(STORE_VERSION);
+      const [job] = (await store.history({ limit: 10 })).jobs;
+      expect(job).toMatchObject({ id: v1Job.id, takes: 2, rounds: 2, cost: { usd: 0.3, estimated: true }, poster: { id: "art-poster", fileName: "poster.jpg" } });
+      // A take written after the step keeps its columns in step with its record.
+      const [first, second] = (await store.getJob(v1Job.id))!.takes;
+      await store.updateTake({ ...first!, iteration: 2, cost: { usd: 0.15, estimated: false } });
+      await store.updateTake({ ...second!, cost: { usd: 0.15, estimated: false }, outputs: {} });
+      expect((await store.history({ limit: 10 })).jobs[0]).toMatchObject({ rounds: 3, cost: { usd: 0.3, estimated: false }, poster: null });
+    } finally {
+      await store.close();
+    }
+  });
+
   it("refuses a ledger from a newer Retake, saying what to do, and leaves it untouched", async () => {
     const { where, setVersion } = await place(dialect);
     await writeV1(dialect, where);
