@@ -4,6 +4,7 @@ import { ConfigError } from "../config.js";
 import type { IdpSubject, Pairing, TeamStore, User } from "../ledger/store.js";
 import { ServiceError } from "../serviceError.js";
 import { confirmationCode } from "./confirmationCode.js";
+import { PairingRateLimit, pairingsPerClientFromEnv } from "./pairingRateLimit.js";
 import { hashToken, issueToken } from "./tokens.js";
 
 /**
@@ -45,6 +46,8 @@ export interface OidcSettings {
   trustedEmailDomains?: string[];
   /** This service's URL as browsers reach it (for the redirect URI); unset = from the request. */
   publicUrl?: string;
+  /** Sign-ins one client address may start per ten minutes (RETAKE_SIGNIN_LIMIT; default 30). */
+  pairingsPerClient?: number;
 }
 
 /** OIDC settings from the environment; undefined when no identity provider is configured. */
@@ -68,6 +71,7 @@ export function oidcSettingsFromEnv(env: NodeJS.ProcessEnv): OidcSettings | unde
     allowedDomains: domainList(env.RETAKE_OIDC_ALLOWED_DOMAINS),
     trustedEmailDomains: domainList(env.RETAKE_OIDC_TRUSTED_EMAIL_DOMAINS),
     publicUrl: env.RETAKE_PUBLIC_URL?.trim().replace(/\/+$/, "") || undefined,
+    pairingsPerClient: pairingsPerClientFromEnv(env),
   };
 }
 
@@ -108,21 +112,29 @@ export type ClaimResult =
 
 export class OidcPairing {
   private configuration: Promise<oidc.Configuration> | undefined;
+  private readonly rateLimit: PairingRateLimit;
 
   constructor(
     private readonly store: TeamStore,
     private readonly settings: OidcSettings,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.rateLimit = new PairingRateLimit(store, settings.pairingsPerClient);
+  }
 
   /** The redirect URI the IdP must have registered for this client. */
   redirectUri(requestBase: string): string {
     return `${this.settings.publicUrl ?? requestBase}/auth/callback`;
   }
 
-  /** POST /v1/auth/pairings: a new sign-in for the panel to open and poll. */
-  async createPairing(requestBase: string): Promise<{ code: string; signInUrl: string; expiresAt: string; confirmation: string }> {
+  /**
+   * POST /v1/auth/pairings: a new sign-in for the panel to open and poll. `client` is the
+   * caller's address (the socket's, or a trusted proxy's X-Forwarded-For): TooManySignIns when it
+   * started too many lately.
+   */
+  async createPairing(requestBase: string, client: string): Promise<{ code: string; signInUrl: string; expiresAt: string; confirmation: string }> {
     const now = this.now();
+    await this.rateLimit.check(client, now);
     const code = crypto.randomBytes(24).toString("base64url");
     const flow: Flow = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier() };
     const pairing: Pairing = {
@@ -132,6 +144,7 @@ export class OidcPairing {
       flow: JSON.stringify(flow),
       token: null,
       claimedAt: null,
+      client,
     };
     await this.store.insertPairing(pairing);
     const base = this.settings.publicUrl ?? requestBase;

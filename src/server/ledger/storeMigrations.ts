@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import { addIdentitySubjects, createTeamTables } from "./teamSchema.js";
+import { addIdentitySubjects, addPairingClients, createTeamTables } from "./teamSchema.js";
 import { jsonText, refreshJobAggregates, reindexJobSearch, type LedgerDb, type StoreDialect } from "./storeSql.js";
 
 /**
@@ -96,7 +96,10 @@ const v4: Step = async (db, dialect) => {
 /** v5, sign-in by the identity provider's account (issuer + sub) rather than by email (teamSchema.ts says why). */
 const v5: Step = (db) => addIdentitySubjects(db as Kysely<any>);
 
-const STEPS: Step[] = [v1, v2, v3, v4, v5];
+/** v6, the client address of each browser sign-in, for the sign-in rate limit that holds across API processes (teamSchema.ts). */
+const v6: Step = (db) => addPairingClients(db as Kysely<any>);
+
+const STEPS: Step[] = [v1, v2, v3, v4, v5, v6];
 
 export const STORE_VERSION = STEPS.length;
 
