@@ -7,7 +7,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeAtLeast, TEAM_NODE_MINIMUM } from "../../src/server/team/nodeVersion.js";
 import { waitFor } from "../helpers/backend.js";
-import { CLIENT_ID, CLIENT_SECRET, serveFakeIdp, type FakeIdp } from "../helpers/fakeIdp.js";
+import { CLIENT_ID, CLIENT_SECRET, serveFakeIdp } from "../helpers/fakeIdp.js";
 import { freshDatabase, type TestDatabase } from "../helpers/postgres.js";
 import { openStudio, type Studio } from "../helpers/studio.js";
 
@@ -15,7 +15,7 @@ import { openStudio, type Studio } from "../helpers/studio.js";
  * The panel's sign-in in real Chromium against the real `retake serve` (a child process of
  * bin/retake.mjs on a fresh PostgreSQL), not the stand-in of signIn.e2e.test.ts: the identity
  * provider is FakeIdp on a loopback HTTP server (the service's discovery, token and JWKS calls
- * cross processes, so msw cannot answer them), its login page a Playwright route. Proves the
+ * cross processes, so msw cannot answer them), whose login page signs the browser in as the test says. Proves the
  * service as a studio starts it: the pairing, both confirmation pages, the claim, "Signed in as",
  * and a refusal of an account whose email the provider did not vouch for, said in the panel.
  * pg-boss (which `retake serve` starts) needs Node ≥ 22.12: run with PATH=/work/node24/package/bin:$PATH.
@@ -27,18 +27,18 @@ const root = path.resolve(import.meta.dirname, "../..");
 let s: Studio;
 let database: TestDatabase;
 let dataDir: string;
-let idpServer: { idp: FakeIdp; close(): Promise<void> };
+let idpServer: Awaited<ReturnType<typeof serveFakeIdp>>;
 let serve: ChildProcess | undefined;
 let serviceUrl = "";
 const serveLog: string[] = [];
-/** Who the editor signs in as at the IdP's login page. */
-let atIdp: Record<string, unknown> = { sub: "idp-ana", email: "ana@studio.test", email_verified: true, name: "Ana" };
 
 const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: 20_000 });
 
 describe.skipIf(!teamNode)(`signing in from the panel to a real retake serve${reason}`, () => {
   beforeAll(async () => {
     idpServer = await serveFakeIdp();
+    // Who the editor signs in as at the IdP's login page.
+    idpServer.account.claims = { sub: "idp-ana", email: "ana@studio.test", email_verified: true, name: "Ana" };
     database = await freshDatabase("signinserve");
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-signin-serve-"));
     s = await openStudio();
@@ -74,11 +74,6 @@ describe.skipIf(!teamNode)(`signing in from the panel to a real retake serve${re
     });
     serve.stderr!.on("data", (chunk: Buffer) => serveLog.push(chunk.toString()));
     await waitFor(() => (serviceUrl ? true : serve!.exitCode !== null ? Promise.reject(new Error(`retake serve exited: ${serveLog.join("\n")}`)) : undefined), 90_000);
-    // The browser at the IdP's login page: the editor signs in as `atIdp`.
-    await s.page.context().route(`${idpServer.idp.issuer}/authorize**`, async (route) => {
-      const back = idpServer.idp.authorize(route.request().url(), atIdp);
-      await route.fulfill({ status: 302, headers: { location: back.href } });
-    });
   }, 180_000);
 
   afterAll(async () => {
@@ -115,7 +110,9 @@ describe.skipIf(!teamNode)(`signing in from the panel to a real retake serve${re
 
     const { browser, panelCode } = await signInFromPanel();
     expect(panelCode).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
-    await browser.getByRole("heading", { name: "Signed in as ana@studio.test" }).waitFor({ timeout: 20_000 });
+    // Polling the page's text, so a failure shows what the browser got instead.
+    await poll(() => browser.locator("body").innerText()).toContain("Signed in as ana@studio.test");
+    expect(await browser.getByRole("heading", { name: "Signed in as ana@studio.test" }).count()).toBe(1);
     expect((await browser.getByLabel("Confirmation code", { exact: true }).innerText()).trim()).toBe(panelCode);
     await poll(() => studio.getByText("Signed in as ana@studio.test", { exact: true }).isVisible()).toBe(true);
     await poll(() => p.getByRole("region", { name: "Sign in again" }).isVisible()).toBe(false);
@@ -152,9 +149,9 @@ describe.skipIf(!teamNode)(`signing in from the panel to a real retake serve${re
         child.on("close", (code) => resolve({ code: code ?? 1, stderr }));
       });
       expect(made.code, made.stderr).toBe(0);
-      atIdp = { sub: "entra-not-eva", email: "eva@studio.test", name: "Eva" };
+      idpServer.account.claims = { sub: "entra-not-eva", email: "eva@studio.test", name: "Eva" };
       const { browser } = await signInFromPanel();
-      await browser.getByRole("heading", { name: "Sign-in did not finish" }).waitFor({ timeout: 20_000 });
+      await poll(() => browser.locator("body").innerText()).toContain("Sign-in did not finish");
       await poll(() => studio.getByRole("alert").innerText()).toContain("did not vouch that eva@studio.test is yours");
       expect(await studio.getByRole("alert").innerText()).toContain("Ask your Retake admin");
       await browser.close();

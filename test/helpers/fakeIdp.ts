@@ -116,11 +116,17 @@ export class FakeIdp {
 /**
  * The same IdP on a real loopback HTTP server, for a service in another process (`retake serve`),
  * which msw in this process cannot reach: its issuer is `http://127.0.0.1:<port>` (the service
- * allows plain http for a loopback issuer only).
+ * allows plain http for a loopback issuer only). Its login page signs the browser straight in as
+ * `account.claims` (the test sets who the editor is) and redirects back, as `authorize()` does.
  */
-export async function serveFakeIdp(): Promise<{ idp: FakeIdp; close(): Promise<void> }> {
+export async function serveFakeIdp(): Promise<{ idp: FakeIdp; account: { claims: Record<string, unknown> }; close(): Promise<void> }> {
   let idp: FakeIdp | undefined;
+  const account: { claims: Record<string, unknown> } = { claims: {} };
   const server = nodeHttp.createServer(async (req, res) => {
+    if (req.url?.startsWith("/authorize")) {
+      res.writeHead(302, { location: idp!.authorize(`${idp!.issuer}${req.url}`, account.claims).href }).end();
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const request = new Request(`${idp!.issuer}${req.url}`, {
@@ -141,5 +147,5 @@ export async function serveFakeIdp(): Promise<{ idp: FakeIdp; close(): Promise<v
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address() as { port: number };
   idp = new FakeIdp(`http://127.0.0.1:${address.port}`);
-  return { idp, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { idp, account, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
