@@ -94,6 +94,26 @@ describe("the sign-in rate limit", () => {
   });
 });
 
+describe("behind a trusted proxy", () => {
+  it("builds the sign-in link with the https the proxy reports, and only from that proxy", async () => {
+    clock += 60 * 60_000;
+    const viaProxy = await behindProxy.inject({
+      method: "POST",
+      url: "/v1/auth/pairings",
+      remoteAddress: "10.0.0.5",
+      headers: { host: HOST, "x-forwarded-for": "203.0.113.9", "x-forwarded-proto": "https" },
+    });
+    expect(viaProxy.json().signInUrl).toMatch(/^https:\/\/retake\.studio\.test\/auth\/login\?pair=/);
+    const forged = await behindProxy.inject({
+      method: "POST",
+      url: "/v1/auth/pairings",
+      remoteAddress: "192.0.2.40",
+      headers: { host: HOST, "x-forwarded-proto": "https" },
+    });
+    expect(forged.json().signInUrl).toMatch(/^http:\/\/retake\.studio\.test\//);
+  });
+});
+
 describe("sign-in settings from the environment", () => {
   it("reads the limit, the trusted email domains and the trusted proxies, and says what is wrong with a bad value", () => {
     const base = { RETAKE_OIDC_ISSUER: IDP_ISSUER, RETAKE_OIDC_CLIENT_ID: CLIENT_ID };
