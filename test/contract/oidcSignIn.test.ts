@@ -184,7 +184,7 @@ describe("browser sign-in by pairing", () => {
     const dan = await store.createUser({ name: "dan@studio.test" });
     let pairing = await startPairing();
     let login = await openSignIn(pairing.signInUrl);
-    expect((await callback(idp.authorize(login.authorizationUrl, { sub: "idp-dan", email: "dan@studio.test" }), login.cookie)).statusCode).toBe(200);
+    expect((await callback(idp.authorize(login.authorizationUrl, { sub: "idp-dan", email: "dan@studio.test", email_verified: true }), login.cookie)).statusCode).toBe(200);
     const claimed = await claim(pairing.code);
     expect(claimed.json().user.name).toBe("dan@studio.test");
     expect((await store.listTokens(dan.id)).length).toBe(1);
@@ -192,9 +192,92 @@ describe("browser sign-in by pairing", () => {
 
     pairing = await startPairing();
     login = await openSignIn(pairing.signInUrl);
-    const second = await callback(idp.authorize(login.authorizationUrl, { sub: "idp-dan-2", email: "dan@studio.test" }), login.cookie);
+    const second = await callback(idp.authorize(login.authorizationUrl, { sub: "idp-dan-2", email: "dan@studio.test", email_verified: true }), login.cookie);
     expect(second.statusCode).toBe(403);
     expect((await store.listTokens(dan.id)).length).toBe(1);
+  });
+
+  it("links an admin-made user only when the ID token vouches for the email: Entra's token without email_verified links nobody", async () => {
+    // An admin made Eva by email; she has not signed in yet. On Entra ID the email claim of an
+    // account can be set by whoever runs it, and its ID tokens carry no email_verified.
+    const eva = await store.createUser({ name: "eva@studio.test" });
+    let pairing = await startPairing();
+    let login = await openSignIn(pairing.signInUrl);
+    const page = await callback(idp.authorize(login.authorizationUrl, { sub: "entra-someone", email: "eva@studio.test", name: "Eva?" }), login.cookie);
+    expect(page.statusCode).toBe(403);
+    expect(page.body).toContain("email_not_vouched");
+    expect(page.body).toContain("Ask your Retake admin");
+    // The panel hears why; Eva's user stays free for Eva, and nobody got a token.
+    const refused = await claim(pairing.code);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.message).toContain("did not vouch that eva@studio.test is yours");
+    expect(await store.findUserBySubject({ issuer: IDP_ISSUER, subject: "entra-someone" })).toBeUndefined();
+    expect((await store.findUserByEmail("eva@studio.test"))?.linked).toBe(false);
+    expect(await store.listTokens(eva.id)).toEqual([]);
+
+    // Nor does an unvouched email make a new user named by it (it would squat that name).
+    pairing = await startPairing();
+    login = await openSignIn(pairing.signInUrl);
+    expect((await callback(idp.authorize(login.authorizationUrl, { sub: "entra-new", email: "fay@studio.test" }), login.cookie)).statusCode).toBe(403);
+    expect(await store.findUserByName("fay@studio.test")).toBeUndefined();
+
+    // Entra's optional xms_edov claim (the tenant verified it owns studio.test) vouches: Eva's own account links.
+    pairing = await startPairing();
+    login = await openSignIn(pairing.signInUrl);
+    const linked = await callback(idp.authorize(login.authorizationUrl, { sub: "entra-eva", email: "eva@studio.test", xms_edov: true }), login.cookie);
+    expect(linked.statusCode).toBe(200);
+    expect(linked.body).toContain("Signed in as eva@studio.test");
+    expect((await claim(pairing.code)).json().user.name).toBe("eva@studio.test");
+    expect((await store.findUserBySubject({ issuer: IDP_ISSUER, subject: "entra-eva" }))?.user.id).toBe(eva.id);
+
+    // Once linked, Eva signs in by her account whatever the token says of her email.
+    pairing = await startPairing();
+    login = await openSignIn(pairing.signInUrl);
+    expect((await callback(idp.authorize(login.authorizationUrl, { sub: "entra-eva", email: "eva@studio.test" }), login.cookie)).statusCode).toBe(200);
+    expect((await store.listTokens(eva.id)).length).toBe(2);
+  });
+
+  it("takes the email claim at its word for the domains the admin trusts (RETAKE_OIDC_TRUSTED_EMAIL_DOMAINS), and only those", async () => {
+    const trusting = await buildTeamApp({
+      team: store,
+      ledger: { spendRows: async () => [] },
+      oidc: {
+        issuer: new URL(IDP_ISSUER),
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        allowedDomains: ["studio.test", "partner.test"],
+        trustedEmailDomains: ["studio.test"],
+      },
+      now: () => new Date(clock),
+    });
+    try {
+      const signIn = async (claims: Record<string, unknown>) => {
+        const created = await trusting.inject({ method: "POST", url: "/v1/auth/pairings", headers: { host: HOST } });
+        const { code, signInUrl } = created.json() as { code: string; signInUrl: string };
+        const url = new URL(signInUrl);
+        const confirm = await trusting.inject({ method: "GET", url: url.pathname + url.search, headers: { host: HOST } });
+        const next = /href="([^"]+)"/.exec(confirm.body)![1]!.replace(/&amp;/g, "&");
+        const go = await trusting.inject({ method: "GET", url: next, headers: { host: HOST, cookie: String(confirm.headers["set-cookie"]).split(";")[0]! } });
+        const back = idp.authorize(String(go.headers.location), claims);
+        const page = await trusting.inject({ method: "GET", url: back.pathname + back.search, headers: { host: HOST, cookie: String(go.headers["set-cookie"]).split(";")[0]! } });
+        return { page, claim: await trusting.inject({ method: "POST", url: `/v1/auth/pairings/${code}/claim`, headers: { host: HOST } }) };
+      };
+      const gus = await store.createUser({ name: "gus@studio.test" });
+      const trusted = await signIn({ sub: "entra-gus", email: "gus@studio.test" });
+      expect(trusted.page.statusCode).toBe(200);
+      expect(trusted.claim.json().user.name).toBe("gus@studio.test");
+      expect((await store.findUserBySubject({ issuer: IDP_ISSUER, subject: "entra-gus" }))?.user.id).toBe(gus.id);
+
+      // A partner's domain may sign in but is not trusted: without a vouching claim, refused.
+      const partner = await signIn({ sub: "entra-pia", email: "pia@partner.test" });
+      expect(partner.page.statusCode).toBe(403);
+      expect(partner.claim.json().error.code).toBe("sign_in_refused");
+      // The IdP's explicit "not verified" wins over the admin's trust.
+      const unverified = await signIn({ sub: "entra-hal", email: "hal@studio.test", email_verified: false });
+      expect(unverified.page.body).toContain("email_unverified");
+    } finally {
+      await trusting.close();
+    }
   });
 
   it("refuses an account outside the studio's domains, and the panel gets no token", async () => {

@@ -16,7 +16,8 @@ import { startTeamServiceStandIn, type TeamServiceStandIn } from "../helpers/tea
  * when an admin revokes the token, asks for a new sign-in without losing the drawing or prompt.
  *
  * The studio service is the identity test app's parts in front of an embedded backend
- * (teamServiceStandIn.ts): `retake serve` is not on main yet.
+ * (teamServiceStandIn.ts), so this runs on any Node and the panel can capture and draw through it;
+ * signInServe.e2e.test.ts signs in against the real `retake serve` (Node ≥ 22.12).
  */
 const idp = new FakeIdp();
 const msw = setupServer(...idp.handlers());

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
-import { http, HttpResponse } from "msw";
+import nodeHttp from "node:http";
+import { getResponse, http, HttpResponse } from "msw";
 
 /**
  * An OpenID Connect provider at the HTTP boundary, with the documented shapes (OpenID Connect
@@ -21,6 +22,9 @@ interface Grant {
 }
 
 export class FakeIdp {
+  /** `issuer`: IDP_ISSUER behind msw in this process; a loopback URL when served over HTTP (serveFakeIdp). */
+  constructor(readonly issuer: string = IDP_ISSUER) {}
+
   readonly key = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
   /** A key the IdP does not publish: ID tokens signed with it must be refused. */
   readonly strangerKey = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -31,12 +35,12 @@ export class FakeIdp {
 
   handlers() {
     return [
-      http.get(`${IDP_ISSUER}/.well-known/openid-configuration`, () =>
+      http.get(`${this.issuer}/.well-known/openid-configuration`, () =>
         HttpResponse.json({
-          issuer: IDP_ISSUER,
-          authorization_endpoint: `${IDP_ISSUER}/authorize`,
-          token_endpoint: `${IDP_ISSUER}/token`,
-          jwks_uri: `${IDP_ISSUER}/jwks`,
+          issuer: this.issuer,
+          authorization_endpoint: `${this.issuer}/authorize`,
+          token_endpoint: `${this.issuer}/token`,
+          jwks_uri: `${this.issuer}/jwks`,
           response_types_supported: ["code"],
           subject_types_supported: ["public"],
           id_token_signing_alg_values_supported: ["RS256"],
@@ -46,11 +50,11 @@ export class FakeIdp {
           claims_supported: ["sub", "email", "email_verified", "name"],
         }),
       ),
-      http.get(`${IDP_ISSUER}/jwks`, () => {
+      http.get(`${this.issuer}/jwks`, () => {
         const jwk = this.key.publicKey.export({ format: "jwk" });
         return HttpResponse.json({ keys: [{ ...jwk, kid: this.kid, alg: "RS256", use: "sig" }] });
       }),
-      http.post(`${IDP_ISSUER}/token`, async ({ request }) => {
+      http.post(`${this.issuer}/token`, async ({ request }) => {
         const form = new URLSearchParams(await request.text());
         this.tokenRequests.push(form);
         const basic = request.headers.get("authorization");
@@ -68,7 +72,7 @@ export class FakeIdp {
         }
         const now = Math.floor(Date.now() / 1000);
         const idToken = this.sign(
-          { iss: IDP_ISSUER, aud: CLIENT_ID, iat: now, exp: now + 300, nonce: grant.nonce, ...grant.claims },
+          { iss: this.issuer, aud: CLIENT_ID, iat: now, exp: now + 300, nonce: grant.nonce, ...grant.claims },
           grant.signWith,
         );
         return HttpResponse.json({ access_token: crypto.randomBytes(16).toString("hex"), token_type: "Bearer", expires_in: 3600, id_token: idToken });
@@ -82,7 +86,7 @@ export class FakeIdp {
    */
   authorize(authorizationUrl: string, claims: Record<string, unknown>, options: { signWith?: crypto.KeyObject } = {}): URL {
     const url = new URL(authorizationUrl);
-    if (`${url.origin}${url.pathname}` !== `${IDP_ISSUER}/authorize`) throw new Error(`not this IdP's authorization endpoint: ${authorizationUrl}`);
+    if (`${url.origin}${url.pathname}` !== `${this.issuer}/authorize`) throw new Error(`not this IdP's authorization endpoint: ${authorizationUrl}`);
     const p = url.searchParams;
     if (p.get("client_id") !== CLIENT_ID || p.get("response_type") !== "code") throw new Error("bad authorization request");
     if (p.get("code_challenge_method") !== "S256" || !p.get("code_challenge")) throw new Error("PKCE missing");
@@ -107,4 +111,41 @@ export class FakeIdp {
     const signature = crypto.sign("sha256", Buffer.from(`${header}.${body}`), key).toString("base64url");
     return `${header}.${body}.${signature}`;
   }
+}
+
+/**
+ * The same IdP on a real loopback HTTP server, for a service in another process (`retake serve`),
+ * which msw in this process cannot reach: its issuer is `http://127.0.0.1:<port>` (the service
+ * allows plain http for a loopback issuer only). Its login page signs the browser straight in as
+ * `account.claims` (the test sets who the editor is) and redirects back, as `authorize()` does.
+ */
+export async function serveFakeIdp(): Promise<{ idp: FakeIdp; account: { claims: Record<string, unknown> }; close(): Promise<void> }> {
+  let idp: FakeIdp | undefined;
+  const account: { claims: Record<string, unknown> } = { claims: {} };
+  const server = nodeHttp.createServer(async (req, res) => {
+    if (req.url?.startsWith("/authorize")) {
+      res.writeHead(302, { location: idp!.authorize(`${idp!.issuer}${req.url}`, account.claims).href }).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const request = new Request(`${idp!.issuer}${req.url}`, {
+      method: req.method,
+      headers: Object.entries(req.headers).flatMap(([k, v]) =>
+        v === undefined || ["host", "connection", "content-length", "transfer-encoding"].includes(k) ? [] : ([[k, String(v)]] as [string, string][]),
+      ),
+      ...(req.method !== "GET" && req.method !== "HEAD" ? { body: Buffer.concat(chunks) } : {}),
+    });
+    const answer = await getResponse(idp!.handlers(), request);
+    if (!answer) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(answer.status, Object.fromEntries(answer.headers));
+    res.end(Buffer.from(await answer.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address() as { port: number };
+  idp = new FakeIdp(`http://127.0.0.1:${address.port}`);
+  return { idp, account, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

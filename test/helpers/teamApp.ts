@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { sendError } from "../../src/server/http/errors.js";
+import type { TrustProxy } from "../../src/server/identity/pairingRateLimit.js";
 import { registerTeamHttp, type TeamHttpOptions } from "../../src/server/identity/teamHttp.js";
 import { ServiceError } from "../../src/server/serviceError.js";
 
@@ -7,8 +8,8 @@ import { ServiceError } from "../../src/server/serviceError.js";
  * A Fastify app with team mode's HTTP parts (as app.ts will register them) and app.ts's error
  * answer, plus one protected route, GET /v1/whoami, that says who the request's token belongs to.
  */
-export async function buildTeamApp(options: TeamHttpOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
+export async function buildTeamApp(options: TeamHttpOptions & { trustProxy?: TrustProxy }): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}) });
   // Every route as registered (as app.ts keeps them), so a test can hold the OpenAPI paths to them.
   const routes: Array<{ method: string; url: string }> = [];
   app.addHook("onRoute", (route) => {

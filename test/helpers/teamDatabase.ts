@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
-import { addIdentitySubjects, createTeamTables, type Dialect } from "../../src/server/ledger/teamSchema.js";
+import { addIdentitySubjects, addPairingClients, createTeamTables, type Dialect } from "../../src/server/ledger/teamSchema.js";
 import { freshDatabase } from "./postgres.js";
 
 /**
@@ -27,6 +27,7 @@ export async function openTeamTestDatabase(dialect: Dialect): Promise<TeamTestDa
     const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(path.join(dir, "ledger.sqlite")) }) });
     await createTeamTables(db, "sqlite");
     await addIdentitySubjects(db);
+    await addPairingClients(db);
     return {
       dialect,
       db,
@@ -44,6 +45,7 @@ export async function openTeamTestDatabase(dialect: Dialect): Promise<TeamTestDa
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
   await createTeamTables(db, "postgres");
   await addIdentitySubjects(db);
+  await addPairingClients(db);
   return {
     dialect,
     db,

@@ -6,6 +6,7 @@ import { loadConfig, type ServerConfig } from "../config.js";
 import { FrameStore } from "../files/frameStore.js";
 import { buildHttpApp } from "../http/app.js";
 import { oidcSettingsFromEnv } from "../identity/oidcPairing.js";
+import { trustProxyFromEnv } from "../identity/pairingRateLimit.js";
 import { ArtifactLinks, resolveLinkSecret } from "../http/artifactLinks.js";
 import type { KyselyStore } from "../ledger/kyselyStore.js";
 import { STORE_VERSION } from "../ledger/storeMigrations.js";
@@ -32,6 +33,7 @@ export async function startTeamApi(options: { env?: NodeJS.ProcessEnv; log?: Jso
   const databaseUrl = teamDatabaseUrl("serve", env);
   // Browser sign-in when the studio has an identity provider (RETAKE_OIDC_*); else admin-issued tokens only.
   const oidc = oidcSettingsFromEnv(env);
+  const trustProxy = trustProxyFromEnv(env);
   const log = options.log ?? jsonLog({ role: "serve", pid: process.pid, host: os.hostname() });
   const config: ServerConfig = loadConfig(env, { harness: false, ...(options.webDir ? { webDir: options.webDir } : {}) });
   const text = (message: string) => log({ msg: message });
@@ -43,7 +45,7 @@ export async function startTeamApi(options: { env?: NodeJS.ProcessEnv; log?: Jso
   // The link secret is a file in the shared data dir, so a link signed by one API process opens on any.
   const links = new ArtifactLinks(resolveLinkSecret(config.dataDir));
   const backend: Backend = { config: { ...config, token: null }, ledger: store, frames: new FrameStore(store, config.dataDir), providers, events, director, links };
-  const app = await buildHttpApp(backend, { team: { store, ...(oidc ? { oidc } : {}) } });
+  const app = await buildHttpApp(backend, { team: { store, ...(oidc ? { oidc } : {}), ...(trustProxy !== undefined ? { trustProxy } : {}) } });
 
   // One line per request: who, what, how it went. No token: the query's token= is redacted and headers are not logged.
   app.addHook("onResponse", async (request, reply) => {

@@ -19,6 +19,7 @@ import { registerHarnessRoutes } from "./routes/harnessRoutes.js";
 import { registerJobRoutes } from "./routes/jobRoutes.js";
 import { registerTeamHttp } from "../identity/teamHttp.js";
 import type { OidcSettings } from "../identity/oidcPairing.js";
+import type { TrustProxy } from "../identity/pairingRateLimit.js";
 import type { TeamStore } from "../ledger/store.js";
 import { registerFalWebhookRoute } from "../providers/fal/falWebhookRoute.js";
 
@@ -32,12 +33,21 @@ export interface HttpAppOptions {
    * Team mode (`retake serve`): each editor's own token on every /v1 route in place of the single
    * embedded token, sign-in and admin routes, and their OpenAPI paths. Absent in embedded mode.
    */
-  team?: { store: TeamStore; oidc?: OidcSettings };
+  team?: {
+    store: TeamStore;
+    oidc?: OidcSettings;
+    /** Proxies whose X-Forwarded-For/-Proto to believe (RETAKE_TRUST_PROXY; pairingRateLimit.ts). Unset: none. */
+    trustProxy?: TrustProxy;
+  };
 }
 
 export async function buildHttpApp(backend: Backend, options: HttpAppOptions = {}): Promise<FastifyInstance> {
   const { config, ledger: store, director, events, frames, providers, project, links } = backend;
-  const app = Fastify({ logger: httpLoggerOptions(options.logger), bodyLimit: 2 * 1024 * 1024 });
+  const app = Fastify({
+    logger: httpLoggerOptions(options.logger),
+    bodyLimit: 2 * 1024 * 1024,
+    ...(options.team?.trustProxy !== undefined ? { trustProxy: options.team.trustProxy } : {}),
+  });
   // Every route as registered, so a test can hold the OpenAPI document to all of them.
   const routes: string[] = [];
   app.addHook("onRoute", (route) => {

@@ -42,6 +42,10 @@ export const ADMIN_PAGE = `<!doctype html>
 <table><thead><tr><th>Project</th><th class="num">Jobs</th><th class="num">USD</th></tr></thead><tbody id="byProject"></tbody></table>
 
 <h2>Tokens</h2>
+<p class="muted" id="linking">A user you make by email (ana@studio.com) is linked to the first studio account that signs in
+with that email in the browser, but only when the identity provider vouches for the email: <code>email_verified</code> in its
+ID token (Google, Okta), Entra ID's optional <code>xms_edov</code> claim, or a domain you listed in
+RETAKE_OIDC_TRUSTED_EMAIL_DOMAINS. Anyone else is refused and told to ask you (docs/team.md, "Which emails Retake trusts").</p>
 <table><thead><tr><th>Editor</th><th>Label</th><th>Created</th><th>Last used</th><th>State</th><th></th></tr></thead><tbody id="tokens"></tbody></table>
 
 <h2>Budgets</h2>

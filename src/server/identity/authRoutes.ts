@@ -2,11 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ServiceError } from "../serviceError.js";
 import { AuthError } from "./authenticate.js";
 import { confirmationCode } from "./confirmationCode.js";
+import { sendError } from "../http/errors.js";
 import { CONFIRM_COOKIE, OidcPairing, PAIR_COOKIE, PAIRING_TTL_MS } from "./oidcPairing.js";
+import { TooManySignIns } from "./pairingRateLimit.js";
 
 /**
  * The panel's browser sign-in over HTTP (see oidcPairing.ts for the flow):
- *   POST /v1/auth/pairings              → 201 { code, signInUrl, expiresAt, confirmation }
+ *   POST /v1/auth/pairings              → 201 { code, signInUrl, expiresAt, confirmation }; 429 + Retry-After when one address starts too many
  *   GET  /auth/login?pair=CODE          → a page showing the confirmation code: "Continue only if your panel shows this code"
  *   GET  /auth/continue?pair=CODE       → 302 to the identity provider (only from that page: a SameSite=Strict cookie)
  *   GET  /auth/callback                 → a page: "Signed in as … Check that Premiere shows XXXX-XXXX"
@@ -23,8 +25,16 @@ export function registerAuthRoutes(app: FastifyInstance, options: { pairing: Oid
   };
 
   app.post("/v1/auth/pairings", async (request, reply) => {
-    const created = await pairing().createPairing(requestBase(request));
-    return reply.code(201).header("Cache-Control", "no-store").send(created);
+    try {
+      // request.ip: the socket's address, or the client's from X-Forwarded-For only behind a proxy RETAKE_TRUST_PROXY names.
+      const created = await pairing().createPairing(requestBase(request), request.ip ?? "unknown");
+      return reply.code(201).header("Cache-Control", "no-store").send(created);
+    } catch (error) {
+      if (error instanceof TooManySignIns) {
+        return sendError(reply.header("Retry-After", String(error.retryAfterSeconds)), error.status, error.code, error.message);
+      }
+      throw error;
+    }
   });
 
   app.post<{ Params: { code: string } }>("/v1/auth/pairings/:code/claim", async (request, reply) => {

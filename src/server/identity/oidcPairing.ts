@@ -4,6 +4,7 @@ import { ConfigError } from "../config.js";
 import type { IdpSubject, Pairing, TeamStore, User } from "../ledger/store.js";
 import { ServiceError } from "../serviceError.js";
 import { confirmationCode } from "./confirmationCode.js";
+import { PairingRateLimit, pairingsPerClientFromEnv } from "./pairingRateLimit.js";
 import { hashToken, issueToken } from "./tokens.js";
 
 /**
@@ -36,8 +37,17 @@ export interface OidcSettings {
   clientSecret?: string;
   /** Lower-case email domains allowed to sign in; empty = any the IdP vouches for. */
   allowedDomains: string[];
+  /**
+   * Lower-case email domains whose email claim this IdP may be taken at its word for, though its
+   * ID tokens say nothing of verification (Entra ID without the `xms_edov` claim): the admin's
+   * statement that on this issuer nobody but its owner can hold such an address. Empty (the
+   * default) = only `email_verified: true` or `xms_edov: true` vouch for an email.
+   */
+  trustedEmailDomains?: string[];
   /** This service's URL as browsers reach it (for the redirect URI); unset = from the request. */
   publicUrl?: string;
+  /** Sign-ins one client address may start per ten minutes (RETAKE_SIGNIN_LIMIT; default 30). */
+  pairingsPerClient?: number;
 }
 
 /** OIDC settings from the environment; undefined when no identity provider is configured. */
@@ -58,12 +68,31 @@ export function oidcSettingsFromEnv(env: NodeJS.ProcessEnv): OidcSettings | unde
     issuer: issuerUrl,
     clientId,
     clientSecret: env.RETAKE_OIDC_CLIENT_SECRET?.trim() || undefined,
-    allowedDomains: (env.RETAKE_OIDC_ALLOWED_DOMAINS ?? "")
-      .split(",")
-      .map((d) => d.trim().toLowerCase().replace(/^@/, ""))
-      .filter(Boolean),
+    allowedDomains: domainList(env.RETAKE_OIDC_ALLOWED_DOMAINS),
+    trustedEmailDomains: domainList(env.RETAKE_OIDC_TRUSTED_EMAIL_DOMAINS),
     publicUrl: env.RETAKE_PUBLIC_URL?.trim().replace(/\/+$/, "") || undefined,
+    pairingsPerClient: pairingsPerClientFromEnv(env),
   };
+}
+
+function domainList(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((d) => d.trim().toLowerCase().replace(/^@/, ""))
+    .filter(Boolean);
+}
+
+/**
+ * Whether the ID token vouches that the email claim belongs to whoever signed in, so that a user
+ * an admin made by that address may become theirs. OIDC's `email_verified: true` (Google, Okta,
+ * Keycloak send it); Entra ID never sends it, but its optional `xms_edov` claim is true when the
+ * user's tenant has verified it owns the email's domain; or the admin trusts the domain
+ * (RETAKE_OIDC_TRUSTED_EMAIL_DOMAINS). A string "true" counts: some IdPs send booleans as text,
+ * and it is still inside the signed token.
+ */
+export function emailVouched(claims: Record<string, unknown>, domain: string, trustedDomains: readonly string[] = []): boolean {
+  const yes = (value: unknown) => value === true || value === "true";
+  return yes(claims.email_verified) || yes(claims.xms_edov) || trustedDomains.includes(domain);
 }
 
 /** What the pairing keeps for the IdP round trip (Pairing.flow, as JSON). */
@@ -83,21 +112,29 @@ export type ClaimResult =
 
 export class OidcPairing {
   private configuration: Promise<oidc.Configuration> | undefined;
+  private readonly rateLimit: PairingRateLimit;
 
   constructor(
     private readonly store: TeamStore,
     private readonly settings: OidcSettings,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.rateLimit = new PairingRateLimit(store, settings.pairingsPerClient);
+  }
 
   /** The redirect URI the IdP must have registered for this client. */
   redirectUri(requestBase: string): string {
     return `${this.settings.publicUrl ?? requestBase}/auth/callback`;
   }
 
-  /** POST /v1/auth/pairings: a new sign-in for the panel to open and poll. */
-  async createPairing(requestBase: string): Promise<{ code: string; signInUrl: string; expiresAt: string; confirmation: string }> {
+  /**
+   * POST /v1/auth/pairings: a new sign-in for the panel to open and poll. `client` is the
+   * caller's address (the socket's, or a trusted proxy's X-Forwarded-For): TooManySignIns when it
+   * started too many lately.
+   */
+  async createPairing(requestBase: string, client: string): Promise<{ code: string; signInUrl: string; expiresAt: string; confirmation: string }> {
     const now = this.now();
+    await this.rateLimit.check(client, now);
     const code = crypto.randomBytes(24).toString("base64url");
     const flow: Flow = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier() };
     const pairing: Pairing = {
@@ -107,6 +144,7 @@ export class OidcPairing {
       flow: JSON.stringify(flow),
       token: null,
       claimedAt: null,
+      client,
     };
     await this.store.insertPairing(pairing);
     const base = this.settings.publicUrl ?? requestBase;
@@ -180,7 +218,7 @@ export class OidcPairing {
     if (!email) {
       throw new SignInError(403, "email_missing", "The identity provider did not say your email address (the client needs the \"email\" scope). Ask your Retake admin.");
     }
-    if (claims.email_verified === false) {
+    if (claims.email_verified === false || claims.email_verified === "false") {
       throw new SignInError(403, "email_unverified", `The identity provider has not verified ${email}. Verify it there, then sign in again.`);
     }
     const domain = email.slice(email.lastIndexOf("@") + 1);
@@ -191,7 +229,7 @@ export class OidcPairing {
         `${email} may not sign in to this Retake service: only ${this.settings.allowedDomains.map((d) => `@${d}`).join(", ")} accounts may. Sign in with your studio account.`,
       );
     }
-    const user = await this.userFor(idp, email);
+    const user = await this.userFor(idp, email, emailVouched(claims, domain, this.settings.trustedEmailDomains));
     if (user.disabledAt) throw new SignInError(403, "user_disabled", `${email} is disabled on this Retake service: ask an admin to enable it.`);
     const now = this.now();
     const { secret, record } = await issueToken(this.store, user.id, `panel (browser sign-in ${now.toISOString().slice(0, 10)})`, now);
@@ -233,14 +271,24 @@ export class OidcPairing {
   }
 
   /**
-   * The user this IdP account is: by issuer + `sub`, which the IdP never reassigns. Email only
-   * links, once, a user an admin made by that email (or one who signed in before schema v5); a
-   * user already linked to another account is never taken over by someone whose email claim
-   * says the same address (on Entra ID that claim can be set by the account's owner: "nOAuth").
+   * The user this IdP account is: by issuer + `sub`, which the IdP never reassigns. A new account
+   * becomes a user only through its email, and only when the ID token vouches for that email
+   * (`vouched`, see emailVouched): then it links, once, a user an admin made by that email (or one
+   * who signed in before schema v5), or makes a new one named by it. An unvouched email claim can
+   * be anyone's (on Entra ID the account's owner can set it: "nOAuth"), so it links nobody and
+   * names nobody: whoever first claimed ana@studio.com would otherwise become Ana. A user already
+   * linked to another account is never taken over.
    */
-  private async userFor(idp: IdpSubject, email: string): Promise<User> {
+  private async userFor(idp: IdpSubject, email: string, vouched: boolean): Promise<User> {
     const known = await this.store.findUserBySubject(idp);
     if (known) return known.user;
+    if (!vouched) {
+      throw new SignInError(
+        403,
+        "email_not_vouched",
+        `The identity provider signed you in but did not vouch that ${email} is yours (its ID token has no email_verified or xms_edov claim that says so), so Retake will not make you a user by that address. Ask your Retake admin: docs/team.md "Which emails Retake trusts" says what to set.`,
+      );
+    }
     const byEmail = await this.store.findUserByEmail(email);
     if (byEmail) {
       if (!byEmail.linked && (await this.store.linkUserSubject(byEmail.user.id, idp))) return byEmail.user;

@@ -15,7 +15,19 @@ export function teamOpenApiPaths(): Record<string, unknown> {
       post: {
         ...noToken,
         summary: "Start a browser sign-in for the panel: open signInUrl in the system browser, then poll the claim",
-        responses: { "201": { description: "{code, signInUrl, expiresAt, confirmation}: show `confirmation` (XXXX-XXXX) in the panel; the browser pages show it too" }, "501": { ...error, description: "No identity provider configured" } },
+        description:
+          "Needs no token, so it is rate-limited: each client address may start RETAKE_SIGNIN_LIMIT sign-ins (default 30) per ten minutes, " +
+          "counted in the shared database so the limit holds across every API process. The address is the connection's, or the client's " +
+          "from X-Forwarded-For only when the request comes through a proxy RETAKE_TRUST_PROXY names (a hop count or the proxies' addresses).",
+        responses: {
+          "201": { description: "{code, signInUrl, expiresAt, confirmation}: show `confirmation` (XXXX-XXXX) in the panel; the browser pages show it too" },
+          "429": {
+            ...error,
+            description: "too_many_sign_ins: this address started too many sign-ins lately; the message says how long to wait",
+            headers: { "Retry-After": { description: "Seconds until this address may start another sign-in", schema: { type: "integer", minimum: 1 } } },
+          },
+          "501": { ...error, description: "No identity provider configured" },
+        },
       },
     },
     "/v1/auth/pairings/{code}/claim": {

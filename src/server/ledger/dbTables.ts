@@ -1,7 +1,7 @@
 import type { Generated } from "kysely";
 
 /**
- * The ledger's tables as Kysely sees them (schema v6), one definition for SQLite and PostgreSQL.
+ * The ledger's tables as Kysely sees them (schema v7), one definition for SQLite and PostgreSQL.
  * Records are validated JSON text in `json`; the other columns are the few the ledger queries on.
  * Times are ISO-8601 text on both databases, so ordering and day prefixes behave the same.
  */

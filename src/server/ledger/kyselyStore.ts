@@ -479,6 +479,7 @@ export class KyselyStore implements Store, TeamStore {
   readonly removeBudget: TeamStore["removeBudget"] = (...args) => this.team.removeBudget(...args);
   readonly listBudgets: TeamStore["listBudgets"] = (...args) => this.team.listBudgets(...args);
   readonly insertPairing: TeamStore["insertPairing"] = (...args) => this.team.insertPairing(...args);
+  readonly recentPairingTimes: TeamStore["recentPairingTimes"] = (...args) => this.team.recentPairingTimes(...args);
   readonly getPairing: TeamStore["getPairing"] = (...args) => this.team.getPairing(...args);
   readonly completePairing: TeamStore["completePairing"] = (...args) => this.team.completePairing(...args);
   readonly failPairing: TeamStore["failPairing"] = (...args) => this.team.failPairing(...args);

@@ -200,6 +200,8 @@ export interface Pairing {
   claimedAt: string | null;
   /** Why the sign-in was refused, in words for the editor (schema v5); the panel's claim says it. */
   failure?: string | null;
+  /** The client address that started it (schema v7), for the sign-in rate limit. */
+  client?: string | null;
 }
 
 /** The identity provider's account a user signs in as: its issuer URL and its `sub` claim. */
@@ -242,6 +244,8 @@ export interface TeamStore {
   listBudgets(): Promise<BudgetLimit[]>;
 
   insertPairing(pairing: Pairing): Promise<void>;
+  /** When the newest `limit` pairings this client address started after `since` were made, newest first. */
+  recentPairingTimes(client: string, since: string, limit: number): Promise<string[]>;
   getPairing(code: string): Promise<Pairing | undefined>;
   /** Attaches the signed-in token to a live pairing; false if expired, unknown or already done. */
   completePairing(code: string, token: string, at: string): Promise<boolean>;

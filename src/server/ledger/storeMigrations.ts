@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import { addIdentitySubjects, createTeamTables } from "./teamSchema.js";
+import { addIdentitySubjects, addPairingClients, createTeamTables } from "./teamSchema.js";
 import { jsonText, refreshJobAggregates, reindexJobSearch, type LedgerDb, type StoreDialect } from "./storeSql.js";
 
 /**
@@ -121,7 +121,10 @@ const v6: Step = async (db, dialect) => {
   }
 };
 
-const STEPS: Step[] = [v1, v2, v3, v4, v5, v6];
+/** v7, the client address of each browser sign-in, for the sign-in rate limit that holds across API processes (teamSchema.ts). */
+const v7: Step = (db) => addPairingClients(db as Kysely<any>);
+
+const STEPS: Step[] = [v1, v2, v3, v4, v5, v6, v7];
 
 export const STORE_VERSION = STEPS.length;
 

@@ -202,8 +202,21 @@ export class KyselyTeamStore implements TeamStore {
         flow: pairing.flow,
         token: pairing.token,
         claimed_at: pairing.claimedAt,
+        client: pairing.client ?? null,
       })
       .execute();
+  }
+
+  async recentPairingTimes(client: string, since: string, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("pairings")
+      .select("created_at")
+      .where("client", "=", client)
+      .where("created_at", ">", since)
+      .orderBy("created_at", "desc")
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.created_at as string);
   }
 
   async getPairing(code: string): Promise<Pairing | undefined> {
@@ -217,6 +230,7 @@ export class KyselyTeamStore implements TeamStore {
       token: row.token ?? null,
       claimedAt: row.claimed_at ?? null,
       failure: row.failure ?? null,
+      client: row.client ?? null,
     };
   }
 

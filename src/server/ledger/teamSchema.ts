@@ -64,3 +64,14 @@ export async function addIdentitySubjects(db: Kysely<any>): Promise<void> {
   // panel waiting on the pairing can say it instead of waiting out the ten minutes.
   await sql`ALTER TABLE pairings ADD COLUMN failure TEXT`.execute(db);
 }
+
+/**
+ * Ledger schema v7: which client address started each browser sign-in, so `POST
+ * /v1/auth/pairings` (open to anyone: it needs no token) can count an address's recent sign-ins
+ * in the database that every API process shares, and refuse a flood (pairingRateLimit.ts). The
+ * index serves exactly that count. Pairings are swept an hour after they expire, addresses with them.
+ */
+export async function addPairingClients(db: Kysely<any>): Promise<void> {
+  await sql`ALTER TABLE pairings ADD COLUMN client TEXT`.execute(db);
+  await sql`CREATE INDEX pairings_client ON pairings(client, created_at)`.execute(db);
+}

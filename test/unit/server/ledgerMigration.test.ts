@@ -272,6 +272,30 @@ describe.each(DIALECTS)("ledger migrations on %s", (dialect) => {
     }
   });
 
+  it("brings a v6 team database to v7: a sign-in in progress kept, and new ones counted by the address that started them", async () => {
+    const { where, version } = await place(dialect);
+    const { db } = rawDb(where);
+    const later = new Date(Date.parse(now) + 60_000).toISOString();
+    try {
+      if (dialect === "sqlite") await migrateSqlite(db, 6);
+      else await migratePostgres(db, 6);
+      await sql`INSERT INTO pairings (code, created_at, expires_at, flow) VALUES ('pair-old', ${now}, ${later}, '{}')`.execute(db);
+    } finally {
+      await db.destroy();
+    }
+    expect(await version()).toBe(6);
+    const store = await openStore(where);
+    try {
+      expect(await version()).toBe(STORE_VERSION);
+      expect(await store.getPairing("pair-old")).toMatchObject({ code: "pair-old", client: null });
+      await store.insertPairing({ code: "pair-new", createdAt: now, expiresAt: later, flow: "{}", token: null, claimedAt: null, client: "192.0.2.1" });
+      expect(await store.recentPairingTimes("192.0.2.1", new Date(Date.parse(now) - 1).toISOString(), 10)).toEqual([now]);
+      expect(await store.recentPairingTimes("192.0.2.2", new Date(Date.parse(now) - 1).toISOString(), 10)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("refuses a ledger from a newer Retake, saying what to do, and leaves it untouched", async () => {
     const { where, setVersion } = await place(dialect);
     await writeV1(dialect, where);

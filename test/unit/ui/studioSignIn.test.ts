@@ -57,6 +57,19 @@ describe("waiting for a browser sign-in", () => {
     expect(signInFailureWords(refused)).toBe("The studio's sign-in refused your account: mallory@gmail.com may not sign in to this Retake service: only @studio.test accounts may.");
   });
 
+  it("tells the editor how long to wait when the service will not start another sign-in from this address (429)", async () => {
+    const message =
+      "Too many sign-ins were started from this address (30 in 10 minutes). Wait 540 seconds, then sign in again from the panel. " +
+      "If everyone reaches this service through one proxy, ask your Retake admin to set RETAKE_TRUST_PROXY so each editor's own address counts.";
+    server.use(
+      http.post(`${SERVICE}/v1/auth/pairings`, () =>
+        HttpResponse.json({ error: { code: "too_many_sign_ins", message } }, { status: 429, headers: { "Retry-After": "540" } }),
+      ),
+    );
+    const refused = await createBackendClient({ url: SERVICE }).startPairing().catch((e: unknown) => e);
+    expect(signInFailureWords(refused)).toBe(message);
+  });
+
   it("gives up after three unreachable tries in a row, and stops at once when cancelled", async () => {
     claimAnswers("down");
     const down = await waitForSignIn(createBackendClient({ url: SERVICE }), "pair-1", new AbortController().signal, sleep).catch((e: unknown) => e);
