@@ -30,11 +30,12 @@ export async function startTeamWorker(options: { env?: NodeJS.ProcessEnv; log?: 
   const id = env.RETAKE_WORKER_ID?.trim() || `${os.hostname()}:${process.pid}`;
   const log = options.log ?? jsonLog({ role: "worker", worker: id, pid: process.pid });
   const concurrency = Math.max(1, Number(env.RETAKE_WORKER_CONCURRENCY) || 4);
+  const editorConcurrency = editorConcurrencyFrom(env);
   const config = loadConfig(env, { harness: false });
   const text = (message: string) => log({ msg: message });
 
   // The worker's changes reach panels on every API process through NOTIFY.
-  const { store, events, queue } = await openTeamConnections(databaseUrl, log);
+  const { store, events, queue } = await openTeamConnections(databaseUrl, log, { editorConcurrency });
   const { director, providers, comfyui } = buildDirector(config, {
     store,
     events,
@@ -87,7 +88,7 @@ export async function startTeamWorker(options: { env?: NodeJS.ProcessEnv; log?: 
     log({ msg: context.signal.aborted ? "step canceled" : "step done", step: key, kind: step.kind, jobId: step.jobId, ms: Date.now() - started });
   };
   await queue.work(handler, { concurrency });
-  log({ msg: "ready", concurrency, dataDir: config.dataDir, providers: providers.list().filter((p) => p.available).map((p) => p.id) });
+  log({ msg: "ready", concurrency, editorConcurrency: editorConcurrency ?? 2, dataDir: config.dataDir, providers: providers.list().filter((p) => p.available).map((p) => p.id) });
   return {
     id,
     async close() {
@@ -98,6 +99,20 @@ export async function startTeamWorker(options: { env?: NodeJS.ProcessEnv; log?: 
       await store.close();
     },
   };
+}
+
+/**
+ * RETAKE_EDITOR_CONCURRENCY: running steps per editor across the whole farm (default 2). The
+ * claiming worker's value is the one enforced, so every worker should be given the same.
+ */
+function editorConcurrencyFrom(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.RETAKE_EDITOR_CONCURRENCY?.trim();
+  if (!raw) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`RETAKE_EDITOR_CONCURRENCY must be a whole number of steps, 1 or more (got "${raw}"). Unset it for the default, 2.`);
+  }
+  return value;
 }
 
 /** The CLI entry: works until SIGINT/SIGTERM, then stops cleanly. */
