@@ -187,8 +187,9 @@ export class StepQueue implements StepRunner {
         perJobResults: true,
         // Counted in the database over every worker's running steps, so an editor at the limit is
         // skipped and the next editor's step is fetched instead. Alone it races (two fetches in the
-        // same instant both see the editor under the limit: measured, one editor held 4 of 6 slots
-        // with a limit of 2); the trigger turns the loser's claim away. Works with concurrency 1 too.
+        // same instant both see the editor under the limit: measured, with a limit of 2 one editor
+        // held up to all 6 slots of two workers); the trigger turns the loser's claim away. Works
+        // with concurrency 1 too.
         groupConcurrency: this.options.editorConcurrency,
         pollingIntervalSeconds: this.options.pollingIntervalSeconds,
         // A worker slot that finished a step fetches again only after this, NOTIFY or not.
