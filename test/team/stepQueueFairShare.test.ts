@@ -22,6 +22,17 @@ const until = async (done: () => boolean, ms: number, what: string) => {
   for (const end = Date.now() + ms; !done(); await sleep(100)) if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
 };
 
+// After the Node check, which comes first (it is what a Node 20 machine needs to hear).
+describe.skipIf(!canRun)("retake worker's RETAKE_EDITOR_CONCURRENCY", () => {
+  it("refuses a value that is not a whole number of steps, saying what to do, before connecting", async () => {
+    const { startTeamWorker } = await import("../../src/server/commands/workerCommand.js");
+    const env = { RETAKE_DATABASE_URL: "postgres://nobody@127.0.0.1:1/none", RETAKE_EDITOR_CONCURRENCY: "two" };
+    await expect(startTeamWorker({ env, retakeBin: "retake" })).rejects.toThrow(
+      /^RETAKE_EDITOR_CONCURRENCY must be a whole number of steps, 1 or more \(got "two"\)\. Unset it for the default, 2\.$/,
+    );
+  });
+});
+
 describe.skipIf(!canRun)(`fair share across workers, and hand-back (needs Node ≥ 22.12; this is ${process.version})`, () => {
   let db: TestDatabase;
   type Q = import("../../src/server/team/stepQueue.js").StepQueue;
