@@ -7,6 +7,9 @@
  * needs Node ≥ 22.12, so its half runs under `RETAKE_NODE22` or the first such `node` on PATH, or is
  * skipped with the reason. Needs Postgres on 127.0.0.1:5432 (or RETAKE_TEST_PG_URL) and Redis on
  * 127.0.0.1:6379 (database 15, emptied).
+ *
+ * Then team mode's own queue (StepQueue on pg-boss, scripts/bench/queue/fairShare.ts): fair share
+ * per editor across two workers, with its claim trigger and without, and a stopping worker's hand-back.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import path from "node:path";
@@ -17,8 +20,8 @@ import { findNode22 } from "../../src/server/team/nodeVersion.js";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
 
-function measure(node: string, engine: string): Record<string, number> | string {
-  const result = spawnSync(node, ["--import", "tsx", path.join(here, "queue", "measure.ts"), engine], { cwd: root, encoding: "utf8", timeout: 600_000 });
+function measure(node: string, ...script: string[]): Record<string, number> | string {
+  const result = spawnSync(node, ["--import", "tsx", ...script], { cwd: root, encoding: "utf8", timeout: 600_000 });
   const last = result.stdout.trim().split("\n").pop() ?? "";
   try {
     return JSON.parse(last) as Record<string, number>;
@@ -40,7 +43,7 @@ export async function run(report: Report): Promise<void> {
       continue;
     }
     const version = execFileSync(node, ["--version"], { encoding: "utf8" }).trim();
-    const f = measure(node, engine);
+    const f = measure(node, path.join(here, "queue", "measure.ts"), engine);
     if (typeof f === "string") {
       report(`${label} on Node ${version}`, "—", f);
       continue;
@@ -50,4 +53,14 @@ export async function run(report: Report): Promise<void> {
     report(`${label}: throughput, 2 workers × concurrency 10`, `${f.throughput!.toFixed(0)} jobs/s`, "2000 trivial jobs");
     report(`${label}: SIGKILL mid-job → other worker starts it`, ms(f.recoveryAfterKill!), "liveness 10 s (heartbeat / lock)");
   }
+
+  const label = "team queue (StepQueue)";
+  if (!node22) return report(`${label}: skipped`, "—", "needs Node ≥ 22.12: set RETAKE_NODE22=/path/to/node or put one on PATH");
+  const f = measure(node22.path, path.join(here, "queue", "fairShare.ts"));
+  if (typeof f === "string") return report(label, "—", f);
+  const rounds = `${f.rounds} rounds, 2 workers × 3 slots, limit 2`;
+  report(`${label}: most steps of one editor at once`, `${f.annMost}`, `≤ 2; over the limit in ${f.annOverLimitRounds} of ${rounds}`);
+  report(`${label}: same, pg-boss groupConcurrency alone`, `${f.annMostNoTrigger}`, `without the claim trigger: over in ${f.annOverLimitRoundsNoTrigger} of ${f.rounds}`);
+  report(`${label}: other editor's first step waits, max`, ms(f.bobWaitMax!), "queued behind 20 of the first editor's");
+  report(`${label}: hand-back → another worker runs the step`, ms(f.handBackMs!), `retries left ${f.retriesLeftBefore} → ${f.retriesLeftAfter}`);
 }

@@ -14,9 +14,10 @@ import { teamDatabaseUrl } from "../team/teamEnv.js";
  * env: keys live on the service, never on editors' machines. RETAKE_DATA_DIR must be the same
  * shared folder the API processes use (frames in, takes and conforms out).
  *
- * SIGTERM: stops taking steps; a step that ends within the queue's grace finishes; one that the
- * stop interrupts is handed back (thrown, so the queue retries it elsewhere) and, because every
- * step resumes from the ledger, nothing is submitted or paid twice.
+ * SIGTERM: stops taking steps; a step that ends within the queue's grace (5 s) finishes; one that
+ * the stop interrupts is handed back to the queue (StepQueue.close), runnable at once elsewhere and
+ * without spending one of its retries, and, because every step resumes from the ledger, nothing is
+ * submitted or paid twice.
  */
 export interface TeamWorker {
   id: string;
@@ -29,11 +30,12 @@ export async function startTeamWorker(options: { env?: NodeJS.ProcessEnv; log?: 
   const id = env.RETAKE_WORKER_ID?.trim() || `${os.hostname()}:${process.pid}`;
   const log = options.log ?? jsonLog({ role: "worker", worker: id, pid: process.pid });
   const concurrency = Math.max(1, Number(env.RETAKE_WORKER_CONCURRENCY) || 4);
+  const editorConcurrency = editorConcurrencyFrom(env);
   const config = loadConfig(env, { harness: false });
   const text = (message: string) => log({ msg: message });
 
   // The worker's changes reach panels on every API process through NOTIFY.
-  const { store, events, queue } = await openTeamConnections(databaseUrl, log);
+  const { store, events, queue } = await openTeamConnections(databaseUrl, log, { editorConcurrency });
   const { director, providers, comfyui } = buildDirector(config, {
     store,
     events,
@@ -71,22 +73,22 @@ export async function startTeamWorker(options: { env?: NodeJS.ProcessEnv; log?: 
     const started = Date.now();
     const key = stepKey(step);
     log({ msg: "step started", step: key, kind: step.kind, jobId: step.jobId });
+    // Interrupted by our own stop, not done (whether the step returned or threw on the abort): the
+    // queue hands it back for another worker.
+    const handedBack = () => stopping && context.signal.aborted;
     try {
       if (step.kind === "take") await renderLocalAgain(step.takeId);
       await director.handler(step, context);
     } catch (error) {
+      if (handedBack()) return void log({ msg: "step handed back", step: key, kind: step.kind, jobId: step.jobId, ms: Date.now() - started });
       log({ msg: "step failed", level: "error", step: key, kind: step.kind, jobId: step.jobId, ms: Date.now() - started, error: error instanceof Error ? error.message : String(error) });
       throw error;
     }
-    if (stopping && context.signal.aborted) {
-      // Interrupted by our own stop, not done: hand it back so another worker picks it up from the ledger.
-      log({ msg: "step handed back", step: key, kind: step.kind, jobId: step.jobId, ms: Date.now() - started });
-      throw new Error(`worker ${id} stopped before the step finished; handed back`);
-    }
+    if (handedBack()) return void log({ msg: "step handed back", step: key, kind: step.kind, jobId: step.jobId, ms: Date.now() - started });
     log({ msg: context.signal.aborted ? "step canceled" : "step done", step: key, kind: step.kind, jobId: step.jobId, ms: Date.now() - started });
   };
   await queue.work(handler, { concurrency });
-  log({ msg: "ready", concurrency, dataDir: config.dataDir, providers: providers.list().filter((p) => p.available).map((p) => p.id) });
+  log({ msg: "ready", concurrency, editorConcurrency: editorConcurrency ?? 2, dataDir: config.dataDir, providers: providers.list().filter((p) => p.available).map((p) => p.id) });
   return {
     id,
     async close() {
@@ -97,6 +99,20 @@ export async function startTeamWorker(options: { env?: NodeJS.ProcessEnv; log?: 
       await store.close();
     },
   };
+}
+
+/**
+ * RETAKE_EDITOR_CONCURRENCY: running steps per editor across the whole farm (default 2). The
+ * claiming worker's value is the one enforced, so every worker should be given the same.
+ */
+function editorConcurrencyFrom(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.RETAKE_EDITOR_CONCURRENCY?.trim();
+  if (!raw) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`RETAKE_EDITOR_CONCURRENCY must be a whole number of steps, 1 or more (got "${raw}"). Unset it for the default, 2.`);
+  }
+  return value;
 }
 
 /** The CLI entry: works until SIGINT/SIGTERM, then stops cleanly. */

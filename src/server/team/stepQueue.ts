@@ -6,12 +6,17 @@
  * - One job per step: the queue's `exclusive` policy with `singletonKey = stepKey(step)` lets one
  *   job per key be queued, waiting to retry or running; a second `start` of the same step is a no-op.
  * - Finals before drafts: job priority (pg-boss fetches highest priority first).
- * - Fair share per editor: each job is in its editor's group, and a worker runs at most
- *   `editorConcurrency` (and at most concurrency − 1) steps of one editor at a time (pg-boss
- *   localGroupConcurrency), so one editor's 100 drafts leave a slot on every worker to other
- *   editors. Needs worker concurrency ≥ 2; with 1, steps run oldest first by priority.
+ * - Fair share per editor, across ALL workers: each job is in its editor's group, and at most
+ *   `editorConcurrency` steps of one editor run at once in the whole farm, however many workers
+ *   there are, so one editor's 100 drafts leave every other slot to other editors. A hard bound,
+ *   also when nobody else has work (a running step cannot be taken back without losing it, so a
+ *   borrowed slot would make the next editor wait minutes). pg-boss's `groupConcurrency` skips an
+ *   editor at the limit; the `retake_fair_share` trigger makes it exact (see installFairShare).
+ *   A SIGKILLed worker's step stays counted until the heartbeat monitor fails it (below).
  * - Retries with exponential backoff for a thrown step; a step that throws `DoNotRetry` goes straight
  *   to the dead letters. A step that used up its retries is there too: `deadLetters()`, `redrive(id)`.
+ * - Hand-back: a step that `close()` interrupts goes back on the queue at once, with its retries
+ *   left as they were (a worker stopping is not the step failing).
  * - Liveness: a running step's heartbeat is refreshed every second (also how a cancel reaches it);
  *   a job whose heartbeat is `heartbeatSeconds` old is failed by the monitor (every
  *   `monitorIntervalSeconds`) and retried, so a SIGKILLed worker's step runs elsewhere within
@@ -30,6 +35,12 @@ import { assertTeamNode } from "./nodeVersion.js";
 export const STEP_QUEUE = "retake-steps";
 export const DEAD_LETTER_QUEUE = "retake-steps-dead";
 const PRIORITY = { final: 10, draft: 0 } as const;
+/** Postgres setting on the queue's connections that tells the fair-share trigger this process's limit. */
+const EDITOR_LIMIT_SETTING = "retake.editor_concurrency";
+/** How long `close()` lets running steps finish before it interrupts and hands back the rest. */
+const STOP_GRACE_MS = 5000;
+/** How long an interrupted step gets to hand itself back before pg-boss fails it (counting a retry). */
+const HAND_BACK_MS = 5000;
 
 /** Throw this from a step handler when retrying cannot help (a rejected prompt, a missing file). */
 export class DoNotRetry extends Error {
@@ -44,7 +55,10 @@ export interface StepQueueOptions {
   connectionString: string;
   /** Postgres schema for the queue's tables, apart from the ledger's. */
   schema?: string;
-  /** Running steps per editor on one worker machine (at most its concurrency − 1, so another editor always gets a slot). Default 2. */
+  /**
+   * Running steps per editor across all workers. Default 2. Each worker enforces the value it was
+   * opened with, so give every worker the same one.
+   */
   editorConcurrency?: number;
   /** Retries after the first attempt. Default 3. */
   retryLimit?: number;
@@ -79,6 +93,10 @@ export interface DeadLetter {
 }
 
 export class StepQueue implements StepRunner {
+  /** Aborted by `close()` once the grace is over: handlers still running hand their steps back. */
+  private readonly stopping = new AbortController();
+  private readonly running = new Set<Promise<unknown>>();
+
   private constructor(
     private readonly boss: PgBossType,
     private readonly options: Required<Omit<StepQueueOptions, "connectionString">>,
@@ -100,8 +118,14 @@ export class StepQueue implements StepRunner {
     };
     // Loaded only here: pg-boss 12 does not load on the Node 20 that embedded mode runs on.
     const { PgBoss } = await import("pg-boss");
+    if (!Number.isInteger(resolved.editorConcurrency) || resolved.editorConcurrency < 1) {
+      throw new Error(`editorConcurrency must be a whole number of steps, 1 or more; got ${resolved.editorConcurrency}.`);
+    }
     const boss = new PgBoss({
       connectionString: options.connectionString,
+      // Every claim this process makes runs on these connections, so the fair-share trigger reads
+      // this process's limit from the session (see installFairShare).
+      options: `-c ${EDITOR_LIMIT_SETTING}=${resolved.editorConcurrency}`,
       schema: resolved.schema,
       useListenNotify: true,
       supervise: true,
@@ -125,6 +149,12 @@ export class StepQueue implements StepRunner {
     // createQueue leaves an existing queue as it was: this applies changed settings to it. New jobs
     // take them; queued jobs keep the ones they were sent with.
     await boss.updateQueue(STEP_QUEUE, settings);
+    try {
+      await installFairShare(boss, resolved.schema, resolved.editorConcurrency);
+    } catch (error) {
+      await boss.stop({ graceful: false }).catch(() => {});
+      throw error;
+    }
     const { connectionString: _omit, ...rest } = resolved as StepQueueOptions & typeof resolved;
     return new StepQueue(boss, rest);
   }
@@ -148,19 +178,19 @@ export class StepQueue implements StepRunner {
 
   /** Runs steps from the queue on this machine, `concurrency` at a time, until `close()`. */
   async work(handler: StepHandler, { concurrency }: { concurrency: number }): Promise<void> {
-    await this.boss.work<StepData, undefined, { localConcurrency: number; batchSize: 1; perJobResults: true; localGroupConcurrency: number; pollingIntervalSeconds: number; notifyPollingIntervalSeconds: number; heartbeatRefreshSeconds: number }>(
+    await this.boss.work<StepData, undefined, { localConcurrency: number; batchSize: 1; perJobResults: true; groupConcurrency: number; pollingIntervalSeconds: number; notifyPollingIntervalSeconds: number; heartbeatRefreshSeconds: number }>(
       STEP_QUEUE,
       {
         localConcurrency: concurrency,
+        // One job per claim: the fair-share trigger then never waits on two editors' locks at once.
         batchSize: 1,
         perJobResults: true,
-        // Counted in this process, not in the database: pg-boss's global groupConcurrency counts
-        // committed claims, and this process's slots fetch in step (same poll timer, same NOTIFY),
-        // so two fetches at one instant both saw the editor under the limit and one editor got
-        // every slot (measured: another editor's draft ran 10th instead of 2nd). Per machine, one
-        // editor holds at most editorConcurrency slots, so with concurrency above it a slot is
-        // always left for other editors.
-        localGroupConcurrency: Math.min(this.options.editorConcurrency, Math.max(1, concurrency - 1)),
+        // Counted in the database over every worker's running steps, so an editor at the limit is
+        // skipped and the next editor's step is fetched instead. Alone it races (two fetches in the
+        // same instant both see the editor under the limit: measured, with a limit of 2 one editor
+        // held up to all 6 slots of two workers); the trigger turns the loser's claim away. Works
+        // with concurrency 1 too.
+        groupConcurrency: this.options.editorConcurrency,
         pollingIntervalSeconds: this.options.pollingIntervalSeconds,
         // A worker slot that finished a step fetches again only after this, NOTIFY or not.
         notifyPollingIntervalSeconds: this.options.pollingIntervalSeconds,
@@ -168,17 +198,51 @@ export class StepQueue implements StepRunner {
         // that finds the job no longer active aborts its signal.
         heartbeatRefreshSeconds: 1,
       },
-      async (jobs: BossJob<StepData>[]): Promise<JobResult[]> => {
-        const job = jobs[0]!;
-        try {
-          await handler(job.data.step, { signal: job.signal });
-          return [{ id: job.id, status: "completed" }];
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          if (error instanceof DoNotRetry) return [{ id: job.id, status: "deadletter", output: { message } }];
-          throw error; // retried with backoff, then dead-lettered
-        }
+      (jobs: BossJob<StepData>[]): Promise<JobResult[]> => {
+        const run = this.runJob(jobs[0]!, handler);
+        this.running.add(run);
+        void run.finally(() => this.running.delete(run)).catch(() => {});
+        return run;
       },
+    );
+  }
+
+  private async runJob(job: BossJob<StepData>, handler: StepHandler): Promise<JobResult[]> {
+    const stop = this.stopping.signal;
+    let failure: unknown = null;
+    if (!stop.aborted) {
+      try {
+        await handler(job.data.step, { signal: AbortSignal.any([job.signal, stop]) });
+      } catch (error) {
+        failure = error;
+      }
+    }
+    // Interrupted by our own stop (whatever the handler made of the abort): not done, not failed.
+    if (stop.aborted) {
+      await this.handBack(job);
+      // The claim is gone now, so pg-boss's settle of this attempt changes nothing.
+      return [{ id: job.id, status: "completed" }];
+    }
+    if (failure === null) return [{ id: job.id, status: "completed" }];
+    if (failure instanceof DoNotRetry) return [{ id: job.id, status: "deadletter", output: { message: failure.message } }];
+    throw failure; // retried with backoff, then dead-lettered
+  }
+
+  /**
+   * Puts a step this worker holds back on the queue, runnable at once, without spending a retry:
+   * pg-boss's fail() would count one and wait out the backoff, and its restore() would leave the
+   * next attempt with this attempt's number, so our own settle of this attempt could land on it.
+   * Moved to `retry` (the next claim numbers a new attempt) with one more retry allowed, so the
+   * retries left are as they were. Only while the claim is still ours (a cancelled step stays
+   * cancelled); a no-op otherwise.
+   */
+  private async handBack(job: BossJob<StepData>): Promise<void> {
+    const schema = this.options.schema;
+    await this.boss.getDb().executeSql(
+      `UPDATE ${schema}.job
+          SET state = 'retry', start_after = ${schema}.job_now(), retry_limit = retry_limit + 1, heartbeat_on = NULL
+        WHERE name = $1 AND id = $2 AND state = 'active' AND retry_count = $3`,
+      [STEP_QUEUE, job.id, job.retryCount],
     );
   }
 
@@ -204,8 +268,65 @@ export class StepQueue implements StepRunner {
     return true;
   }
 
-  /** Stops taking steps; running handlers' signals abort. */
+  /**
+   * Stops taking steps; a running step that ends within 5 s finishes, the others' signals abort and
+   * they are handed back (see handBack) for another worker to pick up from the ledger.
+   */
   async close(): Promise<void> {
-    await this.boss.stop({ graceful: true, timeout: 5000 });
+    const stopped = this.boss.stop({ graceful: true, timeout: STOP_GRACE_MS + HAND_BACK_MS });
+    let graceOver: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.running]),
+      new Promise((resolve) => (graceOver = setTimeout(resolve, STOP_GRACE_MS))),
+    ]);
+    clearTimeout(graceOver);
+    this.stopping.abort(new Error("the worker is stopping; the step is handed back"));
+    await stopped;
+  }
+}
+
+/**
+ * Makes the per-editor limit exact across workers. pg-boss's fetch counts an editor's running steps
+ * in its statement's snapshot, so two claims in the same instant (two workers, or two slots of one)
+ * both count the editor under the limit. This trigger runs on each claim (a job becoming `active`):
+ * it waits for the editor's lock, which the previous claim of that editor holds until it commits,
+ * then counts again in a fresh snapshot (a VOLATILE function's statements take one each under READ
+ * COMMITTED) and turns the claim away, leaving the job queued, if the editor is at the limit. The
+ * fetch then returns nothing and the slot polls again. The limit is the claiming process's
+ * (`${EDITOR_LIMIT_SETTING}` on its connections); a claim from a connection without it is let
+ * through. A running step leaves the count when it settles, is cancelled, or its heartbeat stops
+ * (SIGKILL: the monitor fails it), so a dead worker's slot comes back with its step.
+ */
+async function installFairShare(boss: PgBossType, schema: string, editorConcurrency: number): Promise<void> {
+  const db = boss.getDb();
+  const fn = `${schema}.retake_fair_share`;
+  // One statement, so it is one transaction: the lock keeps workers starting together from
+  // replacing the trigger under each other.
+  await db.executeSql(`DO $install$ BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('${schema}.retake_fair_share install'));
+    CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql VOLATILE AS $fn$
+    DECLARE
+      editor_limit int := nullif(current_setting('${EDITOR_LIMIT_SETTING}', true), '')::int;
+      running int;
+    BEGIN
+      IF editor_limit IS NULL THEN RETURN NEW; END IF;
+      PERFORM pg_advisory_xact_lock(hashtext('${schema}.retake_fair_share'), hashtext(NEW.group_id));
+      SELECT count(*) INTO running FROM ${schema}.job
+        WHERE name = NEW.name AND state = 'active' AND group_id = NEW.group_id;
+      IF running >= editor_limit THEN RETURN NULL; END IF;
+      RETURN NEW;
+    END $fn$;
+    CREATE OR REPLACE TRIGGER retake_fair_share BEFORE UPDATE OF state ON ${schema}.job FOR EACH ROW
+      WHEN (NEW.state = 'active' AND OLD.state <> 'active' AND NEW.group_id IS NOT NULL AND NEW.name = '${STEP_QUEUE}')
+      EXECUTE FUNCTION ${fn}();
+  END $install$`);
+  // A database URL with its own `options=` parameter replaces ours: without the setting the trigger
+  // would let this worker's claims through, and the limit would be best effort again.
+  const { rows } = await db.executeSql(`SELECT current_setting('${EDITOR_LIMIT_SETTING}', true) AS value`);
+  if (rows[0]?.value !== String(editorConcurrency)) {
+    throw new Error(
+      `The team queue could not set ${EDITOR_LIMIT_SETTING} on its database connections (the database URL's own "options" parameter replaces it). ` +
+        `Add "-c ${EDITOR_LIMIT_SETTING}=${editorConcurrency}" to that parameter, or remove it.`,
+    );
   }
 }
