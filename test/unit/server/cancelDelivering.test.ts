@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TERMINAL_TAKE_STATES, type Job, type JobEvent } from "../../../src/core/schemas/index.js";
@@ -15,7 +14,8 @@ import { LumaProvider } from "../../../src/server/providers/luma/lumaProvider.js
 import { ProviderRegistry } from "../../../src/server/providers/provider.js";
 import { makeStillPng, sequenceContext, waitFor } from "../../helpers/backend.js";
 import { DIALECTS, testStore, type TestStore } from "../../helpers/stores.js";
-import { FAST, LUMA_BASE, LUMA_CDN, LUMA_KEY, makeVideo } from "../../contract/providerHarness.js";
+import { FAST, LUMA_BASE, LUMA_KEY } from "../../contract/providerHarness.js";
+import { heldLuma } from "../../helpers/heldLuma.js";
 
 /**
  * Never lose a paid take, whichever process hears the cancel. Team mode runs a take on a worker
@@ -33,38 +33,6 @@ afterAll(() => server.close());
 
 /** A Luma draft of 5 s: $0.15 (its price list). */
 const DRAFT_USD = 0.15;
-
-interface FakeLuma {
-  /** Status polls answered. */
-  polls: number;
-  /** Resolves when the first download of the master has begun (the provider had finished). */
-  downloading: Promise<void>;
-  /** Lets the held downloads answer. */
-  release(): void;
-}
-
-/** A Luma that completes after `processingPolls` polls (never, with Infinity) and serves the master only once released. */
-function fakeLuma(generationId: string, processingPolls: number): FakeLuma {
-  let started!: () => void;
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const fake: FakeLuma = { polls: 0, downloading: new Promise<void>((resolve) => (started = resolve)), release };
-  const master = `${LUMA_CDN}/${generationId}.mp4`;
-  server.use(
-    http.post(`${LUMA_BASE}/generations`, () => HttpResponse.json({ id: generationId, state: "queued" })),
-    http.get(`${LUMA_BASE}/generations/${generationId}`, () => {
-      fake.polls++;
-      if (fake.polls <= processingPolls) return HttpResponse.json({ id: generationId, state: "processing" });
-      return HttpResponse.json({ id: generationId, state: "completed", output: [{ type: "video", url: master }] });
-    }),
-    http.get(master, async () => {
-      started();
-      await released;
-      return new HttpResponse(new Uint8Array(makeVideo("sdr")), { headers: { "content-type": "video/mp4" } });
-    }),
-  );
-  return fake;
-}
 
 /** One Retake process's director over the shared ledger: its own providers and event fan-out. */
 function processDirector(store: KyselyStore, dataDir: string, steps: InProcessSteps | undefined): { director: Director; events: JobEvents } {
@@ -107,7 +75,7 @@ describe.each(DIALECTS)("a cancel sent through another process (%s ledger)", (di
   });
 
   it("spares a take the provider has finished: the cancel says it will land, and it lands delivered with its cost counted", async () => {
-    const luma = fakeLuma("gen-paid", 1);
+    const luma = heldLuma(server, "gen-paid", 1);
     const job = await apiProcess.director.createJob({ frameId, provider: "luma", mode: "draft", duration: 5, prompt: "The rider crests the dune", annotations: [] });
     const seen: JobEvent[] = [];
     const unsubscribe = apiProcess.events.subscribe(job.id, (event) => seen.push(event));
@@ -129,7 +97,7 @@ describe.each(DIALECTS)("a cancel sent through another process (%s ledger)", (di
   });
 
   it("still cancels a take whose generation is not done: it is canceled at once and its step stops polling", async () => {
-    const luma = fakeLuma("gen-early", Infinity);
+    const luma = heldLuma(server, "gen-early", Infinity);
     const job = await apiProcess.director.createJob({ frameId, provider: "luma", mode: "draft", duration: 5, prompt: "The rider crests the dune", annotations: [] });
     await waitFor(async () => ((await ledger.store.getTake(job.takes[0]!.id))!.state === "running" ? true : undefined), 20_000, 10);
 
@@ -143,7 +111,7 @@ describe.each(DIALECTS)("a cancel sent through another process (%s ledger)", (di
   });
 
   it("a spared take whose worker stopped mid-download is delivered by the next one, though its job is canceled", async () => {
-    const luma = fakeLuma("gen-handed", 0);
+    const luma = heldLuma(server, "gen-handed", 0);
     const job = await apiProcess.director.createJob({ frameId, provider: "luma", mode: "draft", duration: 5, prompt: "The rider crests the dune", annotations: [] });
     await luma.downloading;
     expect((await apiProcess.director.cancelJob(job.id)).takes[0]!.message).toBe(SPARED_MESSAGE);
