@@ -188,6 +188,13 @@ export const Take = z.object({
   /** Bridge takes: the constant speed change that fitted the generated length to the span. */
   retime: BridgeRetime.optional(),
   critique: z.unknown().nullable(),
+  /**
+   * The provider reported this generation done (`providerJobId`, at `at`): it is paid for and its
+   * output exists, so it is fetched, conformed and scored whatever happens next. Written by the
+   * take runner before the download; a cancel from any process reads it and lets the take land
+   * (isBeingDelivered). It names the provider job so a retried take's fresh attempt is not covered.
+   */
+  generated: z.object({ providerJobId: z.string(), at: z.string() }).optional(),
   /** What the take has cost in all: its earlier attempts (a retry) plus the current one. */
   cost: Money,
   /** What its earlier attempts cost (kept when it is retried, so no charge drops out of the totals). */
@@ -316,6 +323,14 @@ export const JobEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("log"), seq: z.number().int(), entry: JobLogEntry }),
 ]);
 export type JobEvent = z.infer<typeof JobEvent>;
+
+/**
+ * Whether the take's current generation is done at the provider (paid) and being delivered: a
+ * cancel spares it, and it lands even in a canceled job.
+ */
+export function isBeingDelivered(take: Pick<Take, "state" | "providerJobId" | "generated">): boolean {
+  return !TERMINAL_TAKE_STATES.has(take.state) && take.providerJobId !== null && take.generated?.providerJobId === take.providerJobId;
+}
 
 /**
  * A job is settled when every take is terminal and, for an auto job, its loop is done: between

@@ -49,10 +49,7 @@ export class Director {
     this.local = deps.steps ? undefined : new InProcessSteps(this.handler, deps.log);
     this.steps = deps.steps ?? this.local!;
     this.ctx.startStep = (step, options) => this.steps.start(step, options);
-    this.lifecycle = new JobLifecycle(this.ctx, {
-      isDelivering: (takeId) => this.takes.isDelivering(takeId),
-      cancel: (step) => this.steps.cancel(step),
-    });
+    this.lifecycle = new JobLifecycle(this.ctx, { cancel: (step) => this.steps.cancel(step) });
   }
 
   /** What a worker runs for a step it took (team mode), and what the embedded runner runs. */

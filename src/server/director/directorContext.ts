@@ -12,6 +12,9 @@ import { Budget } from "./budget.js";
 import type { JobEvents } from "./jobEvents.js";
 import type { Step, StepOptions, StepRunner } from "./steps.js";
 
+/** A change to a take (`cost`: the current attempt's). */
+export type TakeChange = Partial<Take> & { state?: TakeState };
+
 /** A failure the HTTP layer turns into a status code and an editor-readable message. */
 export class DirectorError extends ServiceError {}
 
@@ -72,8 +75,20 @@ export class DirectorContext {
    * the store has it, in one transaction: a poll's progress and an editor's star landing together
    * never overwrite each other.
    */
-  async transition(takeId: string, change: Partial<Take> & { state?: TakeState }): Promise<void> {
+  async transition(takeId: string, change: TakeChange): Promise<void> {
+    await this.transitionWhen(takeId, () => change);
+  }
+
+  /**
+   * A transition decided on the take as the ledger has it, under its lock: `decide` returns the
+   * change, or undefined to leave the take alone (nothing written, nobody told). What two
+   * processes decide about one take (a cancel, the runner marking it generated) is decided once.
+   * Returns the take as written, or undefined when it was left alone.
+   */
+  async transitionWhen(takeId: string, decide: (current: Take) => TakeChange | undefined): Promise<Take | undefined> {
     const written = await this.store.changeTake(takeId, (current) => {
+      const change = decide(current);
+      if (!change) return undefined;
       const next: Take = { ...current, ...change, updatedAt: new Date().toISOString() };
       const earlier = next.earlierAttempts;
       if (change.cost && earlier && earlier.usd > 0) {
@@ -82,6 +97,7 @@ export class DirectorContext {
       return next;
     });
     if (written) this.deps.events.emit(written.take.jobId, { type: "take", seq: written.seq, take: written.take });
+    return written?.take;
   }
 
   async log(jobId: string, line: LogLine): Promise<JobLogEntry> {

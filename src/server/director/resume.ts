@@ -1,9 +1,11 @@
+import { isBeingDelivered } from "../../core/schemas/index.js";
 import { takeNumber } from "./autoLoop.js";
 import type { DirectorContext } from "./directorContext.js";
 
 /**
  * After a restart: free local takes run again; paid takes resume polling the job they already
- * submitted, so a paid generation is never lost.
+ * submitted, so a paid generation is never lost — not even in a canceled job, when the cancel
+ * spared it because its generation was already done.
  */
 export async function resumeUnfinished(ctx: DirectorContext): Promise<number> {
   const { store, providers } = ctx;
@@ -15,7 +17,9 @@ export async function resumeUnfinished(ctx: DirectorContext): Promise<number> {
       await ctx.transition(take.id, { state: "failed", message: "Failed", error: { code: "provider_missing", message: "Its provider is no longer configured." } });
       continue;
     }
-    if (job.canceled) {
+    // A canceled job's take whose generation was done (paid) when the backend stopped is still
+    // delivered: polled again, its output fetched. A local provider's output went with the process.
+    if (job.canceled && !(isBeingDelivered(take) && !provider.rerunAfterRestart)) {
       await ctx.transition(take.id, { state: "canceled", message: "Canceled" });
       continue;
     }

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { applyVariant } from "../../core/direction/index.js";
 import { directionForGeneratedLength } from "../../core/bridgeFit.js";
-import { TARGET_SIZE_PIXELS, TERMINAL_TAKE_STATES, type Artifact, type Job, type Take } from "../../core/schemas/index.js";
+import { isBeingDelivered, TARGET_SIZE_PIXELS, TERMINAL_TAKE_STATES, type Artifact, type Job, type Take } from "../../core/schemas/index.js";
 import { critiqueClip } from "../critic/analyseClip.js";
 import { Critique } from "../critic/critiqueSchema.js";
 import { runJudge } from "../critic/judge/runJudge.js";
@@ -12,7 +12,7 @@ import { newId } from "../ids.js";
 import type { Provider } from "../providers/provider.js";
 import { bridgePlanFor, endFramePath, retimeNote } from "./bridgeJob.js";
 import { deliverOutputs } from "./deliverOutputs.js";
-import type { DirectorContext } from "./directorContext.js";
+import type { DirectorContext, TakeChange } from "./directorContext.js";
 import { attemptCost, roundCost, sleep } from "./jobParts.js";
 import { ProviderRequestError, refundsFailures, type HostedStatus, type HostedSubmitInput } from "./providerExtras.js";
 import type { Step, StepContext } from "./steps.js";
@@ -24,20 +24,14 @@ import { checkedUpscale, deliverySize, upscaleInput, upscaleSoundFrom } from "./
  * starts what follows a settled take (the auto job's next round, an enhance's planned upscale).
  * Running it twice is safe: a take with a provider job is polled, never submitted again, and a
  * terminal take is left as it is. Every change is written to the store before anyone hears it.
+ *
+ * A cancel may come from any process (team mode) while this runs, so the runner never writes over
+ * a take that has become terminal meanwhile (`whileOpen`), and when the provider reports the
+ * generation done it marks the take `generated` in the ledger before downloading: from then on a
+ * cancel, wherever it is sent, lets the take land (it is paid for), and a re-run delivers it.
  */
 export class TakeRunner {
-  /**
-   * Takes whose generation is done at the provider and that this process is delivering: a cancel
-   * spares them (they are paid for). Process-local: a cancel in another process cannot see it.
-   */
-  private readonly delivering = new Set<string>();
-
   constructor(private readonly ctx: DirectorContext) {}
-
-  /** Whether this process is delivering the take (generated, paid, being fetched and scored). */
-  isDelivering(takeId: string): boolean {
-    return this.delivering.has(takeId);
-  }
 
   /** The `take` step's handler. */
   async run(step: Extract<Step, { kind: "take" }>, { signal }: StepContext): Promise<void> {
@@ -50,8 +44,14 @@ export class TakeRunner {
       return;
     }
     if (job.canceled) {
-      await this.ctx.transition(take.id, { state: "canceled", message: "Canceled" });
-      return;
+      // A take whose generation was done before the cancel is paid for: delivered all the same
+      // (a worker that stopped mid-download hands the step to another). Any other is canceled.
+      let delivering = false;
+      await this.ctx.transitionWhen(take.id, (current) => {
+        delivering = isBeingDelivered(current);
+        return delivering || TERMINAL_TAKE_STATES.has(current.state) ? undefined : { state: "canceled", message: "Canceled" };
+      });
+      if (!delivering) return;
     }
     try {
       await this.runTake(job, take, provider, signal, take.providerJobId ?? undefined);
@@ -96,22 +96,25 @@ export class TakeRunner {
       };
       const submitted = await this.submitWhenAdmitted(take.id, provider, input, signal);
       if (!submitted) return;
-      providerJobId = submitted.providerJobId;
+      const sent = { providerJobId: submitted.providerJobId, request: submitted.request };
+      providerJobId = sent.providerJobId;
       // Recorded first, whatever happened meanwhile: a generation the provider accepted is paid
-      // for, and a restart must poll it, never submit it again.
-      if (!signal.aborted) {
-        await this.ctx.transition(take.id, { providerJobId, request: submitted.request, state: "queued", message: "Submitted" });
-      } else if ((await this.ctx.store.getJob(job.id))?.canceled) {
-        // Canceled while the request was in flight: the take stays canceled, but it was sent, so
-        // it keeps its price (a provider without a cancel call charges it all the same).
-        await this.ctx.transition(take.id, { providerJobId, request: submitted.request, cost: attemptCost(take) });
-        await provider.cancel(providerJobId).catch(() => undefined);
-        return;
-      } else {
-        // The backend is stopping: keep the take queued with its generation, to poll on restart.
-        await this.ctx.transition(take.id, { providerJobId, request: submitted.request, message: "Submitted" });
-        return;
-      }
+      // for, and a restart must poll it, never submit it again. Decided on the take as the ledger
+      // has it: a cancel from any process may have landed while the request was in flight.
+      let ended: Take["state"] | undefined;
+      await this.ctx.transitionWhen(take.id, (current) => {
+        if (!TERMINAL_TAKE_STATES.has(current.state)) {
+          // Not aborted: polled next. Aborted, the backend is stopping: the take stays queued
+          // with its generation, to poll on restart.
+          return signal.aborted ? { ...sent, message: "Submitted" } : { ...sent, state: "queued", message: "Submitted" };
+        }
+        ended = current.state;
+        // Canceled meanwhile: the take stays canceled, but it was sent, so it keeps its price (a
+        // provider without a cancel call charges it all the same).
+        return current.state === "canceled" ? { ...sent, cost: attemptCost(take) } : sent;
+      });
+      if (ended === "canceled") await provider.cancel(providerJobId).catch(() => undefined);
+      if (ended || signal.aborted) return;
     }
 
     // Poll until terminal. Only changes are written, so the event stream stays quiet when idle.
@@ -132,9 +135,7 @@ export class TakeRunner {
         const retryable = error instanceof ProviderRequestError && error.retryable;
         if (!retryable) throw error;
         if (Date.now() - lastAnswerAt >= silenceTimeoutMs) {
-          const current = await this.ctx.store.getTake(take.id);
-          if (!current || TERMINAL_TAKE_STATES.has(current.state)) return;
-          await this.ctx.transition(take.id, {
+          await this.whileOpen(take.id, {
             state: "failed",
             message: "Failed",
             error: {
@@ -156,11 +157,18 @@ export class TakeRunner {
       if (!current || TERMINAL_TAKE_STATES.has(current.state)) return;
       const actualCost = (status as HostedStatus).actualCost;
       if (status.state === "succeeded") {
-        if (actualCost) await this.ctx.transition(take.id, { cost: actualCost });
+        // From here the take is paid for and its output exists: said in the ledger before the
+        // download, so a cancel from any process lets it land. A cancel recorded first wins: the
+        // editor was told the take is canceled (and the provider was asked to stop it).
+        const generated = { providerJobId, at: new Date().toISOString() };
+        const marked = await this.ctx.transitionWhen(take.id, (latest) =>
+          TERMINAL_TAKE_STATES.has(latest.state) ? undefined : { generated: latest.generated?.providerJobId === providerJobId ? latest.generated : generated, ...(actualCost ? { cost: actualCost } : {}) },
+        );
+        if (!marked) return;
         break;
       }
       if (status.state === "failed" || status.state === "canceled") {
-        await this.ctx.transition(take.id, {
+        await this.whileOpen(take.id, {
           state: status.state,
           progress: current.progress,
           message: status.state === "failed" ? "Failed" : "Canceled",
@@ -170,7 +178,7 @@ export class TakeRunner {
         return;
       }
       if (current.state !== status.state || Math.abs(current.progress - status.progress) >= 0.01 || current.message !== status.message) {
-        await this.ctx.transition(take.id, { state: status.state, progress: status.progress, message: status.message });
+        if (!(await this.whileOpen(take.id, { state: status.state, progress: status.progress, message: status.message }))) return;
         delay = base;
       } else {
         delay = Math.min(ceiling, Math.round(delay * 1.5));
@@ -178,14 +186,14 @@ export class TakeRunner {
       await sleep(delay, signal);
     }
 
-    // The provider has made the take: from here it is paid for, so a cancel lets it finish
-    // delivering (only a shutdown stops it, and the restart delivers it again).
-    this.delivering.add(take.id);
-    try {
-      await this.deliverAndScore(job, take, provider, providerJobId, signal);
-    } finally {
-      this.delivering.delete(take.id);
-    }
+    // The provider has made the take and it is marked generated: a cancel lets it finish
+    // delivering (only a stop interrupts it, and the restart or another worker delivers it again).
+    await this.deliverAndScore(job, take, provider, providerJobId, signal);
+  }
+
+  /** Writes the change unless the take has ended meanwhile (a cancel from another process); false when left. */
+  private async whileOpen(takeId: string, change: TakeChange): Promise<boolean> {
+    return Boolean(await this.ctx.transitionWhen(takeId, (current) => (TERMINAL_TAKE_STATES.has(current.state) ? undefined : change)));
   }
 
   private async deliverAndScore(job: Job, take: Take, provider: Provider, providerJobId: string, signal: AbortSignal): Promise<void> {
@@ -314,7 +322,7 @@ export class TakeRunner {
       } catch (error) {
         const limited = error instanceof ProviderRequestError && error.code === "rate_limited";
         if (!limited || Date.now() >= giveUpAt || signal.aborted) throw error;
-        await this.ctx.transition(takeId, { state: "queued", message: `Waiting for a free slot at ${provider.info().label}` });
+        await this.whileOpen(takeId, { state: "queued", message: `Waiting for a free slot at ${provider.info().label}` });
         await sleep(Math.max(provider.pollIntervalMs, error.options.retryAfterMs ?? provider.pollIntervalMs * 4), signal);
         if (signal.aborted) return undefined;
       }
@@ -337,9 +345,9 @@ export class TakeRunner {
   private async failTake(takeId: string, provider: Provider, error: unknown): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
     this.ctx.deps.log?.(`take ${takeId} failed: ${message}`);
-    const current = await this.ctx.store.getTake(takeId);
     const named = error instanceof ProviderRequestError;
-    await this.ctx.transition(takeId, {
+    // A take canceled meanwhile stays canceled.
+    await this.ctx.transitionWhen(takeId, (current) => (TERMINAL_TAKE_STATES.has(current.state) ? undefined : {
       state: "failed",
       message: "Failed",
       error: {
@@ -349,7 +357,7 @@ export class TakeRunner {
         ...(named && error.retryable ? { retryable: true } : {}),
       },
       // Never submitted, or refunded by the provider: it cost nothing.
-      ...(!current?.providerJobId || refundsFailures(provider) ? { cost: { usd: 0, estimated: false } } : {}),
-    });
+      ...(!current.providerJobId || refundsFailures(provider) ? { cost: { usd: 0, estimated: false } } : {}),
+    }));
   }
 }

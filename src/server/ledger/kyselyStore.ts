@@ -40,6 +40,9 @@ import { jsonText, refreshJobAggregates, reindexJobSearch, type LedgerDb, type S
 /** Any constant shared by every Retake process: guarded (spending) writes queue on it. */
 const SPEND_LOCK = 7_190_420;
 
+/** Thrown inside changeTake's transaction when the change leaves the take as it is. */
+const LEFT_AS_IS = Symbol("take left as it is");
+
 type TakeT = Take;
 type JobT = Job;
 type JobLogEntryT = JobLogEntry;
@@ -283,18 +286,26 @@ export class KyselyStore implements Store, TeamStore {
     });
   }
 
-  async changeTake(takeId: string, change: (current: TakeT) => TakeT): Promise<{ take: TakeT; seq: number } | undefined> {
-    return this.write(async (db) => {
-      // A take never moves to another job, so its job id can be read before any lock.
-      const owner = await db.selectFrom("takes").select("job_id").where("id", "=", takeId).executeTakeFirst();
-      if (!owner) return undefined;
-      const seq = await this.nextSeq(db, owner.job_id);
-      const before = (await this.lockedTake(db, takeId))!;
-      const next = Take.parse(change(Take.parse(JSON.parse(before.json))));
-      if (next.id !== takeId || next.jobId !== owner.job_id) throw new Error(`A take change may not change the take's id or job (${takeId}).`);
-      await this.writeTake(db, before, next, seq);
-      return { take: next, seq };
-    });
+  async changeTake(takeId: string, change: (current: TakeT) => TakeT | undefined): Promise<{ take: TakeT; seq: number } | undefined> {
+    try {
+      return await this.write(async (db) => {
+        // A take never moves to another job, so its job id can be read before any lock.
+        const owner = await db.selectFrom("takes").select("job_id").where("id", "=", takeId).executeTakeFirst();
+        if (!owner) return undefined;
+        const seq = await this.nextSeq(db, owner.job_id);
+        const before = (await this.lockedTake(db, takeId))!;
+        const changed = change(Take.parse(JSON.parse(before.json)));
+        // Left as it is: rolled back, so the sequence number taken for it is not spent either.
+        if (!changed) throw LEFT_AS_IS;
+        const next = Take.parse(changed);
+        if (next.id !== takeId || next.jobId !== owner.job_id) throw new Error(`A take change may not change the take's id or job (${takeId}).`);
+        await this.writeTake(db, before, next, seq);
+        return { take: next, seq };
+      });
+    } catch (error) {
+      if (error === LEFT_AS_IS) return undefined;
+      throw error;
+    }
   }
 
   /** The take's row, locked until the transaction ends on PostgreSQL (SQLite's write lock covers it). */

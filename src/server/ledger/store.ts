@@ -127,9 +127,11 @@ export interface Store {
   /**
    * Reads the take, applies `change` to the record as it is in the database, and writes the
    * result, in one transaction (row-locked in team mode), so a worker's progress and an editor's
-   * star on the same take never overwrite each other. Undefined when there is no such take.
+   * star on the same take never overwrite each other. `change` may return undefined to leave the
+   * take as it is (a decision made on the record under its lock: cancel or deliver): nothing is
+   * written. Undefined when there is no such take or nothing was written.
    */
-  changeTake(takeId: string, change: (current: Take) => Take): Promise<{ take: Take; seq: number } | undefined>;
+  changeTake(takeId: string, change: (current: Take) => Take | undefined): Promise<{ take: Take; seq: number } | undefined>;
   takesChangedSince(jobId: string, afterSeq: number): Promise<Array<{ seq: number; take: Take }>>;
   /** Auto jobs whose loop had not finished when the backend last stopped. */
   runningLoops(): Promise<string[]>;

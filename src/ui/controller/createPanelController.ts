@@ -1,6 +1,6 @@
 import { jobOfTake, spanSeconds } from "../state/bridgeSelectors.js";
 import type { BridgeClient } from "../../core/bridge/index.js";
-import { jobSettled, type CreateJobInput, type FrameContext, type Job, type SequenceColorSpace } from "../../core/schemas/index.js";
+import { isBeingDelivered, jobSettled, type CreateJobInput, type FrameContext, type Job, type SequenceColorSpace } from "../../core/schemas/index.js";
 import { createBackendClient, type BackendClient, type BackendClientOptions } from "../api/backendClient.js";
 import { pickedModel, type CapturedFrame, type PanelState, type PanelStoreApi, type TakeAction } from "../state/createPanelStore.js";
 import { soundChoice } from "../state/soundSelectors.js";
@@ -22,6 +22,12 @@ export interface PanelControllerOptions {
   backendOptions?: BackendClientOptions;
   /** How often to poll a job when its event stream cannot be kept open. */
   jobPollMs?: number;
+}
+
+/** What the panel says when a cancel spared takes whose generation was already done (paid for). */
+export function sparedWords(numbers: readonly number[]): string {
+  const which = numbers.length === 1 ? `Take ${numbers[0]} was` : `Takes ${numbers.join(", ")} were`;
+  return `Canceled. ${which} already generated and paid for: delivered anyway, not thrown away.`;
 }
 
 /** What the card says after the editor canceled an import (not an error: nothing went wrong). */
@@ -274,6 +280,9 @@ export function createPanelController({ bridge, store, backendOptions, jobPollMs
       const updated = await backend.cancelJob(job.id);
       state().applyJobEvent({ type: "job", seq: -1, job: updated });
       state().clearNotices("cancel");
+      // A take the provider had already made is paid for: the cancel lets it land, and says so.
+      const landing = updated.takes.filter(isBeingDelivered).map((t) => t.index + 1);
+      if (landing.length > 0) state().notify("info", sparedWords(landing), "cancel");
     } catch (error) {
       fail("cancel", error);
     } finally {

@@ -142,6 +142,11 @@ beforeAll(async () => {
       lastJob = job;
       return json(201, job);
     }
+    // The take's generation was done at the provider: the cancel spares it, as the backend does.
+    if (req.url === "/v1/jobs/job-1/cancel" && req.method === "POST") {
+      const delivering = { ...take("running", 0.9, "2025-01-01T00:00:05.000Z"), providerJobId: "gen-1", generated: { providerJobId: "gen-1", at: "2025-01-01T00:00:04.000Z" }, message: "Already generated and paid for: delivering it despite the cancel" };
+      return json(200, { ...lastJob!, canceled: true, takes: [delivering] });
+    }
     if (req.url === "/v1/takes/take-1/retry" && req.method === "POST")
       return json(200, { ...take("queued", 0, "2025-01-01T00:00:09.000Z"), attempt: 1, message: "Queued again" });
     if (req.url === "/v1/takes/take-1/upconvert" && req.method === "POST") {
@@ -347,6 +352,17 @@ describe("panel controller", () => {
     expect(store.getState().stream).toBe("connecting");
     expect(FakeEventSource.last!.url).toBe(`${url}/v1/jobs/job-1/events?token=tok`);
     expect(FakeEventSource.last!.readyState).toBe(0);
+    controller.dispose();
+  });
+
+  it("says a canceled job's take that was already generated (paid for) lands anyway", async () => {
+    const { store, controller } = setup({ "host.captureFrame": async () => ({ ...frame }) });
+    await controller.connect();
+    await controller.capture();
+    await controller.draft();
+    await controller.cancelJob();
+    expect(store.getState().notices).toEqual([expect.objectContaining({ kind: "info", source: "cancel", message: "Canceled. Take 1 was already generated and paid for: delivered anyway, not thrown away." })]);
+    expect(currentTakes(store.getState())[0]).toMatchObject({ state: "running", message: "Already generated and paid for: delivering it despite the cancel" });
     controller.dispose();
   });
 
