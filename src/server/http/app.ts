@@ -19,6 +19,7 @@ import { registerJobRoutes } from "./routes/jobRoutes.js";
 import { registerTeamHttp } from "../identity/teamHttp.js";
 import type { OidcSettings } from "../identity/oidcPairing.js";
 import type { TeamStore } from "../ledger/store.js";
+import type { FailedStepQueue } from "../team/failedSteps.js";
 import { registerFalWebhookRoute } from "../providers/fal/falWebhookRoute.js";
 
 export const VERSION = "0.1.0";
@@ -30,7 +31,12 @@ export interface HttpAppOptions {
    * Team mode (`retake serve`): each editor's own token on every /v1 route in place of the single
    * embedded token, sign-in and admin routes, and their OpenAPI paths. Absent in embedded mode.
    */
-  team?: { store: TeamStore; oidc?: OidcSettings };
+  team?: {
+    store: TeamStore;
+    oidc?: OidcSettings;
+    /** The step queue (`retake serve` opens it): the admin's failed steps, listed and redriven. */
+    queue?: FailedStepQueue;
+  };
 }
 
 export async function buildHttpApp(backend: Backend, options: HttpAppOptions = {}): Promise<FastifyInstance> {
@@ -60,7 +66,15 @@ export async function buildHttpApp(backend: Backend, options: HttpAppOptions = {
   // Host, Origin, CORS and token checks (see security.ts), before any route runs.
   // In team mode security.ts keeps Host/Origin/CORS and the team hook checks each editor's token.
   registerSecurity(app, { host: config.host, token: options.team ? null : (config.token ?? null), allowedOrigins: config.allowedOrigins, links });
-  if (options.team) registerTeamHttp(app, { team: options.team.store, ledger: store, links, ...(options.team.oidc ? { oidc: options.team.oidc } : {}) });
+  if (options.team) {
+    registerTeamHttp(app, {
+      team: options.team.store,
+      ledger: store,
+      links,
+      ...(options.team.oidc ? { oidc: options.team.oidc } : {}),
+      ...(options.team.queue ? { failedSteps: { queue: options.team.queue, ledger: store, events } } : {}),
+    });
+  }
 
   app.get("/v1/health", async () => ({ ok: true, version: VERSION }));
   app.get("/v1/providers", async () => ({ providers: providers.list() }));
