@@ -94,8 +94,13 @@ function toDeadLetter(job: JobWithMetadata<StepData>): DeadLetter {
     at: job.createdOn.toISOString(),
     queuedAt: job.sourceCreatedOn ? new Date(job.sourceCreatedOn).toISOString() : null,
     attempts: (job.sourceRetryCount ?? 0) + 1,
-    error: errorMessage(job.sourceOutput),
+    error: heartbeatSaid(errorMessage(job.sourceOutput)),
   };
+}
+
+/** pg-boss's words for a step whose worker went silent, in an admin's (and, on the take, an editor's). */
+function heartbeatSaid(message: string | null): string | null {
+  return message === "job heartbeat timeout" ? "its worker stopped answering (killed, or frozen) while running it" : message;
 }
 
 /**
