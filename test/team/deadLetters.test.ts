@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeStillPng, sequenceContext, waitFor } from "../helpers/backend.js";
 import { freshDatabase, type TestDatabase } from "../helpers/postgres.js";
@@ -37,6 +38,19 @@ let standInUrl: string;
 const procs: Proc[] = [];
 let api: Proc;
 let ana: string, bo: string;
+let browser: Browser | undefined;
+
+/** The admin page in Chromium, signed in with ana's admin token. */
+async function adminPage() {
+  browser ??= await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--no-first-run"] });
+  const page = await browser.newPage();
+  const pageErrors: string[] = [];
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  await page.goto(`${api.url}/admin/`);
+  await page.fill("#token", ana);
+  await page.click("#signin button[type=submit]");
+  return { page, pageErrors };
+}
 
 function retake(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -133,6 +147,7 @@ describe.skipIf(!teamNode)(`failed steps: the admin sees them and redrives them,
   }, 180_000);
 
   afterAll(async () => {
+    await browser?.close();
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGTERM");
     await Promise.all(procs.map((p) => (p.child.exitCode !== null || p.child.signalCode !== null ? undefined : new Promise((r) => p.child.once("exit", r)))));
     standIn?.kill("SIGTERM");
@@ -149,6 +164,12 @@ describe.skipIf(!teamNode)(`failed steps: the admin sees them and redrives them,
     const listed = await retake(["queue", "dead"]);
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toBe("Nothing has failed: no step is waiting for an admin.\n");
+    const { page, pageErrors } = await adminPage();
+    await page.locator("#noFailed").waitFor({ state: "visible" });
+    expect(await page.locator("#noFailed").textContent()).toBe("Nothing has failed: no step is waiting for you.");
+    expect(await page.locator("#failedTable").isVisible()).toBe(false);
+    expect(pageErrors).toEqual([]);
+    await page.close();
   }, 60_000);
 
   it("a paid take whose step is given up ends as failed for the editor; the admin redrives it and it finishes, sent to the provider once", async () => {
@@ -222,10 +243,18 @@ describe.skipIf(!teamNode)(`failed steps: the admin sees them and redrives them,
     expect(cli.stdout).toContain('editor: bo   project: Harbour spot   provider: luma');
     expect(cli.stdout).toContain('prompt: "[bench bo harbour] slow push in on the lighthouse at dusk"');
 
-    // The admin redrives it: the take is queued again at once, and a healthy worker finishes it.
-    const redriven = await call(ana, "POST", `/v1/admin/dead-letters/${letter.id}/redrive`);
-    expect(redriven.status, JSON.stringify(redriven.body)).toBe(200);
-    expect(redriven.body.redriven).toMatchObject({ id: letter.id, takeId: stopped.id, takeState: "queued" });
+    // The admin redrives it from the admin page: the take is queued again at once, and a healthy worker finishes it.
+    const { page, pageErrors } = await adminPage();
+    const row = page.locator("#failed tr");
+    await row.first().waitFor();
+    expect(await row.count()).toBe(1);
+    const cells = await row.locator("td").allTextContents();
+    expect(cells.slice(1, 7)).toEqual(["bo", "Harbour spot", "[bench bo harbour] slow push in on the lighthouse at dusk", `take ${stopped.id} (failed)`, "2", "the worker ran out of memory delivering this take"]);
+    await row.locator("button", { hasText: "Redrive" }).click();
+    await page.locator("#noFailed").waitFor({ state: "visible" });
+    expect(await page.locator("#failed tr").count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+    await page.close();
     const again = await takeOf(bo, jobId);
     expect(again.state).toBe("queued");
     expect(again.error).toBeNull();
@@ -250,5 +279,57 @@ describe.skipIf(!teamNode)(`failed steps: the admin sees them and redrives them,
     const gone = await retake(["queue", "redrive", letter.id]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(/^No failed step ".+" is waiting: it was redriven already/);
+    // The next test brings its own workers.
+    const w2Exited = new Promise((resolve) => w2.child.once("exit", resolve));
+    w2.child.kill("SIGTERM");
+    await w2Exited;
   }, 240_000);
+
+  it("redrives by API and by `retake queue redrive`: local takes refused at once render again and finish", async () => {
+    const { StepQueue, DoNotRetry } = await import("../../src/server/team/stepQueue.js");
+    const doomed = await StepQueue.open({ connectionString: database.url });
+    await doomed.work(async () => {
+      throw new DoNotRetry("ffmpeg crashed conforming this take");
+    }, { concurrency: 2 });
+    const form = new FormData();
+    form.append("context", JSON.stringify({ sequence: sequenceContext({ projectName: "Previz spot" }), mode: "insert" }));
+    form.append("image", new Blob([new Uint8Array(makeStillPng())], { type: "image/png" }), "frame.png");
+    const frameId = ((await (await fetch(`${api.url}/v1/frames`, { method: "POST", body: form, headers: { Authorization: `Bearer ${bo}` } })).json()) as { frameId: string }).frameId;
+    const created = await call(bo, "POST", "/v1/jobs", { frameId, provider: "previz", mode: "draft", count: 2, duration: 2, prompt: "tilt up" });
+    expect(created.status).toBe(201);
+    const jobId = created.body.id as string;
+    const takes = async () => (await call(bo, "GET", `/v1/jobs/${jobId}`)).body.takes as any[];
+    const failed = await waitFor(async () => {
+      const all = await takes();
+      return all.every((t) => t.state === "failed") ? all : undefined;
+    }, 60_000, 250);
+    await doomed.close();
+    for (const take of failed) {
+      expect(take.error.message).toBe("Stopped on the studio service after 1 attempt: ffmpeg crashed conforming this take. An admin can retry it (Failed steps on the admin page).");
+    }
+    const letters = (await call(ana, "GET", "/v1/admin/dead-letters")).body.deadLetters as any[];
+    expect(letters.map((l) => l.takeId).sort()).toEqual(failed.map((t) => t.id).sort());
+
+    const byApi = await call(ana, "POST", `/v1/admin/dead-letters/${letters[0].id}/redrive`);
+    expect(byApi.status).toBe(200);
+    expect(byApi.body.redriven).toMatchObject({ id: letters[0].id, kind: "take", takeId: letters[0].takeId, takeState: "queued", editor: { name: "bo" }, project: "Previz spot", attempts: 1 });
+    const byCli = await retake(["queue", "redrive", letters[1].id]);
+    expect(byCli.code, byCli.stderr).toBe(0);
+    expect(byCli.stdout).toBe(
+      `Redriven: take ${letters[1].takeId} of job ${jobId} (bo, "Previz spot").\nIts take is queued again and goes on from where it was: a generation already sent is polled, not sent or paid again.\n`,
+    );
+    expect((await takes()).map((t) => t.state)).toEqual(["queued", "queued"]);
+
+    const w3 = start("w3", "worker", { RETAKE_WORKER_ID: "w3", RETAKE_WORKER_CONCURRENCY: "2" });
+    await ready(w3);
+    const done = await waitFor(async () => {
+      const all = await takes();
+      return all.every((t) => ["succeeded", "failed", "canceled"].includes(t.state)) ? all : undefined;
+    }, 90_000, 250);
+    for (const take of done) {
+      expect(take.state, JSON.stringify(take.error)).toBe("succeeded");
+      expect(take.outputs.master).toBeTruthy();
+    }
+    expect((await call(ana, "GET", "/v1/admin/dead-letters")).body.deadLetters).toEqual([]);
+  }, 180_000);
 });
