@@ -115,6 +115,32 @@ function standInMp4(): string {
   return file;
 }
 
+describe("retake queue: what it needs, said plainly", () => {
+  const run = (args: string[], extra: NodeJS.ProcessEnv) => {
+    const base = { ...process.env };
+    delete base.RETAKE_DATABASE_URL;
+    env = { ...base, ...extra };
+    return retake(args);
+  };
+
+  it("names RETAKE_DATABASE_URL when it is not set, and shows its usage for an unknown subcommand", async () => {
+    const missing = await run(["queue", "dead"], {});
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("retake queue works on a team service's queue: set RETAKE_DATABASE_URL to its PostgreSQL");
+    const unknown = await run(["queue", "retry"], {});
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('Unknown queue command "retry".');
+    expect(unknown.stderr).toContain("retake queue redrive ID");
+  }, 60_000);
+
+  it.skipIf(teamNode)("refuses on a Node older than 22.12, saying what to install", async () => {
+    const old = await run(["queue", "dead"], { RETAKE_DATABASE_URL: "postgres://127.0.0.1:5432/retake" });
+    expect(old.code).toBe(1);
+    expect(old.stderr).toContain(`Team mode needs Node 22.12 or newer; this is ${process.version.slice(1)}.`);
+    expect(old.stderr).toContain("Install Node 22 LTS (or 24)");
+  }, 60_000);
+});
+
 describe.skipIf(!teamNode)(`failed steps: the admin sees them and redrives them, and the take ends either way${reason}`, () => {
   beforeAll(async () => {
     database = await freshDatabase("deadletters");
