@@ -1,4 +1,4 @@
-import type { TakeState } from "../../core/schemas/index.js";
+import { TERMINAL_TAKE_STATES, type TakeState } from "../../core/schemas/index.js";
 import { failStoppedTake, isStopped, revived } from "../director/stoppedOnService.js";
 import type { JobEvents } from "../director/jobEvents.js";
 import type { Store, TeamStore } from "../ledger/store.js";
@@ -78,13 +78,29 @@ export async function describeFailedSteps(letters: DeadLetter[], store: Pick<Sto
  * Fails the take of every dead-lettered take step that has not ended, telling the panels; returns
  * how many it failed. Safe to run from every API process at once (a take ended is left alone).
  */
-export async function failTakesOfDeadSteps(queue: Pick<StepQueue, "deadLetters" | "deadLetter">, store: Store, events: JobEvents): Promise<number> {
+export async function failTakesOfDeadSteps(
+  queue: Pick<StepQueue, "deadLetters" | "deadLetter">,
+  store: Store,
+  events: JobEvents,
+  /** Letters already seen with their take ended: not read again (a letter's id is new each time a step is given up). */
+  done: Set<string> = new Set(),
+): Promise<number> {
   let failed = 0;
-  for (const letter of await queue.deadLetters()) {
-    if (letter.step.kind !== "take") continue;
+  const letters = await queue.deadLetters();
+  for (const letter of letters) {
+    if (done.has(letter.id)) continue;
+    if (letter.step.kind !== "take") {
+      done.add(letter.id);
+      continue;
+    }
     const stopped = { takeId: letter.step.takeId, attempts: letter.attempts, error: letter.error };
     if (await failStoppedTake(store, events, stopped, async () => (await queue.deadLetter(letter.id)) !== null)) failed++;
+    const take = await store.getTake(letter.step.takeId);
+    if (!take || TERMINAL_TAKE_STATES.has(take.state)) done.add(letter.id);
   }
+  // Forget letters gone (redriven, or past their 90 days), so the set stays as small as the list.
+  const waiting = new Set(letters.map((l) => l.id));
+  for (const id of done) if (!waiting.has(id)) done.delete(id);
   return failed;
 }
 
@@ -103,8 +119,9 @@ export function watchFailedSteps(options: {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
+  const done = new Set<string>();
   const tick = () => {
-    running = failTakesOfDeadSteps(options.queue, options.store, options.events)
+    running = failTakesOfDeadSteps(options.queue, options.store, options.events, done)
       .then((count) => {
         if (count > 0) options.onFailed?.(count);
       })

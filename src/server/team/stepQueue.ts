@@ -227,7 +227,15 @@ export class StepQueue implements StepRunner {
    * dead letter job carries the failed job's error, retry count and age (pg-boss's source_* columns).
    */
   async deadLetters(): Promise<DeadLetter[]> {
-    return (await this.boss.findJobs<StepData>(DEAD_LETTER_QUEUE, { queued: true })).map(toDeadLetter);
+    // Pages of 1000 (findJobs' default cap), so the newest letters are never cut off behind old ones.
+    const page = 1000;
+    const letters: DeadLetter[] = [];
+    for (let after: string | undefined; ; ) {
+      const jobs = await this.boss.findJobs<StepData>(DEAD_LETTER_QUEUE, { queued: true, limit: page, ...(after ? { after } : {}) });
+      letters.push(...jobs.map(toDeadLetter));
+      if (jobs.length < page) return letters;
+      after = jobs[jobs.length - 1]!.id;
+    }
   }
 
   /** One dead letter still waiting for an admin, or null (no such id, or already redriven). */
