@@ -354,10 +354,13 @@ describe.skipIf(!teamNode)(`failed steps: the admin sees them and redrives them,
 
     const w3 = start("w3", "worker", { RETAKE_WORKER_ID: "w3", RETAKE_WORKER_CONCURRENCY: "2" });
     await ready(w3);
+    // The third take is failed until its step runs (one of bo's steps at a time on this worker), so
+    // wait for every take to succeed, not merely to end.
+    let last: any[] = [];
     const done = await waitFor(async () => {
-      const all = await takes();
-      return all.every((t) => ["succeeded", "failed", "canceled"].includes(t.state)) ? all : undefined;
-    }, 90_000, 250);
+      last = await takes();
+      return last.every((t) => t.state === "succeeded") ? last : undefined;
+    }, 90_000, 250).catch(() => last);
     for (const take of done) {
       expect(take.state, JSON.stringify(take.error)).toBe("succeeded");
       expect(take.outputs.master).toBeTruthy();
