@@ -23,6 +23,7 @@ const USAGE = `Usage: retake <command>
   comfyui check [workflow.json …]   what each ComfyUI server in COMFYUI_URL lacks for each workflow
   cert [--renew] [--no-trust]   make and trust the loopback HTTPS certificate (Premiere on macOS refuses http://)
   token create --user NAME [--admin] [--label L] | revoke ID | list   team mode: per-user tokens (RETAKE_DATABASE_URL)
+  queue dead | redrive ID   team mode: steps the service gave up on, and running one again (RETAKE_DATABASE_URL)
 `;
 
 /** Returns the process exit code; never throws a stack trace at the editor. */
@@ -63,6 +64,10 @@ export async function main(argv: string[]): Promise<number> {
       case "token": {
         const { tokenCommand } = await import("./commands/tokenCommand.js");
         return await tokenCommand(rest);
+      }
+      case "queue": {
+        const { queueCommand } = await import("./commands/queueCommand.js");
+        return await queueCommand(rest);
       }
       case "cert": {
         const { certCommand } = await import("./commands/certCommand.js");

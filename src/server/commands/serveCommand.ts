@@ -11,6 +11,7 @@ import { ArtifactLinks, resolveLinkSecret } from "../http/artifactLinks.js";
 import type { KyselyStore } from "../ledger/kyselyStore.js";
 import { STORE_VERSION } from "../ledger/storeMigrations.js";
 import { jsonLog, loggableUrl, type JsonLog } from "../team/jsonLog.js";
+import { watchFailedSteps } from "../team/failedSteps.js";
 import { openTeamConnections } from "../team/teamConnections.js";
 import { teamDatabaseUrl } from "../team/teamEnv.js";
 
@@ -18,6 +19,9 @@ import { teamDatabaseUrl } from "../team/teamEnv.js";
  * `retake serve`: one team-mode API process (run any number behind a load balancer). It answers
  * the panels, records jobs in the team database and puts their work on the step queue; it runs no
  * steps itself (`retake worker` does). Every /v1 route needs the editor's own token.
+ *
+ * It also watches the queue's failed steps (team/failedSteps.ts): a take whose step was given up is
+ * failed in the ledger within RETAKE_FAILED_STEPS_CHECK_MS (default 5 s), so every take ends.
  *
  * GET /healthz: the process is up. GET /readyz: the database answers at this Retake's schema
  * version and the queue is started; 503 with the reason otherwise (take it out of the pool).
@@ -45,7 +49,17 @@ export async function startTeamApi(options: { env?: NodeJS.ProcessEnv; log?: Jso
   // The link secret is a file in the shared data dir, so a link signed by one API process opens on any.
   const links = new ArtifactLinks(resolveLinkSecret(config.dataDir));
   const backend: Backend = { config: { ...config, token: null }, ledger: store, frames: new FrameStore(store, config.dataDir), providers, events, director, links };
-  const app = await buildHttpApp(backend, { team: { store, ...(oidc ? { oidc } : {}), ...(trustProxy !== undefined ? { trustProxy } : {}) } });
+  const app = await buildHttpApp(backend, { team: { store, queue, ...(oidc ? { oidc } : {}), ...(trustProxy !== undefined ? { trustProxy } : {}) } });
+  // A take whose step the queue gave up on is failed in the ledger (else it shows "running" for
+  // ever); every API process watches, which is harmless: a take already ended is left alone.
+  const failedStepsWatch = watchFailedSteps({
+    queue,
+    store,
+    events,
+    intervalMs: Number(env.RETAKE_FAILED_STEPS_CHECK_MS) || 5000,
+    onFailed: (count) => log({ msg: "takes stopped on the studio service", level: "warn", takes: count, see: "GET /v1/admin/dead-letters" }),
+    onError: (error) => log({ msg: "failed steps check trouble", level: "warn", error: error.message }),
+  });
 
   // One line per request: who, what, how it went. No token: the query's token= is redacted and headers are not logged.
   app.addHook("onResponse", async (request, reply) => {
@@ -68,6 +82,7 @@ export async function startTeamApi(options: { env?: NodeJS.ProcessEnv; log?: Jso
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
+    await failedStepsWatch.stop();
     await queue.close().catch(() => undefined);
     await events.close();
     comfyui.close();
@@ -86,6 +101,7 @@ export async function startTeamApi(options: { env?: NodeJS.ProcessEnv; log?: Jso
     async close() {
       queueStarted = false;
       await app.close();
+      await failedStepsWatch.stop();
       await queue!.close().catch(() => undefined);
       await events!.close();
       comfyui.close();

@@ -16,6 +16,7 @@ import type { DirectorContext, TakeChange } from "./directorContext.js";
 import { attemptCost, roundCost, sleep } from "./jobParts.js";
 import { ProviderRequestError, refundsFailures, type HostedStatus, type HostedSubmitInput } from "./providerExtras.js";
 import type { Step, StepContext } from "./steps.js";
+import { isStopped, revived } from "./stoppedOnService.js";
 import { checkedUpscale, deliverySize, upscaleInput, upscaleSoundFrom } from "./upscaleJob.js";
 
 /**
@@ -36,7 +37,11 @@ export class TakeRunner {
   /** The `take` step's handler. */
   async run(step: Extract<Step, { kind: "take" }>, { signal }: StepContext): Promise<void> {
     const { store, providers } = this.ctx;
-    const [job, take] = [await store.getJob(step.jobId), await store.getTake(step.takeId)];
+    const job = await store.getJob(step.jobId);
+    let take = await store.getTake(step.takeId);
+    // Failed because team mode's queue gave up on this step, which an admin has now redriven: it
+    // goes on from its record (stoppedOnService.ts).
+    if (job && take && isStopped(take) && !job.canceled) take = await this.revive(take.id, providers.get(job.provider));
     if (!job || !take || TERMINAL_TAKE_STATES.has(take.state)) return;
     const provider = providers.get(job.provider);
     if (!provider) {
@@ -62,6 +67,13 @@ export class TakeRunner {
     // What a settled take may start: the auto job's next round, the enhance's planned upscale.
     if (job.auto && job.loop) await this.ctx.start(job, { kind: "loop", jobId: job.id });
     if (job.upscaleNext) await this.ctx.start(job, { kind: "upscaleNext", jobId: job.id });
+  }
+
+  /** Queued again after an admin's redrive; a local provider's take renders again (its job died with its worker). */
+  private async revive(takeId: string, provider: Provider | undefined): Promise<Take | undefined> {
+    const written = await this.ctx.store.changeTake(takeId, (current) => (isStopped(current) ? revived(current, provider?.rerunAfterRestart ?? false) : current));
+    if (written) this.ctx.deps.events.emit(written.take.jobId, { type: "take", seq: written.seq, take: written.take });
+    return written?.take;
   }
 
   private async runTake(job: Job, take: Take, provider: Provider, signal: AbortSignal, existingProviderJobId?: string): Promise<void> {

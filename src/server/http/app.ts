@@ -21,6 +21,7 @@ import { registerTeamHttp } from "../identity/teamHttp.js";
 import type { OidcSettings } from "../identity/oidcPairing.js";
 import type { TrustProxy } from "../identity/pairingRateLimit.js";
 import type { TeamStore } from "../ledger/store.js";
+import type { FailedStepQueue } from "../team/failedSteps.js";
 import { registerFalWebhookRoute } from "../providers/fal/falWebhookRoute.js";
 
 export const VERSION = "0.1.0";
@@ -38,6 +39,8 @@ export interface HttpAppOptions {
     oidc?: OidcSettings;
     /** Proxies whose X-Forwarded-For/-Proto to believe (RETAKE_TRUST_PROXY; pairingRateLimit.ts). Unset: none. */
     trustProxy?: TrustProxy;
+    /** The step queue (`retake serve` opens it): the admin's failed steps, listed and redriven. */
+    queue?: FailedStepQueue;
   };
 }
 
@@ -72,7 +75,15 @@ export async function buildHttpApp(backend: Backend, options: HttpAppOptions = {
   // Host, Origin, CORS and token checks (see security.ts), before any route runs.
   // In team mode security.ts keeps Host/Origin/CORS and the team hook checks each editor's token.
   registerSecurity(app, { host: config.host, token: options.team ? null : (config.token ?? null), allowedOrigins: config.allowedOrigins, links });
-  if (options.team) registerTeamHttp(app, { team: options.team.store, ledger: store, links, ...(options.team.oidc ? { oidc: options.team.oidc } : {}) });
+  if (options.team) {
+    registerTeamHttp(app, {
+      team: options.team.store,
+      ledger: store,
+      links,
+      ...(options.team.oidc ? { oidc: options.team.oidc } : {}),
+      ...(options.team.queue ? { failedSteps: { queue: options.team.queue, ledger: store, events } } : {}),
+    });
+  }
 
   app.get("/v1/health", async () => ({ ok: true, version: VERSION }));
   app.get("/v1/providers", async () => ({ providers: providers.list() }));

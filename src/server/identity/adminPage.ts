@@ -1,5 +1,6 @@
 /**
- * The admin page at /admin/: spend by editor and by project, tokens with revoke buttons, budgets.
+ * The admin page at /admin/: spend by editor and by project, failed steps with redrive buttons,
+ * tokens with revoke buttons, budgets.
  * Plain HTML and JavaScript against /v1/admin/* (no build step, no framework). The admin pastes
  * their own token; it stays in this tab's sessionStorage and goes out only as a Bearer header to
  * this same service. Every value from the service is written with textContent, never as HTML.
@@ -40,6 +41,11 @@ export const ADMIN_PAGE = `<!doctype html>
 <table><thead><tr><th>Editor</th><th class="num">Jobs</th><th class="num">USD</th></tr></thead><tbody id="byEditor"></tbody></table>
 <h3>By project</h3>
 <table><thead><tr><th>Project</th><th class="num">Jobs</th><th class="num">USD</th></tr></thead><tbody id="byProject"></tbody></table>
+
+<h2>Failed steps</h2>
+<p class="muted">Steps the studio service gave up on after their retries. Redrive runs one again: its take goes on from where it was (a generation already sent is not paid again).</p>
+<p id="noFailed" class="muted" hidden>Nothing has failed: no step is waiting for you.</p>
+<table id="failedTable"><thead><tr><th>Failed</th><th>Editor</th><th>Project</th><th>Prompt</th><th>Step</th><th class="num">Attempts</th><th>Error</th><th></th></tr></thead><tbody id="failed"></tbody></table>
 
 <h2>Tokens</h2>
 <p class="muted" id="linking">A user you make by email (ana@studio.com) is linked to the first studio account that signs in
@@ -111,6 +117,23 @@ function loadTokens() {
     });
   });
 }
+function loadFailed() {
+  return api("GET", "/v1/admin/dead-letters").then(function (d) {
+    var none = d.deadLetters.length === 0;
+    $("noFailed").hidden = !none; $("failedTable").hidden = none;
+    fill("failed", d.deadLetters, function (tr, f) {
+      cell(tr, when(f.failedAt)); cell(tr, f.editor ? f.editor.name : "(not signed in)"); cell(tr, f.project); cell(tr, f.prompt);
+      cell(tr, f.kind === "take" ? "take " + f.takeId + (f.takeState ? " (" + f.takeState + ")" : "") : f.kind + " of " + f.jobId);
+      cell(tr, f.attempts, "num"); cell(tr, f.error);
+      var b = document.createElement("button"); b.textContent = "Redrive";
+      b.onclick = function () {
+        b.disabled = true;
+        api("POST", "/v1/admin/dead-letters/" + encodeURIComponent(f.id) + "/redrive").then(loadFailed).catch(function (err) { b.disabled = false; fail(err); });
+      };
+      cell(tr, "").appendChild(b);
+    });
+  });
+}
 function loadBudgets() {
   return api("GET", "/v1/admin/budgets").then(function (b) {
     fill("budgets", b.budgets, function (tr, x) {
@@ -130,7 +153,7 @@ function loadAll() {
     users = u.users;
     var list = $("people"); list.textContent = "";
     users.forEach(function (x) { var o = document.createElement("option"); o.value = x.name; list.appendChild(o); });
-    return Promise.all([loadSpend(), loadTokens(), loadBudgets()]);
+    return Promise.all([loadSpend(), loadFailed(), loadTokens(), loadBudgets()]);
   }).catch(fail);
 }
 $("signin").onsubmit = function (e) { e.preventDefault(); loadAll(); };

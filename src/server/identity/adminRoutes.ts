@@ -6,6 +6,8 @@ import { ServiceError } from "../serviceError.js";
 import { requireAdmin } from "./authenticate.js";
 import { ADMIN_PAGE } from "./adminPage.js";
 import { issueToken } from "./tokens.js";
+import type { JobEvents } from "../director/jobEvents.js";
+import { describeFailedSteps, redriveFailedStep, type FailedStepQueue } from "../team/failedSteps.js";
 
 /**
  * Team mode's admin API (admins only; `requireAdmin`) and its page at /admin/:
@@ -18,12 +20,25 @@ import { issueToken } from "./tokens.js";
  *   GET    /v1/admin/budgets
  *   PUT    /v1/admin/budgets                 { scope, key, period, limitUsd }
  *   DELETE /v1/admin/budgets?scope=&key=&period=
+ *   GET    /v1/admin/dead-letters            failed steps: whose, which project and prompt, the error, attempts
+ *   POST   /v1/admin/dead-letters/:id/redrive  run a failed step again (its take resumes from the ledger)
  */
 export interface AdminRouteOptions {
   team: TeamStore;
   /** The ledger's spend rows (Store.spendRows, which carries each job's userId). */
   ledger: Pick<Store, "spendRows">;
+  /**
+   * The step queue's failed steps (team/failedSteps.ts) and the ledger they are read against.
+   * Absent where no queue is open: the routes then answer 503.
+   */
+  failedSteps?: FailedStepsAccess;
   now?: () => Date;
+}
+
+export interface FailedStepsAccess {
+  queue: FailedStepQueue;
+  ledger: Pick<Store, "getJob" | "getTake" | "changeTake">;
+  events: Pick<JobEvents, "emit">;
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -168,6 +183,27 @@ export function registerAdminRoutes(app: FastifyInstance, options: AdminRouteOpt
       throw new ServiceError(409, "token_already_revoked", `Token ${existing.id} was already revoked at ${existing.revokedAt}.`);
     });
 
+    const failedSteps = () => {
+      if (!options.failedSteps) throw new ServiceError(503, "queue_unavailable", "This process has no step queue open, so it cannot list or redrive failed steps; ask a `retake serve` process.");
+      return options.failedSteps;
+    };
+    admin.get("/v1/admin/dead-letters", async () => {
+      const { queue, ledger } = failedSteps();
+      return { deadLetters: await describeFailedSteps(await queue.deadLetters(), { ...bind(ledger), listUsers: () => team.listUsers() }) };
+    });
+    admin.post<{ Params: { id: string } }>("/v1/admin/dead-letters/:id/redrive", async (request) => {
+      const { queue, ledger, events } = failedSteps();
+      const redriven = await redriveFailedStep(request.params.id, queue, { ...bind(ledger), listUsers: () => team.listUsers() }, events);
+      if (!redriven) {
+        throw new ServiceError(
+          404,
+          "dead_letter_unknown",
+          `No failed step "${request.params.id}" is waiting: it was redriven already (or the same step is queued again), or there never was one. GET /v1/admin/dead-letters lists those waiting.`,
+        );
+      }
+      return { redriven };
+    });
+
     admin.get("/v1/admin/budgets", async () => ({ budgets: await team.listBudgets() }));
 
     admin.put("/v1/admin/budgets", async (request) => {
@@ -189,6 +225,11 @@ export function registerAdminRoutes(app: FastifyInstance, options: AdminRouteOpt
   // CLI serves it too). It holds no secret; the admin pastes their token.
   app.get("/admin", async (_request, reply) => reply.redirect("/admin/"));
   app.get("/admin/", async (_request, reply) => reply.header("Cache-Control", "no-store").type("text/html; charset=utf-8").send(ADMIN_PAGE));
+}
+
+/** The ledger's methods as plain functions (a store's methods need their `this`). */
+function bind(ledger: FailedStepsAccess["ledger"]): FailedStepsAccess["ledger"] {
+  return { getJob: (id) => ledger.getJob(id), getTake: (id) => ledger.getTake(id), changeTake: (id, change) => ledger.changeTake(id, change) };
 }
 
 async function checkBudgetKey(team: TeamStore, scope: "studio" | "project" | "user", key: string): Promise<void> {

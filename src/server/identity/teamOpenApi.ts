@@ -74,6 +74,31 @@ export function teamOpenApiPaths(): Record<string, unknown> {
         responses: { "200": { description: "{id, revokedAt}" }, "404": error, "409": { ...error, description: "Already revoked" }, ...adminErrors },
       },
     },
+    "/v1/admin/dead-letters": {
+      get: {
+        summary: "Failed steps: steps the queue gave up on (after their retries, or at once for a refusal), oldest first, for an admin to redrive",
+        responses: {
+          "200": {
+            description:
+              "{deadLetters: [{id, kind: take|loop|upscaleNext, jobId, takeId, takeState, editor: {id, name}, project, prompt (first words), provider, priority, failedAt, queuedAt, attempts, error}]}",
+          },
+          "503": { ...error, description: "queue_unavailable: this process has no step queue open" },
+          ...adminErrors,
+        },
+      },
+    },
+    "/v1/admin/dead-letters/{id}/redrive": {
+      post: {
+        summary: "Run a failed step again; its take goes on from the ledger (a generation already sent is polled, never sent or paid again)",
+        parameters: [idParam],
+        responses: {
+          "200": { description: "{redriven}: the failed step as listed, its take queued again" },
+          "404": { ...error, description: "dead_letter_unknown: no such failed step waiting (redriven already, or never was)" },
+          "503": { ...error, description: "queue_unavailable" },
+          ...adminErrors,
+        },
+      },
+    },
     "/v1/admin/budgets": {
       get: { summary: "Budgets", responses: { "200": { description: "{budgets}" }, ...adminErrors } },
       put: { summary: "Set a budget: {scope: studio|project|user, key, period: day|month, limitUsd}", responses: { "200": { description: "{budget}" }, "400": error, ...adminErrors } },

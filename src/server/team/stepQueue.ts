@@ -28,7 +28,7 @@
  * Delivery is at least once (a worker that loses its claim, e.g. a frozen event loop, may still be
  * running when another starts the step), which is why steps read their progress from the ledger.
  */
-import type { PgBoss as PgBossType, Job as BossJob, JobResult } from "pg-boss";
+import type { PgBoss as PgBossType, Job as BossJob, JobResult, JobWithMetadata } from "pg-boss";
 import { stepKey, type Step, type StepHandler, type StepOptions, type StepRunner } from "../director/steps.js";
 import { assertTeamNode } from "./nodeVersion.js";
 
@@ -88,8 +88,48 @@ export interface DeadLetter {
   priority: StepOptions["priority"];
   /** When it was dead-lettered. */
   at: string;
+  /** When the step was first queued (before its attempts), when the queue kept it. */
+  queuedAt: string | null;
+  /** Attempts made before it was given up (the first run plus its retries). */
+  attempts: number;
   /** The last attempt's error message, when the queue kept it. */
   error: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A dead letter as an admin reads it, from the dead letter job (pg-boss copies the failed job's output, retries and age onto it). */
+function toDeadLetter(job: JobWithMetadata<StepData>): DeadLetter {
+  return {
+    id: job.id,
+    step: job.data.step,
+    editor: job.data.editor,
+    priority: job.data.priority,
+    at: job.createdOn.toISOString(),
+    queuedAt: job.sourceCreatedOn ? new Date(job.sourceCreatedOn).toISOString() : null,
+    attempts: (job.sourceRetryCount ?? 0) + 1,
+    error: heartbeatSaid(errorMessage(job.sourceOutput)),
+  };
+}
+
+/** pg-boss's words for a step whose worker went silent, in an admin's (and, on the take, an editor's). */
+function heartbeatSaid(message: string | null): string | null {
+  return message === "job heartbeat timeout" ? "its worker stopped answering (killed, or frozen) while running it" : message;
+}
+
+/**
+ * The message in a failed job's output: `{message}` from a DoNotRetry, a serialized Error from a
+ * thrown step, or the queue's own words (an expired heartbeat) under `value`.
+ */
+function errorMessage(output: unknown): string | null {
+  if (output === null || output === undefined) return null;
+  if (typeof output === "string") return output;
+  if (typeof output !== "object") return String(output);
+  const record = output as Record<string, unknown>;
+  if (typeof record.message === "string") return record.message;
+  if ("value" in record) return errorMessage(record.value);
+  if ("error" in record) return errorMessage(record.error);
+  return JSON.stringify(output);
 }
 
 export class StepQueue implements StepRunner {
@@ -246,26 +286,38 @@ export class StepQueue implements StepRunner {
     );
   }
 
-  /** Steps that failed for good, oldest first, for an admin to look at and redrive. */
+  /**
+   * Steps that failed for good, oldest first, for an admin to look at and redrive. One query: the
+   * dead letter job carries the failed job's error, retry count and age (pg-boss's source_* columns).
+   */
   async deadLetters(): Promise<DeadLetter[]> {
-    const dead = await this.boss.findJobs<StepData>(DEAD_LETTER_QUEUE, { queued: true });
+    // Pages of 1000 (findJobs' default cap), so the newest letters are never cut off behind old ones.
+    const page = 1000;
     const letters: DeadLetter[] = [];
-    for (const job of dead) {
-      const failed = (await this.boss.findJobs<StepData>(STEP_QUEUE, { key: stepKey(job.data.step) })).filter((j) => j.state === "failed").pop();
-      const output = failed?.output as { message?: string } | undefined;
-      letters.push({ id: job.id, step: job.data.step, editor: job.data.editor, priority: job.data.priority, at: job.createdOn.toISOString(), error: output?.message ?? null });
+    for (let after: string | undefined; ; ) {
+      const jobs = await this.boss.findJobs<StepData>(DEAD_LETTER_QUEUE, { queued: true, limit: page, ...(after ? { after } : {}) });
+      letters.push(...jobs.map(toDeadLetter));
+      if (jobs.length < page) return letters;
+      after = jobs[jobs.length - 1]!.id;
     }
-    return letters;
   }
 
-  /** Puts a dead-lettered step back on the queue; false when there is no such dead letter. */
-  async redrive(id: string): Promise<boolean> {
+  /** One dead letter still waiting for an admin, or null (no such id, or already redriven). */
+  async deadLetter(id: string): Promise<DeadLetter | null> {
+    if (!UUID.test(id)) return null;
     const [job] = await this.boss.findJobs<StepData>(DEAD_LETTER_QUEUE, { id });
-    if (!job || job.state !== "created") return false;
-    // Re-sent rather than moved, so it gets its priority, editor group and step key back.
-    await this.boss.deleteJob(DEAD_LETTER_QUEUE, id);
-    await this.start(job.data.step, { priority: job.data.priority, editor: job.data.editor });
-    return true;
+    return job && job.state === "created" ? toDeadLetter(job) : null;
+  }
+
+  /**
+   * Puts a dead-lettered step back on the queue; false when there is no such dead letter (or it
+   * was redriven already). pg-boss moves it in one statement, with its priority, editor group and
+   * step key; if the same step is already queued or running again (one job per step), the letter
+   * stays, failed, and this says false.
+   */
+  async redrive(id: string): Promise<boolean> {
+    if (!UUID.test(id)) return false;
+    return (await this.boss.redrive(DEAD_LETTER_QUEUE, { ids: [id], limit: 1 })) > 0;
   }
 
   /**
