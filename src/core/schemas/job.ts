@@ -478,6 +478,23 @@ export const CostEstimate = z.object({
     dailyCapUsd: z.number(),
     spentTodayUsd: z.number(),
     confirmAboveUsd: z.number(),
+    /**
+     * Team mode: the admin's limits that apply to this editor (the studio, the project, the editor
+     * themselves), each with what is spent in its period (UTC day or month), in the order a refusal
+     * names them. Absent or empty when none is set.
+     */
+    limits: z
+      .array(
+        z.object({
+          scope: z.enum(["studio", "project", "user"]),
+          /** The project's name, or the editor's (absent for the studio). */
+          name: z.string().optional(),
+          period: z.enum(["day", "month"]),
+          limitUsd: z.number(),
+          spentUsd: z.number(),
+        }),
+      )
+      .optional(),
   }),
   /** The panel asks once before spending this much. */
   needsConfirmation: z.boolean(),

@@ -20,6 +20,8 @@ export interface RoundContext {
   perTakeUsd: number;
   budgetLeftUsd: number;
   dailyLeftUsd: number;
+  /** Team mode: the tightest of the admin's limits that apply (studio, project, editor), when any is set. */
+  adminLeft?: { leftUsd: number; name: string };
   randomSeed: () => number;
 }
 
@@ -67,19 +69,22 @@ export function decideAfterRound(ctx: RoundContext): RoundDecision {
   }
 
   const wanted = job.count;
-  const affordable = ctx.perTakeUsd > 0 ? Math.floor(Math.min(ctx.budgetLeftUsd, ctx.dailyLeftUsd) / ctx.perTakeUsd + 1e-9) : wanted;
+  // The tightest of the job's budget, the day's cap and the admin's limits decides the round's size.
+  const room = [
+    { leftUsd: ctx.budgetLeftUsd, name: "the job's budget" },
+    { leftUsd: ctx.dailyLeftUsd, name: "the day's cap" },
+    ...(ctx.adminLeft ? [ctx.adminLeft] : []),
+  ].reduce((a, b) => (b.leftUsd < a.leftUsd ? b : a));
+  const leftUsd = room.leftUsd;
+  const affordable = ctx.perTakeUsd > 0 ? Math.floor(leftUsd / ctx.perTakeUsd + 1e-9) : wanted;
   const count = Math.min(wanted, affordable);
   if (count <= 0) {
-    const byCap = ctx.dailyLeftUsd < ctx.budgetLeftUsd;
-    return stop(
-      "budget",
-      `Stopped: another take costs ${usd(ctx.perTakeUsd)} and ${byCap ? `the day's cap leaves ${usd(Math.max(0, ctx.dailyLeftUsd))}` : `the job's budget leaves ${usd(Math.max(0, ctx.budgetLeftUsd))}`}; ${bestText}.`,
-    );
+    return stop("budget", `Stopped: another take costs ${usd(ctx.perTakeUsd)} and ${room.name} leaves ${usd(Math.max(0, leftUsd))}; ${bestText}.`);
   }
   const plan = planRefinement({ direction: job.direction, capabilities: ctx.capabilities, count, randomSeed: ctx.randomSeed }, { take: best, number: takeNumber(best) });
   const next = round + 1;
   if (count < wanted) {
-    log.push({ round: next, kind: "budget", text: `The budget allows ${count} of ${wanted} takes in round ${next + 1} (${usd(ctx.perTakeUsd)} each, ${usd(Math.min(ctx.budgetLeftUsd, ctx.dailyLeftUsd))} left).` });
+    log.push({ round: next, kind: "budget", text: `The budget allows ${count} of ${wanted} takes in round ${next + 1} (${usd(ctx.perTakeUsd)} each, ${usd(leftUsd)} left).` });
   }
   log.push({
     round: next,

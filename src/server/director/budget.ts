@@ -1,4 +1,4 @@
-import type { Job, SpendTotals } from "../../core/schemas/index.js";
+import type { CostEstimate, Job, SpendTotals } from "../../core/schemas/index.js";
 import { DEFAULT_BUDGET, type BudgetSettings } from "../config.js";
 import type { BudgetLimit, SpendGuard, SpendSnapshot, Store, TeamStore } from "../ledger/store.js";
 
@@ -31,19 +31,10 @@ export class Budget {
   }
 
   /**
-   * Why spending `totalUsd` more would be refused, with the figures; undefined when allowed. A
-   * request may ask for a smaller job budget than the default, never a larger daily cap. Read now:
-   * a check before work that a guarded write (`guard`) makes again atomically.
-   */
-  async refusal(totalUsd: number, input: RefusalInput): Promise<string | undefined> {
-    if (totalUsd <= 0) return undefined;
-    const jobUsd = input.jobId ? await this.store.spentInJob(input.jobId) : 0;
-    return this.refusalGiven(totalUsd, input, { jobUsd, dayUsd: await this.spentToday() });
-  }
-
-  /**
-   * The same check as a spend guard for a store write (insertJob, addTakes): it runs inside the
-   * write's transaction on what is spent there, so two jobs at once that only one fits under
+   * Why spending `totalUsd` more would be refused, as a spend guard for a store write (insertJob,
+   * addTakes, recordRound, a retry's changeTake): a job may not pass its budget nor the day its
+   * cap (a request may ask for a smaller job budget than the default, never a larger daily cap).
+   * It runs inside the write's transaction on what is spent there, so two jobs at once that only one fits under
    * cannot both land. `words` is added to a refusal (what else the figure covers).
    *
    * Team mode adds the admin's limits (studio, project, editor; per day or month, TeamStore):
@@ -57,6 +48,47 @@ export class Budget {
       const refused = this.refusalGiven(totalUsd, input, spent) ?? teamRefusal(totalUsd, limits, names, spent);
       return refused === undefined ? undefined : refused + words;
     };
+  }
+
+  /**
+   * What the guarded write for spending `totalUsd` would decide now, for an estimate: the refusal
+   * it would give (the same guard, on the spend as it is now), and the admin's limits that apply to
+   * this project and editor with what is spent in each's period. Read now: creation checks again
+   * atomically, so only spending by others in between can turn this yes into a no.
+   */
+  async preview(totalUsd: number, input: RefusalInput, of: { project: string; userId: string | null }): Promise<{ refusal?: string; limits: AppliedLimit[] }> {
+    const spent = await this.store.spendSnapshot({ ...of, ...(input.jobId ? { jobId: input.jobId } : {}) }, today());
+    const limits = await this.teamLimits();
+    const names = await this.userNames();
+    const refusal = (await this.guard(totalUsd, input))(spent);
+    return {
+      ...(refusal !== undefined ? { refusal } : {}),
+      limits: applyingLimits(limits, spent).map(({ limit, spentUsd }) => ({
+        scope: limit.scope,
+        ...(limit.scope === "studio" ? {} : { name: limit.scope === "project" ? limit.key : (names.get(limit.key) ?? "this editor") }),
+        period: limit.period,
+        limitUsd: limit.limitUsd,
+        spentUsd: roundTotal(spentUsd),
+      })),
+    };
+  }
+
+  /**
+   * The tightest of the admin's limits on this job's project and editor (undefined without any):
+   * what it still allows and its name, so the auto loop drafts only the takes that fit and stops on a budget rather than being refused.
+   */
+  async adminRoomFor(job: Pick<Job, "frame" | "createdBy">): Promise<{ leftUsd: number; name: string } | undefined> {
+    const limits = await this.teamLimits();
+    if (limits.length === 0) return undefined;
+    const spent = await this.store.spendSnapshot({ project: job.frame.sequence.projectName ?? "", userId: job.createdBy?.userId ?? null }, today());
+    let tightest: { leftUsd: number; name: string } | undefined;
+    for (const { limit, spentUsd } of applyingLimits(limits, spent)) {
+      const leftUsd = limit.limitUsd - spentUsd;
+      if (tightest && tightest.leftUsd <= leftUsd) continue;
+      const whose = limit.scope === "studio" ? "the studio's" : limit.scope === "project" ? `project "${limit.key}"'s` : "the editor's";
+      tightest = { leftUsd, name: `${whose} ${limit.period === "month" ? "monthly" : "daily"} budget` };
+    }
+    return tightest;
   }
 
   /** The admin's limits, when the store keeps them (the embedded SQLite store does too, empty unless set). */
@@ -112,16 +144,8 @@ export class Budget {
  */
 export function teamRefusal(totalUsd: number, limits: BudgetLimit[], names: Map<string, string>, spent: SpendSnapshot): string | undefined {
   if (totalUsd <= 0 || limits.length === 0) return undefined;
-  const order = { studio: 0, project: 1, user: 2 } as const;
-  const applying = limits
-    .filter((l) => (l.scope === "studio" ? true : l.scope === "project" ? l.key === spent.project : spent.userId !== null && l.key === spent.userId))
-    .sort((a, b) => order[a.scope] - order[b.scope] || (a.period === b.period ? 0 : a.period === "day" ? -1 : 1));
-  for (const limit of applying) {
+  for (const { limit, spentUsd: already } of applyingLimits(limits, spent)) {
     const month = limit.period === "month";
-    const already =
-      limit.scope === "studio" ? (month ? spent.monthUsd : spent.dayUsd)
-      : limit.scope === "project" ? (month ? spent.projectMonthUsd : spent.projectDayUsd)
-      : month ? spent.userMonthUsd : spent.userDayUsd;
     if (already + totalUsd <= limit.limitUsd + 1e-9) continue;
     const whose =
       limit.scope === "studio" ? "The studio's"
@@ -133,6 +157,28 @@ export function teamRefusal(totalUsd: number, limits: BudgetLimit[], names: Map<
   }
   return undefined;
 }
+
+/**
+ * The admin's limits that apply to the snapshot's project and editor, each with what is spent in
+ * its period: studio, then project, then editor; day before month (the order a refusal names them).
+ */
+export function applyingLimits(limits: BudgetLimit[], spent: SpendSnapshot): Array<{ limit: BudgetLimit; spentUsd: number }> {
+  const order = { studio: 0, project: 1, user: 2 } as const;
+  return limits
+    .filter((l) => (l.scope === "studio" ? true : l.scope === "project" ? l.key === spent.project : spent.userId !== null && l.key === spent.userId))
+    .sort((a, b) => order[a.scope] - order[b.scope] || (a.period === b.period ? 0 : a.period === "day" ? -1 : 1))
+    .map((limit) => {
+      const month = limit.period === "month";
+      const spentUsd =
+        limit.scope === "studio" ? (month ? spent.monthUsd : spent.dayUsd)
+        : limit.scope === "project" ? (month ? spent.projectMonthUsd : spent.projectDayUsd)
+        : month ? spent.userMonthUsd : spent.userDayUsd;
+      return { limit, spentUsd };
+    });
+}
+
+/** One of the admin's limits as an estimate shows it (CostEstimate's budget.limits). */
+export type AppliedLimit = NonNullable<CostEstimate["budget"]["limits"]>[number];
 
 interface RefusalInput {
   budgetUsd?: number;

@@ -74,8 +74,8 @@ export class Director {
   }
 
   /** What a job would cost and whether the backend would accept it (POST /v1/estimate). */
-  estimate(request: EstimateRequest): Promise<CostEstimate> {
-    return this.lifecycle.estimate(request);
+  estimate(request: EstimateRequest, createdBy?: CreatedBy): Promise<CostEstimate> {
+    return this.lifecycle.estimate(request, createdBy);
   }
 
   /** The judge as the settings show it (GET /v1/judge). */

@@ -17,6 +17,7 @@ import { estimateJudgeUsd } from "../critic/judge/runJudge.js";
 import { JUDGE_FRAME_COUNT } from "../critic/judge/judgeFrames.js";
 import { newId } from "../ids.js";
 import type { Provider } from "../providers/provider.js";
+import { BudgetRefusedError } from "../ledger/store.js";
 import { ServiceError } from "../serviceError.js";
 import { takeNumber } from "./autoLoop.js";
 import { round2, usd } from "./budget.js";
@@ -181,8 +182,13 @@ export class JobLifecycle {
     });
   }
 
-  /** What a job would cost and whether the backend would accept it (POST /v1/estimate). */
-  async estimate(request: EstimateRequest): Promise<CostEstimate> {
+  /**
+   * What a job would cost and whether the backend would accept it (POST /v1/estimate). The budget
+   * answer is the guard job creation runs (budget.preview), for this editor (`createdBy`, team
+   * mode) and project, so an estimate that says yes is not followed by a creation that says no
+   * unless others spent in between; the admin's limits that apply are listed with their spend.
+   */
+  async estimate(request: EstimateRequest, createdBy?: Job["createdBy"]): Promise<CostEstimate> {
     const provider = this.ctx.knownProvider(request.provider);
     const info = provider.info();
     const model = request.model ?? defaultModel(provider, info, request.mode);
@@ -209,11 +215,12 @@ export class JobLifecycle {
     }
     const upscale = sized && !sized.native ? sized.estimate : undefined;
     const upscaleUsd = upscale?.cost.usd ?? 0;
-    const refusal =
-      limitProblem?.message ??
-      autoProblem ??
-      sizeProblem ??
-      await this.ctx.budget.refusal(totalUsd + upscaleUsd, { budgetUsd: request.budgetUsd, count, perTakeUsd: perTake.usd });
+    const spending = await this.ctx.budget.preview(
+      totalUsd + upscaleUsd,
+      { budgetUsd: request.budgetUsd, count, perTakeUsd: perTake.usd },
+      { project: request.projectName ?? "", userId: createdBy?.userId ?? null },
+    );
+    const refusal = limitProblem?.message ?? autoProblem ?? sizeProblem ?? spending.refusal;
     // Auto: every round at full count, but never past the job budget (the loop stops there).
     const maxTotalUsd = request.auto ? round2(Math.min(perTake.usd * count * (request.auto.rounds + 1), Math.max(totalUsd, jobUsd))) : undefined;
     return {
@@ -229,6 +236,7 @@ export class JobLifecycle {
         dailyCapUsd: budget.dailyCapUsd,
         spentTodayUsd: round2(await this.ctx.budget.spentToday()),
         confirmAboveUsd: budget.confirmAboveUsd,
+        ...(spending.limits.length > 0 ? { limits: spending.limits } : {}),
       },
       needsConfirmation: (maxTotalUsd ?? totalUsd) + upscaleUsd > budget.confirmAboveUsd,
       ...(refusal ? { refusal } : {}),
@@ -260,38 +268,67 @@ export class JobLifecycle {
   /**
    * Sends a failed take again (a provider that went silent, a 429 that outlasted our patience, an
    * expired download): a fresh submit with the same job, counted against the budget again.
+   *
+   * The take's new cost and the budget check are one guarded write (as a new job's insert): the
+   * job's budget, the daily cap and the admin's limits (studio, project, editor) are checked on
+   * what is spent inside that transaction, so two retries at once that only one fits under cannot
+   * both be sent, and the same take retried twice at once is sent once.
    */
   async retryTake(takeId: string): Promise<Take> {
     const { store, providers } = this.ctx;
     const take = await store.getTake(takeId);
     if (!take) throw new DirectorError(404, "take_not_found", `No take ${takeId}.`);
     const job = (await store.getJob(take.jobId))!;
-    if (take.state !== "failed" || !take.error?.retryable) {
-      throw new DirectorError(409, "not_retryable", take.state === "failed" ? "This take's failure would repeat: change the request and draft again." : "Only a failed take can be retried.");
-    }
+    const notRetryable = (t: Take) =>
+      t.state !== "failed" || !t.error?.retryable
+        ? new DirectorError(409, "not_retryable", t.state === "failed" ? "This take's failure would repeat: change the request and draft again." : "Only a failed take can be retried.")
+        : undefined;
+    const refused = notRetryable(take);
+    if (refused) throw refused;
     if (job.canceled) throw new DirectorError(409, "job_canceled", "This job was canceled.");
     const provider = providers.get(job.provider);
     if (!provider || !provider.info().available) throw new DirectorError(409, "provider_unavailable", `${job.provider} is unavailable.`);
     const cost = this.ctx.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, audio: job.audio, sequence: job.frame.sequence });
-    const refusal = await this.ctx.budget.refusal(cost.usd, { limitUsd: this.ctx.budget.limitOf(job), count: 1, perTakeUsd: cost.usd, jobId: job.id });
-    if (refusal) throw new DirectorError(402, "over_budget", refusal);
-    // The round (iteration) stays: a retried take is the same take sent again. What it cost so
-    // far stays in its cost, as its earlier attempts (a silent provider may well have charged).
-    await this.ctx.transition(take.id, {
-      earlierAttempts: take.cost,
-      state: "queued",
-      progress: 0,
-      message: "Queued again",
-      error: null,
-      providerJobId: null,
-      request: null,
-      attempt: (take.attempt ?? 0) + 1,
-      cost,
-      outputs: {},
-    });
-    const next = (await store.getTake(take.id))!;
+    // The judge looks at the retried take too: its estimate is reserved with the generation's, as at creation.
+    const checked = cost.usd + await this.ctx.judgeEstimateUsd(job.frame.sequence.projectName);
+    const guard = await this.ctx.budget.guard(checked, { limitUsd: this.ctx.budget.limitOf(job), count: 1, perTakeUsd: checked, jobId: job.id });
+    let written: { take: Take; seq: number } | undefined;
+    try {
+      written = await store.changeTake(
+        take.id,
+        (current) => {
+          // Read again in the write: a second retry of the same take that got here first already sent it.
+          if ((current.attempt ?? 0) !== (take.attempt ?? 0)) throw new DirectorError(409, "not_retryable", "This take was retried already: it is on its way again.");
+          const now = notRetryable(current);
+          if (now) throw now;
+          // The round (iteration) stays: a retried take is the same take sent again. What it cost
+          // so far stays in its cost, as its earlier attempts (a silent provider may well have charged).
+          const earlier = current.cost;
+          return {
+            ...current,
+            earlierAttempts: earlier,
+            state: "queued",
+            progress: 0,
+            message: "Queued again",
+            error: null,
+            providerJobId: null,
+            request: null,
+            attempt: (current.attempt ?? 0) + 1,
+            cost: earlier.usd > 0 ? { usd: roundCost(cost.usd + earlier.usd), estimated: cost.estimated || earlier.estimated } : cost,
+            outputs: {},
+            updatedAt: new Date().toISOString(),
+          };
+        },
+        guard,
+      );
+    } catch (error) {
+      if (error instanceof BudgetRefusedError) throw new DirectorError(402, "over_budget", error.message);
+      throw error;
+    }
+    if (!written) throw new DirectorError(404, "take_not_found", `No take ${takeId}.`);
+    this.ctx.deps.events.emit(job.id, { type: "take", seq: written.seq, take: written.take });
     await this.ctx.startTake(job, take.id);
-    return next;
+    return written.take;
   }
 
   /** The editor's star and note on a take (PATCH /v1/takes/:id); the history searches the notes. */

@@ -8,22 +8,34 @@ import { bestRef, deliveredColorSpace, newTake, planCapabilities } from "./jobPa
  * The `loop` step: an auto job's next move once a take of it settles. When its round is complete,
  * rank, then stop or draft the next round (decideAfterRound, autoLoop.ts). The round's reasoning,
  * its takes and the loop's new state are written with one `recordRound`, so a crash leaves the
- * round whole or not at all; its spend is checked inside that write, so a job spending meanwhile
- * cannot push the day over its cap (the round is then decided again on what is left).
+ * round whole or not at all; its spend is checked inside that write (job budget, daily cap, the admin's limits), so a job
+ * spending meanwhile cannot push any of them over (the round is then decided again on what is
+ * left). The round is sized to the tightest of them beforehand, so a limit stops the loop with a
+ * reason rather than being refused.
  *
  * Two takes settling together must lead to one decision: the runner never runs a job's loop step
  * twice at once (inProcessSteps.ts; a queue's singleton key in team mode).
  */
 export async function advanceLoop(ctx: DirectorContext, jobId: string): Promise<void> {
   // A refused round is decided again on the spend as it now is (fewer takes, or a budget stop).
+  let refusal = "";
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await decideAndRecord(ctx, jobId);
       return;
     } catch (error) {
       if (!(error instanceof BudgetRefusedError)) throw error;
+      refusal = error.message;
     }
   }
+  // Still refused (others spending as fast as it decides): the loop stops on the budget, saying
+  // why, rather than staying "running" with nothing in flight.
+  const job = await ctx.store.getJob(jobId);
+  if (!job?.loop || job.loop.state === "done") return;
+  const loop = { ...job.loop, state: "done" as const, stop: "budget" as const, best: bestRef(job.takes) };
+  const written = await ctx.store.recordRound(jobId, [{ round: job.loop.round, kind: "stop", text: `Stopped: the next round was refused. ${refusal}`, at: new Date().toISOString() }], [], { loop });
+  for (const entry of written.entries) ctx.deps.events.emit(jobId, { type: "log", seq: entry.seq, entry });
+  if (written.jobSeq !== null) await ctx.emitJob(jobId, written.jobSeq);
 }
 
 async function decideAndRecord(ctx: DirectorContext, jobId: string): Promise<void> {
@@ -51,6 +63,7 @@ async function decideAndRecord(ctx: DirectorContext, jobId: string): Promise<voi
   } else {
     const perTake = ctx.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, audio: job.audio, sequence: job.frame.sequence });
     const room = await ctx.budget.roomFor(job);
+    const adminLeft = await ctx.budget.adminRoomFor(job);
     perTakeUsd = perTake.usd + (await ctx.judgeEstimateUsd(job.frame.sequence.projectName));
     decision = decideAfterRound({
       job,
@@ -59,6 +72,7 @@ async function decideAndRecord(ctx: DirectorContext, jobId: string): Promise<voi
       perTakeUsd,
       budgetLeftUsd: room.jobLeftUsd,
       dailyLeftUsd: room.dayLeftUsd,
+      ...(adminLeft ? { adminLeft } : {}),
       randomSeed: ctx.randomSeed,
     });
     if (decision.kind === "refine") {

@@ -89,7 +89,7 @@ export async function buildHttpApp(backend: Backend, options: HttpAppOptions = {
   app.get("/v1/providers", async () => ({ providers: providers.list() }));
   app.get("/v1/openapi.json", async () => buildOpenApi(VERSION, { team: Boolean(options.team) }));
   // Cost and budgets: estimate before submit, spend totals, and retrying a failed paid take.
-  app.post("/v1/estimate", async (request) => director.estimate(parseOr400(EstimateRequest, request.body, "Estimate request")));
+  app.post("/v1/estimate", async (request) => director.estimate(parseOr400(EstimateRequest, request.body, "Estimate request"), createdByOf(request)));
   app.get("/v1/spend", async () => director.spend());
   app.post<{ Params: { id: string } }>("/v1/takes/:id/retry", async (request) => director.retryTake(request.params.id));
   app.post<{ Params: { id: string } }>("/v1/takes/:id/upconvert", async (request, reply) =>

@@ -176,7 +176,7 @@ export function buildOpenApi(version: string, options: { team?: boolean } = {}) 
       },
       "/v1/estimate": {
         post: {
-          summary: "What a job would cost, and whether the budget allows it (checked again at creation)",
+          summary: "What a job would cost, and whether the budget allows it for the signed-in editor (job budget, daily cap, and in team mode the admin's studio, project and editor limits, listed with their spend); checked again at creation",
           requestBody: { required: true, content: json("EstimateRequest") },
           responses: { "200": { description: "OK", content: json("CostEstimate") }, ...errorResponses },
         },

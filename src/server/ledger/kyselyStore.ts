@@ -286,19 +286,24 @@ export class KyselyStore implements Store, TeamStore {
     });
   }
 
-  async changeTake(takeId: string, change: (current: TakeT) => TakeT | undefined): Promise<{ take: TakeT; seq: number } | undefined> {
+  async changeTake(takeId: string, change: (current: TakeT) => TakeT | undefined, guard?: SpendGuard): Promise<{ take: TakeT; seq: number } | undefined> {
     try {
       return await this.write(async (db) => {
         // A take never moves to another job, so its job id can be read before any lock.
         const owner = await db.selectFrom("takes").select("job_id").where("id", "=", takeId).executeTakeFirst();
         if (!owner) return undefined;
+        // A guarded change takes the spend lock before the job's row, in the order every guarded write does (no deadlock).
+        if (guard && this.dialect === "postgres") await sql`SELECT pg_advisory_xact_lock(${SPEND_LOCK})`.execute(db);
         const seq = await this.nextSeq(db, owner.job_id);
         const before = (await this.lockedTake(db, takeId))!;
-        const changed = change(Take.parse(JSON.parse(before.json)));
+        const current = Take.parse(JSON.parse(before.json));
+        const changed = change(current);
         // Left as it is: rolled back, so the sequence number taken for it is not spent either.
         if (!changed) throw LEFT_AS_IS;
         const next = Take.parse(changed);
         if (next.id !== takeId || next.jobId !== owner.job_id) throw new Error(`A take change may not change the take's id or job (${takeId}).`);
+        // Checked on what is spent without the change: the take's present cost is in the sums already.
+        if (guard && next.cost.usd > current.cost.usd) await this.checkSpendOfJob(db, guard, owner.job_id, [current]);
         await this.writeTake(db, before, next, seq);
         return { take: next, seq };
       });
@@ -401,6 +406,16 @@ export class KyselyStore implements Store, TeamStore {
   private async checkSpend(db: LedgerDb, guard: SpendGuard, takes: TakeT[], of: { jobId: string | null; project: string; userId: string | null }): Promise<void> {
     if (this.dialect === "postgres") await sql`SELECT pg_advisory_xact_lock(${SPEND_LOCK})`.execute(db);
     const day = (takes[0]?.createdAt ?? new Date().toISOString()).slice(0, 10);
+    const refusal = guard(await this.snapshotIn(db, day, of));
+    if (refusal !== undefined) throw new BudgetRefusedError(refusal);
+  }
+
+  async spendSnapshot(of: { project: string; userId: string | null; jobId?: string }, day: string): Promise<SpendSnapshot> {
+    return this.read((db) => this.snapshotIn(db, day, { jobId: of.jobId ?? null, project: of.project, userId: of.userId }));
+  }
+
+  /** What is spent on `day` and its month, in all, in the job, by the project and by the editor. */
+  private async snapshotIn(db: LedgerDb, day: string, of: { jobId: string | null; project: string; userId: string | null }): Promise<SpendSnapshot> {
     const projectOf = jsonText(this.dialect, "j.json", ["frame", "sequence", "projectName"]);
     const sumOf = async (query: ReturnType<typeof sql<{ usd: number }>>) => Number((await query.execute(db)).rows[0]!.usd);
     const month = day.slice(0, 7);
@@ -432,8 +447,7 @@ export class KyselyStore implements Store, TeamStore {
       project: of.project,
       userId: of.userId,
     };
-    const refusal = guard(spent);
-    if (refusal !== undefined) throw new BudgetRefusedError(refusal);
+    return spent;
   }
 
   // ---- artifacts and settings -------------------------------------------------------------

@@ -130,8 +130,12 @@ export interface Store {
    * star on the same take never overwrite each other. `change` may return undefined to leave the
    * take as it is (a decision made on the record under its lock: cancel or deliver): nothing is
    * written. Undefined when there is no such take or nothing was written.
+   *
+   * With a guard (a retry: the take is sent again and its cost grows), the spend the change adds
+   * (its new `cost.usd` less the old) is checked in the same transaction, as insertJob checks a
+   * new job's; it counts on the take's own UTC day and month, where the ledger counts its cost.
    */
-  changeTake(takeId: string, change: (current: Take) => Take | undefined): Promise<{ take: Take; seq: number } | undefined>;
+  changeTake(takeId: string, change: (current: Take) => Take | undefined, guard?: SpendGuard): Promise<{ take: Take; seq: number } | undefined>;
   takesChangedSince(jobId: string, afterSeq: number): Promise<Array<{ seq: number; take: Take }>>;
   /** Auto jobs whose loop had not finished when the backend last stopped. */
   runningLoops(): Promise<string[]>;
@@ -142,6 +146,11 @@ export interface Store {
   /** Total cost of takes created on one UTC day ("2026-11-24"). */
   spentOn(day: string): Promise<number>;
   spentInJob(jobId: string): Promise<number>;
+  /**
+   * What a guard would be handed for new spend on `day` by this project and editor (and job):
+   * read now, outside any write, for an estimate to say what the guarded write will decide.
+   */
+  spendSnapshot(of: { project: string; userId: string | null; jobId?: string }, day: string): Promise<SpendSnapshot>;
 
   insertArtifact(artifact: Artifact, filePath: string): Promise<void>;
   getArtifact(id: string): Promise<{ artifact: Artifact; path: string } | undefined>;

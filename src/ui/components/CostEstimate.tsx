@@ -67,6 +67,7 @@ export function CostEstimate({ state }: { state: EstimateState }) {
   const { estimate } = state;
   if (estimate.total.usd === 0 && (estimate.maxTotal?.usd ?? 0) === 0) return <span className="muted small">Free (renders locally)</span>;
   const unconfirmed = estimate.pricing && !estimate.pricing.confirmed;
+  const binding = bindingLimitWords(estimate);
   return (
     <span className={estimate.refusal ? "draft-reason" : "muted small"} title={estimate.pricing ? `Prices: ${estimate.pricing.source}, taken ${estimate.pricing.takenOn}` : undefined}>
       {estimate.total.estimated ? "≈ " : ""}
@@ -76,7 +77,23 @@ export function CostEstimate({ state }: { state: EstimateState }) {
       {unconfirmed ? " · list prices unconfirmed" : ""}
       {estimate.judge ? ` · includes ≈ $${estimate.judge.perTakeUsd.toFixed(4)} a take for the judge (${estimate.judge.model})` : ""}
       {` · today ${formatUsd(estimate.budget.spentTodayUsd)} of ${formatUsd(estimate.budget.dailyCapUsd)}`}
+      {binding && !estimate.refusal ? ` · ${binding}` : ""}
       {estimate.refusal ? ` · ${estimate.refusal}` : ""}
     </span>
   );
+}
+
+/**
+ * Team mode: the admin's limit with the least left for this editor, as they read it ("Studio
+ * monthly budget $500.00, $480.00 spent"); null when the admin set none. The refusal, when there
+ * is one, names the limit it hit instead.
+ */
+export function bindingLimitWords(estimate: CostEstimateT): string | null {
+  const limits = estimate.budget.limits ?? [];
+  if (limits.length === 0) return null;
+  const tightest = limits.reduce((a, b) => (b.limitUsd - b.spentUsd < a.limitUsd - a.spentUsd ? b : a));
+  const whose = tightest.scope === "studio" ? "Studio" : tightest.scope === "project" ? `Project "${tightest.name ?? ""}"` : "Your";
+  // Dollars as dollars ("$0.00 spent"): formatUsd says "free" for a price of nothing.
+  const dollars = (usd: number) => `$${usd.toFixed(2)}`;
+  return `${whose} ${tightest.period === "month" ? "monthly" : "daily"} budget ${dollars(tightest.limitUsd)}, ${dollars(tightest.spentUsd)} spent`;
 }

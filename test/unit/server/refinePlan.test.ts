@@ -339,6 +339,16 @@ describe("auto loop decisions", () => {
     expect(decideAfterRound(ctx(autoJob([take(0), take(1)]), { perTakeUsd: 0, budgetLeftUsd: 0 })).kind).toBe("refine");
   });
 
+  it("sizes a round to the admin's tightest limit in team mode, and stops naming it rather than being refused", () => {
+    const shrunk = decideAfterRound(ctx(autoJob([take(0), take(1)]), { adminLeft: { leftUsd: 0.2, name: "the editor's daily budget" } }));
+    expect(shrunk.kind === "refine" && shrunk.variants).toHaveLength(1);
+    expect(shrunk.kind === "refine" && shrunk.log[1]!.text).toBe("The budget allows 1 of 2 takes in round 2 ($0.15 each, $0.20 left).");
+
+    const stopped = decideAfterRound(ctx(autoJob([take(0), take(1)]), { adminLeft: { leftUsd: 0.05, name: "the studio's monthly budget" } }));
+    expect(stopped).toMatchObject({ kind: "stop", loop: { stop: "budget" } });
+    expect(stopped.kind === "stop" && stopped.log.at(-1)!.text).toBe("Stopped: another take costs $0.15 and the studio's monthly budget leaves $0.05; the best is take 2 at 51.");
+  });
+
   it("does nothing for a job that is not auto, or whose loop is done; a canceled job stops", () => {
     expect(decideAfterRound(ctx(autoJob([take(0)], { auto: undefined, loop: undefined }))).kind).toBe("wait");
     expect(decideAfterRound(ctx(autoJob([take(0)], { loop: { state: "done", round: 0, best: null, stop: "target" } }))).kind).toBe("wait");
