@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -6,10 +5,10 @@ import pg from "pg";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeAtLeast, TEAM_NODE_MINIMUM } from "../../src/server/team/nodeVersion.js";
-import { waitFor } from "../helpers/backend.js";
 import { CLIENT_ID, CLIENT_SECRET, serveFakeIdp } from "../helpers/fakeIdp.js";
 import { freshDatabase, type TestDatabase } from "../helpers/postgres.js";
 import { openStudio, type Studio } from "../helpers/studio.js";
+import { runRetake, startTeamProcess, stopTeamProcesses, untilReady, type TeamProcess } from "../helpers/teamProcess.js";
 
 /**
  * The panel's sign-in in real Chromium against the real `retake serve` (a child process of
@@ -22,15 +21,12 @@ import { openStudio, type Studio } from "../helpers/studio.js";
  */
 const teamNode = nodeAtLeast(process.version);
 const reason = teamNode ? "" : ` (skipped: Node ${process.version} is older than ${TEAM_NODE_MINIMUM}, which retake serve's queue needs)`;
-const root = path.resolve(import.meta.dirname, "../..");
 
 let s: Studio;
 let database: TestDatabase;
 let dataDir: string;
 let idpServer: Awaited<ReturnType<typeof serveFakeIdp>>;
-let serve: ChildProcess | undefined;
-let serviceUrl = "";
-const serveLog: string[] = [];
+let serve: TeamProcess | undefined;
 
 const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: 20_000 });
 
@@ -42,46 +38,23 @@ describe.skipIf(!teamNode)(`signing in from the panel to a real retake serve${re
     database = await freshDatabase("signinserve");
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "retake-signin-serve-"));
     s = await openStudio();
-    serve = spawn(process.execPath, [path.join(root, "bin/retake.mjs"), "serve"], {
-      cwd: root,
-      env: {
-        ...process.env,
-        RETAKE_DATABASE_URL: database.url,
-        RETAKE_DATA_DIR: dataDir,
-        RETAKE_PORT: "0",
-        // The panel's page comes from the embedded backend's origin.
-        RETAKE_ALLOWED_ORIGINS: new URL(s.backend.url).origin,
-        RETAKE_OIDC_ISSUER: idpServer.idp.issuer,
-        RETAKE_OIDC_CLIENT_ID: CLIENT_ID,
-        RETAKE_OIDC_CLIENT_SECRET: CLIENT_SECRET,
-        RETAKE_OIDC_ALLOWED_DOMAINS: "studio.test",
-      },
+    serve = startTeamProcess("serve", "serve", {
+      ...process.env,
+      RETAKE_DATABASE_URL: database.url,
+      RETAKE_DATA_DIR: dataDir,
+      RETAKE_PORT: "0",
+      // The panel's page comes from the embedded backend's origin.
+      RETAKE_ALLOWED_ORIGINS: new URL(s.backend.url).origin,
+      RETAKE_OIDC_ISSUER: idpServer.idp.issuer,
+      RETAKE_OIDC_CLIENT_ID: CLIENT_ID,
+      RETAKE_OIDC_CLIENT_SECRET: CLIENT_SECRET,
+      RETAKE_OIDC_ALLOWED_DOMAINS: "studio.test",
     });
-    let pending = "";
-    serve.stdout!.on("data", (chunk: Buffer) => {
-      pending += chunk.toString();
-      const lines = pending.split("\n");
-      pending = lines.pop()!;
-      for (const line of lines) {
-        serveLog.push(line);
-        try {
-          const parsed = JSON.parse(line) as { msg?: string; url?: string };
-          if (parsed.msg === "ready" && parsed.url) serviceUrl = parsed.url;
-        } catch {
-          // not a log line
-        }
-      }
-    });
-    serve.stderr!.on("data", (chunk: Buffer) => serveLog.push(chunk.toString()));
-    await waitFor(() => (serviceUrl ? true : serve!.exitCode !== null ? Promise.reject(new Error(`retake serve exited: ${serveLog.join("\n")}`)) : undefined), 90_000);
+    await untilReady(serve, 90_000);
   }, 180_000);
 
   afterAll(async () => {
-    if (serve && serve.exitCode === null && serve.signalCode === null) {
-      const exited = new Promise((resolve) => serve!.once("exit", resolve));
-      serve.kill("SIGTERM");
-      await exited;
-    }
+    if (serve) await stopTeamProcesses([serve]);
     await s?.close();
     await idpServer?.close();
     await database?.drop();
@@ -104,7 +77,7 @@ describe.skipIf(!teamNode)(`signing in from the panel to a real retake serve${re
     const p = s.panel();
     await p.getByText("Settings", { exact: true }).click();
     const studio = p.getByRole("group", { name: "Studio service" });
-    await studio.getByLabel("Service URL", { exact: true }).fill(serviceUrl);
+    await studio.getByLabel("Service URL", { exact: true }).fill(serve!.url!);
     await studio.getByRole("button", { name: "Save", exact: true }).click();
     await poll(() => p.getByRole("region", { name: "Sign in again" }).isVisible()).toBe(true);
 
@@ -139,15 +112,7 @@ describe.skipIf(!teamNode)(`signing in from the panel to a real retake serve${re
     await client.connect();
     try {
       // An admin made Eva by email; an account claiming her address, with no email_verified (as Entra sends), signs in first.
-      const made = await new Promise<{ code: number; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [path.join(root, "bin/retake.mjs"), "token", "create", "--user", "eva@studio.test"], {
-          cwd: root,
-          env: { ...process.env, RETAKE_DATABASE_URL: database.url },
-        });
-        let stderr = "";
-        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-        child.on("close", (code) => resolve({ code: code ?? 1, stderr }));
-      });
+      const made = await runRetake(["token", "create", "--user", "eva@studio.test"], { ...process.env, RETAKE_DATABASE_URL: database.url });
       expect(made.code, made.stderr).toBe(0);
       idpServer.account.claims = { sub: "entra-not-eva", email: "eva@studio.test", name: "Eva" };
       const { browser } = await signInFromPanel();

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeStillPng, sequenceContext, waitFor } from "../helpers/backend.js";
 import { freshDatabase, type TestDatabase } from "../helpers/postgres.js";
 import { readSse } from "../helpers/sse.js";
+import { runRetake, startTeamProcess, stopTeamProcesses, untilReady, type TeamProcess } from "../helpers/teamProcess.js";
 import { nodeAtLeast, TEAM_NODE_MINIMUM } from "../../src/server/team/nodeVersion.js";
 
 /**
@@ -17,63 +17,21 @@ import { nodeAtLeast, TEAM_NODE_MINIMUM } from "../../src/server/team/nodeVersio
 const teamNode = nodeAtLeast(process.version);
 const reason = teamNode ? "" : ` (skipped: Node ${process.version} is older than ${TEAM_NODE_MINIMUM}, which the team queue needs)`;
 
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  lines: Array<Record<string, unknown>>;
-  url?: string;
-}
-
-const root = path.resolve(import.meta.dirname, "../..");
 let database: TestDatabase;
 let dataDir: string;
 let baseEnv: NodeJS.ProcessEnv;
-const procs: Proc[] = [];
-let apiA: Proc, apiB: Proc, w1: Proc, w2: Proc;
+const procs: TeamProcess[] = [];
+let apiA: TeamProcess, apiB: TeamProcess, w1: TeamProcess, w2: TeamProcess;
 let ana: string, bo: string;
 
-function retake(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, "bin/retake.mjs"), ...args], { env, cwd: root });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
-
-function start(name: string, command: "serve" | "worker", env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, [path.join(root, "bin/retake.mjs"), command], { env: { ...baseEnv, ...env }, cwd: root });
-  const proc: Proc = { name, child, lines: [] };
-  let pending = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
-    pending += chunk.toString();
-    const parts = pending.split("\n");
-    pending = parts.pop()!;
-    for (const line of parts) {
-      try {
-        const parsed = JSON.parse(line) as Record<string, unknown>;
-        proc.lines.push(parsed);
-        if (parsed.msg === "ready" && typeof parsed.url === "string") proc.url = parsed.url;
-      } catch {
-        proc.lines.push({ msg: "(not JSON)", line });
-      }
-    }
-  });
-  let err = "";
-  child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
-  child.on("exit", (code, signal) => {
-    if (code && code !== 0) process.stderr.write(`[${name}] exited ${code}: ${err}\n`);
-    void signal;
-  });
+/** Starts `retake serve|worker` on the test's database and media folder; stopped after all tests. */
+function start(name: string, command: "serve" | "worker", env: NodeJS.ProcessEnv): TeamProcess {
+  const proc = startTeamProcess(name, command, { ...baseEnv, ...env });
   procs.push(proc);
   return proc;
 }
 
-const ready = (proc: Proc) => waitFor(() => (proc.lines.some((l) => l.msg === "ready") ? true : undefined), 60_000);
-
-function api(proc: Proc, token: string) {
+function api(proc: TeamProcess, token: string) {
   const call = async (method: string, route: string, body?: unknown) => {
     const res = await fetch(`${proc.url}${route}`, {
       method,
@@ -85,7 +43,7 @@ function api(proc: Proc, token: string) {
   return { call };
 }
 
-async function uploadFrame(proc: Proc, token: string): Promise<string> {
+async function uploadFrame(proc: TeamProcess, token: string): Promise<string> {
   const sequence = sequenceContext({ projectName: "Team try-out" });
   const form = new FormData();
   form.append("context", JSON.stringify({ sequence, mode: "insert" }));
@@ -97,7 +55,7 @@ async function uploadFrame(proc: Proc, token: string): Promise<string> {
 
 const settled = (job: any) => job.takes.every((t: any) => ["succeeded", "failed", "canceled"].includes(t.state));
 
-async function finished(proc: Proc, token: string, jobId: string, timeoutMs = 120_000): Promise<any> {
+async function finished(proc: TeamProcess, token: string, jobId: string, timeoutMs = 120_000): Promise<any> {
   return waitFor(async () => {
     const { body } = await api(proc, token).call("GET", `/v1/jobs/${jobId}`);
     return body && settled(body) ? body : undefined;
@@ -124,22 +82,21 @@ describe.skipIf(!teamNode)(`team mode: retake serve ×2 and retake worker ×2 on
       LUMA_API_KEY: "test-key-not-real",
       LUMA_BASE_URL: "http://127.0.0.1:9",
     };
-    const made = await retake(["token", "create", "--user", "ana", "--admin"], baseEnv);
+    const made = await runRetake(["token", "create", "--user", "ana", "--admin"], baseEnv);
     expect(made.code, made.stderr).toBe(0);
     ana = made.stdout.trim();
-    const madeBo = await retake(["token", "create", "--user", "bo"], baseEnv);
+    const madeBo = await runRetake(["token", "create", "--user", "bo"], baseEnv);
     expect(madeBo.code, madeBo.stderr).toBe(0);
     bo = madeBo.stdout.trim();
     apiA = start("api-a", "serve", {});
     apiB = start("api-b", "serve", {});
     w1 = start("w1", "worker", { RETAKE_WORKER_ID: "w1", RETAKE_WORKER_CONCURRENCY: "2" });
     w2 = start("w2", "worker", { RETAKE_WORKER_ID: "w2", RETAKE_WORKER_CONCURRENCY: "2" });
-    await Promise.all([apiA, apiB, w1, w2].map(ready));
+    await Promise.all([apiA, apiB, w1, w2].map((p) => untilReady(p)));
   }, 120_000);
 
   afterAll(async () => {
-    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGTERM");
-    await Promise.all(procs.map((p) => (p.child.exitCode !== null || p.child.signalCode !== null ? undefined : new Promise((r) => p.child.once("exit", r)))));
+    await stopTeamProcesses(procs);
     await database?.drop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
@@ -215,7 +172,7 @@ describe.skipIf(!teamNode)(`team mode: retake serve ×2 and retake worker ×2 on
 
   it("a worker sent SIGTERM mid-take exits 0, finishing or handing back its step; the take still ends, once", async () => {
     const w3 = start("w3", "worker", { RETAKE_WORKER_ID: "w3", RETAKE_WORKER_CONCURRENCY: "2" });
-    await ready(w3);
+    await untilReady(w3);
     const live = [w1, w2, w3].filter((w) => w.child.exitCode === null && w.child.signalCode === null);
     const frame = await uploadFrame(apiA, ana);
     const job = await api(apiA, ana).call("POST", "/v1/jobs", { frameId: frame, provider: "previz", mode: "draft", count: 2, duration: 4, prompt: "pan right" });
@@ -265,7 +222,7 @@ describe.skipIf(!teamNode)(`team mode: retake serve ×2 and retake worker ×2 on
 describe("retake serve and retake worker without a team database", () => {
   it.each(["serve", "worker"])("retake %s says what team mode needs and how to run one editor instead", async (command) => {
     const env = { ...process.env, RETAKE_DATABASE_URL: "", RETAKE_PORT: "0" };
-    const res = await retake([command], env);
+    const res = await runRetake([command], env);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain("team mode needs RETAKE_DATABASE_URL");
     expect(res.stderr).toContain("same shared folder");
@@ -274,7 +231,7 @@ describe("retake serve and retake worker without a team database", () => {
   }, 60_000);
 
   it.skipIf(teamNode)("on Node older than 22.12, retake serve says which Node team mode needs", async () => {
-    const res = await retake(["serve"], { ...process.env, RETAKE_DATABASE_URL: "postgres://postgres@127.0.0.1:5432/none", RETAKE_PORT: "0" });
+    const res = await runRetake(["serve"], { ...process.env, RETAKE_DATABASE_URL: "postgres://postgres@127.0.0.1:5432/none", RETAKE_PORT: "0" });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain(`Team mode needs Node ${TEAM_NODE_MINIMUM.replace(/\.0$/, "")} or newer`);
   }, 60_000);
