@@ -489,7 +489,8 @@ describe("fal: webhooks (signed deliveries; polling stays the fallback)", () => 
     const first = await fetch(hook, signed(delivery));
     expect(first.status, await first.clone().text()).toBe(200);
     expect(await first.json()).toEqual({ ok: true, duplicate: false });
-    const job = await settled(hooked, created.id, 20_000);
+    // Delivery conforms and scores the clip (about 12 s alone): the wait guards against a hang, not a speed.
+    const job = await settled(hooked, created.id, 90_000);
     expect(job.takes[0]!.state, JSON.stringify(job.takes[0]!.error)).toBe("succeeded");
     const again = await fetch(hook, signed(delivery));
     expect(await again.json()).toEqual({ ok: true, duplicate: true });
@@ -504,7 +505,7 @@ describe("fal: webhooks (signed deliveries; polling stays the fallback)", () => 
     await waitFor(async () => ((await getJob(hooked, created.id)).takes[0]!.state === "running" ? true : undefined), 10_000, 20);
     const delivery = { request_id: "req-hook-err", status: "ERROR", error: "Invalid status code: 422", payload: { detail: [{ loc: ["body", "start_image_url"], msg: "Image could not be downloaded", type: "value_error" }] } };
     expect((await fetch(`${hooked.url}/fal/webhook`, signed(delivery))).status).toBe(200);
-    const take = (await settled(hooked, created.id, 20_000)).takes[0]!;
+    const take = (await settled(hooked, created.id, 90_000)).takes[0]!;
     expect(take.state).toBe("failed");
     expect(take.error!.message).toContain("start_image_url: Image could not be downloaded");
     expect(take.cost).toEqual({ usd: 0, estimated: false });
