@@ -129,4 +129,17 @@ describe.each(DIALECTS)("the judge's hold on %s", (dialect) => {
     expect(take.judgeHeld).toBeUndefined();
     expect(await store.spentInJob(job.id)).toBeCloseTo(counted, 9);
   });
+
+  it("judges a take whose job budget was sized to its hold: the take's own hold is room for its look, not spend against it", async () => {
+    const budgetUsd = judgeUsd * 1.2;
+    const job = await director.createJob(CreateJobRequest.parse({ frameId: await frameIn("Tight hold"), provider: "previz", mode: "draft", duration: 2, prompt: "A test pattern", budgetUsd }));
+    const done = await waitFor(async () => {
+      const j: Job | undefined = await store.getJob(job.id);
+      return j?.takes[0]?.state === "succeeded" || j?.takes[0]?.state === "failed" ? j : undefined;
+    }, 240_000, 200);
+    const judged = Critique.parse(done.takes[0]!.critique).judge!;
+    expect(judged.error ?? null).toBeNull();
+    expect(judged.state).toBe("judged");
+    expect(done.takes[0]!.cost.usd).toBe(judged.cost.usd);
+  });
 });
