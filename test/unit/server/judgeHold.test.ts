@@ -112,6 +112,27 @@ describe.each(DIALECTS)("the judge's hold on %s", (dialect) => {
     expect(await store.spentInJob(first.id)).toBeCloseTo(perTakeUsd, 9);
   });
 
+  it("holds the judge's estimate in a retried take's cost beside what its first attempt cost", async () => {
+    const project = "Retried hold";
+    await store.setProjectSettings(project, { judge: true });
+    const job = makeJob({
+      createdAt: new Date().toISOString(),
+      project,
+      takes: [{ state: "failed", providerJobId: null, message: "Failed", error: { code: "rate_limited", message: "Luma kept answering 429.", retryable: true }, cost: { usd: 0.1, estimated: false } }],
+    });
+    await store.insertFrame(job.frame, framePath);
+    await store.insertJob(job);
+    const retried = await director.retryTake(job.takes[0]!.id);
+    expect(retried.cost).toEqual({ usd: expect.closeTo(0.1 + perTakeUsd + judgeUsd, 9), estimated: true });
+    expect(retried.judgeHeld).toEqual({ usd: judgeUsd, generationEstimated: true });
+    expect(await store.spentInJob(job.id)).toBeCloseTo(0.1 + perTakeUsd + judgeUsd, 9);
+    await director.cancelJob(job.id);
+    // Canceled: the first attempt's cost and (once sent) the generation stay, the judge's hold goes.
+    const after = (await store.getTake(job.takes[0]!.id))!;
+    expect(after.judgeHeld).toBeUndefined();
+    expect([0.1, 0.1 + perTakeUsd].map((v) => Math.round(v * 1e6))).toContain(Math.round(after.cost.usd * 1e6));
+  });
+
   it("replaces the hold with exactly what the judge counted once it has looked", async () => {
     const job = await director.createJob(CreateJobRequest.parse({ frameId: await frameIn("Judged hold"), provider: "previz", mode: "draft", duration: 2, prompt: "A test pattern" }));
     // previz is free: in flight, the take's cost is the judge's hold alone.
