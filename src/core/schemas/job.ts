@@ -199,6 +199,14 @@ export const Take = z.object({
   cost: Money,
   /** What its earlier attempts cost (kept when it is retried, so no charge drops out of the totals). */
   earlierAttempts: Money.optional(),
+  /**
+   * The judge's estimate for the current attempt, held in `cost` from the take's creation (or
+   * retry, or auto round) so every budget check, other editors' too, counts it while the take is in
+   * flight: replaced by what the judge counted once it has looked, released when it will not look
+   * (judge off, the take failed or was canceled, not judged for budget). `generationEstimated`: whether
+   * the rest of the attempt's cost is an estimate (the held part always is), for when it is released.
+   */
+  judgeHeld: z.object({ usd: z.number().nonnegative(), generationEstimated: z.boolean() }).optional(),
   colorSpace: SequenceColorSpace,
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -10,6 +10,7 @@ import { ServiceError } from "../serviceError.js";
 import type { LogLine } from "./autoLoop.js";
 import { Budget } from "./budget.js";
 import type { JobEvents } from "./jobEvents.js";
+import { applyTakeChange } from "./judgeHold.js";
 import type { Step, StepOptions, StepRunner } from "./steps.js";
 
 /** A change to a take (`cost`: the current attempt's). */
@@ -71,7 +72,8 @@ export class DirectorContext {
 
   /**
    * Applies a change to a take, records it, then tells listeners. A `cost` in the change is the
-   * current attempt's; the take's cost adds what its earlier attempts cost. Applied to the take as
+   * current attempt's generation; the take's cost adds what its earlier attempts cost and the
+   * judge's hold, which a take that ends without the judge releases (judgeHold.ts). Applied to the take as
    * the store has it, in one transaction: a poll's progress and an editor's star landing together
    * never overwrite each other.
    */
@@ -88,13 +90,7 @@ export class DirectorContext {
   async transitionWhen(takeId: string, decide: (current: Take) => TakeChange | undefined): Promise<Take | undefined> {
     const written = await this.store.changeTake(takeId, (current) => {
       const change = decide(current);
-      if (!change) return undefined;
-      const next: Take = { ...current, ...change, updatedAt: new Date().toISOString() };
-      const earlier = next.earlierAttempts;
-      if (change.cost && earlier && earlier.usd > 0) {
-        next.cost = { usd: Math.round((change.cost.usd + earlier.usd) * 1e6) / 1e6, estimated: change.cost.estimated || earlier.estimated };
-      }
-      return next;
+      return change ? applyTakeChange(current, change, new Date().toISOString()) : undefined;
     });
     if (written) this.deps.events.emit(written.take.jobId, { type: "take", seq: written.seq, take: written.take });
     return written?.take;

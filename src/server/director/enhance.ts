@@ -38,7 +38,10 @@ export async function enhance(ctx: DirectorContext, jobId: string, request: Enha
   const sized = request.size
     ? enhanceAtSize(planSize({ providers, info, model, size: request.size, frameSize: sourceJob.frame.sequence.frameSize, duration: sourceJob.duration, ...(request.upscaleProvider ? { upscaleProvider: request.upscaleProvider } : {}) }), request.size, info, cost)
     : undefined;
-  const both = round2(cost.usd + (sized?.upscaleUsd ?? 0));
+  // The judge looks at the final (and at its planned upscale, checked again when that starts on
+  // what is left of this budget): its estimate is checked here and held in the take's cost.
+  const judgeUsd = await ctx.judgeEstimateUsd(sourceJob.frame.sequence.projectName);
+  const both = round2(cost.usd + judgeUsd + (sized?.upscaleUsd ? sized.upscaleUsd + judgeUsd : 0));
   const guard = await ctx.budget.guard(both, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: both }, sized?.costWords ?? "");
 
   const sameProvider = provider.id === sourceJob.provider;
@@ -65,6 +68,7 @@ export async function enhance(ctx: DirectorContext, jobId: string, request: Enha
     provider,
     model,
     cost,
+    judgeUsd,
     colorSpace: deliveredColorSpace(info, "final", sourceJob.frame.sequence.colorSpace),
     message: "Queued for the final master",
     link: { enhanceOf: { jobId: sourceJob.id, takeId: source.id }, ...sized?.link },

@@ -4,6 +4,7 @@ import type { SpendGuard } from "../ledger/store.js";
 import type { Provider } from "../providers/provider.js";
 import type { DirectorContext } from "./directorContext.js";
 import { insertGuarded, newTake } from "./jobParts.js";
+import { heldCost } from "./judgeHold.js";
 
 /**
  * A one-take final job on an earlier job's frame and direction (an upconversion, an enhance),
@@ -17,6 +18,8 @@ export async function startFollowUpJob(
     provider: Provider;
     model: string;
     cost: Money;
+    /** The judge's estimate for the take (0 where the project's takes are not judged): held in its cost (judgeHold.ts). */
+    judgeUsd?: number;
     colorSpace: SequenceColorSpace;
     message: string;
     link: Pick<Job, "upconvertOf" | "enhanceOf" | "upscaleOf" | "targetSize" | "upscaleNext">;
@@ -33,7 +36,7 @@ export async function startFollowUpJob(
 ): Promise<Job> {
   const now = new Date().toISOString();
   const jobId = newId("job");
-  const take = newTake({ jobId, index: 0, iteration: 0, cost: input.cost, colorSpace: input.colorSpace, now, variant: input.variant, message: input.message });
+  const take = newTake({ jobId, index: 0, iteration: 0, ...heldCost(input.cost, input.judgeUsd ?? 0), colorSpace: input.colorSpace, now, variant: input.variant, message: input.message });
   const job: Job = {
     id: jobId,
     createdAt: now,

@@ -25,6 +25,7 @@ import { bridgeModel, bridgePlanFor, endFramePath } from "./bridgeJob.js";
 import { DirectorError, type DirectorContext } from "./directorContext.js";
 import { bestRef, defaultCount, defaultModel, deliveredColorSpace, insertGuarded, newTake, planCapabilities, roundCost } from "./jobParts.js";
 import { cancelMessage, checkAgainstLimits } from "./providerExtras.js";
+import { heldCost, releaseJudgeHold } from "./judgeHold.js";
 import { firstRoundVariants } from "./refinePlan.js";
 import { checkSoundChoice } from "./soundChoice.js";
 import type { Step } from "./steps.js";
@@ -83,15 +84,17 @@ export class JobLifecycle {
     const model = bridge ? bridgeModel(info, request.model) : request.model ?? defaultModel(provider, info, request.mode);
     checkSoundChoice(info, model, request.audio);
     const cost = this.ctx.estimateTake(provider, { mode: request.mode, model, duration: generated, exr: request.exr, audio: request.audio, sequence: frame.frame.sequence });
-    // The judge's estimate counts against the budget too; the take records it once it is counted.
-    const checked = cost.usd + await this.ctx.judgeEstimateUsd(frame.frame.sequence.projectName);
+    // The judge's estimate counts against the budget too, and is held in each take's cost until the
+    // judge has looked (judgeHold.ts), so other jobs' checks see it while the takes are in flight.
+    const judgeUsd = await this.ctx.judgeEstimateUsd(frame.frame.sequence.projectName);
+    const checked = cost.usd + judgeUsd;
     // Checked inside the insert's transaction: two jobs at once that only one fits under cannot both land.
     const guard = await this.ctx.budget.guard(checked * count, { budgetUsd: request.budgetUsd, count, perTakeUsd: checked });
     const now = new Date().toISOString();
     const jobId = newId("job");
     const colorSpace = deliveredColorSpace(info, request.mode, frame.frame.sequence.colorSpace);
     const variants = request.auto ? firstRoundVariants({ direction, capabilities: planCapabilities(info), count, randomSeed: this.ctx.randomSeed }) : [];
-    const takes = Array.from({ length: count }, (_, index) => newTake({ jobId, index, iteration: 0, cost, colorSpace, now, variant: variants[index] }));
+    const takes = Array.from({ length: count }, (_, index) => newTake({ jobId, index, iteration: 0, ...heldCost(cost, judgeUsd), colorSpace, now, variant: variants[index] }));
     const budgetLimitUsd = request.budgetUsd ?? this.ctx.budget.settings.perJobUsd;
     const job: Job = {
       id: jobId,
@@ -289,8 +292,10 @@ export class JobLifecycle {
     const provider = providers.get(job.provider);
     if (!provider || !provider.info().available) throw new DirectorError(409, "provider_unavailable", `${job.provider} is unavailable.`);
     const cost = this.ctx.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, audio: job.audio, sequence: job.frame.sequence });
-    // The judge looks at the retried take too: its estimate is reserved with the generation's, as at creation.
-    const checked = cost.usd + await this.ctx.judgeEstimateUsd(job.frame.sequence.projectName);
+    // The judge looks at the retried take too: its estimate is checked and held with the generation's, as at creation.
+    const judgeUsd = await this.ctx.judgeEstimateUsd(job.frame.sequence.projectName);
+    const checked = cost.usd + judgeUsd;
+    const attempt = heldCost(cost, judgeUsd);
     const guard = await this.ctx.budget.guard(checked, { limitUsd: this.ctx.budget.limitOf(job), count: 1, perTakeUsd: checked, jobId: job.id });
     let written: { take: Take; seq: number } | undefined;
     try {
@@ -302,8 +307,9 @@ export class JobLifecycle {
           const now = notRetryable(current);
           if (now) throw now;
           // The round (iteration) stays: a retried take is the same take sent again. What it cost
-          // so far stays in its cost, as its earlier attempts (a silent provider may well have charged).
-          const earlier = current.cost;
+          // so far stays in its cost, as its earlier attempts (a silent provider may well have charged;
+          // a failed take holds nothing for the judge any more).
+          const earlier = releaseJudgeHold(current).cost;
           return {
             ...current,
             earlierAttempts: earlier,
@@ -314,7 +320,8 @@ export class JobLifecycle {
             providerJobId: null,
             request: null,
             attempt: (current.attempt ?? 0) + 1,
-            cost: earlier.usd > 0 ? { usd: roundCost(cost.usd + earlier.usd), estimated: cost.estimated || earlier.estimated } : cost,
+            cost: earlier.usd > 0 ? { usd: roundCost(attempt.cost.usd + earlier.usd), estimated: attempt.cost.estimated || earlier.estimated } : attempt.cost,
+            judgeHeld: attempt.judgeHeld,
             outputs: {},
             updatedAt: new Date().toISOString(),
           };

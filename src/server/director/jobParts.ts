@@ -15,6 +15,8 @@ export function newTake(input: {
   index: number;
   iteration: number;
   cost: Money;
+  /** The judge's estimate held in `cost` (judgeHold.ts heldCost). */
+  judgeHeld?: Take["judgeHeld"];
   colorSpace: SequenceColorSpace;
   now: string;
   variant?: TakeVariant;
@@ -35,6 +37,7 @@ export function newTake(input: {
     outputs: {},
     critique: null,
     cost: input.cost,
+    ...(input.judgeHeld ? { judgeHeld: input.judgeHeld } : {}),
     colorSpace: input.colorSpace,
     createdAt: input.now,
     updatedAt: input.now,

@@ -3,6 +3,7 @@ import { BudgetRefusedError } from "../ledger/store.js";
 import { decideAfterRound, type RoundDecision } from "./autoLoop.js";
 import type { DirectorContext } from "./directorContext.js";
 import { bestRef, deliveredColorSpace, newTake, planCapabilities } from "./jobParts.js";
+import { heldCost } from "./judgeHold.js";
 
 /**
  * The `loop` step: an auto job's next move once a take of it settles. When its round is complete,
@@ -55,6 +56,7 @@ async function decideAndRecord(ctx: DirectorContext, jobId: string): Promise<voi
   let decision: RoundDecision;
   let takes: Take[] = [];
   let perTakeUsd = 0;
+  let judgeUsd = 0;
   const now = new Date().toISOString();
   if (!provider || !info?.available) {
     if (job.takes.some((t) => !TERMINAL_TAKE_STATES.has(t.state))) return;
@@ -64,7 +66,9 @@ async function decideAndRecord(ctx: DirectorContext, jobId: string): Promise<voi
     const perTake = ctx.estimateTake(provider, { mode: job.mode, model: job.model, duration: job.duration, exr: job.exr, audio: job.audio, sequence: job.frame.sequence });
     const room = await ctx.budget.roomFor(job);
     const adminLeft = await ctx.budget.adminRoomFor(job);
-    perTakeUsd = perTake.usd + (await ctx.judgeEstimateUsd(job.frame.sequence.projectName));
+    // The judge's estimate is checked with each take's and held in its cost until the judge has looked.
+    judgeUsd = await ctx.judgeEstimateUsd(job.frame.sequence.projectName);
+    perTakeUsd = perTake.usd + judgeUsd;
     decision = decideAfterRound({
       job,
       providerLabel: info.label,
@@ -78,7 +82,7 @@ async function decideAndRecord(ctx: DirectorContext, jobId: string): Promise<voi
     if (decision.kind === "refine") {
       const { round } = decision.loop;
       const colorSpace = deliveredColorSpace(info, job.mode, job.frame.sequence.colorSpace);
-      takes = decision.variants.map((variant, i) => newTake({ jobId, index: job.takes.length + i, iteration: round, cost: perTake, colorSpace, now, variant }));
+      takes = decision.variants.map((variant, i) => newTake({ jobId, index: job.takes.length + i, iteration: round, ...heldCost(perTake, judgeUsd), colorSpace, now, variant }));
     }
   }
   if (decision.kind === "wait") {

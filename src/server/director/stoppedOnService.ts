@@ -1,6 +1,7 @@
 import { TERMINAL_TAKE_STATES, type Take } from "../../core/schemas/index.js";
 import type { Store } from "../ledger/store.js";
 import type { JobEvents } from "./jobEvents.js";
+import { releaseJudgeHold } from "./judgeHold.js";
 
 /**
  * "Every take ends", also when team mode's queue gives up on a take step (its worker was killed
@@ -45,8 +46,9 @@ export async function failStoppedTake(store: Store, events: JobEvents, stopped: 
     // Ended meanwhile (its step, still running somewhere, finished it): that stands.
     if (TERMINAL_TAKE_STATES.has(current.state)) return current;
     failed = true;
+    // The judge will not look unless an admin redrives it (its count then joins the cost): its hold is released.
     return {
-      ...current,
+      ...releaseJudgeHold(current),
       state: "failed",
       message: "Stopped on the studio service",
       // Cost stays: a generation already sent may be charged, and the budget must count it.

@@ -13,7 +13,8 @@ import type { Provider } from "../providers/provider.js";
 import { bridgePlanFor, endFramePath, retimeNote } from "./bridgeJob.js";
 import { deliverOutputs } from "./deliverOutputs.js";
 import type { DirectorContext, TakeChange } from "./directorContext.js";
-import { attemptCost, roundCost, sleep } from "./jobParts.js";
+import { sleep } from "./jobParts.js";
+import { generationCost, judgeCounted } from "./judgeHold.js";
 import { ProviderRequestError, refundsFailures, type HostedStatus, type HostedSubmitInput } from "./providerExtras.js";
 import type { Step, StepContext } from "./steps.js";
 import { isStopped, revived } from "./stoppedOnService.js";
@@ -122,8 +123,8 @@ export class TakeRunner {
         }
         ended = current.state;
         // Canceled meanwhile: the take stays canceled, but it was sent, so it keeps its price (a
-        // provider without a cancel call charges it all the same).
-        return current.state === "canceled" ? { ...sent, cost: attemptCost(take) } : sent;
+        // provider without a cancel call charges it all the same); the judge will not look at it.
+        return current.state === "canceled" ? { ...sent, cost: generationCost(take) } : sent;
       });
       if (ended === "canceled") await provider.cancel(providerJobId).catch(() => undefined);
       if (ended || signal.aborted) return;
@@ -263,12 +264,11 @@ export class TakeRunner {
     const judged = measured ? await this.judge(job, take.id, recorded, measured, signal) : null;
     if (signal.aborted) return;
     const critique = judged?.critique ?? measured;
-    if (judged?.costUsd) {
-      // The judge's counted cost joins the take's (its generation's, then the judge's): the spend
-      // the budget and the daily cap read.
-      const current = (await this.ctx.store.getTake(take.id))!;
-      const attempt = attemptCost(current);
-      await this.ctx.transition(take.id, { cost: { usd: roundCost(attempt.usd + judged.costUsd), estimated: attempt.estimated || judged.estimated } });
+    if (judged) {
+      // The judge's counted cost replaces its hold in the take's (its generation's, then the
+      // judge's): the spend the budgets read. Not judged (off, no master, not judged for budget):
+      // the hold is released when the take is ready, below.
+      await this.ctx.transitionWhen(take.id, (current) => (current.judgeHeld || judged.costUsd > 0 ? judgeCounted(current, judged) : undefined));
     }
     if (retime) notes.push(retimeNote(retime.generatedFrames, retime.placedFrames, retime.speed));
     await this.ctx.transition(take.id, { state: "succeeded", progress: 1, message: "Ready", outputs: recorded, critique, ...(notes.length ? { notes } : {}), ...(retime ? { retime } : {}) });
@@ -310,9 +310,11 @@ export class TakeRunner {
     if (!clip) return null;
     await this.ctx.transition(takeId, { message: `Judging with ${judge.label}`, progress: 0.995 });
     const room = await this.ctx.budget.roomFor(job);
+    // The take's own hold is in the spend the room is read from: it was reserved for this look.
+    const held = (await this.ctx.store.getTake(takeId))?.judgeHeld?.usd ?? 0;
     const framePath = (await this.ctx.store.getFrame(job.frame.frameId))?.imagePath;
     try {
-      const outcome = await runJudge({ judge, clip, direction: job.direction, roomUsd: Math.min(room.jobLeftUsd, room.dayLeftUsd), signal, ...(framePath ? { framePath } : {}) });
+      const outcome = await runJudge({ judge, clip, direction: job.direction, roomUsd: Math.min(room.jobLeftUsd, room.dayLeftUsd) + held, signal, ...(framePath ? { framePath } : {}) });
       if (outcome.error) this.ctx.deps.log?.(`judge of take ${takeId}: ${outcome.error.code}: ${outcome.error.message}`);
       return { critique: foldJudge(parsed.data, outcome), costUsd: outcome.cost.usd, estimated: outcome.cost.estimated };
     } catch (error) {

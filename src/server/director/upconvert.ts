@@ -25,6 +25,9 @@ export async function upconvertTake(ctx: DirectorContext, takeId: string, reques
   const colorSpace = format === "hlg" ? "rec2100-hlg" : "rec2100-pq";
   const model = "ruby";
   const cost = ctx.estimateTake(provider, { mode: "final", model, duration: sourceJob.duration });
-  const guard = await ctx.budget.guard(cost.usd, { count: 1, perTakeUsd: cost.usd });
-  return await startFollowUpJob(ctx, sourceJob, { provider, model, cost, colorSpace, message: "Queued for HDR upconversion", link: { upconvertOf: { takeId, format } }, guard, ...(createdBy ? { createdBy } : {}) });
+  // The judge looks at the HDR take too: its estimate is checked with it and held in its cost.
+  const judgeUsd = await ctx.judgeEstimateUsd(sourceJob.frame.sequence.projectName);
+  const checked = cost.usd + judgeUsd;
+  const guard = await ctx.budget.guard(checked, { count: 1, perTakeUsd: checked });
+  return await startFollowUpJob(ctx, sourceJob, { provider, model, cost, judgeUsd, colorSpace, message: "Queued for HDR upconversion", link: { upconvertOf: { takeId, format } }, guard, ...(createdBy ? { createdBy } : {}) });
 }

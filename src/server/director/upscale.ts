@@ -40,7 +40,10 @@ export async function upscaleTake(
   }
   const upscaler = pickUpscaler(providers, request.size, { ...(request.provider ? { provider: request.provider } : {}), ...(request.model ? { model: request.model } : {}) });
   const cost = upscaleCost(upscaler, request.size, sourceJob.duration, file.path);
-  const guard = await ctx.budget.guard(cost.usd, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: cost.usd });
+  // The judge looks at the upscale too: its estimate is checked with it and held in its cost.
+  const judgeUsd = await ctx.judgeEstimateUsd(sourceJob.frame.sequence.projectName);
+  const checked = cost.usd + judgeUsd;
+  const guard = await ctx.budget.guard(checked, { budgetUsd: request.budgetUsd, count: 1, perTakeUsd: checked });
   return await startFollowUpJob(ctx, sourceJob, {
     guard,
     ...(createdBy ? { createdBy } : {}),
@@ -48,6 +51,7 @@ export async function upscaleTake(
     provider: upscaler.provider,
     model: upscaler.model,
     cost,
+    judgeUsd,
     colorSpace: sourceJob.frame.sequence.colorSpace,
     message: `Queued for upscaling to ${SIZE_WORDS[request.size]}`,
     link: { upscaleOf: { takeId, size: request.size }, targetSize: request.size },
