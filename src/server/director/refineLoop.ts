@@ -3,6 +3,7 @@ import { BudgetRefusedError } from "../ledger/store.js";
 import { decideAfterRound, type RoundDecision } from "./autoLoop.js";
 import type { DirectorContext } from "./directorContext.js";
 import { bestRef, deliveredColorSpace, newTake, planCapabilities } from "./jobParts.js";
+import { resumeStoppedLoop } from "./stoppedOnService.js";
 
 /**
  * The `loop` step: an auto job's next move once a take of it settles. When its round is complete,
@@ -17,6 +18,9 @@ import { bestRef, deliveredColorSpace, newTake, planCapabilities } from "./jobPa
  * twice at once (inProcessSteps.ts; a queue's singleton key in team mode).
  */
 export async function advanceLoop(ctx: DirectorContext, jobId: string): Promise<void> {
+  // Ended because team mode's queue gave up on this step, which now runs again (an admin's
+  // redrive): the loop goes on from the ledger (stoppedOnService.ts).
+  await resumeStoppedLoop(ctx.store, ctx.deps.events, jobId);
   // A refused round is decided again on the spend as it now is (fewer takes, or a budget stop).
   let refusal = "";
   for (let attempt = 0; attempt < 3; attempt++) {
