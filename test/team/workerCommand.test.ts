@@ -78,7 +78,7 @@ describe.skipIf(!teamNode)(`retake worker on the team queue${reason}`, () => {
     // The editor was told it would land…
     expect(canceled.takes[0]!.message).toBe(SPARED_MESSAGE);
     // …then its worker stopped; the step goes to the next worker, which never saw that render.
-    const { lines } = await startWorker({});
+    const { worker, lines } = await startWorker({});
     const ended = await waitFor(async () => {
       const take = await takeOf(takeId);
       return TERMINAL_TAKE_STATES.has(take.state) ? take : undefined;
@@ -88,5 +88,38 @@ describe.skipIf(!teamNode)(`retake worker on the team queue${reason}`, () => {
     expect(ended.message).toBe("Canceled: the worker delivering it stopped, and its render on Previz (local) was lost with it. It cost nothing; draft again to get it back.");
     expect(ended.cost.usd).toBe(0);
     expect(lines.some((l) => l.msg === "step failed")).toBe(false);
+    await worker.close();
+  }, 120_000);
+
+  it("RETAKE_EDITOR_CONCURRENCY reaches the queue: the ready line says it, and the worker holds an editor to it", async () => {
+    const { StepQueue } = await import("../../src/server/team/stepQueue.js");
+    // Another worker is running one of ana's steps (its one slot held, so it takes nothing else).
+    const other = await StepQueue.open({ connectionString: url });
+    closers.unshift(() => other.close());
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    await other.work(async () => {
+      holding = true;
+      await held;
+    }, { concurrency: 1 });
+    await apiQueue.start({ kind: "loop", jobId: "job_held" }, { priority: "draft", editor: "user_ana" });
+    await waitFor(() => (holding ? true : undefined), 30_000, 50);
+
+    // This worker allows one running step per editor, with three slots free.
+    const { worker, lines } = await startWorker({ RETAKE_EDITOR_CONCURRENCY: "1", RETAKE_WORKER_CONCURRENCY: "3" });
+    expect(lines.find((l) => l.msg === "ready")).toMatchObject({ concurrency: 3, editorConcurrency: 1 });
+    // ana's next step is queued first, bo's after it: oldest first, unless ana is at her limit.
+    await apiQueue.start({ kind: "loop", jobId: "job_ana" }, { priority: "draft", editor: "user_ana" });
+    await apiQueue.start({ kind: "loop", jobId: "job_bo" }, { priority: "draft", editor: "user_bo" });
+    const ran = (jobId: string) => lines.some((l) => l.msg === "step done" && l.jobId === jobId);
+    await waitFor(() => (ran("job_bo") ? true : undefined), 30_000, 50);
+    // bo's step ran on a free slot; ana's, older, waits: her one step runs on the other worker.
+    expect(lines.some((l) => l.msg === "step started" && l.jobId === "job_ana")).toBe(false);
+    expect(await apiQueue.isLive({ kind: "loop", jobId: "job_ana" })).toBe(true);
+    // Her held step ends: her next one runs (on whichever worker claims it first).
+    release();
+    await waitFor(async () => ((await apiQueue.isLive({ kind: "loop", jobId: "job_ana" })) ? undefined : true), 30_000, 100);
+    await worker.close();
   }, 120_000);
 });
