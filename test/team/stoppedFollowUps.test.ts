@@ -39,6 +39,8 @@ describe.skipIf(!teamNode)(`a given-up auto round ends for the editor and comes 
   /** The worker's loop steps fail while this is set. */
   let loopBroken = true;
   let loopRuns = 0;
+  /** The worker's planned-upscale steps fail while this is set. */
+  let upscaleBroken = true;
 
   const director = (store: KyselyStore, steps: StepQueue, events = new JobEvents()) =>
     new Director({ store, steps, events, dataDir, providers: new ProviderRegistry([new PrevizProvider()]) });
@@ -59,6 +61,7 @@ describe.skipIf(!teamNode)(`a given-up auto round ends for the editor and comes 
         loopRuns++;
         if (loopBroken) throw new DoNotRetry("the critic's model is missing on this worker");
       }
+      if (step.kind === "upscaleNext" && upscaleBroken) throw new DoNotRetry("the upscaler's disk is full on this worker");
       await worker.handler(step, context);
     };
     await workerQueue.work(handler, { concurrency: 2 });
@@ -121,5 +124,46 @@ describe.skipIf(!teamNode)(`a given-up auto round ends for the editor and comes 
     expect(finished.takes).toHaveLength(1);
     expect(finished.loop?.stoppedOnService).toBeUndefined();
     expect(await apiQueue.deadLetters()).toEqual([]);
+  }, 300_000);
+
+  it("records an enhance's planned upscale as not started, saying why, and a redrive starts it", async () => {
+    const draft = await apiDirector.createJob({ frameId, provider: "previz", mode: "draft", count: 1, duration: 2, prompt: "pan left along the quay", annotations: [] });
+    const take = (await waitFor(async () => {
+      const t = (await ledger.store.getTake(draft.takes[0]!.id))!;
+      return t.state === "succeeded" ? t : undefined;
+    }, 120_000, 250));
+    // 1080p from a 320×180 sequence: previz renders the final, then an upscale lifts it.
+    const enhanced = await apiDirector.enhance(draft.id, { takeId: take.id, size: "1080p" });
+    expect(enhanced.upscaleNext).toMatchObject({ size: "1080p" });
+
+    const done = new Set<string>();
+    const stopped = (await waitFor(async () => {
+      await failTakesOfDeadSteps(apiQueue, ledger.store, apiEvents, done);
+      const job = (await ledger.store.getJob(enhanced.id))!;
+      return job.upscaleNext?.refused ? job : undefined;
+    }, 120_000, 250)) as Job;
+    expect(stopped.takes[0]!.state).toBe("succeeded");
+    // The panel says "The final is kept; its upscale was not started: " and this.
+    expect(stopped.upscaleNext).toMatchObject({
+      refused: "Stopped on the studio service after 1 attempt: the upscaler's disk is full on this worker. An admin can retry it (Failed steps on the admin page).",
+      stoppedOnService: true,
+    });
+    expect(stopped.upscaleNext!.jobId).toBeUndefined();
+    expect(stopped.log!.at(-1)!.text).toBe(
+      "The final is kept at its own size, but its upscale was not started: Stopped on the studio service after 1 attempt: the upscaler's disk is full on this worker. An admin can retry it (Failed steps on the admin page).",
+    );
+
+    const letter = (await apiQueue.deadLetters()).find((l) => l.step.kind === "upscaleNext")!;
+    upscaleBroken = false;
+    expect(await redriveFailedStep(letter.id, apiQueue, ledger.store, apiEvents)).toMatchObject({ kind: "upscaleNext", jobId: enhanced.id });
+    expect((await ledger.store.getJob(enhanced.id))!.upscaleNext?.refused).toBeUndefined();
+    const started = (await waitFor(async () => {
+      const job = (await ledger.store.getJob(enhanced.id))!;
+      return job.upscaleNext?.jobId ? job : undefined;
+    }, 120_000, 250)) as Job;
+    expect(started.upscaleNext).toMatchObject({ size: "1080p" });
+    expect(started.upscaleNext!.stoppedOnService).toBeUndefined();
+    const upscale = (await ledger.store.getJob(started.upscaleNext!.jobId!))!;
+    expect(upscale.upscaleOf).toEqual({ takeId: stopped.takes[0]!.id, size: "1080p" });
   }, 300_000);
 });
