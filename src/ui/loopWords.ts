@@ -42,6 +42,8 @@ export function loopInWords(loop: JobLoop, auto: AutoSettings | undefined, best:
     case "canceled":
       return "Canceled" + tail;
     case "failed":
+      // Team mode: the studio service gave up on deciding the next round; an admin can run it again.
+      if (loop.stoppedOnService) return `Stopped on the studio service after round ${round}: an admin can retry it (the reasoning log says why)` + tail;
       // Every take of the round failed, or the provider went away: the log says which.
       return `Stopped in round ${round}: it could not go on (the reasoning log says why)` + tail;
     case "unscored":

@@ -266,6 +266,11 @@ export const JobLoop = z.object({
   round: z.number().int().nonnegative(),
   stop: LoopStop.optional(),
   best: z.object({ takeId: z.string(), score: z.number() }).nullable(),
+  /**
+   * Team mode: stopped (with `stop: "failed"`) because the queue gave up on the loop step, not by
+   * the loop's own decision; an admin's redrive of that step sets the loop running again.
+   */
+  stoppedOnService: z.boolean().optional(),
 });
 export type JobLoop = z.infer<typeof JobLoop>;
 
@@ -306,10 +311,19 @@ export const Job = z.object({
   /**
    * An enhance whose provider cannot render the asked size: once its take is final, the director
    * starts an upscale job on `provider` (recorded in `jobId` when started, `refused` when the
-   * budget no longer allowed it).
+   * budget no longer allowed it). `stoppedOnService` (team mode): `refused` because the queue gave up
+   * on starting it; an admin's redrive of that step starts it after all.
    */
   upscaleNext: z
-    .object({ provider: z.string(), model: z.string(), size: TargetSize, usd: z.number().nonnegative(), jobId: z.string().optional(), refused: z.string().optional() })
+    .object({
+      provider: z.string(),
+      model: z.string(),
+      size: TargetSize,
+      usd: z.number().nonnegative(),
+      jobId: z.string().optional(),
+      refused: z.string().optional(),
+      stoppedOnService: z.boolean().optional(),
+    })
     .optional(),
   /** Sound asked on or off (absent: the model's default). */
   audio: z.boolean().optional(),

@@ -1,5 +1,5 @@
 import os from "node:os";
-import { TERMINAL_TAKE_STATES } from "../../core/schemas/index.js";
+import { isBeingDelivered, TERMINAL_TAKE_STATES } from "../../core/schemas/index.js";
 import { buildDirector } from "../backend.js";
 import { loadConfig } from "../config.js";
 import { critiqueInChild } from "../critic/critiqueInChild.js";
@@ -51,20 +51,33 @@ export async function startTeamWorker(options: { env?: NodeJS.ProcessEnv; log?: 
    * worker that submitted them: a take step picked up after that worker died or handed it back
    * finds a provider job id no process knows. Such a take is rendered again from the start, as
    * resumeUnfinished does after an embedded restart; paid providers' ids are polled as they are.
+   * In a canceled job such a take (spared by the cancel while it was being delivered) ends
+   * canceled instead, saying its render was lost, rather than polling an id nobody knows.
    */
   const renderLocalAgain = async (takeId: string) => {
     const take = await store.getTake(takeId);
     if (!take || !take.providerJobId || TERMINAL_TAKE_STATES.has(take.state)) return;
     const job = await store.getJob(take.jobId);
-    if (!job || job.canceled || !providers.get(job.provider)?.rerunAfterRestart) return;
-    const written = await store.changeTake(takeId, (current) => ({
-      ...current,
-      state: "queued",
-      progress: 0,
-      message: "Queued again: the worker rendering it stopped",
-      providerJobId: null,
-      updatedAt: new Date().toISOString(),
-    }));
+    const provider = job && providers.get(job.provider);
+    if (!job || !provider?.rerunAfterRestart) return;
+    const now = new Date().toISOString();
+    // Decided on the take under its lock: a cancel or another worker may have moved it meanwhile.
+    const written = await store.changeTake(takeId, (current) => {
+      if (TERMINAL_TAKE_STATES.has(current.state) || current.providerJobId !== take.providerJobId) return undefined;
+      if (!job.canceled) return { ...current, state: "queued", progress: 0, message: "Queued again: the worker rendering it stopped", providerJobId: null, updatedAt: now };
+      // A canceled job: the cancel spared this take because its render was done (isBeingDelivered),
+      // but that render lived in the stopped worker and cannot be fetched. A render again would be
+      // free, yet the editor canceled the job: it ends canceled, saying what happened (as an
+      // embedded restart does). Any other take of a canceled job is the take runner's to cancel.
+      if (!isBeingDelivered(current)) return undefined;
+      const label = provider.info().label;
+      return {
+        ...current,
+        state: "canceled",
+        message: `Canceled: the worker delivering it stopped, and its render on ${label} was lost with it. It cost nothing; draft again to get it back.`,
+        updatedAt: now,
+      };
+    });
     if (written) events!.emit(take.jobId, { type: "take", seq: written.seq, take: written.take });
   };
 

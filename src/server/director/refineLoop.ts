@@ -4,6 +4,7 @@ import { decideAfterRound, type RoundDecision } from "./autoLoop.js";
 import type { DirectorContext } from "./directorContext.js";
 import { bestRef, deliveredColorSpace, newTake, planCapabilities } from "./jobParts.js";
 import { heldCost } from "./judgeHold.js";
+import { resumeStoppedLoop } from "./stoppedOnService.js";
 
 /**
  * The `loop` step: an auto job's next move once a take of it settles. When its round is complete,
@@ -18,6 +19,9 @@ import { heldCost } from "./judgeHold.js";
  * twice at once (inProcessSteps.ts; a queue's singleton key in team mode).
  */
 export async function advanceLoop(ctx: DirectorContext, jobId: string): Promise<void> {
+  // Ended because team mode's queue gave up on this step, which now runs again (an admin's
+  // redrive): the loop goes on from the ledger (stoppedOnService.ts).
+  await resumeStoppedLoop(ctx.store, ctx.deps.events, jobId);
   // A refused round is decided again on the spend as it now is (fewer takes, or a budget stop).
   let refusal = "";
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -3,6 +3,7 @@ import { takeNumber } from "./autoLoop.js";
 import { round2, usd } from "./budget.js";
 import { DirectorError, type DirectorContext } from "./directorContext.js";
 import { startFollowUpJob } from "./followUpJob.js";
+import { resumeStoppedUpscale } from "./stoppedOnService.js";
 import { checkSizeForSequence, pickUpscaler, SIZE_WORDS, upscaleCost, upscaleSourcePath } from "./upscaleJob.js";
 
 /**
@@ -74,6 +75,9 @@ export async function upscaleTake(
  * is written on the enhance job and its log, never thrown: the final itself is kept.
  */
 export async function startPlannedUpscale(ctx: DirectorContext, jobId: string): Promise<void> {
+  // Recorded as not started because team mode's queue gave up on this step, which now runs again
+  // (an admin's redrive): it starts after all (stoppedOnService.ts).
+  await resumeStoppedUpscale(ctx.store, ctx.deps.events, jobId);
   const job = await ctx.store.getJob(jobId);
   const next = job?.upscaleNext;
   const take = job?.takes[0];

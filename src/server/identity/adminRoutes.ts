@@ -37,7 +37,7 @@ export interface AdminRouteOptions {
 
 export interface FailedStepsAccess {
   queue: FailedStepQueue;
-  ledger: Pick<Store, "getJob" | "getTake" | "changeTake">;
+  ledger: Pick<Store, "getJob" | "getTake" | "changeTake" | "recordRound" | "updateJob" | "appendLog">;
   events: Pick<JobEvents, "emit">;
 }
 
@@ -229,7 +229,14 @@ export function registerAdminRoutes(app: FastifyInstance, options: AdminRouteOpt
 
 /** The ledger's methods as plain functions (a store's methods need their `this`). */
 function bind(ledger: FailedStepsAccess["ledger"]): FailedStepsAccess["ledger"] {
-  return { getJob: (id) => ledger.getJob(id), getTake: (id) => ledger.getTake(id), changeTake: (id, change) => ledger.changeTake(id, change) };
+  return {
+    getJob: (id) => ledger.getJob(id),
+    getTake: (id) => ledger.getTake(id),
+    changeTake: (id, change) => ledger.changeTake(id, change),
+    recordRound: (jobId, log, takes, change, guard) => ledger.recordRound(jobId, log, takes, change, guard),
+    updateJob: (id, change) => ledger.updateJob(id, change),
+    appendLog: (jobId, entry) => ledger.appendLog(jobId, entry),
+  };
 }
 
 async function checkBudgetKey(team: TeamStore, scope: "studio" | "project" | "user", key: string): Promise<void> {

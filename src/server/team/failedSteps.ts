@@ -1,5 +1,5 @@
 import { TERMINAL_TAKE_STATES, type TakeState } from "../../core/schemas/index.js";
-import { failStoppedTake, isStopped, revived } from "../director/stoppedOnService.js";
+import { endStoppedLoop, endStoppedUpscale, failStoppedTake, isStopped, resumeStoppedLoop, resumeStoppedUpscale, revived } from "../director/stoppedOnService.js";
 import type { JobEvents } from "../director/jobEvents.js";
 import type { Store, TeamStore } from "../ledger/store.js";
 import type { DeadLetter, StepQueue } from "./stepQueue.js";
@@ -7,8 +7,8 @@ import type { DeadLetter, StepQueue } from "./stepQueue.js";
 /**
  * "Failed steps": the queue's dead letters as an admin needs them to act (whose, which project,
  * what prompt, what went wrong, how many tries), for GET /v1/admin/dead-letters, the admin page
- * and `retake queue dead`; and the watch that fails the takes of dead-lettered steps so no take
- * stays "running" for ever (director/stoppedOnService.ts says why and how redrive revives them).
+ * and `retake queue dead`; and the watch that ends what dead-lettered steps left running (a take,
+ * an auto loop, a planned upscale) so nothing stays "running" for ever (director/stoppedOnService.ts says why and how redrive revives them).
  */
 export interface FailedStep {
   /** The dead letter's id: redrive it with this. */
@@ -33,6 +33,9 @@ export interface FailedStep {
 }
 
 export type FailedStepQueue = Pick<StepQueue, "deadLetters" | "deadLetter" | "redrive">;
+
+/** What a redrive reads and writes in the ledger: the take's state, or the job's loop or planned upscale. */
+export type RedriveLedger = Pick<Store, "getJob" | "getTake" | "changeTake" | "recordRound" | "updateJob" | "appendLog"> & Pick<TeamStore, "listUsers">;
 
 const PROMPT_EXCERPT = 80;
 
@@ -75,33 +78,48 @@ export async function describeFailedSteps(letters: DeadLetter[], store: Pick<Sto
 }
 
 /**
- * Fails the take of every dead-lettered take step that has not ended, telling the panels; returns
- * how many it failed. Safe to run from every API process at once (a take ended is left alone).
+ * Ends what every dead-lettered step left running, telling the panels; returns how many it ended:
+ * a take step's take is failed, a `loop` step's auto loop stopped, an `upscaleNext` step's planned
+ * upscale recorded as not started (director/stoppedOnService.ts). Safe to run from every API
+ * process at once (what has ended is left alone). A letter counts only while it is still waiting
+ * and its step is not queued again (a take settling meanwhile starts a new loop step): that one
+ * then decides.
  */
 export async function failTakesOfDeadSteps(
-  queue: Pick<StepQueue, "deadLetters" | "deadLetter">,
+  queue: Pick<StepQueue, "deadLetters" | "deadLetter" | "isLive">,
   store: Store,
   events: JobEvents,
-  /** Letters already seen with their take ended: not read again (a letter's id is new each time a step is given up). */
+  /** Letters already seen with what they left ended: not read again (a letter's id is new each time a step is given up). */
   done: Set<string> = new Set(),
 ): Promise<number> {
-  let failed = 0;
+  let ended = 0;
   const letters = await queue.deadLetters();
   for (const letter of letters) {
     if (done.has(letter.id)) continue;
-    if (letter.step.kind !== "take") {
-      done.add(letter.id);
+    const { step } = letter;
+    const stillDead = async () => (await queue.deadLetter(letter.id)) !== null && !(await queue.isLive(step));
+    if (step.kind === "take") {
+      const stopped = { takeId: step.takeId, attempts: letter.attempts, error: letter.error };
+      if (await failStoppedTake(store, events, stopped, stillDead)) ended++;
+      const take = await store.getTake(step.takeId);
+      if (!take || TERMINAL_TAKE_STATES.has(take.state)) done.add(letter.id);
       continue;
     }
-    const stopped = { takeId: letter.step.takeId, attempts: letter.attempts, error: letter.error };
-    if (await failStoppedTake(store, events, stopped, async () => (await queue.deadLetter(letter.id)) !== null)) failed++;
-    const take = await store.getTake(letter.step.takeId);
-    if (!take || TERMINAL_TAKE_STATES.has(take.state)) done.add(letter.id);
+    const stopped = { jobId: step.jobId, attempts: letter.attempts, error: letter.error };
+    if (step.kind === "loop") {
+      if (await endStoppedLoop(store, events, stopped, stillDead)) ended++;
+      const job = await store.getJob(step.jobId);
+      if (!job?.loop || job.loop.state === "done") done.add(letter.id);
+    } else {
+      if (await endStoppedUpscale(store, events, stopped, stillDead)) ended++;
+      const next = (await store.getJob(step.jobId))?.upscaleNext;
+      if (!next || next.jobId || next.refused) done.add(letter.id);
+    }
   }
   // Forget letters gone (redriven, or past their 90 days), so the set stays as small as the list.
   const waiting = new Set(letters.map((l) => l.id));
   for (const id of done) if (!waiting.has(id)) done.delete(id);
-  return failed;
+  return ended;
 }
 
 /**
@@ -109,7 +127,7 @@ export async function failTakesOfDeadSteps(
  * is dead-lettered at most one interval before its take shows as failed.
  */
 export function watchFailedSteps(options: {
-  queue: Pick<StepQueue, "deadLetters" | "deadLetter">;
+  queue: Pick<StepQueue, "deadLetters" | "deadLetter" | "isLive">;
   store: Store;
   events: JobEvents;
   intervalMs?: number;
@@ -141,7 +159,8 @@ export function watchFailedSteps(options: {
 }
 
 /**
- * Puts a failed step back on the queue; its take (if any) shows "Queued again" at once. Null when
+ * Puts a failed step back on the queue; its take (if any) shows "Queued again" at once, an auto
+ * job's loop "running", an enhance's planned upscale pending. Null when
  * there is no such letter waiting (redriven already, or the same step is queued again meanwhile).
  * The take is revived after the move, never before, so the watch cannot fail it again; the take
  * runner revives it too when the step runs (stoppedOnService.ts), whichever comes first.
@@ -149,13 +168,16 @@ export function watchFailedSteps(options: {
 export async function redriveFailedStep(
   id: string,
   queue: FailedStepQueue,
-  store: Pick<Store, "getJob" | "getTake" | "changeTake"> & Pick<TeamStore, "listUsers">,
+  store: RedriveLedger,
   events: Pick<JobEvents, "emit">,
 ): Promise<FailedStep | null> {
   const letter = await queue.deadLetter(id);
   if (!letter) return null;
   const [described] = await describeFailedSteps([letter], store);
   if (!(await queue.redrive(id))) return null;
+  // The auto loop shows its round running again, the enhance its upscale pending; the step decides.
+  if (letter.step.kind === "loop") await resumeStoppedLoop(store, events, letter.step.jobId);
+  if (letter.step.kind === "upscaleNext") await resumeStoppedUpscale(store, events, letter.step.jobId);
   const take = letter.step.kind === "take" ? await store.getTake(letter.step.takeId) : undefined;
   if (take && isStopped(take)) {
     const written = await store.changeTake(take.id, (current) => (isStopped(current) ? revived(current, false) : current));

@@ -210,10 +210,19 @@ export class StepQueue implements StepRunner {
   }
 
   async cancel(step: Step): Promise<void> {
-    const live = (await this.boss.findJobs<StepData>(STEP_QUEUE, { key: stepKey(step) })).filter((job) =>
+    const live = await this.liveJobs(step);
+    if (live.length > 0) await this.boss.cancel(STEP_QUEUE, live.map((job) => job.id));
+  }
+
+  /** Whether the step is queued, waiting to retry or running (so a dead letter of it is not what decides its fate). */
+  async isLive(step: Step): Promise<boolean> {
+    return (await this.liveJobs(step)).length > 0;
+  }
+
+  private async liveJobs(step: Step): Promise<JobWithMetadata<StepData>[]> {
+    return (await this.boss.findJobs<StepData>(STEP_QUEUE, { key: stepKey(step) })).filter((job) =>
       job.state === "created" || job.state === "retry" || job.state === "active",
     );
-    if (live.length > 0) await this.boss.cancel(STEP_QUEUE, live.map((job) => job.id));
   }
 
   /** Runs steps from the queue on this machine, `concurrency` at a time, until `close()`. */

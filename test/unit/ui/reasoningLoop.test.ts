@@ -110,6 +110,10 @@ describe("the loop in words", () => {
     expect(loopInWords({ state: "done", round: 1, stop: "failed", best: null }, auto, null)).toBe(
       "Stopped in round 2: it could not go on (the reasoning log says why).",
     );
+    // Team mode: the studio service gave up deciding the next round; not the loop's own verdict.
+    expect(loopInWords({ state: "done", round: 1, stop: "failed", stoppedOnService: true, best: null }, auto, best)).toBe(
+      "Stopped on the studio service after round 2: an admin can retry it (the reasoning log says why); best: Take 3, score 86.",
+    );
     expect(loopInWords({ state: "done", round: 0, stop: "unscored", best: null }, auto, null)).toBe(
       "Stopped: the critic could not score round 1, so there was nothing to refine from.",
     );
