@@ -6,6 +6,7 @@ import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeStillPng, sequenceContext, waitFor } from "../helpers/backend.js";
 import { freshDatabase, type TestDatabase } from "../helpers/postgres.js";
+import { runRetake, startTeamProcess, stopTeamProcesses, untilReady, type TeamProcess } from "../helpers/teamProcess.js";
 import { nodeAtLeast, TEAM_NODE_MINIMUM } from "../../src/server/team/nodeVersion.js";
 
 /**
@@ -21,22 +22,14 @@ const teamNode = nodeAtLeast(process.version);
 const reason = teamNode ? "" : ` (skipped: Node ${process.version} is older than ${TEAM_NODE_MINIMUM}, which the team queue needs)`;
 
 const root = path.resolve(import.meta.dirname, "../..");
-const retakeBin = path.join(root, "bin/retake.mjs");
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  lines: Array<Record<string, unknown>>;
-  url?: string;
-}
 
 let database: TestDatabase;
 let dataDir: string;
 let env: NodeJS.ProcessEnv;
 let standIn: ChildProcess;
 let standInUrl: string;
-const procs: Proc[] = [];
-let api: Proc;
+const procs: TeamProcess[] = [];
+let api: TeamProcess;
 let ana: string, bo: string;
 let browser: Browser | undefined;
 
@@ -52,45 +45,15 @@ async function adminPage() {
   return { page, pageErrors };
 }
 
-function retake(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [retakeBin, ...args], { env, cwd: root });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+/** `retake …` with the test's environment. */
+const retake = (args: string[]) => runRetake(args, env);
 
-function start(name: string, command: "serve" | "worker", extra: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn(process.execPath, [retakeBin, command], { env: { ...env, ...extra }, cwd: root });
-  const proc: Proc = { name, child, lines: [] };
-  let pending = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
-    pending += chunk.toString();
-    const parts = pending.split("\n");
-    pending = parts.pop()!;
-    for (const line of parts) {
-      try {
-        const parsed = JSON.parse(line) as Record<string, unknown>;
-        proc.lines.push(parsed);
-        if (parsed.msg === "ready" && typeof parsed.url === "string") proc.url = parsed.url;
-      } catch {
-        proc.lines.push({ msg: "(not JSON)", line });
-      }
-    }
-  });
-  let err = "";
-  child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
-  child.on("exit", (code) => {
-    if (code && code !== 0) process.stderr.write(`[${name}] exited ${code}: ${err}\n`);
-  });
+/** Starts `retake serve|worker` on the test's database; stopped after all tests. */
+function start(name: string, command: "serve" | "worker", extra: NodeJS.ProcessEnv = {}): TeamProcess {
+  const proc = startTeamProcess(name, command, { ...env, ...extra });
   procs.push(proc);
   return proc;
 }
-
-const ready = (proc: Proc) => waitFor(() => (proc.lines.some((l) => l.msg === "ready") ? true : undefined), 60_000);
 
 async function call(token: string | null, method: string, route: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${api.url}${route}`, {
@@ -169,13 +132,12 @@ describe.skipIf(!teamNode)(`failed steps: the admin sees them and redrives them,
     expect(madeBo.code, madeBo.stderr).toBe(0);
     bo = madeBo.stdout.trim();
     api = start("api", "serve");
-    await ready(api);
+    await untilReady(api);
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGTERM");
-    await Promise.all(procs.map((p) => (p.child.exitCode !== null || p.child.signalCode !== null ? undefined : new Promise((r) => p.child.once("exit", r)))));
+    await stopTeamProcesses(procs);
     standIn?.kill("SIGTERM");
     await database?.drop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -201,7 +163,7 @@ describe.skipIf(!teamNode)(`failed steps: the admin sees them and redrives them,
   it("a paid take whose step is given up ends as failed for the editor; the admin redrives it and it finishes, sent to the provider once", async () => {
     // bo drafts one take on the paid provider; a worker submits it and polls.
     const w1 = start("w1", "worker", { RETAKE_WORKER_ID: "w1", RETAKE_WORKER_CONCURRENCY: "2" });
-    await ready(w1);
+    await untilReady(w1);
     const form = new FormData();
     form.append("context", JSON.stringify({ sequence: sequenceContext({ projectName: "Harbour spot" }), mode: "insert" }));
     form.append("image", new Blob([new Uint8Array(makeStillPng())], { type: "image/png" }), "frame.png");
@@ -289,7 +251,7 @@ describe.skipIf(!teamNode)(`failed steps: the admin sees them and redrives them,
     expect(twice.body.error.message).toMatch(/^No failed step ".+" is waiting: it was redriven already/);
 
     const w2 = start("w2", "worker", { RETAKE_WORKER_ID: "w2", RETAKE_WORKER_CONCURRENCY: "2" });
-    await ready(w2);
+    await untilReady(w2);
     const done = await waitFor(async () => {
       const take = await takeOf(bo, jobId);
       return take.state === "succeeded" || take.state === "failed" ? take : undefined;
@@ -353,7 +315,7 @@ describe.skipIf(!teamNode)(`failed steps: the admin sees them and redrives them,
     expect([letters[0], letters[1], letters[2]].map((l) => states.get(l.takeId))).toEqual(["queued", "queued", "failed"]);
 
     const w3 = start("w3", "worker", { RETAKE_WORKER_ID: "w3", RETAKE_WORKER_CONCURRENCY: "2" });
-    await ready(w3);
+    await untilReady(w3);
     // The third take is failed until its step runs (one of bo's steps at a time on this worker), so
     // wait for every take to succeed, not merely to end.
     let last: any[] = [];
