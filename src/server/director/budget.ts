@@ -44,6 +44,11 @@ export class Budget {
   async guard(totalUsd: number, input: RefusalInput, words = ""): Promise<SpendGuard> {
     const limits = await this.teamLimits();
     const names = limits.some((l) => l.scope === "user") ? await this.userNames() : new Map<string, string>();
+    return this.guardWith(totalUsd, input, limits, names, words);
+  }
+
+  /** The guard on limits and names already read. */
+  private guardWith(totalUsd: number, input: RefusalInput, limits: BudgetLimit[], names: Map<string, string>, words = ""): SpendGuard {
     return (spent) => {
       const refused = this.refusalGiven(totalUsd, input, spent) ?? teamRefusal(totalUsd, limits, names, spent);
       return refused === undefined ? undefined : refused + words;
@@ -60,7 +65,8 @@ export class Budget {
     const spent = await this.store.spendSnapshot({ ...of, ...(input.jobId ? { jobId: input.jobId } : {}) }, today());
     const limits = await this.teamLimits();
     const names = await this.userNames();
-    const refusal = (await this.guard(totalUsd, input))(spent);
+    // The limits and names read once, for both the refusal and the list.
+    const refusal = this.guardWith(totalUsd, input, limits, names)(spent);
     return {
       ...(refusal !== undefined ? { refusal } : {}),
       limits: applyingLimits(limits, spent).map(({ limit, spentUsd }) => ({
