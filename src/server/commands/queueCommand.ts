@@ -1,8 +1,8 @@
 import { ConfigError } from "../config.js";
 import type { KyselyStore } from "../ledger/kyselyStore.js";
 import { describeFailedSteps, redriveFailedStep, type FailedStep } from "../team/failedSteps.js";
-import { TeamNodeError, assertTeamNode } from "../team/nodeVersion.js";
 import { PgJobEvents } from "../team/pgJobEvents.js";
+import { requireTeamNode } from "../team/teamEnv.js";
 import type { StepQueue } from "../team/stepQueue.js";
 import { openTeamDatabase } from "./tokenCommand.js";
 
@@ -38,12 +38,7 @@ export async function queueCommand(args: string[], env: NodeJS.ProcessEnv = proc
       "retake queue works on a team service's queue: set RETAKE_DATABASE_URL to its PostgreSQL (postgres://user@host:5432/retake). An embedded Retake (no RETAKE_DATABASE_URL) runs its steps in its own process and has no queue.",
     );
   }
-  try {
-    assertTeamNode();
-  } catch (error) {
-    if (error instanceof TeamNodeError) throw new ConfigError(error.message);
-    throw error;
-  }
+  requireTeamNode();
   const store = await openTeamDatabase(env);
   let queue: StepQueue | undefined;
   try {

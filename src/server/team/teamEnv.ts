@@ -16,11 +16,16 @@ export function teamDatabaseUrl(command: "serve" | "worker", env: NodeJS.Process
     );
   }
   if (!/^postgres(ql)?:\/\//i.test(url)) throw new ConfigError("RETAKE_DATABASE_URL must be a PostgreSQL URL (postgres://…).");
+  requireTeamNode();
+  return url;
+}
+
+/** A Node that runs the team queue (≥ 22.12), or a ConfigError saying what to install. */
+export function requireTeamNode(): void {
   try {
     assertTeamNode();
   } catch (error) {
     if (error instanceof TeamNodeError) throw new ConfigError(error.message);
     throw error;
   }
-  return url;
 }
